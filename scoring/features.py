@@ -1,0 +1,499 @@
+"""One documented encoding of vignettes into numeric features, shared by the card and the tree.
+
+Every model in zaro sees vignettes through the features below. Each feature has a name
+(used in card conditions, tree splits and plots), a plain-language label, and a kind that
+says how to put a threshold on it into words. Features are computed column by column from
+a validated frame (see :func:`scoring.schema.validate_frame`), lazily, so scoring a million
+rows only materialises the columns a model actually uses.
+
+The small condition language used by the points card also lives here::
+
+    weakness                      a yes/no feature is true
+    not numbness                  ... is false
+    duration_weeks > 2            a number against a threshold (<, <=, >, >=, ==, !=)
+    frequency == constant         a category field against one of its values
+    weakness and worsening        'and' binds tighter than 'or'; parentheses group
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from scoring.schema import FIELDS, LOCATIONS, field_spec
+
+__all__ = [
+    "FeatureSpec",
+    "FEATURES",
+    "FEATURE_NAMES",
+    "Features",
+    "encode",
+    "encode_vignette",
+    "Condition",
+    "ConditionError",
+    "parse_condition",
+    "describe_threshold",
+]
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """One model feature: how it is named, labelled and put into words.
+
+    kind is ``"bool"`` (0/1), ``"number"`` (a measurement with a unit), ``"count"`` or
+    ``"ordinal"`` (levels named in ``levels``).
+    """
+
+    name: str
+    label: str
+    kind: str
+    description: str
+    unit: str | None = None
+    levels: tuple[str, ...] = ()
+    source_field: str | None = None
+
+
+def _bool_fields() -> list[FeatureSpec]:
+    return [
+        FeatureSpec(f.name, f.label.lower(), "bool", f.description, source_field=f.name)
+        for f in FIELDS
+        if f.kind == "bool"
+    ]
+
+
+def _number_fields() -> list[FeatureSpec]:
+    labels = {
+        "age": "age",
+        "duration_weeks": "duration",
+        "caffeine_mg_per_day": "caffeine",
+        "stress_level": "stress",
+        "sleep_hours": "sleep",
+    }
+    units = {"stress_level": "/10"}
+    return [
+        FeatureSpec(f.name, labels[f.name], "number", f.description, unit=units.get(f.name, f.unit), source_field=f.name)
+        for f in FIELDS
+        if f.is_numeric
+    ]
+
+
+def _build_features() -> tuple[FeatureSpec, ...]:
+    frequency = field_spec("frequency")
+    severity = field_spec("severity")
+    specs = _number_fields()
+    specs += [
+        FeatureSpec(
+            "frequency_level", "frequency", "ordinal",
+            "How often: 0 occasional, 1 daily, 2 constant.", levels=frequency.allowed, source_field="frequency",
+        ),
+        FeatureSpec(
+            "severity_level", "severity", "ordinal",
+            "How strong: 0 minor, 1 moderate, 2 pronounced.", levels=severity.allowed, source_field="severity",
+        ),
+        FeatureSpec(
+            "n_locations", "number of areas", "count",
+            "How many of the body areas twitch.", unit="areas", source_field="locations",
+        ),
+    ]
+    specs += [
+        FeatureSpec(f"loc_{name}", f"{name} twitching", "bool", f"Twitching in the {name}.", source_field="locations")
+        for name in LOCATIONS
+    ]
+    specs.append(
+        FeatureSpec(
+            "eyelid_only", "eyelid twitching only", "bool",
+            "The eyelid is the only area that twitches (the most common benign pattern).", source_field="locations",
+        )
+    )
+    specs += _bool_fields()
+    specs.append(
+        FeatureSpec(
+            "progressive_weakness", "weakness that is getting worse", "bool",
+            "Real weakness that is steadily getting worse (weakness and worsening).", source_field="weakness",
+        )
+    )
+    return tuple(specs)
+
+
+#: Every feature, in a fixed order (the tree's column order).
+FEATURES: tuple[FeatureSpec, ...] = _build_features()
+FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
+_FEATURE_BY_NAME = {f.name: f for f in FEATURES}
+_CATEGORY_FIELDS = {f.name: f.allowed for f in FIELDS if f.kind == "category"}
+
+
+def feature_spec(name: str) -> FeatureSpec:
+    """Return the :class:`FeatureSpec` called ``name`` (KeyError naming the choices if unknown)."""
+    try:
+        return _FEATURE_BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"unknown feature {name!r}; features are: {', '.join(FEATURE_NAMES)}") from None
+
+
+@lru_cache(maxsize=4096)
+def _location_flags(text: str) -> tuple[bool, ...]:
+    present = set(text.split(";")) if text else set()
+    return tuple(name in present for name in LOCATIONS)
+
+
+class Features:
+    """Feature columns of a validated frame, computed on first use and cached.
+
+    Examples
+    --------
+    >>> feats = Features(frame)          # doctest: +SKIP
+    >>> feats["n_locations"][:3]         # doctest: +SKIP
+    array([1., 2., 1.])
+    """
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+        self._cache: dict[str, np.ndarray] = {}
+        self._location_table: np.ndarray | None = None
+        self._location_codes: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def _locations(self) -> tuple[np.ndarray, np.ndarray]:
+        # Flags per distinct location text, then gathered by category code: the distinct
+        # texts are few (at most 511), the rows many.
+        if self._location_table is None:
+            column = self.frame["locations"]
+            if isinstance(column.dtype, pd.CategoricalDtype):
+                categories, codes = column.cat.categories, column.cat.codes.to_numpy()
+            else:
+                codes, categories = pd.factorize(column)
+            table = np.array([_location_flags(str(c)) for c in categories], dtype=bool).reshape(-1, len(LOCATIONS))
+            self._location_table, self._location_codes = table, np.asarray(codes, dtype=np.intp)
+        return self._location_table, self._location_codes  # type: ignore[return-value]
+
+    def _compute(self, name: str) -> np.ndarray:
+        frame = self.frame
+        spec = feature_spec(name)
+        if spec.kind == "number":
+            return frame[name].to_numpy(dtype=np.float64)
+        if spec.kind == "ordinal":
+            column = frame[spec.source_field]
+            if isinstance(column.dtype, pd.CategoricalDtype) and tuple(column.cat.categories) == spec.levels:
+                return column.cat.codes.to_numpy().astype(np.float64)
+            return pd.Categorical(column, categories=list(spec.levels)).codes.astype(np.float64)
+        if name == "n_locations":
+            table, codes = self._locations()
+            return table.sum(axis=1).astype(np.float64)[codes]
+        if name.startswith("loc_"):
+            table, codes = self._locations()
+            return table[:, LOCATIONS.index(name[4:])].astype(np.float64)[codes]
+        if name == "eyelid_only":
+            table, codes = self._locations()
+            only = table[:, LOCATIONS.index("eyelid")] & (table.sum(axis=1) == 1)
+            return only.astype(np.float64)[codes]
+        if name == "progressive_weakness":
+            return (frame["weakness"].to_numpy(dtype=bool) & frame["worsening"].to_numpy(dtype=bool)).astype(np.float64)
+        return frame[name].to_numpy(dtype=np.float64)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        """The feature ``name`` as a float64 array (0/1 for yes/no features)."""
+        cached = self._cache.get(name)
+        if cached is None:
+            cached = self._cache[name] = self._compute(name)
+        return cached
+
+    def category_codes(self, field: str) -> np.ndarray:
+        """Integer codes of a category field, in the order of its allowed values."""
+        column = self.frame[field]
+        allowed = _CATEGORY_FIELDS[field]
+        if isinstance(column.dtype, pd.CategoricalDtype) and tuple(column.cat.categories) == allowed:
+            return column.cat.codes.to_numpy()
+        return pd.Categorical(column, categories=list(allowed)).codes
+
+    def matrix(self, names: Iterable[str] = FEATURE_NAMES, dtype: Any = np.float32) -> np.ndarray:
+        """A (rows, features) array of the named features, in the order given."""
+        names = list(names)
+        out = np.empty((len(self), len(names)), dtype=dtype)
+        for j, name in enumerate(names):
+            out[:, j] = self[name]
+        return out
+
+
+def encode(frame: pd.DataFrame, names: Iterable[str] = FEATURE_NAMES) -> pd.DataFrame:
+    """Encode a validated frame as a DataFrame of features (one column per feature)."""
+    feats = Features(frame)
+    return pd.DataFrame({name: feats[name] for name in names}, index=frame.index)
+
+
+def encode_vignette(vignette: Any) -> dict[str, float]:
+    """Encode one vignette without building a frame: the fast path for interactive use.
+
+    Gives exactly the same values as :func:`encode` on a one-row frame (tested).
+    """
+    from scoring.schema import validate_vignette
+
+    v = validate_vignette(vignette)
+    data = v.model_dump()
+    flags = _location_flags(";".join(data["locations"]))
+    out: dict[str, float] = {}
+    for spec in FEATURES:
+        name = spec.name
+        if spec.kind == "number":
+            out[name] = float(data[name])
+        elif spec.kind == "ordinal":
+            out[name] = float(spec.levels.index(data[spec.source_field]))
+        elif name == "n_locations":
+            out[name] = float(sum(flags))
+        elif name.startswith("loc_"):
+            out[name] = float(flags[LOCATIONS.index(name[4:])])
+        elif name == "eyelid_only":
+            out[name] = float(flags[LOCATIONS.index("eyelid")] and sum(flags) == 1)
+        elif name == "progressive_weakness":
+            out[name] = float(data["weakness"] and data["worsening"])
+        else:
+            out[name] = float(data[name])
+    # Category codes (also for fields that are not features, such as sex) for conditions.
+    for fld, allowed in _CATEGORY_FIELDS.items():
+        out.setdefault(f"{fld}_level", float(allowed.index(data[fld])))
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Conditions
+# --------------------------------------------------------------------------------------
+
+
+class ConditionError(ValueError):
+    """A card condition that cannot be read: names the condition, the problem and the fix."""
+
+
+_TOKEN = re.compile(r"\s*(?:(\()|(\))|(<=|>=|==|!=|<|>)|(-?\d+(?:\.\d+)?)|([A-Za-z_][A-Za-z0-9_]*))")
+_OPS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
+    "<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal, "==": np.equal, "!=": np.not_equal,
+}
+_OP_WORDS = {"<": "under", "<=": "at most", ">": "over", ">=": "at least", "==": "exactly", "!=": "not"}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A parsed condition: evaluate it on :class:`Features` or a dict from :func:`encode_vignette`."""
+
+    text: str
+    tree: tuple
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        """Feature names (and category fields) the condition reads, in order of appearance."""
+        found: list[str] = []
+
+        def walk(node: tuple) -> None:
+            if node[0] in ("and", "or"):
+                walk(node[1]), walk(node[2])
+            elif node[0] == "not":
+                walk(node[1])
+            elif node[1] not in found:
+                found.append(node[1])
+
+        walk(self.tree)
+        return tuple(found)
+
+    def evaluate(self, features: "Features | Mapping[str, float]") -> np.ndarray | bool:
+        """Boolean array over the rows of ``features`` (or a bool for one encoded vignette)."""
+        return _evaluate(self.tree, features)
+
+    def describe(self) -> str:
+        """The condition in plain words, e.g. 'duration over 2 weeks and real weakness'."""
+        return _describe(self.tree)
+
+
+def _evaluate(node: tuple, features: Any) -> Any:
+    kind = node[0]
+    if kind == "and":
+        return _evaluate(node[1], features) & _evaluate(node[2], features)
+    if kind == "or":
+        return _evaluate(node[1], features) | _evaluate(node[2], features)
+    if kind == "not":
+        return ~_evaluate(node[1], features) if isinstance(features, Features) else not _evaluate(node[1], features)
+    if kind == "flag":
+        value = features[node[1]]
+        return value > 0.5 if isinstance(features, Features) else bool(value > 0.5)
+    if kind == "category":
+        _, fld, op, code = node
+        if isinstance(features, Features):
+            codes = features.category_codes(fld)
+            return (codes == code) if op == "==" else (codes != code)
+        value = features[f"{fld}_level"]
+        return (value == code) if op == "==" else (value != code)
+    _, name, op, threshold = node
+    result = _OPS[op](features[name], threshold)
+    return result if isinstance(features, Features) else bool(result)
+
+
+def describe_threshold(name: str, op: str, threshold: float) -> str:
+    """Put ``feature op threshold`` into plain words using the feature's kind and unit.
+
+    Examples
+    --------
+    >>> describe_threshold("duration_weeks", ">", 6)
+    'duration over 6 weeks'
+    >>> describe_threshold("weakness", "<=", 0.5)
+    'no real weakness'
+    """
+    spec = feature_spec(name)
+    if spec.kind == "bool":
+        true_side = (op in (">", ">=") and threshold < 1) or (op in ("==",) and threshold == 1) or (op == "!=" and threshold == 0)
+        return spec.label if true_side else f"no {spec.label}"
+    if spec.kind == "ordinal":
+        levels = np.arange(len(spec.levels))
+        chosen = [spec.levels[i] for i in levels if _OPS[op](np.float64(i), threshold)]
+        if len(chosen) == 1:
+            return f"{spec.label} {chosen[0]}"
+        return f"{spec.label} {' or '.join(chosen)}" if chosen else f"{spec.label} (none)"
+    value = _format_number(threshold)
+    if spec.kind == "count":
+        words = {"<": "fewer than", "<=": "at most", ">": "more than", ">=": "", "==": "exactly", "!=": "not"}
+        if op == ">=":
+            return f"{value} or more {spec.unit}"
+        return f"{words[op]} {value} {spec.unit}"
+    unit = f" {spec.unit}" if spec.unit and spec.unit != "/10" else (spec.unit or "")
+    if op == "<=":
+        return f"{spec.label} {value}{unit} or less"
+    if op == ">=":
+        return f"{spec.label} {value}{unit} or more"
+    return f"{spec.label} {_OP_WORDS[op]} {value}{unit}"
+
+
+def _format_number(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def _describe(node: tuple) -> str:
+    kind = node[0]
+    if kind in ("and", "or"):
+        parts = [_describe(child) for child in node[1:]]
+        if kind == "and":
+            # 'or' binds looser than 'and': keep its grouping visible in words.
+            parts = [f"({p})" if child[0] == "or" else p for p, child in zip(parts, node[1:])]
+        return f" {kind} ".join(parts)
+    if kind == "not":
+        inner = node[1]
+        if inner[0] == "flag":
+            return describe_threshold(inner[1], "<=", 0.5)
+        return f"not ({_describe(inner)})"
+    if kind == "flag":
+        return describe_threshold(node[1], ">", 0.5)
+    if kind == "category":
+        _, fld, op, code = node
+        spec = field_spec(fld)
+        return f"{spec.label.lower()} {'is' if op == '==' else 'is not'} {spec.allowed[code]}"
+    _, name, op, threshold = node
+    return describe_threshold(name, op, threshold)
+
+
+@lru_cache(maxsize=1024)
+def parse_condition(text: str) -> Condition:
+    """Parse a card condition (see the module docstring for the grammar).
+
+    Raises
+    ------
+    ConditionError
+        Naming the condition, the unknown word or misplaced symbol, and the known features.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ConditionError(f"condition {text!r} is empty; write e.g. 'weakness' or 'duration_weeks > 2'")
+    tokens: list[str] = []
+    pos = 0
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if not match or match.end() == pos:
+            if text[pos:].strip() == "":
+                break
+            raise ConditionError(f"condition {text!r}: cannot read {text[pos:].strip()!r}")
+        tokens.append(next(g for g in match.groups() if g is not None))
+        pos = match.end()
+    parser = _Parser(text, tokens)
+    tree = parser.parse_or()
+    if parser.i != len(tokens):
+        raise ConditionError(f"condition {text!r}: unexpected {tokens[parser.i]!r}")
+    return Condition(text, tree)
+
+
+class _Parser:
+    def __init__(self, text: str, tokens: list[str]):
+        self.text, self.tokens, self.i = text, tokens, 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def take(self) -> str:
+        token = self.peek()
+        if token is None:
+            raise ConditionError(f"condition {self.text!r} ends too early")
+        self.i += 1
+        return token
+
+    def parse_or(self) -> tuple:
+        node = self.parse_and()
+        while self.peek() == "or":
+            self.take()
+            node = ("or", node, self.parse_and())
+        return node
+
+    def parse_and(self) -> tuple:
+        node = self.parse_not()
+        while self.peek() == "and":
+            self.take()
+            node = ("and", node, self.parse_not())
+        return node
+
+    def parse_not(self) -> tuple:
+        if self.peek() == "not":
+            self.take()
+            return ("not", self.parse_not())
+        return self.parse_atom()
+
+    def parse_atom(self) -> tuple:
+        token = self.take()
+        if token == "(":
+            node = self.parse_or()
+            if self.take() != ")":
+                raise ConditionError(f"condition {self.text!r}: missing ')'")
+            return node
+        name = token
+        if self.peek() in _OPS:
+            op = self.take()
+            operand = self.take()
+            if name in _CATEGORY_FIELDS:
+                allowed = _CATEGORY_FIELDS[name]
+                if op not in ("==", "!=") or operand not in allowed:
+                    raise ConditionError(
+                        f"condition {self.text!r}: {name} can only be compared with == or != to one of "
+                        f"{', '.join(allowed)}; got {op} {operand}"
+                    )
+                return ("category", name, op, allowed.index(operand))
+            self._check_feature(name)
+            try:
+                threshold = float(operand)
+            except ValueError:
+                raise ConditionError(
+                    f"condition {self.text!r}: {name} {op} needs a number, got {operand!r}"
+                ) from None
+            return ("compare", name, op, threshold)
+        self._check_feature(name)
+        if feature_spec(name).kind != "bool":
+            raise ConditionError(
+                f"condition {self.text!r}: {name} is a {feature_spec(name).kind}, not yes/no; "
+                f"compare it with a number, e.g. '{name} > 2'"
+            )
+        return ("flag", name)
+
+    def _check_feature(self, name: str) -> None:
+        if name not in _FEATURE_BY_NAME:
+            raise ConditionError(
+                f"condition {self.text!r}: unknown feature {name!r}; known features: "
+                + ", ".join(FEATURE_NAMES)
+                + "; category fields: "
+                + ", ".join(_CATEGORY_FIELDS)
+            )
