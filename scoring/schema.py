@@ -178,8 +178,16 @@ class VignetteError(ValueError):
 
 def _unknown_field_error(name: str, value: Any) -> FieldError:
     close = difflib.get_close_matches(str(name), FIELD_NAMES, n=1)
+    if not close:
+        # Short forms such as 'caffeine' for 'caffeine_mg_per_day' are common.
+        close = [f for f in FIELD_NAMES if f.startswith(str(name).lower())][:1]
     hint = f"unknown field; did you mean {close[0]!r}?" if close else "unknown field"
     return FieldError(str(name), value, hint, "the contract fields: " + ", ".join(FIELD_NAMES))
+
+
+def _is_optional(name: str) -> bool:
+    spec = _BY_NAME.get(name)
+    return spec is not None and not spec.required
 
 
 def _is_nan(value: Any) -> bool:
@@ -354,6 +362,9 @@ def validate_vignette(data: Any = None, /, **fields: Any) -> "Vignette":
             [FieldError("vignette", data, "wrong type", "a dict, a JSON object or keyword arguments")]
         )
     raw = {**{k: v for k, v in data.items() if k not in METADATA_COLUMNS}, **fields}
+    # A missing value (None or NaN) in an optional field means "not given": use the default,
+    # exactly as an empty CSV cell does in validate_frame.
+    raw = {k: v for k, v in raw.items() if not (_is_optional(k) and (v is None or _is_nan(v)))}
     try:
         return Vignette(**raw)
     except pydantic.ValidationError as exc:
@@ -641,6 +652,9 @@ def validate_frame(frame: pd.DataFrame, *, extra: Literal["error", "keep", "drop
                 checked[spec.name] = np.full(n, spec.default, dtype=_NUMPY_DTYPES[spec.kind])
             continue
         column = frame[spec.name]
+        if not spec.required and column.hasnans:
+            # An empty cell in an optional column means "not given": it takes the default.
+            column = column.astype(object).where(column.notna(), spec.default)
         if spec.is_numeric:
             checked[spec.name] = _check_numeric(column, spec, problems)
         elif spec.kind == "bool":
