@@ -15,12 +15,17 @@ The combination rule follows the safety principles in DESIGN.md:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
+import pandas as pd
 
-from scoring.recommendation import Recommendation
+from scoring.recommendation import LEVELS, Recommendation
+
+if TYPE_CHECKING:  # card.py imports the result types from here, so import it lazily.
+    from scoring.card import Card
 
 __all__ = [
     "ItemScore",
@@ -31,7 +36,11 @@ __all__ = [
     "TreeView",
     "TreeModel",
     "Assessment",
+    "AssessedFrame",
+    "assess",
+    "assess_frame",
     "combine_levels",
+    "triage_agreement",
 ]
 
 
@@ -46,7 +55,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, np.generic):
-        return value.item()
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None  # JSON has no NaN (e.g. a probability for a card without calibration)
     return value
 
 
@@ -303,10 +314,14 @@ class Assessment:
         """The assessment as plain text: recommendation, reasons, advice and the notice."""
         lines = [f"Recommendation: {self.recommendation.label} ({self.recommendation.value})"]
         card = self.card
+        chance = (
+            "no calibration for this card"
+            if math.isnan(card.probability)
+            else f"probability of needing review {card.probability:.0%}"
+        )
         lines.append(
             f"Points card ({card.card_name} {card.card_version}): {card.points_total} points, "
-            f"band '{card.band.name}' -> {card.recommendation.value}; "
-            f"probability of needing review {card.probability:.0%}"
+            f"band '{card.band.name}' -> {card.recommendation.value}; {chance}"
         )
         for item in card.items:
             lines.append(f"  {item.points:+d}  {item.label}")
@@ -328,3 +343,267 @@ class Assessment:
         data["vignette"] = self.vignette.to_dict()
         return data
 
+
+
+# --------------------------------------------------------------------------------------
+# Assessing one vignette
+# --------------------------------------------------------------------------------------
+
+
+def _card(card: "Card | str | None") -> "Card":
+    from scoring.card import load_card
+
+    return load_card() if card is None else load_card(card)
+
+
+def _disagreement(card: CardView, tree: TreeView) -> str:
+    """Why card and tree differ, in words: the card's items and flags against the tree's rules."""
+    if card.red_flags:
+        card_reasons = "red flag: " + ", ".join(f.label.lower() for f in card.red_flags)
+    elif card.items:
+        card_reasons = ", ".join(f"{i.label.lower()} {i.points:+d}" for i in card.items)
+    else:
+        card_reasons = "no item scored"
+    tree_reasons = "; ".join(step.text for step in tree.path) or "the root leaf"
+    return (
+        f"the card says {card.recommendation.value} ({card.points_total} points: {card_reasons}); "
+        f"the tree says {tree.recommendation.value} ({tree_reasons})"
+    )
+
+
+def assess(vignette: Any, *, card: "Card | str | None" = None, tree: TreeModel | None = None) -> Assessment:
+    """Assess one vignette with the points card, its red flags and, optionally, a tree.
+
+    Parameters
+    ----------
+    vignette : Vignette, dict or JSON text
+        Anything :func:`scoring.schema.validate_vignette` accepts.
+    card : Card or str, optional
+        A card or a card name/path for :func:`scoring.card.load_card`; the default card when
+        not given.
+    tree : TreeModel, optional
+        Any object following :class:`TreeModel`. ``None`` assesses with the card alone.
+
+    Returns
+    -------
+    Assessment
+        The combined recommendation is the more cautious of the card's (with red flags) and
+        the tree's.
+
+    Raises
+    ------
+    VignetteError
+        When the vignette does not meet the contract.
+
+    Examples
+    --------
+    >>> a = assess({"age": 25, "duration_weeks": 1, "frequency": "daily",
+    ...             "severity": "minor", "locations": "eyelid", "caffeine_mg_per_day": 500})
+    >>> a.recommendation.value
+    'self_care'
+    """
+    from scoring import NOTICE
+    from scoring.features import encode_vignette
+    from scoring.schema import validate_vignette
+
+    the_card = _card(card)
+    validated = validate_vignette(vignette)
+    encoded = encode_vignette(validated)
+    score = the_card.score_encoded(encoded)
+    card_view = the_card.view(score)
+    tree_view = tree.explain_encoded(encoded) if tree is not None else None
+    level = int(combine_levels(score.level, None if tree_view is None else tree_view.recommendation.level))
+    recommendation = Recommendation.from_level(level)
+    agree = tree_view is None or tree_view.recommendation is card_view.recommendation
+    advice = card_view.advice if recommendation is card_view.recommendation else the_card.advice_for(recommendation)
+    return Assessment(
+        vignette=validated,
+        recommendation=recommendation,
+        card=card_view,
+        tree=tree_view,
+        agree=agree,
+        disagreement=None if agree else _disagreement(card_view, tree_view),  # type: ignore[arg-type]
+        advice=advice,
+        notice=NOTICE,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Assessing a frame
+# --------------------------------------------------------------------------------------
+
+_LEVEL_DTYPE = pd.CategoricalDtype(list(LEVELS), ordered=True)
+
+#: Columns :func:`assess_frame` adds to the valid rows.
+RESULT_COLUMNS: tuple[str, ...] = (
+    "points_total",
+    "band",
+    "red_flags",
+    "card_recommendation",
+    "probability",
+    "recommendation",
+)
+
+
+def _levels_column(levels: np.ndarray) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.asarray(levels, dtype=np.int8), dtype=_LEVEL_DTYPE)
+
+
+@dataclass
+class AssessedFrame:
+    """The outcome of :func:`assess_frame`: scored rows, rejected rows, nothing lost.
+
+    Attributes
+    ----------
+    scored : DataFrame
+        The valid input rows (canonical dtypes, original index, metadata columns kept) with
+        ``points_total``, ``band``, ``red_flags`` (';'-joined flag ids, '' for none),
+        ``card_recommendation`` (band, or urgent with a red flag), ``probability``
+        (calibrated probability of needing review) and ``recommendation`` (combined); with a
+        tree also ``tree_recommendation`` and ``agree``.
+    rejected : DataFrame
+        One line per problem, as :func:`scoring.schema.validate_frame` reports it.
+    n_input : int
+        Rows in the input.
+    n_rejected : int
+        Rows rejected (a row with two problems counts once): ``n_input == len(scored) + n_rejected``.
+    card : Card
+        The card applied.
+    """
+
+    scored: pd.DataFrame
+    rejected: pd.DataFrame
+    n_input: int
+    n_rejected: int
+    card: "Card"
+
+    def summary(self) -> str:
+        """One line: rows read, scored, rejected."""
+        return f"{self.n_input} rows read, {len(self.scored)} scored, {self.n_rejected} rejected"
+
+
+def assess_frame(
+    frame: pd.DataFrame,
+    *,
+    card: "Card | str | None" = None,
+    tree: TreeModel | None = None,
+    extra: Literal["error", "keep", "drop"] = "error",
+) -> AssessedFrame:
+    """Validate and assess every row of a frame, column by column (no loop over rows).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One vignette per row (contract fields; metadata columns are carried along).
+    card : Card or str, optional
+        The card (default card when not given).
+    tree : TreeModel, optional
+        ``None`` assesses with the card alone.
+    extra : {"error", "keep", "drop"}
+        Columns that are neither contract fields nor metadata, as in
+        :func:`scoring.schema.validate_frame`.
+
+    Returns
+    -------
+    AssessedFrame
+        Gives, row for row, the same results as :func:`assess` on each vignette (tested).
+
+    Raises
+    ------
+    VignetteError
+        For problems with the frame as a whole (a missing required column, unknown columns).
+    """
+    from scoring.features import Features
+    from scoring.schema import validate_frame
+
+    the_card = _card(card)
+    validation = validate_frame(frame, extra=extra)
+    valid = validation.valid
+    features = Features(valid)
+    scores = the_card.score_frame(features)
+    codes, names = the_card.flag_text(scores.red_flag_mask)
+    columns: dict[str, Any] = {
+        "points_total": scores.totals,
+        "band": pd.Categorical.from_codes(scores.band_index, categories=[b.name for b in the_card.bands]),
+        "red_flags": pd.Categorical.from_codes(codes, categories=names),
+        "card_recommendation": _levels_column(scores.level),
+        "probability": the_card.probability(scores.totals, scores.red_flag_mask),
+    }
+    if tree is None:
+        columns["recommendation"] = columns["card_recommendation"]
+    else:
+        tree_levels, _ = tree.predict_levels(features)
+        tree_levels = np.asarray(tree_levels, dtype=np.int8)
+        columns["tree_recommendation"] = _levels_column(tree_levels)
+        columns["agree"] = tree_levels == scores.level
+        columns["recommendation"] = _levels_column(combine_levels(scores.level, tree_levels))
+    results = pd.DataFrame(columns, index=valid.index)
+    scored = pd.concat([valid, results], axis=1)
+    return AssessedFrame(
+        scored=scored,
+        rejected=validation.rejected,
+        n_input=validation.n_input,
+        n_rejected=validation.n_rejected_rows,
+        card=the_card,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Agreement with a reference triage
+# --------------------------------------------------------------------------------------
+
+
+def _as_levels(values: Any) -> np.ndarray:
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype("str")
+    array = np.asarray(values)
+    if array.dtype.kind in "iu":
+        return array.astype(np.int8)
+    lookup = {value: level for level, value in enumerate(LEVELS)}
+    labels, inverse = np.unique(array.astype(str), return_inverse=True)
+    unknown = [label for label in labels if label not in lookup]
+    if unknown:
+        raise ValueError(f"unknown recommendation {unknown[0]!r}; allowed: {', '.join(LEVELS)}")
+    return np.array([lookup[label] for label in labels], dtype=np.int8)[inverse.reshape(-1)]
+
+
+def triage_agreement(reference: Any, predicted: Any) -> pd.DataFrame:
+    """Agreement of predicted recommendations with a reference triage, per reference level.
+
+    Parameters
+    ----------
+    reference, predicted : array-like
+        Recommendation values (``self_care``/``see_doctor``/``urgent``) or levels 0/1/2.
+
+    Returns
+    -------
+    DataFrame
+        One row per reference level plus ``all``; columns ``n``, ``correct`` (share
+        predicted exactly), ``under_triage`` (share predicted less cautious than the
+        reference), ``over_triage`` (share predicted more cautious) and the counts
+        ``n_correct``, ``n_under``, ``n_over``.
+
+    Examples
+    --------
+    >>> triage_agreement(["self_care", "urgent"], ["see_doctor", "urgent"]).loc["all", "correct"]
+    0.5
+    """
+    ref, pred = _as_levels(reference), _as_levels(predicted)
+    if ref.shape != pred.shape:
+        raise ValueError(f"reference has {ref.size} values but predicted has {pred.size}")
+    rows = {}
+    for name, mask in [*((level, ref == i) for i, level in enumerate(LEVELS)), ("all", np.ones(ref.size, bool))]:
+        r, p = ref[mask], pred[mask]
+        n = int(mask.sum())
+        counts = {"n_correct": int((p == r).sum()), "n_under": int((p < r).sum()), "n_over": int((p > r).sum())}
+        share = (lambda k: counts[k] / n if n else math.nan)
+        rows[name] = {
+            "n": n,
+            "correct": share("n_correct"),
+            "under_triage": share("n_under"),
+            "over_triage": share("n_over"),
+            **counts,
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "reference"
+    return table
