@@ -105,27 +105,31 @@ class CardGroup:
 class CardCalibration:
     """The points-to-probability mapping stored next to a card (fitted by scoring.calibration).
 
-    ``P(needs review | total) = 1 / (1 + exp(-(intercept + slope * total)))`` for vignettes
-    without a red flag; vignettes with a red flag get ``red_flag_probability``, the observed
-    share needing review among red-flag vignettes in the fitting data.
+    For a vignette without a red flag::
+
+        logit P(needs review) = intercept + slope * total + band_step * review_band
+
+    where ``review_band`` is 1 when the total's band recommends at least ``see_doctor``.
+    Vignettes with a red flag get ``red_flag_probability``, the observed share needing
+    review among red-flag vignettes in the fitting data.
     """
 
     intercept: float
     slope: float
+    band_step: float
     red_flag_probability: float
     card_fingerprint: str
-    data: Mapping[str, Any] = field(default_factory=dict)
+    data: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
-    def probability(self, totals: Any, red_flag_mask: Any) -> np.ndarray:
-        """Probabilities for arrays of totals and red-flag bitmasks."""
-        totals = np.asarray(totals, dtype=np.float64)
-        logit = self.intercept + self.slope * totals
+    def probability(self, totals: Any, review_band: Any, red_flag_mask: Any) -> np.ndarray:
+        """Probabilities for arrays of totals, review-band indicators and red-flag bitmasks."""
+        logit = (
+            self.intercept
+            + self.slope * np.asarray(totals, dtype=np.float64)
+            + self.band_step * np.asarray(review_band, dtype=np.float64)
+        )
         p = 1.0 / (1.0 + np.exp(-logit))
         return np.where(np.asarray(red_flag_mask) != 0, self.red_flag_probability, p)
-
-    def probability_one(self, total: int, red_flag_mask: int) -> float:
-        """The probability for one vignette (same arithmetic as :meth:`probability`)."""
-        return float(self.probability(np.array([total]), np.array([red_flag_mask]))[0])
 
 
 @dataclass(frozen=True)
@@ -368,11 +372,16 @@ class Card:
         names = [";".join(f.flag_id for f in self.flags_in_mask(int(m))) for m in distinct]
         return codes.reshape(-1), names
 
+    def review_band(self, totals: Any) -> np.ndarray:
+        """True where a total falls in a band recommending at least ``see_doctor``."""
+        index = self._band_lut[np.asarray(totals, dtype=np.int64) - self.min_total]
+        return self._band_levels[index] > 0
+
     def probability(self, totals: Any, red_flag_mask: Any) -> np.ndarray:
         """Calibrated probability of needing review; NaN when the card has no calibration."""
         if self.calibration is None:
             return np.full(np.shape(totals), np.nan)
-        return self.calibration.probability(totals, red_flag_mask)
+        return self.calibration.probability(totals, self.review_band(totals), red_flag_mask)
 
     def view(self, score: CardScore) -> CardView:
         """Turn one :class:`CardScore` into the :class:`~scoring.assess.CardView` users see."""
@@ -398,7 +407,12 @@ class Card:
         if self.calibration is None:
             probability = math.nan
         else:
-            probability = self.calibration.probability_one(score.total, score.red_flag_mask)
+            # The same arithmetic as score_frame's callers use, on one value.
+            probability = float(
+                self.calibration.probability(
+                    score.total, band.recommendation.level > 0, score.red_flag_mask
+                )
+            )
         return CardView(
             card_name=self.name,
             card_version=self.version,
@@ -506,13 +520,21 @@ def load_card(name_or_path: "str | Path | Card" = DEFAULT_CARD) -> Card:
     if isinstance(name_or_path, Card):
         return name_or_path
     path = card_path(name_or_path).resolve()
-    stat = path.stat()
-    return _load_cached(str(path), stat.st_mtime_ns, stat.st_size)
+    return _load_cached(str(path), _stamp(path), _stamp(calibration_path(path)))
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return (0, 0)
+    return (stat.st_mtime_ns, stat.st_size)
 
 
 @lru_cache(maxsize=32)
-def _load_cached(path_text: str, mtime_ns: int, size: int) -> Card:
-    # Keyed on modification time and size, so an edited card file is read again.
+def _load_cached(path_text: str, card_stamp: tuple[int, int], calibration_stamp: tuple[int, int]) -> Card:
+    # Keyed on the modification time and size of the card and its calibration, so an
+    # edited or refitted file is read again.
     return _read_card(Path(path_text))
 
 
@@ -745,21 +767,24 @@ def _read_calibration(card_file: Path, fingerprint: str) -> CardCalibration | No
     path = calibration_path(card_file)
     if not path.is_file():
         return None
-    data = json.loads(path.read_text())
-    if data.get("card_fingerprint") != fingerprint:
-        warnings.warn(
-            f"{path.name} was fitted for different points than {card_file.name}; probabilities are "
-            "left empty until you refit with scoring.calibration.fit_calibration(card, save=True)",
-            stacklevel=3,
+    refit = "probabilities are left empty until you refit with scoring.calibration.fit_calibration(card, save=True)"
+    try:
+        data = json.loads(path.read_text())
+        calibration = CardCalibration(
+            intercept=float(data["intercept"]),
+            slope=float(data["slope"]),
+            band_step=float(data["band_step"]),
+            red_flag_probability=float(data["red_flag_probability"]),
+            card_fingerprint=str(data["card_fingerprint"]),
+            data=data,
         )
+    except (ValueError, KeyError, TypeError) as exc:
+        warnings.warn(f"{path.name} cannot be read ({exc!r}); {refit}", stacklevel=3)
         return None
-    return CardCalibration(
-        intercept=float(data["intercept"]),
-        slope=float(data["slope"]),
-        red_flag_probability=float(data["red_flag_probability"]),
-        card_fingerprint=fingerprint,
-        data=data,
-    )
+    if calibration.card_fingerprint != fingerprint:
+        warnings.warn(f"{path.name} was fitted for different points than {card_file.name}; {refit}", stacklevel=3)
+        return None
+    return calibration
 
 
 # --------------------------------------------------------------------------------------
