@@ -5,6 +5,18 @@ comparisons); nothing here scores or explains anything itself. Each topic has it
 private module; the public names are re-exported here.
 """
 
+from scoring.plots._card import (
+    calibration_figure,
+    card_table_figure,
+    points_waterfall_figure,
+    risk_table_figure,
+)
 from scoring.plots._tree import tree_figure
 
-__all__ = ["tree_figure"]
+__all__ = [
+    "calibration_figure",
+    "card_table_figure",
+    "points_waterfall_figure",
+    "risk_table_figure",
+    "tree_figure",
+]

@@ -1,0 +1,193 @@
+"""Figures of the points card: the card itself, its risk table, its calibration, one total.
+
+Every figure is drawn from data computed elsewhere (the :class:`~scoring.card.Card`,
+:func:`scoring.calibration.risk_table`, :func:`scoring.calibration.calibration_bins` and
+:func:`~scoring.calibration.calibration_metrics`, a :class:`~scoring.assess.CardView`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from scoring.plots._tree import RECOMMENDATION_COLOURS
+
+__all__ = ["card_table_figure", "risk_table_figure", "calibration_figure", "points_waterfall_figure"]
+
+_UP = "#999999"
+_DOWN = "#009E73"
+_TOTAL = "#333333"
+
+
+def card_table_figure(card: Any) -> go.Figure:
+    """The card as a plotly table: items (with group limits), red flags and bands.
+
+    Parameters
+    ----------
+    card : Card
+        From :func:`scoring.card.load_card`.
+    """
+    points, labels, conditions, notes, fills = [], [], [], [], []
+    groups = {g.group_id: g for g in card.groups}
+    for section in [None, *groups]:
+        members = [item for item in card.items if item.group == section]
+        if not members:
+            continue
+        if section is not None:
+            group = groups[section]
+            points.append("")
+            labels.append(f"<b>{group.label}</b> ({group.cap_text()})")
+            conditions.append("")
+            notes.append(group.note)
+            fills.append("#F2F2F2")
+        for item in members:
+            points.append(f"{item.points:+d}")
+            labels.append(item.label)
+            conditions.append(item.condition)
+            notes.append(item.evidence)
+            fills.append("white")
+    if card.red_flags:
+        points.append("")
+        labels.append("<b>Red flags: urgent whatever the total</b>")
+        conditions.append("")
+        notes.append("")
+        fills.append("#F2F2F2")
+        for flag in card.red_flags:
+            points.append("!")
+            labels.append(flag.label)
+            conditions.append(flag.condition)
+            notes.append(flag.evidence)
+            fills.append("#FBE3D6")
+    points.append("")
+    labels.append(f"<b>Bands</b> (totals run from {card.min_total} to {card.max_total})")
+    conditions.append("")
+    notes.append("")
+    fills.append("#F2F2F2")
+    for band in card.bands:
+        points.append(f"{band.min_points} to {band.max_points}")
+        labels.append(band.name)
+        conditions.append(band.recommendation.value)
+        notes.append(band.advice)
+        fills.append("white")
+    figure = go.Figure(
+        go.Table(
+            columnwidth=[60, 260, 200, 420],
+            header=dict(values=["Points", "Item", "Condition", "Source / advice"], align="left", fill_color="#DDDDDD"),
+            cells=dict(values=[points, labels, conditions, notes], align="left", fill_color=[fills] * 4, height=24),
+        )
+    )
+    figure.update_layout(title=f"Points card: {card.name} (version {card.version})", margin=dict(l=10, r=10, t=50, b=10))
+    return figure
+
+
+def risk_table_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
+    """Probability by points total (line), observed share (markers) and counts (bars).
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`scoring.calibration.risk_table` (indexed by ``points_total``).
+    """
+    totals = table.index.to_numpy()
+    colours = [RECOMMENDATION_COLOURS[r] for r in table["recommendation"]]
+    figure = go.Figure()
+    figure.add_bar(
+        x=totals, y=table["n"], name="vignettes (no red flag)", marker_color=colours, opacity=0.35, yaxis="y2",
+        hovertemplate="total %{x}: %{y} vignettes<extra></extra>",
+    )
+    figure.add_scatter(
+        x=totals, y=table["probability"], mode="lines+markers", name="calibrated probability",
+        line=dict(color=_TOTAL), hovertemplate="total %{x}: %{y:.1%}<extra></extra>",
+    )
+    figure.add_scatter(
+        x=totals, y=table["observed"], mode="markers", name="observed share needing review",
+        marker=dict(symbol="x", size=9, color="#CC79A7"), hovertemplate="total %{x}: %{y:.1%} observed<extra></extra>",
+    )
+    figure.update_layout(
+        title=title or "Points total and the probability of needing review",
+        xaxis=dict(title="points total", dtick=1),
+        yaxis=dict(title="probability", range=[0, 1.02], tickformat=".0%"),
+        yaxis2=dict(title="vignettes", overlaying="y", side="right", showgrid=False),
+        legend=dict(orientation="h", y=-0.2),
+    )
+    return figure
+
+
+def calibration_figure(bins: pd.DataFrame, metrics: Mapping[str, float] | None = None) -> go.Figure:
+    """Observed against predicted, one point per bin, with calibration intercept and slope.
+
+    Parameters
+    ----------
+    bins : DataFrame
+        From :func:`scoring.calibration.calibration_bins` (``bin``, ``n``, ``predicted``,
+        ``observed``).
+    metrics : mapping, optional
+        From :func:`scoring.calibration.calibration_metrics`; its intercept, slope and Brier
+        score go in the title.
+    """
+    size = 8 + 22 * (bins["n"] / bins["n"].max()) ** 0.5
+    figure = go.Figure()
+    figure.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect calibration", line=dict(color=_UP, dash="dash"))
+    figure.add_scatter(
+        x=bins["predicted"], y=bins["observed"], mode="markers+text", name="points total",
+        text=bins["bin"].astype(str), textposition="top center", marker=dict(size=size, color=_TOTAL, opacity=0.7),
+        customdata=bins["n"], hovertemplate="total %{text}: predicted %{x:.1%}, observed %{y:.1%}, n=%{customdata}<extra></extra>",
+    )
+    title = "Calibration: observed against predicted"
+    if metrics:
+        title += (
+            f"<br><sup>intercept {metrics['calibration_intercept']:.3f}, slope {metrics['calibration_slope']:.3f}, "
+            f"Brier {metrics['brier']:.4f} (n = {metrics['n']:,})</sup>"
+        )
+    figure.update_layout(
+        title=title,
+        xaxis=dict(title="predicted probability of needing review", range=[-0.02, 1.02], tickformat=".0%"),
+        yaxis=dict(title="observed share", range=[-0.02, 1.05], tickformat=".0%"),
+        showlegend=False,
+    )
+    return figure
+
+
+def points_waterfall_figure(card_view: Any) -> go.Figure:
+    """How one vignette's items add up to its total, with red flags annotated.
+
+    Parameters
+    ----------
+    card_view : CardView
+        ``Assessment.card`` (or :meth:`scoring.card.Card.view`).
+    """
+    items = list(card_view.items)
+    labels = [item.label for item in items] + ["Total"]
+    values = [item.points for item in items] + [card_view.points_total]
+    figure = go.Figure(
+        go.Waterfall(
+            x=labels,
+            y=values,
+            measure=["relative"] * len(items) + ["total"],
+            text=[f"{v:+d}" for v in values[:-1]] + [str(card_view.points_total)],
+            textposition="outside",
+            increasing=dict(marker=dict(color=_UP)),
+            decreasing=dict(marker=dict(color=_DOWN)),
+            totals=dict(marker=dict(color=RECOMMENDATION_COLOURS[card_view.band.recommendation.value])),
+            connector=dict(line=dict(color="#CCCCCC")),
+        )
+    )
+    band = card_view.band
+    title = (
+        f"{card_view.points_total} points: band '{band.name}' ({band.min_points} to {band.max_points}) "
+        f"-> {card_view.recommendation.value}"
+    )
+    if card_view.red_flags:
+        flags = ", ".join(flag.label.lower() for flag in card_view.red_flags)
+        figure.add_annotation(
+            text=f"Red flag: {flags}. Urgent whatever the total.",
+            xref="paper", yref="paper", x=0.5, y=1.0, yanchor="bottom", showarrow=False,
+            font=dict(color=RECOMMENDATION_COLOURS["urgent"], size=13),
+            bgcolor="#FBE3D6",
+        )
+    if not items:
+        figure.add_annotation(text="No item scored", xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False)
+    figure.update_layout(title=title, yaxis=dict(title="points", zeroline=True), showlegend=False, margin=dict(t=90))
+    return figure
