@@ -1,0 +1,1074 @@
+"""Reproducible HTML reports: the analysis notebooks executed to pages, plus case reports.
+
+:func:`build_reports` writes a small static site that opens from disk, offline::
+
+    reports/
+      index.html                  summary: data set, card, tree, comparison, links
+      notebooks/<name>.html       each analysis notebook, executed with interactive=False
+      cases/<id>.html             one page per example vignette (see render_case)
+      assets/plotly-<v>.min.js    the one copy of plotly.js every page loads
+      manifest.json               every file with its size and SHA-256
+
+Design choices:
+
+* **plotly.js once, locally.** The bundle that ships inside the plotly package is written
+  to ``assets/`` and referenced by a relative path from every page (nbconvert pages are
+  post-processed to drop their inlined copy and plotly's CDN MathJax tag). Pages stay
+  offline-capable at a fraction of the size. :func:`render_case` on its own inlines the
+  bundle instead, so a single saved case page still works anywhere.
+* **Code hidden.** Notebook pages show outputs and Markdown only; each names its notebook,
+  which is where the code lives. No code also means no syntax-highlighting colours to keep
+  above contrast limits.
+* **Byte-identical rebuilds.** Figure divs get fixed ids; random ids nbconvert, plotly and
+  widgets put into notebook output are renumbered in order of first appearance; kernels run
+  with ``PYTHONHASHSEED=0``; nothing records a time. Each page states the zaro version,
+  data seed and card/tree versions it was built from.
+* **Escaping.** Templates are Jinja with autoescape on; nothing from input (vignette ids,
+  narratives, file names, card labels) is marked safe.
+
+Notebooks come from ``notebooks_dir``, else the source checkout's ``notebooks/``, else a
+copy shipped inside the package (``scoring/notebooks``). An install with neither builds the
+index and case pages only, and the index says why the notebook pages are missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from markupsafe import Markup
+
+from scoring import _report_html as H
+from scoring._paths import DEFINITIONS_DIR, PACKAGE_DIR, project_root
+from scoring._version import __version__
+from scoring.schema import FIELDS, METADATA_COLUMNS, VignetteError, validate_vignette
+
+__all__ = [
+    "BuildResult",
+    "ReportCase",
+    "ReportError",
+    "build_reports",
+    "example_cases",
+    "find_notebooks",
+    "load_case",
+    "render_case",
+    "write_case_report",
+]
+
+#: Notebooks in reading order; any others found follow alphabetically.
+NOTEBOOK_ORDER = ("points_card", "decision_tree", "card_vs_tree", "what_if", "explorer")
+#: Parameters injected into every notebook: static output, no live widgets.
+NOTEBOOK_PARAMETERS = {"interactive": False}
+CASES_FILE = DEFINITIONS_DIR / "report_cases.toml"
+MANIFEST_NAME = "manifest.json"
+
+
+class ReportError(RuntimeError):
+    """The reports could not be built; the message says what failed and how to fix it."""
+
+
+# --------------------------------------------------------------------------------------
+# Cases
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportCase:
+    """One vignette to report on, with what a page shows about where it came from.
+
+    Attributes
+    ----------
+    vignette : Vignette
+        The validated contract fields.
+    case_id : str
+        The vignette's id as given (any text; it is escaped, and slugified for file names).
+    title : str
+        Page heading.
+    narrative : str or None
+        Free text describing the person, if given.
+    why : str or None
+        Why this example is in the report.
+    source_name : str or None
+        The file the case was read from, if any (file name only).
+    """
+
+    vignette: Any
+    case_id: str
+    title: str
+    narrative: str | None = None
+    why: str | None = None
+    source_name: str | None = None
+
+    @property
+    def slug(self) -> str:
+        """The file-name-safe form of ``case_id``."""
+        return H.slugify(self.case_id)
+
+
+def _case_from_mapping(data: Mapping[str, Any], *, source_name: str | None = None) -> ReportCase:
+    extra = {"title", "why", "id"}
+    fields = {k: v for k, v in data.items() if k not in extra}
+    vignette = validate_vignette(fields)  # drops vignette_id/narrative/... metadata columns
+    case_id = str(data.get("vignette_id") or data.get("id") or (Path(source_name).stem if source_name else "case"))
+    narrative = data.get("narrative")
+    title = str(data.get("title") or f"Vignette {case_id}")
+    return ReportCase(
+        vignette=vignette,
+        case_id=case_id,
+        title=title,
+        narrative=str(narrative) if narrative not in (None, "") else None,
+        why=str(data["why"]) if data.get("why") else None,
+        source_name=source_name,
+    )
+
+
+def load_case(path: str | Path) -> ReportCase:
+    """Read one vignette from a JSON file for a case report.
+
+    The file holds one JSON object with the contract fields; ``vignette_id``, ``narrative``
+    and ``title`` are optional extras shown on the page.
+
+    Raises
+    ------
+    ReportError
+        If the file is missing or not a JSON object.
+    VignetteError
+        If the fields break the vignette contract (every problem is named).
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ReportError(f"case file {str(path)!r} not found") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ReportError(f"case file {str(path)!r} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ReportError(f"case file {str(path)!r} must hold one JSON object, got {type(data).__name__}")
+    return _case_from_mapping(data, source_name=path.name)
+
+
+def as_case(item: Any) -> ReportCase:
+    """A :class:`ReportCase` from a case, a path to a JSON file, a dict, or a Vignette."""
+    if isinstance(item, ReportCase):
+        return item
+    if isinstance(item, Path) or (isinstance(item, str) and item.endswith(".json") and not item.lstrip().startswith("{")):
+        return load_case(item)
+    if isinstance(item, str):
+        try:
+            item = json.loads(item)
+        except json.JSONDecodeError as exc:
+            raise ReportError(f"not a JSON object or a path to a .json file: {exc}") from None
+        if not isinstance(item, dict):
+            raise ReportError(f"a vignette must be a JSON object, got {type(item).__name__}")
+    if isinstance(item, Mapping):
+        return _case_from_mapping(item)
+    vignette = validate_vignette(item)
+    return ReportCase(vignette=vignette, case_id="case", title="Vignette")
+
+
+def example_cases() -> list[ReportCase]:
+    """The example vignettes of ``definitions/report_cases.toml``, in file order."""
+    with open(CASES_FILE, "rb") as handle:
+        table = tomllib.load(handle)
+    return [_case_from_mapping(entry) for entry in table["case"]]
+
+
+# --------------------------------------------------------------------------------------
+# Provenance: what a page was built from
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """The versions and seed a page was built from (shown in every page's footer)."""
+
+    zaro_version: str = __version__
+    data_n: int | None = None
+    data_seed: int | None = None
+    generator_version: str | None = None
+    data_sha256: str | None = None
+    card_name: str | None = None
+    card_version: str | None = None
+    tree_version: str | None = None
+    plotlyjs_version: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _data_metadata() -> dict[str, Any]:
+    """The generator's record of the shipped data set ({} when there is none)."""
+    try:
+        from scoring import synth
+    except ImportError:  # pragma: no cover - synth is part of the package
+        return {}
+    loader = getattr(synth, "load_metadata", None)
+    try:
+        return dict(loader()) if loader is not None else {}
+    except (FileNotFoundError, OSError, ValueError):
+        return {}
+
+
+def _tree_metadata() -> dict[str, Any]:
+    try:
+        from scoring.tree import load_tree_metadata
+
+        return load_tree_metadata()
+    except (ImportError, FileNotFoundError, OSError, ValueError):
+        return {}
+
+
+def _tree_version(record: Mapping[str, Any]) -> str | None:
+    """A short name for the shipped tree: the zaro version that fitted it and its data hash."""
+    if not record:
+        return None
+    sha = (record.get("data") or {}).get("sha256")
+    fitted = record.get("zaro_version", "?")
+    return f"fitted by zaro {fitted}" + (f" on data {sha[:12]}" if sha else "")
+
+
+def collect_provenance(card: Any = None) -> Provenance:
+    """Gather the zaro version, data seed and card/tree versions for page footers."""
+    meta = _data_metadata()
+    if card is None:
+        from scoring.card import load_card
+
+        card = load_card()
+    return Provenance(
+        data_n=meta.get("n"),
+        data_seed=meta.get("seed"),
+        generator_version=meta.get("generator_version") or meta.get("zaro_version") or meta.get("version"),
+        data_sha256=meta.get("sha256"),
+        card_name=card.name,
+        card_version=str(card.version),
+        tree_version=_tree_version(_tree_metadata()),
+        plotlyjs_version=H.plotlyjs_version(),
+    )
+
+
+def _page(template: str, *, provenance: Provenance, plotly_src: str | None | bool, index_href: str | None,
+          breadcrumbs: Sequence[str] = (), **context: Any) -> str:
+    """Render one page with the shared shell (notice, navigation, provenance footer)."""
+    from scoring import NOTICE
+
+    if plotly_src is False:
+        script = None
+    else:
+        script = H.plotly_script_tag(plotly_src if isinstance(plotly_src, str) else None)
+    html = H.render_template(
+        template,
+        css=H.stylesheet(),
+        plotly_script=script,
+        provenance=provenance,
+        notice=NOTICE,
+        index_href=index_href,
+        breadcrumbs=list(breadcrumbs),
+        **context,
+    )
+    return html
+
+
+# --------------------------------------------------------------------------------------
+# Notebook pages
+# --------------------------------------------------------------------------------------
+
+
+def _notebooks_dir(notebooks_dir: str | Path | None) -> Path | None:
+    if notebooks_dir is not None:
+        path = Path(notebooks_dir)
+        if not path.is_dir():
+            raise ReportError(f"notebooks directory {str(path)!r} not found")
+        return path
+    root = project_root()
+    if root is not None and (root / "notebooks").is_dir():
+        return root / "notebooks"
+    shipped = PACKAGE_DIR / "notebooks"
+    return shipped if shipped.is_dir() else None
+
+
+def find_notebooks(notebooks_dir: str | Path | None = None) -> list[Path]:
+    """The analysis notebooks a build executes, in reading order.
+
+    Looks in ``notebooks_dir``, else the checkout's ``notebooks/``, else the copy shipped in
+    the package; returns ``[]`` when there is none (a wheel install without notebooks).
+    Checkpoint copies (``.ipynb_checkpoints``) are ignored.
+    """
+    folder = _notebooks_dir(notebooks_dir)
+    if folder is None:
+        return []
+    found = sorted(p for p in folder.glob("*.ipynb") if p.is_file())
+    rank = {name: i for i, name in enumerate(NOTEBOOK_ORDER)}
+    return sorted(found, key=lambda p: (rank.get(p.stem, len(rank)), p.stem))
+
+
+def _page_name(stem: str) -> str:
+    return H.slugify(stem.replace("_", "-"), fallback="notebook")
+
+
+def _notebook_page(executed: Any, *, provenance: Provenance) -> tuple[str, list[str]]:
+    """Wrap one executed notebook's HTML fragment in the report shell; return page and warnings."""
+    body = H.remove_inline_plotlyjs(executed.body_html)
+    body, removed = H.strip_remote_resources(body)
+    body = H.label_figures(body)
+    warnings = [f"{executed.name}: removed a network resource: {tag[:120]}" for tag in removed
+                if "mathjax" not in tag.lower()]  # plotly adds a CDN MathJax tag to every figure
+    html = _page(
+        "report_notebook.html.j2",
+        provenance=provenance,
+        plotly_src=f"../assets/{H.plotly_asset_name()}",
+        index_href="../index.html",
+        breadcrumbs=[executed.title],
+        page_title=executed.title,
+        title=executed.title,
+        has_h1="<h1" in body,
+        source_name=f"notebooks/{executed.source.name}",
+        body=Markup(body),
+    )
+    return H.stabilise_ids(html), warnings
+
+
+# --------------------------------------------------------------------------------------
+# Writing the site
+# --------------------------------------------------------------------------------------
+
+
+def _manifest(files: Mapping[str, bytes], provenance: Provenance) -> bytes:
+    """A listing of every file with size and SHA-256: a rebuild can be checked at a glance."""
+    listing = {
+        name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        for name, data in sorted(files.items())
+    }
+    record = {"built_with": provenance.to_dict(), "files": listing}
+    return (json.dumps(record, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _write_site(out: Path, files: Mapping[str, bytes]) -> list[Path]:
+    """Write ``files`` under ``out``; remove files an earlier build wrote that are gone now.
+
+    Only files listed in the previous build's manifest are ever deleted, so pointing
+    ``--out`` at a folder with other content never loses that content. Unchanged files are
+    not rewritten.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    previous: set[str] = set()
+    manifest_path = out / MANIFEST_NAME
+    if manifest_path.is_file():
+        try:
+            previous = set(json.loads(manifest_path.read_text(encoding="utf-8")).get("files", {}))
+        except (json.JSONDecodeError, AttributeError):
+            previous = set()
+    written = []
+    for name, data in sorted(files.items()):
+        target = out / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not (target.is_file() and target.read_bytes() == data):
+            # Write then rename, so a page is never seen half-written.
+            partial = target.with_name(target.name + ".partial")
+            partial.write_bytes(data)
+            os.replace(partial, target)
+        written.append(target)
+    for name in sorted(previous - set(files) - {MANIFEST_NAME}):
+        stale = out / name
+        if stale.is_file() and out.resolve() in stale.resolve().parents:
+            stale.unlink()
+            try:
+                stale.parent.rmdir()  # only succeeds when the folder is now empty
+            except OSError:
+                pass
+    return written
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What :func:`build_reports` wrote.
+
+    Attributes
+    ----------
+    out_dir : Path
+    index : Path
+        The page to open first.
+    notebook_pages, case_pages : tuple of Path
+    files : tuple of Path
+        Every file written, sorted (pages, the plotly.js asset, the manifest).
+    warnings : tuple of str
+        Things a reader of the build log should know (a notebook wrote to stderr, no
+        notebooks were found, ...).
+    seconds : float
+        Wall-clock time of the build.
+    """
+
+    out_dir: Path
+    index: Path
+    notebook_pages: tuple[Path, ...]
+    case_pages: tuple[Path, ...]
+    files: tuple[Path, ...]
+    warnings: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """A few lines saying where things went."""
+        lines = [
+            f"Reports written to {self.out_dir}/ in {self.seconds:.1f} s",
+            f"  open {self.index}",
+            f"  {len(self.notebook_pages)} notebook pages, {len(self.case_pages)} case pages",
+        ]
+        lines.extend(f"  warning: {w}" for w in self.warnings)
+        return "\n".join(lines)
+
+
+def _unique_slugs(cases: Sequence[ReportCase]) -> list[str]:
+    seen: dict[str, int] = {}
+    slugs = []
+    for case in cases:
+        slug = case.slug
+        seen[slug] = seen.get(slug, 0) + 1
+        slugs.append(slug if seen[slug] == 1 else f"{slug}-{seen[slug]}")
+    return slugs
+
+
+def build_reports(
+    out_dir: str | Path = "reports",
+    *,
+    progress: bool = True,
+    cases: Iterable[Any] | None = None,
+    notebooks_dir: str | Path | None = None,
+) -> BuildResult:
+    """Execute the analysis notebooks and write the HTML reports.
+
+    Parameters
+    ----------
+    out_dir : str or Path, default "reports"
+        Where the site goes (created if needed). Files a previous build wrote and this one
+        does not are removed; nothing else in the folder is touched.
+    progress : bool, default True
+        Show a progress bar (tqdm, on stderr).
+    cases : iterable, optional
+        Vignettes for case pages: :class:`ReportCase`, dicts, Vignettes or paths to JSON
+        files. Default: the examples in ``definitions/report_cases.toml``.
+    notebooks_dir : str or Path, optional
+        Folder of notebooks to execute. Default: the checkout's ``notebooks/`` (or the copy
+        shipped in the package); without either, only the index and case pages are built.
+
+    Returns
+    -------
+    BuildResult
+
+    Raises
+    ------
+    ReportError
+        If the shipped tree is missing, or a notebook fails (naming it and the error).
+    VignetteError
+        If a case breaks the vignette contract.
+
+    Examples
+    --------
+    >>> result = build_reports("reports", progress=False)   # doctest: +SKIP
+    >>> print(result.summary())                             # doctest: +SKIP
+    """
+    import concurrent.futures
+
+    from tqdm.auto import tqdm
+
+    from scoring._report_notebooks import NotebookRunError, execute_notebooks
+    from scoring.card import load_card
+
+    started = time.perf_counter()
+    out = Path(out_dir)
+    notebook_paths = find_notebooks(notebooks_dir)
+    case_list = [as_case(c) for c in (example_cases() if cases is None else cases)]
+    slugs = _unique_slugs(case_list)
+    card = load_card()
+    tree = _load_tree()
+    provenance = collect_provenance(card)
+    warnings: list[str] = []
+    if not notebook_paths:
+        warnings.append(
+            "no notebooks found (a wheel install without a checkout): only the index and case pages were built"
+        )
+
+    asset = H.plotly_asset_name()
+    files: dict[str, bytes] = {f"assets/{asset}": H.plotlyjs_source().encode("utf-8")}
+    bar = tqdm(
+        total=len(notebook_paths) + len(case_list) + 1,
+        desc="zaro report",
+        unit="page",
+        disable=not progress,
+        leave=True,
+    )
+    try:
+        # Kernels run in their own processes; render the case pages while they work.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            running = pool.submit(
+                execute_notebooks,
+                notebook_paths,
+                NOTEBOOK_PARAMETERS,
+                on_done=lambda executed: bar.update(1),
+            )
+            case_entries = []
+            for case, slug in zip(case_list, slugs):
+                html, entry = _case_page(case, slug=slug, card=card, tree=tree, provenance=provenance)
+                files[f"cases/{slug}.html"] = html.encode("utf-8")
+                case_entries.append(entry)
+                bar.update(1)
+            try:
+                executed = running.result()
+            except NotebookRunError as exc:
+                raise ReportError(str(exc)) from None
+        notebook_entries = []
+        for nb in executed:
+            html, nb_warnings = _notebook_page(nb, provenance=provenance)
+            name = _page_name(nb.name)
+            files[f"notebooks/{name}.html"] = html.encode("utf-8")
+            warnings.extend(nb.warnings + nb_warnings)
+            notebook_entries.append({"href": f"notebooks/{name}.html", "title": nb.title, "source": nb.source.name})
+        index_html = _index_page(
+            card=card,
+            tree=tree,
+            provenance=provenance,
+            notebooks=notebook_entries,
+            cases=case_entries,
+            notebooks_missing=not notebook_paths,
+        )
+        files["index.html"] = index_html.encode("utf-8")
+        files[MANIFEST_NAME] = _manifest(files, provenance)
+        written = _write_site(out, files)
+        bar.update(1)
+    finally:
+        bar.close()
+    return BuildResult(
+        out_dir=out,
+        index=out / "index.html",
+        notebook_pages=tuple(out / "notebooks" / f"{_page_name(p.stem)}.html" for p in notebook_paths),
+        case_pages=tuple(out / "cases" / f"{slug}.html" for slug in slugs),
+        files=tuple(written),
+        warnings=tuple(warnings),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _load_tree() -> Any:
+    from scoring.tree import default_tree
+
+    try:
+        return default_tree()
+    except FileNotFoundError as exc:
+        raise ReportError(f"{exc}. Run `zaro run` (or `zaro fit`) first.") from None
+
+
+# --------------------------------------------------------------------------------------
+# Case pages
+# --------------------------------------------------------------------------------------
+
+
+def _format_value(spec: Any, value: Any) -> str:
+    if spec.kind == "bool":
+        return "yes" if value else "no"
+    if spec.kind == "multi_category":
+        return ", ".join(value)
+    if spec.kind in ("int", "float"):
+        number = f"{value:g}" if isinstance(value, float) else str(value)
+        unit = spec.unit
+        if unit == "0-10":
+            return f"{number} out of 10"
+        return f"{number} {unit}" if unit else number
+    return str(value)
+
+
+def _inputs(vignette: Any) -> list[dict[str, str]]:
+    return [{"label": spec.label, "value": _format_value(spec, getattr(vignette, spec.name))} for spec in FIELDS]
+
+
+def _condition_words(condition: str) -> str:
+    """A card condition in plain words (the condition as written if it cannot be parsed)."""
+    from scoring.features import ConditionError, parse_condition
+
+    try:
+        return parse_condition(condition).describe()
+    except (ConditionError, ValueError, TypeError):
+        return condition
+
+
+def _percent(value: float) -> str:
+    return "not calibrated" if value is None or math.isnan(value) else f"{value:.0%}"
+
+
+def _rec(value: Any) -> tuple[str, str]:
+    from scoring.recommendation import Recommendation
+
+    recommendation = Recommendation(str(value))
+    return recommendation.value, recommendation.label
+
+
+def _card_context(assessment: Any, card: Any) -> dict[str, Any]:
+    view = assessment.card
+    fired = {flag.flag_id for flag in view.red_flags}
+    band_value, band_label = _rec(view.band.recommendation)
+    rec_value, rec_label = _rec(view.recommendation)
+    return {
+        "name": view.card_name,
+        "version": view.card_version,
+        "item_rows": [
+            {"label": i.label, "condition": _condition_words(i.condition), "points": f"{i.points:+d}", "evidence": i.evidence}
+            for i in view.items
+        ],
+        "total": view.points_total,
+        "band": {
+            "name": view.band.name,
+            "range": f"{view.band.min_points} to {view.band.max_points}",
+            "value": band_value,
+            "label": band_label,
+        },
+        "probability": _percent(view.probability) + " chance that a vignette with this total needs professional review",
+        "recommendation_value": rec_value,
+        "recommendation_label": rec_label,
+        "red_flags": [
+            {"label": f.label, "condition": _condition_words(f.condition), "evidence": f.evidence, "fired": f.flag_id in fired}
+            for f in card.red_flags
+        ],
+        "red_flags_fired": bool(fired),
+    }
+
+
+def _tree_context(assessment: Any) -> dict[str, Any]:
+    from scoring.recommendation import LEVELS
+
+    view = assessment.tree
+    value, label = _rec(view.recommendation)
+    return {
+        "recommendation_value": value,
+        "recommendation_label": label,
+        "path": [step.text for step in view.path] or ["(the tree is a single leaf)"],
+        "leaf_id": view.leaf_id,
+        "leaf_samples": view.leaf_samples,
+        "probabilities": [
+            {"label": _rec(level)[1], "value": _percent(float(view.probabilities.get(level, 0.0)))} for level in LEVELS
+        ],
+    }
+
+
+def _comparison(assessment: Any) -> dict[str, str]:
+    card_label = _rec(assessment.card.recommendation)[1]
+    tree_label = _rec(assessment.tree.recommendation)[1]
+    if assessment.agree:
+        text = f"The points card and the decision tree agree: {card_label}."
+        return {"short": "They agree.", "text": text}
+    text = f"The points card says {card_label}; the decision tree says {tree_label}."
+    if assessment.disagreement:
+        text += " " + assessment.disagreement
+    return {"short": "They differ.", "text": text}
+
+
+#: Numeric fields offered in a case page's what-if menu (age is context, not advice, but a
+#: sweep over it still shows sensitivity; the generator's own fields, all precomputed).
+EXPLORER_FIELDS = ("duration_weeks", "caffeine_mg_per_day", "stress_level", "sleep_hours", "age")
+
+
+def _value_text(field_name: str, value: Any) -> str:
+    from scoring.schema import field_spec
+
+    spec = field_spec(field_name)
+    if field_name == "locations":
+        return ", ".join(value) if not isinstance(value, str) else value.replace(";", ", ")
+    return _format_value(spec, value)
+
+
+def _sweep_context(case: ReportCase, slug: str, card: Any, tree: Any) -> dict[str, Any] | None:
+    """The most influential field's sweep: figure, text table, and the what-if menu figure."""
+    from scoring.explain import most_influential_field, sweep
+    from scoring.schema import field_spec
+
+    influence = most_influential_field(case.vignette, card=card, tree=tree)
+    frame = sweep(case.vignette, influence.field, card=card, tree=tree)
+    spec = field_spec(influence.field)
+    figure = H.figure_html(_sweep_figure(frame), f"fig-{slug}-sweep", height=420)
+    rows = [
+        [
+            _value_text(influence.field, row.value) + (" (this vignette)" if row.is_current else ""),
+            str(int(row.points_total)),
+            _rec(row.recommendation)[1],
+        ]
+        for row in frame.itertuples(index=False)
+    ]
+    sweeps = {name: sweep(case.vignette, name, card=card, tree=tree) for name in EXPLORER_FIELDS}
+    explorer = H.figure_html(_sweep_explorer_figure(sweeps), f"fig-{slug}-what-if", height=460)
+    return {
+        "field": influence.field,
+        "field_label": spec.label,
+        "intro": (
+            f"{spec.label} is the input whose change moves this assessment most "
+            f"({influence.text}). The chart runs it over its range with everything else held fixed."
+        ),
+        "figure": {"html": figure, "caption": f"Points total and combined recommendation as {spec.label.lower()} varies; the vignette's own value is marked."},
+        "explorer": {
+            "html": explorer,
+            "caption": "What-if menu: points total and recommendation as each numeric input varies on its own (precomputed; a table of the main sweep follows).",
+        },
+        "columns": [spec.label, "Points total", "Combined recommendation"],
+        "rows": rows,
+    }
+
+
+#: Recommendation colours (Okabe & Ito: blue, orange, vermilion), as in scoring.plots.
+_COLOURS = {"self_care": "#0072B2", "see_doctor": "#E69F00", "urgent": "#D55E00"}
+
+
+def _sweep_traces(frame: Any, field_name: str, *, visible: bool) -> list[Any]:
+    """Traces for one sweep: the points line, one marker trace per recommendation, 'you are here'."""
+    import plotly.graph_objects as go
+
+    from scoring.recommendation import LEVELS
+
+    from scoring.schema import field_spec
+
+    # Numbers on a numeric axis; yes/no, categories and location sets as labelled categories.
+    numeric = field_spec(field_name).kind in ("int", "float")
+    x = [float(v) for v in frame["value"]] if numeric else [_value_text(field_name, v) for v in frame["value"]]
+    traces = [
+        go.Scatter(
+            x=x, y=list(frame["points_total"]), mode="lines", name="Points total",
+            line={"color": "#555555", "width": 1.5}, hoverinfo="skip", visible=visible,
+            legendgroup="points", showlegend=True,
+        )
+    ]
+    for level in LEVELS:
+        mask = (frame["recommendation"] == level).to_numpy()
+        if not mask.any():
+            continue
+        traces.append(
+            go.Scatter(
+                x=[v for v, m in zip(x, mask) if m],
+                y=list(frame["points_total"][mask]),
+                mode="markers",
+                name=_rec(level)[1],
+                marker={"color": _COLOURS[level], "size": 7},
+                hovertemplate="%{x}: %{y} points, " + _rec(level)[1] + "<extra></extra>",
+                visible=visible,
+                legendgroup=level,
+            )
+        )
+    current = frame["is_current"].to_numpy()
+    if current.any():
+        traces.append(
+            go.Scatter(
+                x=[v for v, m in zip(x, current) if m],
+                y=list(frame["points_total"][current]),
+                mode="markers",
+                name="This vignette",
+                marker={"color": "#000000", "size": 14, "symbol": "star"},
+                hovertemplate="this vignette: %{x}, %{y} points<extra></extra>",
+                visible=visible,
+                legendgroup="current",
+            )
+        )
+    return traces
+
+
+def _sweep_figure(frame: Any) -> Any:
+    """Points total and combined recommendation over one field's sweep."""
+    import plotly.graph_objects as go
+
+    from scoring.schema import field_spec
+
+    name = frame.attrs["field"]
+    spec = field_spec(name)
+    fig = go.Figure(_sweep_traces(frame, name, visible=True))
+    unit = f" ({spec.unit})" if spec.unit and spec.unit != "0-10" else ""
+    fig.update_layout(
+        title={"text": f"Sweep over {spec.label.lower()}"},
+        xaxis_title=spec.label + unit,
+        yaxis_title="Points total",
+        template="plotly_white",
+        height=420,
+        margin={"l": 60, "r": 20, "t": 60, "b": 50},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return fig
+
+
+def _sweep_explorer_figure(sweeps: Mapping[str, Any]) -> Any:
+    """One figure holding several precomputed sweeps, switched with a dropdown menu.
+
+    A static page cannot call back into Python, so every field's sweep is computed at
+    build time and the menu only toggles which traces are visible.
+    """
+    import plotly.graph_objects as go
+
+    from scoring.schema import field_spec
+
+    fig = go.Figure()
+    spans = []
+    for index, (name, frame) in enumerate(sweeps.items()):
+        traces = _sweep_traces(frame, name, visible=index == 0)
+        start = len(fig.data)
+        fig.add_traces(traces)
+        spans.append((name, start, start + len(traces)))
+    total = len(fig.data)
+    buttons = []
+    for name, start, stop in spans:
+        spec = field_spec(name)
+        unit = f" ({spec.unit})" if spec.unit and spec.unit != "0-10" else ""
+        buttons.append(
+            {
+                "label": spec.label,
+                "method": "update",
+                "args": [
+                    {"visible": [start <= i < stop for i in range(total)]},
+                    {"xaxis": {"title": {"text": spec.label + unit}}, "title": {"text": f"What if {spec.label.lower()} were different?"}},
+                ],
+            }
+        )
+    first = field_spec(spans[0][0]) if spans else None
+    fig.update_layout(
+        title={"text": f"What if {first.label.lower()} were different?" if first else "What if"},
+        updatemenus=[{"buttons": buttons, "direction": "down", "x": 1.0, "xanchor": "right", "y": 1.18, "yanchor": "top", "showactive": True}],
+        xaxis_title=(first.label if first else ""),
+        yaxis_title="Points total",
+        template="plotly_white",
+        height=460,
+        margin={"l": 60, "r": 20, "t": 90, "b": 50},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return fig
+
+
+def _counterfactual_context(case: ReportCase, card: Any, tree: Any) -> list[dict[str, str]]:
+    from scoring.explain import counterfactuals
+
+    rows = []
+    for cf in counterfactuals(case.vignette, card=card, tree=tree):
+        value, label = _rec(cf.recommendation)
+        # The text ends with "→ level"; the table shows the level in its own column.
+        change = cf.text.rsplit("→", 1)[0].strip() if "→" in cf.text else cf.text
+        rows.append({"change": change, "value": value, "label": label})
+    return rows
+
+
+def _case_context(case: ReportCase, *, slug: str, card: Any, tree: Any) -> tuple[dict[str, Any], Any]:
+    from scoring.assess import assess
+    from scoring.plots import tree_figure
+
+    assessment = assess(case.vignette, card=card, tree=tree)
+    value, label = _rec(assessment.recommendation)
+    figures = {
+        "tree": {
+            "html": H.figure_html(tree_figure(tree, assessment.tree), f"fig-{slug}-tree", height=520),
+            "caption": "The decision tree; this vignette's path is drawn in bold and its leaf is outlined.",
+        },
+    }
+    waterfall = _waterfall(assessment, slug)
+    if waterfall is not None:
+        figures["waterfall"] = waterfall
+    context = {
+        "case": {
+            "title": case.title,
+            "case_id": case.case_id,
+            "narrative": case.narrative,
+            "why": case.why,
+            "source_name": case.source_name,
+        },
+        "headline": {"value": value, "label": label, "advice": assessment.advice},
+        "inputs": _inputs(case.vignette),
+        "card": _card_context(assessment, card),
+        "tree": _tree_context(assessment),
+        "comparison": _comparison(assessment),
+        "counterfactuals": _counterfactual_context(case, card, tree),
+        "sweep": _sweep_context(case, slug, card, tree),
+        "figures": figures,
+    }
+    return context, assessment
+
+
+def _waterfall(assessment: Any, slug: str) -> dict[str, Any] | None:
+    from scoring import plots
+
+    make = getattr(plots, "points_waterfall_figure", None)
+    if make is None:
+        return None
+    return {
+        "html": H.figure_html(make(assessment), f"fig-{slug}-points", height=420),
+        "caption": "How the points add up: each item that scored, from zero to the total, against the band limits.",
+    }
+
+
+def _case_page(case: ReportCase, *, slug: str, card: Any, tree: Any, provenance: Provenance,
+               plotly_src: str | None = None, index_href: str | None = "../index.html") -> tuple[str, dict[str, Any]]:
+    context, assessment = _case_context(case, slug=slug, card=card, tree=tree)
+    html = _page(
+        "report_case.html.j2",
+        provenance=provenance,
+        plotly_src=f"../assets/{H.plotly_asset_name()}" if plotly_src is None and index_href else plotly_src,
+        index_href=index_href,
+        breadcrumbs=[case.title] if index_href else [],
+        page_title=f"Case: {case.title}",
+        **context,
+    )
+    value, label = _rec(assessment.recommendation)
+    entry = {"href": f"cases/{slug}.html", "title": case.title, "why": case.why, "value": value, "label": label}
+    return html, entry
+
+
+def render_case(
+    vignette: Any,
+    *,
+    card: Any = None,
+    tree: Any = "default",
+    plotlyjs: str | None = None,
+    index_href: str | None = None,
+) -> str:
+    """A single-vignette report as one HTML page, in the spirit of a clinical calculator.
+
+    The page shows the inputs (and narrative, if given), each card item with its points and
+    evidence, the red flags checked, the total and band, the calibrated probability, the
+    tree's path, card versus tree, the smallest changes that would move the recommendation,
+    a sweep of the most influential field (with a menu over the other numeric fields),
+    the advice, and the not-a-medical-device notice. All text is escaped.
+
+    Parameters
+    ----------
+    vignette : ReportCase, dict, Vignette, JSON text, or path to a ``.json`` file
+        A dict may carry ``vignette_id``, ``narrative`` and ``title`` besides the fields.
+    card : Card or str, optional
+        Default: the default card.
+    tree : TreeModel or "default"
+        Default: the shipped tree.
+    plotlyjs : str, optional
+        Relative URL of a local plotly.js copy. By default the bundle is inlined (~5 MB),
+        so the page works on its own, offline.
+    index_href : str, optional
+        Link back to a reports index, when the page is part of a built site.
+
+    Returns
+    -------
+    str
+        The page's HTML.
+
+    Examples
+    --------
+    >>> html = render_case({"age": 34, "duration_weeks": 2, "frequency": "daily",
+    ...                     "severity": "minor", "locations": "eyelid"})   # doctest: +SKIP
+    """
+    from scoring.card import load_card
+    from scoring.tree import resolve_tree
+
+    case = as_case(vignette)
+    the_card = load_card() if card is None else load_card(card)
+    the_tree = resolve_tree(tree)
+    if the_tree is None:
+        raise ReportError("a case report needs a tree (tree=None was given); pass tree='default'")
+    provenance = collect_provenance(the_card)
+    html, _ = _case_page(
+        case,
+        slug=case.slug,
+        card=the_card,
+        tree=the_tree,
+        provenance=provenance,
+        plotly_src=plotlyjs,
+        index_href=index_href,
+    )
+    return html
+
+
+def write_case_report(vignette: Any, out_dir: str | Path = "reports") -> Path:
+    """Write one case page to ``<out_dir>/cases/<id>.html`` with the shared plotly.js asset.
+
+    Used by ``zaro report --case vignette.json``. Returns the page's path.
+    """
+    case = as_case(vignette)
+    out = Path(out_dir)
+    asset = H.plotly_asset_name()
+    # Link back to an index only when a built site is there to go back to.
+    index_href = "../index.html" if (out / "index.html").is_file() else None
+    page = render_case(case, plotlyjs=f"../assets/{asset}", index_href=index_href)
+    target = out / "cases" / f"{case.slug}.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    (out / "assets").mkdir(parents=True, exist_ok=True)
+    asset_path = out / "assets" / asset
+    if not asset_path.is_file():
+        asset_path.write_text(H.plotlyjs_source(), encoding="utf-8")
+    target.write_text(page, encoding="utf-8")
+    return target
+
+
+# --------------------------------------------------------------------------------------
+# The index page
+# --------------------------------------------------------------------------------------
+
+
+def _card_summary(card: Any) -> dict[str, Any]:
+    bands = []
+    for band in card.bands:
+        value, label = _rec(band.recommendation)
+        bands.append({"name": band.name, "range": f"{band.min_points} to {band.max_points}", "value": value, "label": label})
+    low, high = getattr(card, "min_total", None), getattr(card, "max_total", None)
+    if low is None or high is None:
+        low, high = card.bands[0].min_points, card.bands[-1].max_points
+    return {
+        "name": card.name,
+        "version": card.version,
+        "n_items": len(card.items),
+        "min_total": low,
+        "max_total": high,
+        "bands": bands,
+        "red_flags": [{"label": f.label, "condition": _condition_words(f.condition)} for f in card.red_flags],
+    }
+
+
+def _tree_summary(record: Mapping[str, Any]) -> dict[str, Any] | None:
+    if not record:
+        return None
+    structure = record.get("structure", {})
+    return {
+        "depth": structure.get("depth", "?"),
+        "n_leaves": structure.get("n_leaves", "?"),
+        "version": _tree_version(record),
+        "rules": list(record.get("rules", [])),
+    }
+
+
+def _data_summary(provenance: Provenance) -> dict[str, Any] | None:
+    if provenance.data_seed is None and provenance.data_n is None:
+        return None
+    return {
+        "n": provenance.data_n,
+        "seed": provenance.data_seed,
+        "generator_version": provenance.generator_version,
+        "sha256": provenance.data_sha256,
+        "label_counts": None,
+    }
+
+
+def _metrics_summary(card: Any, tree: Any) -> dict[str, Any] | None:
+    """Key agreement figures of card and tree against the reference triage (from scoring.compare)."""
+    try:
+        from scoring import compare
+    except ImportError:
+        return None
+    summarise = getattr(compare, "key_metrics", None)
+    if summarise is None:
+        return None
+    return summarise(card=card, tree=tree)
+
+
+def _index_page(*, card: Any, tree: Any, provenance: Provenance, notebooks: list[dict[str, Any]],
+                cases: list[dict[str, Any]], notebooks_missing: bool) -> str:
+    return _page(
+        "report_index.html.j2",
+        provenance=provenance,
+        plotly_src=False,  # no figures on the index: it loads fast and needs no script
+        index_href=None,
+        page_title="Reports",
+        data=_data_summary(provenance),
+        card=_card_summary(card),
+        tree=_tree_summary(_tree_metadata()),
+        metrics=_metrics_summary(card, tree),
+        notebooks=notebooks,
+        cases=cases,
+        notebooks_missing=notebooks_missing,
+    )
