@@ -65,6 +65,8 @@ __all__ = [
     "load_tree",
     "load_tree_metadata",
     "default_tree",
+    "resolve_tree",
+    "DEFAULT_TREE",
 ]
 
 #: Features the tree may split on: the shared encoding without sex, which the card does not
@@ -828,6 +830,19 @@ def _round(value: Any, digits: int = 6) -> Any:
     return value
 
 
+_RECORD_COLUMNS = (
+    *DEFAULT_PARAM_GRID,
+    "mean_balanced_accuracy",
+    "std_balanced_accuracy",
+    "mean_accuracy",
+    "mean_recall_urgent",
+    "mean_under_triage",
+    "mean_over_triage",
+    "mean_n_leaves",
+    "selected",
+)
+
+
 def fit_default_tree(
     data: str | Path | pd.DataFrame | None = None,
     *,
@@ -858,12 +873,19 @@ def fit_default_tree(
         path = _default_data_path() if data is None else Path(data)
         raw = path.read_bytes()
         frame = pd.read_csv(io.BytesIO(raw), keep_default_na=False, na_values=[""])
-        is_default = data is None
         source = {
-            "file": "data/vignettes.csv" if is_default else path.name,
+            "file": "data/vignettes.csv" if data is None else path.name,
             "sha256": hashlib.sha256(raw).hexdigest(),
-            "seed": DEFAULT_SEED if is_default else None,
+            "seed": DEFAULT_SEED if data is None else None,
         }
+        # The generator writes NAME.meta.json next to NAME.csv: record its seed and version.
+        meta_path = path.with_suffix(".meta.json")
+        if meta_path.is_file():
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            if meta.get("sha256") in (None, source["sha256"]):
+                for key in ("seed", "generator_version", "label_noise"):
+                    if key in meta:
+                        source[key] = meta[key]
     else:
         frame = data
         source = {"file": None, "sha256": None, "seed": None}
@@ -904,7 +926,9 @@ def fit_default_tree(
             "selection_rule": search.rule,
             "param_grid": {k: list(v) for k, v in (param_grid or DEFAULT_PARAM_GRID).items()},
             "selected": {name: {"mean": best[f"mean_{name}"], "std": best[f"std_{name}"]} for name in metric_names},
-            "results": search.results.drop(columns="selected").to_dict("records"),
+            # The search table, trimmed to the columns a reviewer compares (the full table,
+            # with every metric's spread, is TreeFit.search.results).
+            "results": search.results[[c for c in _RECORD_COLUMNS if c in search.results]].to_dict("records"),
         },
         "training_metrics": triage_metrics(labels, levels),
         "rules": [rule.text for rule in tree_rules(tree)],
@@ -1023,3 +1047,26 @@ def load_tree_metadata(path: str | Path | None = None) -> dict[str, Any]:
 def default_tree() -> TriageTree:
     """The shipped tree, loaded once per process."""
     return load_tree()
+
+
+#: The value of ``tree=`` that means "the shipped tree" in assess, explain and compare.
+DEFAULT_TREE = "default"
+
+
+def resolve_tree(tree: Any) -> Any:
+    """``"default"`` → the shipped tree (loaded once); ``None`` → None (card only); else ``tree``.
+
+    A path (str or Path other than ``"default"``) loads a saved tree from there.
+    """
+    if tree is None:
+        return None
+    if isinstance(tree, str) and tree == DEFAULT_TREE:
+        return default_tree()
+    if isinstance(tree, (str, Path)):
+        return _load_tree_cached(str(Path(tree).resolve()))
+    return tree
+
+
+@lru_cache(maxsize=8)
+def _load_tree_cached(path: str) -> TriageTree:
+    return load_tree(path)

@@ -1,0 +1,279 @@
+"""The decision tree: same answers as scikit-learn, readable rules, and the shipped model."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+import skops.io
+from sklearn.base import clone
+
+from scoring._paths import MODELS_DIR, project_root
+from scoring.features import Features, encode_vignette
+from scoring.recommendation import LEVELS, Recommendation
+from scoring.schema import frame_to_vignettes, validate_frame
+from scoring.synth import generate_vignettes
+from scoring.tree import (
+    DEFAULT_FEATURES,
+    TRUSTED_TYPES,
+    TriageTree,
+    fit_default_tree,
+    load_tree,
+    load_tree_metadata,
+    render_rules_text,
+    search_tree,
+    step_text,
+    tree_rules,
+    triage_metrics,
+)
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    return validate_frame(generate_vignettes(3000, seed=11)).valid
+
+
+@pytest.fixture(scope="module")
+def fresh() -> pd.DataFrame:
+    return validate_frame(generate_vignettes(2000, seed=12)).valid
+
+
+# ------------------------------------------------------------------------- estimator basics
+
+
+def test_default_features_leave_out_sex():
+    assert "sex" not in DEFAULT_FEATURES and "sex_level" not in DEFAULT_FEATURES
+    assert TriageTree().get_params()["max_depth"] == 4
+
+
+def test_is_a_scikit_learn_estimator(frame):
+    tree = TriageTree(max_depth=3, min_samples_leaf=7)
+    assert tree.fit(frame) is tree
+    copy = clone(tree)
+    assert copy.get_params() == tree.get_params()
+    assert not hasattr(copy, "tree_model_")
+    assert list(tree.classes_) == list(LEVELS)
+
+
+@pytest.mark.parametrize("depth", [0, 5, 2.5])
+def test_depth_beyond_four_is_refused_with_a_reason(frame, depth):
+    with pytest.raises(ValueError, match=r"max_depth must be a whole number from 1 to 4 .*readable"):
+        TriageTree(max_depth=depth).fit(frame)
+
+
+def test_unknown_feature_and_bad_labels_are_named(frame):
+    with pytest.raises(ValueError, match=r"unknown feature\(s\) \['shoe_size'\]"):
+        TriageTree(feature_names=["age", "shoe_size"]).fit(frame)
+    with pytest.raises(ValueError, match=r"1 label\(s\) are not triage levels \(first: 'maybe'\)"):
+        TriageTree().fit(frame.head(3), ["urgent", "maybe", "self_care"])
+
+
+# ------------------------------------------------------------------------------- the oracle
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"max_depth": 1},
+        {"max_depth": 3, "class_weight": None},
+        {"max_depth": 4, "min_samples_leaf": 1, "class_weight": "balanced"},
+        {"max_depth": 4, "min_samples_leaf": 30, "ccp_alpha": 0.002},
+    ],
+)
+def test_predictions_equal_the_wrapped_decision_tree(frame, fresh, params):
+    tree = TriageTree(**params).fit(frame)
+    features = Features(fresh)
+    matrix = features.matrix(tree.feature_names_, dtype=np.float32)
+    model = tree.tree_model_
+
+    levels, proba = tree.predict_levels(features)
+    assert np.array_equal(levels, model.predict(matrix))
+    assert np.array_equal(proba[:, model.classes_], model.predict_proba(matrix))
+    assert np.array_equal(tree.apply(features), model.apply(matrix))
+    assert np.array_equal(tree.predict(fresh), np.asarray(LEVELS, dtype=object)[model.predict(matrix)])
+    assert levels.dtype == np.int8 and proba.shape == (len(fresh), 3)
+
+
+def test_values_next_to_a_threshold_follow_scikit_learn_float32_rounding(frame):
+    # sklearn casts inputs to float32 and compares them with float64 thresholds; values a
+    # hair either side of each threshold (and the threshold itself) must land alike.
+    tree = TriageTree(max_depth=4, min_samples_leaf=1).fit(frame)
+    structure = tree.tree_model_.tree_
+    internal = np.flatnonzero(structure.children_left >= 0)
+    rows = []
+    base = Features(frame).matrix(tree.feature_names_, dtype=np.float64)[:50]
+    for node in internal:
+        cut = structure.threshold[node]
+        for value in (cut, np.nextafter(cut, -np.inf), np.nextafter(cut, np.inf), cut - 1e-7, cut + 1e-7,
+                      np.float64(np.float32(cut)), np.nextafter(np.float32(cut), np.float32(np.inf))):
+            block = base.copy()
+            block[:, structure.feature[node]] = value
+            rows.append(block)
+    X = np.vstack(rows)
+    assert np.array_equal(tree.predict_levels(X)[0], tree.tree_model_.predict(X.astype(np.float32)))
+    assert np.array_equal(tree.apply(X), tree.tree_model_.apply(X.astype(np.float32)))
+
+
+def test_a_level_missing_from_training_gets_probability_zero(frame):
+    keep = frame[frame["triage"] != "self_care"]
+    tree = TriageTree(max_depth=2).fit(keep)
+    levels, proba = tree.predict_levels(Features(frame))
+    assert set(np.unique(levels)) <= {1, 2}
+    assert np.all(proba[:, 0] == 0) and np.allclose(proba.sum(axis=1), 1)
+
+
+# ------------------------------------------------------------------------- one vignette's path
+
+
+def test_each_path_ends_at_the_predicted_leaf(frame, fresh):
+    tree = TriageTree(max_depth=4, min_samples_leaf=5).fit(frame)
+    sample = fresh.head(400)
+    leaves = tree.apply(sample)
+    predicted = tree.predict(sample)
+    proba = tree.predict_proba(sample)
+    structure = tree.tree_model_.tree_
+    for i, vignette in enumerate(frame_to_vignettes(sample)):
+        view = tree.explain_encoded(encode_vignette(vignette))
+        assert view.leaf_id == leaves[i]
+        assert view.recommendation == Recommendation(predicted[i])
+        assert [view.probabilities[level] for level in LEVELS] == pytest.approx(proba[i], abs=0)
+        assert view.leaf_samples == structure.n_node_samples[view.leaf_id]
+        # Each step names the branch taken: the next step's node is that child.
+        nodes = [step.node_id for step in view.path] + [view.leaf_id]
+        assert nodes[0] == 0
+        for step, child in zip(view.path, nodes[1:]):
+            side = structure.children_left if step.op == "<=" else structure.children_right
+            assert side[step.node_id] == child
+            assert step.feature == tree.feature_names_[structure.feature[step.node_id]]
+
+
+# ------------------------------------------------------------------------------- rules in words
+
+
+def _toy_frame() -> pd.DataFrame:
+    # A small, fully determined data set: urgent with progressive weakness, see a doctor
+    # after more than 4 weeks, self-care otherwise.
+    rows = []
+    for weeks in (1, 2, 3, 6, 8, 12):
+        for progressive in (False, True):
+            for _ in range(5):
+                rows.append(
+                    {
+                        "age": 40, "duration_weeks": weeks, "frequency": "daily", "severity": "minor",
+                        "locations": "calf", "weakness": progressive, "worsening": progressive,
+                    }
+                )
+    frame = validate_frame(pd.DataFrame(rows)).valid
+    triage = np.where(frame["weakness"], "urgent", np.where(frame["duration_weeks"] > 4, "see_doctor", "self_care"))
+    return frame.assign(triage=triage)
+
+
+def test_rules_text_reads_the_whole_tree_in_plain_words():
+    tree = TriageTree(max_depth=2, min_samples_leaf=1, feature_names=["duration_weeks", "progressive_weakness"])
+    tree.fit(_toy_frame())
+    assert render_rules_text(tree) == (
+        "if no weakness that is getting worse and duration 4.5 weeks or less → self_care (15 vignettes, 100% self_care)\n"
+        "if no weakness that is getting worse and duration over 4.5 weeks → see_doctor (15 vignettes, 100% see_doctor)\n"
+        "if weakness that is getting worse → urgent (30 vignettes, 100% urgent)"
+    )
+    view = tree.explain({"age": 40, "duration_weeks": 6, "frequency": "daily", "severity": "minor", "locations": "calf"})
+    assert view.rules_text == (
+        "if no weakness that is getting worse\nand duration over 4.5 weeks\n→ see_doctor (15 vignettes, 100% see_doctor)"
+    )
+    assert [step.text for step in view.path] == ["no weakness that is getting worse", "duration over 4.5 weeks"]
+
+
+def test_rules_cover_every_training_vignette_once(frame):
+    tree = TriageTree(max_depth=4, min_samples_leaf=10).fit(frame)
+    rules = tree_rules(tree)
+    assert len(rules) == tree.tree_model_.get_n_leaves()
+    assert sum(rule.samples for rule in rules) == len(frame)
+    leaves = tree.apply(frame)
+    for rule in rules:
+        in_leaf = frame[leaves == rule.leaf_id]
+        assert rule.counts == {level: int((in_leaf["triage"] == level).sum()) for level in LEVELS}
+        assert rule.text.startswith("if ") and f"→ {rule.recommendation.value} (" in rule.text
+
+
+@pytest.mark.parametrize(
+    ("feature", "op", "threshold", "text"),
+    [
+        ("stress_level", ">", 5.5, "stress 6/10 or more"),
+        ("stress_level", "<=", 5.5, "stress 5/10 or less"),
+        ("age", ">", 49.5, "age 50 years or more"),
+        ("n_locations", "<=", 1.5, "at most 1 area"),
+        ("n_locations", ">", 1.5, "2 or more areas"),
+        ("duration_weeks", ">", 2.0500000476837, "duration over 2.05 weeks"),
+        ("weakness", "<=", 0.5, "no real weakness"),
+        ("frequency_level", ">", 1.5, "frequency constant"),
+    ],
+)
+def test_split_words(feature, op, threshold, text):
+    assert step_text(feature, op, threshold) == text
+
+
+# -------------------------------------------------------------------------------------- search
+
+
+def test_search_is_repeatable_and_records_every_combination(frame):
+    grid = {"max_depth": (2, 3), "min_samples_leaf": (5, 50), "ccp_alpha": (0.0,), "class_weight": (None, "balanced")}
+    first = search_tree(frame, param_grid=grid, n_splits=3)
+    again = search_tree(frame, param_grid=grid, n_splits=3)
+    pd.testing.assert_frame_equal(first.results, again.results)
+    assert len(first.results) == 8 and first.results["selected"].sum() == 1
+    best = first.results["mean_balanced_accuracy"].max()
+    chosen = first.best
+    assert chosen["mean_balanced_accuracy"] >= best - first.results["std_balanced_accuracy"].max()
+    assert set(first.best_params) == set(grid)
+
+
+def test_metrics_count_under_and_over_triage():
+    metrics = triage_metrics(["urgent", "urgent", "self_care", "see_doctor"], ["see_doctor", "urgent", "urgent", "see_doctor"])
+    assert metrics["under_triage"] == 0.25 and metrics["over_triage"] == 0.25
+    assert metrics["recall_urgent"] == 0.5 and metrics["urgent_missed"] == 0.5
+    assert metrics["balanced_accuracy"] == pytest.approx((0.5 + 0 + 1) / 3)
+
+
+# ------------------------------------------------------------------------------ shipped model
+
+
+def test_shipped_tree_loads_with_exactly_the_listed_trusted_types():
+    path = MODELS_DIR / "tree.skops"
+    assert sorted(skops.io.get_untrusted_types(file=path)) == sorted(TRUSTED_TYPES)
+    tree = load_tree()
+    assert isinstance(tree, TriageTree) and tree.tree_model_.get_depth() <= 4
+
+
+def test_shipped_record_is_deterministic_and_describes_the_model():
+    text = (MODELS_DIR / "tree.json").read_text(encoding="utf-8")
+    record = load_tree_metadata()
+    assert text == json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    assert "time" not in text.lower()
+    assert record["model_sha256"] == hashlib.sha256((MODELS_DIR / "tree.skops").read_bytes()).hexdigest()
+    tree = load_tree()
+    assert record["feature_names"] == tree.feature_names_
+    assert record["rules"] == [rule.text for rule in tree_rules(tree)]
+    root = project_root()
+    if root is not None:
+        data = (root / "data" / "vignettes.csv").read_bytes()
+        assert record["data"]["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.slow
+def test_refitting_from_the_shipped_data_reproduces_the_shipped_model_byte_for_byte(tmp_path):
+    if project_root() is None:
+        pytest.skip("the shipped data is only in a source checkout")
+    # A separate process: skops names objects after their ids, which the byte-identical
+    # output must not depend on.
+    script = f"from scoring.tree import fit_default_tree; fit_default_tree().save({str(tmp_path)!r})"
+    subprocess.run([sys.executable, "-c", script], check=True)
+    assert (tmp_path / "tree.skops").read_bytes() == (MODELS_DIR / "tree.skops").read_bytes()
+    assert (tmp_path / "tree.json").read_text() == (MODELS_DIR / "tree.json").read_text()
+    shipped, refit = load_tree(), load_tree(tmp_path)
+    frame = validate_frame(generate_vignettes(2000, seed=99)).valid
+    assert np.array_equal(shipped.predict_proba(frame), refit.predict_proba(frame))
