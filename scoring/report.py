@@ -204,16 +204,23 @@ class Provenance:
 
 
 def _data_metadata() -> dict[str, Any]:
-    """The generator's record of the shipped data set ({} when there is none)."""
-    try:
-        from scoring import synth
-    except ImportError:  # pragma: no cover - synth is part of the package
-        return {}
-    loader = getattr(synth, "load_metadata", None)
-    try:
-        return dict(loader()) if loader is not None else {}
-    except (FileNotFoundError, OSError, ValueError):
-        return {}
+    """The generator's record of the default data set.
+
+    In a checkout that is ``data/vignettes.meta.json``; without one (a wheel install) the
+    data are regenerated in memory from the default ``(n, seed)`` by the installed
+    generator, so that is what the record says.
+    """
+    from scoring._paths import DEFAULT_N_VIGNETTES, DEFAULT_SEED
+    from scoring.data import default_dataset_path, meta_path_for
+    from scoring.synth import GENERATOR_VERSION
+
+    path = default_dataset_path()
+    if path is not None and meta_path_for(path).is_file():
+        try:
+            return dict(json.loads(meta_path_for(path).read_text(encoding="utf-8")))
+        except (json.JSONDecodeError, OSError, TypeError, ValueError):
+            pass
+    return {"n": DEFAULT_N_VIGNETTES, "seed": DEFAULT_SEED, "generator_version": GENERATOR_VERSION, "file": None}
 
 
 def _tree_metadata() -> dict[str, Any]:
@@ -244,7 +251,7 @@ def collect_provenance(card: Any = None) -> Provenance:
     return Provenance(
         data_n=meta.get("n"),
         data_seed=meta.get("seed"),
-        generator_version=meta.get("generator_version") or meta.get("zaro_version") or meta.get("version"),
+        generator_version=meta.get("generator_version"),
         data_sha256=meta.get("sha256"),
         card_name=card.name,
         card_version=str(card.version),
@@ -862,9 +869,7 @@ def _case_context(case: ReportCase, *, slug: str, card: Any, tree: Any) -> tuple
             "caption": "The decision tree; this vignette's path is drawn in bold and its leaf is outlined.",
         },
     }
-    waterfall = _waterfall(assessment, slug)
-    if waterfall is not None:
-        figures["waterfall"] = waterfall
+    figures["waterfall"] = _waterfall(assessment, slug)
     context = {
         "case": {
             "title": case.title,
@@ -885,15 +890,12 @@ def _case_context(case: ReportCase, *, slug: str, card: Any, tree: Any) -> tuple
     return context, assessment
 
 
-def _waterfall(assessment: Any, slug: str) -> dict[str, Any] | None:
-    from scoring import plots
+def _waterfall(assessment: Any, slug: str) -> dict[str, Any]:
+    from scoring.plots import points_waterfall_figure
 
-    make = getattr(plots, "points_waterfall_figure", None)
-    if make is None:
-        return None
     return {
-        "html": H.figure_html(make(assessment), f"fig-{slug}-points", height=420),
-        "caption": "How the points add up: each item that scored, from zero to the total, against the band limits.",
+        "html": H.figure_html(points_waterfall_figure(assessment.card), f"fig-{slug}-points", height=420),
+        "caption": "How the points add up: each item that scored, from zero to the total, and the band it lands in.",
     }
 
 
@@ -1072,3 +1074,46 @@ def _index_page(*, card: Any, tree: Any, provenance: Provenance, notebooks: list
         cases=cases,
         notebooks_missing=notebooks_missing,
     )
+
+
+# --------------------------------------------------------------------------------------
+# The main job (`zaro run`)
+# --------------------------------------------------------------------------------------
+
+
+def ensure_defaults(*, progress: bool = True) -> list[str]:
+    """Make sure the default data, tree and card calibration exist; rebuild what is missing.
+
+    Nothing that exists is touched. Returns one line per artefact saying where it is and
+    whether it was made now.
+    """
+    from scoring._paths import MODELS_DIR
+    from scoring.card import load_card
+    from scoring.data import default_dataset_path, load_default_vignettes, write_dataset
+    from scoring.tree import TREE_FILE, fit_default_tree
+
+    lines = []
+    data_path = default_dataset_path()
+    if data_path is None:
+        lines.append("data: no source checkout; the default vignettes (seed 7) are regenerated in memory when needed")
+    elif data_path.is_file():
+        lines.append(f"data: {data_path} (present)")
+    else:
+        files = write_dataset(data_path, progress=progress)
+        lines.append(f"data: wrote {files.csv} and {files.meta.name} (n={files.n}, seed={files.seed})")
+    tree_path = MODELS_DIR / TREE_FILE
+    if tree_path.is_file():
+        lines.append(f"tree: {tree_path} (present)")
+    else:
+        data = None if data_path is not None and data_path.is_file() else load_default_vignettes()
+        skops_path, record_path = fit_default_tree(data, progress=progress).save()
+        lines.append(f"tree: fitted and wrote {skops_path} and {record_path}")
+    card = load_card()
+    if card.calibration is None:
+        from scoring.calibration import fit_calibration
+
+        fit_calibration(card, save=True)
+        lines.append(f"calibration: fitted for card '{card.name}' and saved next to its card file")
+    else:
+        lines.append(f"calibration: card '{card.name}' {card.version} (present)")
+    return lines
