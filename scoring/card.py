@@ -608,12 +608,14 @@ def _read_card(path: Path) -> Card:
 
     seen: dict[str, str] = {}
 
-    def claim(identifier: Any, where: str) -> str:
+    def claim(identifier: Any, where: str, place: str) -> str:
         if not isinstance(identifier, str) or not identifier.strip():
             raise check.fail(where, f"id must be non-empty text, got {identifier!r}", 'write id = "some_name"')
         if identifier in seen:
-            raise check.fail(where, f"duplicate id {identifier!r} (also used by {seen[identifier]})", "give each item, group and red flag its own id")
-        seen[identifier] = where
+            raise check.fail(
+                where, f"duplicate id {identifier!r} ({seen[identifier]} already uses it)", "give each item, group and red flag its own id"
+            )
+        seen[identifier] = place
         return identifier
 
     groups = []
@@ -621,7 +623,7 @@ def _read_card(path: Path) -> Card:
         where = f"group {entry.get('id', k + 1)!r}" if isinstance(entry, dict) else f"group {k + 1}"
         check.keys(entry, where, _GROUP_KEYS, {"id", "label"})
         group = CardGroup(
-            group_id=claim(entry["id"], where),
+            group_id=claim(entry["id"], where, f"[[groups]] entry {k + 1}"),
             label=check.text(entry, "label", where),
             min_points=check.integer(entry, "min_points", where, required=False),
             max_points=check.integer(entry, "max_points", where, required=False),
@@ -652,7 +654,7 @@ def _read_card(path: Path) -> Card:
             raise check.fail(where, "points is 0, so the item can never change a total", "give it points or remove it")
         items.append(
             CardItem(
-                item_id=claim(entry["id"], where),
+                item_id=claim(entry["id"], where, f"[[items]] entry {k + 1}"),
                 label=check.text(entry, "label", where),
                 condition=condition,
                 points=points,  # type: ignore[arg-type]
@@ -668,7 +670,12 @@ def _read_card(path: Path) -> Card:
         check.keys(entry, where, _FLAG_KEYS, {"id", "label", "condition", "evidence"})
         condition = check.text(entry, "condition", where)
         check.condition(condition, where)
-        flag = RedFlag(claim(entry["id"], where), check.text(entry, "label", where), condition, check.text(entry, "evidence", where))
+        flag = RedFlag(
+            claim(entry["id"], where, f"[[red_flags]] entry {k + 1}"),
+            check.text(entry, "label", where),
+            condition,
+            check.text(entry, "evidence", where),
+        )
         if "advice" in entry:
             flag_advice[flag.flag_id] = check.text(entry, "advice", where)
         red_flags.append(flag)

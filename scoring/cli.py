@@ -36,6 +36,185 @@ def app_command(port: int, no_browser: bool) -> None:
         raise click.ClickException(str(exc)) from None
     raise SystemExit(code)
 
+
+# --------------------------------------------------------------------------------------
+# assess and card
+# --------------------------------------------------------------------------------------
+
+
+def _fail(message: str) -> None:
+    """Print a one-line error and exit with status 2 (bad input), without a traceback."""
+    click.echo(f"Error: {' '.join(str(message).split())}", err=True)
+    raise SystemExit(2)
+
+
+@main.command("assess")
+@click.argument("source", required=False, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--vignette", "vignette_json", metavar="JSON", help="One vignette as a JSON object.")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=str),
+              help="Where to write the scored rows (CSV input only).")
+@click.option("--rejects", type=click.Path(dir_okay=False, writable=True, path_type=str),
+              help="Where to write rejected rows, one line per problem (default: OUT with .rejects.csv).")
+@click.option("--card", "card_name", default="default", show_default=True, help="Card name or path to a card .toml.")
+@click.option("--json", "as_json", is_flag=True, help="Print one vignette's assessment as JSON.")
+@click.option("--chunk-size", type=click.IntRange(1), default=200_000, show_default=True,
+              help="Rows scored per chunk of a CSV file.")
+@click.option("--no-progress", is_flag=True, help="Do not show a progress bar.")
+def assess_command(
+    source: str | None,
+    vignette_json: str | None,
+    out: str | None,
+    rejects: str | None,
+    card_name: str,
+    as_json: bool,
+    chunk_size: int,
+    no_progress: bool,
+) -> None:
+    """Assess one vignette (--vignette JSON or a .json file) or a CSV file of vignettes.
+
+    \b
+    zaro assess --vignette '{"age": 30, "duration_weeks": 1, "frequency": "daily",
+                             "severity": "minor", "locations": "eyelid"}'
+    zaro assess case.json --json
+    zaro assess vignettes.csv --out scored.csv --rejects rejects.csv
+
+    Bad input stops with a one-line message naming the field, the value and what is
+    allowed (exit status 2). In a CSV, bad rows go to the rejects file and every row is
+    accounted for: rows read = scored + rejected.
+    """
+    from scoring.card import CardError, load_card
+    from scoring.schema import VignetteError
+
+    try:
+        card = load_card(card_name)
+    except CardError as exc:
+        _fail(str(exc))
+    if (vignette_json is None) == (source is None):
+        _fail("give exactly one of --vignette JSON or a .json/.csv file")
+    if vignette_json is not None or str(source).lower().endswith(".json"):
+        if out or rejects:
+            _fail("--out and --rejects are for CSV files; one vignette is printed")
+        if vignette_json is None:
+            try:
+                with open(source, encoding="utf-8") as handle:  # type: ignore[arg-type]
+                    vignette_json = handle.read()
+            except OSError as exc:
+                _fail(f"cannot read {source}: {exc.strerror}")
+        try:
+            _assess_one(vignette_json, card, as_json)  # type: ignore[arg-type]
+        except VignetteError as exc:
+            _fail(str(exc))
+        return
+    if not str(source).lower().endswith(".csv"):
+        _fail(f"{source}: expected a .csv file of vignettes or a .json file with one vignette")
+    if as_json:
+        _fail("--json is for one vignette; a CSV file is scored to --out")
+    if out is None:
+        _fail("--out OUT.csv is needed to score a CSV file")
+    try:
+        _assess_csv(source, out, rejects, card, chunk_size, progress=not no_progress)  # type: ignore[arg-type]
+    except VignetteError as exc:
+        _fail(str(exc))
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read or write a file: {exc}")
+
+
+def _assess_one(text: str, card, as_json: bool) -> None:
+    import json
+
+    from scoring.assess import assess
+    from scoring.schema import FieldError, VignetteError
+
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise VignetteError([FieldError("vignette", text, f"not valid JSON ({exc.msg})", "a JSON object")]) from None
+    assessment = assess(data, card=card)
+    if as_json:
+        click.echo(json.dumps(assessment.to_dict(), indent=2))
+    else:
+        click.echo(assessment.summary())
+
+
+def _assess_csv(source: str, out: str, rejects: str | None, card, chunk_size: int, *, progress: bool) -> None:
+    from pathlib import Path
+
+    import pandas as pd
+    from tqdm import tqdm
+
+    from scoring.assess import assess_frame
+
+    rejects_path = Path(rejects) if rejects else Path(out).with_suffix(".rejects.csv")
+    n_read = n_scored = n_rejected = 0
+    wrote_rejects = False
+    bar = tqdm(unit=" rows", unit_scale=True, disable=not progress, desc="assess", file=None)
+    try:
+        reader = pd.read_csv(source, chunksize=chunk_size, keep_default_na=True)
+        for k, chunk in enumerate(reader):
+            result = assess_frame(chunk, card=card)
+            result.scored.to_csv(out, mode="w" if k == 0 else "a", header=k == 0, index=False)
+            table = result.rejected
+            if len(table) or not wrote_rejects:
+                # Row numbers count data rows from 1 across the whole file, not per chunk.
+                table = table.assign(row=table["row"] + n_read)
+                table.to_csv(rejects_path, mode="a" if wrote_rejects else "w", header=not wrote_rejects, index=False)
+                wrote_rejects = True
+            n_read += result.n_input
+            n_scored += len(result.scored)
+            n_rejected += result.n_rejected
+            bar.update(result.n_input)
+    except pd.errors.EmptyDataError:
+        raise click.ClickException(f"{source} is empty: expected a header row and vignettes") from None
+    finally:
+        bar.close()
+    if n_read == 0:
+        # An empty file (header only) still gets an output with the header.
+        pd.DataFrame(columns=pd.read_csv(source, nrows=0).columns).to_csv(out, index=False)
+    if n_read != n_scored + n_rejected:  # pragma: no cover - would be a bug in validation
+        raise click.ClickException(f"rows lost: {n_read} read but {n_scored} scored + {n_rejected} rejected")
+    click.echo(f"{n_read} rows read, {n_scored} scored, {n_rejected} rejected")
+    click.echo(f"scored rows: {out}; rejected rows: {rejects_path}", err=True)
+
+
+@main.command("card")
+@click.option("--card", "card_name", default="default", show_default=True, help="Card name or path to a card .toml.")
+@click.option("--html", "as_html", is_flag=True, help="Print the card as an HTML table instead of text.")
+def card_command(card_name: str, as_html: bool) -> None:
+    """Print a points card and its risk table (probability of needing review per total)."""
+    from scoring.calibration import risk_table
+    from scoring.card import CardError, list_cards, load_card, render_card_html, render_card_text
+
+    try:
+        card = load_card(card_name)
+    except CardError as exc:
+        _fail(str(exc))
+    if as_html:
+        click.echo(render_card_html(card), nl=False)
+        return
+    click.echo(render_card_text(card))
+    if card.calibration is None:
+        click.echo("No calibration fitted for this card: run scoring.calibration.fit_calibration(card, save=True).")
+    else:
+        table = risk_table(card)
+        shown = _format_risk(table)
+        info = card.calibration.data.get("data", {})
+        click.echo(
+            f"Risk table: probability that the reference triage says see_doctor or urgent, by total "
+            f"(no red flag); fitted on {info.get('n', '?')} synthetic vignettes, seed {info.get('seed', '?')}, "
+            f"label noise {info.get('label_noise', '?')}. Red flag: {card.calibration.red_flag_probability:.1%}."
+        )
+        click.echo(shown)
+    click.echo(f"Cards available: {', '.join(list_cards())}")
+    click.echo(NOTICE)
+
+
+def _format_risk(table) -> str:
+    """The risk table as text: percentages, and '-' where no vignette had that total."""
+    shown = table.copy()
+    shown["probability"] = shown["probability"].map(lambda p: f"{p:.1%}")
+    shown["observed"] = [f"{p:.1%}" if n else "-" for p, n in zip(table["observed"], table["n"])]
+    return shown.to_string()
+
 # --------------------------------------------------------------------------------------
 # report and run (HTML reports; the README's main job)
 # --------------------------------------------------------------------------------------

@@ -1,0 +1,425 @@
+"""The points card: loading and checking card files, scoring, printing."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scoring.card import Card, CardError, list_cards, load_card, render_card_html, render_card_text
+from scoring.features import Features, encode_vignette
+from scoring.recommendation import Recommendation
+from scoring.schema import vignettes_to_frame
+from strategies import vignettes
+
+# A small card used to check the loader one problem at a time and the exact printed text.
+SMALL_CARD = textwrap.dedent(
+    '''
+    name = "small"
+    version = "0.1"
+    description = "A small card for tests."
+    urgent_advice = "Get help today."
+
+    [[groups]]
+    id = "calm"
+    label = "Calming pointers"
+    min_points = -1
+    note = "At most -1 together."
+
+    [[items]]
+    id = "long"
+    label = "Twitching for more than 2 weeks"
+    condition = "duration_weeks > 2"
+    points = 3
+    evidence = "NHS [S]."
+
+    [[items]]
+    id = "exercise"
+    label = "Recent hard exercise"
+    condition = "recent_exercise"
+    points = -1
+    group = "calm"
+    evidence = "Simon & Kiernan 2013 [S]."
+
+    [[items]]
+    id = "coffee"
+    label = "Lots of coffee"
+    condition = "caffeine_mg_per_day > 400"
+    points = -1
+    group = "calm"
+    evidence = "EFSA [S]."
+
+    [[red_flags]]
+    id = "tongue"
+    label = "Tongue twitching"
+    condition = "loc_tongue"
+    evidence = "NG42 [S]."
+
+    [[bands]]
+    name = "low"
+    min_points = -1
+    max_points = 0
+    recommendation = "self_care"
+    advice = "Rest and review in 2 weeks."
+
+    [[bands]]
+    name = "high"
+    min_points = 1
+    max_points = 3
+    recommendation = "see_doctor"
+    advice = "See a GP."
+    '''
+)
+
+BASE = {"age": 30, "duration_weeks": 1, "frequency": "daily", "severity": "minor", "locations": "eyelid"}
+
+
+def write_card(tmp_path, text: str, name: str = "small.toml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def small_card(tmp_path) -> Card:
+    return load_card(write_card(tmp_path, SMALL_CARD))
+
+
+# --------------------------------------------------------------------------------------
+# Shipped cards
+# --------------------------------------------------------------------------------------
+
+
+def test_shipped_cards_load_and_are_listed():
+    assert {"default", "strict"} <= set(list_cards())
+    for name in list_cards():
+        card = load_card(name)
+        assert card.name == name
+        assert card.calibration is not None, f"{name}: calibration missing or stale"
+
+
+def test_default_card_range_and_bands():
+    card = load_card()
+    assert (card.min_total, card.max_total) == (-2, 25)
+    assert card.bands[0].min_points == card.min_total and card.bands[-1].max_points == card.max_total
+    # Every GP trigger of CLINICAL.md section 2 is worth at least 3 points; reassuring
+    # pointers are capped at -2; so one trigger always reaches a review band.
+    review_start = min(b.min_points for b in card.bands if b.recommendation >= Recommendation.SEE_DOCTOR)
+    assert 3 + card.min_total >= review_start
+
+
+def test_load_card_accepts_a_card_and_caches():
+    card = load_card("default")
+    assert load_card(card) is card
+    assert load_card("default") is card
+
+
+def test_unknown_card_name_lists_the_shipped_cards():
+    with pytest.raises(CardError, match=r"unknown card 'nope'; shipped cards: default, strict"):
+        load_card("nope")
+
+
+def test_missing_card_file(tmp_path):
+    with pytest.raises(CardError, match=r"no such card file"):
+        load_card(tmp_path / "missing.toml")
+
+
+# --------------------------------------------------------------------------------------
+# Loader errors, one by one
+# --------------------------------------------------------------------------------------
+
+BAD_CARDS = [
+    pytest.param(
+        ('condition = "duration_weeks > 2"', 'condition = "duration_wks > 2"'),
+        r"small\.toml: item 'long': condition 'duration_wks > 2': unknown feature 'duration_wks'.*; use the condition language",
+        id="unknown-feature",
+    ),
+    pytest.param(
+        ('condition = "duration_weeks > 2"', 'condition = "duration_weeks >"'),
+        r"small\.toml: item 'long': condition 'duration_weeks >' ends too early",
+        id="unparseable-condition",
+    ),
+    pytest.param(
+        ("points = 3", "points = 2.5"),
+        r"small\.toml: item 'long': points must be a whole number, got 2\.5; write e\.g\. points = 2",
+        id="fractional-points",
+    ),
+    pytest.param(
+        ("points = 3", 'points = "three"'),
+        r"small\.toml: item 'long': points must be a whole number, got 'three'",
+        id="text-points",
+    ),
+    pytest.param(
+        ("points = 3", "points = true"),
+        r"small\.toml: item 'long': points must be a whole number, got True",
+        id="boolean-points",
+    ),
+    pytest.param(
+        ('id = "coffee"', 'id = "exercise"'),
+        r"small\.toml: item 'exercise': duplicate id 'exercise' \(\[\[items\]\] entry 2 already uses it\); give each",
+        id="duplicate-id",
+    ),
+    pytest.param(
+        ("min_points = 1\nmax_points = 3", "min_points = 0\nmax_points = 3"),
+        r"small\.toml: band 'high': overlaps band 'low' \(-1 to 0\) from 0; start it at 1",
+        id="overlapping-bands",
+    ),
+    pytest.param(
+        ("min_points = 1\nmax_points = 3", "min_points = 2\nmax_points = 3"),
+        r"small\.toml: band 'high': gap: no band covers 1 to 1; start it at 1",
+        id="gap-between-bands",
+    ),
+    pytest.param(
+        ("min_points = -1\nmax_points = 0", "min_points = 0\nmax_points = 0"),
+        r"small\.toml: band 'low': totals can go down to -1 but the lowest band starts at 0; set its min_points = -1",
+        id="bands-miss-the-bottom",
+    ),
+    pytest.param(
+        ("min_points = 1\nmax_points = 3", "min_points = 1\nmax_points = 2"),
+        r"small\.toml: band 'high': totals can reach 3 but the highest band stops at 2; set its max_points = 3",
+        id="bands-miss-the-top",
+    ),
+    pytest.param(
+        ('recommendation = "see_doctor"', 'recommendation = "gp"'),
+        r"small\.toml: band 'high': unknown recommendation 'gp'; use one of self_care, see_doctor, urgent",
+        id="unknown-recommendation",
+    ),
+    pytest.param(
+        ('advice = "See a GP."', 'advice = "  "'),
+        r"small\.toml: band 'high': missing advice; write advice",
+        id="missing-advice",
+    ),
+    pytest.param(
+        ('urgent_advice = "Get help today."\n', ""),
+        r"small\.toml: card: missing 'urgent_advice'; add urgent_advice = \.\.\.",
+        id="missing-urgent-advice",
+    ),
+    pytest.param(
+        ('recommendation = "self_care"', 'recommendation = "urgent"'),
+        r"small\.toml: band 'high': recommends see_doctor for higher totals than band 'low' \(urgent\); higher totals must never be less cautious",
+        id="bands-lose-caution",
+    ),
+    pytest.param(
+        ('group = "calm"\nevidence = "EFSA [S]."', 'group = "calming"\nevidence = "EFSA [S]."'),
+        r"small\.toml: item 'coffee': unknown group 'calming'; use one of the \[\[groups\]\] ids \(calm\)",
+        id="unknown-group",
+    ),
+    pytest.param(
+        ('evidence = "NHS [S]."', 'evidence = "NHS [S]."\nweight = 2'),
+        r"small\.toml: item 'long': unknown key 'weight'; allowed keys are condition, evidence, group, id, label, points",
+        id="unknown-key",
+    ),
+    pytest.param(
+        ('label = "Twitching for more than 2 weeks"\n', ""),
+        r"small\.toml: item 'long': missing 'label'; add label = \.\.\.",
+        id="missing-label",
+    ),
+    pytest.param(
+        ("points = 3", "points = 0"),
+        r"small\.toml: item 'long': points is 0",
+        id="zero-points",
+    ),
+    pytest.param(
+        ('name = "small"', 'name = "small'),
+        r"small\.toml: not valid TOML",
+        id="bad-toml",
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), BAD_CARDS)
+def test_card_loader_names_file_entry_problem_and_fix(tmp_path, change, message):
+    old, new = change
+    assert old in SMALL_CARD
+    path = write_card(tmp_path, SMALL_CARD.replace(old, new, 1))
+    with pytest.raises(CardError, match=message):
+        load_card(path)
+
+
+def test_unreachable_band(tmp_path):
+    text = SMALL_CARD + textwrap.dedent(
+        '''
+        [[bands]]
+        name = "beyond"
+        min_points = 4
+        max_points = 9
+        recommendation = "urgent"
+        advice = "Urgent."
+        '''
+    )
+    with pytest.raises(CardError, match=r"band 'beyond': can never be reached: totals run from -1 to 3"):
+        load_card(write_card(tmp_path, text))
+
+
+def test_card_error_is_a_value_error():
+    assert issubclass(CardError, ValueError)
+
+
+# --------------------------------------------------------------------------------------
+# Scoring
+# --------------------------------------------------------------------------------------
+
+
+def test_small_card_scores_with_its_group_limit(tmp_path):
+    card = small_card(tmp_path)
+    assert (card.min_total, card.max_total) == (-1, 3)
+    score = card.score_encoded(encode_vignette({**BASE, "recent_exercise": True, "caffeine_mg_per_day": 500}))
+    assert score.item_points == (0, -1, -1)
+    assert score.group_adjustments == (1,)
+    assert score.total == -1
+    assert card.bands[score.band_index].name == "low"
+    view = card.view(score)
+    assert sum(item.points for item in view.items) == view.points_total == -1
+    assert view.items[-1].item_id == "calm_limit"
+
+
+def test_red_flag_overrides_band(tmp_path):
+    card = small_card(tmp_path)
+    score = card.score_encoded(encode_vignette({**BASE, "locations": "tongue"}))
+    assert score.red_flag_mask == 1 and score.level == 2
+    view = card.view(score)
+    assert view.recommendation is Recommendation.URGENT
+    assert view.band.name == "low"  # the band of the total is still reported
+    assert view.advice == "Get help today."
+
+
+def test_reassuring_pointers_never_cancel_a_trigger():
+    card = load_card()
+    everything_reassuring = {
+        "age": 25, "duration_weeks": 3, "frequency": "daily", "severity": "minor", "locations": "eyelid",
+        "recent_exercise": True, "caffeine_mg_per_day": 800, "stress_level": 9, "sleep_hours": 4, "dehydration": True,
+    }
+    score = card.score_encoded(encode_vignette(everything_reassuring))
+    assert score.total == 1
+    assert Recommendation.from_level(score.level) is Recommendation.SEE_DOCTOR
+
+
+@pytest.mark.parametrize("name", list_cards())
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.lists(vignettes(), min_size=1, max_size=8))
+def test_frame_and_one_vignette_scores_are_identical(name, data):
+    card = load_card(name)
+    frame = vignettes_to_frame(data)
+    scores = card.score_frame(Features(frame), item_points=True)
+    for i, vignette in enumerate(data):
+        assert scores.row(i) == card.score_encoded(encode_vignette(vignette))
+
+
+@pytest.mark.parametrize("name", list_cards())
+@settings(max_examples=150, deadline=None)
+@given(vignette=vignettes())
+def test_total_stays_within_the_cards_range(name, vignette):
+    card = load_card(name)
+    score = card.score_encoded(encode_vignette(vignette))
+    assert card.min_total <= score.total <= card.max_total
+    assert card.bands[score.band_index].contains(score.total)
+
+
+def test_score_frame_on_an_empty_frame():
+    card = load_card()
+    frame = vignettes_to_frame([BASE]).iloc[:0]
+    scores = card.score_frame(Features(frame), item_points=True)
+    assert len(scores) == 0 and scores.item_points.shape == (0, len(card.items))
+
+
+def test_row_needs_item_points():
+    card = load_card()
+    scores = card.score_frame(Features(vignettes_to_frame([BASE])))
+    with pytest.raises(ValueError, match="item_points=True"):
+        scores.row(0)
+
+
+def test_flag_text_joins_once_per_distinct_mask():
+    card = load_card()
+    codes, names = card.flag_text(np.array([0, 3, 3, 0, 16], dtype=np.uint64))
+    assert names == ["", "progressive_weakness;wasting", "breathing"]
+    assert codes.tolist() == [0, 1, 1, 0, 2]
+
+
+def test_band_for_total_outside_range():
+    with pytest.raises(ValueError, match="outside this card's range -2 to 25"):
+        load_card().band_for_total(30)
+
+
+def test_advice_for_each_recommendation():
+    card = load_card()
+    assert card.advice_for("urgent") == card.urgent_advice
+    assert card.advice_for("see_doctor") == card.bands[1].advice
+    assert card.advice_for(Recommendation.SELF_CARE) == card.bands[0].advice
+
+
+def test_card_texts_are_joined_into_one_paragraph():
+    advice = load_card().bands[0].advice
+    assert "\n" not in advice and "  " not in advice
+
+
+def test_every_default_item_cites_a_source_tag():
+    card = load_card()
+    for entry in [*card.items, *card.red_flags]:
+        assert re.search(r"\[(S|A)\b|\[S \(lay\)\]|\[unverified", entry.evidence), entry
+
+
+# --------------------------------------------------------------------------------------
+# Printing
+# --------------------------------------------------------------------------------------
+
+EXPECTED_TEXT = """\
+Points card: small (version 0.1)
+A small card for tests.
+
+Points  Item                             Condition
+------  -------------------------------  ---------
+    +3  Twitching for more than 2 weeks  duration_weeks > 2
+        Calming pointers (together at least -1):
+    -1  Recent hard exercise             recent_exercise
+    -1  Lots of coffee                   caffeine_mg_per_day > 400
+
+Totals run from -1 to 3.
+
+Red flags (urgent whatever the total):
+     !  Tongue twitching                 loc_tongue
+
+Bands:
+  -1 to 0  low   self_care
+  1 to 3   high  see_doctor
+"""
+
+
+def test_render_card_text_exact(tmp_path):
+    assert render_card_text(small_card(tmp_path)) == EXPECTED_TEXT
+
+
+def test_render_card_html_escapes_and_lists_everything(tmp_path):
+    text = SMALL_CARD.replace('label = "Lots of coffee"', 'label = "Coffee <b>&</b> tea"')
+    card = load_card(write_card(tmp_path, text))
+    page = render_card_html(card)
+    assert "Coffee &lt;b&gt;&amp;&lt;/b&gt; tea" in page
+    assert "<b>&</b>" not in page
+    assert page.startswith('<table class="zaro-card">') and page.endswith("</table>\n")
+    assert page.count("<tr><td>") == 3 + 1 + 2  # items, red flag, bands
+    assert "<code>caffeine_mg_per_day &gt; 400</code>" in page
+
+
+def test_render_default_card_text_lists_every_item_and_flag():
+    card = load_card()
+    text = render_card_text(card)
+    for entry in [*card.items, *card.red_flags]:
+        assert entry.condition in text
+    assert "Totals run from -2 to 25." in text
+
+
+def test_card_table_figure_rows_come_from_the_card():
+    from scoring.plots import card_table_figure
+
+    card = load_card()
+    figure = card_table_figure(card)
+    conditions = figure.data[0].cells.values[2]
+    assert [c for c in conditions if c] == [
+        *[i.condition for i in card.items if i.group is None],
+        *[i.condition for i in card.items if i.group is not None],
+        *[f.condition for f in card.red_flags],
+        *[b.recommendation.value for b in card.bands],
+    ]
