@@ -10,7 +10,8 @@ The combination rule follows the safety principles in DESIGN.md:
 * any red flag makes the card's recommendation ``urgent``, whatever the points;
 * the combined recommendation is the more cautious of the card's and the tree's, so it is
   never less cautious than the card;
-* without a tree (``tree=None``) the combined recommendation is the card's.
+* by default (``tree="default"``) the shipped tree is used, loaded once per process;
+  without a tree (``tree=None``) the combined recommendation is the card's.
 """
 
 from __future__ import annotations
@@ -356,6 +357,19 @@ def _card(card: "Card | str | None") -> "Card":
     return load_card() if card is None else load_card(card)
 
 
+#: ``tree=`` value meaning the shipped tree (scoring/models/tree.skops, loaded once).
+DEFAULT_TREE = "default"
+
+
+def _tree(tree: "TreeModel | str | None") -> "TreeModel | None":
+    """``"default"`` → the shipped tree, loaded once and cached; ``None`` → card only."""
+    if tree is None:
+        return None
+    from scoring.tree import resolve_tree
+
+    return resolve_tree(tree)
+
+
 def _disagreement(card: CardView, tree: TreeView) -> str:
     """Why card and tree differ, in words: the card's items and flags against the tree's rules."""
     if card.red_flags:
@@ -371,7 +385,7 @@ def _disagreement(card: CardView, tree: TreeView) -> str:
     )
 
 
-def assess(vignette: Any, *, card: "Card | str | None" = None, tree: TreeModel | None = None) -> Assessment:
+def assess(vignette: Any, *, card: "Card | str | None" = None, tree: "TreeModel | str | None" = DEFAULT_TREE) -> Assessment:
     """Assess one vignette with the points card, its red flags and, optionally, a tree.
 
     Parameters
@@ -381,8 +395,10 @@ def assess(vignette: Any, *, card: "Card | str | None" = None, tree: TreeModel |
     card : Card or str, optional
         A card or a card name/path for :func:`scoring.card.load_card`; the default card when
         not given.
-    tree : TreeModel, optional
-        Any object following :class:`TreeModel`. ``None`` assesses with the card alone.
+    tree : TreeModel, "default", path or None, default "default"
+        ``"default"`` uses the shipped tree (``scoring/models/tree.skops``, loaded once);
+        any object following :class:`TreeModel` or a saved tree's path uses that tree;
+        ``None`` assesses with the card alone.
 
     Returns
     -------
@@ -407,6 +423,7 @@ def assess(vignette: Any, *, card: "Card | str | None" = None, tree: TreeModel |
     from scoring.schema import validate_vignette
 
     the_card = _card(card)
+    tree = _tree(tree)
     validated = validate_vignette(vignette)
     encoded = encode_vignette(validated)
     score = the_card.score_encoded(encoded)
@@ -486,7 +503,7 @@ def assess_frame(
     frame: pd.DataFrame,
     *,
     card: "Card | str | None" = None,
-    tree: TreeModel | None = None,
+    tree: "TreeModel | str | None" = DEFAULT_TREE,
     extra: Literal["error", "keep", "drop"] = "error",
 ) -> AssessedFrame:
     """Validate and assess every row of a frame, column by column (no loop over rows).
@@ -497,8 +514,8 @@ def assess_frame(
         One vignette per row (contract fields; metadata columns are carried along).
     card : Card or str, optional
         The card (default card when not given).
-    tree : TreeModel, optional
-        ``None`` assesses with the card alone.
+    tree : TreeModel, "default", path or None, default "default"
+        As for :func:`assess`: the shipped tree by default, ``None`` for the card alone.
     extra : {"error", "keep", "drop"}
         Columns that are neither contract fields nor metadata, as in
         :func:`scoring.schema.validate_frame`.
@@ -517,6 +534,7 @@ def assess_frame(
     from scoring.schema import validate_frame
 
     the_card = _card(card)
+    tree = _tree(tree)
     validation = validate_frame(frame, extra=extra)
     valid = validation.valid
     features = Features(valid)
@@ -561,7 +579,7 @@ def _as_levels(values: Any) -> np.ndarray:
         return array.astype(np.int8)
     lookup = {value: level for level, value in enumerate(LEVELS)}
     labels, inverse = np.unique(array.astype(str), return_inverse=True)
-    unknown = [label for label in labels if label not in lookup]
+    unknown = [str(label) for label in labels if label not in lookup]
     if unknown:
         raise ValueError(f"unknown recommendation {unknown[0]!r}; allowed: {', '.join(LEVELS)}")
     return np.array([lookup[label] for label in labels], dtype=np.int8)[inverse.reshape(-1)]

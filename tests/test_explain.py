@@ -1,0 +1,225 @@
+"""Counterfactuals, sweeps and field influence: every claim is checked by assessing again."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scoring.assess import assess
+from scoring.explain import (
+    CHANGEABLE_FIELDS,
+    Counterfactual,
+    candidate_values,
+    counterfactuals,
+    field_influence,
+    most_influential_field,
+    sweep,
+)
+from scoring.recommendation import LEVELS, Recommendation
+from scoring.schema import field_spec, frame_to_vignettes, validate_vignette
+from scoring.synth import generate_vignettes
+
+from strategies import vignettes
+
+EYELID = {"age": 30, "duration_weeks": 1, "frequency": "daily", "severity": "minor", "locations": ["eyelid"]}
+WORSENING_WEAKNESS = {
+    "age": 58, "duration_weeks": 12, "frequency": "daily", "severity": "moderate",
+    "locations": ["hand", "arm"], "weakness": True, "worsening": True,
+}
+
+
+@pytest.fixture(scope="module")
+def sample() -> list:
+    # A spread of generated vignettes, with every triage level represented.
+    frame = generate_vignettes(3000, seed=21)
+    picks = pd.concat([frame[frame["triage"] == level].head(8) for level in LEVELS])
+    return frame_to_vignettes(picks)
+
+
+def check(vignette, found: list[Counterfactual], **kwargs) -> None:
+    """Every counterfactual gives what it claims, moves the way it says, and is small."""
+    base = assess(vignette, **kwargs).recommendation
+    for cf in found:
+        assert 1 <= cf.n_changes <= 2
+        assert not {"age", "sex"} & set(cf.changes)
+        changed = cf.apply(vignette)
+        got = assess(changed, **kwargs).recommendation
+        assert got == cf.recommendation, cf.text
+        assert (got > base) if cf.direction == "up" else (got < base), cf.text
+        assert cf.text.endswith(f"→ {cf.recommendation.value}")
+        for name, value in cf.changes.items():
+            assert getattr(changed, name) == (tuple(value) if name == "locations" else value)
+
+
+# -------------------------------------------------------------------------- counterfactuals
+
+
+def test_counterfactuals_of_generated_vignettes_hold_when_reassessed(sample):
+    for vignette in sample:
+        check(vignette, counterfactuals(vignette))
+
+
+def test_card_only_counterfactuals_in_words():
+    found = counterfactuals(EYELID, tree=None)
+    texts = [cf.text for cf in found]
+    assert all(cf.direction == "up" for cf in found)  # self-care cannot go lower
+    assert "duration 2.1 weeks instead of 1 → see_doctor" in texts
+    assert "with real weakness → see_doctor" in texts
+    assert "with tongue twitching too → urgent" in texts
+    assert "with breathing difficulty → urgent" in texts
+    check(EYELID, found, tree=None)
+
+
+def test_a_red_flag_comes_off_in_one_change_and_two_red_flags_need_two():
+    # Progressive weakness is one red flag; without real weakness neither the card's flag
+    # nor the tree's weakness branch holds.
+    one_flag = counterfactuals(WORSENING_WEAKNESS)
+    down = [cf for cf in one_flag if cf.direction == "down"]
+    assert [cf.text for cf in down] == ["without real weakness → see_doctor"]
+    check(WORSENING_WEAKNESS, one_flag)
+
+    two_flags = {**WORSENING_WEAKNESS, "atrophy": True}
+    found = counterfactuals(two_flags)
+    down = [cf for cf in found if cf.direction == "down"]
+    assert down and all(cf.n_changes == 2 for cf in down)
+    assert any(cf.changes == {"weakness": False, "atrophy": False} for cf in down)
+    assert not [cf for cf in counterfactuals(two_flags, max_changes=1) if cf.direction == "down"]
+    check(two_flags, found)
+
+
+def test_pairs_are_minimal(sample):
+    for vignette in sample:
+        for cf in counterfactuals(vignette):
+            if cf.n_changes == 2:
+                base = assess(vignette).recommendation
+                for name, value in cf.changes.items():
+                    alone = assess(validate_vignette(vignette).replace(**{name: value})).recommendation
+                    assert not ((alone > base) if cf.direction == "up" else (alone < base))
+
+
+def test_same_answer_every_run(sample):
+    for vignette in sample[:6]:
+        assert counterfactuals(vignette) == counterfactuals(vignette)
+
+
+def test_age_and_sex_are_never_changed():
+    with pytest.raises(ValueError, match=r"\['age'\] cannot be changed"):
+        counterfactuals(EYELID, fields=["age", "weakness"])
+    assert "age" not in CHANGEABLE_FIELDS and "sex" not in CHANGEABLE_FIELDS
+
+
+def test_numeric_candidates_sit_either_side_of_card_thresholds_and_at_the_range_ends():
+    values = candidate_values(EYELID, "duration_weeks", tree=None)
+    spec = field_spec("duration_weeks")
+    assert values[0] == spec.min and values[-1] == spec.max
+    assert {2.0, 2.1} <= set(values)  # card: duration_weeks > 2
+    assert 1 not in values  # the vignette's own value
+    assert candidate_values(EYELID, "stress_level", tree=None) == [6, 7, 10]  # stress_level >= 7; own value 0
+    locations = candidate_values({**EYELID, "locations": ["eyelid", "calf"]}, "locations", tree=None)
+    assert locations[:2] == [("calf",), ("eyelid",)]
+    assert ("eyelid", "tongue", "calf") in locations
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(vignettes())
+def test_single_change_counterfactuals_hold_for_any_vignette(vignette):
+    check(vignette, counterfactuals(vignette, max_changes=1))
+
+
+# -------------------------------------------------------------------------- safety properties
+
+
+@settings(max_examples=200, deadline=None)
+@given(vignettes())
+def test_combined_is_never_less_cautious_than_the_card(vignette):
+    result = assess(vignette)
+    assert result.recommendation >= result.card.recommendation
+    assert result.tree is not None
+    assert result.recommendation == max(result.card.recommendation, result.tree.recommendation)
+    assert result.agree == (result.card.recommendation == result.tree.recommendation)
+    assert (result.disagreement is None) == result.agree
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    vignettes(),
+    st.sampled_from(
+        [{"weakness": True, "worsening": True}, {"atrophy": True}, {"bulbar": True}, {"breathing_difficulty": True}, "tongue"]
+    ),
+)
+def test_any_red_flag_means_urgent(vignette, flag):
+    if flag == "tongue":
+        vignette = {**vignette, "locations": sorted(set(vignette["locations"]) | {"tongue"})}
+    else:
+        vignette = {**vignette, **flag}
+    result = assess(vignette)
+    assert result.card.red_flags
+    assert result.recommendation is Recommendation.URGENT
+
+
+# ----------------------------------------------------------------------------------- sweeps
+
+
+def test_sweep_over_duration_matches_assessing_each_value():
+    table = sweep(WORSENING_WEAKNESS, "duration_weeks", values=[0, 1, 2, 2.1, 6, 52, 520])
+    assert list(table.columns) == [
+        "value", "points_total", "p_self_care", "p_see_doctor", "p_urgent",
+        "card_recommendation", "tree_recommendation", "recommendation", "red_flags", "is_current",
+    ]
+    assert table["value"].tolist() == [0, 1, 2, 2.1, 6, 52, 520]
+    assert not table["is_current"].any()
+    for row in table.itertuples():
+        result = assess({**WORSENING_WEAKNESS, "duration_weeks": row.value})
+        assert row.points_total == result.points_total
+        assert row.recommendation == result.recommendation.value
+        assert row.card_recommendation == result.card.recommendation.value
+        assert row.tree_recommendation == result.tree.recommendation.value
+        assert [row.p_self_care, row.p_see_doctor, row.p_urgent] == [result.tree.probabilities[k] for k in LEVELS]
+    assert np.allclose(table[["p_self_care", "p_see_doctor", "p_urgent"]].sum(axis=1), 1)
+
+
+def test_default_sweeps_cover_the_range_and_mark_the_vignettes_value():
+    table = sweep(EYELID, "duration_weeks")
+    values = table["value"].to_numpy()
+    assert values[0] == 0 and values[-1] == 520 and np.all(np.diff(values) > 0)
+    assert table["is_current"].sum() == 1 and table.loc[table["is_current"], "value"].item() == 1
+    assert {2.0, 2.1} <= set(values)
+    assert len(sweep(EYELID, "stress_level")) == 11
+    assert sweep(EYELID, "frequency")["value"].tolist() == ["occasional", "daily", "constant"]
+    locations = sweep(EYELID, "locations", tree=None)
+    assert locations["value"].iloc[0] == ("eyelid",) and locations["is_current"].iloc[0]
+    assert locations["p_urgent"].isna().all()
+    assert locations.loc[locations["value"] == ("eyelid", "tongue"), "recommendation"].item() == "urgent"
+
+
+def test_sweep_rejects_values_outside_the_contract():
+    from scoring.schema import VignetteError
+
+    with pytest.raises(VignetteError, match="duration_weeks"):
+        sweep(EYELID, "duration_weeks", values=[1, 600])
+
+
+# ------------------------------------------------------------------------------ influence
+
+
+def test_most_influential_field_is_the_biggest_single_move(sample):
+    for vignette in sample[:10]:
+        ranking = field_influence(vignette)
+        top = most_influential_field(vignette)
+        assert top == ranking[0]
+        assert {f.field for f in ranking} == set(CHANGEABLE_FIELDS)
+        assert all(abs(top.level_change) >= abs(f.level_change) for f in ranking)
+        # The claimed move holds when assessed.
+        before = assess(vignette)
+        after = assess(validate_vignette(vignette).replace(**{top.field: list(top.value) if top.field == "locations" else top.value}))
+        assert after.recommendation.level - before.recommendation.level == top.level_change
+        assert after.points_total - before.points_total == top.points_change
+
+
+def test_influence_for_progressive_weakness_names_a_red_flag_field():
+    top = most_influential_field(WORSENING_WEAKNESS)
+    assert top.field in ("weakness", "worsening")
+    assert top.level_change < 0
