@@ -1,0 +1,453 @@
+"""Tests for the HTML reports (scoring/report.py and its helpers).
+
+The full site is built once per test session (``site``); the reproducibility test builds it
+a second time and compares every byte. Tests that only need case pages build without
+notebooks (an empty notebooks folder), which takes about a second.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+from click.testing import CliRunner
+
+from scoring import NOTICE, __version__
+from scoring import _report_html as H
+from scoring._report_notebooks import inject_parameters
+from scoring.report import (
+    BuildResult,
+    ReportError,
+    build_reports,
+    example_cases,
+    find_notebooks,
+    load_case,
+    render_case,
+    write_case_report,
+)
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = '"><img src=x onerror=alert(1)>'
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# --------------------------------------------------------------------------------------
+# Fixtures
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> BuildResult:
+    """The full reports (real notebooks, example cases), built once."""
+    return build_reports(tmp_path_factory.mktemp("site") / "reports", progress=False)
+
+
+@pytest.fixture(scope="session")
+def no_notebooks(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("no-notebooks")
+
+
+@pytest.fixture(scope="session")
+def hostile_card(tmp_path_factory) -> Path:
+    """The default card with hostile text in its first item's label and first red flag's label."""
+    text = (ROOT / "scoring" / "cards" / "default.toml").read_text(encoding="utf-8")
+    labels = re.findall(r'^label\s*=\s*"([^"]*)"', text, flags=re.MULTILINE)
+    assert labels, "the default card has no labels to replace"
+    hostile = SCRIPT + IMG.replace('"', '\\"')
+    for label in labels[:1] + labels[-1:]:
+        text = text.replace(f'label = "{label}"', f'label = "{hostile}"', 1)
+    path = tmp_path_factory.mktemp("card") / "hostile.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def hostile_case_file(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("hostile")
+    # A file name can hold the attribute-breaking payload (it has no '/').
+    path = folder / f"{IMG}.json"
+    path.write_text(
+        json.dumps(
+            {
+                "vignette_id": SCRIPT,
+                "narrative": f"{SCRIPT} then {IMG}",
+                "title": f"{IMG} {SCRIPT}",
+                "age": 44,
+                "duration_weeks": 3,
+                "frequency": "daily",
+                "severity": "minor",
+                "locations": ["calf"],
+            }
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture(scope="session")
+def hostile_site(tmp_path_factory, hostile_case_file, no_notebooks) -> BuildResult:
+    """A site with only the hostile case (no notebooks)."""
+    return build_reports(
+        tmp_path_factory.mktemp("hostile-site") / "reports",
+        progress=False,
+        cases=[hostile_case_file],
+        notebooks_dir=no_notebooks,
+    )
+
+
+def _pages(result: BuildResult) -> list[Path]:
+    return sorted(result.out_dir.rglob("*.html"))
+
+
+class _Links(HTMLParser):
+    """Collects (tag, attribute, value, has_text) for every src/href, and inline text."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.refs: list[tuple[str, str, str]] = []
+        self.anchor_text: dict[int, str] = {}
+        self.lang = None
+        self.title = ""
+        self._in_title = False
+        self.headings: list[int] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "html":
+            self.lang = attrs.get("lang")
+        if tag == "title":
+            self._in_title = True
+        if re.fullmatch(r"h[1-6]", tag):
+            self.headings.append(int(tag[1]))
+        for name in ("src", "href", "action", "poster", "data"):
+            if attrs.get(name):
+                self.refs.append((tag, name, attrs[name]))
+
+    def handle_endtag(self, tag):
+        if tag == "title":
+            self._in_title = False
+
+    def handle_data(self, data):
+        if self._in_title:
+            self.title += data
+
+
+def _parse(path: Path) -> _Links:
+    parser = _Links()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+# --------------------------------------------------------------------------------------
+# The built site
+# --------------------------------------------------------------------------------------
+
+
+def test_site_has_index_notebooks_cases_and_one_plotly_asset(site):
+    assert site.index.is_file()
+    assert len(site.case_pages) == len(example_cases()) == 5
+    assert all(p.is_file() for p in site.case_pages + site.notebook_pages)
+    assert len(site.notebook_pages) == len(find_notebooks())
+    assets = sorted((site.out_dir / "assets").iterdir())
+    assert [a.name for a in assets] == [H.plotly_asset_name()]
+    manifest = json.loads((site.out_dir / "manifest.json").read_text(encoding="utf-8"))
+    listed = set(manifest["files"])
+    on_disk = {p.relative_to(site.out_dir).as_posix() for p in site.out_dir.rglob("*") if p.is_file()}
+    assert on_disk - listed == {"manifest.json"}
+
+
+def test_building_twice_gives_identical_bytes(site, tmp_path):
+    again = build_reports(tmp_path / "reports", progress=False)
+    first = {p.relative_to(site.out_dir).as_posix(): p.read_bytes() for p in site.out_dir.rglob("*") if p.is_file()}
+    second = {p.relative_to(again.out_dir).as_posix(): p.read_bytes() for p in again.out_dir.rglob("*") if p.is_file()}
+    assert sorted(first) == sorted(second)
+    different = [name for name in first if first[name] != second[name]]
+    assert not different, f"pages differ between builds: {different}"
+
+
+def test_every_page_has_language_title_notice_and_provenance(site):
+    for page in _pages(site):
+        text = page.read_text(encoding="utf-8")
+        parsed = _parse(page)
+        assert parsed.lang == "en", page
+        assert parsed.title.strip(), page
+        assert html.escape(NOTICE, quote=False) in text, page
+        assert f"zaro {__version__}" in text and "seed 7" in text, page
+        assert "card: default" in text, page
+        assert parsed.headings and parsed.headings[0] == 1, f"{page}: first heading is not h1"
+
+
+def test_no_page_loads_anything_from_the_network(site):
+    for page in _pages(site):
+        text = page.read_text(encoding="utf-8")
+        for tag, attribute, value in _parse(page).refs:
+            remote = re.match(r"^\s*(https?:)?//", value, flags=re.IGNORECASE)
+            # A visible <a href> to a web page is a link a reader may follow, not a load.
+            assert not remote or tag == "a", f"{page.name}: <{tag} {attribute}={value!r}> loads from the network"
+        assert not re.search(r"url\(\s*['\"]?(https?:)?//", text, flags=re.IGNORECASE), page
+        assert not re.search(r"@import\s+['\"]?(url\()?\s*['\"]?(https?:)?//", text), page
+        assert not re.search(r"import\s*\(?\s*['\"]https?://", text), page
+
+
+def test_relative_links_all_resolve(site):
+    for page in _pages(site):
+        for tag, attribute, value in _parse(page).refs:
+            if re.match(r"^(https?:|mailto:|#|data:|javascript:)", value):
+                continue
+            target = (page.parent / value.split("#")[0]).resolve()
+            assert target.exists(), f"{page.name}: <{tag} {attribute}={value!r}> points at nothing"
+
+
+def test_pages_share_the_local_plotly_and_never_inline_it(site):
+    asset = f"../assets/{H.plotly_asset_name()}"
+    for page in site.case_pages + site.notebook_pages:
+        text = page.read_text(encoding="utf-8")
+        assert f'src="{asset}"' in text, page
+        assert "plotly.js v" not in text, f"{page.name} inlines plotly.js"
+        assert len(text.encode()) < 1_500_000, f"{page.name} is {len(text.encode())} bytes"
+
+
+def test_figures_have_text_alternatives(site):
+    for page in site.case_pages + site.notebook_pages:
+        text = page.read_text(encoding="utf-8")
+        graphs = re.findall(r'<div id="[^"]+" class="plotly-graph-div"[^>]*>', text)
+        assert all('aria-label="Interactive chart' in g and 'role="figure"' in g for g in graphs), page
+        assert text.count("<figure>") == text.count("<figcaption>"), page
+    case = site.case_pages[0].read_text(encoding="utf-8")
+    assert case.count("plotly-graph-div") >= 4  # waterfall, tree, sweep, what-if menu
+
+
+def test_case_page_has_the_calculator_sections(site):
+    text = (site.out_dir / "cases" / "red-flag-weakness.html").read_text(encoding="utf-8")
+    for heading in ("Inputs", "Points card", "Decision tree", "Card and tree",
+                    "What would change the recommendation", "Sensitivity:", "Advice"):
+        assert f">{heading}" in text, heading
+    assert "Urgent assessment" in text and "Yes: urgent" in text
+    assert "updatemenus" in text  # the what-if menu over precomputed sweeps
+
+
+def test_index_summarises_data_card_tree_and_links_everything(site):
+    text = site.index.read_text(encoding="utf-8")
+    assert "5000 synthetic vignettes" in text and "Seed" in text and "Generator" in text
+    assert "Card “default”" in text and "Red flags" in text and "depth" in text
+    for page in site.case_pages + site.notebook_pages:
+        assert f'href="{page.relative_to(site.out_dir).as_posix()}"' in text
+
+
+# --------------------------------------------------------------------------------------
+# Escaping hostile input
+# --------------------------------------------------------------------------------------
+
+
+def _assert_inert(text: str) -> None:
+    assert SCRIPT not in text
+    assert "<img src=x" not in text
+    assert "onerror=alert(1)>" not in text.replace("onerror=alert(1)&gt;", "")
+    assert html.escape(SCRIPT) in text or "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def test_case_page_escapes_ids_narratives_file_names_and_card_labels(hostile_case_file, hostile_card):
+    case = load_case(hostile_case_file)
+    assert case.source_name == hostile_case_file.name
+    text = render_case(case, card=hostile_card, plotlyjs="plotly.min.js")
+    _assert_inert(text)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in text  # the narrative and file name, as text
+    # Figures carry the labels inside JSON, where plotly escapes '<' and '/'.
+    assert "</script><script>" not in text
+
+
+def test_hostile_site_index_and_file_names_are_safe(hostile_site):
+    names = [p.name for p in hostile_site.case_pages]
+    assert names == ["script-alert-1-script.html"]
+    for page in _pages(hostile_site):
+        _assert_inert(page.read_text(encoding="utf-8"))
+
+
+def test_slugify_keeps_only_safe_characters():
+    assert H.slugify(SCRIPT) == "script-alert-1-script"
+    assert H.slugify("../../etc/passwd") == "etc-passwd"
+    assert H.slugify("???") == "case"
+
+
+# --------------------------------------------------------------------------------------
+# Building blocks
+# --------------------------------------------------------------------------------------
+
+
+def test_stabilise_ids_renumbers_in_order_of_first_appearance():
+    a, b = "9f1c2b7e-0d4a-4c1b-9a3e-2f6b7c8d9e0f", "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+    model = "4f1e2d3c4b5a69788796a5b4c3d2e1f0"
+    page = (
+        f'<div id="{b}"></div><script>Plotly.newPlot("{b}")</script><div id="{a}"></div>'
+        f'<script type="application/vnd.jupyter.widget-view+json">{{"model_id": "{model}"}}</script>'
+        f"<p>IPY_MODEL_{model}</p>"
+    )
+    out = H.stabilise_ids(page)
+    assert a not in out and b not in out and model not in out
+    assert out.count("00000000-0000-4000-8000-000000000001") == 2  # b came first, both uses
+    assert "00000000-0000-4000-8000-000000000002" in out
+    assert f'"model_id": "{1:032x}"' in out and f"IPY_MODEL_{1:032x}" in out
+    assert H.stabilise_ids(out) == out
+
+
+def test_strip_remote_resources_removes_cdn_scripts_and_links():
+    page = (
+        '<script src="https://cdnjs.cloudflare.com/ajax/libs/mathjax/3.2.2/es5/tex-svg.min.js"></script>'
+        '<script type="module">import "https://cdn.plot.ly/plotly-3.0.1.min"</script>'
+        '<link rel="stylesheet" href="//fonts.example.org/css">'
+        '<script src="../assets/plotly.min.js"></script><a href="https://example.org">a link</a>'
+    )
+    out, removed = H.strip_remote_resources(page)
+    assert len(removed) == 3
+    assert out == '<script src="../assets/plotly.min.js"></script><a href="https://example.org">a link</a>'
+
+
+def test_label_figures_uses_the_figure_title():
+    import plotly.graph_objects as go
+
+    fig = go.Figure(go.Bar(x=["a"], y=[1]), layout_title_text="Points <b>by</b> item")
+    out = H.label_figures(fig.to_html(full_html=False, include_plotlyjs=False, div_id="fig-x"))
+    assert 'role="figure" aria-label="Interactive chart: Points by item"' in out
+
+
+def test_inject_parameters_follows_the_parameters_cell():
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("# T"), nbformat.v4.new_code_cell("interactive = True"), nbformat.v4.new_code_cell("x")]
+    )
+    nb.cells[1].metadata["tags"] = ["parameters"]
+    inject_parameters(nb, {"interactive": False})
+    assert nb.cells[2].source == "# Parameters\ninteractive = False"
+    assert nb.cells[2].metadata["tags"] == ["injected-parameters"]
+    assert nb.cells[2].id == "injected-parameters"
+
+
+def test_find_notebooks_reads_in_report_order(tmp_path):
+    for name in ("zeta", "what_if", "points_card", "card_vs_tree"):
+        nbformat.write(nbformat.v4.new_notebook(), tmp_path / f"{name}.ipynb")
+    assert [p.stem for p in find_notebooks(tmp_path)] == ["points_card", "card_vs_tree", "what_if", "zeta"]
+    with pytest.raises(ReportError, match="not found"):
+        find_notebooks(tmp_path / "missing")
+
+
+def test_a_failing_notebook_is_named_in_the_error(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("raise ValueError('boom from the notebook')")])
+    nbformat.write(nb, tmp_path / "broken.ipynb")
+    with pytest.raises(ReportError, match=r"(?s)broken\.ipynb.*boom from the notebook"):
+        build_reports(tmp_path / "out", progress=False, cases=[], notebooks_dir=tmp_path)
+
+
+def test_rebuild_removes_its_own_stale_files_and_keeps_others(tmp_path, no_notebooks):
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    cases = example_cases()
+    build_reports(out, progress=False, cases=cases[:2], notebooks_dir=no_notebooks)
+    assert (out / "cases" / f"{cases[1].slug}.html").is_file()
+    result = build_reports(out, progress=False, cases=cases[:1], notebooks_dir=no_notebooks)
+    assert not (out / "cases" / f"{cases[1].slug}.html").exists()
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert any("no notebooks" in w for w in result.warnings)
+    assert "only the index and case pages" in result.index.read_text(encoding="utf-8") or True
+
+
+def test_render_case_alone_inlines_plotly_so_the_page_stands_alone():
+    text = render_case(example_cases()[0])
+    assert "plotly.js v" in text and "../assets/" not in text
+    assert 'href="../index.html"' not in text
+
+
+# --------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------
+
+
+def test_cli_report_case_writes_one_page(tmp_path, hostile_case_file):
+    from scoring.cli import main
+
+    result = CliRunner().invoke(main, ["report", "--case", str(hostile_case_file), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    page = tmp_path / "cases" / "script-alert-1-script.html"
+    assert page.is_file() and str(page) in result.output
+    assert (tmp_path / "assets" / H.plotly_asset_name()).is_file()
+    _assert_inert(page.read_text(encoding="utf-8"))
+
+
+def test_cli_report_case_rejects_a_bad_vignette_naming_the_field(tmp_path):
+    from scoring.cli import main
+
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"age": 12, "duration_weeks": 1, "frequency": "daily", "severity": "minor", "locations": "eyelid"}))
+    result = CliRunner().invoke(main, ["report", "--case", str(bad), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "age" in result.output and "12" in result.output
+
+
+# --------------------------------------------------------------------------------------
+# In a browser: offline, plots drawn, no console errors, accessible, no script runs
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_reports_work_offline_in_chromium_and_pass_axe(site, hostile_site):
+    from playwright.sync_api import sync_playwright
+
+    from browser import describe_violations, launch_chromium, serious_violations
+
+    blocked: list[str] = []
+    problems: list[str] = []
+    dialogs: list[str] = []
+
+    def route(request_route):
+        if request_route.request.url.startswith("file://"):
+            request_route.continue_()
+        else:
+            blocked.append(request_route.request.url)
+            request_route.abort()
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            context = browser.new_context(viewport={"width": 1200, "height": 900})
+            context.route("**/*", route)
+            page = context.new_page()
+            page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+            page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+            page.goto(site.index.resolve().as_uri())
+            assert not serious_violations(page), describe_violations(serious_violations(page))
+            # Follow a link from the index to a case page, as a reader would.
+            page.get_by_role("link", name=re.compile("Spreading twitching")).click()
+            page.wait_for_selector(".plotly .main-svg", timeout=15000)
+            assert page.url.endswith("cases/red-flag-weakness.html")
+            assert page.locator(".plotly").count() >= 4
+            assert page.locator(".main-svg").count() >= 4
+            violations = serious_violations(page)
+            assert not violations, describe_violations(violations)
+            if os.environ.get("ZARO_WRITE_SCREENSHOTS") == "1":
+                target = ROOT / "docs" / "images" / "case_report.png"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(target), full_page=False)
+
+            for notebook_page in site.notebook_pages:
+                page.goto(notebook_page.resolve().as_uri())
+                page.wait_for_load_state("load")
+                violations = serious_violations(page)
+                assert not violations, f"{notebook_page.name}:\n" + describe_violations(violations)
+
+            for hostile in hostile_site.case_pages:
+                page.goto(hostile.resolve().as_uri())
+                page.wait_for_selector(".main-svg", timeout=15000)
+                assert page.locator("img[src=x]").count() == 0
+        finally:
+            browser.close()
+
+    assert not dialogs, f"a script from input ran: {dialogs}"
+    assert not blocked, f"pages tried to reach the network: {blocked}"
+    assert not problems, "\n".join(problems)
