@@ -147,7 +147,8 @@ def _assess_csv(source: str, out: str, rejects: str | None, card, chunk_size: in
     rejects_path = Path(rejects) if rejects else Path(out).with_suffix(".rejects.csv")
     n_read = n_scored = n_rejected = 0
     wrote_rejects = False
-    bar = tqdm(unit=" rows", unit_scale=True, disable=not progress, desc="assess", file=None)
+    # disable=None: show the bar only when stderr is a terminal (not in pipes or logs).
+    bar = tqdm(unit=" rows", unit_scale=True, disable=None if progress else True, desc="assess")
     try:
         reader = pd.read_csv(source, chunksize=chunk_size, keep_default_na=True)
         for k, chunk in enumerate(reader):

@@ -1,0 +1,567 @@
+"""assess() and assess_frame(): the ladder, red flags, the combination with a tree, frames, CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scoring import NOTICE
+from scoring.assess import (
+    Assessment,
+    TreeModel,
+    TreeStep,
+    TreeView,
+    assess,
+    assess_frame,
+    combine_levels,
+    triage_agreement,
+)
+from scoring.card import list_cards, load_card
+from scoring.cli import main
+from scoring.recommendation import LEVELS, Recommendation
+from scoring.schema import VignetteError, vignettes_to_frame
+from strategies import vignettes
+
+SELF_CARE, SEE_DOCTOR, URGENT = Recommendation.SELF_CARE, Recommendation.SEE_DOCTOR, Recommendation.URGENT
+
+# A vignette with nothing to score: 45 (neither under 40 nor 50+), one place that is not the
+# eyelid, one week, no symptoms beyond the twitching.
+PLAIN = {"age": 45, "duration_weeks": 1, "frequency": "daily", "severity": "minor", "locations": "calf"}
+
+
+def card_only(vignette, **kwargs) -> Assessment:
+    return assess(vignette, tree=None, **kwargs)
+
+
+class ConstantTree:
+    """A stand-in tree that always answers ``level``: exercises the combination rule."""
+
+    def __init__(self, level: int):
+        self.level = level
+
+    def explain_encoded(self, encoded):
+        recommendation = Recommendation.from_level(self.level)
+        step = TreeStep(0, "duration_weeks", "<=", 2.0, "duration 2 weeks or less")
+        probabilities = {value: float(i == self.level) for i, value in enumerate(LEVELS)}
+        return TreeView(recommendation, probabilities, (step,), 1, 100, "duration 2 weeks or less")
+
+    def predict_levels(self, features):
+        n = len(features)
+        probabilities = np.zeros((n, 3))
+        probabilities[:, self.level] = 1.0
+        return np.full(n, self.level, dtype=np.int8), probabilities
+
+
+def shipped_tree():
+    try:
+        from scoring.tree import default_tree
+
+        return default_tree()
+    except (ImportError, FileNotFoundError):  # pragma: no cover - tree not shipped yet
+        pytest.skip("no shipped tree")
+
+
+# --------------------------------------------------------------------------------------
+# The ladder of CLINICAL.md section 2, one case per rule
+# --------------------------------------------------------------------------------------
+
+LADDER = [
+    pytest.param(dict(PLAIN, age=25, locations="eyelid", duration_weeks=1, caffeine_mg_per_day=500), SELF_CARE, id="young-eyelid-coffee"),
+    pytest.param(dict(PLAIN), SELF_CARE, id="nothing-else"),
+    pytest.param(dict(PLAIN, duration_weeks=3), SEE_DOCTOR, id="over-2-weeks"),
+    pytest.param(dict(PLAIN, duration_weeks=2), SELF_CARE, id="exactly-2-weeks"),
+    pytest.param(dict(PLAIN, locations="eyelid;calf"), SEE_DOCTOR, id="two-places"),
+    pytest.param(dict(PLAIN, weakness=True), SEE_DOCTOR, id="weakness-not-worsening"),
+    pytest.param(dict(PLAIN, stimulant_medication=True), SEE_DOCTOR, id="stimulant-medicine"),
+    pytest.param(dict(PLAIN, diuretic_use=True), SEE_DOCTOR, id="diuretic"),
+    pytest.param(dict(PLAIN, numbness=True, duration_weeks=3), SEE_DOCTOR, id="persistent-numbness"),
+    pytest.param(dict(PLAIN, numbness=True), SELF_CARE, id="numbness-one-week"),
+    pytest.param(dict(PLAIN, family_history_als=True), SEE_DOCTOR, id="family-history"),
+    pytest.param(dict(PLAIN, age=55, duration_weeks=6), SEE_DOCTOR, id="age-55-six-weeks"),
+    pytest.param(dict(PLAIN, age=55), SELF_CARE, id="age-55-one-week"),
+    pytest.param(dict(PLAIN, dehydration=True), SELF_CARE, id="dehydration-alone"),
+    pytest.param(dict(PLAIN, pain=True, cramps=True), SELF_CARE, id="pain-and-cramps-one-week"),
+    pytest.param(dict(PLAIN, worsening=True), SELF_CARE, id="worsening-without-weakness"),
+    pytest.param(
+        dict(PLAIN, age=22, duration_weeks=3, locations="eyelid", recent_exercise=True, caffeine_mg_per_day=900,
+             stress_level=9, sleep_hours=4, dehydration=True),
+        SEE_DOCTOR, id="trigger-with-every-reassuring-pointer",
+    ),
+    pytest.param(dict(PLAIN, locations="tongue"), URGENT, id="tongue"),
+    pytest.param(dict(PLAIN, weakness=True, worsening=True, duration_weeks=10), URGENT, id="progressive-weakness"),
+    pytest.param(dict(PLAIN, weakness=True, worsening=True, duration_weeks=2), URGENT, id="rapid-weakness"),
+    pytest.param(dict(PLAIN, atrophy=True), URGENT, id="wasting"),
+    pytest.param(dict(PLAIN, bulbar=True), URGENT, id="speech-or-swallowing"),
+    pytest.param(dict(PLAIN, breathing_difficulty=True), URGENT, id="breathing"),
+    pytest.param(dict(PLAIN, age=24, locations="eyelid", recent_exercise=True, breathing_difficulty=True), URGENT, id="red-flag-beats-reassurance"),
+]
+
+
+@pytest.mark.parametrize(("vignette", "expected"), LADDER)
+def test_card_follows_the_ladder(vignette, expected):
+    assert card_only(vignette).recommendation is expected
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.lists(vignettes(), min_size=1, max_size=20))
+def test_card_equals_the_reference_ladder(data):
+    # The reference triage of the synthetic data is the ladder of CLINICAL.md section 2
+    # (definitions/triage.toml); the default card must reproduce it exactly.
+    from scoring.synth import triage_frame
+
+    frame = vignettes_to_frame(data)
+    result = assess_frame(frame, tree=None)
+    assert (result.scored["card_recommendation"].astype(str) == triage_frame(frame).astype(str)).all()
+
+
+# --------------------------------------------------------------------------------------
+# Red flags
+# --------------------------------------------------------------------------------------
+
+RED_FLAG_CHANGES = {
+    "progressive_weakness": {"weakness": True, "worsening": True},
+    "wasting": {"atrophy": True},
+    "speech_swallowing": {"bulbar": True},
+    "tongue_twitching": {"locations": "tongue"},
+    "breathing": {"breathing_difficulty": True},
+}
+
+
+def with_red_flag(vignette: dict, flag_id: str) -> dict:
+    change = dict(RED_FLAG_CHANGES[flag_id])
+    if "locations" in change:
+        current = vignette["locations"]
+        current = current.split(";") if isinstance(current, str) else list(current)
+        change["locations"] = sorted(set(current) | {"tongue"})
+    return {**vignette, **change}
+
+
+def test_every_red_flag_of_the_card_is_exercised():
+    assert {flag.flag_id for flag in load_card().red_flags} == set(RED_FLAG_CHANGES)
+
+
+@pytest.mark.parametrize("flag_id", sorted(RED_FLAG_CHANGES))
+def test_each_red_flag_makes_it_urgent(flag_id):
+    result = card_only(with_red_flag(PLAIN, flag_id))
+    assert result.recommendation is URGENT
+    assert [flag.flag_id for flag in result.red_flags] == [flag_id]
+    assert result.advice.startswith(load_card().urgent_advice)
+
+
+@settings(max_examples=200, deadline=None)
+@given(vignette=vignettes(), flag_id=st.sampled_from(sorted(RED_FLAG_CHANGES)), tree_level=st.sampled_from([None, 0, 1]))
+def test_any_red_flag_means_urgent_whatever_the_tree(vignette, flag_id, tree_level):
+    tree = None if tree_level is None else ConstantTree(tree_level)
+    flagged = with_red_flag(vignette, flag_id)
+    result = assess(flagged, tree=tree)
+    assert result.card.recommendation is URGENT
+    assert result.recommendation is URGENT
+    assert flag_id in {flag.flag_id for flag in result.red_flags}
+
+
+@settings(max_examples=150, deadline=None)
+@given(vignette=vignettes(), flag_id=st.sampled_from(sorted(RED_FLAG_CHANGES)))
+def test_adding_a_red_flag_never_lowers_the_recommendation_with_the_shipped_tree(vignette, flag_id):
+    tree = shipped_tree()
+    before = assess(vignette, tree=tree).recommendation
+    after = assess(with_red_flag(vignette, flag_id), tree=tree).recommendation
+    assert after >= before and after is URGENT
+
+
+# --------------------------------------------------------------------------------------
+# Adding a risk item never lowers the card's recommendation
+# --------------------------------------------------------------------------------------
+
+
+def add_risk_item(vignette: dict, item_id: str) -> dict:
+    """Change a vignette so that one positive-points item of the default card fires."""
+    v = dict(vignette)
+    locations = v["locations"].split(";") if isinstance(v["locations"], str) else list(v["locations"])
+    if item_id == "duration_over_2_weeks":
+        v["duration_weeks"] = max(v["duration_weeks"], 3.0)
+    elif item_id == "more_than_one_place":
+        extra = next(place for place in ("calf", "thigh") if place not in locations or len(locations) > 1)
+        v["locations"] = sorted(set(locations) | {extra})
+    elif item_id == "persistent_numbness":
+        v.update(numbness=True, duration_weeks=max(v["duration_weeks"], 3.0))
+    elif item_id == "age_50_persistent":
+        v.update(age=max(v["age"], 50), duration_weeks=max(v["duration_weeks"], 5.0))
+    elif item_id == "persistent_pain":
+        v.update(pain=True, duration_weeks=max(v["duration_weeks"], 3.0))
+    elif item_id == "spreading":
+        v.update(worsening=True, locations=sorted(set(locations) | {"calf", "thigh"}))
+    else:
+        field = {"weakness": "weakness", "stimulant_medication": "stimulant_medication", "diuretic": "diuretic_use",
+                 "family_history": "family_history_als"}[item_id]
+        v[field] = True
+    return v
+
+
+RISK_ITEMS = [item.item_id for item in load_card().items if item.points > 0]
+
+
+def test_risk_item_helper_covers_every_positive_item():
+    for item_id in RISK_ITEMS:
+        changed = add_risk_item(PLAIN, item_id)
+        assert item_id in {i.item_id for i in card_only(changed).card.items}
+
+
+@settings(max_examples=300, deadline=None)
+@given(vignette=vignettes(), item_id=st.sampled_from(RISK_ITEMS))
+def test_adding_a_risk_item_never_lowers_the_cards_recommendation(vignette, item_id):
+    before = card_only(vignette)
+    after = card_only(add_risk_item(vignette, item_id))
+    assert after.recommendation >= before.recommendation
+    assert after.recommendation >= SEE_DOCTOR
+
+
+@settings(max_examples=200, deadline=None)
+@given(vignette=vignettes())
+def test_total_within_the_cards_range(vignette):
+    card = load_card()
+    assert card.min_total <= card_only(vignette).points_total <= card.max_total
+
+
+# --------------------------------------------------------------------------------------
+# The combination with a tree
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tree_level", [0, 1, 2])
+@pytest.mark.parametrize(
+    "vignette", [PLAIN, dict(PLAIN, duration_weeks=3), dict(PLAIN, atrophy=True)], ids=["self", "doctor", "urgent"]
+)
+def test_combined_is_the_more_cautious_of_card_and_tree(vignette, tree_level):
+    result = assess(vignette, tree=ConstantTree(tree_level))
+    card_level = result.card.recommendation.level
+    assert result.recommendation.level == max(card_level, tree_level)
+    assert result.recommendation >= result.card.recommendation
+    assert result.agree == (card_level == tree_level)
+    if result.agree:
+        assert result.disagreement is None
+    else:
+        assert f"the card says {result.card.recommendation.value}" in result.disagreement
+        assert "the tree says" in result.disagreement and "duration 2 weeks or less" in result.disagreement
+    card = load_card()
+    expected_advice = result.card.advice if result.recommendation is result.card.recommendation else card.advice_for(result.recommendation)
+    assert result.advice == expected_advice
+
+
+def test_disagreement_names_the_card_items():
+    result = assess(dict(PLAIN, duration_weeks=3), tree=ConstantTree(0))
+    assert result.disagreement == (
+        "the card says see_doctor (3 points: twitching for more than 2 weeks +3); "
+        "the tree says self_care (duration 2 weeks or less)"
+    )
+
+
+def test_no_tree_means_card_only():
+    result = card_only(PLAIN)
+    assert result.tree is None and result.agree and result.disagreement is None
+    assert result.recommendation is result.card.recommendation
+
+
+def test_stand_in_tree_follows_the_protocol():
+    assert isinstance(ConstantTree(0), TreeModel)
+
+
+def test_combine_levels_on_arrays():
+    assert combine_levels(np.array([0, 1, 2]), np.array([2, 0, 1])).tolist() == [2, 1, 2]
+    assert combine_levels(1, None) == 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(vignette=vignettes())
+def test_combined_never_less_cautious_than_the_card_with_the_shipped_tree(vignette):
+    result = assess(vignette, tree=shipped_tree())
+    assert result.recommendation >= result.card.recommendation
+    assert result.recommendation >= result.tree.recommendation
+
+
+# --------------------------------------------------------------------------------------
+# One vignette and the same vignette in a frame
+# --------------------------------------------------------------------------------------
+
+
+def compare_one_and_frame(data, tree):
+    result = assess_frame(pd.DataFrame(data), tree=tree)
+    assert result.n_rejected == 0
+    for (_, row), vignette in zip(result.scored.iterrows(), data):
+        one = assess(vignette, tree=tree)
+        assert row["points_total"] == one.points_total
+        assert row["band"] == one.card.band.name
+        assert row["card_recommendation"] == one.card.recommendation.value
+        assert row["recommendation"] == one.recommendation.value
+        assert row["red_flags"] == ";".join(flag.flag_id for flag in one.red_flags)
+        assert row["probability"] == one.probability
+        if tree is not None:
+            assert row["tree_recommendation"] == one.tree.recommendation.value
+            assert row["agree"] == one.agree
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.lists(vignettes(), min_size=1, max_size=6), tree_level=st.sampled_from([None, 0, 1, 2]))
+def test_one_vignette_equals_the_same_vignette_in_a_frame(data, tree_level):
+    compare_one_and_frame(data, None if tree_level is None else ConstantTree(tree_level))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.lists(vignettes(), min_size=1, max_size=6))
+def test_one_vignette_equals_the_frame_with_the_shipped_tree(data):
+    compare_one_and_frame(data, shipped_tree())
+
+
+@pytest.mark.parametrize("name", list_cards())
+def test_other_cards_work_through_assess(name):
+    result = assess(dict(PLAIN, duration_weeks=3), card=name, tree=None)
+    assert result.card.card_name == name
+    frame = assess_frame(pd.DataFrame([dict(PLAIN, duration_weeks=3)]), card=name, tree=None)
+    assert frame.scored["points_total"].iloc[0] == result.points_total
+
+
+# --------------------------------------------------------------------------------------
+# Frames: bad rows are rejected, nothing is lost
+# --------------------------------------------------------------------------------------
+
+
+def test_bad_rows_are_rejected_and_nothing_is_lost():
+    frame = pd.DataFrame(
+        [
+            dict(PLAIN, vignette_id="a"),
+            dict(PLAIN, vignette_id="b", age=16),
+            dict(PLAIN, vignette_id="c", frequency="sometimes", stress_level=11),
+            dict(PLAIN, vignette_id="d", locations="tongue"),
+        ]
+    )
+    result = assess_frame(frame, tree=None)
+    assert result.summary() == "4 rows read, 2 scored, 2 rejected"
+    assert result.n_input == len(result.scored) + result.n_rejected
+    assert result.scored["vignette_id"].tolist() == ["a", "d"]
+    assert result.scored.index.tolist() == [0, 3]
+    assert result.rejected[["row", "vignette_id", "field"]].values.tolist() == [
+        [2, "b", "age"],
+        [3, "c", "frequency"],
+        [3, "c", "stress_level"],
+    ]
+    assert result.scored["red_flags"].tolist() == ["", "tongue_twitching"]
+    assert result.scored["recommendation"].tolist() == ["self_care", "urgent"]
+
+
+def test_result_columns_and_dtypes():
+    result = assess_frame(pd.DataFrame([PLAIN, dict(PLAIN, atrophy=True, weakness=True, worsening=True)]), tree=None)
+    scored = result.scored
+    for column in ("band", "red_flags", "card_recommendation", "recommendation"):
+        assert isinstance(scored[column].dtype, pd.CategoricalDtype), column
+    assert list(scored["recommendation"].cat.categories) == list(LEVELS)
+    assert scored["recommendation"].cat.ordered
+    assert scored["red_flags"].tolist() == ["", "progressive_weakness;wasting"]
+    assert scored["probability"].between(0, 1).all()
+    assert "tree_recommendation" not in scored
+
+
+def test_frame_with_a_tree_has_tree_columns():
+    result = assess_frame(pd.DataFrame([PLAIN, dict(PLAIN, duration_weeks=3)]), tree=ConstantTree(1))
+    assert result.scored["tree_recommendation"].tolist() == ["see_doctor", "see_doctor"]
+    assert result.scored["agree"].tolist() == [False, True]
+    assert result.scored["recommendation"].tolist() == ["see_doctor", "see_doctor"]
+
+
+def test_empty_frame():
+    result = assess_frame(pd.DataFrame([PLAIN]).iloc[:0], tree=None)
+    assert result.summary() == "0 rows read, 0 scored, 0 rejected"
+    assert len(result.scored) == 0
+
+
+def test_frame_level_problems_raise():
+    with pytest.raises(VignetteError, match="missing required column"):
+        assess_frame(pd.DataFrame([{"age": 30}]), tree=None)
+
+
+def test_synthetic_frame_keeps_metadata():
+    from scoring.synth import generate_vignettes
+
+    frame = generate_vignettes(300, seed=3)
+    result = assess_frame(frame, tree=None)
+    assert result.summary() == "300 rows read, 300 scored, 0 rejected"
+    assert {"vignette_id", "latent_cause", "triage", "narrative"} <= set(result.scored.columns)
+
+
+# --------------------------------------------------------------------------------------
+# One assessment: JSON, text, bad input
+# --------------------------------------------------------------------------------------
+
+
+def test_assessment_to_dict_is_json():
+    result = assess(dict(PLAIN, duration_weeks=3, locations="tongue;calf"), tree=ConstantTree(1))
+    data = json.loads(json.dumps(result.to_dict()))
+    assert data["recommendation"] == "urgent"
+    assert data["card"]["red_flags"][0]["flag_id"] == "tongue_twitching"
+    assert data["tree"]["recommendation"] == "see_doctor"
+    assert data["vignette"]["locations"] == ["tongue", "calf"]
+    assert data["notice"] == NOTICE
+
+
+def test_summary_text_lists_items_flags_advice_and_notice():
+    result = card_only(dict(PLAIN, duration_weeks=3, breathing_difficulty=True))
+    text = result.summary()
+    assert text.splitlines()[0] == "Recommendation: Urgent assessment (urgent)"
+    assert "  +3  Twitching for more than 2 weeks" in text
+    assert "  !  Shortness of breath not explained by exertion" in text
+    assert "call emergency services now" in text
+    assert text.endswith(NOTICE)
+
+
+def test_items_add_up_to_the_total():
+    result = card_only(dict(PLAIN, age=25, locations="eyelid", recent_exercise=True, stress_level=9, sleep_hours=4))
+    assert sum(item.points for item in result.card.items) == result.points_total == -2
+
+
+def test_probability_matches_the_risk_table():
+    from scoring.calibration import risk_table
+
+    table = risk_table("default")
+    for vignette in (PLAIN, dict(PLAIN, duration_weeks=3), dict(PLAIN, duration_weeks=3, weakness=True)):
+        result = card_only(vignette)
+        assert result.probability == pytest.approx(table.loc[result.points_total, "probability"])
+    assert card_only(dict(PLAIN, atrophy=True)).probability == load_card().calibration.red_flag_probability
+
+
+def test_bad_vignette_raises_with_field_value_and_allowed():
+    with pytest.raises(VignetteError, match=r"age: out of range.*got 12.*allowed: a whole number from 18 to 100"):
+        card_only(dict(PLAIN, age=12))
+
+
+def test_points_waterfall_figure():
+    from scoring.plots import points_waterfall_figure
+
+    view = card_only(dict(PLAIN, duration_weeks=3, locations="eyelid", age=25, atrophy=True)).card
+    figure = points_waterfall_figure(view)
+    trace = figure.data[0]
+    assert list(trace.measure) == ["relative"] * len(view.items) + ["total"]
+    assert sum(trace.y[:-1]) == trace.y[-1] == view.points_total
+    assert "Visible muscle wasting".lower() in figure.layout.annotations[0].text
+
+
+# --------------------------------------------------------------------------------------
+# Agreement with a reference triage
+# --------------------------------------------------------------------------------------
+
+
+def test_triage_agreement_counts_under_and_over_triage():
+    reference = ["self_care", "see_doctor", "see_doctor", "urgent", "urgent"]
+    predicted = ["see_doctor", "see_doctor", "self_care", "urgent", "see_doctor"]
+    table = triage_agreement(reference, predicted)
+    assert table.index.tolist() == ["self_care", "see_doctor", "urgent", "all"]
+    assert table.loc["all", ["n", "n_correct", "n_under", "n_over"]].tolist() == [5, 2, 2, 1]
+    assert table.loc["see_doctor", "under_triage"] == 0.5
+    assert table.loc["self_care", "over_triage"] == 1.0
+    assert triage_agreement([0, 2], [0, 2]).loc["all", "correct"] == 1.0
+
+
+def test_triage_agreement_rejects_unknown_labels():
+    with pytest.raises(ValueError, match="unknown recommendation 'gp'"):
+        triage_agreement(["gp"], ["self_care"])
+
+
+# --------------------------------------------------------------------------------------
+# CLI
+# --------------------------------------------------------------------------------------
+
+PLAIN_JSON = json.dumps(dict(PLAIN, duration_weeks=3))
+
+
+def test_cli_assess_one_vignette_text():
+    result = CliRunner().invoke(main, ["assess", "--vignette", PLAIN_JSON])
+    assert result.exit_code == 0, result.output
+    assert "Recommendation: See a doctor (see_doctor)" in result.output
+    assert "+3  Twitching for more than 2 weeks" in result.output
+    assert NOTICE in result.output
+
+
+def test_cli_assess_json_file(tmp_path):
+    path = tmp_path / "case.json"
+    path.write_text(PLAIN_JSON)
+    result = CliRunner().invoke(main, ["assess", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["card"]["points_total"] == 3 and data["notice"] == NOTICE
+
+
+@pytest.mark.parametrize(
+    ("vignette", "message"),
+    [
+        (dict(PLAIN, age=12), "Error: age: out of range"),
+        (dict(PLAIN, frequency="often"), "Error: frequency: unknown category (got 'often'; allowed: one of 'occasional', 'daily', 'constant')"),
+        (dict(PLAIN, colour="red"), "Error: colour: unknown field"),
+    ],
+)
+def test_cli_bad_vignette_is_one_line_exit_2(vignette, message):
+    result = CliRunner().invoke(main, ["assess", "--vignette", json.dumps(vignette)])
+    assert result.exit_code == 2
+    assert result.output.startswith(message)
+    assert len(result.output.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+
+
+def test_cli_bad_json_and_bad_card():
+    runner = CliRunner()
+    result = runner.invoke(main, ["assess", "--vignette", "{'age': 30"])
+    assert result.exit_code == 2 and result.output.startswith("Error: vignette: not valid JSON")
+    result = runner.invoke(main, ["assess", "--vignette", PLAIN_JSON, "--card", "nope"])
+    assert result.exit_code == 2 and result.output.startswith("Error: unknown card 'nope'")
+    result = runner.invoke(main, ["assess"])
+    assert result.exit_code == 2 and "give exactly one of --vignette JSON or a .json/.csv file" in result.output
+
+
+def test_cli_assess_csv_in_chunks_keeps_every_row(tmp_path):
+    from scoring.synth import generate_vignettes
+
+    frame = generate_vignettes(250, seed=5)
+    frame["age"] = frame["age"].astype(object)
+    frame.loc[[10, 200], "age"] = [15, "old"]
+    source = tmp_path / "in.csv"
+    frame.to_csv(source, index=False)
+    out, rejects = tmp_path / "out.csv", tmp_path / "rejects.csv"
+    result = CliRunner().invoke(
+        main, ["assess", str(source), "--out", str(out), "--rejects", str(rejects), "--chunk-size", "100", "--no-progress"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "250 rows read, 248 scored, 2 rejected" in result.output
+    scored = pd.read_csv(out)
+    rejected = pd.read_csv(rejects)
+    assert len(scored) == 248
+    assert rejected["row"].tolist() == [11, 201]
+    assert rejected["vignette_id"].tolist() == ["v0000011", "v0000201"]
+    assert set(scored["vignette_id"]) | set(rejected["vignette_id"]) == set(frame["vignette_id"])
+    expected = assess_frame(frame.drop(index=[10, 200]).astype({"age": "int64"}))
+    assert scored["recommendation"].tolist() == expected.scored["recommendation"].astype(str).tolist()
+
+
+def test_cli_csv_with_a_missing_column_is_one_line(tmp_path):
+    source = tmp_path / "in.csv"
+    pd.DataFrame([{"age": 30}]).to_csv(source, index=False)
+    result = CliRunner().invoke(main, ["assess", str(source), "--out", str(tmp_path / "out.csv")])
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: ") and "missing required column" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_cli_card_prints_card_and_risk_table():
+    result = CliRunner().invoke(main, ["card"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(render_default_card_text())
+    assert "Risk table" in result.output and "points_total" in result.output
+    html = CliRunner().invoke(main, ["card", "--card", "strict", "--html"])
+    assert html.exit_code == 0 and html.output.startswith('<table class="zaro-card">')
+
+
+def render_default_card_text() -> str:
+    from scoring.card import render_card_text
+
+    return render_card_text(load_card())
