@@ -11,12 +11,17 @@ from scoring.plots._card import (
     points_waterfall_figure,
     risk_table_figure,
 )
+from scoring.plots._compare import confusion_figure, metrics_figure
+from scoring.plots._explain import sweep_figure
 from scoring.plots._tree import tree_figure
 
 __all__ = [
     "calibration_figure",
     "card_table_figure",
+    "confusion_figure",
+    "metrics_figure",
     "points_waterfall_figure",
     "risk_table_figure",
+    "sweep_figure",
     "tree_figure",
 ]

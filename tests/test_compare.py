@@ -1,0 +1,112 @@
+"""Card against tree against combined: the tables add up and the safety targets are checked."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scoring.assess import assess_frame
+from scoring.compare import MODELS, SERIOUS_CAUSES, compare_frame, compare_models, render_comparison_text
+from scoring.plots import confusion_figure, metrics_figure, sweep_figure, tree_figure
+from scoring.recommendation import LEVELS
+from scoring.synth import generate_vignettes
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    return compare_models(4000, seed=2026)
+
+
+def test_defaults_draw_a_fresh_sample():
+    import inspect
+
+    defaults = inspect.signature(compare_models).parameters
+    assert defaults["seed"].default == 2026 and defaults["n"].default == 20_000
+
+
+def test_tables_add_up(comparison):
+    c = comparison
+    assert c.n == 4000 and c.seed == 2026
+    assert list(c.metrics.index) == list(MODELS)
+    for model in MODELS:
+        table = c.confusion[model]
+        assert table.to_numpy().sum() == c.n
+        counts = table.to_numpy()
+        # Under-triage is below the diagonal (recommended less cautious than the reference).
+        assert np.tril(counts, -1).sum() == c.metrics.loc[model, "n_under"]
+        assert np.triu(counts, 1).sum() == c.metrics.loc[model, "n_over"]
+        assert c.metrics.loc[model, "accuracy"] == pytest.approx(np.trace(counts) / c.n)
+        for i, level in enumerate(LEVELS):
+            assert c.metrics.loc[model, f"recall_{level}"] == pytest.approx(counts[i, i] / counts[i].sum())
+    assert c.card_vs_tree.to_numpy().sum() == c.n
+    assert c.agreement == pytest.approx(np.trace(c.card_vs_tree.to_numpy()) / c.n)
+    assert c.by_cause["n"].sum() == c.n
+
+
+def test_combined_is_never_less_cautious_than_the_card_on_the_sample():
+    frame = generate_vignettes(3000, seed=2026)
+    scored = assess_frame(frame).scored
+    card = scored["card_recommendation"].cat.codes.to_numpy()
+    combined = scored["recommendation"].cat.codes.to_numpy()
+    tree = scored["tree_recommendation"].cat.codes.to_numpy()
+    assert np.all(combined >= card) and np.all(combined == np.maximum(card, tree))
+
+
+def test_combined_under_triages_no_more_than_either_model(comparison):
+    under = comparison.metrics["n_under"]
+    assert under["combined"] <= min(under["card"], under["tree"])
+    assert comparison.metrics.loc["combined", "recall_urgent"] >= comparison.metrics.loc["card", "recall_urgent"]
+
+
+def test_safety_counts_match_the_cause_table(comparison):
+    c = comparison
+    for model in MODELS:
+        from_table = sum(int(c.by_cause.loc[cause, f"{model}_self_care"]) for cause in SERIOUS_CAUSES)
+        assert c.serious_to_self_care[model] == from_table
+    assert c.serious_to_self_care["combined"] <= c.serious_to_self_care["card"]
+
+
+def test_a_frame_of_only_motor_neuron_like_cases():
+    frame = generate_vignettes(500, seed=5, prior={"motor_neuron_like": 1.0})
+    c = compare_frame(frame)
+    assert c.by_cause.loc["motor_neuron_like", "n"] == 500
+    assert c.serious_to_self_care["combined"] == c.by_cause.loc["motor_neuron_like", "combined_self_care"]
+
+
+def test_text_names_every_table(comparison):
+    text = render_comparison_text(comparison)
+    assert text.startswith("Card, tree and combined on 4000 fresh synthetic vignettes (seed 2026).")
+    for heading in ("Agreement with the reference triage", "Card (rows) against tree (columns):",
+                    "Confusion matrix, tree", "By latent cause", "Motor-neuron-like or central (MS-like)"):
+        assert heading in text
+
+
+def test_needs_a_tree_and_labels():
+    frame = generate_vignettes(10, seed=1)
+    with pytest.raises(ValueError, match="needs a tree"):
+        compare_frame(frame, tree=None)
+    with pytest.raises(ValueError, match="'triage'"):
+        compare_frame(frame.drop(columns="triage"))
+
+
+def test_figures_are_built_from_the_tables(comparison):
+    confusion = confusion_figure(comparison)
+    assert len([t for t in confusion.data if t.type == "heatmap"]) == 3
+    bars = metrics_figure(comparison)
+    assert [t.name for t in bars.data] == ["Points card", "Decision tree", "Combined"]
+    assert list(bars.data[2].y[:3]) == [comparison.metrics.loc["combined", f"recall_{level}"] for level in LEVELS]
+
+
+def test_tree_and_sweep_figures_highlight_the_vignette():
+    from scoring.explain import sweep
+    from scoring.tree import default_tree
+
+    vignette = {"age": 58, "duration_weeks": 12, "frequency": "daily", "severity": "moderate",
+                "locations": ["hand", "arm"], "weakness": True}
+    view = default_tree().explain(vignette)
+    figure = tree_figure(default_tree(), view)
+    path = [t for t in figure.data if t.name == "this vignette's path"]
+    assert len(path) == 1 and len([x for x in path[0].x if x is None]) == len(view.path)
+    table = sweep(vignette, "duration_weeks", values=[1, 2, 3, 12])
+    sweep_figure(table)  # builds without error
+    assert table["is_current"].tolist() == [False, False, False, True]
