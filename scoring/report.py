@@ -483,12 +483,18 @@ def build_reports(
 
     from tqdm.auto import tqdm
 
-    from scoring._report_notebooks import NotebookRunError, execute_notebooks
     from scoring.card import load_card
 
     started = time.perf_counter()
     out = Path(out_dir)
     notebook_paths = find_notebooks(notebooks_dir)
+    try:
+        from scoring._report_notebooks import NotebookRunError, execute_notebooks
+    except ImportError as exc:
+        raise ReportError(
+            f"executing the notebooks needs the notebook tools ({exc.name} is missing): "
+            "pip install 'zaro[notebooks]'"
+        ) from None
     case_list = [as_case(c) for c in (example_cases() if cases is None else cases)]
     slugs = _unique_slugs(case_list)
     card = load_card()
@@ -737,13 +743,16 @@ def _sweep_traces(frame: Any, field_name: str, *, visible: bool) -> list[Any]:
     # Numbers on a numeric axis; yes/no, categories and location sets as labelled categories.
     numeric = field_spec(field_name).kind in ("int", "float")
     x = [float(v) for v in frame["value"]] if numeric else [_value_text(field_name, v) for v in frame["value"]]
-    traces = [
-        go.Scatter(
-            x=x, y=list(frame["points_total"]), mode="lines", name="Points total",
-            line={"color": "#555555", "width": 1.5}, hoverinfo="skip", visible=visible,
-            legendgroup="points", showlegend=True,
+    traces = []
+    if numeric:
+        # Points change in steps at the card's thresholds: draw them as steps, not slopes.
+        traces.append(
+            go.Scatter(
+                x=x, y=list(frame["points_total"]), mode="lines", name="Points total",
+                line={"color": "#555555", "width": 1.5, "shape": "hv"}, hoverinfo="skip", visible=visible,
+                legendgroup="points",
+            )
         )
-    ]
     for level in LEVELS:
         mask = (frame["recommendation"] == level).to_numpy()
         if not mask.any():
@@ -754,7 +763,7 @@ def _sweep_traces(frame: Any, field_name: str, *, visible: bool) -> list[Any]:
                 y=list(frame["points_total"][mask]),
                 mode="markers",
                 name=_rec(level)[1],
-                marker={"color": _COLOURS[level], "size": 7},
+                marker={"color": _COLOURS[level], "size": 7 if numeric else 14},
                 hovertemplate="%{x}: %{y} points, " + _rec(level)[1] + "<extra></extra>",
                 visible=visible,
                 legendgroup=level,
@@ -768,7 +777,7 @@ def _sweep_traces(frame: Any, field_name: str, *, visible: bool) -> list[Any]:
                 y=list(frame["points_total"][current]),
                 mode="markers",
                 name="This vignette",
-                marker={"color": "#000000", "size": 14, "symbol": "star"},
+                marker={"color": "#000000", "size": 16, "symbol": "star", "line": {"color": "#ffffff", "width": 1}},
                 hovertemplate="this vignette: %{x}, %{y} points<extra></extra>",
                 visible=visible,
                 legendgroup="current",
@@ -1046,16 +1055,45 @@ def _data_summary(provenance: Provenance) -> dict[str, Any] | None:
     }
 
 
-def _metrics_summary(card: Any, tree: Any) -> dict[str, Any] | None:
-    """Key agreement figures of card and tree against the reference triage (from scoring.compare)."""
-    try:
-        from scoring import compare
-    except ImportError:
-        return None
-    summarise = getattr(compare, "key_metrics", None)
-    if summarise is None:
-        return None
-    return summarise(card=card, tree=tree)
+def _metrics_summary(card: Any, tree: Any) -> dict[str, Any]:
+    """Key figures of card, tree and combined against the reference triage (scoring.compare).
+
+    Computed on compare's fresh synthetic sample (its default size and seed), so the tree
+    is judged on vignettes it was not fitted to.
+    """
+    from scoring.compare import MODELS, compare_models
+
+    comparison = compare_models(card=card, tree=tree)
+    table = comparison.metrics
+
+    def percent(x: float) -> str:
+        return "n/a" if x != x else f"{x:.1%}"
+
+    rows = [
+        ("Accuracy", "accuracy", percent),
+        ("Balanced accuracy", "balanced_accuracy", percent),
+        ("Recall, urgent", "recall_urgent", percent),
+        ("Under-triage (less cautious than the reference)", "under_triage", percent),
+        ("Over-triage (more cautious than the reference)", "over_triage", percent),
+        ("Motor-neuron-like or MS-like cases sent to self-care", "serious_to_self_care", lambda x: str(int(x))),
+    ]
+    names = {"card": "Points card", "tree": "Decision tree", "combined": "Combined"}
+    return {
+        "caption": (
+            f"Against the reference triage on {comparison.n} fresh synthetic vignettes "
+            f"(seed {comparison.seed}, not used to fit the tree)"
+        ),
+        "models": [names.get(model, model) for model in MODELS],
+        "rows": [
+            {"name": label, "values": [fmt(table.loc[model, column]) for model in MODELS]}
+            for label, column, fmt in rows
+        ],
+        "note": (
+            f"Card and tree agree on {percent(comparison.agreement)} of these vignettes. "
+            "The combined recommendation is the more cautious of the two; the target for "
+            "serious causes sent to self-care is zero."
+        ),
+    }
 
 
 def _index_page(*, card: Any, tree: Any, provenance: Provenance, notebooks: list[dict[str, Any]],
