@@ -413,6 +413,9 @@ def frame_to_vignettes(frame: pd.DataFrame) -> list["Vignette"]:
 
 _NUMPY_DTYPES = {"int": np.int64, "float": np.float64, "bool": np.bool_}
 
+# pandas' default text dtype ("str"): what a CSV read as text gives.
+_DEFAULT_STR = pd.api.types.pandas_dtype("str")
+
 _TRUE_TEXT = {"true", "t", "yes", "y", "1", "1.0"}
 _FALSE_TEXT = {"false", "f", "no", "n", "0", "0.0"}
 
@@ -523,7 +526,7 @@ def _check_numeric(column: pd.Series, spec: FieldSpec, problems: _Problems) -> n
     if pd.api.types.is_numeric_dtype(column.dtype):
         values = column.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
-        values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        values = _parse_numbers(column)
         wrong = np.isnan(values) & ~missing
         problems.add(wrong, spec.name, "wrong type: not a number", spec.allowed_text())
     problems.add(missing, spec.name, "missing value (NaN or empty)", spec.allowed_text())
@@ -537,6 +540,37 @@ def _check_numeric(column: pd.Series, spec: FieldSpec, problems: _Problems) -> n
     problems.add(below, spec.name, below_reason, spec.allowed_text())
     problems.add(above, spec.name, "out of range: above the maximum", spec.allowed_text())
     return values
+
+
+def _parse_numbers(column: pd.Series) -> np.ndarray:
+    """Text to float64, NaN where a cell is missing or not a number."""
+    if column.dtype == _DEFAULT_STR:
+        # Text read from a CSV repeats few distinct values: parse each distinct value once
+        # (the same to_numeric call on fewer cells) and gather. Seconds faster per million rows.
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        parsed = pd.to_numeric(pd.Series(uniques, dtype=column.dtype), errors="coerce")
+        parsed = parsed.to_numpy(dtype=np.float64, na_value=np.nan)
+        return np.where(codes < 0, np.nan, parsed[np.maximum(codes, 0)] if len(parsed) else np.nan)
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _passthrough(column: pd.Series, good: np.ndarray) -> Any:
+    """A metadata or extra column for the valid frame, keeping only the good rows.
+
+    Text columns keep their array (no round trip through Python objects, which costs
+    seconds per million rows); categoricals of text become text, as they would through
+    ``to_numpy()``. Anything else goes through ``to_numpy()`` as before.
+    """
+    everything = bool(good.all())
+    if not good.any():
+        return column.to_numpy()[good]  # nothing kept: an empty object array, as before
+    if column.dtype == _DEFAULT_STR:
+        return column.array if everything else column.array[good]
+    if isinstance(column.dtype, pd.CategoricalDtype) and column.cat.categories.dtype == _DEFAULT_STR:
+        # Gather the category texts by code (-1, a missing value, becomes NaN).
+        text = column.cat.categories.array.take(column.cat.codes.to_numpy(), allow_fill=True)
+        return text if everything else text[good]
+    return column.to_numpy() if everything else column.to_numpy()[good]
 
 
 def _check_bool(column: pd.Series, spec: FieldSpec, problems: _Problems) -> np.ndarray:
@@ -679,10 +713,10 @@ def validate_frame(frame: pd.DataFrame, *, extra: Literal["error", "keep", "drop
         valid["locations"] = valid["locations"].cat.remove_unused_categories()
     for name in METADATA_COLUMNS:
         if name in frame.columns:
-            valid[name] = frame[name].to_numpy()[good] if not good.all() else frame[name].to_numpy()
+            valid[name] = _passthrough(frame[name], good)
     if extra == "keep":
         for name in unknown:
-            valid[name] = frame[name].to_numpy()[good]
+            valid[name] = _passthrough(frame[name], good)
     return FrameValidation(
         valid=valid,
         rejected=problems.table(),
