@@ -280,5 +280,130 @@ def run_command(out_dir: str, no_progress: bool) -> None:
     click.echo(NOTICE)
 
 
+@main.command("fit")
+@click.option("--data", "data_path", type=click.Path(exists=True, dir_okay=False, path_type=str),
+              help="CSV of vignettes with a triage column (default: data/vignettes.csv, seed 7).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=str),
+              help="Folder for tree.skops and tree.json (default: the shipped scoring/models).")
+@click.option("--no-progress", is_flag=True, help="Do not show a progress bar.")
+def fit_command(data_path: str | None, out_dir: str | None, no_progress: bool) -> None:
+    """Fit the decision tree: choose depth, leaf size and pruning by 5-fold CV, then save it.
+
+    With no options this rebuilds the shipped model from the shipped data, byte for byte.
+    """
+    from scoring.schema import VignetteError
+    from scoring.tree import fit_default_tree, render_rules_text
+
+    try:
+        fit = fit_default_tree(data_path, progress=not no_progress)
+    except VignetteError as exc:
+        _fail(str(exc))
+    except (FileNotFoundError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    model_path, record_path = fit.save(out_dir)
+    chosen = fit.record["cross_validation"]["selected"]
+    params = ", ".join(f"{k}={v}" for k, v in fit.search.best_params.items())
+    click.echo(f"Chosen by cross-validation: {params}")
+    click.echo(
+        f"CV balanced accuracy {chosen['balanced_accuracy']['mean']:.3f} ± {chosen['balanced_accuracy']['std']:.3f}; "
+        f"urgent recall {chosen['recall_urgent']['mean']:.3f}; under-triage {chosen['under_triage']['mean']:.2%}"
+    )
+    click.echo(render_rules_text(fit.tree))
+    click.echo(f"Wrote {model_path} and {record_path}", err=True)
+
+
+def _read_vignette_argument(text: str) -> str:
+    """A vignette argument is JSON text or the path of a .json file holding it."""
+    import os
+
+    if os.path.isfile(text):
+        try:
+            with open(text, encoding="utf-8") as handle:
+                return handle.read()
+        except OSError as exc:
+            _fail(f"cannot read {text}: {exc.strerror}")
+    return text
+
+
+@main.command("explain")
+@click.argument("vignette")
+@click.option("--card", "card_name", default="default", show_default=True, help="Card name or path to a card .toml.")
+@click.option("--no-tree", is_flag=True, help="Use the points card alone.")
+@click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
+def explain_command(vignette: str, card_name: str, no_tree: bool, as_json: bool) -> None:
+    """Explain one vignette: points, the tree's path, and what would change the recommendation.
+
+    VIGNETTE is a JSON object or the path of a .json file, e.g.
+
+    \b
+    zaro explain '{"age": 58, "duration_weeks": 12, "frequency": "daily",
+                   "severity": "moderate", "locations": "hand;arm", "weakness": true}'
+    """
+    import json
+
+    from scoring.assess import assess
+    from scoring.card import CardError, load_card
+    from scoring.explain import counterfactuals, most_influential_field
+    from scoring.schema import VignetteError
+
+    try:
+        card = load_card(card_name)
+    except CardError as exc:
+        _fail(str(exc))
+    tree = None if no_tree else "default"
+    try:
+        assessment = assess(_read_vignette_argument(vignette), card=card, tree=tree)
+        found = counterfactuals(assessment.vignette, card=card, tree=tree)
+        influence = most_influential_field(assessment.vignette, card=card, tree=tree)
+    except VignetteError as exc:
+        _fail(str(exc))
+    if as_json:
+        payload = {
+            "assessment": assessment.to_dict(),
+            "counterfactuals": [cf.to_dict() for cf in found],
+            "most_influential_field": influence.to_dict(),
+        }
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    click.echo(assessment.summary())
+    if assessment.tree is not None:
+        click.echo("")
+        click.echo("Decision tree rule for this vignette:")
+        click.echo(assessment.tree.rules_text)
+    click.echo("")
+    click.echo("What would change the recommendation (smallest changes; age and sex are never changed):")
+    for cf in found or []:
+        click.echo(f"  {cf.direction:>4}: {cf.text}")
+    if not found:
+        click.echo("  no change of one or two answers moves it")
+    click.echo(f"Most influential answer: {influence.field} ({influence.text})")
+
+
+@main.command("compare")
+@click.option("--n", "n", type=click.IntRange(1), default=20_000, show_default=True, help="Vignettes to draw.")
+@click.option("--seed", type=click.IntRange(0), default=2026, show_default=True,
+              help="Seed of the fresh sample (the tree was fitted on seed 7).")
+@click.option("--card", "card_name", default="default", show_default=True, help="Card name or path to a card .toml.")
+@click.option("--json", "as_json", is_flag=True, help="Print the tables as JSON.")
+def compare_command(n: int, seed: int, card_name: str, as_json: bool) -> None:
+    """Compare the points card, the tree and both combined on a fresh synthetic sample."""
+    import json
+
+    from scoring.card import CardError, load_card
+    from scoring.compare import compare_models, render_comparison_text
+
+    try:
+        card = load_card(card_name)
+    except CardError as exc:
+        _fail(str(exc))
+    result = compare_models(n, seed=seed, card=card)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        click.echo(render_comparison_text(result))
+        click.echo("")
+        click.echo(NOTICE)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -110,3 +110,14 @@ def test_tree_and_sweep_figures_highlight_the_vignette():
     table = sweep(vignette, "duration_weeks", values=[1, 2, 3, 12])
     sweep_figure(table)  # builds without error
     assert table["is_current"].tolist() == [False, False, False, True]
+
+
+def test_zaro_compare_prints_the_tables():
+    from click.testing import CliRunner
+
+    from scoring.cli import main
+
+    result = CliRunner().invoke(main, ["compare", "--n", "800", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Card, tree and combined on 800 fresh synthetic vignettes (seed 3).")
+    assert "not a medical device" in result.output

@@ -223,3 +223,31 @@ def test_influence_for_progressive_weakness_names_a_red_flag_field():
     top = most_influential_field(WORSENING_WEAKNESS)
     assert top.field in ("weakness", "worsening")
     assert top.level_change < 0
+
+
+# ------------------------------------------------------------------------------ command line
+
+
+def test_zaro_explain_prints_points_path_and_changes(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from scoring.cli import main
+
+    case = tmp_path / "case.json"
+    case.write_text(json.dumps(WORSENING_WEAKNESS))
+    result = CliRunner().invoke(main, ["explain", str(case)])
+    assert result.exit_code == 0, result.output
+    assert "Red flags (urgent whatever the total):" in result.output
+    assert "Decision tree rule for this vignette:" in result.output
+    assert "  down: without real weakness → see_doctor" in result.output
+
+    as_json = CliRunner().invoke(main, ["explain", "--json", json.dumps(EYELID)])
+    payload = json.loads(as_json.output)
+    assert payload["assessment"]["recommendation"] == "self_care"
+    assert {"changes": {"duration_weeks": 2.1}, "before": {"duration_weeks": 1.0}, "recommendation": "see_doctor",
+            "direction": "up", "text": "duration 2.1 weeks instead of 1 → see_doctor"} in payload["counterfactuals"]
+
+    bad = CliRunner().invoke(main, ["explain", '{"age": 17}'])
+    assert bad.exit_code == 2 and "age: out of range" in bad.output
