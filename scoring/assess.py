@@ -555,8 +555,9 @@ def assess_frame(
         columns["tree_recommendation"] = _levels_column(tree_levels)
         columns["agree"] = tree_levels == scores.level
         columns["recommendation"] = _levels_column(combine_levels(scores.level, tree_levels))
-    results = pd.DataFrame(columns, index=valid.index)
-    scored = pd.concat([valid, results], axis=1)
+    # ``valid`` is a new frame from validate_frame; assign() adds the result columns without
+    # copying the input columns (copy-on-write), unlike a concat.
+    scored = valid.assign(**columns)
     return AssessedFrame(
         scored=scored,
         rejected=validation.rejected,

@@ -226,6 +226,7 @@ class Card:
     # Derived lookups, filled in __post_init__.
     _band_lut: np.ndarray = field(init=False, compare=False, repr=False)
     _band_levels: np.ndarray = field(init=False, compare=False, repr=False)
+    _probability_table: np.ndarray | None = field(init=False, default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         lo, hi = self.min_total, self.max_total
@@ -291,8 +292,8 @@ class Card:
         for j, item in enumerate(self.items):
             fired = np.asarray(item.parsed.evaluate(features), dtype=bool)
             target = group_sums[item.group] if item.group else total
-            # Adding a bool array times a small int is cheaper than np.where on 1M rows.
-            target += fired.astype(np.int32) * np.int32(item.points)
+            # Add in place where the item fired: no temporary arrays on a million rows.
+            np.add(target, np.int32(item.points), out=target, where=fired)
             if per_item is not None:
                 per_item[:, j] = fired * item.points
         adjustments = np.zeros((n, len(self.groups)), dtype=np.int16) if item_points else None
@@ -305,7 +306,7 @@ class Card:
         mask = np.zeros(n, dtype=np.uint64)
         for i, flag in enumerate(self.red_flags):
             fired = np.asarray(parse_condition(flag.condition).evaluate(features), dtype=bool)
-            mask |= fired.astype(np.uint64) << np.uint64(i)
+            np.bitwise_or(mask, np.uint64(1 << i), out=mask, where=fired)
         band_index = self._band_lut[total - self.min_total]
         band_level = self._band_levels[band_index]
         level = np.where(mask != 0, np.int8(2), band_level).astype(np.int8)
@@ -368,7 +369,18 @@ class Card:
 
         Joins text once per distinct mask (a handful), not once per row.
         """
-        distinct, codes = np.unique(np.asarray(masks, dtype=np.uint64), return_inverse=True)
+        masks = np.asarray(masks, dtype=np.uint64).reshape(-1)
+        if len(self.red_flags) <= 16:
+            # Masks are small integers: count them into a table of every possible mask (at
+            # most 65,536 entries) instead of sorting the rows, which costs far more.
+            small = masks.astype(np.intp)
+            present = np.bincount(small, minlength=1 << len(self.red_flags)) > 0
+            distinct = np.flatnonzero(present)
+            position = np.zeros(present.size, dtype=np.int32)
+            position[distinct] = np.arange(len(distinct), dtype=np.int32)
+            codes = position[small]
+        else:
+            distinct, codes = np.unique(masks, return_inverse=True)
         names = [";".join(f.flag_id for f in self.flags_in_mask(int(m))) for m in distinct]
         return codes.reshape(-1), names
 
@@ -378,10 +390,21 @@ class Card:
         return self._band_levels[index] > 0
 
     def probability(self, totals: Any, red_flag_mask: Any) -> np.ndarray:
-        """Calibrated probability of needing review; NaN when the card has no calibration."""
+        """Calibrated probability of needing review; NaN when the card has no calibration.
+
+        Looks each total up in a table of every total's probability (computed once per
+        card), so one vignette and a million rows get bit-identical numbers, and a million
+        rows cost a gather instead of a million exponentials.
+        """
         if self.calibration is None:
             return np.full(np.shape(totals), np.nan)
-        return self.calibration.probability(totals, self.review_band(totals), red_flag_mask)
+        table = self._probability_table
+        if table is None:
+            every = np.arange(self.min_total, self.max_total + 1)
+            table = self.calibration.probability(every, self.review_band(every), np.zeros(len(every), np.uint64))
+            object.__setattr__(self, "_probability_table", table)
+        p = table[np.asarray(totals, dtype=np.int64) - self.min_total]
+        return np.where(np.asarray(red_flag_mask) != 0, self.calibration.red_flag_probability, p)
 
     def view(self, score: CardScore) -> CardView:
         """Turn one :class:`CardScore` into the :class:`~scoring.assess.CardView` users see."""
@@ -404,15 +427,8 @@ class Card:
             advice = " ".join([self.urgent_advice, *extra])
         else:
             advice = band.advice
-        if self.calibration is None:
-            probability = math.nan
-        else:
-            # The same arithmetic as score_frame's callers use, on one value.
-            probability = float(
-                self.calibration.probability(
-                    score.total, band.recommendation.level > 0, score.red_flag_mask
-                )
-            )
+        # The same table lookup as for a frame, so both paths give identical numbers.
+        probability = float(self.probability(np.array([score.total]), np.array([score.red_flag_mask], dtype=np.uint64))[0])
         return CardView(
             card_name=self.name,
             card_version=self.version,

@@ -1,0 +1,174 @@
+"""How fast and how lean is assessing vignettes, and how well does the card agree with the reference?
+
+Run from the project root::
+
+    python benchmarks/bench_assess.py            # 1,000,000 rows
+    python benchmarks/bench_assess.py --rows 200000
+
+Prints figures only; nothing here is a test (timings depend on the machine).
+
+Measured:
+
+1. ``assess_frame`` end to end (validation, features, card, calibration, result columns)
+   on generated vignettes, card only and with the shipped tree, against a Python loop of
+   ``assess`` on a 2,000-row sample (the ratio is the point of vectorising);
+2. peak memory (tracemalloc) while scoring, against the input frame's own
+   ``memory_usage(deep=True)``;
+3. card scoring of an already-encoded feature matrix against scikit-learn's
+   ``LogisticRegression.predict_proba`` on the same matrix;
+4. ``assess`` of one vignette (median microseconds);
+5. where the end-to-end time goes (validation, features, card, assembling the result);
+6. agreement with the reference triage on a fresh sample (seed 12345): accuracy, under- and
+   over-triage per level, and the latent-cause safety check of CLINICAL.md section 4.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import tracemalloc
+
+import numpy as np
+import pandas as pd
+
+from scoring.assess import assess, assess_frame, triage_agreement
+from scoring.card import load_card
+from scoring.features import Features
+from scoring.schema import validate_frame
+from scoring.synth import generate_vignettes
+
+
+def best_of(function, repeat: int = 3) -> float:
+    """Fastest wall time of ``repeat`` runs (seconds): the least disturbed by the machine."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def throughput(frame: pd.DataFrame, tree) -> tuple[float, float, float]:
+    n = len(frame)
+    vectorised = n / best_of(lambda: assess_frame(frame, tree=tree))
+    sample = frame.sample(2_000, random_state=0)
+    records = [row for row in sample.drop(columns=["vignette_id", "latent_cause", "triage", "narrative"]).to_dict("records")]
+    assess(records[0], tree=tree)  # load card and tree once, outside the timing
+    start = time.perf_counter()
+    for record in records:
+        assess(record, tree=tree)
+    looped = len(records) / (time.perf_counter() - start)
+    return vectorised, looped, vectorised / looped
+
+
+def peak_memory(frame: pd.DataFrame, tree) -> tuple[float, float]:
+    assess_frame(frame.head(10), tree=tree)  # warm caches (card, tree) before measuring
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    result = assess_frame(frame, tree=tree)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del result
+    return peak / 2**20, frame.memory_usage(deep=True).sum() / 2**20
+
+
+def card_vs_logistic(frame: pd.DataFrame) -> tuple[float, float]:
+    from sklearn.linear_model import LogisticRegression
+
+    card = load_card()
+    valid = validate_frame(frame).valid
+    features = Features(valid)
+    names = list(card.features)
+    matrix = features.matrix(names, dtype=np.float64)  # encodes every feature the card reads
+    # The card reads the same, already-computed columns (Features caches them).
+    card_time = best_of(lambda: card.score_frame(features), repeat=5)
+    model = LogisticRegression(max_iter=200).fit(matrix[:50_000], (valid["triage"].astype(str) != "self_care")[:50_000])
+    logistic_time = best_of(lambda: model.predict_proba(matrix), repeat=5)
+    return len(frame) / card_time, len(frame) / logistic_time
+
+
+def one_vignette_us(tree, repeat: int = 2_000) -> float:
+    vignette = {"age": 34, "duration_weeks": 3, "frequency": "daily", "severity": "minor", "locations": "eyelid;calf",
+                "caffeine_mg_per_day": 450, "stress_level": 7}
+    assess(vignette, tree=tree)
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter_ns()
+        assess(vignette, tree=tree)
+        times.append(time.perf_counter_ns() - start)
+    return statistics.median(times) / 1_000
+
+
+def breakdown(frame: pd.DataFrame) -> dict[str, float]:
+    card = load_card()
+    start = time.perf_counter()
+    validation = validate_frame(frame)
+    t_validate = time.perf_counter() - start
+    start = time.perf_counter()
+    features = Features(validation.valid)
+    for name in card.features:
+        if not name.endswith(("frequency", "severity", "sex")):
+            features[name]
+    t_features = time.perf_counter() - start
+    start = time.perf_counter()
+    card.score_frame(features)
+    t_card = time.perf_counter() - start
+    start = time.perf_counter()
+    total = time.perf_counter()
+    assess_frame(frame, tree=None)
+    t_total = time.perf_counter() - total
+    return {
+        "validate_frame": t_validate,
+        "features": t_features,
+        "card.score_frame": t_card,
+        "assess_frame (all, card only)": t_total,
+        "rest (result columns, concat)": max(t_total - t_validate - t_features - t_card, 0.0),
+    }
+
+
+def agreement(n: int, seed: int) -> None:
+    for noise in (0.0, 0.03):
+        frame = generate_vignettes(n, seed=seed, label_noise=noise)
+        for label, tree in (("card only", None), ("card + shipped tree", "default")):
+            scored = assess_frame(frame, tree=tree).scored
+            table = triage_agreement(scored["triage"], scored["recommendation"])
+            print(f"\nAgreement with the reference triage, label noise {noise:.0%}, {label} (n={n:,}, seed {seed}):")
+            print(table[["n", "correct", "under_triage", "over_triage"]].to_string(float_format=lambda x: f"{x:.4f}"))
+            if noise == 0.0:
+                serious = scored["latent_cause"].astype(str).isin(["motor_neuron_like", "central_ms_like"])
+                below_gp = (scored["recommendation"].astype(str) == "self_care") & serious
+                print(f"  MND-like or MS-like cases sent to self-care: {int(below_gp.sum())} of {int(serious.sum())}")
+            if tree is not None:
+                card_table = triage_agreement(scored["triage"], scored["tree_recommendation"])
+                print(f"  tree alone: accuracy {card_table.loc['all', 'correct']:.4f}, "
+                      f"under-triage {card_table.loc['all', 'under_triage']:.4f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--agreement-rows", type=int, default=100_000)
+    args = parser.parse_args()
+
+    print(f"Generating {args.rows:,} vignettes ...")
+    frame = generate_vignettes(args.rows, seed=2026)
+    for label, tree in (("card only", None), ("card + shipped tree", "default")):
+        vectorised, looped, ratio = throughput(frame, tree)
+        print(f"\nassess_frame, {label}: {vectorised:,.0f} rows/s; loop of assess: {looped:,.0f} rows/s; ratio {ratio:,.0f}x")
+        peak, own = peak_memory(frame, tree)
+        print(f"  peak traced memory while scoring: {peak:,.0f} MiB; input frame (deep): {own:,.0f} MiB; "
+              f"ratio {peak / own:.2f}x")
+    print("\nWhere assess_frame spends its time (card only, one run):")
+    for name, seconds in breakdown(frame).items():
+        print(f"  {name:<32} {seconds * 1000:8.1f} ms")
+    card_rate, logistic_rate = card_vs_logistic(frame)
+    print(f"\nOn an encoded matrix: card {card_rate:,.0f} rows/s; LogisticRegression.predict_proba "
+          f"{logistic_rate:,.0f} rows/s; card/logistic {card_rate / logistic_rate:.2f}x")
+    for label, tree in (("card only", None), ("card + shipped tree", "default")):
+        print(f"assess of one vignette, {label}: median {one_vignette_us(tree):,.0f} µs")
+    agreement(args.agreement_rows, 12345)
+
+
+if __name__ == "__main__":
+    main()
