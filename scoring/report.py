@@ -695,12 +695,13 @@ def _value_text(field_name: str, value: Any) -> str:
 def _sweep_context(case: ReportCase, slug: str, card: Any, tree: Any) -> dict[str, Any] | None:
     """The most influential field's sweep: figure, text table, and the what-if menu figure."""
     from scoring.explain import most_influential_field, sweep
+    from scoring.plots import sweep_figure
     from scoring.schema import field_spec
 
     influence = most_influential_field(case.vignette, card=card, tree=tree)
     frame = sweep(case.vignette, influence.field, card=card, tree=tree)
     spec = field_spec(influence.field)
-    figure = H.figure_html(_sweep_figure(frame), f"fig-{slug}-sweep", height=420)
+    figure = H.figure_html(sweep_figure(frame), f"fig-{slug}-sweep", height=560)
     rows = [
         [
             _value_text(influence.field, row.value) + (" (this vignette)" if row.is_current else ""),
@@ -718,7 +719,7 @@ def _sweep_context(case: ReportCase, slug: str, card: Any, tree: Any) -> dict[st
             f"{spec.label} is the input whose change moves this assessment most "
             f"({influence.text}). The chart runs it over its range with everything else held fixed."
         ),
-        "figure": {"html": figure, "caption": f"Points total and combined recommendation as {spec.label.lower()} varies; the vignette's own value is marked."},
+        "figure": {"html": figure, "caption": f"Top: points total and combined recommendation as {spec.label.lower()} varies; bottom: the tree's class probabilities. The vignette's own value is marked."},
         "explorer": {
             "html": explorer,
             "caption": "What-if menu: points total and recommendation as each numeric input varies on its own (precomputed; a table of the main sweep follows).",
@@ -784,28 +785,6 @@ def _sweep_traces(frame: Any, field_name: str, *, visible: bool) -> list[Any]:
             )
         )
     return traces
-
-
-def _sweep_figure(frame: Any) -> Any:
-    """Points total and combined recommendation over one field's sweep."""
-    import plotly.graph_objects as go
-
-    from scoring.schema import field_spec
-
-    name = frame.attrs["field"]
-    spec = field_spec(name)
-    fig = go.Figure(_sweep_traces(frame, name, visible=True))
-    unit = f" ({spec.unit})" if spec.unit and spec.unit != "0-10" else ""
-    fig.update_layout(
-        title={"text": f"Sweep over {spec.label.lower()}"},
-        xaxis_title=spec.label + unit,
-        yaxis_title="Points total",
-        template="plotly_white",
-        height=420,
-        margin={"l": 60, "r": 20, "t": 60, "b": 50},
-        legend={"orientation": "h", "y": -0.2},
-    )
-    return fig
 
 
 def _sweep_explorer_figure(sweeps: Mapping[str, Any]) -> Any:
@@ -1055,6 +1034,9 @@ def _data_summary(provenance: Provenance) -> dict[str, Any] | None:
     }
 
 
+_COMPARISONS: dict[tuple, Any] = {}
+
+
 def _metrics_summary(card: Any, tree: Any) -> dict[str, Any]:
     """Key figures of card, tree and combined against the reference triage (scoring.compare).
 
@@ -1063,7 +1045,13 @@ def _metrics_summary(card: Any, tree: Any) -> dict[str, Any]:
     """
     from scoring.compare import MODELS, compare_models
 
-    comparison = compare_models(card=card, tree=tree)
+    # The comparison depends only on the card and the tree; a process that builds several
+    # times (tests, benchmarks) computes it once per pair.
+    key = (card.name, card.version, card.fingerprint, id(tree))
+    cached = _COMPARISONS.get(key)
+    if cached is None or cached[0] is not tree:  # keeping the tree makes a reused id harmless
+        cached = _COMPARISONS[key] = (tree, compare_models(card=card, tree=tree))
+    comparison = cached[1]
     table = comparison.metrics
 
     def percent(x: float) -> str:

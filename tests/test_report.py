@@ -353,7 +353,7 @@ def test_rebuild_removes_its_own_stale_files_and_keeps_others(tmp_path, no_noteb
     assert not (out / "cases" / f"{cases[1].slug}.html").exists()
     assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
     assert any("no notebooks" in w for w in result.warnings)
-    assert "only the index and case pages" in result.index.read_text(encoding="utf-8") or True
+    assert "No notebooks were found" in result.index.read_text(encoding="utf-8")
 
 
 def test_render_case_alone_inlines_plotly_so_the_page_stands_alone():
@@ -451,3 +451,31 @@ def test_reports_work_offline_in_chromium_and_pass_axe(site, hostile_site):
     assert not dialogs, f"a script from input ran: {dialogs}"
     assert not blocked, f"pages tried to reach the network: {blocked}"
     assert not problems, "\n".join(problems)
+
+
+def test_ensure_defaults_leaves_present_artefacts_alone():
+    from scoring.report import ensure_defaults
+
+    lines = ensure_defaults(progress=False)
+    assert [line.split(":")[0] for line in lines] == ["data", "tree", "calibration"]
+    assert all("(present)" in line for line in lines), lines
+
+
+def test_cli_run_prepares_then_builds_and_says_where(monkeypatch, tmp_path):
+    import scoring.report as report
+    from scoring.cli import main
+
+    calls = {}
+
+    def fake_build(out_dir, *, progress=True, **kwargs):
+        calls["out"] = out_dir
+        out = Path(out_dir)
+        return BuildResult(out_dir=out, index=out / "index.html", notebook_pages=(), case_pages=(), files=(), seconds=1.0)
+
+    monkeypatch.setattr(report, "build_reports", fake_build)
+    result = CliRunner().invoke(main, ["run", "--out", str(tmp_path / "site"), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert calls["out"] == str(tmp_path / "site")
+    assert "data:" in result.output and "tree:" in result.output
+    assert f"open {tmp_path / 'site' / 'index.html'}" in result.output
+    assert NOTICE in result.output
