@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from scoring._paths import DEFAULT_N_VIGNETTES, DEFAULT_SEED, project_root

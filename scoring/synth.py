@@ -241,12 +241,12 @@ class _Reader:
             self.fail(path, "weights must not all be zero")
         return values / values.sum()
 
-    def cdf(self, path: str, keys: tuple[str, ...], exact_sum: bool = True) -> np.ndarray:
+    def cdf(self, path: str, keys: tuple[str, ...]) -> np.ndarray:
         rows = []
         for cause, entry in zip(CAUSES, self.per_cause(path)):
             probs = self.distribution(entry, keys, f"{path}.{cause}")
             total = sum(float(entry[k]) for k in keys)
-            if exact_sum and abs(total - 1.0) > 1e-6:
+            if abs(total - 1.0) > 1e-6:
                 self.fail(f"{path}.{cause}", f"probabilities sum to {total:g}, not 1")
             rows.append(probs)
         cdf = np.cumsum(np.array(rows), axis=1)
@@ -551,7 +551,9 @@ def _pick(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 
 def _sample_block(params: GeneratorParams, prior_cdf: np.ndarray, seed: int, block: int, m: int) -> dict[str, np.ndarray]:
-    rng = lambda name: _stream(seed, block, name)  # noqa: E731 - a short local alias
+    def rng(name: str) -> np.random.Generator:
+        return _stream(seed, block, name)
+
     out: dict[str, np.ndarray] = {}
 
     cause = np.searchsorted(prior_cdf, rng("cause").random(m), side="right").astype(np.int8)
@@ -571,7 +573,8 @@ def _sample_block(params: GeneratorParams, prior_cdf: np.ndarray, seed: int, blo
 
     u = rng("sex").random(m)
     male_cut = params.p_unspecified + (1.0 - params.p_unspecified) * params.p_male[cause]
-    out["sex"] = np.where(u < params.p_unspecified, _SEX_CODE["unspecified"], np.where(u < male_cut, _SEX_CODE["male"], _SEX_CODE["female"])).astype(np.int8)
+    sex = np.where(u < male_cut, _SEX_CODE["male"], _SEX_CODE["female"])
+    out["sex"] = np.where(u < params.p_unspecified, _SEX_CODE["unspecified"], sex).astype(np.int8)
 
     component = _pick(params.duration_weight_cdf[cause], rng("duration_component").random(m))
     log_weeks = (
@@ -602,7 +605,8 @@ def _sample_block(params: GeneratorParams, prior_cdf: np.ndarray, seed: int, blo
     out["caffeine_mg_per_day"] = np.rint(np.clip(caffeine, 0.0, field_spec("caffeine_mg_per_day").max))
 
     stress = params.stress_mean[cause] + params.stress_sd[cause] * rng("stress").standard_normal(m)
-    out["stress_level"] = np.clip(np.rint(stress), 0, 10).astype(np.int64)
+    stress_spec = field_spec("stress_level")
+    out["stress_level"] = np.clip(np.rint(stress), stress_spec.min, stress_spec.max).astype(np.int64)
 
     deprived = rng("sleep_deprived").random(m) < params.p_sleep_deprived[cause]
     mean = np.where(deprived, params.sleep_deprived[0], params.sleep_usual[0])
