@@ -35,20 +35,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import time
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from markupsafe import Markup
 
 from scoring import _report_html as H
+from scoring._report_case import case_context, condition_words, recommendation_text
 from scoring._paths import DEFINITIONS_DIR, PACKAGE_DIR, project_root
 from scoring._version import __version__
-from scoring.schema import FIELDS, METADATA_COLUMNS, VignetteError, validate_vignette
+from scoring.schema import validate_vignette
 
 __all__ = [
     "BuildResult",
@@ -580,316 +580,9 @@ def _load_tree() -> Any:
 # --------------------------------------------------------------------------------------
 
 
-def _format_value(spec: Any, value: Any) -> str:
-    if spec.kind == "bool":
-        return "yes" if value else "no"
-    if spec.kind == "multi_category":
-        return ", ".join(value)
-    if spec.kind in ("int", "float"):
-        number = f"{value:g}" if isinstance(value, float) else str(value)
-        unit = spec.unit
-        if unit == "0-10":
-            return f"{number} out of 10"
-        return f"{number} {unit}" if unit else number
-    return str(value)
-
-
-def _inputs(vignette: Any) -> list[dict[str, str]]:
-    return [{"label": spec.label, "value": _format_value(spec, getattr(vignette, spec.name))} for spec in FIELDS]
-
-
-def _condition_words(condition: str) -> str:
-    """A card condition in plain words (the condition as written if it cannot be parsed)."""
-    from scoring.features import ConditionError, parse_condition
-
-    try:
-        return parse_condition(condition).describe()
-    except (ConditionError, ValueError, TypeError):
-        return condition
-
-
-def _percent(value: float) -> str:
-    return "not calibrated" if value is None or math.isnan(value) else f"{value:.0%}"
-
-
-def _rec(value: Any) -> tuple[str, str]:
-    from scoring.recommendation import Recommendation
-
-    recommendation = Recommendation(str(value))
-    return recommendation.value, recommendation.label
-
-
-def _card_context(assessment: Any, card: Any) -> dict[str, Any]:
-    view = assessment.card
-    fired = {flag.flag_id for flag in view.red_flags}
-    band_value, band_label = _rec(view.band.recommendation)
-    rec_value, rec_label = _rec(view.recommendation)
-    return {
-        "name": view.card_name,
-        "version": view.card_version,
-        "item_rows": [
-            {"label": i.label, "condition": _condition_words(i.condition), "points": f"{i.points:+d}", "evidence": i.evidence}
-            for i in view.items
-        ],
-        "total": view.points_total,
-        "band": {
-            "name": view.band.name,
-            "range": f"{view.band.min_points} to {view.band.max_points}",
-            "value": band_value,
-            "label": band_label,
-        },
-        "probability": _percent(view.probability) + " chance that a vignette with this total needs professional review",
-        "recommendation_value": rec_value,
-        "recommendation_label": rec_label,
-        "red_flags": [
-            {"label": f.label, "condition": _condition_words(f.condition), "evidence": f.evidence, "fired": f.flag_id in fired}
-            for f in card.red_flags
-        ],
-        "red_flags_fired": bool(fired),
-    }
-
-
-def _tree_context(assessment: Any) -> dict[str, Any]:
-    from scoring.recommendation import LEVELS
-
-    view = assessment.tree
-    value, label = _rec(view.recommendation)
-    return {
-        "recommendation_value": value,
-        "recommendation_label": label,
-        "path": [step.text for step in view.path] or ["(the tree is a single leaf)"],
-        "leaf_id": view.leaf_id,
-        "leaf_samples": view.leaf_samples,
-        "probabilities": [
-            {"label": _rec(level)[1], "value": _percent(float(view.probabilities.get(level, 0.0)))} for level in LEVELS
-        ],
-    }
-
-
-def _comparison(assessment: Any) -> dict[str, str]:
-    card_label = _rec(assessment.card.recommendation)[1]
-    tree_label = _rec(assessment.tree.recommendation)[1]
-    if assessment.agree:
-        text = f"The points card and the decision tree agree: {card_label}."
-        return {"short": "They agree.", "text": text}
-    text = f"The points card says {card_label}; the decision tree says {tree_label}."
-    if assessment.disagreement:
-        text += " " + assessment.disagreement
-    return {"short": "They differ.", "text": text}
-
-
-#: Numeric fields offered in a case page's what-if menu (age is context, not advice, but a
-#: sweep over it still shows sensitivity; the generator's own fields, all precomputed).
-EXPLORER_FIELDS = ("duration_weeks", "caffeine_mg_per_day", "stress_level", "sleep_hours", "age")
-
-
-def _value_text(field_name: str, value: Any) -> str:
-    from scoring.schema import field_spec
-
-    spec = field_spec(field_name)
-    if field_name == "locations":
-        return ", ".join(value) if not isinstance(value, str) else value.replace(";", ", ")
-    return _format_value(spec, value)
-
-
-def _sweep_context(case: ReportCase, slug: str, card: Any, tree: Any) -> dict[str, Any] | None:
-    """The most influential field's sweep: figure, text table, and the what-if menu figure."""
-    from scoring.explain import most_influential_field, sweep
-    from scoring.plots import sweep_figure
-    from scoring.schema import field_spec
-
-    influence = most_influential_field(case.vignette, card=card, tree=tree)
-    frame = sweep(case.vignette, influence.field, card=card, tree=tree)
-    spec = field_spec(influence.field)
-    figure = H.figure_html(sweep_figure(frame), f"fig-{slug}-sweep", height=560)
-    rows = [
-        [
-            _value_text(influence.field, row.value) + (" (this vignette)" if row.is_current else ""),
-            str(int(row.points_total)),
-            _rec(row.recommendation)[1],
-        ]
-        for row in frame.itertuples(index=False)
-    ]
-    sweeps = {name: sweep(case.vignette, name, card=card, tree=tree) for name in EXPLORER_FIELDS}
-    explorer = H.figure_html(_sweep_explorer_figure(sweeps), f"fig-{slug}-what-if", height=460)
-    return {
-        "field": influence.field,
-        "field_label": spec.label,
-        "intro": (
-            f"{spec.label} is the input whose change moves this assessment most "
-            f"({influence.text}). The chart runs it over its range with everything else held fixed."
-        ),
-        "figure": {"html": figure, "caption": f"Top: points total and combined recommendation as {spec.label.lower()} varies; bottom: the tree's class probabilities. The vignette's own value is marked."},
-        "explorer": {
-            "html": explorer,
-            "caption": "What-if menu: points total and recommendation as each numeric input varies on its own (precomputed; a table of the main sweep follows).",
-        },
-        "columns": [spec.label, "Points total", "Combined recommendation"],
-        "rows": rows,
-    }
-
-
-#: Recommendation colours (Okabe & Ito: blue, orange, vermilion), as in scoring.plots.
-_COLOURS = {"self_care": "#0072B2", "see_doctor": "#E69F00", "urgent": "#D55E00"}
-
-
-def _sweep_traces(frame: Any, field_name: str, *, visible: bool) -> list[Any]:
-    """Traces for one sweep: the points line, one marker trace per recommendation, 'you are here'."""
-    import plotly.graph_objects as go
-
-    from scoring.recommendation import LEVELS
-
-    from scoring.schema import field_spec
-
-    # Numbers on a numeric axis; yes/no, categories and location sets as labelled categories.
-    numeric = field_spec(field_name).kind in ("int", "float")
-    x = [float(v) for v in frame["value"]] if numeric else [_value_text(field_name, v) for v in frame["value"]]
-    traces = []
-    if numeric:
-        # Points change in steps at the card's thresholds: draw them as steps, not slopes.
-        traces.append(
-            go.Scatter(
-                x=x, y=list(frame["points_total"]), mode="lines", name="Points total",
-                line={"color": "#555555", "width": 1.5, "shape": "hv"}, hoverinfo="skip", visible=visible,
-                legendgroup="points",
-            )
-        )
-    for level in LEVELS:
-        mask = (frame["recommendation"] == level).to_numpy()
-        if not mask.any():
-            continue
-        traces.append(
-            go.Scatter(
-                x=[v for v, m in zip(x, mask) if m],
-                y=list(frame["points_total"][mask]),
-                mode="markers",
-                name=_rec(level)[1],
-                marker={"color": _COLOURS[level], "size": 7 if numeric else 14},
-                hovertemplate="%{x}: %{y} points, " + _rec(level)[1] + "<extra></extra>",
-                visible=visible,
-                legendgroup=level,
-            )
-        )
-    current = frame["is_current"].to_numpy()
-    if current.any():
-        traces.append(
-            go.Scatter(
-                x=[v for v, m in zip(x, current) if m],
-                y=list(frame["points_total"][current]),
-                mode="markers",
-                name="This vignette",
-                marker={"color": "#000000", "size": 16, "symbol": "star", "line": {"color": "#ffffff", "width": 1}},
-                hovertemplate="this vignette: %{x}, %{y} points<extra></extra>",
-                visible=visible,
-                legendgroup="current",
-            )
-        )
-    return traces
-
-
-def _sweep_explorer_figure(sweeps: Mapping[str, Any]) -> Any:
-    """One figure holding several precomputed sweeps, switched with a dropdown menu.
-
-    A static page cannot call back into Python, so every field's sweep is computed at
-    build time and the menu only toggles which traces are visible.
-    """
-    import plotly.graph_objects as go
-
-    from scoring.schema import field_spec
-
-    fig = go.Figure()
-    spans = []
-    for index, (name, frame) in enumerate(sweeps.items()):
-        traces = _sweep_traces(frame, name, visible=index == 0)
-        start = len(fig.data)
-        fig.add_traces(traces)
-        spans.append((name, start, start + len(traces)))
-    total = len(fig.data)
-    buttons = []
-    for name, start, stop in spans:
-        spec = field_spec(name)
-        unit = f" ({spec.unit})" if spec.unit and spec.unit != "0-10" else ""
-        buttons.append(
-            {
-                "label": spec.label,
-                "method": "update",
-                "args": [
-                    {"visible": [start <= i < stop for i in range(total)]},
-                    {"xaxis": {"title": {"text": spec.label + unit}}, "title": {"text": f"What if {spec.label.lower()} were different?"}},
-                ],
-            }
-        )
-    first = field_spec(spans[0][0]) if spans else None
-    fig.update_layout(
-        title={"text": f"What if {first.label.lower()} were different?" if first else "What if"},
-        updatemenus=[{"buttons": buttons, "direction": "down", "x": 1.0, "xanchor": "right", "y": 1.18, "yanchor": "top", "showactive": True}],
-        xaxis_title=(first.label if first else ""),
-        yaxis_title="Points total",
-        template="plotly_white",
-        height=460,
-        margin={"l": 60, "r": 20, "t": 90, "b": 50},
-        legend={"orientation": "h", "y": -0.2},
-    )
-    return fig
-
-
-def _counterfactual_context(case: ReportCase, card: Any, tree: Any) -> list[dict[str, str]]:
-    from scoring.explain import counterfactuals
-
-    rows = []
-    for cf in counterfactuals(case.vignette, card=card, tree=tree):
-        value, label = _rec(cf.recommendation)
-        # The text ends with "→ level"; the table shows the level in its own column.
-        change = cf.text.rsplit("→", 1)[0].strip() if "→" in cf.text else cf.text
-        rows.append({"change": change, "value": value, "label": label})
-    return rows
-
-
-def _case_context(case: ReportCase, *, slug: str, card: Any, tree: Any) -> tuple[dict[str, Any], Any]:
-    from scoring.assess import assess
-    from scoring.plots import tree_figure
-
-    assessment = assess(case.vignette, card=card, tree=tree)
-    value, label = _rec(assessment.recommendation)
-    figures = {
-        "tree": {
-            "html": H.figure_html(tree_figure(tree, assessment.tree), f"fig-{slug}-tree", height=520),
-            "caption": "The decision tree; this vignette's path is drawn in bold and its leaf is outlined.",
-        },
-    }
-    figures["waterfall"] = _waterfall(assessment, slug)
-    context = {
-        "case": {
-            "title": case.title,
-            "case_id": case.case_id,
-            "narrative": case.narrative,
-            "why": case.why,
-            "source_name": case.source_name,
-        },
-        "headline": {"value": value, "label": label, "advice": assessment.advice},
-        "inputs": _inputs(case.vignette),
-        "card": _card_context(assessment, card),
-        "tree": _tree_context(assessment),
-        "comparison": _comparison(assessment),
-        "counterfactuals": _counterfactual_context(case, card, tree),
-        "sweep": _sweep_context(case, slug, card, tree),
-        "figures": figures,
-    }
-    return context, assessment
-
-
-def _waterfall(assessment: Any, slug: str) -> dict[str, Any]:
-    from scoring.plots import points_waterfall_figure
-
-    return {
-        "html": H.figure_html(points_waterfall_figure(assessment.card), f"fig-{slug}-points", height=420),
-        "caption": "How the points add up: each item that scored, from zero to the total, and the band it lands in.",
-    }
-
-
 def _case_page(case: ReportCase, *, slug: str, card: Any, tree: Any, provenance: Provenance,
                plotly_src: str | None = None, index_href: str | None = "../index.html") -> tuple[str, dict[str, Any]]:
-    context, assessment = _case_context(case, slug=slug, card=card, tree=tree)
+    context, assessment = case_context(case, slug=slug, card=card, tree=tree)
     html = _page(
         "report_case.html.j2",
         provenance=provenance,
@@ -899,7 +592,7 @@ def _case_page(case: ReportCase, *, slug: str, card: Any, tree: Any, provenance:
         page_title=f"Case: {case.title}",
         **context,
     )
-    value, label = _rec(assessment.recommendation)
+    value, label = recommendation_text(assessment.recommendation)
     entry = {"href": f"cases/{slug}.html", "title": case.title, "why": case.why, "value": value, "label": label}
     return html, entry
 
@@ -994,7 +687,7 @@ def write_case_report(vignette: Any, out_dir: str | Path = "reports") -> Path:
 def _card_summary(card: Any) -> dict[str, Any]:
     bands = []
     for band in card.bands:
-        value, label = _rec(band.recommendation)
+        value, label = recommendation_text(band.recommendation)
         bands.append({"name": band.name, "range": f"{band.min_points} to {band.max_points}", "value": value, "label": label})
     low, high = getattr(card, "min_total", None), getattr(card, "max_total", None)
     if low is None or high is None:
@@ -1006,7 +699,7 @@ def _card_summary(card: Any) -> dict[str, Any]:
         "min_total": low,
         "max_total": high,
         "bands": bands,
-        "red_flags": [{"label": f.label, "condition": _condition_words(f.condition)} for f in card.red_flags],
+        "red_flags": [{"label": f.label, "condition": condition_words(f.condition)} for f in card.red_flags],
     }
 
 
