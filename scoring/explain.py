@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -170,8 +171,22 @@ def _sides(op: str, threshold: float, step: float) -> tuple[float, ...]:
     return (_snap(threshold - step, step), _snap(threshold, step), _snap(threshold + step, step))
 
 
+# The last (card, tree, thresholds) computed: explanations of many vignettes reuse one card
+# and one tree, and identity is the only safe key (cards and trees are not all hashable).
+_LAST_THRESHOLDS: list[Any] = [None, None, None]
+
+
 def _numeric_thresholds(card: Any, tree: Any) -> dict[str, list[tuple[str, float]]]:
     """Per numeric field, every (op, threshold) the card's conditions and the tree's splits use."""
+    last_card, last_tree, last = _LAST_THRESHOLDS
+    if last is not None and last_card is card and last_tree is tree:
+        return last
+    result = _collect_thresholds(card, tree)
+    _LAST_THRESHOLDS[:] = [card, tree, result]
+    return result
+
+
+def _collect_thresholds(card: Any, tree: Any) -> dict[str, list[tuple[str, float]]]:
     found: dict[str, set[tuple[str, float]]] = {}
     texts = [item.condition for item in card.items] + [flag.condition for flag in card.red_flags]
     for text in texts:
@@ -216,6 +231,10 @@ def candidate_values(vignette: Any, field: str, *, card: Any = None, tree: Any =
     from scoring.tree import resolve_tree
 
     v = validate_vignette(vignette)
+    return _candidates(v, field, _numeric_thresholds(_the_card(card), resolve_tree(tree)))
+
+
+def _candidates(v: Any, field: str, thresholds_by_field: dict[str, list[tuple[str, float]]]) -> list[Any]:
     spec = field_spec(field)
     current = getattr(v, field)
     if spec.kind == "bool":
@@ -227,7 +246,7 @@ def candidate_values(vignette: Any, field: str, *, card: Any = None, tree: Any =
         additions = [tuple(a for a in LOCATIONS if a in current or a == area) for area in LOCATIONS if area not in current]
         return removals + additions
     step = RESOLUTION.get(field, 1.0)
-    thresholds = _numeric_thresholds(_the_card(card), resolve_tree(tree)).get(field, [])
+    thresholds = thresholds_by_field.get(field, [])
     values = {float(spec.min), float(spec.max)}
     for op, threshold in thresholds:
         values.update(_sides(op, threshold, step))
@@ -241,32 +260,42 @@ def candidate_values(vignette: Any, field: str, *, card: Any = None, tree: Any =
 # --------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=None)
+def _category_dtype(field: str) -> pd.CategoricalDtype:
+    # Built once: validating categories costs far more than the few rows scored here.
+    return pd.CategoricalDtype(list(field_spec(field).allowed))
+
+
+_ARRAY_DTYPES = {"int": np.int64, "float": np.float64, "bool": np.bool_}
+
+
 def _variants_frame(v: Any, changes: Sequence[dict[str, Any]]) -> pd.DataFrame:
-    """A canonical frame with one row per set of changes applied to ``v`` (no re-validation:
-    every value comes from the field's allowed values or range)."""
-    base = v.to_frame()
+    """A frame with one row per set of changes applied to ``v``, in the dtypes
+    :func:`scoring.schema.validate_frame` gives, built straight from arrays (no
+    re-validation: every value comes from the field's allowed values or range)."""
+    base = v.to_dict()
     n = len(changes)
     columns: dict[str, Any] = {}
     for spec in FIELDS:
         name = spec.name
         touched = [(i, c[name]) for i, c in enumerate(changes) if name in c]
-        column = base[name]
         if spec.kind == "multi_category":
-            texts = np.full(n, str(column.iloc[0]), dtype=object)
+            texts = np.full(n, ";".join(base[name]), dtype=object)
             for i, value in touched:
                 texts[i] = ";".join(value)
-            columns[name] = pd.Categorical(texts)
+            columns[name] = texts
         elif spec.kind == "category":
-            codes = np.full(n, column.cat.codes.iloc[0], dtype=np.int8)
+            allowed = spec.allowed
+            codes = np.full(n, allowed.index(base[name]), dtype=np.int8)
             for i, value in touched:
-                codes[i] = spec.allowed.index(value)
-            columns[name] = pd.Categorical.from_codes(codes, dtype=column.dtype)
+                codes[i] = allowed.index(value)
+            columns[name] = pd.Categorical.from_codes(codes, dtype=_category_dtype(name))
         else:
-            values = np.repeat(column.to_numpy(), n)
+            values = np.full(n, base[name], dtype=_ARRAY_DTYPES[spec.kind])
             for i, value in touched:
                 values[i] = value
             columns[name] = values
-    return pd.DataFrame(columns)
+    return pd.DataFrame(columns, copy=False)
 
 
 def _score_variants(v: Any, changes: Sequence[dict[str, Any]], card: Any, tree: Any) -> dict[str, np.ndarray]:
@@ -331,7 +360,8 @@ def describe_changes(vignette: Any, changes: dict[str, Any]) -> str:
 
 
 def _single_changes(v: Any, card: Any, tree: Any, fields: Sequence[str]) -> list[dict[str, Any]]:
-    return [{name: value} for name in fields for value in candidate_values(v, name, card=card, tree=tree)]
+    thresholds = _numeric_thresholds(card, tree)
+    return [{name: value} for name in fields for value in _candidates(v, name, thresholds)]
 
 
 def _closeness(v: Any, change: dict[str, Any]) -> float:
@@ -395,11 +425,11 @@ def counterfactuals(
         raise ValueError(
             f"fields: {bad} cannot be changed in a counterfactual; changeable fields: {', '.join(CHANGEABLE_FIELDS)}"
         )
-    base = _score_variants(v, [{}], the_card, the_tree)
-    base_level = int(base["combined"][0])
-
     singles = _single_changes(v, the_card, the_tree, allowed)
-    single_scores = _score_variants(v, singles, the_card, the_tree) if singles else None
+    # Row 0 is the vignette itself: one vectorised pass scores it and every single change.
+    scores = _score_variants(v, [{}, *singles], the_card, the_tree)
+    base_level = int(scores["combined"][0])
+    single_scores = {key: value[1:] for key, value in scores.items()} if singles else None
     out: list[Counterfactual] = []
     for direction, sign in (("up", 1), ("down", -1)):
         if (sign > 0 and base_level == len(LEVELS) - 1) or (sign < 0 and base_level == 0):
@@ -467,12 +497,12 @@ def _default_sweep_values(v: Any, field: str, card: Any, tree: Any) -> list[Any]
     if spec.kind == "category":
         return list(spec.allowed)
     if spec.kind == "multi_category":
-        return [current, *candidate_values(v, field, card=card, tree=tree)]
+        return [current, *_candidates(v, field, _numeric_thresholds(card, tree))]
     if spec.kind == "int":
         return list(range(int(spec.min), int(spec.max) + 1))
     step = RESOLUTION.get(field, 1.0)
     grid = {_snap(x, step) for x in np.linspace(spec.min, spec.max, 101)}
-    grid.update(candidate_values(v, field, card=card, tree=tree))
+    grid.update(_candidates(v, field, _numeric_thresholds(card, tree)))
     grid.add(float(current))
     return sorted(x for x in grid if spec.min <= x <= spec.max)
 
@@ -572,9 +602,9 @@ def field_influence(vignette: Any, *, card: Any = None, tree: Any = "default", f
     v = validate_vignette(vignette)
     names = list(CHANGEABLE_FIELDS if fields is None else fields)
     singles = _single_changes(v, the_card, the_tree, names)
-    base = _score_variants(v, [{}], the_card, the_tree)
-    scores = _score_variants(v, singles, the_card, the_tree) if singles else None
-    base_level, base_points = int(base["combined"][0]), int(base["points"][0])
+    everything = _score_variants(v, [{}, *singles], the_card, the_tree)
+    base_level, base_points = int(everything["combined"][0]), int(everything["points"][0])
+    scores = {key: value[1:] for key, value in everything.items()} if singles else None
     out = []
     for name in names:
         rows = [i for i, change in enumerate(singles) if name in change]

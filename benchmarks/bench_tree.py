@@ -1,0 +1,142 @@
+"""How fast are the tree and the explanations, and what does the tree add to the card's cost?
+
+Run from the project root::
+
+    python benchmarks/bench_tree.py              # 1,000,000 rows
+    python benchmarks/bench_tree.py --rows 200000
+
+Prints figures only; nothing here is a test (timings depend on the machine). Targets:
+one vignette assessed and explained (counterfactuals) in under 20 ms; ``assess_frame`` with
+the tree at 1 million rows/s or more.
+
+Measured, each against a baseline in the same run:
+
+1. ``assess`` of one vignette with the shipped tree against card only (median ms);
+2. ``counterfactuals`` of one vignette (median ms; with one red flag, with two, where the
+   search has to try pairs, and for a self-care vignette), and ``assess`` + counterfactuals;
+3. ``assess_frame`` with the tree against card only on the same frame (rows/s and ratio);
+4. the tree alone: :meth:`TriageTree.predict_levels` (vectorised walk over the features the
+   tree uses) against scikit-learn's ``DecisionTreeClassifier.predict_proba`` on the full
+   float32 matrix (including building that matrix), with peak memory (tracemalloc).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import tracemalloc
+
+import numpy as np
+
+from scoring.assess import assess, assess_frame
+from scoring.explain import counterfactuals
+from scoring.features import Features
+from scoring.schema import validate_frame
+from scoring.synth import generate_vignettes
+from scoring.tree import default_tree
+
+CASES = {
+    "self-care, eyelid": {"age": 30, "duration_weeks": 1, "frequency": "daily", "severity": "minor", "locations": "eyelid"},
+    "see a doctor, widespread": {"age": 45, "duration_weeks": 10, "frequency": "daily", "severity": "moderate",
+                                 "locations": "arm;calf;thigh", "numbness": True, "caffeine_mg_per_day": 450},
+    "one red flag": {"age": 58, "duration_weeks": 12, "frequency": "daily", "severity": "moderate",
+                     "locations": "hand;arm", "weakness": True, "worsening": True},
+    "two red flags (pairs)": {"age": 58, "duration_weeks": 12, "frequency": "daily", "severity": "moderate",
+                              "locations": "hand;arm", "weakness": True, "worsening": True, "atrophy": True},
+}
+
+
+def median_ms(function, repeat: int = 200) -> float:
+    """Median wall time in ms (the minimum is printed too by ``timings``)."""
+    return timings(function, repeat)[0]
+
+
+def timings(function, repeat: int = 200) -> tuple[float, float]:
+    """(median, minimum) wall time in ms: the median is the figure; the minimum shows how
+    much of it is the machine being busy."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000, min(times) * 1000
+
+
+def best_of(function, repeat: int = 3) -> float:
+    """Fastest wall time of ``repeat`` runs (seconds): the least disturbed by the machine."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def peak_mib(function) -> float:
+    tracemalloc.start()
+    function()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+
+    import os
+
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    tree = default_tree()
+    for case in CASES.values():  # load card and tree, warm caches, outside the timings
+        assess(case)
+        counterfactuals(case)
+
+    print("== one vignette (median of 200 runs)")
+    for name, case in CASES.items():
+        card_only = median_ms(lambda: assess(case, tree=None))
+        with_tree = median_ms(lambda: assess(case))
+        search = median_ms(lambda: counterfactuals(case), repeat=100)
+        both, fastest = timings(lambda: (assess(case), counterfactuals(case)), repeat=100)
+        flag = "ok" if both < 20 else "over 20 ms"
+        print(
+            f"  {name:<26} assess card only {card_only:5.2f} ms | with tree {with_tree:5.2f} ms "
+            f"({with_tree / card_only:4.2f}x) | counterfactuals {search:5.2f} ms | "
+            f"assess + counterfactuals {both:5.2f} ms (min {fastest:5.2f}) [{flag}]"
+        )
+
+    print(f"\n== assess_frame on {args.rows:,} generated rows (best of 3)")
+    frame = generate_vignettes(args.rows, seed=12345).drop(columns=["narrative"])
+    card_only = args.rows / best_of(lambda: assess_frame(frame, tree=None))
+    with_tree = args.rows / best_of(lambda: assess_frame(frame))
+    target = "ok" if with_tree >= 1e6 else "below 1M rows/s"
+    print(f"  card only   {card_only / 1e6:6.2f} M rows/s")
+    print(f"  with tree   {with_tree / 1e6:6.2f} M rows/s  ({with_tree / card_only:4.2f}x of card only) [{target}]")
+
+    print(f"\n== the tree alone on {args.rows:,} validated rows (best of 3)")
+    valid = validate_frame(frame).valid
+    model = tree.tree_model_
+    names = tree.feature_names_
+
+    def ours():
+        tree.predict_levels(Features(valid))
+
+    def sklearn_full():
+        model.predict_proba(Features(valid).matrix(names, dtype=np.float32))
+
+    walk = args.rows / best_of(ours)
+    reference = args.rows / best_of(sklearn_full)
+    print(f"  predict_levels (walk over {len(tree.used_features_)} used features) {walk / 1e6:6.2f} M rows/s, "
+          f"peak {peak_mib(ours):6.1f} MiB")
+    print(f"  sklearn predict_proba on the {len(names)}-column float32 matrix  {reference / 1e6:6.2f} M rows/s, "
+          f"peak {peak_mib(sklearn_full):6.1f} MiB")
+    print(f"  ratio {walk / reference:4.2f}x faster")
+    levels, proba = tree.predict_levels(Features(valid))
+    same = np.array_equal(proba, model.predict_proba(Features(valid).matrix(names, dtype=np.float32)))
+    print(f"  identical probabilities: {same}")
+
+
+if __name__ == "__main__":
+    main()
