@@ -4,6 +4,8 @@ Educational decision support built on synthetic data; not a medical device.
 """
 
 from scoring._version import __version__
+from scoring.assess import Assessment, assess, assess_frame
+from scoring.card import CardError, list_cards, load_card
 from scoring.recommendation import Recommendation
 from scoring.schema import (
     FIELDS,
@@ -25,10 +27,16 @@ __all__ = [
     "__version__",
     "NOTICE",
     "FIELDS",
+    "Assessment",
+    "CardError",
     "FrameValidation",
     "Recommendation",
     "Vignette",
     "VignetteError",
+    "assess",
+    "assess_frame",
+    "list_cards",
+    "load_card",
     "validate_frame",
     "validate_vignette",
 ]
