@@ -37,15 +37,76 @@ def app_command(port: int, no_browser: bool) -> None:
     raise SystemExit(code)
 
 
-# --------------------------------------------------------------------------------------
-# assess and card
-# --------------------------------------------------------------------------------------
-
-
 def _fail(message: str) -> None:
     """Print a one-line error and exit with status 2 (bad input), without a traceback."""
     click.echo(f"Error: {' '.join(str(message).split())}", err=True)
     raise SystemExit(2)
+
+
+# --------------------------------------------------------------------------------------
+# generate and validate (the data set)
+# --------------------------------------------------------------------------------------
+
+
+@main.command("generate")
+@click.option("--n", "n", type=click.IntRange(1), default=5000, show_default=True, help="How many vignettes.")
+@click.option("--seed", type=click.IntRange(0), default=7, show_default=True, help="Random seed.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=str), default="data/vignettes.csv",
+              show_default=True, help="CSV to write; its .meta.json (and README.md) go next to it.")
+@click.option("--label-noise", type=click.FloatRange(0, 0.5), default=0.0, show_default=True,
+              help="Share of triage labels moved one step, to mimic clinicians disagreeing.")
+@click.option("--no-readme", is_flag=True, help="Do not write the data README next to the CSV.")
+@click.option("--no-progress", is_flag=True, help="Do not show a progress bar.")
+def generate_command(n: int, seed: int, out: str, label_noise: float, no_readme: bool, no_progress: bool) -> None:
+    """Generate synthetic vignettes: the same n, seed and version give the same bytes.
+
+    \b
+    zaro generate --n 5000 --seed 7 --out data/vignettes.csv   # the shipped data set
+    """
+    from scoring.data import write_dataset
+
+    files = write_dataset(out, n=n, seed=seed, label_noise=label_noise, readme=not no_readme,
+                          progress=not no_progress and n >= 100_000)
+    click.echo(f"{files.n} vignettes (seed {files.seed}) written to {files.csv}")
+    click.echo(f"provenance: {files.meta}" + (f"; data dictionary: {files.readme}" if files.readme else ""))
+    click.echo(f"sha256 {files.sha256}")
+
+
+@main.command("validate")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=str))
+@click.option("--rejects", type=click.Path(dir_okay=False, path_type=str),
+              help="Where to write the rejected rows (default: PATH with .rejects.csv).")
+@click.option("--keep-extra", is_flag=True, help="Allow columns that are not contract fields.")
+def validate_command(path: str, rejects: str | None, keep_extra: bool) -> None:
+    """Check every row of a vignette CSV against the contract.
+
+    Prints a summary and the first problems, and writes every rejected row with its field,
+    value, reason and what is allowed. Exits with status 1 when any row is rejected.
+    """
+    from pathlib import Path
+
+    from scoring.data import validate_csv
+    from scoring.schema import VignetteError
+
+    try:
+        result = validate_csv(path, extra="keep" if keep_extra else "error")
+    except VignetteError as exc:
+        _fail(str(exc))
+    click.echo(result.summary())
+    if result.n_rejected_rows:
+        target = Path(rejects) if rejects else Path(path).with_suffix(".rejects.csv")
+        result.rejected.to_csv(target, index=False)
+        for problem in result.rejected.head(10).itertuples():
+            click.echo(f"  row {problem.row}: {problem.field}: {problem.reason} (got {problem.value!r}; allowed: {problem.allowed})")
+        if len(result.rejected) > 10:
+            click.echo(f"  ... {len(result.rejected) - 10} more")
+        click.echo(f"rejected rows written to {target}")
+        raise SystemExit(1)
+
+
+# --------------------------------------------------------------------------------------
+# assess and card
+# --------------------------------------------------------------------------------------
 
 
 @main.command("assess")

@@ -1,0 +1,58 @@
+"""`zaro generate` and `zaro validate`: the data set from the command line."""
+
+from __future__ import annotations
+
+import pandas as pd
+from click.testing import CliRunner
+
+from scoring.cli import main
+from scoring.synth import generate_vignettes
+
+
+def test_generate_writes_the_same_bytes_as_the_api(tmp_path):
+    out = tmp_path / "v.csv"
+    result = CliRunner().invoke(main, ["generate", "--n", "200", "--seed", "11", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "200 vignettes (seed 11)" in result.output
+    written = pd.read_csv(out, keep_default_na=False)
+    expected = generate_vignettes(200, 11)
+    assert list(written.columns) == list(expected.columns)
+    assert list(written["vignette_id"]) == list(expected["vignette_id"])
+    assert (tmp_path / "v.meta.json").is_file() and (tmp_path / "README.md").is_file()
+    again = tmp_path / "again.csv"
+    CliRunner().invoke(main, ["generate", "--n", "200", "--seed", "11", "--out", str(again), "--no-readme"])
+    assert again.read_bytes() == out.read_bytes()
+
+
+def test_validate_reports_every_rejected_row_and_exits_1(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "vignette_id,age,duration_weeks,frequency,severity,locations\n"
+        "a,34,2,daily,minor,eyelid\n"
+        "b,12,2,daily,minor,eyelid\n"
+        "c,40,x,weekly,minor,knee\n"
+    )
+    result = CliRunner().invoke(main, ["validate", str(bad)])
+    assert result.exit_code == 1
+    assert "3 rows read, 1 valid, 2 rejected (4 problems)" in result.output
+    assert "row 2: age: out of range" in result.output
+    rejects = pd.read_csv(tmp_path / "bad.rejects.csv", keep_default_na=False)
+    assert sorted(set(rejects["vignette_id"])) == ["b", "c"]
+    assert set(rejects["field"]) == {"age", "duration_weeks", "frequency", "locations"}
+
+
+def test_validate_a_clean_file_exits_0(tmp_path):
+    good = tmp_path / "good.csv"
+    generate_vignettes(50, 2).to_csv(good, index=False)
+    result = CliRunner().invoke(main, ["validate", str(good)])
+    assert result.exit_code == 0
+    assert "50 rows read, 50 valid, 0 rejected" in result.output
+
+
+def test_validate_unknown_column_is_one_clear_line(tmp_path):
+    odd = tmp_path / "odd.csv"
+    odd.write_text("age,duration_weeks,frequency,severity,locations,colour\n34,2,daily,minor,eyelid,red\n")
+    result = CliRunner().invoke(main, ["validate", str(odd)])
+    assert result.exit_code == 2
+    assert "colour: unknown field" in result.output
+    assert CliRunner().invoke(main, ["validate", str(odd), "--keep-extra"]).exit_code == 0
