@@ -1,0 +1,229 @@
+"""The widget explorers, driven from Python without a browser.
+
+Setting a control's ``.value`` runs the explorer's update at once, so each test changes a
+control the way a person would and checks what they would see: the assessment, the
+recommendation banner's text and the points waterfall's data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+
+import ipywidgets
+import plotly.graph_objects as go
+import pytest
+import traitlets
+
+from scoring import NOTICE, Recommendation
+from scoring.assess import assess
+from scoring.schema import FIELDS, validate_vignette
+from scoring.widgets import (
+    Explorer,
+    IntNumberSlider,
+    MultiCheckbox,
+    NumberSlider,
+    build_control,
+    presets,
+    recommendation_html,
+    sections,
+    start_preset,
+)
+
+
+@pytest.fixture
+def explorer():
+    return Explorer()
+
+
+def _waterfall_state(explorer):
+    return [trace.to_plotly_json() for trace in explorer.waterfall.data]
+
+
+# -- controls from the schema ----------------------------------------------------------
+
+
+def test_every_field_has_a_labelled_control_with_its_description(explorer):
+    assert list(explorer.controls) == [spec.name for spec in FIELDS]
+    for spec in FIELDS:
+        control = explorer.controls[spec.name]
+        assert spec.label in control.description
+        if spec.unit:
+            assert spec.unit in control.description
+        if isinstance(control, MultiCheckbox):
+            assert all(box.tooltip == spec.description for box in control.checkboxes.values())
+        else:
+            assert control.tooltip == spec.description
+        if isinstance(control, (ipywidgets.Checkbox, ipywidgets.RadioButtons)):
+            # 'initial' lets a long label show in full instead of being cut at 80 px.
+            assert control.style.description_width == "initial"
+
+
+@pytest.mark.parametrize(
+    "kind, widget_type",
+    [
+        ("int", IntNumberSlider),
+        ("float", NumberSlider),
+        ("bool", ipywidgets.Checkbox),
+        ("category", ipywidgets.RadioButtons),
+        ("multi_category", MultiCheckbox),
+    ],
+)
+def test_control_type_follows_the_field_kind(explorer, kind, widget_type):
+    specs = [spec for spec in FIELDS if spec.kind == kind]
+    assert specs
+    for spec in specs:
+        assert isinstance(explorer.controls[spec.name], widget_type)
+
+
+def test_sliders_span_the_contract_range(explorer):
+    for spec in FIELDS:
+        if spec.is_numeric:
+            control = explorer.controls[spec.name]
+            assert (control.min, control.max) == (spec.min, spec.max)
+
+
+def test_every_field_appears_in_exactly_one_panel():
+    names = [spec.name for _, specs in sections() for spec in specs]
+    assert sorted(names) == sorted(spec.name for spec in FIELDS)
+
+
+def test_number_sliders_keep_whole_numbers_whole_and_values_in_range(explorer):
+    age = explorer.controls["age"]
+    age.value = 41.6
+    assert age.value == 42 and isinstance(age.value, int)
+    caffeine = explorer.controls["caffeine_mg_per_day"]
+    caffeine.value = 5000
+    assert caffeine.value == caffeine.max == 2000
+
+
+def test_multicheckbox_keeps_value_and_boxes_in_step():
+    control = build_control(next(s for s in FIELDS if s.kind == "multi_category"), ["calf"])
+    control.checkboxes["eyelid"].value = True
+    assert control.value == ("eyelid", "calf")  # contract order, whatever the click order
+    control.value = ("hand",)
+    assert [name for name, box in control.checkboxes.items() if box.value] == ["hand"]
+    with pytest.raises(traitlets.TraitError, match="unknown option"):
+        control.value = ("elbow",)
+
+
+# -- live outputs ----------------------------------------------------------------------
+
+
+def test_starts_on_the_start_preset_and_assesses_it(explorer):
+    assert explorer.vignette == start_preset().vignette()
+    assert explorer.assessment == assess(start_preset().vignette(), card=explorer.card, tree=explorer.tree)
+    assert NOTICE in explorer.widget.children[0].value
+
+
+def test_ticking_speech_or_swallowing_trouble_makes_it_urgent(explorer):
+    assert explorer.assessment.recommendation is not Recommendation.URGENT
+    explorer.controls["bulbar"].value = True
+    assert explorer.assessment.recommendation is Recommendation.URGENT
+    assert "data-recommendation='urgent'" in explorer.recommendation.value
+    assert "Urgent assessment" in explorer.recommendation.value
+    assert any("swallow" in flag.label.lower() for flag in explorer.assessment.red_flags)
+    explorer.controls["bulbar"].value = False
+    assert explorer.assessment.recommendation is not Recommendation.URGENT
+
+
+def test_waterfall_is_updated_in_place(explorer):
+    figure = explorer.waterfall
+    assert isinstance(figure, go.FigureWidget)
+    before = _waterfall_state(explorer)
+    explorer.controls["duration_weeks"].value = 10.0
+    explorer.controls["weakness"].value = True
+    assert explorer.waterfall is figure, "the FigureWidget was replaced instead of updated"
+    assert _waterfall_state(explorer) != before
+    labels = str(_waterfall_state(explorer))
+    for item in explorer.assessment.card.items:
+        assert item.label in labels
+
+
+def test_red_flag_note_on_the_waterfall_goes_when_the_flag_goes(explorer):
+    explorer.controls["bulbar"].value = True
+    notes = [a.text for a in explorer.waterfall.layout.annotations]
+    assert any("Red flag" in text for text in notes)
+    explorer.controls["bulbar"].value = False
+    assert not any("Red flag" in a.text for a in explorer.waterfall.layout.annotations)
+
+
+def test_more_reasons_raise_the_points_and_change_the_recommendation(explorer):
+    total = explorer.assessment.points_total
+    explorer.controls["duration_weeks"].value = 6.0
+    assert explorer.assessment.points_total > total
+    assert explorer.assessment.recommendation >= Recommendation.SEE_DOCTOR
+    assert "See a doctor" in explorer.recommendation.value
+
+
+def test_agreement_and_tree_path_are_shown(explorer):
+    assert "Points card:" in explorer.agreement.value
+    if explorer.tree is not None:
+        assert "class='zaro-tree-path'" in explorer.tree_path.value
+        for step in explorer.assessment.tree.path:
+            assert f"<li>{html.escape(step.text)}</li>" in explorer.tree_path.value
+
+
+def test_counterfactuals_are_listed(explorer):
+    explorer.apply_preset("borderline")
+    assert "zaro-counterfactuals" in explorer.counterfactual_list.value
+
+
+def test_presets_load_their_vignettes(explorer):
+    for preset_id, button in explorer.preset_buttons.items():
+        button.click()
+        assert explorer.vignette == presets()[preset_id].vignette()
+        assert explorer.assessment.vignette == presets()[preset_id].vignette()
+
+
+def test_everyday_presets_are_self_care_and_the_red_flag_preset_is_urgent(explorer):
+    for preset_id in ("eyelid", "coffee", "stress", "exercise"):
+        explorer.apply_preset(preset_id)
+        assert explorer.assessment.card.recommendation is Recommendation.SELF_CARE, preset_id
+    explorer.apply_preset("red_flag")
+    assert explorer.assessment.recommendation is Recommendation.URGENT
+
+
+def test_a_preset_updates_once_not_once_per_control(explorer):
+    count = len(explorer.update_ms)
+    explorer.apply_preset("red_flag")
+    assert len(explorer.update_ms) == count + 1
+
+
+def test_reset_restores_the_start(explorer):
+    start = explorer.vignette
+    explorer.apply_preset("red_flag")
+    explorer.controls["caffeine_mg_per_day"].value = 900.0
+    explorer.reset_button.click()
+    assert explorer.vignette == start
+    for spec in FIELDS:
+        if not spec.required and spec.name not in start_preset().values:
+            assert explorer.controls[spec.name].value == spec.default
+
+
+def test_set_vignette_round_trips(explorer):
+    vignette = validate_vignette(
+        age=67, duration_weeks=30, frequency="constant", severity="pronounced",
+        locations="hand;foot", cramps=True, stress_level=3,
+    )
+    explorer.set_vignette(vignette)
+    assert explorer.vignette == vignette
+    assert explorer.controls["locations"].value == ("hand", "foot")
+    explorer.set_vignette(vignette.to_dict())
+    assert explorer.vignette == vignette
+
+
+def test_no_location_shows_a_message_instead_of_crashing(explorer):
+    explorer.controls["locations"].value = ()
+    assert explorer.assessment is None
+    assert "body area" in explorer.error
+    assert "role='alert'" in explorer.recommendation.value
+    explorer.controls["locations"].value = ("calf",)
+    assert explorer.assessment is not None and explorer.error is None
+
+
+def test_recommendation_text_is_escaped(explorer):
+    unsafe = dataclasses.replace(explorer.assessment, advice="<script>alert(1)</script>")
+    rendered = recommendation_html(unsafe)
+    assert "<script>" not in rendered and "&lt;script&gt;" in rendered
+
