@@ -23,6 +23,26 @@ NOTICE = (
     "emergency help."
 )
 
+# The tree, explanations and comparison load on first use: scikit-learn takes longer to
+# import than the rest of zaro together, and the card alone does not need it.
+_LAZY = {
+    "TriageTree": "scoring.tree",
+    "load_tree": "scoring.tree",
+    "counterfactuals": "scoring.explain",
+    "sweep": "scoring.explain",
+    "compare_models": "scoring.compare",
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'scoring' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
 __all__ = [
     "__version__",
     "NOTICE",
@@ -31,12 +51,17 @@ __all__ = [
     "CardError",
     "FrameValidation",
     "Recommendation",
+    "TriageTree",
     "Vignette",
     "VignetteError",
     "assess",
     "assess_frame",
+    "compare_models",
+    "counterfactuals",
     "list_cards",
     "load_card",
+    "load_tree",
+    "sweep",
     "validate_frame",
     "validate_vignette",
 ]
