@@ -227,9 +227,11 @@ class Card:
     _band_lut: np.ndarray = field(init=False, compare=False, repr=False)
     _band_levels: np.ndarray = field(init=False, compare=False, repr=False)
     _probability_table: np.ndarray | None = field(init=False, default=None, compare=False, repr=False)
+    _range: tuple[int, int] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        lo, hi = self.min_total, self.max_total
+        lo, hi = _total_bounds(self.items, self.groups)
+        object.__setattr__(self, "_range", (lo, hi))
         lut = np.full(hi - lo + 1, -1, dtype=np.int8)
         for i, band in enumerate(self.bands):
             start, stop = max(band.min_points, lo), min(band.max_points, hi)
@@ -245,12 +247,12 @@ class Card:
     @property
     def min_total(self) -> int:
         """The lowest total the card can give."""
-        return _total_bounds(self.items, self.groups)[0]
+        return self._range[0]
 
     @property
     def max_total(self) -> int:
         """The highest total the card can give."""
-        return _total_bounds(self.items, self.groups)[1]
+        return self._range[1]
 
     @property
     def features(self) -> tuple[str, ...]:
