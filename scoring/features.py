@@ -58,9 +58,14 @@ class FeatureSpec:
     source_field: str | None = None
 
 
+def _in_sentence(label: str) -> str:
+    """'Real weakness' -> 'real weakness', but keep acronyms: 'ALS/MND' stays as it is."""
+    return " ".join(word if word[1:2].isupper() else word.lower() for word in label.split(" "))
+
+
 def _bool_fields() -> list[FeatureSpec]:
     return [
-        FeatureSpec(f.name, f.label.lower(), "bool", f.description, source_field=f.name)
+        FeatureSpec(f.name, _in_sentence(f.label), "bool", f.description, source_field=f.name)
         for f in FIELDS
         if f.kind == "bool"
     ]
@@ -387,7 +392,7 @@ def _describe(node: tuple) -> str:
     if kind == "category":
         _, fld, op, code = node
         spec = field_spec(fld)
-        return f"{spec.label.lower()} {'is' if op == '==' else 'is not'} {spec.allowed[code]}"
+        return f"{_in_sentence(spec.label)} {'is' if op == '==' else 'is not'} {spec.allowed[code]}"
     _, name, op, threshold = node
     return describe_threshold(name, op, threshold)
 
