@@ -29,7 +29,7 @@ import io
 import json
 import math
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
 from pathlib import Path
@@ -41,7 +41,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import StratifiedKFold
 from sklearn.tree import DecisionTreeClassifier
 
-from scoring._paths import DEFAULT_N_VIGNETTES, DEFAULT_SEED, MODELS_DIR, project_root
+from scoring._paths import DEFAULT_SEED, MODELS_DIR, project_root
 from scoring._version import __version__
 from scoring.assess import TreeStep, TreeView
 from scoring.features import FEATURE_NAMES, Features, describe_threshold, feature_spec

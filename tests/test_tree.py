@@ -23,7 +23,6 @@ from scoring.tree import (
     DEFAULT_FEATURES,
     TRUSTED_TYPES,
     TriageTree,
-    fit_default_tree,
     load_tree,
     load_tree_metadata,
     render_rules_text,
