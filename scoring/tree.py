@@ -907,8 +907,14 @@ def fit_default_tree(
     levels, _ = tree.predict_levels(features)
     best = search.best
     metric_names = [c[5:] for c in search.results.columns if c.startswith("mean_")]
+    import sklearn
+    import skops
+
     record = {
         "zaro_version": __version__,
+        # The model file's bytes depend on these too (skops stamps its version; a new
+        # scikit-learn may grow a tree differently), so a byte-for-byte refit needs them.
+        "environment": {"scikit_learn": sklearn.__version__, "skops": skops.__version__, "numpy": np.__version__},
         "model": "scoring.tree.TriageTree",
         "params": {k: _plain_param(v) for k, v in tree.get_params().items()},
         "feature_names": list(tree.feature_names_),
