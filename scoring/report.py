@@ -116,9 +116,10 @@ def _case_from_mapping(data: Mapping[str, Any], *, source_name: str | None = Non
     extra = {"title", "why", "id"}
     fields = {k: v for k, v in data.items() if k not in extra}
     vignette = validate_vignette(fields)  # drops vignette_id/narrative/... metadata columns
-    case_id = str(data.get("vignette_id") or data.get("id") or (Path(source_name).stem if source_name else "case"))
+    given_id = data.get("vignette_id") or data.get("id")
+    case_id = str(given_id or (Path(source_name).stem if source_name else "vignette"))
     narrative = data.get("narrative")
-    title = str(data.get("title") or f"Vignette {case_id}")
+    title = str(data.get("title") or (f"Vignette {case_id}" if given_id or source_name else "Vignette report"))
     return ReportCase(
         vignette=vignette,
         case_id=case_id,
@@ -170,7 +171,7 @@ def as_case(item: Any) -> ReportCase:
     if isinstance(item, Mapping):
         return _case_from_mapping(item)
     vignette = validate_vignette(item)
-    return ReportCase(vignette=vignette, case_id="case", title="Vignette")
+    return ReportCase(vignette=vignette, case_id="vignette", title="Vignette report")
 
 
 def example_cases() -> list[ReportCase]:
