@@ -50,8 +50,12 @@ __all__ = [
     "IntNumberSlider",
     "build_control",
     "Explorer",
+    "SweepExplorer",
+    "DisagreementPager",
+    "disagreement_case_html",
     "recommendation_html",
     "notice_html",
+    "vignette_html",
 ]
 
 EXPLORER_FILE = DEFINITIONS_DIR / "explorer.toml"
@@ -391,6 +395,24 @@ def recommendation_html(assessment) -> str:
     )
 
 
+def vignette_html(values: Mapping[str, Any]) -> str:
+    """A vignette's answers as a two-column table of field labels and values (escaped)."""
+    rows = []
+    for spec in FIELDS:
+        value = values.get(spec.name)
+        if spec.kind == "bool":
+            text = "yes" if value else "no"
+        elif spec.kind == "multi_category":
+            text = ", ".join(value) if value else "(none)"
+        elif spec.is_numeric:
+            text = f"{value:g}" + (f" {spec.unit}" if spec.unit and spec.unit != "0-10" else "")
+        else:
+            text = str(value)
+        rows.append(f"<tr><th scope='row' style='text-align:left;padding-right:1em'>"
+                    f"{html.escape(spec.label)}</th><td>{html.escape(text)}</td></tr>")
+    return f"<table class='zaro-vignette' style='{_TEXT}'>{''.join(rows)}</table>"
+
+
 def _error_html(message: str) -> str:
     return (
         "<div class='zaro-recommendation zaro-error' data-recommendation='' role='alert' "
@@ -715,7 +737,10 @@ class Explorer:
         import plotly.graph_objects as go
 
         notice = notice_html() if self.show_notice else ""
-        display(HTML(notice + self.recommendation.value + self.agreement.value))
+        display(HTML(
+            notice + "<h2>The answers</h2>" + vignette_html(self.values)
+            + "<h2>Recommendation</h2>" + self.recommendation.value + self.agreement.value
+        ))
         go.Figure(self.waterfall).show()
         display(HTML("<h3>Decision tree path</h3>" + self.tree_path.value))
         if self.show_counterfactuals:
@@ -760,3 +785,310 @@ def _friendly_error(error: VignetteError) -> str:
             messages.append(problem.message)
     return " ".join(messages)
 
+
+
+# --------------------------------------------------------------------------------------
+# What if: one field swept across its values
+# --------------------------------------------------------------------------------------
+
+
+class SweepExplorer:
+    """Pick an example and a field; see how points, tree and recommendation move across it.
+
+    Parameters
+    ----------
+    preset : str
+        The example vignette to start from (an id of :func:`presets`).
+    field : str, optional
+        The field to vary; by default the one whose change moves this vignette's assessment
+        most (:func:`scoring.explain.most_influential_field`).
+    vignette : Vignette or dict, optional
+        Your own vignette instead of a preset; it appears first in the example list.
+    card, tree
+        As for :func:`scoring.assess.assess`.
+
+    Attributes
+    ----------
+    example, field : ipywidgets.Dropdown
+    summary : ipywidgets.HTML
+        Which field matters most for this vignette, and the smallest changes that move it.
+    figure : plotly.graph_objects.FigureWidget
+        :func:`scoring.plots.sweep_figure` of the current sweep, updated in place.
+    table : pandas.DataFrame
+        The current sweep (:func:`scoring.explain.sweep`).
+    widget : ipywidgets.VBox
+    """
+
+    _CUSTOM = "__vignette__"
+
+    def __init__(self, preset: str = "borderline", field: str | None = None, *, vignette: Any = None,
+                 card: Any = None, tree: Any = "default"):
+        from scoring.card import load_card
+
+        self.card = load_card() if card is None else load_card(card)
+        self.tree, _ = _resolve_tree(tree)
+        self._custom = None if vignette is None else validate_vignette(vignette)
+        options = [(p.label, p.preset_id) for p in presets().values()]
+        if self._custom is not None:
+            options.insert(0, ("Your vignette", self._CUSTOM))
+            preset = self._CUSTOM
+        if preset not in dict((value, label) for label, value in options):
+            raise ValueError(f"preset: unknown example {preset!r}; choose one of {[v for _, v in options]}")
+        self.example = widgets.Dropdown(options=options, value=preset, description="Example",
+                                        style=_STYLE, tooltip="The vignette to start from")
+        start = self.vignette
+        if field is None:
+            field = self._most_influential(start).field
+        self.field = widgets.Dropdown(
+            options=[(spec.label, spec.name) for spec in FIELDS], value=field,
+            description="Field to vary", style=_STYLE, tooltip="The answer swept across its values",
+        )
+        self.summary = widgets.HTML()
+        self.figure = None
+        self.table = None
+        self.update()
+        self.example.observe(lambda _change: self.update(), "value")
+        self.field.observe(lambda _change: self.update(), "value")
+        self.widget = widgets.VBox([
+            widgets.HBox([self.example, self.field], layout=widgets.Layout(flex_flow="row wrap")),
+            self.summary,
+            self.figure,
+        ])
+
+    @property
+    def vignette(self):
+        """The vignette being explored."""
+        if self.example.value == self._CUSTOM:
+            return self._custom
+        return presets()[self.example.value].vignette()
+
+    def _most_influential(self, vignette):
+        from scoring.explain import most_influential_field
+
+        return most_influential_field(vignette, card=self.card, tree=self.tree)
+
+    def update(self) -> None:
+        """Sweep the chosen field for the chosen vignette and redraw."""
+        from scoring.explain import counterfactuals, sweep
+        from scoring.plots import sweep_figure
+
+        vignette = self.vignette
+        self.table = sweep(vignette, self.field.value, card=self.card, tree=self.tree)
+        self.figure = _show_figure(self.figure, sweep_figure(self.table))
+        influence = self._most_influential(vignette)
+        found = counterfactuals(vignette, card=self.card, tree=self.tree)
+        self.summary.value = (
+            f"<div style='{_TEXT}'><p>Most influential answer for this vignette: "
+            f"{html.escape(influence.text)}</p>"
+            "<p>Smallest changes that move the recommendation:</p>"
+            f"{counterfactuals_html(found)}</div>"
+        )
+
+    def _repr_mimebundle_(self, **kwargs: Any):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def show(self, interactive: bool = True) -> None:
+        """Display the live widget, or (``interactive=False``) the summary and a static figure."""
+        from IPython.display import HTML, display
+
+        if interactive:
+            display(self.widget)
+            return
+        import plotly.graph_objects as go
+
+        display(HTML(self.summary.value))
+        go.Figure(self.figure).show()
+
+
+# --------------------------------------------------------------------------------------
+# Card against tree: paging through the cases where they differ
+# --------------------------------------------------------------------------------------
+
+
+#: Columns of :attr:`DisagreementPager.cases` shown in the static table.
+DISAGREEMENT_COLUMNS = (
+    "vignette_id", "card_recommendation", "points_total", "tree_recommendation", "triage",
+    "latent_cause", "narrative",
+)
+
+
+class DisagreementPager:
+    """Page through vignettes where the points card and the tree recommend differently.
+
+    Parameters
+    ----------
+    cases : pandas.DataFrame
+        Scored vignettes (the ``scored`` frame of :func:`scoring.assess.assess_frame`) where
+        ``card_recommendation`` differs from ``tree_recommendation``; see
+        :meth:`from_frame` and :meth:`from_sample`.
+    card, tree
+        As for :func:`scoring.assess.assess`; used to explain each case.
+
+    Attributes
+    ----------
+    cases : pandas.DataFrame
+    which : ipywidgets.Dropdown
+        All disagreements, or only those where the tree (or the card) is more cautious.
+    position : ipywidgets.BoundedIntText
+        The case shown, counting from 1.
+    previous_button, next_button : ipywidgets.Button
+    case : ipywidgets.HTML
+        The case: its narrative, both models' reasons, the reference label.
+    widget : ipywidgets.VBox
+    """
+
+    _FILTERS = {
+        "all": "All disagreements",
+        "tree_higher": "Tree more cautious than the card",
+        "card_higher": "Card more cautious than the tree",
+    }
+
+    def __init__(self, cases: Any, *, card: Any = None, tree: Any = "default"):
+        from scoring.card import load_card
+
+        self.card = load_card() if card is None else load_card(card)
+        self.tree, _ = _resolve_tree(tree)
+        self.cases = cases.reset_index(drop=True)
+        self.which = widgets.Dropdown(
+            options=[(label, key) for key, label in self._FILTERS.items()], value="all",
+            description="Show", style=_STYLE, tooltip="Which disagreements to page through",
+        )
+        self.position = widgets.BoundedIntText(
+            value=1, min=1, max=max(1, len(self.cases)), description="Case number",
+            style=_STYLE, layout=widgets.Layout(width="12rem"), tooltip="Type a case number to jump to it",
+        )
+        self.previous_button = widgets.Button(description="Previous", icon="arrow-left",
+                                              tooltip="The previous case", layout=widgets.Layout(width="auto"))
+        self.next_button = widgets.Button(description="Next", icon="arrow-right",
+                                          tooltip="The next case", layout=widgets.Layout(width="auto"))
+        self.count = widgets.HTML()
+        self.case = widgets.HTML()
+        self.previous_button.on_click(lambda _button: self.step(-1))
+        self.next_button.on_click(lambda _button: self.step(1))
+        self.position.observe(lambda _change: self.update(), "value")
+        self.which.observe(self._on_filter, "value")
+        self.update()
+        self.widget = widgets.VBox([
+            widgets.HBox([self.which, self.previous_button, self.position, self.next_button, self.count],
+                         layout=widgets.Layout(flex_flow="row wrap", align_items="center")),
+            self.case,
+        ])
+
+    # -- building ------------------------------------------------------------------------
+
+    @classmethod
+    def from_frame(cls, frame: Any, *, card: Any = None, tree: Any = "default") -> "DisagreementPager":
+        """Assess a frame of vignettes and keep the rows where card and tree differ."""
+        from scoring.assess import assess_frame
+
+        the_tree, problem = _resolve_tree(tree)
+        if the_tree is None:
+            raise ValueError(f"a disagreement pager needs a tree ({problem or 'tree=None'})")
+        scored = assess_frame(frame, card=card, tree=the_tree).scored
+        differ = scored["card_recommendation"].astype(str) != scored["tree_recommendation"].astype(str)
+        return cls(scored[differ.to_numpy()], card=card, tree=the_tree)
+
+    @classmethod
+    def from_sample(cls, n: int | None = None, seed: int | None = None, *, card: Any = None,
+                    tree: Any = "default") -> "DisagreementPager":
+        """Draw a fresh synthetic sample (the comparison's defaults) and keep the disagreements."""
+        from scoring.compare import DEFAULT_COMPARE_N, DEFAULT_COMPARE_SEED
+        from scoring.synth import generate_vignettes
+
+        frame = generate_vignettes(
+            DEFAULT_COMPARE_N if n is None else n, seed=DEFAULT_COMPARE_SEED if seed is None else seed
+        )
+        return cls.from_frame(frame, card=card, tree=tree)
+
+    # -- state ---------------------------------------------------------------------------
+
+    def selected(self) -> Any:
+        """The cases the filter keeps."""
+        if self.which.value == "all" or self.cases.empty:
+            return self.cases
+        card = _levels(self.cases["card_recommendation"])
+        tree = _levels(self.cases["tree_recommendation"])
+        keep = tree > card if self.which.value == "tree_higher" else card > tree
+        return self.cases[keep]
+
+    def table(self, limit: int | None = None) -> Any:
+        """The selected cases as a table of their key columns (first ``limit`` rows)."""
+        columns = [c for c in DISAGREEMENT_COLUMNS if c in self.cases.columns]
+        shown = self.selected()[columns]
+        return shown if limit is None else shown.head(limit)
+
+    def step(self, offset: int) -> None:
+        """Move ``offset`` cases forward (negative: back), staying within the selection."""
+        self.position.value = min(max(1, self.position.value + offset), self.position.max)
+
+    def _on_filter(self, _change: Any) -> None:
+        self.position.max = max(1, len(self.selected()))
+        if self.position.value == 1:
+            self.update()
+        else:
+            self.position.value = 1  # the observer redraws
+
+    def update(self) -> None:
+        """Redraw the case at the current position."""
+        selected = self.selected()
+        total = len(selected)
+        self.count.value = f"<span>of {total}</span>"
+        self.previous_button.disabled = self.position.value <= 1
+        self.next_button.disabled = self.position.value >= total
+        if total == 0:
+            self.case.value = f"<p style='{_TEXT}'>No cases here: card and tree agree on all of them.</p>"
+            return
+        row = selected.iloc[self.position.value - 1]
+        self.case.value = disagreement_case_html(row, card=self.card, tree=self.tree)
+
+    # -- display -------------------------------------------------------------------------
+
+    def _repr_mimebundle_(self, **kwargs: Any):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def show(self, interactive: bool = True, limit: int = 12) -> None:
+        """Display the pager, or (``interactive=False``) a table of the first ``limit`` cases."""
+        from IPython.display import HTML, display
+
+        if interactive:
+            display(self.widget)
+            return
+        # to_html keeps whole narratives, where a DataFrame's notebook view cuts them short.
+        table = self.table(limit).to_html(index=False, escape=True, justify="left", border=0)
+        display(HTML(
+            f"<p>{len(self.cases)} vignettes where card and tree differ; the first "
+            f"{min(limit, len(self.cases))} are listed.</p>{table}"
+        ))
+
+
+def _levels(column: Any) -> Any:
+    import numpy as np
+
+    order = {value.value: value.level for value in Recommendation}
+    return np.array([order[str(value)] for value in column])
+
+
+def disagreement_case_html(row: Any, *, card: Any = None, tree: Any = "default") -> str:
+    """One scored vignette where card and tree differ, as HTML: story, both sides, reference."""
+    from scoring.assess import assess
+    from scoring.schema import FIELD_NAMES
+
+    assessment = assess({name: row[name] for name in FIELD_NAMES}, card=card, tree=tree)
+    story = html.escape(str(row["narrative"])) if "narrative" in row else ""
+    reference = ""
+    if "triage" in row:
+        reference = (
+            f"<p>Reference triage of the synthetic case: "
+            f"<strong>{html.escape(Recommendation(str(row['triage'])).label)}</strong>"
+            + (f" (latent cause: {html.escape(str(row['latent_cause']).replace('_', ' '))})"
+               if "latent_cause" in row else "")
+            + ".</p>"
+        )
+    return (
+        f"<div class='zaro-case' style='{_TEXT}'>"
+        f"<h3 style='margin:0.4em 0;font-size:1.05em'>Case {html.escape(str(row.get('vignette_id', '')))}</h3>"
+        f"<blockquote style='margin:0.3em 0 0.6em 0;padding-left:0.8em;border-left:3px solid #999'>{story}</blockquote>"
+        f"{agreement_html(assessment)}"
+        f"<p><strong>Combined:</strong> {html.escape(assessment.recommendation.label)}.</p>"
+        f"{reference}</div>"
+    )

@@ -19,10 +19,12 @@ from scoring import NOTICE, Recommendation
 from scoring.assess import assess
 from scoring.schema import FIELDS, validate_vignette
 from scoring.widgets import (
+    DisagreementPager,
     Explorer,
     IntNumberSlider,
     MultiCheckbox,
     NumberSlider,
+    SweepExplorer,
     build_control,
     presets,
     recommendation_html,
@@ -227,3 +229,84 @@ def test_recommendation_text_is_escaped(explorer):
     rendered = recommendation_html(unsafe)
     assert "<script>" not in rendered and "&lt;script&gt;" in rendered
 
+
+
+# -- what-if sweeps ----------------------------------------------------------------------
+
+
+def test_sweep_explorer_starts_on_the_most_influential_field():
+    from scoring.explain import most_influential_field
+
+    what_if = SweepExplorer("borderline")
+    assert what_if.field.value == most_influential_field(presets()["borderline"].vignette()).field
+    assert what_if.table.attrs["field"] == what_if.field.value
+
+
+def test_sweep_explorer_redraws_in_place_for_a_new_field_and_example():
+    what_if = SweepExplorer("borderline", "duration_weeks")
+    figure = what_if.figure
+    assert isinstance(figure, go.FigureWidget)
+    what_if.field.value = "age"
+    assert what_if.figure is figure
+    assert what_if.table.attrs["field"] == "age"
+    assert figure.data[0].x[0] == what_if.table["value"].iloc[0]
+    what_if.example.value = "red_flag"
+    assert what_if.table.attrs["vignette"] == presets()["red_flag"].vignette().to_dict()
+    assert set(what_if.table["recommendation"]) == {"urgent"}  # red flags hold at any age
+
+
+def test_sweep_explorer_takes_your_own_vignette():
+    mine = validate_vignette(age=70, duration_weeks=3, frequency="daily", severity="minor", locations="hand")
+    what_if = SweepExplorer(vignette=mine, field="stress_level")
+    assert what_if.vignette == mine and what_if.example.value == SweepExplorer._CUSTOM
+
+
+def test_sweep_explorer_rejects_an_unknown_example():
+    with pytest.raises(ValueError, match="unknown example 'nope'"):
+        SweepExplorer("nope")
+
+
+# -- disagreements -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pager():
+    from scoring.synth import generate_vignettes
+
+    return DisagreementPager.from_frame(generate_vignettes(3000, seed=2026))
+
+
+def test_pager_keeps_only_disagreements(pager):
+    assert len(pager.cases) > 0
+    assert (pager.cases["card_recommendation"].astype(str) != pager.cases["tree_recommendation"].astype(str)).all()
+
+
+def test_pager_pages_and_stays_in_bounds(pager):
+    pager.which.value = "all"
+    pager.position.value = 1
+    first = pager.case.value
+    assert pager.previous_button.disabled
+    pager.next_button.click()
+    assert pager.position.value == 2 and pager.case.value != first
+    pager.previous_button.click()
+    pager.previous_button.click()
+    assert pager.position.value == 1 and pager.case.value == first
+
+
+def test_pager_case_shows_story_both_models_and_reference(pager):
+    pager.which.value = "all"
+    pager.position.value = 1
+    row = pager.cases.iloc[0]
+    assert html.escape(row["narrative"]) in pager.case.value
+    assert "Points card:" in pager.case.value and "Decision tree:" in pager.case.value
+    assert "Reference triage" in pager.case.value
+
+
+def test_pager_filters_split_the_cases(pager):
+    counts = {}
+    for which in ("tree_higher", "card_higher", "all"):
+        pager.which.value = which
+        counts[which] = len(pager.selected())
+        assert pager.position.value == 1 and pager.position.max == max(1, counts[which])
+    assert counts["tree_higher"] + counts["card_higher"] == counts["all"]
+    assert list(pager.table(3).columns)[:2] == ["vignette_id", "card_recommendation"]

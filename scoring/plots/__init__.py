@@ -14,14 +14,17 @@ from scoring.plots._card import (
 from scoring.plots._compare import confusion_figure, metrics_figure
 from scoring.plots._explain import sweep_figure
 from scoring.plots._tree import tree_figure
+from scoring.plots._tree_search import feature_importance_figure, tree_search_figure
 
 __all__ = [
     "calibration_figure",
     "card_table_figure",
     "confusion_figure",
+    "feature_importance_figure",
     "metrics_figure",
     "points_waterfall_figure",
     "risk_table_figure",
     "sweep_figure",
     "tree_figure",
+    "tree_search_figure",
 ]

@@ -1,0 +1,123 @@
+"""Figures about how the decision tree was chosen and what it uses.
+
+Drawn from data computed elsewhere: the cross-validation record saved with the tree
+(:func:`scoring.tree.load_tree_metadata`, ``tree.json``) and the fitted tree's
+``tree_model_.feature_importances_``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from scoring.features import FEATURES
+
+__all__ = ["tree_search_figure", "feature_importance_figure"]
+
+# Okabe & Ito colours, one per depth; the chosen tree is drawn in black on top.
+_DEPTH_COLOURS = ("#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#E69F00")
+_CHOSEN = "#000000"
+_FEATURE_LABELS = {spec.name: spec.label for spec in FEATURES}
+
+
+def tree_search_figure(record: Mapping[str, Any], *, title: str | None = None) -> go.Figure:
+    """Every tree tried in cross-validation: balanced accuracy against size, chosen one marked.
+
+    Each point is one parameter combination (x: mean number of leaves, y: mean balanced
+    accuracy over the folds, bar: one standard deviation), coloured by maximum depth. The
+    dashed line is one standard error below the best score: the selection rule takes the
+    simplest tree above it (see ``record["cross_validation"]["selection_rule"]``).
+
+    Parameters
+    ----------
+    record : dict
+        What :func:`scoring.tree.load_tree_metadata` returns.
+    title : str, optional
+    """
+    cv = record["cross_validation"]
+    results = pd.DataFrame(cv["results"])
+    figure = go.Figure()
+    hover = (
+        "depth %{customdata[0]}, min leaf %{customdata[1]}, ccp_alpha %{customdata[2]}, "
+        "class weight %{customdata[3]}<br>%{x:.1f} leaves, balanced accuracy %{y:.3f}, "
+        "urgent recall %{customdata[4]:.2f}<extra></extra>"
+    )
+    for index, depth in enumerate(sorted(results["max_depth"].unique())):
+        rows = results[results["max_depth"] == depth]
+        figure.add_trace(
+            go.Scatter(
+                x=rows["mean_n_leaves"],
+                y=rows["mean_balanced_accuracy"],
+                error_y=dict(array=rows["std_balanced_accuracy"], thickness=1, width=0),
+                mode="markers",
+                marker=dict(color=_DEPTH_COLOURS[index % len(_DEPTH_COLOURS)], size=7, opacity=0.75),
+                name=f"max depth {depth}",
+                customdata=np.stack(
+                    [
+                        rows["max_depth"],
+                        rows["min_samples_leaf"],
+                        rows["ccp_alpha"],
+                        rows["class_weight"].fillna("none"),
+                        rows["mean_recall_urgent"],
+                    ],
+                    axis=1,
+                ),
+                hovertemplate=hover,
+            )
+        )
+    best = results.loc[results["mean_balanced_accuracy"].idxmax()]
+    threshold = best["mean_balanced_accuracy"] - best["std_balanced_accuracy"] / math.sqrt(cv["n_splits"])
+    figure.add_hline(
+        y=threshold, line=dict(color="#555555", dash="dash", width=1),
+        annotation_text="one standard error below the best", annotation_position="bottom right",
+    )
+    chosen = results[results["selected"]]
+    figure.add_trace(
+        go.Scatter(
+            x=chosen["mean_n_leaves"], y=chosen["mean_balanced_accuracy"], mode="markers",
+            marker=dict(color=_CHOSEN, size=14, symbol="star"), name="chosen tree",
+            hoverinfo="skip",
+        )
+    )
+    figure.update_layout(
+        title=title or f"How the tree was chosen: {len(results)} settings, {cv['n_splits']}-fold cross-validation",
+        xaxis_title="leaves (mean over folds)",
+        yaxis_title="balanced accuracy (mean over folds)",
+        legend=dict(orientation="h", y=-0.2),
+    )
+    return figure
+
+
+def feature_importance_figure(tree: Any, *, title: str | None = None) -> go.Figure:
+    """How much each feature the tree splits on reduces impurity (scikit-learn's importances).
+
+    Only features with a non-zero importance are drawn, largest at the top.
+
+    Parameters
+    ----------
+    tree : scoring.tree.TriageTree
+        A fitted tree (``tree_model_`` and ``feature_names_``).
+    title : str, optional
+    """
+    importances = pd.Series(tree.tree_model_.feature_importances_, index=list(tree.feature_names_))
+    importances = importances[importances > 0].sort_values()
+    labels = [_FEATURE_LABELS.get(name, name) for name in importances.index]
+    labels = [label[:1].upper() + label[1:] for label in labels]
+    figure = go.Figure(
+        go.Bar(
+            x=importances.to_numpy(), y=labels, orientation="h", marker_color="#0072B2",
+            text=[f"{value:.0%}" for value in importances], textposition="outside",
+            hovertemplate="%{y}: %{x:.1%} of the impurity reduction<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title=title or "What the tree uses: share of impurity reduction per feature",
+        xaxis=dict(title="importance", tickformat=".0%", range=[0, min(1.0, importances.max() * 1.2 + 0.05)]),
+        margin=dict(l=10),
+        height=max(260, 60 + 38 * len(importances)),
+    )
+    return figure
