@@ -432,7 +432,14 @@ def assess(vignette: Any, *, card: "Card | str | None" = None, tree: "TreeModel 
     level = int(combine_levels(score.level, None if tree_view is None else tree_view.recommendation.level))
     recommendation = Recommendation.from_level(level)
     agree = tree_view is None or tree_view.recommendation is card_view.recommendation
-    advice = card_view.advice if recommendation is card_view.recommendation else the_card.advice_for(recommendation)
+    if recommendation is card_view.recommendation:
+        advice = card_view.advice
+    elif recommendation is Recommendation.URGENT and the_card.tree_urgent_advice:
+        # No red flag fired: the tree escalated on a pattern, so the red-flag wording
+        # ("a warning sign is present") would not be true.
+        advice = the_card.tree_urgent_advice
+    else:
+        advice = the_card.advice_for(recommendation)
     return Assessment(
         vignette=validated,
         recommendation=recommendation,

@@ -221,6 +221,8 @@ class Card:
     red_flags: tuple[RedFlag, ...]
     urgent_advice: str
     red_flag_advice: Mapping[str, str] = field(default_factory=dict, hash=False)
+    #: Advice when the combined recommendation is urgent only because the tree says so.
+    tree_urgent_advice: str = ""
     path: Path | None = field(default=None, compare=False)
     calibration: CardCalibration | None = field(default=None, compare=False, repr=False)
     # Derived lookups, filled in __post_init__.
@@ -481,7 +483,7 @@ def _fingerprint(items, groups, bands, red_flags) -> str:
 # Loading and checking a card file
 # --------------------------------------------------------------------------------------
 
-_TOP_KEYS = {"name", "version", "description", "urgent_advice", "items", "groups", "bands", "red_flags"}
+_TOP_KEYS = {"name", "version", "description", "urgent_advice", "tree_urgent_advice", "items", "groups", "bands", "red_flags"}
 _ITEM_KEYS = {"id", "label", "condition", "points", "evidence", "group"}
 _GROUP_KEYS = {"id", "label", "min_points", "max_points", "note"}
 _BAND_KEYS = {"name", "min_points", "max_points", "recommendation", "advice"}
@@ -623,6 +625,7 @@ def _read_card(path: Path) -> Card:
     version = str(data["version"]).strip()
     description = check.text(data, "description", "card", required=False)
     urgent_advice = check.text(data, "urgent_advice", "card")
+    tree_urgent_advice = check.text(data, "tree_urgent_advice", "card", required=False)
 
     seen: dict[str, str] = {}
 
@@ -712,6 +715,7 @@ def _read_card(path: Path) -> Card:
         red_flags=tuple(red_flags),
         urgent_advice=urgent_advice,
         red_flag_advice=flag_advice,
+        tree_urgent_advice=tree_urgent_advice,
         path=path,
         calibration=_read_calibration(path, _fingerprint(items, groups, bands, red_flags)),
     )

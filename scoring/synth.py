@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 #: Bump whenever a change here or in generator.toml / triage.toml changes the output.
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"
 
 #: Latent causes, in the order used by every per-cause table and by the ``latent_cause`` dtype.
 CAUSES: tuple[str, ...] = (

@@ -105,7 +105,8 @@ def test_a_frame_with_one_outcome_cannot_be_fitted():
 def test_a_stale_calibration_is_not_used(tmp_path):
     card = load_card("default")
     text = card.path.read_text().replace("points = 4", "points = 5", 1)
-    text = text.replace("max_points = 25", "max_points = 26")
+    top = card.bands[-1].max_points
+    text = text.replace(f"max_points = {top}", f"max_points = {top + 1}")
     target = tmp_path / "edited.toml"
     target.write_text(text)
     shutil.copy(calibration_path(card.path), calibration_path(target))

@@ -103,7 +103,7 @@ def test_shipped_cards_load_and_are_listed():
 
 def test_default_card_range_and_bands():
     card = load_card()
-    assert (card.min_total, card.max_total) == (-2, 25)
+    assert (card.min_total, card.max_total) == (-2, 26)
     assert card.bands[0].min_points == card.min_total and card.bands[-1].max_points == card.max_total
     # Every GP trigger of CLINICAL.md section 2 is worth at least 3 points; reassuring
     # pointers are capped at -2; so one trigger always reaches a review band.
@@ -340,7 +340,7 @@ def test_flag_text_joins_once_per_distinct_mask():
 
 
 def test_band_for_total_outside_range():
-    with pytest.raises(ValueError, match="outside this card's range -2 to 25"):
+    with pytest.raises(ValueError, match="outside this card's range -2 to 26"):
         load_card().band_for_total(30)
 
 
@@ -408,7 +408,7 @@ def test_render_default_card_text_lists_every_item_and_flag():
     text = render_card_text(card)
     for entry in [*card.items, *card.red_flags]:
         assert entry.condition in text
-    assert "Totals run from -2 to 25." in text
+    assert "Totals run from -2 to 26." in text
 
 
 def test_card_table_figure_rows_come_from_the_card():

@@ -245,7 +245,7 @@ RULE_CASES = {
     "over_two_weeks": ({"duration_weeks": 2.1}, "see_doctor"),
     "several_areas": ({"locations": "eyelid;calf"}, "see_doctor"),
     "weakness": ({"weakness": True}, "see_doctor"),
-    "persistent_numbness": ({"numbness": True, "duration_weeks": 3.0}, "see_doctor"),
+    "numbness": ({"numbness": True, "duration_weeks": 1.0}, "see_doctor"),
     "medication_review": ({"stimulant_medication": True}, "see_doctor"),
     "diuretic": ({"diuretic_use": True}, "see_doctor"),
     "family_history": ({"family_history_als": True}, "see_doctor"),
@@ -278,7 +278,6 @@ def test_each_rule_gives_its_level(rule_id):
         {},
         {"dehydration": True},  # dehydration alone is self-care (documented in triage.toml)
         {"duration_weeks": 2.0},  # 'more than 2 weeks' starts above 2
-        {"numbness": True},  # numbness counts only when persistent
         {"age": 55, "duration_weeks": 2.0},
         {"recent_exercise": True, "caffeine_mg_per_day": 900.0, "stress_level": 9, "sleep_hours": 4.0},
     ],
