@@ -23,7 +23,7 @@ NOTICE = (
     "emergency help."
 )
 
-# The tree, explanations and comparison load on first use: scikit-learn takes longer to
+# The tree, explanations, comparison and generator load on first use: scikit-learn takes longer to
 # import than the rest of zaro together, and the card alone does not need it.
 _LAZY = {
     "TriageTree": "scoring.tree",
@@ -31,6 +31,8 @@ _LAZY = {
     "counterfactuals": "scoring.explain",
     "sweep": "scoring.explain",
     "compare_models": "scoring.compare",
+    "generate_vignettes": "scoring.synth",
+    "load_default_vignettes": "scoring.data",
 }
 
 
@@ -58,7 +60,9 @@ __all__ = [
     "assess_frame",
     "compare_models",
     "counterfactuals",
+    "generate_vignettes",
     "list_cards",
+    "load_default_vignettes",
     "load_card",
     "load_tree",
     "sweep",

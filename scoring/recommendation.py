@@ -73,6 +73,14 @@ def levels_to_values(levels: np.ndarray) -> np.ndarray:
 
 
 def values_to_levels(values) -> np.ndarray:
-    """Map an array-like of recommendation strings to integer levels (0, 1, 2)."""
-    lookup = {value: level for level, value in enumerate(LEVELS)}
-    return np.fromiter((lookup[str(v)] for v in values), dtype=np.int8, count=len(values))
+    """Map an array-like of recommendation strings to integer levels (0, 1, 2).
+
+    Raises ValueError naming the first value that is not a recommendation.
+    """
+    import pandas as pd
+
+    codes = pd.Categorical(np.asarray(values, dtype=object), categories=list(LEVELS)).codes
+    if (codes < 0).any():
+        bad = np.asarray(values, dtype=object)[np.flatnonzero(codes < 0)[0]]
+        raise ValueError(f"{bad!r} is not a recommendation; allowed: {', '.join(LEVELS)}")
+    return codes.astype(np.int8)
