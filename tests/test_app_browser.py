@@ -24,8 +24,6 @@ ROOT = Path(__file__).resolve().parents[1]
 RENDER_TIMEOUT_MS = 120_000
 UPDATE_TIMEOUT_MS = 30_000
 RECOMMENDATION = ".zaro-recommendation"
-#: The widget area Voilà renders the notebook into; the page chrome around it is Voilà's.
-APP_CONTENT = "body"
 
 
 @pytest.fixture(scope="module")
@@ -128,5 +126,7 @@ def test_keyboard_alone_reaches_and_toggles_a_checkbox(page):
 
 
 def test_no_serious_accessibility_violations(page):
-    violations = serious_violations(page, APP_CONTENT)
+    # The whole page, Voilà's own chrome included. (axe's only remaining finding is the
+    # moderate "region": Voilà's template has no <main> landmark around the cells.)
+    violations = serious_violations(page)
     assert not violations, describe_violations(violations)
