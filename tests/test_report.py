@@ -236,6 +236,7 @@ def test_index_summarises_data_card_tree_and_links_everything(site):
     text = site.index.read_text(encoding="utf-8")
     assert "5000 synthetic vignettes" in text and "Seed" in text and "Generator" in text
     assert "Card “default”" in text and "Red flags" in text and "depth" in text
+    assert "Balanced accuracy" in text and "fresh synthetic vignettes" in text
     for page in site.case_pages + site.notebook_pages:
         assert f'href="{page.relative_to(site.out_dir).as_posix()}"' in text
 
