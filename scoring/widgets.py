@@ -31,7 +31,7 @@ import time
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 import anywidget
 import ipywidgets as widgets
@@ -39,12 +39,14 @@ import traitlets
 
 from scoring import NOTICE
 from scoring._paths import DEFINITIONS_DIR
-from scoring.recommendation import Recommendation
+from scoring.recommendation import Recommendation, values_to_levels
 from scoring.schema import FIELDS, FieldSpec, VignetteError, validate_vignette
 
 __all__ = [
     "Preset",
-    "PRESETS",
+    "presets",
+    "start_preset",
+    "sections",
     "MultiCheckbox",
     "NumberSlider",
     "IntNumberSlider",
@@ -135,17 +137,6 @@ def sections() -> list[tuple[str, tuple[FieldSpec, ...]]]:
     if rest:
         result.append(("Other", rest))
     return result
-
-
-#: Example vignettes by id (read from ``definitions/explorer.toml`` on first use).
-PRESETS: Mapping[str, Preset]
-
-
-def __getattr__(name: str) -> Any:
-    # PRESETS reads a file; a module-level __getattr__ keeps imports free of file reads.
-    if name == "PRESETS":
-        return presets()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --------------------------------------------------------------------------------------
@@ -1006,8 +997,8 @@ class DisagreementPager:
         """The cases the filter keeps."""
         if self.which.value == "all" or self.cases.empty:
             return self.cases
-        card = _levels(self.cases["card_recommendation"])
-        tree = _levels(self.cases["tree_recommendation"])
+        card = values_to_levels(self.cases["card_recommendation"].astype(str).to_numpy())
+        tree = values_to_levels(self.cases["tree_recommendation"].astype(str).to_numpy())
         keep = tree > card if self.which.value == "tree_higher" else card > tree
         return self.cases[keep]
 
@@ -1059,13 +1050,6 @@ class DisagreementPager:
             f"<p>{len(self.cases)} vignettes where card and tree differ; the first "
             f"{min(limit, len(self.cases))} are listed.</p>{table}"
         ))
-
-
-def _levels(column: Any) -> Any:
-    import numpy as np
-
-    order = {value.value: value.level for value in Recommendation}
-    return np.array([order[str(value)] for value in column])
 
 
 def disagreement_case_html(row: Any, *, card: Any = None, tree: Any = "default") -> str:

@@ -6,7 +6,6 @@ True``: live widgets) and as the reports run it (``interactive = False``: static
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 
 from scoring import NOTICE
 from scoring._paths import PACKAGE_DIR
+from scoring._report_notebooks import kernel_environment
 from scoring.app import PACKAGED_EXPLORER
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,16 +107,6 @@ def _inject(nb: nbformat.NotebookNode, parameters: dict) -> None:
     nb.cells.insert(position, cell)
 
 
-def _kernel_env() -> dict[str, str]:
-    env = dict(os.environ)
-    # The kernel imports the same scoring as this test run, installed or not.
-    env["PYTHONPATH"] = str(PACKAGE_DIR.parent) + (
-        os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""
-    )
-    env.setdefault("PLOTLY_RENDERER", "notebook")
-    return env
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("interactive", [True, False], ids=["interactive", "static"])
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
@@ -132,7 +122,8 @@ def test_executes_top_to_bottom_in_a_fresh_kernel(path, interactive, record_prop
         resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
     )
     started = time.perf_counter()
-    client.execute(env=_kernel_env())  # raises CellExecutionError naming the failing cell
+    # The reports' kernel environment: this package first on PYTHONPATH, plotly inlined.
+    client.execute(env=kernel_environment())  # raises CellExecutionError naming the cell
     seconds = time.perf_counter() - started
     record_property("seconds", round(seconds, 2))
     errors = [
