@@ -28,7 +28,12 @@ def _format_value(spec: Any, value: Any) -> str:
 
 
 def _inputs(vignette: Any) -> list[dict[str, str]]:
-    return [{"label": spec.label, "value": _format_value(spec, getattr(vignette, spec.name))} for spec in FIELDS]
+    rows = []
+    for spec in FIELDS:
+        value = getattr(vignette, spec.name)
+        # Yes/no answers that are "yes" stand out: they are what the card and tree react to.
+        rows.append({"label": spec.label, "value": _format_value(spec, value), "flagged": spec.kind == "bool" and bool(value)})
+    return rows
 
 
 def condition_words(condition: str) -> str:

@@ -434,7 +434,10 @@ def test_reports_work_offline_in_chromium_and_pass_axe(site, hostile_site):
             if os.environ.get("ZARO_WRITE_SCREENSHOTS") == "1":
                 target = ROOT / "docs" / "images" / "case_report.png"
                 target.parent.mkdir(parents=True, exist_ok=True)
+                page.set_viewport_size({"width": 1200, "height": 1600})
+                page.wait_for_timeout(500)  # plotly redraws at the new size
                 page.screenshot(path=str(target), full_page=False)
+                page.set_viewport_size({"width": 1200, "height": 900})
 
             for notebook_page in site.notebook_pages:
                 page.goto(notebook_page.resolve().as_uri())
