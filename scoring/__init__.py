@@ -33,6 +33,8 @@ _LAZY = {
     "compare_models": "scoring.compare",
     "generate_vignettes": "scoring.synth",
     "load_default_vignettes": "scoring.data",
+    "build_reports": "scoring.report",
+    "render_case": "scoring.report",
 }
 
 
@@ -58,6 +60,7 @@ __all__ = [
     "VignetteError",
     "assess",
     "assess_frame",
+    "build_reports",
     "compare_models",
     "counterfactuals",
     "generate_vignettes",
@@ -65,6 +68,7 @@ __all__ = [
     "load_default_vignettes",
     "load_card",
     "load_tree",
+    "render_case",
     "sweep",
     "validate_frame",
     "validate_vignette",
