@@ -513,7 +513,8 @@ def build_reports(
         total=len(notebook_paths) + len(case_list) + 1,
         desc="zaro report",
         unit="page",
-        disable=not progress,
+        # None: tqdm shows the bar only on a terminal, so CI logs stay free of redraws.
+        disable=None if progress else True,
         leave=True,
     )
     try:
