@@ -727,7 +727,6 @@ def _data_summary(provenance: Provenance) -> dict[str, Any] | None:
         "seed": provenance.data_seed,
         "generator_version": provenance.generator_version,
         "sha256": provenance.data_sha256,
-        "label_counts": None,
     }
 
 
