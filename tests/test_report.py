@@ -395,7 +395,7 @@ def test_cli_report_case_rejects_a_bad_vignette_naming_the_field(tmp_path):
 
 
 @pytest.mark.browser
-def test_reports_work_offline_in_chromium_and_pass_axe(site, hostile_site):
+def test_reports_work_offline_in_chromium_and_pass_axe(site, hostile_site, hostile_case_file, hostile_card):
     from playwright.sync_api import sync_playwright
 
     from browser import describe_violations, launch_chromium, serious_violations
@@ -442,10 +442,22 @@ def test_reports_work_offline_in_chromium_and_pass_axe(site, hostile_site):
             for notebook_page in site.notebook_pages:
                 page.goto(notebook_page.resolve().as_uri())
                 page.wait_for_load_state("load")
+                # Every figure the notebook showed is drawn from the shared local plotly.js.
+                graphs = page.locator(".plotly-graph-div").count()
+                if graphs:
+                    page.wait_for_function(
+                        f"document.querySelectorAll('.plotly-graph-div .main-svg').length >= {graphs}", timeout=15000
+                    )
                 violations = serious_violations(page)
                 assert not violations, f"{notebook_page.name}:\n" + describe_violations(violations)
 
-            for hostile in hostile_site.case_pages:
+            # Hostile card labels too (they reach tables and figure labels).
+            with_card = hostile_site.out_dir / "cases" / "hostile-card.html"
+            with_card.write_text(
+                render_case(load_case(hostile_case_file), card=hostile_card, plotlyjs=f"../assets/{H.plotly_asset_name()}"),
+                encoding="utf-8",
+            )
+            for hostile in [*hostile_site.case_pages, with_card]:
                 page.goto(hostile.resolve().as_uri())
                 page.wait_for_selector(".main-svg", timeout=15000)
                 assert page.locator("img[src=x]").count() == 0
