@@ -13,6 +13,7 @@ from typing import Any, Mapping
 from scoring import _report_html as H
 from scoring.schema import FIELDS
 
+
 def _format_value(spec: Any, value: Any) -> str:
     if spec.kind == "bool":
         return "yes" if value else "no"
@@ -47,7 +48,7 @@ def condition_words(condition: str) -> str:
 
 
 def _percent(value: float) -> str:
-    return "not calibrated" if value is None or math.isnan(value) else f"{value:.0%}"
+    return "n/a" if math.isnan(value) else f"{value:.0%}"
 
 
 def recommendation_text(value: Any) -> tuple[str, str]:
@@ -77,7 +78,12 @@ def _card_context(assessment: Any, card: Any) -> dict[str, Any]:
             "value": band_value,
             "label": band_label,
         },
-        "probability": _percent(view.probability) + " chance that a vignette with this total needs professional review",
+        "probability": (
+            "not available: this card has no calibration"
+            if view.probability is None or math.isnan(view.probability)
+            else f"{view.probability:.0%} estimated chance that a vignette like this needs professional review "
+            "(calibrated on synthetic vignettes)"
+        ),
         "recommendation_value": rec_value,
         "recommendation_label": rec_label,
         "red_flags": [
@@ -117,8 +123,9 @@ def _comparison(assessment: Any) -> dict[str, str]:
     return {"short": "They differ.", "text": text}
 
 
-#: Numeric fields offered in a case page's what-if menu (age is context, not advice, but a
-#: sweep over it still shows sensitivity; the generator's own fields, all precomputed).
+#: Numeric fields in a case page's what-if menu, each swept at build time. Age is not
+#: something a person can change (counterfactuals never touch it), but a sweep over it
+#: still shows how sensitive the assessment is to it.
 EXPLORER_FIELDS = ("duration_weeks", "caffeine_mg_per_day", "stress_level", "sleep_hours", "age")
 
 
@@ -131,7 +138,7 @@ def _value_text(field_name: str, value: Any) -> str:
     return _format_value(spec, value)
 
 
-def _sweep_context(case: Any, slug: str, card: Any, tree: Any) -> dict[str, Any] | None:
+def _sweep_context(case: Any, slug: str, card: Any, tree: Any) -> dict[str, Any]:
     """The most influential field's sweep: figure, text table, and the what-if menu figure."""
     from scoring.explain import most_influential_field, sweep
     from scoring.plots import sweep_figure
@@ -177,7 +184,6 @@ def _sweep_traces(frame: Any, field_name: str, *, visible: bool) -> list[Any]:
     import plotly.graph_objects as go
 
     from scoring.recommendation import LEVELS
-
     from scoring.schema import field_spec
 
     # Numbers on a numeric axis; yes/no, categories and location sets as labelled categories.
@@ -285,18 +291,22 @@ def _counterfactual_context(case: Any, card: Any, tree: Any) -> list[dict[str, s
 
 
 def case_context(case: Any, *, slug: str, card: Any, tree: Any) -> tuple[dict[str, Any], Any]:
+    """Everything the case template shows for ``case``, and the assessment it came from.
+
+    ``slug`` makes the figure div ids (``fig-<slug>-points`` ...) fixed and unique per page.
+    """
     from scoring.assess import assess
     from scoring.plots import tree_figure
 
     assessment = assess(case.vignette, card=card, tree=tree)
     value, label = recommendation_text(assessment.recommendation)
     figures = {
+        "waterfall": _waterfall(assessment, slug),
         "tree": {
             "html": H.figure_html(tree_figure(tree, assessment.tree), f"fig-{slug}-tree", height=520),
             "caption": "The decision tree; this vignette's path is drawn in bold and its leaf is outlined.",
         },
     }
-    figures["waterfall"] = _waterfall(assessment, slug)
     context = {
         "case": {
             "title": case.title,
