@@ -495,3 +495,16 @@ def test_cli_run_prepares_then_builds_and_says_where(monkeypatch, tmp_path):
     assert "data:" in result.output and "tree:" in result.output
     assert f"open {tmp_path / 'site' / 'index.html'}" in result.output
     assert NOTICE in result.output
+
+
+def test_report_templates_and_cases_are_package_data():
+    """What a wheel install needs for reports is covered by pyproject's package-data globs."""
+    import fnmatch
+    import tomllib
+
+    globs = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]["scoring"]
+    package = ROOT / "scoring"
+    needed = [p for p in (package / "templates").iterdir() if p.is_file()] + [package / "definitions" / "report_cases.toml"]
+    for path in needed:
+        relative = path.relative_to(package).as_posix()
+        assert any(fnmatch.fnmatch(relative, g) and "/" not in relative[len(g.split("*")[0]):] for g in globs), relative
