@@ -439,6 +439,12 @@ def test_reports_work_offline_in_chromium_and_pass_axe(site, hostile_site, hosti
                 page.screenshot(path=str(target), full_page=False)
                 page.set_viewport_size({"width": 1200, "height": 900})
 
+            for case_page in site.case_pages:
+                page.goto(case_page.resolve().as_uri())
+                page.wait_for_selector(".plotly .main-svg", timeout=15000)
+                violations = serious_violations(page)
+                assert not violations, f"{case_page.name}:\n" + describe_violations(violations)
+
             for notebook_page in site.notebook_pages:
                 page.goto(notebook_page.resolve().as_uri())
                 page.wait_for_load_state("load")
