@@ -333,8 +333,8 @@ def render_data_readme(frame: pd.DataFrame, meta: dict[str, Any], *, csv_name: s
         ),
         "",
         "Decisions: progressive real weakness is urgent at any pace (a cautious choice for a lay "
-        "tool; NICE NG127 would send slowly progressive weakness routinely). Numbness counts when it "
-        "comes with twitching for more than 2 weeks. Dehydration on its own is self-care (drink, rest, "
+        "tool; NICE NG127 would send slowly progressive weakness routinely). Numbness or tingling counts "
+        "at any duration (someone with new numbness cannot yet know it will persist). Dehydration on its own is self-care (drink, rest, "
         "review in about 2 weeks): it has no rule, because with water tablets the diuretic rule fires "
         "and after 2 weeks the duration rule does.",
         "",
