@@ -33,20 +33,13 @@ import numpy as np
 import pandas as pd
 
 from scoring.assess import assess, assess_frame, triage_agreement
+from _timing import best_of
 from scoring.card import load_card
 from scoring.features import FEATURE_NAMES, Features
 from scoring.schema import validate_frame
 from scoring.synth import generate_vignettes
 
 
-def best_of(function, repeat: int = 3) -> float:
-    """Fastest wall time of ``repeat`` runs (seconds): the least disturbed by the machine."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def throughput(frame: pd.DataFrame, tree) -> tuple[float, float, float]:

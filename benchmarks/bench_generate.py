@@ -21,29 +21,19 @@ Target: generating 1,000,000 vignettes in under 3 s on one core.
 from __future__ import annotations
 
 import argparse
-import gc
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
+from _timing import best_of
 from scoring.data import write_vignettes_csv
 from scoring.schema import validate_frame
 from scoring.synth import generate_vignettes
 
 
-def best_of(repeats: int, run: Callable[[], object]) -> float:
-    """Fastest wall time of ``repeats`` calls (the least disturbed by other work)."""
-    times = []
-    for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def line(label: str, seconds: float, n: int, baseline: float | None = None) -> str:
@@ -60,14 +50,14 @@ def main() -> None:
 
     generate_vignettes(1000, seed=1)  # warm caches (TOML, narrative tables, imports)
     rng = np.random.default_rng(0)
-    numpy_baseline = best_of(repeats, lambda: rng.random((n, 22)))
-    generate = best_of(repeats, lambda: generate_vignettes(n, seed=1))
+    numpy_baseline = best_of(lambda: rng.random((n, 22)), repeats)
+    generate = best_of(lambda: generate_vignettes(n, seed=1), repeats)
     frame = generate_vignettes(n, seed=1)
-    copy_baseline = best_of(repeats, lambda: frame.copy(deep=True))
+    copy_baseline = best_of(lambda: frame.copy(deep=True), repeats)
 
     checked = validate_frame(frame)
     assert checked.n_rejected_rows == 0, checked.summary()
-    validate_typed = best_of(repeats, lambda: validate_frame(frame))
+    validate_typed = best_of(lambda: validate_frame(frame), repeats)
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "vignettes.csv"
@@ -75,11 +65,11 @@ def main() -> None:
         write_vignettes_csv(frame, path)
         write = time.perf_counter() - start
         size_mb = path.stat().st_size / 1e6
-        read = best_of(repeats, lambda: pd.read_csv(path, dtype="str", keep_default_na=False, na_values=[""]))
+        read = best_of(lambda: pd.read_csv(path, dtype="str", keep_default_na=False, na_values=[""]), repeats)
         text = pd.read_csv(path, dtype="str", keep_default_na=False, na_values=[""])
     checked = validate_frame(text)
     assert checked.n_rejected_rows == 0, checked.summary()
-    validate_text = best_of(repeats, lambda: validate_frame(text))
+    validate_text = best_of(lambda: validate_frame(text), repeats)
 
     print(f"zaro generator benchmark: n = {n:,}, best of {repeats}")
     print(line("baseline: numpy n x 22 uniforms", numpy_baseline, n))

@@ -23,12 +23,10 @@ Measured, each against a baseline in the same run:
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-import tracemalloc
 
 import numpy as np
 
+from _timing import best_of, peak_mib, timings
 from scoring.assess import assess, assess_frame
 from scoring.explain import counterfactuals
 from scoring.features import Features
@@ -52,33 +50,10 @@ def median_ms(function, repeat: int = 200) -> float:
     return timings(function, repeat)[0]
 
 
-def timings(function, repeat: int = 200) -> tuple[float, float]:
-    """(median, minimum) wall time in ms: the median is the figure; the minimum shows how
-    much of it is the machine being busy."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000, min(times) * 1000
 
 
-def best_of(function, repeat: int = 3) -> float:
-    """Fastest wall time of ``repeat`` runs (seconds): the least disturbed by the machine."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
-def peak_mib(function) -> float:
-    tracemalloc.start()
-    function()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return peak / 2**20
 
 
 def main() -> None:

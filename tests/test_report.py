@@ -29,7 +29,6 @@ from scoring.report import (
     find_notebooks,
     load_case,
     render_case,
-    write_case_report,
 )
 
 SCRIPT = "<script>alert(1)</script>"
