@@ -8,7 +8,7 @@ PIP    := $(PYTHON) -m pip
 .PHONY: run test install install-test chromium bench
 
 install:
-	$(PIP) install --quiet ".[notebooks]"
+	$(PIP) install --quiet --editable ".[notebooks]"
 
 run: install
 	zaro run
@@ -21,7 +21,7 @@ chromium:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 install-test: chromium
-	$(PIP) install --quiet ".[test]"
+	$(PIP) install --quiet --editable ".[test]"
 
 test: install-test
 	$(PYTHON) -m pytest

@@ -131,11 +131,11 @@ def assess_command(
     chunk_size: int,
     no_progress: bool,
 ) -> None:
-    """Assess one vignette (--vignette JSON or a .json file) or a CSV file of vignettes.
+    """Assess one vignette (JSON, or a .json file) or a CSV file of vignettes.
 
     \b
-    zaro assess --vignette '{"age": 30, "duration_weeks": 1, "frequency": "daily",
-                             "severity": "minor", "locations": "eyelid"}'
+    zaro assess '{"age": 30, "duration_weeks": 1, "frequency": "daily",
+                  "severity": "minor", "locations": "eyelid"}'
     zaro assess case.json --json
     zaro assess vignettes.csv --out scored.csv --rejects rejects.csv
 
@@ -150,17 +150,16 @@ def assess_command(
         card = load_card(card_name)
     except CardError as exc:
         _fail(str(exc))
+    if source is not None and source.lstrip().startswith("{"):
+        # Inline JSON as the argument, as `zaro explain` takes it.
+        source, vignette_json = None, source if vignette_json is None else vignette_json
     if (vignette_json is None) == (source is None):
-        _fail("give exactly one of --vignette JSON or a .json/.csv file")
+        _fail("give exactly one of: a vignette as JSON (argument or --vignette), a .json file or a .csv file")
     if vignette_json is not None or str(source).lower().endswith(".json"):
         if out or rejects:
             _fail("--out and --rejects are for CSV files; one vignette is printed")
         if vignette_json is None:
-            try:
-                with open(source, encoding="utf-8") as handle:  # type: ignore[arg-type]
-                    vignette_json = handle.read()
-            except OSError as exc:
-                _fail(f"cannot read {source}: {exc.strerror}")
+            vignette_json = _read_vignette_argument(source)  # type: ignore[arg-type]
         try:
             _assess_one(vignette_json, card, as_json)  # type: ignore[arg-type]
         except VignetteError as exc:
@@ -387,11 +386,12 @@ def _read_vignette_argument(text: str) -> str:
 
 
 @main.command("explain")
-@click.argument("vignette")
+@click.argument("vignette", required=False)
+@click.option("--vignette", "vignette_option", metavar="JSON", help="The vignette as a JSON object (as for zaro assess).")
 @click.option("--card", "card_name", default="default", show_default=True, help="Card name or path to a card .toml.")
 @click.option("--no-tree", is_flag=True, help="Use the points card alone.")
 @click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
-def explain_command(vignette: str, card_name: str, no_tree: bool, as_json: bool) -> None:
+def explain_command(vignette: str | None, vignette_option: str | None, card_name: str, no_tree: bool, as_json: bool) -> None:
     """Explain one vignette: points, the tree's path, and what would change the recommendation.
 
     VIGNETTE is a JSON object or the path of a .json file, e.g.
@@ -407,13 +407,15 @@ def explain_command(vignette: str, card_name: str, no_tree: bool, as_json: bool)
     from scoring.explain import counterfactuals, most_influential_field
     from scoring.schema import VignetteError
 
+    if (vignette is None) == (vignette_option is None):
+        _fail("give the vignette once: as JSON or a .json file, or with --vignette JSON")
     try:
         card = load_card(card_name)
     except CardError as exc:
         _fail(str(exc))
     tree = None if no_tree else "default"
     try:
-        assessment = assess(_read_vignette_argument(vignette), card=card, tree=tree)
+        assessment = assess(vignette_option or _read_vignette_argument(vignette), card=card, tree=tree)  # type: ignore[arg-type]
         found = counterfactuals(assessment.vignette, card=card, tree=tree)
         influence = most_influential_field(assessment.vignette, card=card, tree=tree)
     except VignetteError as exc:

@@ -521,7 +521,23 @@ def test_cli_bad_json_and_bad_card():
     result = runner.invoke(main, ["assess", "--vignette", PLAIN_JSON, "--card", "nope"])
     assert result.exit_code == 2 and result.output.startswith("Error: unknown card 'nope'")
     result = runner.invoke(main, ["assess"])
-    assert result.exit_code == 2 and "give exactly one of --vignette JSON or a .json/.csv file" in result.output
+    assert result.exit_code == 2 and "give exactly one of: a vignette as JSON" in result.output
+
+
+def test_cli_assess_and_explain_take_a_vignette_the_same_ways(tmp_path):
+    runner = CliRunner()
+    case = tmp_path / "case.json"
+    case.write_text(PLAIN_JSON)
+    outputs = set()
+    for command in ("assess", "explain"):
+        for args in ([PLAIN_JSON], ["--vignette", PLAIN_JSON], [str(case)]):
+            result = runner.invoke(main, [command, *args, "--json"])
+            assert result.exit_code == 0, (command, args, result.output)
+            data = json.loads(result.output)
+            outputs.add((command, (data.get("assessment") or data)["recommendation"]))
+    assert outputs == {("assess", "see_doctor"), ("explain", "see_doctor")}
+    result = runner.invoke(main, ["explain", PLAIN_JSON, "--vignette", PLAIN_JSON])
+    assert result.exit_code == 2 and "give the vignette once" in result.output
 
 
 def test_cli_assess_csv_in_chunks_keeps_every_row(tmp_path):
