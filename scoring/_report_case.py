@@ -331,6 +331,6 @@ def _waterfall(assessment: Any, slug: str) -> dict[str, Any]:
     from scoring.plots import points_waterfall_figure
 
     return {
-        "html": H.figure_html(points_waterfall_figure(assessment.card), f"fig-{slug}-points", height=420),
+        "html": H.figure_html(points_waterfall_figure(assessment.card), f"fig-{slug}-points"),
         "caption": "How the points add up: each item that scored, from zero to the total, and the band it lands in.",
     }

@@ -85,7 +85,7 @@ def _waterfall_labels(page) -> list[str]:
     """The bar labels plotly drew in the browser (empty if the figure has no trace)."""
     return page.evaluate(
         "() => { const plot = document.querySelector('.js-plotly-plot');"
-        " return plot && plot.data.length ? Array.from(plot.data[0].x) : []; }"
+        " return plot && plot.data.length ? Array.from(plot.data[0].y) : []; }"
     )
 
 
@@ -98,7 +98,7 @@ def test_red_flag_turns_the_app_urgent(page, tmp_path):
     assert "Urgent" in page.locator(RECOMMENDATION).first.inner_text()
     page.get_by_label("Real weakness").check()
     page.wait_for_function(
-        "() => Array.from(document.querySelector('.js-plotly-plot').data[0].x)"
+        "() => Array.from(document.querySelector('.js-plotly-plot').data[0].y)"
         ".some(label => label.startsWith('Real weakness'))",
         timeout=UPDATE_TIMEOUT_MS,
     )

@@ -449,7 +449,7 @@ def test_points_waterfall_figure():
     figure = points_waterfall_figure(view)
     trace = figure.data[0]
     assert list(trace.measure) == ["relative"] * len(view.items) + ["total"]
-    assert sum(trace.y[:-1]) == trace.y[-1] == view.points_total
+    assert sum(trace.x[:-1]) == trace.x[-1] == view.points_total
     assert "Visible muscle wasting".lower() in figure.layout.annotations[0].text
 
 

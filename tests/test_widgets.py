@@ -142,6 +142,18 @@ def test_waterfall_is_updated_in_place(explorer):
         assert item.label in labels
 
 
+def test_waterfall_is_horizontal_in_card_order_and_grows_with_its_bars(explorer):
+    height = explorer.waterfall.layout.height
+    explorer.controls["weakness"].value = True
+    explorer.controls["atrophy"].value = True
+    trace = explorer.waterfall.data[0]
+    assert trace.orientation == "h"
+    assert list(trace.y) == [item.label for item in explorer.assessment.card.items] + ["Total"]
+    assert trace.x[-1] == explorer.assessment.points_total
+    assert explorer.waterfall.layout.yaxis.autorange == "reversed"
+    assert explorer.waterfall.layout.height > height
+
+
 def test_red_flag_note_on_the_waterfall_goes_when_the_flag_goes(explorer):
     explorer.controls["bulbar"].value = True
     notes = [a.text for a in explorer.waterfall.layout.annotations]

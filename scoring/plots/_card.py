@@ -153,6 +153,10 @@ def calibration_figure(bins: pd.DataFrame, metrics: Mapping[str, float] | None =
 def points_waterfall_figure(card_view: Any) -> go.Figure:
     """How one vignette's items add up to its total, with red flags annotated.
 
+    A horizontal waterfall: one bar per scored item, top to bottom in card order, and the
+    total last, at the bottom. Item labels are long, so they read across on the y axis
+    and the figure grows with the number of bars.
+
     Parameters
     ----------
     card_view : CardView
@@ -163,11 +167,13 @@ def points_waterfall_figure(card_view: Any) -> go.Figure:
     values = [item.points for item in items] + [card_view.points_total]
     figure = go.Figure(
         go.Waterfall(
-            x=labels,
-            y=values,
+            orientation="h",
+            x=values,
+            y=labels,
             measure=["relative"] * len(items) + ["total"],
             text=[f"{v:+d}" for v in values[:-1]] + [str(card_view.points_total)],
             textposition="outside",
+            cliponaxis=False,
             increasing=dict(marker=dict(color=_UP)),
             decreasing=dict(marker=dict(color=_DOWN)),
             totals=dict(marker=dict(color=RECOMMENDATION_COLOURS[card_view.band.recommendation.value])),
@@ -189,5 +195,18 @@ def points_waterfall_figure(card_view: Any) -> go.Figure:
         )
     if not items:
         figure.add_annotation(text="No item scored", xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False)
-    figure.update_layout(title=title, yaxis=dict(title="points", zeroline=True), showlegend=False, margin=dict(t=90))
+    figure.update_layout(
+        title=title,
+        xaxis=dict(title="points", zeroline=True, zerolinecolor="#999999"),
+        # Reversed, so the first item is at the top and the total at the bottom.
+        yaxis=dict(autorange="reversed", automargin=True, ticksuffix="  "),
+        showlegend=False,
+        margin=dict(t=90, r=40),
+        height=_WATERFALL_BASE_HEIGHT + _WATERFALL_BAR_HEIGHT * len(labels),
+    )
     return figure
+
+
+# Pixels: title, red-flag note and x axis, then one row per bar.
+_WATERFALL_BASE_HEIGHT = 170
+_WATERFALL_BAR_HEIGHT = 34
