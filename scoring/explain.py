@@ -51,6 +51,11 @@ CHANGEABLE_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.name not 
 #: The precision a person reports each number with (also the generator's rounding).
 RESOLUTION = {"duration_weeks": 0.1, "caffeine_mg_per_day": 1.0, "stress_level": 1.0, "sleep_hours": 0.5, "age": 1.0}
 
+#: Fields whose telling values bunch at the start of a long range (duration runs to 520
+#: weeks, its thresholds sit at 2 and 4): default sweeps space them geometrically and
+#: :func:`scoring.plots.sweep_figure` draws them on a log axis.
+LOG_SCALED_FIELDS = frozenset({"duration_weeks"})
+
 
 # --------------------------------------------------------------------------------------
 # Results
@@ -501,7 +506,11 @@ def _default_sweep_values(v: Any, field: str, card: Any, tree: Any) -> list[Any]
     if spec.kind == "int":
         return list(range(int(spec.min), int(spec.max) + 1))
     step = RESOLUTION.get(field, 1.0)
-    grid = {_snap(x, step) for x in np.linspace(spec.min, spec.max, 101)}
+    if field in LOG_SCALED_FIELDS:
+        spaced = np.geomspace(max(float(spec.min), step), spec.max, 101)
+    else:
+        spaced = np.linspace(spec.min, spec.max, 101)
+    grid = {_snap(x, step) for x in spaced} | {float(spec.min)}
     grid.update(_candidates(v, field, _numeric_thresholds(card, tree)))
     grid.add(float(current))
     return sorted(x for x in grid if spec.min <= x <= spec.max)
@@ -516,8 +525,9 @@ def sweep(vignette: Any, field: str, values: Iterable[Any] | None = None, *, car
     field : str
         Any contract field (age and sex included: a sweep shows sensitivity, not advice).
     values : iterable, optional
-        Default: for numbers 101 evenly spaced values over the range plus both sides of
-        every card and tree threshold and the vignette's own value (whole numbers: every
+        Default: for numbers 101 evenly spaced values over the range (geometrically
+        spaced for :data:`LOG_SCALED_FIELDS`, plus the minimum) plus both sides of every
+        card and tree threshold and the vignette's own value (whole numbers: every
         value); for categories and yes/no fields every value; for ``locations`` the
         vignette's areas and each one-area change.
     card, tree

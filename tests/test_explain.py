@@ -195,6 +195,39 @@ def test_default_sweeps_cover_the_range_and_mark_the_vignettes_value():
     assert locations.loc[locations["value"] == ("eyelid", "tongue"), "recommendation"].item() == "urgent"
 
 
+def test_default_duration_sweep_is_dense_in_the_first_weeks():
+    values = sweep(EYELID, "duration_weeks")["value"].to_numpy()
+    assert (values <= 12).sum() >= 30  # an even grid over 0-520 weeks would give 3
+    assert values[0] == 0 and values[-1] == 520
+
+
+def test_sweep_figure_shows_categories_as_markers_in_contract_order():
+    from scoring.plots import sweep_figure
+
+    for field in ("frequency", "pain", "locations"):
+        figure = sweep_figure(sweep(EYELID, field))
+        assert {trace.mode for trace in figure.data} == {"markers"}, field
+    frequency = sweep_figure(sweep(EYELID, "frequency"))
+    assert list(frequency.layout.xaxis2.categoryarray) == ["occasional", "daily", "constant"]
+    assert list(sweep_figure(sweep(EYELID, "pain")).layout.xaxis2.categoryarray) == ["False", "True"]
+
+
+def test_sweep_figure_draws_duration_on_a_log_axis_with_zero_on_its_first_tick():
+    from scoring.plots import sweep_figure
+
+    table = sweep(EYELID, "duration_weeks")
+    figure = sweep_figure(table)
+    axis = figure.layout.xaxis2
+    assert axis.type == "log" and figure.layout.xaxis.type == "log"
+    assert axis.ticktext[0] == "0" and axis.tickvals[0] == 0.05
+    line = figure.data[0]
+    assert line.mode == "lines" and line.line.shape == "hv"
+    assert line.x[0] == 0.05 and list(line.x[1:]) == table["value"].tolist()[1:]
+    # Hover text gives the value swept, not where the log axis had to draw it.
+    assert figure.data[1].text[0] == "0"
+    assert sweep_figure(sweep(EYELID, "sleep_hours")).layout.xaxis2.type == "linear"
+
+
 def test_sweep_rejects_values_outside_the_contract():
     from scoring.schema import VignetteError
 

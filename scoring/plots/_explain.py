@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from scoring.explain import LOG_SCALED_FIELDS, RESOLUTION
 from scoring.plots._tree import RECOMMENDATION_COLOURS
 from scoring.recommendation import LABELS, LEVELS
 from scoring.schema import field_spec
@@ -16,6 +17,7 @@ from scoring.schema import field_spec
 __all__ = ["sweep_figure"]
 
 _POINTS = "#333333"
+_SYMBOLS = ("circle", "diamond", "square")  # per level, so overlapping markers stay apart
 _TOPIC = {"locations": "where it twitches"}
 
 
@@ -26,6 +28,27 @@ def _x_values(table: pd.DataFrame) -> tuple[list[Any], bool]:
     if numeric:
         return [float(v) for v in values], True
     return ["; ".join(v) if isinstance(v, tuple) else str(v) for v in values], False
+
+
+def _log_axis(field: str, x: list[float]) -> tuple[list[float], dict[str, Any]]:
+    """Positions on a log axis for ``x`` (0 drawn half a step above it) and the axis settings.
+
+    A log axis has no zero, so zero gets the first tick, labelled "0", half the field's
+    resolution from the origin: the next value a sweep can take sits one step further on.
+    """
+    floor = RESOLUTION.get(field, 1.0) / 2
+    positions = [max(value, floor) for value in x]
+    top = max(positions)
+    ticks = [floor] + [t for t in _LOG_TICKS if floor < t <= top]
+    axis = dict(
+        type="log", range=[np.log10(floor) - 0.05, np.log10(top) + 0.05],
+        tickvals=ticks, ticktext=["0"] + [f"{t:g}" for t in ticks[1:]],
+    )
+    return positions, axis
+
+
+# Ticks for log axes: halves, weeks, months, quarters, years.
+_LOG_TICKS = (0.5, 1, 2, 4, 12, 26, 52, 104, 260, 520)
 
 
 def sweep_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
@@ -53,19 +76,27 @@ def sweep_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
     except Exception:  # a table built by hand may name no contract field
         label, unit = str(field), None
     x, numeric = _x_values(table)
+    shown = [f"{v:g}" for v in x] if numeric else x  # what hover text and notes say
+    x_axis: dict[str, Any] = dict(type="linear")
+    if numeric and field in LOG_SCALED_FIELDS:
+        x, x_axis = _log_axis(field, x)
+    elif not numeric:
+        # In the sweep's order (the contract's), whatever order the traces meet them.
+        x_axis = dict(type="category", categoryorder="array", categoryarray=x)
     figure = make_subplots(
         rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.55, 0.45],
         subplot_titles=("Points card total and combined recommendation", "Decision tree: class probabilities"),
     )
-    shape = "hv" if numeric else "linear"
-    # Points between categories mean nothing: join the markers only along a number line.
-    figure.add_trace(
-        go.Scatter(
-            x=x, y=table["points_total"], mode="lines", line=dict(color=_POINTS, shape=shape, width=1.5),
-            name="points total", hoverinfo="skip", showlegend=False, visible=numeric,
-        ),
-        row=1, col=1,
-    )
+    # Points between categories mean nothing: join the markers only along a number line,
+    # as steps (the card and the tree change only at thresholds).
+    if numeric:
+        figure.add_trace(
+            go.Scatter(
+                x=x, y=table["points_total"], mode="lines", line=dict(color=_POINTS, shape="hv", width=1.5),
+                name="points total", hoverinfo="skip", showlegend=False,
+            ),
+            row=1, col=1,
+        )
     for level in LEVELS:
         mask = (table["recommendation"] == level).to_numpy()
         if not mask.any():
@@ -75,38 +106,42 @@ def sweep_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
                 x=[xi for xi, m in zip(x, mask) if m], y=table.loc[mask, "points_total"], mode="markers",
                 marker=dict(color=RECOMMENDATION_COLOURS[level], size=8, symbol="circle"),
                 name=f"combined: {LABELS[level]}", legendgroup="combined",
+                text=[si for si, m in zip(shown, mask) if m],
                 customdata=np.stack(
                     [table.loc[mask, "card_recommendation"], table.loc[mask, "tree_recommendation"].astype(str)], axis=1
                 ),
-                hovertemplate="%{x}: %{y} points<br>card %{customdata[0]}, tree %{customdata[1]}<extra></extra>",
+                hovertemplate="%{text}: %{y} points<br>card %{customdata[0]}, tree %{customdata[1]}<extra></extra>",
             ),
             row=1, col=1,
         )
     has_tree = not table["p_urgent"].isna().all()
     if has_tree:
-        for level in LEVELS:
+        for level, symbol in zip(LEVELS, _SYMBOLS):
             figure.add_trace(
                 go.Scatter(
-                    x=x, y=table[f"p_{level}"], mode="lines" if numeric else "lines+markers", line=dict(color=RECOMMENDATION_COLOURS[level], shape=shape),
-                    name=f"tree: P({LABELS[level]})", legendgroup="tree",
-                    hovertemplate="%{x}: %{y:.0%}<extra></extra>",
+                    x=x, y=table[f"p_{level}"], mode="lines" if numeric else "markers",
+                    line=dict(color=RECOMMENDATION_COLOURS[level], shape="hv"),
+                    marker=dict(color=RECOMMENDATION_COLOURS[level], size=9, symbol=symbol),
+                    name=f"tree: P({LABELS[level]})", legendgroup="tree", text=shown,
+                    hovertemplate="%{text}: %{y:.0%}<extra></extra>",
                 ),
                 row=2, col=1,
             )
     else:
         figure.add_annotation(text="assessed without a tree", showarrow=False, xref="x2 domain", yref="y2 domain", x=0.5, y=0.5)
     if "is_current" in table and table["is_current"].any():
-        here = x[int(np.flatnonzero(table["is_current"].to_numpy())[0])]
+        i = int(np.flatnonzero(table["is_current"].to_numpy())[0])
         for row in (1, 2):
-            figure.add_vline(x=here, line=dict(color="#777777", dash="dot"), row=row, col=1)
+            figure.add_vline(x=x[i], line=dict(color="#777777", dash="dot"), row=row, col=1)
+        # Unlike shapes, annotations on a log axis are placed by the position's logarithm.
         figure.add_annotation(
-            text=f"this vignette: {here}", showarrow=False, x=here, y=1.0, xref="x", yref="y domain",
-            yanchor="bottom", font=dict(color="#555555", size=11),
+            text=f"this vignette: {shown[i]}", showarrow=False,
+            x=float(np.log10(x[i])) if x_axis["type"] == "log" else x[i],
+            y=1.0, xref="x", yref="y domain", yanchor="bottom", font=dict(color="#555555", size=11),
         )
     axis_title = f"{label} ({unit})" if unit and unit not in ("0-10",) else label
+    figure.update_xaxes(**x_axis)
     figure.update_xaxes(title_text=axis_title, row=2, col=1)
-    if not numeric:
-        figure.update_xaxes(type="category")
     figure.update_yaxes(title_text="points", row=1, col=1)
     figure.update_yaxes(title_text="probability", range=[-0.02, 1.02], tickformat=".0%", row=2, col=1)
     figure.update_layout(
