@@ -118,9 +118,12 @@ class FieldInfluence:
     points_change : int
         The largest change in the card's points total (signed) over the same values.
     value : Any
-        The value giving ``level_change`` (or ``points_change`` when no value changes the level).
+        The value giving ``level_change`` (when no value changes the level, the one giving
+        ``points_change``, then the biggest change in the tree's probability).
     text : str
-        That change in words, e.g. "duration 2 weeks instead of 6 → self_care".
+        That change in words, e.g. "duration 2 weeks instead of 6 → self_care". A change
+        that leaves the recommendation as it is says what it does move instead, e.g.
+        "without real weakness: 4 points fewer, still urgent".
     """
 
     field: str
@@ -614,6 +617,7 @@ def field_influence(vignette: Any, *, card: Any = None, tree: Any = "default", f
     singles = _single_changes(v, the_card, the_tree, names)
     everything = _score_variants(v, [{}, *singles], the_card, the_tree)
     base_level, base_points = int(everything["combined"][0]), int(everything["points"][0])
+    base_probability = everything["proba"][0, base_level]
     scores = {key: value[1:] for key, value in everything.items()} if singles else None
     out = []
     for name in names:
@@ -623,23 +627,54 @@ def field_influence(vignette: Any, *, card: Any = None, tree: Any = "default", f
             continue
         level_moves = scores["combined"][rows].astype(int) - base_level
         point_moves = scores["points"][rows].astype(int) - base_points
-        # Biggest level move first; among equals the biggest points move, then the first value.
-        key = np.lexsort((np.arange(len(rows)), -np.abs(point_moves), -np.abs(level_moves)))
+        # The tree's probability of the recommendation given: 0 without a tree.
+        probability_moves = np.nan_to_num(scores["proba"][rows, base_level] - base_probability)
+        # Biggest level move first; among equals the biggest points move, then the biggest
+        # move in the tree's probability, then the first value.
+        key = np.lexsort(
+            (np.arange(len(rows)), -np.abs(probability_moves), -np.abs(point_moves), -np.abs(level_moves))
+        )
         pick = int(key[0])
         change = singles[rows[pick]]
-        level = int(scores["combined"][rows[pick]])
         out.append(
             FieldInfluence(
                 field=name,
                 level_change=int(level_moves[pick]),
                 points_change=int(point_moves[pick]),
                 value=change[name],
-                text=f"{describe_changes(v, change)} → {LEVELS[level]}",
+                text=_influence_text(
+                    describe_changes(v, change),
+                    base_level,
+                    int(scores["combined"][rows[pick]]),
+                    int(point_moves[pick]),
+                    (float(base_probability), float(scores["proba"][rows[pick], base_level])),
+                ),
             )
         )
     order = {name: i for i, name in enumerate(names)}
     out.sort(key=lambda f: (-abs(f.level_change), -abs(f.points_change), order[f.field]))
     return out
+
+
+def _influence_text(change: str, level: int, new_level: int, points_change: int, probabilities: tuple[float, float]) -> str:
+    """One change in words, claiming a new recommendation only when there is one.
+
+    E.g. "duration 2 weeks instead of 6 → self_care"; when the recommendation holds,
+    what does move: "without real weakness: 4 points fewer, still urgent", "...: the
+    tree's P(see_doctor) 80% instead of 95%, still see_doctor" or "...: same points, still
+    urgent".
+    """
+    if new_level != level:
+        return f"{change} → {LEVELS[new_level]}"
+    still = f"still {LEVELS[level]}"
+    if points_change:
+        size = abs(points_change)
+        more = "more" if points_change > 0 else "fewer"
+        return f"{change}: {size} point{'s' if size != 1 else ''} {more}, {still}"
+    before, after = probabilities
+    if f"{before:.0%}" != f"{after:.0%}":  # only a move that shows in whole percentages
+        return f"{change}: the tree's P({LEVELS[level]}) {after:.0%} instead of {before:.0%}, {still}"
+    return f"{change}: same points, {still}"
 
 
 def most_influential_field(vignette: Any, *, card: Any = None, tree: Any = "default") -> FieldInfluence:

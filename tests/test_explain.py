@@ -258,6 +258,36 @@ def test_influence_for_progressive_weakness_names_a_red_flag_field():
     assert top.level_change < 0
 
 
+def test_influence_on_a_red_flag_case_claims_no_move_it_does_not_make():
+    # The explorer's red-flag example: weakness, getting worse and tongue twitching.
+    red_flag = {
+        "age": 61, "duration_weeks": 12, "frequency": "constant", "severity": "moderate",
+        "locations": ["tongue", "hand", "arm"], "weakness": True, "worsening": True, "bulbar": True,
+    }
+    assert assess(red_flag).recommendation is Recommendation.URGENT
+    top = most_influential_field(red_flag)
+    assert top.level_change == 0
+    assert top.text == "duration 0 weeks instead of 12: 5 points fewer, still urgent"
+    for influence in field_influence(red_flag):
+        assert "→" not in influence.text, influence.text
+        assert influence.text.endswith(", still urgent"), influence.text
+    texts = {f.field: f.text for f in field_influence(red_flag)}
+    assert texts["numbness"] == "with numbness or tingling: 3 points more, still urgent"
+    assert texts["worsening"] == "without getting worse: 1 point fewer, still urgent"
+    assert texts["bulbar"] == "without speech or swallowing trouble: same points, still urgent"
+
+
+def test_influence_text_names_the_new_recommendation_only_when_it_moves():
+    from scoring.explain import _influence_text
+
+    change = "duration 2 weeks instead of 6"
+    assert _influence_text(change, 1, 0, -2, (0.9, 0.2)) == "duration 2 weeks instead of 6 → self_care"
+    assert _influence_text(change, 1, 1, 0, (0.95, 0.8)) == (
+        "duration 2 weeks instead of 6: the tree's P(see_doctor) 80% instead of 95%, still see_doctor"
+    )
+    assert _influence_text(change, 2, 2, 0, (1.0, 0.999)) == "duration 2 weeks instead of 6: same points, still urgent"
+
+
 # ------------------------------------------------------------------------------ command line
 
 
