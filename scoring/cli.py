@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 import click
 
 from scoring import NOTICE, __version__
@@ -43,6 +46,46 @@ def _fail(message: str) -> None:
     raise SystemExit(2)
 
 
+@contextmanager
+def _input_errors(source: object = "input") -> Iterator[None]:
+    """Turn bad input and unreadable files into one-line errors with exit status 2.
+
+    Covers the contract (VignetteError), card files (CardError), CSV files that are empty,
+    malformed or not UTF-8, and files that cannot be read or written.
+    """
+    import pandas as pd
+
+    from scoring.card import CardError
+    from scoring.schema import VignetteError
+
+    try:
+        yield
+    except (VignetteError, CardError) as exc:
+        _fail(str(exc))
+    except pd.errors.EmptyDataError:
+        _fail(f"{source} is empty: expected a header row of field names, then one vignette per row")
+    except pd.errors.ParserError as exc:
+        _fail(f"{source} is not a readable CSV file: {str(exc).splitlines()[-1]}")
+    except UnicodeDecodeError:
+        _fail(f"{source} is not UTF-8 text")
+    except OSError as exc:
+        _fail(f"cannot read or write {exc.filename or source}: {exc.strerror or exc}")
+
+
+def _refuse_same_files(**paths: str | None) -> None:
+    """Stop before an output would overwrite the input (or another output)."""
+    from pathlib import Path
+
+    seen: dict[Path, str] = {}
+    for role, path in paths.items():
+        if path is None:
+            continue
+        resolved = Path(path).resolve()
+        if resolved in seen:
+            _fail(f"{role} and {seen[resolved]} are the same file ({path}); choose another path")
+        seen[resolved] = role
+
+
 # --------------------------------------------------------------------------------------
 # generate and validate (the data set)
 # --------------------------------------------------------------------------------------
@@ -63,10 +106,16 @@ def generate_command(n: int, seed: int, out: str, label_noise: float, no_readme:
     \b
     zaro generate --n 5000 --seed 7 --out data/vignettes.csv   # the shipped data set
     """
+    import warnings
+
     from scoring.data import write_dataset
 
-    files = write_dataset(out, n=n, seed=seed, label_noise=label_noise, readme=not no_readme,
-                          progress=not no_progress and n >= 100_000)
+    with _input_errors(out), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        files = write_dataset(out, n=n, seed=seed, label_noise=label_noise, readme=not no_readme,
+                              progress=not no_progress and n >= 100_000)
+    for warning in caught:
+        click.echo(f"Note: {warning.message}", err=True)
     click.echo(f"{files.n} vignettes (seed {files.seed}) written to {files.csv}")
     click.echo(f"provenance: {files.meta}" + (f"; data dictionary: {files.readme}" if files.readme else ""))
     click.echo(f"sha256 {files.sha256}")
@@ -86,16 +135,15 @@ def validate_command(path: str, rejects: str | None, keep_extra: bool) -> None:
     from pathlib import Path
 
     from scoring.data import validate_csv
-    from scoring.schema import VignetteError
 
-    try:
+    target = Path(rejects) if rejects else Path(path).with_suffix(".rejects.csv")
+    _refuse_same_files(input=path, rejects=str(target))
+    with _input_errors(path):
         result = validate_csv(path, extra="keep" if keep_extra else "error")
-    except VignetteError as exc:
-        _fail(str(exc))
     click.echo(result.summary())
     if result.n_rejected_rows:
-        target = Path(rejects) if rejects else Path(path).with_suffix(".rejects.csv")
-        result.rejected.to_csv(target, index=False)
+        with _input_errors(target):
+            result.rejected.to_csv(target, index=False)
         for problem in result.rejected.head(10).itertuples():
             click.echo(f"  row {problem.row}: {problem.field}: {problem.reason} (got {problem.value!r}; allowed: {problem.allowed})")
         if len(result.rejected) > 10:
@@ -143,14 +191,11 @@ def assess_command(
     allowed (exit status 2). In a CSV, bad rows go to the rejects file and every row is
     accounted for: rows read = scored + rejected.
     """
-    from scoring.card import CardError, load_card
-    from scoring.schema import VignetteError
+    from scoring.card import load_card
 
-    try:
+    with _input_errors(card_name):
         card = load_card(card_name)
-    except CardError as exc:
-        _fail(str(exc))
-    if source is not None and source.lstrip().startswith("{"):
+    if source is not None and source.lstrip()[:1] in ("{", "["):
         # Inline JSON as the argument, as `zaro explain` takes it.
         source, vignette_json = None, source if vignette_json is None else vignette_json
     if (vignette_json is None) == (source is None):
@@ -158,12 +203,10 @@ def assess_command(
     if vignette_json is not None or str(source).lower().endswith(".json"):
         if out or rejects:
             _fail("--out and --rejects are for CSV files; one vignette is printed")
-        if vignette_json is None:
-            vignette_json = _read_vignette_argument(source)  # type: ignore[arg-type]
-        try:
+        with _input_errors(source or "the vignette"):
+            if vignette_json is None:
+                vignette_json = _read_vignette_argument(source)  # type: ignore[arg-type]
             _assess_one(vignette_json, card, as_json)  # type: ignore[arg-type]
-        except VignetteError as exc:
-            _fail(str(exc))
         return
     if not str(source).lower().endswith(".csv"):
         _fail(f"{source}: expected a .csv file of vignettes or a .json file with one vignette")
@@ -171,12 +214,11 @@ def assess_command(
         _fail("--json is for one vignette; a CSV file is scored to --out")
     if out is None:
         _fail("--out OUT.csv is needed to score a CSV file")
-    try:
+    from pathlib import Path
+
+    _refuse_same_files(input=source, out=out, rejects=rejects or str(Path(out).with_suffix(".rejects.csv")))
+    with _input_errors(source):
         _assess_csv(source, out, rejects, card, chunk_size, progress=not no_progress)  # type: ignore[arg-type]
-    except VignetteError as exc:
-        _fail(str(exc))
-    except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"cannot read or write a file: {exc}")
 
 
 def _assess_one(text: str, card, as_json: bool) -> None:
@@ -203,6 +245,7 @@ def _assess_csv(source: str, out: str, rejects: str | None, card, chunk_size: in
     from tqdm import tqdm
 
     from scoring.assess import assess_frame
+    from scoring.data import CSV_READ_OPTIONS
 
     rejects_path = Path(rejects) if rejects else Path(out).with_suffix(".rejects.csv")
     n_read = n_scored = n_rejected = 0
@@ -210,7 +253,8 @@ def _assess_csv(source: str, out: str, rejects: str | None, card, chunk_size: in
     # disable=None: show the bar only when stderr is a terminal (not in pipes or logs).
     bar = tqdm(unit=" rows", unit_scale=True, disable=None if progress else True, desc="assess")
     try:
-        reader = pd.read_csv(source, chunksize=chunk_size, keep_default_na=True)
+        # Read cells exactly as `zaro validate` does: as text, only empty cells missing.
+        reader = pd.read_csv(source, chunksize=chunk_size, **CSV_READ_OPTIONS)
         for k, chunk in enumerate(reader):
             result = assess_frame(chunk, card=card)
             result.scored.to_csv(out, mode="w" if k == 0 else "a", header=k == 0, index=False)
@@ -224,8 +268,6 @@ def _assess_csv(source: str, out: str, rejects: str | None, card, chunk_size: in
             n_scored += len(result.scored)
             n_rejected += result.n_rejected
             bar.update(result.n_input)
-    except pd.errors.EmptyDataError:
-        raise click.ClickException(f"{source} is empty: expected a header row and vignettes") from None
     finally:
         bar.close()
     if n_read == 0:
@@ -243,12 +285,10 @@ def _assess_csv(source: str, out: str, rejects: str | None, card, chunk_size: in
 def card_command(card_name: str, as_html: bool) -> None:
     """Print a points card and its risk table (probability of needing review per total)."""
     from scoring.calibration import risk_table
-    from scoring.card import CardError, list_cards, load_card, render_card_html, render_card_text
+    from scoring.card import list_cards, load_card, render_card_html, render_card_text
 
-    try:
+    with _input_errors(card_name):
         card = load_card(card_name)
-    except CardError as exc:
-        _fail(str(exc))
     if as_html:
         click.echo(render_card_html(card), nl=False)
         return
@@ -310,9 +350,12 @@ def report_command(out_dir: str, case_file: str | None, notebooks_dir: str | Non
             click.echo(result.summary())
     except VignetteError as exc:
         # Bad input: one line naming the field, exit status 2 (as `zaro assess` does).
-        click.echo(f"Error: {' '.join(str(exc).split())}", err=True)
-        raise SystemExit(2) from None
+        _fail(str(exc))
+    except (UnicodeDecodeError, ValueError) as exc:
+        _fail(f"{case_file}: {exc}")
     except ReportError as exc:
+        if case_file is not None:
+            _fail(str(exc))  # a bad case file is bad input, like any other vignette
         raise click.ClickException(str(exc)) from None
     click.echo(NOTICE, err=True)
 
@@ -377,11 +420,10 @@ def _read_vignette_argument(text: str) -> str:
     import os
 
     if os.path.isfile(text):
-        try:
-            with open(text, encoding="utf-8") as handle:
-                return handle.read()
-        except OSError as exc:
-            _fail(f"cannot read {text}: {exc.strerror}")
+        with open(text, encoding="utf-8") as handle:
+            return handle.read()
+    if text.lstrip()[:1] not in ("{", "[") and text.lower().endswith(".json"):
+        _fail(f"{text}: no such file")
     return text
 
 
@@ -403,23 +445,18 @@ def explain_command(vignette: str | None, vignette_option: str | None, card_name
     import json
 
     from scoring.assess import assess
-    from scoring.card import CardError, load_card
+    from scoring.card import load_card
     from scoring.explain import counterfactuals, most_influential_field
-    from scoring.schema import VignetteError
 
     if (vignette is None) == (vignette_option is None):
         _fail("give the vignette once: as JSON or a .json file, or with --vignette JSON")
-    try:
+    with _input_errors(card_name):
         card = load_card(card_name)
-    except CardError as exc:
-        _fail(str(exc))
     tree = None if no_tree else "default"
-    try:
+    with _input_errors(vignette or "the vignette"):
         assessment = assess(vignette_option or _read_vignette_argument(vignette), card=card, tree=tree)  # type: ignore[arg-type]
         found = counterfactuals(assessment.vignette, card=card, tree=tree)
         influence = most_influential_field(assessment.vignette, card=card, tree=tree)
-    except VignetteError as exc:
-        _fail(str(exc))
     if as_json:
         payload = {
             "assessment": assessment.to_dict(),
@@ -452,13 +489,11 @@ def compare_command(n: int, seed: int, card_name: str, as_json: bool) -> None:
     """Compare the points card, the tree and both combined on a fresh synthetic sample."""
     import json
 
-    from scoring.card import CardError, load_card
+    from scoring.card import load_card
     from scoring.compare import compare_models, render_comparison_text
 
-    try:
+    with _input_errors(card_name):
         card = load_card(card_name)
-    except CardError as exc:
-        _fail(str(exc))
     result = compare_models(n, seed=seed, card=card)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))

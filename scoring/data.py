@@ -138,6 +138,11 @@ def _output_dtypes() -> dict[str, Any]:
     return dtypes
 
 
+#: How zaro reads a vignette CSV it did not write: every cell as text, and only an empty cell
+#: is a missing value (so 'NA' or 'None' in a yes/no column is reported, not read as empty).
+CSV_READ_OPTIONS: dict[str, Any] = {"dtype": "str", "keep_default_na": False, "na_values": [""]}
+
+
 def read_vignettes_csv(path: str | Path) -> pd.DataFrame:
     """Read a CSV written by :func:`write_vignettes_csv` into the generator's dtypes.
 
@@ -166,7 +171,7 @@ def validate_csv(path: str | Path, *, extra: str = "error") -> FrameValidation:
     FrameValidation
         ``valid`` rows and a ``rejected`` table; ``n_input == len(valid) + n_rejected_rows``.
     """
-    frame = pd.read_csv(path, dtype="str", keep_default_na=False, na_values=[""])
+    frame = pd.read_csv(path, **CSV_READ_OPTIONS)
     return validate_frame(frame, extra=extra)  # type: ignore[arg-type]
 
 

@@ -236,6 +236,23 @@ class _VignetteBase(pydantic.BaseModel):
             raise ValueError("a yes/no value where a number is expected")
         return value
 
+    @field_validator(*(f.name for f in FIELDS if f.kind == "bool"), mode="before", check_fields=False)
+    @classmethod
+    def _yes_no_text(cls, value: Any) -> Any:
+        # The same yes/no words as validate_frame reads in a CSV, so both paths agree.
+        if isinstance(value, str):
+            text = value.strip().lower()
+            if text in _TRUE_TEXT:
+                return True
+            if text in _FALSE_TEXT:
+                return False
+        return value
+
+    @field_validator(*(f.name for f in FIELDS if f.kind == "category"), mode="before", check_fields=False)
+    @classmethod
+    def _strip_category(cls, value: Any) -> Any:
+        return value.strip() if isinstance(value, str) else value
+
     @field_validator("locations", mode="before", check_fields=False)
     @classmethod
     def _locations(cls, value: Any) -> Any:
@@ -293,6 +310,7 @@ _REASONS = {
     "bool_parsing": "wrong type: not true or false",
     "bool_type": "wrong type: not true or false",
     "finite_number": "not a finite number (NaN or infinity)",
+    "int_parsing_size": "out of range: far outside the allowed range",
     "literal_error": "unknown category",
     "too_short": "empty: at least one location is needed",
     "tuple_type": "wrong type: expected a list of locations or ';'-separated text",
@@ -371,6 +389,9 @@ def validate_vignette(data: Any = None, /, **fields: Any) -> "Vignette":
         errors = [_field_error_from_pydantic(e, raw) for e in exc.errors()]
         # A list with several bad items gives one error each; keep the first per field+reason.
         unique = list({(e.field, e.reason): e for e in reversed(errors)}.values())[::-1]
+        # An unknown location also makes pydantic see an empty list: report only the real problem.
+        if any(e.field == "locations" and e.reason.startswith("unknown location") for e in unique):
+            unique = [e for e in unique if not (e.field == "locations" and e.reason.startswith("empty"))]
         raise VignetteError(unique) from None
 
 
@@ -416,8 +437,9 @@ _NUMPY_DTYPES = {"int": np.int64, "float": np.float64, "bool": np.bool_}
 # pandas' default text dtype ("str"): what a CSV read as text gives.
 _DEFAULT_STR = pd.api.types.pandas_dtype("str")
 
-_TRUE_TEXT = {"true", "t", "yes", "y", "1", "1.0"}
-_FALSE_TEXT = {"false", "f", "no", "n", "0", "0.0"}
+# Yes/no text both paths accept (compared after stripping and lower-casing).
+_TRUE_TEXT = {"true", "t", "yes", "y", "on", "1", "1.0"}
+_FALSE_TEXT = {"false", "f", "no", "n", "off", "0", "0.0"}
 
 
 @dataclass
@@ -526,10 +548,16 @@ def _check_numeric(column: pd.Series, spec: FieldSpec, problems: _Problems) -> n
     if pd.api.types.is_numeric_dtype(column.dtype):
         values = column.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
+        if column.dtype == object:
+            # pandas would read True as 1: a yes/no value in a number column is a mistake.
+            codes, uniques = pd.factorize(column, use_na_sentinel=True)
+            is_bool = np.array([isinstance(u, (bool, np.bool_)) for u in uniques] + [False])
+            problems.add(is_bool[codes], spec.name, "wrong type: a yes/no value where a number is expected", spec.allowed_text())
         values = _parse_numbers(column)
         wrong = np.isnan(values) & ~missing
         problems.add(wrong, spec.name, "wrong type: not a number", spec.allowed_text())
     problems.add(missing, spec.name, "missing value (NaN or empty)", spec.allowed_text())
+    problems.add(np.isinf(values), spec.name, "not a finite number (NaN or infinity)", spec.allowed_text())
     with np.errstate(invalid="ignore"):
         if spec.kind == "int":
             fractional = np.isfinite(values) & (values != np.floor(values))
@@ -594,7 +622,8 @@ def _check_bool(column: pd.Series, spec: FieldSpec, problems: _Problems) -> np.n
 def _check_category(column: pd.Series, spec: FieldSpec, problems: _Problems) -> pd.Categorical:
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     allowed = {name: i for i, name in enumerate(spec.allowed)}
-    mapped = np.array([allowed.get(u, -1) if isinstance(u, str) else -1 for u in uniques], dtype=np.int64)
+    # Surrounding spaces are forgiven, as in numbers, yes/no cells and locations.
+    mapped = np.array([allowed.get(u.strip(), -1) if isinstance(u, str) else -1 for u in uniques], dtype=np.int64)
     missing = codes < 0
     new_codes = np.where(missing, -1, mapped[np.maximum(codes, 0)] if len(mapped) else -1)
     problems.add(missing, spec.name, "missing value (NaN or empty)", spec.allowed_text())
@@ -603,9 +632,9 @@ def _check_category(column: pd.Series, spec: FieldSpec, problems: _Problems) -> 
 
 
 def _check_locations(column: pd.Series, spec: FieldSpec, problems: _Problems) -> pd.Categorical:
-    if column.dtype == object and column.map(lambda v: isinstance(v, list)).any():
-        # Lists are unhashable: compare them as tuples.
-        column = column.map(lambda v: tuple(v) if isinstance(v, list) else v)
+    if column.dtype == object and column.map(lambda v: isinstance(v, (list, set))).any():
+        # Lists and sets are unhashable: compare them as tuples.
+        column = column.map(lambda v: tuple(v) if isinstance(v, list) else tuple(sorted(v, key=str)) if isinstance(v, set) else v)
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     canonical: list[str] = []
     status = np.zeros(len(uniques), dtype=np.int8)  # 0 ok, 1 empty, 2 unknown item, 3 wrong type

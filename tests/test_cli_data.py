@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from scoring.cli import main
@@ -56,3 +57,46 @@ def test_validate_unknown_column_is_one_clear_line(tmp_path):
     assert result.exit_code == 2
     assert "colour: unknown field" in result.output
     assert CliRunner().invoke(main, ["validate", str(odd), "--keep-extra"]).exit_code == 0
+
+
+def test_outputs_never_overwrite_the_input(tmp_path):
+    source = tmp_path / "v.csv"
+    generate_vignettes(30, 1).to_csv(source, index=False)
+    before = source.read_bytes()
+    for args in (["assess", str(source), "--out", str(source)],
+                 ["assess", str(source), "--out", str(tmp_path / "o.csv"), "--rejects", str(source)],
+                 ["validate", str(source), "--rejects", str(source)]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2 and "are the same file" in result.output, args
+    assert source.read_bytes() == before
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "is empty"),
+    (b'age,duration_weeks,frequency,severity,locations\n34,3,daily,minor,"eyelid\n', "is not a readable CSV file"),
+    (b"age,duration_weeks\n\xff\xfe\xfa,3\n", "is not UTF-8 text"),
+])
+@pytest.mark.parametrize("command", ["validate", "assess"])
+def test_unreadable_csv_files_give_one_line_and_status_2(tmp_path, content, message, command):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(content)
+    args = [command, str(bad)] + (["--out", str(tmp_path / "o.csv")] if command == "assess" else [])
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("Error: ") and message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_validate_and_assess_read_the_same_cells_the_same_way(tmp_path):
+    text = "age,duration_weeks,frequency,severity,locations,weakness\n34,3,daily,minor,eyelid,NA\n34,3,daily,minor,eyelid,no\n"
+    path = tmp_path / "na.csv"
+    path.write_text(text)
+    validated = CliRunner().invoke(main, ["validate", str(path)])
+    assessed = CliRunner().invoke(main, ["assess", str(path), "--out", str(tmp_path / "o.csv")])
+    assert "2 rows read, 1 valid, 1 rejected" in validated.output
+    assert "2 rows read, 1 scored, 1 rejected" in assessed.output
+
+
+def test_missing_json_file_is_named(tmp_path):
+    result = CliRunner().invoke(main, ["assess", str(tmp_path / "nothere.json")])
+    assert result.exit_code == 2 and "nothere.json: no such file" in result.output

@@ -329,3 +329,37 @@ def test_a_missing_optional_value_takes_the_default_in_both_paths():
     valid = validate_frame(frame).valid
     assert list(valid["sleep_hours"]) == [7.5, 5.0]
     assert list(valid["sex"].astype(str)) == ["unspecified", "male"]
+
+
+@pytest.mark.parametrize("changes", [
+    {"weakness": "on"}, {"weakness": " Yes "}, {"weakness": "1.0"}, {"weakness": "off"},
+    {"frequency": " daily "}, {"locations": {"tongue", "calf"}}, {"locations": " calf ; eyelid "},
+    {"locations": "Eyelid"}, {"weakness": "maybe"}, {"duration_weeks": math.inf},
+    {"stress_level": True}, {"frequency": "Daily"},
+])
+def test_one_record_and_frame_accept_and_reject_the_same_values(changes):
+    record = {**BASE, **changes}
+    try:
+        one = validate_vignette(record).to_frame()
+    except VignetteError as exc:
+        one = {e.field for e in exc.errors}
+    result = validate_frame(pd.DataFrame([record]))
+    if isinstance(one, set):
+        assert set(result.rejected["field"]) == one
+        assert len(result.valid) == 0
+    else:
+        assert result.n_rejected_rows == 0
+        pd.testing.assert_frame_equal(result.valid.reset_index(drop=True), one, check_categorical=False)
+
+
+def test_unknown_location_is_not_also_reported_as_empty():
+    with pytest.raises(VignetteError) as info:
+        validate_vignette({**BASE, "locations": "Eyelid"})
+    assert [e.reason for e in info.value.errors] == ["unknown location 'Eyelid'"]
+
+
+def test_a_yes_no_value_in_a_number_column_is_rejected_in_frames_too():
+    frame = pd.DataFrame([{**BASE, "stress_level": 5}, {**BASE, "stress_level": True}])
+    result = validate_frame(frame)
+    assert list(result.valid["stress_level"]) == [5]
+    assert result.rejected.iloc[0]["reason"] == "wrong type: a yes/no value where a number is expected"
