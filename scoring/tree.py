@@ -670,10 +670,9 @@ class TreeSearch:
 
 
 _SELECTION_RULE = (
-    "highest mean balanced accuracy over stratified folds; then, by the one-standard-error rule, "
-    "the simplest tree (fewest leaves, then shallowest, larger leaves, stronger pruning, unweighted) "
-    "whose balanced accuracy is within one standard error of the best and whose urgent recall is "
-    "no lower than the best's"
+    "highest mean balanced accuracy over stratified folds; among the trees within one standard "
+    "error of the best (the one-standard-error rule), the lowest mean over-triage, then the "
+    "simplest (fewest leaves, then shallowest, larger leaves, stronger pruning, unweighted)"
 )
 
 
@@ -764,14 +763,16 @@ def _select(results: pd.DataFrame, n_splits: int) -> int:
     score = results["mean_balanced_accuracy"]
     best = int(score.idxmax())
     standard_error = results.loc[best, "std_balanced_accuracy"] / math.sqrt(n_splits)
-    eligible = results[
-        (score >= score[best] - standard_error)
-        & (results["mean_recall_urgent"] >= results.loc[best, "mean_recall_urgent"] - 1e-12)
-    ].copy()
-    # Prefer simple: fewer leaves, shallower, bigger leaves, stronger pruning, no weighting.
+    eligible = results[score >= score[best] - standard_error].copy()
+    # The combined recommendation takes the more cautious of card and tree, so whatever the
+    # tree over-triages reaches the person, while what it under-triages the card (which
+    # holds every red flag) still catches. Among equally good trees, over-triage decides;
+    # rounding keeps fold noise from outweighing simplicity.
+    eligible["_over"] = eligible["mean_over_triage"].round(3)
+    # Then prefer simple: fewer leaves, shallower, bigger leaves, stronger pruning, no weighting.
     weighted = eligible["class_weight"].notna() if "class_weight" in eligible else False
     eligible["_weighted"] = weighted
-    sort_keys = [c for c in ("mean_n_leaves", "max_depth") if c in eligible]
+    sort_keys = ["_over", *(c for c in ("mean_n_leaves", "max_depth") if c in eligible)]
     ascending = [True] * len(sort_keys)
     for column in ("min_samples_leaf", "ccp_alpha"):
         if column in eligible:
