@@ -108,7 +108,7 @@ def write_vignettes_csv(frame: pd.DataFrame, path: str | Path, *, progress: bool
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(frame), unit="row", unit_scale=True, desc="writing")
+        bar = tqdm(total=len(frame), unit="row", unit_scale=True, desc="writing", disable=None)
     with open(path, "wb") as handle:
         for start in range(0, max(len(frame), 1), _WRITE_CHUNK_ROWS):
             chunk = frame.iloc[start : start + _WRITE_CHUNK_ROWS]

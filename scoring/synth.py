@@ -891,7 +891,7 @@ def _progress_bar(n: int, progress: bool) -> Any:
         return _NoBar()
     from tqdm.auto import tqdm  # imported only when asked for
 
-    return tqdm(total=n, unit="vignette", unit_scale=True, desc="generating")
+    return tqdm(total=n, unit="vignette", unit_scale=True, desc="generating", disable=None)
 
 
 def _assemble(parts: list[dict[str, np.ndarray]], narratives: list[pa.Array], n: int) -> pd.DataFrame:

@@ -722,7 +722,7 @@ def search_tree(
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(combos) * len(folds), desc="cross-validating trees", unit="fit")
+        bar = tqdm(total=len(combos) * len(folds), desc="cross-validating trees", unit="fit", disable=None)
     rows = []
     for params in combos:
         fold_scores: list[dict[str, float]] = []
