@@ -175,14 +175,11 @@ def _sweep_context(case: Any, slug: str, card: Any, tree: Any) -> dict[str, Any]
     }
 
 
-#: Recommendation colours (Okabe & Ito: blue, orange, vermilion), as in scoring.plots.
-_COLOURS = {"self_care": "#0072B2", "see_doctor": "#E69F00", "urgent": "#D55E00"}
-
-
 def _sweep_traces(frame: Any, field_name: str, *, visible: bool) -> list[Any]:
     """Traces for one sweep: the points line, one marker trace per recommendation, 'you are here'."""
     import plotly.graph_objects as go
 
+    from scoring.plots._tree import RECOMMENDATION_COLOURS
     from scoring.recommendation import LEVELS
     from scoring.schema import field_spec
 
@@ -209,7 +206,7 @@ def _sweep_traces(frame: Any, field_name: str, *, visible: bool) -> list[Any]:
                 y=list(frame["points_total"][mask]),
                 mode="markers",
                 name=recommendation_text(level)[1],
-                marker={"color": _COLOURS[level], "size": 7 if numeric else 14},
+                marker={"color": RECOMMENDATION_COLOURS[level], "size": 7 if numeric else 14},
                 hovertemplate="%{x}: %{y} points, " + recommendation_text(level)[1] + "<extra></extra>",
                 visible=visible,
                 legendgroup=level,

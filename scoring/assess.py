@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
-from scoring.recommendation import LEVELS, Recommendation
+from scoring.recommendation import LEVELS, Recommendation, values_to_levels
 
 if TYPE_CHECKING:  # card.py imports the result types from here, so import it lazily.
     from scoring.card import Card
@@ -579,20 +579,6 @@ def assess_frame(
 # --------------------------------------------------------------------------------------
 
 
-def _as_levels(values: Any) -> np.ndarray:
-    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
-        values = values.astype("str")
-    array = np.asarray(values)
-    if array.dtype.kind in "iu":
-        return array.astype(np.int8)
-    lookup = {value: level for level, value in enumerate(LEVELS)}
-    labels, inverse = np.unique(array.astype(str), return_inverse=True)
-    unknown = [str(label) for label in labels if label not in lookup]
-    if unknown:
-        raise ValueError(f"unknown recommendation {unknown[0]!r}; allowed: {', '.join(LEVELS)}")
-    return np.array([lookup[label] for label in labels], dtype=np.int8)[inverse.reshape(-1)]
-
-
 def triage_agreement(reference: Any, predicted: Any) -> pd.DataFrame:
     """Agreement of predicted recommendations with a reference triage, per reference level.
 
@@ -614,7 +600,7 @@ def triage_agreement(reference: Any, predicted: Any) -> pd.DataFrame:
     >>> triage_agreement(["self_care", "urgent"], ["see_doctor", "urgent"]).loc["all", "correct"]
     0.5
     """
-    ref, pred = _as_levels(reference), _as_levels(predicted)
+    ref, pred = values_to_levels(reference), values_to_levels(predicted)
     if ref.shape != pred.shape:
         raise ValueError(f"reference has {ref.size} values but predicted has {pred.size}")
     rows = {}

@@ -72,15 +72,33 @@ def levels_to_values(levels: np.ndarray) -> np.ndarray:
     return np.asarray(LEVELS, dtype=object)[np.asarray(levels, dtype=np.int64)]
 
 
-def values_to_levels(values) -> np.ndarray:
-    """Map an array-like of recommendation strings to integer levels (0, 1, 2).
+def level_codes(values) -> np.ndarray:
+    """Levels (0, 1, 2) of recommendation values, ``Recommendation`` members or levels.
 
-    Raises ValueError naming the first value that is not a recommendation.
+    Vectorised: no Python loop over the values. Anything that is not a recommendation
+    gets -1, so callers can report it in their own words.
     """
     import pandas as pd
 
-    codes = pd.Categorical(np.asarray(values, dtype=object), categories=list(LEVELS)).codes
+    array = np.asarray(values.to_numpy() if isinstance(values, pd.Series) else values)
+    if array.dtype.kind in "iuf":
+        levels = np.full(array.shape, -1, dtype=np.int64)
+        ok = np.isin(array, np.arange(len(LEVELS)))
+        levels[ok] = array[ok].astype(np.int64)
+        return levels
+    # str() of a Recommendation member is its value.
+    text = pd.Series(array.reshape(-1), dtype=object).astype(str).to_numpy()
+    codes = pd.Categorical(text, categories=list(LEVELS)).codes.astype(np.int64)
+    return codes.reshape(array.shape)
+
+
+def values_to_levels(values) -> np.ndarray:
+    """Map recommendation values (or levels) to an int8 array of levels (0, 1, 2).
+
+    Raises ValueError naming the first value that is not a recommendation.
+    """
+    codes = level_codes(values)
     if (codes < 0).any():
-        bad = np.asarray(values, dtype=object)[np.flatnonzero(codes < 0)[0]]
-        raise ValueError(f"{bad!r} is not a recommendation; allowed: {', '.join(LEVELS)}")
+        bad = np.asarray(values, dtype=object).reshape(-1)[np.flatnonzero(codes.reshape(-1) < 0)[0]]
+        raise ValueError(f"unknown recommendation {bad!r}; allowed: {', '.join(LEVELS)}")
     return codes.astype(np.int8)

@@ -45,7 +45,7 @@ from scoring._paths import DEFAULT_SEED, MODELS_DIR, project_root
 from scoring._version import __version__
 from scoring.assess import TreeStep, TreeView
 from scoring.features import FEATURE_NAMES, Features, describe_threshold, feature_spec
-from scoring.recommendation import LEVELS, Recommendation, values_to_levels
+from scoring.recommendation import LEVELS, Recommendation, level_codes
 from scoring.schema import VignetteError, field_spec, validate_frame
 
 __all__ = [
@@ -93,7 +93,6 @@ TRUSTED_TYPES: tuple[str, ...] = (
 
 TREE_FILE = "tree.skops"
 TREE_RECORD = "tree.json"
-_LEVEL_ARRAY = np.arange(len(LEVELS))
 
 
 # --------------------------------------------------------------------------------------
@@ -141,13 +140,8 @@ def _labels_to_levels(y: Any) -> np.ndarray:
     values = np.asarray(y.to_numpy() if isinstance(y, pd.Series) else y)
     if values.ndim != 1:
         raise ValueError(f"y must be one label per vignette (1-D); got shape {values.shape}")
-    if np.issubdtype(values.dtype, np.number):
-        levels = values.astype(np.int64)
-        bad = ~np.isin(levels, _LEVEL_ARRAY)
-    else:
-        allowed = set(LEVELS)
-        bad = np.array([str(v) not in allowed for v in values], dtype=bool)
-        levels = values_to_levels([LEVELS[0] if b else str(v) for v, b in zip(values, bad)]).astype(np.int64)
+    levels = level_codes(values)
+    bad = levels < 0
     if bad.any():
         first = _plain_param(values[np.flatnonzero(bad)[0]])
         raise ValueError(
