@@ -88,7 +88,7 @@ def level_codes(values) -> np.ndarray:
         return levels
     # str() of a Recommendation member is its value.
     text = pd.Series(array.reshape(-1), dtype=object).astype(str).to_numpy()
-    codes = pd.Categorical(text, categories=list(LEVELS)).codes.astype(np.int64)
+    codes = pd.Index(LEVELS).get_indexer(text).astype(np.int64)
     return codes.reshape(array.shape)
 
 
