@@ -91,7 +91,14 @@ def _waterfall_labels(page) -> list[str]:
 
 def test_red_flag_turns_the_app_urgent(page, tmp_path):
     assert _recommendation(page) != "urgent"
-    # The waterfall must hold its bars in the browser, not only in the kernel.
+    # The waterfall must hold its bars in the browser, not only in the kernel. plotly.js
+    # may still be drawing when the recommendation appears, so wait for the bars (a figure
+    # whose data was lost never gets them, and the wait fails).
+    page.wait_for_function(
+        "() => { const plot = document.querySelector('.js-plotly-plot');"
+        " return plot && plot.data.length && Array.from(plot.data[0].y).includes('Total'); }",
+        timeout=UPDATE_TIMEOUT_MS,
+    )
     assert "Total" in _waterfall_labels(page)
     page.get_by_label("Speech or swallowing trouble").check()
     _wait_for_recommendation(page, "urgent")
