@@ -6,7 +6,7 @@ import gc
 import statistics
 import time
 import tracemalloc
-from typing import Callable
+from collections.abc import Callable
 
 
 def best_of(function: Callable[[], object], repeat: int = 3) -> float:

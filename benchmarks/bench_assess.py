@@ -31,22 +31,22 @@ import tracemalloc
 
 import numpy as np
 import pandas as pd
+from _timing import best_of
 
 from scoring.assess import assess, assess_frame, triage_agreement
-from _timing import best_of
-from scoring.card import load_card
-from scoring.features import FEATURE_NAMES, Features
-from scoring.schema import validate_frame
-from scoring.synth import generate_vignettes
-
-
+from scoring.contract.features import FEATURE_NAMES, Features
+from scoring.contract.schema import validate_frame
+from scoring.engine.card import load_card
+from scoring.engine.synth import generate_vignettes
 
 
 def throughput(frame: pd.DataFrame, tree) -> tuple[float, float, float]:
     n = len(frame)
     vectorised = n / best_of(lambda: assess_frame(frame, tree=tree))
     sample = frame.sample(2_000, random_state=0)
-    records = [row for row in sample.drop(columns=["vignette_id", "latent_cause", "triage", "narrative"]).to_dict("records")]
+    records = [
+        row for row in sample.drop(columns=["vignette_id", "latent_cause", "triage", "narrative"]).to_dict("records")
+    ]
     assess(records[0], tree=tree)  # load card and tree once, outside the timing
     start = time.perf_counter()
     for record in records:
@@ -77,14 +77,23 @@ def card_vs_logistic(frame: pd.DataFrame) -> tuple[float, float]:
     # The card reads the same, already-computed columns (Features caches them).
     card_time = best_of(lambda: card.score_frame(features), repeat=5)
     # Only predict_proba is timed; how well the model fits does not change its speed.
-    model = LogisticRegression(max_iter=2000).fit(matrix[:50_000], (valid["triage"].astype(str) != "self_care")[:50_000])
+    model = LogisticRegression(max_iter=2000).fit(
+        matrix[:50_000], (valid["triage"].astype(str) != "self_care")[:50_000]
+    )
     logistic_time = best_of(lambda: model.predict_proba(matrix), repeat=5)
     return len(frame) / card_time, len(frame) / logistic_time
 
 
 def one_vignette_us(tree, repeat: int = 2_000) -> float:
-    vignette = {"age": 34, "duration_weeks": 3, "frequency": "daily", "severity": "minor", "locations": "eyelid;calf",
-                "caffeine_mg_per_day": 450, "stress_level": 7}
+    vignette = {
+        "age": 34,
+        "duration_weeks": 3,
+        "frequency": "daily",
+        "severity": "minor",
+        "locations": "eyelid;calf",
+        "caffeine_mg_per_day": 450,
+        "stress_level": 7,
+    }
     assess(vignette, tree=tree)
     times = []
     for _ in range(repeat):
@@ -134,8 +143,10 @@ def agreement(n: int, seed: int) -> None:
                 print(f"  MND-like or MS-like cases sent to self-care: {int(below_gp.sum())} of {int(serious.sum())}")
             if tree is not None:
                 card_table = triage_agreement(scored["triage"], scored["tree_recommendation"])
-                print(f"  tree alone: accuracy {card_table.loc['all', 'correct']:.4f}, "
-                      f"under-triage {card_table.loc['all', 'under_triage']:.4f}")
+                print(
+                    f"  tree alone: accuracy {card_table.loc['all', 'correct']:.4f}, "
+                    f"under-triage {card_table.loc['all', 'under_triage']:.4f}"
+                )
 
 
 def main() -> None:
@@ -148,16 +159,22 @@ def main() -> None:
     frame = generate_vignettes(args.rows, seed=2026)
     for label, tree in (("card only", None), ("card + shipped tree", "default")):
         vectorised, looped, ratio = throughput(frame, tree)
-        print(f"\nassess_frame, {label}: {vectorised:,.0f} rows/s; loop of assess: {looped:,.0f} rows/s; ratio {ratio:,.0f}x")
+        print(
+            f"\nassess_frame, {label}: {vectorised:,.0f} rows/s; loop of assess: {looped:,.0f} rows/s; ratio {ratio:,.0f}x"
+        )
         peak, own = peak_memory(frame, tree)
-        print(f"  peak traced memory while scoring: {peak:,.0f} MiB; input frame (deep): {own:,.0f} MiB; "
-              f"ratio {peak / own:.2f}x")
+        print(
+            f"  peak traced memory while scoring: {peak:,.0f} MiB; input frame (deep): {own:,.0f} MiB; "
+            f"ratio {peak / own:.2f}x"
+        )
     print("\nWhere assess_frame spends its time (card only, one run):")
     for name, seconds in breakdown(frame).items():
         print(f"  {name:<32} {seconds * 1000:8.1f} ms")
     card_rate, logistic_rate = card_vs_logistic(frame)
-    print(f"\nOn an encoded matrix: card {card_rate:,.0f} rows/s; LogisticRegression.predict_proba "
-          f"{logistic_rate:,.0f} rows/s; card/logistic {card_rate / logistic_rate:.2f}x")
+    print(
+        f"\nOn an encoded matrix: card {card_rate:,.0f} rows/s; LogisticRegression.predict_proba "
+        f"{logistic_rate:,.0f} rows/s; card/logistic {card_rate / logistic_rate:.2f}x"
+    )
     for label, tree in (("card only", None), ("card + shipped tree", "default")):
         print(f"assess of one vignette, {label}: median {one_vignette_us(tree):,.0f} µs")
     agreement(args.agreement_rows, 12345)

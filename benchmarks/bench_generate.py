@@ -27,13 +27,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from _timing import best_of
+
+from scoring.contract.schema import validate_frame
 from scoring.data import write_vignettes_csv
-from scoring.schema import validate_frame
-from scoring.synth import generate_vignettes
-
-
+from scoring.engine.synth import generate_vignettes
 
 
 def line(label: str, seconds: float, n: int, baseline: float | None = None) -> str:

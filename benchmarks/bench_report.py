@@ -20,8 +20,8 @@ from pathlib import Path
 
 import nbformat
 
-from scoring._report_notebooks import execute_notebooks
 from scoring.report import build_reports, find_notebooks
+from scoring.report._notebooks import execute_notebooks
 
 TARGET_SECONDS = 60.0
 

@@ -25,35 +25,57 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-
 from _timing import best_of, peak_mib, timings
+
+from scoring.analysis.explain import counterfactuals
 from scoring.assess import assess, assess_frame
-from scoring.explain import counterfactuals
-from scoring.features import Features
-from scoring.schema import validate_frame
-from scoring.synth import generate_vignettes
-from scoring.tree import default_tree
+from scoring.contract.features import Features
+from scoring.contract.schema import validate_frame
+from scoring.engine.synth import generate_vignettes
+from scoring.engine.tree import default_tree
 
 CASES = {
-    "self-care, eyelid": {"age": 30, "duration_weeks": 1, "frequency": "daily", "severity": "minor", "locations": "eyelid"},
-    "see a doctor, widespread": {"age": 45, "duration_weeks": 10, "frequency": "daily", "severity": "moderate",
-                                 "locations": "arm;calf;thigh", "numbness": True, "caffeine_mg_per_day": 450},
-    "one red flag": {"age": 58, "duration_weeks": 12, "frequency": "daily", "severity": "moderate",
-                     "locations": "hand;arm", "weakness": True, "worsening": True},
-    "two red flags (pairs)": {"age": 58, "duration_weeks": 12, "frequency": "daily", "severity": "moderate",
-                              "locations": "hand;arm", "weakness": True, "worsening": True, "atrophy": True},
+    "self-care, eyelid": {
+        "age": 30,
+        "duration_weeks": 1,
+        "frequency": "daily",
+        "severity": "minor",
+        "locations": "eyelid",
+    },
+    "see a doctor, widespread": {
+        "age": 45,
+        "duration_weeks": 10,
+        "frequency": "daily",
+        "severity": "moderate",
+        "locations": "arm;calf;thigh",
+        "numbness": True,
+        "caffeine_mg_per_day": 450,
+    },
+    "one red flag": {
+        "age": 58,
+        "duration_weeks": 12,
+        "frequency": "daily",
+        "severity": "moderate",
+        "locations": "hand;arm",
+        "weakness": True,
+        "worsening": True,
+    },
+    "two red flags (pairs)": {
+        "age": 58,
+        "duration_weeks": 12,
+        "frequency": "daily",
+        "severity": "moderate",
+        "locations": "hand;arm",
+        "weakness": True,
+        "worsening": True,
+        "atrophy": True,
+    },
 }
 
 
 def median_ms(function, repeat: int = 200) -> float:
     """Median wall time in ms (the minimum is printed too by ``timings``)."""
     return timings(function, repeat)[0]
-
-
-
-
-
-
 
 
 def main() -> None:
@@ -71,10 +93,10 @@ def main() -> None:
 
     print("== one vignette (median of 200 runs)")
     for name, case in CASES.items():
-        card_only = median_ms(lambda: assess(case, tree=None))
-        with_tree = median_ms(lambda: assess(case))
-        search = median_ms(lambda: counterfactuals(case), repeat=100)
-        both, fastest = timings(lambda: (assess(case), counterfactuals(case)), repeat=100)
+        card_only = median_ms(lambda case=case: assess(case, tree=None))
+        with_tree = median_ms(lambda case=case: assess(case))
+        search = median_ms(lambda case=case: counterfactuals(case), repeat=100)
+        both, fastest = timings(lambda case=case: (assess(case), counterfactuals(case)), repeat=100)
         flag = "ok" if both < 20 else "over 20 ms"
         print(
             f"  {name:<26} assess card only {card_only:5.2f} ms | with tree {with_tree:5.2f} ms "
@@ -103,10 +125,14 @@ def main() -> None:
 
     walk = args.rows / best_of(ours)
     reference = args.rows / best_of(sklearn_full)
-    print(f"  predict_levels (walk over {len(tree.used_features_)} used features) {walk / 1e6:6.2f} M rows/s, "
-          f"peak {peak_mib(ours):6.1f} MiB")
-    print(f"  sklearn predict_proba on the {len(names)}-column float32 matrix  {reference / 1e6:6.2f} M rows/s, "
-          f"peak {peak_mib(sklearn_full):6.1f} MiB")
+    print(
+        f"  predict_levels (walk over {len(tree.used_features_)} used features) {walk / 1e6:6.2f} M rows/s, "
+        f"peak {peak_mib(ours):6.1f} MiB"
+    )
+    print(
+        f"  sklearn predict_proba on the {len(names)}-column float32 matrix  {reference / 1e6:6.2f} M rows/s, "
+        f"peak {peak_mib(sklearn_full):6.1f} MiB"
+    )
     print(f"  ratio {walk / reference:4.2f}x faster")
     levels, proba = tree.predict_levels(Features(valid))
     same = np.array_equal(proba, model.predict_proba(Features(valid).matrix(names, dtype=np.float32)))

@@ -1,50 +1,85 @@
 """zaro: explainable triage for muscle twitching (fasciculations).
 
 Educational decision support built on synthetic data; not a medical device.
+
+The package is layered, and an import never points up (``tests/test_layers.py`` checks it):
+
+* :mod:`scoring.contract` — the vignette fields, validation, features, the condition language;
+* :mod:`scoring.results` — the result types the engine produces and every face renders;
+* :mod:`scoring.engine` — points cards, calibration, the decision tree, the ladder, the generator;
+* :mod:`scoring.assess` — the combined :class:`Assessment`;
+* :mod:`scoring.analysis` — explanations and comparisons;
+* faces — :mod:`scoring.wording`, :mod:`scoring.plots`, :mod:`scoring.widgets`,
+  :mod:`scoring.report`, :mod:`scoring.data`, :mod:`scoring.cli`, :mod:`scoring.app`.
+
+Every name below loads on first use, so ``import scoring`` (and ``zaro --help``) stays fast:
+pandas, pydantic and scikit-learn are imported only by the code that needs them.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from scoring._version import __version__
-from scoring.assess import Assessment, assess, assess_frame
-from scoring.card import CardError, list_cards, load_card
-from scoring.recommendation import Recommendation
-from scoring.schema import (
-    FIELDS,
-    FrameValidation,
-    Vignette,
-    VignetteError,
-    validate_frame,
-    validate_vignette,
-)
+from scoring.wording import NOTICE
 
-NOTICE = (
-    "zaro is educational decision support built on synthetic data. It is not a medical "
-    "device and does not diagnose. If you are worried about your symptoms, or they are "
-    "getting worse, speak to a doctor; for sudden breathing or swallowing trouble, get "
-    "emergency help."
-)
-
-# The tree, explanations, comparison and generator load on first use: scikit-learn takes longer to
-# import than the rest of zaro together, and the card alone does not need it.
 _LAZY = {
-    "TriageTree": "scoring.tree",
-    "load_tree": "scoring.tree",
-    "counterfactuals": "scoring.explain",
-    "sweep": "scoring.explain",
-    "compare_models": "scoring.compare",
-    "generate_vignettes": "scoring.synth",
+    "Assessment": "scoring.assess",
+    "assess": "scoring.assess",
+    "assess_frame": "scoring.assess",
+    "CardError": "scoring.engine.card",
+    "list_cards": "scoring.engine.card",
+    "load_card": "scoring.engine.card",
+    "Recommendation": "scoring.contract.recommendation",
+    "FIELDS": "scoring.contract.schema",
+    "FrameValidation": "scoring.contract.schema",
+    "Vignette": "scoring.contract.schema",
+    "VignetteError": "scoring.contract.schema",
+    "validate_frame": "scoring.contract.schema",
+    "validate_vignette": "scoring.contract.schema",
+    "TriageTree": "scoring.engine.tree",
+    "load_tree": "scoring.engine.tree",
+    "counterfactuals": "scoring.analysis.explain",
+    "sweep": "scoring.analysis.explain",
+    "compare_models": "scoring.analysis.compare",
+    "generate_vignettes": "scoring.engine.synth",
     "load_default_vignettes": "scoring.data",
     "build_reports": "scoring.report",
     "render_case": "scoring.report",
 }
 
+if TYPE_CHECKING:  # let type checkers and IDEs see the lazy names
+    from scoring.analysis.compare import compare_models
+    from scoring.analysis.explain import counterfactuals, sweep
+    from scoring.assess import Assessment, assess, assess_frame
+    from scoring.contract.recommendation import Recommendation
+    from scoring.contract.schema import (
+        FIELDS,
+        FrameValidation,
+        Vignette,
+        VignetteError,
+        validate_frame,
+        validate_vignette,
+    )
+    from scoring.data import load_default_vignettes
+    from scoring.engine.card import CardError, list_cards, load_card
+    from scoring.engine.synth import generate_vignettes
+    from scoring.engine.tree import TriageTree, load_tree
+    from scoring.report import build_reports, render_case
 
-def __getattr__(name: str):
+
+def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'scoring' has no attribute {name!r}")
-    import importlib
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
 
-    return getattr(importlib.import_module(module), name)
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
 
 
 __all__ = [

@@ -42,7 +42,8 @@ def explorer_notebook() -> Path:
         if candidate.is_file():
             return candidate
     raise FileNotFoundError(
-        "explorer notebook not found; looked in " + ", ".join(str(c) for c in candidates)
+        "explorer notebook not found; looked in "
+        + ", ".join(str(c) for c in candidates)
         + ". Reinstall zaro with its notebooks extra: pip install 'zaro[notebooks]'"
     )
 
@@ -61,7 +62,10 @@ def voila_command(port: int = 8866, open_browser: bool = True, notebook: Path | 
     """
     notebook = explorer_notebook() if notebook is None else notebook
     command = [
-        sys.executable, "-m", "voila", str(notebook),
+        sys.executable,
+        "-m",
+        "voila",
+        str(notebook),
         f"--port={port}",
         "--Voila.ip=127.0.0.1",
         "--theme=light",
@@ -97,9 +101,7 @@ def serve(port: int = 8866, open_browser: bool = True) -> int:
     try:
         import voila  # noqa: F401  (only to give a clear message when it is missing)
     except ImportError:
-        raise RuntimeError(
-            "the app needs Voilà and the widget packages: pip install 'zaro[notebooks]'"
-        ) from None
+        raise RuntimeError("the app needs Voilà and the widget packages: pip install 'zaro[notebooks]'") from None
     command = voila_command(port=port, open_browser=open_browser)
     env = kernel_environment()
     if os.name == "posix":

@@ -1,9 +1,8 @@
 """Combining red flags, the points card and the decision tree into one :class:`Assessment`.
 
-This module owns the result types every face of zaro renders (CLI, plots, widgets,
-reports): what the card saw (:class:`CardView`), what the tree saw (:class:`TreeView`) and
-the combined :class:`Assessment`. All of them are frozen dataclasses with ``to_dict()`` for
-JSON.
+The per-model result types (:class:`~scoring.results.CardView`,
+:class:`~scoring.results.TreeView`) live in :mod:`scoring.results`; this module owns the
+combined :class:`Assessment` (a frozen dataclass with ``to_dict()`` for JSON).
 
 The combination rule follows the safety principles in DESIGN.md:
 
@@ -18,15 +17,25 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from scoring.recommendation import LEVELS, Recommendation, values_to_levels
+from scoring.contract.recommendation import LEVELS, Recommendation, more_cautious, values_to_levels
+from scoring.results import (
+    Band,
+    CardView,
+    ItemScore,
+    RedFlag,
+    TreeModel,
+    TreeStep,
+    TreeView,
+    fields_dict,
+)
 
-if TYPE_CHECKING:  # card.py imports the result types from here, so import it lazily.
-    from scoring.card import Card
+if TYPE_CHECKING:  # the engine imports pandas/scikit-learn: load it only when assessing.
+    from scoring.engine.card import Card
 
 __all__ = [
     "ItemScore",
@@ -45,207 +54,6 @@ __all__ = [
 ]
 
 
-def _plain(value: Any) -> Any:
-    """Turn result values into JSON-ready Python values (enums to text, tuples to lists)."""
-    if isinstance(value, Recommendation):
-        return value.value
-    if hasattr(value, "to_dict"):
-        return value.to_dict()
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None  # JSON has no NaN (e.g. a probability for a card without calibration)
-    return value
-
-
-def _fields_dict(obj: Any) -> dict[str, Any]:
-    return {name: _plain(getattr(obj, name)) for name in obj.__dataclass_fields__}
-
-
-# --------------------------------------------------------------------------------------
-# What the card saw
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ItemScore:
-    """One card item that scored for a vignette.
-
-    Attributes
-    ----------
-    item_id : str
-        The item's id in the card file.
-    label : str
-        Plain-language label, e.g. "Twitching for more than 2 weeks".
-    condition : str
-        The condition as written in the card (features.py condition language).
-    points : int
-        Points this item added (negative for reassuring pointers).
-    evidence : str
-        Source note, with [S]/[A] tags as in CLINICAL.md.
-    """
-
-    item_id: str
-    label: str
-    condition: str
-    points: int
-    evidence: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return _fields_dict(self)
-
-
-@dataclass(frozen=True)
-class RedFlag:
-    """A red-flag rule: when its condition holds, the card says urgent whatever the total.
-
-    The same type describes a rule in a card and a rule that fired for a vignette.
-    """
-
-    flag_id: str
-    label: str
-    condition: str
-    evidence: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return _fields_dict(self)
-
-
-@dataclass(frozen=True)
-class Band:
-    """A range of point totals (both ends included) and the recommendation it maps to."""
-
-    name: str
-    min_points: int
-    max_points: int
-    recommendation: Recommendation
-    advice: str
-
-    def contains(self, total: int) -> bool:
-        """True when ``total`` falls in this band."""
-        return self.min_points <= total <= self.max_points
-
-    def to_dict(self) -> dict[str, Any]:
-        return _fields_dict(self)
-
-
-@dataclass(frozen=True)
-class CardView:
-    """The points card's view of one vignette.
-
-    Attributes
-    ----------
-    card_name, card_version : str
-        Which card was applied.
-    recommendation : Recommendation
-        The card's recommendation: the band's, or ``urgent`` when a red flag fired.
-    points_total : int
-        The total; always equals the sum of ``items[*].points``.
-    items : tuple of ItemScore
-        Items that scored (non-zero points), in card order. A group cap that limited a
-        group's points appears as its own line so the items still add up to the total.
-    red_flags : tuple of RedFlag
-        Red flags that fired, in card order.
-    band : Band
-        The band the total falls in (even when a red flag overrides its recommendation).
-    probability : float
-        Calibrated probability that the vignette needs professional review (reference
-        triage ``see_doctor`` or ``urgent``), from the card's calibration file.
-    advice : str
-        What to do, for the card's recommendation.
-    """
-
-    card_name: str
-    card_version: str
-    recommendation: Recommendation
-    points_total: int
-    items: tuple[ItemScore, ...]
-    red_flags: tuple[RedFlag, ...]
-    band: Band
-    probability: float
-    advice: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return _fields_dict(self)
-
-
-# --------------------------------------------------------------------------------------
-# What the tree saw (filled by scoring.tree)
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TreeStep:
-    """One split on the tree's path for a vignette.
-
-    ``feature op threshold`` held for this vignette at node ``node_id``; ``text`` says it
-    in words (e.g. "duration over 2.5 weeks").
-    """
-
-    node_id: int
-    feature: str
-    op: str
-    threshold: float
-    text: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return _fields_dict(self)
-
-
-@dataclass(frozen=True)
-class TreeView:
-    """The decision tree's view of one vignette.
-
-    Attributes
-    ----------
-    recommendation : Recommendation
-        The class the tree predicts.
-    probabilities : dict of str to float
-        Class probabilities at the leaf, keyed by recommendation value.
-    path : tuple of TreeStep
-        The splits from the root to the leaf.
-    leaf_id : int
-        The leaf the vignette lands in (the tree's node id).
-    leaf_samples : int
-        Training vignettes in that leaf.
-    rules_text : str
-        The path as plain-language rules, one per line.
-    """
-
-    recommendation: Recommendation
-    probabilities: dict[str, float]
-    path: tuple[TreeStep, ...]
-    leaf_id: int
-    leaf_samples: int
-    rules_text: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return _fields_dict(self)
-
-
-@runtime_checkable
-class TreeModel(Protocol):
-    """What :func:`assess` and :func:`assess_frame` need from a tree.
-
-    Any object with these two methods can be passed as ``tree=``; ``scoring.tree`` provides
-    the shipped one.
-    """
-
-    def explain_encoded(self, encoded: dict[str, float]) -> TreeView:
-        """The tree's view of one vignette encoded by :func:`scoring.features.encode_vignette`."""
-        ...
-
-    def predict_levels(self, features: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Levels (int array of 0/1/2, see ``scoring.recommendation.LEVELS``) and an (n, 3)
-        array of class probabilities in ``LEVELS`` order, for a :class:`scoring.features.Features`.
-        """
-        ...
-
-
 # --------------------------------------------------------------------------------------
 # The combination
 # --------------------------------------------------------------------------------------
@@ -260,7 +68,7 @@ def combine_levels(card_levels: Any, tree_levels: Any | None) -> Any:
     """
     if tree_levels is None:
         return card_levels
-    return np.maximum(card_levels, tree_levels)
+    return more_cautious(card_levels, tree_levels)
 
 
 @dataclass(frozen=True)
@@ -340,10 +148,9 @@ class Assessment:
 
     def to_dict(self) -> dict[str, Any]:
         """The assessment as plain JSON-ready values (the vignette as its contract dict)."""
-        data = _fields_dict(self)
+        data = fields_dict(self)
         data["vignette"] = self.vignette.to_dict()
         return data
-
 
 
 # --------------------------------------------------------------------------------------
@@ -351,8 +158,8 @@ class Assessment:
 # --------------------------------------------------------------------------------------
 
 
-def _card(card: "Card | str | None") -> "Card":
-    from scoring.card import load_card
+def _card(card: Card | str | None) -> Card:
+    from scoring.engine.card import load_card
 
     return load_card() if card is None else load_card(card)
 
@@ -361,11 +168,11 @@ def _card(card: "Card | str | None") -> "Card":
 DEFAULT_TREE = "default"
 
 
-def _tree(tree: "TreeModel | str | None") -> "TreeModel | None":
+def _tree(tree: TreeModel | str | None) -> TreeModel | None:
     """``"default"`` → the shipped tree, loaded once and cached; ``None`` → card only."""
     if tree is None:
         return None
-    from scoring.tree import resolve_tree
+    from scoring.engine.tree import resolve_tree
 
     return resolve_tree(tree)
 
@@ -385,15 +192,15 @@ def _disagreement(card: CardView, tree: TreeView) -> str:
     )
 
 
-def assess(vignette: Any, *, card: "Card | str | None" = None, tree: "TreeModel | str | None" = DEFAULT_TREE) -> Assessment:
+def assess(vignette: Any, *, card: Card | str | None = None, tree: TreeModel | str | None = DEFAULT_TREE) -> Assessment:
     """Assess one vignette with the points card, its red flags and, optionally, a tree.
 
     Parameters
     ----------
     vignette : Vignette, dict or JSON text
-        Anything :func:`scoring.schema.validate_vignette` accepts.
+        Anything :func:`scoring.contract.schema.validate_vignette` accepts.
     card : Card or str, optional
-        A card or a card name/path for :func:`scoring.card.load_card`; the default card when
+        A card or a card name/path for :func:`scoring.engine.card.load_card`; the default card when
         not given.
     tree : TreeModel, "default", path or None, default "default"
         ``"default"`` uses the shipped tree (``scoring/models/tree.skops``, loaded once);
@@ -418,9 +225,9 @@ def assess(vignette: Any, *, card: "Card | str | None" = None, tree: "TreeModel 
     >>> a.recommendation.value
     'self_care'
     """
-    from scoring import NOTICE
-    from scoring.features import encode_vignette
-    from scoring.schema import validate_vignette
+    from scoring.contract.features import encode_vignette
+    from scoring.contract.schema import validate_vignette
+    from scoring.wording import NOTICE
 
     the_card = _card(card)
     tree = _tree(tree)
@@ -486,7 +293,7 @@ class AssessedFrame:
         (calibrated probability of needing review) and ``recommendation`` (combined); with a
         tree also ``tree_recommendation`` and ``agree``.
     rejected : DataFrame
-        One line per problem, as :func:`scoring.schema.validate_frame` reports it.
+        One line per problem, as :func:`scoring.contract.schema.validate_frame` reports it.
     n_input : int
         Rows in the input.
     n_rejected : int
@@ -499,7 +306,7 @@ class AssessedFrame:
     rejected: pd.DataFrame
     n_input: int
     n_rejected: int
-    card: "Card"
+    card: Card
 
     def summary(self) -> str:
         """One line: rows read, scored, rejected."""
@@ -509,8 +316,8 @@ class AssessedFrame:
 def assess_frame(
     frame: pd.DataFrame,
     *,
-    card: "Card | str | None" = None,
-    tree: "TreeModel | str | None" = DEFAULT_TREE,
+    card: Card | str | None = None,
+    tree: TreeModel | str | None = DEFAULT_TREE,
     extra: Literal["error", "keep", "drop"] = "error",
 ) -> AssessedFrame:
     """Validate and assess every row of a frame, column by column (no loop over rows).
@@ -525,7 +332,7 @@ def assess_frame(
         As for :func:`assess`: the shipped tree by default, ``None`` for the card alone.
     extra : {"error", "keep", "drop"}
         Columns that are neither contract fields nor metadata, as in
-        :func:`scoring.schema.validate_frame`.
+        :func:`scoring.contract.schema.validate_frame`.
 
     Returns
     -------
@@ -537,8 +344,8 @@ def assess_frame(
     VignetteError
         For problems with the frame as a whole (a missing required column, unknown columns).
     """
-    from scoring.features import Features
-    from scoring.schema import validate_frame
+    from scoring.contract.features import Features
+    from scoring.contract.schema import validate_frame
 
     the_card = _card(card)
     tree = _tree(tree)
@@ -608,12 +415,12 @@ def triage_agreement(reference: Any, predicted: Any) -> pd.DataFrame:
         r, p = ref[mask], pred[mask]
         n = int(mask.sum())
         counts = {"n_correct": int((p == r).sum()), "n_under": int((p < r).sum()), "n_over": int((p > r).sum())}
-        share = (lambda k: counts[k] / n if n else math.nan)
+        shares = {key: counts[key] / n if n else math.nan for key in counts}
         rows[name] = {
             "n": n,
-            "correct": share("n_correct"),
-            "under_triage": share("n_under"),
-            "over_triage": share("n_over"),
+            "correct": shares["n_correct"],
+            "under_triage": shares["n_under"],
+            "over_triage": shares["n_over"],
             **counts,
         }
     table = pd.DataFrame.from_dict(rows, orient="index")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import click
 
-from scoring import NOTICE, __version__
+from scoring._version import __version__
+from scoring.wording import NOTICE
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -20,8 +21,13 @@ def main() -> None:
 
 
 @main.command("app")
-@click.option("--port", type=click.IntRange(1, 65535), default=8866, show_default=True,
-              help="Port on 127.0.0.1 to serve the app on.")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8866,
+    show_default=True,
+    help="Port on 127.0.0.1 to serve the app on.",
+)
 @click.option("--no-browser", is_flag=True, help="Do not open a web browser.")
 def app_command(port: int, no_browser: bool) -> None:
     """Serve the explorer (notebooks/explorer.ipynb) as a web app with Voila.
@@ -55,8 +61,8 @@ def _input_errors(source: object = "input") -> Iterator[None]:
     """
     import pandas as pd
 
-    from scoring.card import CardError
-    from scoring.schema import VignetteError
+    from scoring.contract.schema import VignetteError
+    from scoring.engine.card import CardError
 
     try:
         yield
@@ -94,10 +100,20 @@ def _refuse_same_files(**paths: str | None) -> None:
 @main.command("generate")
 @click.option("--n", "n", type=click.IntRange(1), default=5000, show_default=True, help="How many vignettes.")
 @click.option("--seed", type=click.IntRange(0), default=7, show_default=True, help="Random seed.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=str), default="data/vignettes.csv",
-              show_default=True, help="CSV to write; its .meta.json (and README.md) go next to it.")
-@click.option("--label-noise", type=click.FloatRange(0, 0.5), default=0.0, show_default=True,
-              help="Share of triage labels moved one step, to mimic clinicians disagreeing.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=str),
+    default="data/vignettes.csv",
+    show_default=True,
+    help="CSV to write; its .meta.json (and README.md) go next to it.",
+)
+@click.option(
+    "--label-noise",
+    type=click.FloatRange(0, 0.5),
+    default=0.0,
+    show_default=True,
+    help="Share of triage labels moved one step, to mimic clinicians disagreeing.",
+)
 @click.option("--no-readme", is_flag=True, help="Do not write the data README next to the CSV.")
 @click.option("--no-progress", is_flag=True, help="Do not show a progress bar.")
 def generate_command(n: int, seed: int, out: str, label_noise: float, no_readme: bool, no_progress: bool) -> None:
@@ -112,8 +128,14 @@ def generate_command(n: int, seed: int, out: str, label_noise: float, no_readme:
 
     with _input_errors(out), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        files = write_dataset(out, n=n, seed=seed, label_noise=label_noise, readme=not no_readme,
-                              progress=not no_progress and n >= 100_000)
+        files = write_dataset(
+            out,
+            n=n,
+            seed=seed,
+            label_noise=label_noise,
+            readme=not no_readme,
+            progress=not no_progress and n >= 100_000,
+        )
     for warning in caught:
         click.echo(f"Note: {warning.message}", err=True)
     click.echo(f"{files.n} vignettes (seed {files.seed}) written to {files.csv}")
@@ -123,8 +145,11 @@ def generate_command(n: int, seed: int, out: str, label_noise: float, no_readme:
 
 @main.command("validate")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=str))
-@click.option("--rejects", type=click.Path(dir_okay=False, path_type=str),
-              help="Where to write the rejected rows (default: PATH with .rejects.csv).")
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Where to write the rejected rows (default: PATH with .rejects.csv).",
+)
 @click.option("--keep-extra", is_flag=True, help="Allow columns that are not contract fields.")
 def validate_command(path: str, rejects: str | None, keep_extra: bool) -> None:
     """Check every row of a vignette CSV against the contract.
@@ -145,7 +170,9 @@ def validate_command(path: str, rejects: str | None, keep_extra: bool) -> None:
         with _input_errors(target):
             result.rejected.to_csv(target, index=False)
         for problem in result.rejected.head(10).itertuples():
-            click.echo(f"  row {problem.row}: {problem.field}: {problem.reason} (got {problem.value!r}; allowed: {problem.allowed})")
+            click.echo(
+                f"  row {problem.row}: {problem.field}: {problem.reason} (got {problem.value!r}; allowed: {problem.allowed})"
+            )
         if len(result.rejected) > 10:
             click.echo(f"  ... {len(result.rejected) - 10} more")
         click.echo(f"rejected rows written to {target}")
@@ -160,14 +187,25 @@ def validate_command(path: str, rejects: str | None, keep_extra: bool) -> None:
 @main.command("assess")
 @click.argument("source", required=False, type=click.Path(dir_okay=False, path_type=str))
 @click.option("--vignette", "vignette_json", metavar="JSON", help="One vignette as a JSON object.")
-@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=str),
-              help="Where to write the scored rows (CSV input only).")
-@click.option("--rejects", type=click.Path(dir_okay=False, writable=True, path_type=str),
-              help="Where to write rejected rows, one line per problem (default: OUT with .rejects.csv).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True, path_type=str),
+    help="Where to write the scored rows (CSV input only).",
+)
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False, writable=True, path_type=str),
+    help="Where to write rejected rows, one line per problem (default: OUT with .rejects.csv).",
+)
 @click.option("--card", "card_name", default="default", show_default=True, help="Card name or path to a card .toml.")
 @click.option("--json", "as_json", is_flag=True, help="Print one vignette's assessment as JSON.")
-@click.option("--chunk-size", type=click.IntRange(1), default=200_000, show_default=True,
-              help="Rows scored per chunk of a CSV file.")
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(1),
+    default=200_000,
+    show_default=True,
+    help="Rows scored per chunk of a CSV file.",
+)
 @click.option("--no-progress", is_flag=True, help="Do not show a progress bar.")
 def assess_command(
     source: str | None,
@@ -191,7 +229,7 @@ def assess_command(
     allowed (exit status 2). In a CSV, bad rows go to the rejects file and every row is
     accounted for: rows read = scored + rejected.
     """
-    from scoring.card import load_card
+    from scoring.engine.card import load_card
 
     with _input_errors(card_name):
         card = load_card(card_name)
@@ -225,7 +263,7 @@ def _assess_one(text: str, card, as_json: bool) -> None:
     import json
 
     from scoring.assess import assess
-    from scoring.schema import FieldError, VignetteError
+    from scoring.contract.schema import FieldError, VignetteError
 
     try:
         data = json.loads(text)
@@ -284,8 +322,8 @@ def _assess_csv(source: str, out: str, rejects: str | None, card, chunk_size: in
 @click.option("--html", "as_html", is_flag=True, help="Print the card as an HTML table instead of text.")
 def card_command(card_name: str, as_html: bool) -> None:
     """Print a points card and its risk table (probability of needing review per total)."""
-    from scoring.calibration import risk_table
-    from scoring.card import list_cards, load_card, render_card_html, render_card_text
+    from scoring.engine.calibration import risk_table
+    from scoring.engine.card import list_cards, load_card, render_card_html, render_card_text
 
     with _input_errors(card_name):
         card = load_card(card_name)
@@ -294,7 +332,9 @@ def card_command(card_name: str, as_html: bool) -> None:
         return
     click.echo(render_card_text(card))
     if card.calibration is None:
-        click.echo("No calibration fitted for this card: run scoring.calibration.fit_calibration(card, save=True).")
+        click.echo(
+            "No calibration fitted for this card: run scoring.engine.calibration.fit_calibration(card, save=True)."
+        )
     else:
         table = risk_table(card)
         shown = _format_risk(table)
@@ -316,18 +356,33 @@ def _format_risk(table) -> str:
     shown["observed"] = [f"{p:.1%}" if n else "-" for p, n in zip(table["observed"], table["n"])]
     return shown.to_string()
 
+
 # --------------------------------------------------------------------------------------
 # report and run (HTML reports; the README's main job)
 # --------------------------------------------------------------------------------------
 
 
 @main.command("report")
-@click.option("--out", "out_dir", default="reports", show_default=True,
-              type=click.Path(file_okay=False, path_type=str), help="Folder to write the reports into.")
-@click.option("--case", "case_file", type=click.Path(exists=True, dir_okay=False, path_type=str),
-              help="Write only a case report for this vignette (.json) into OUT/cases/.")
-@click.option("--notebooks", "notebooks_dir", type=click.Path(exists=True, file_okay=False, path_type=str),
-              help="Folder of notebooks to execute (default: the checkout's notebooks/).")
+@click.option(
+    "--out",
+    "out_dir",
+    default="reports",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=str),
+    help="Folder to write the reports into.",
+)
+@click.option(
+    "--case",
+    "case_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=str),
+    help="Write only a case report for this vignette (.json) into OUT/cases/.",
+)
+@click.option(
+    "--notebooks",
+    "notebooks_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=str),
+    help="Folder of notebooks to execute (default: the checkout's notebooks/).",
+)
 @click.option("--no-progress", is_flag=True, help="Do not show a progress bar.")
 def report_command(out_dir: str, case_file: str | None, notebooks_dir: str | None, no_progress: bool) -> None:
     """Build the HTML reports: notebooks executed to pages, case pages, an index.
@@ -338,8 +393,8 @@ def report_command(out_dir: str, case_file: str | None, notebooks_dir: str | Non
 
     Pages open from disk and work offline; building twice gives identical files.
     """
+    from scoring.contract.schema import VignetteError
     from scoring.report import ReportError, build_reports, write_case_report
-    from scoring.schema import VignetteError
 
     try:
         if case_file is not None:
@@ -361,8 +416,14 @@ def report_command(out_dir: str, case_file: str | None, notebooks_dir: str | Non
 
 
 @main.command("run")
-@click.option("--out", "out_dir", default="reports", show_default=True,
-              type=click.Path(file_okay=False, path_type=str), help="Folder to write the reports into.")
+@click.option(
+    "--out",
+    "out_dir",
+    default="reports",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=str),
+    help="Folder to write the reports into.",
+)
 @click.option("--no-progress", is_flag=True, help="Do not show progress bars.")
 def run_command(out_dir: str, no_progress: bool) -> None:
     """The main job: make sure the default data, tree and calibration exist, then build the reports.
@@ -384,18 +445,26 @@ def run_command(out_dir: str, no_progress: bool) -> None:
 
 
 @main.command("fit")
-@click.option("--data", "data_path", type=click.Path(exists=True, dir_okay=False, path_type=str),
-              help="CSV of vignettes with a triage column (default: data/vignettes.csv, seed 7).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=str),
-              help="Folder for tree.skops and tree.json (default: the shipped scoring/models).")
+@click.option(
+    "--data",
+    "data_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=str),
+    help="CSV of vignettes with a triage column (default: data/vignettes.csv, seed 7).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=str),
+    help="Folder for tree.skops and tree.json (default: the shipped scoring/models).",
+)
 @click.option("--no-progress", is_flag=True, help="Do not show a progress bar.")
 def fit_command(data_path: str | None, out_dir: str | None, no_progress: bool) -> None:
     """Fit the decision tree: choose depth, leaf size and pruning by 5-fold CV, then save it.
 
     With no options this rebuilds the shipped model from the shipped data, byte for byte.
     """
-    from scoring.schema import VignetteError
-    from scoring.tree import fit_default_tree, render_rules_text
+    from scoring.contract.schema import VignetteError
+    from scoring.engine.tree import fit_default_tree, render_rules_text
 
     try:
         fit = fit_default_tree(data_path, progress=not no_progress)
@@ -429,11 +498,15 @@ def _read_vignette_argument(text: str) -> str:
 
 @main.command("explain")
 @click.argument("vignette", required=False)
-@click.option("--vignette", "vignette_option", metavar="JSON", help="The vignette as a JSON object (as for zaro assess).")
+@click.option(
+    "--vignette", "vignette_option", metavar="JSON", help="The vignette as a JSON object (as for zaro assess)."
+)
 @click.option("--card", "card_name", default="default", show_default=True, help="Card name or path to a card .toml.")
 @click.option("--no-tree", is_flag=True, help="Use the points card alone.")
 @click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
-def explain_command(vignette: str | None, vignette_option: str | None, card_name: str, no_tree: bool, as_json: bool) -> None:
+def explain_command(
+    vignette: str | None, vignette_option: str | None, card_name: str, no_tree: bool, as_json: bool
+) -> None:
     """Explain one vignette: points, the tree's path, and what would change the recommendation.
 
     VIGNETTE is a JSON object or the path of a .json file, e.g.
@@ -444,9 +517,9 @@ def explain_command(vignette: str | None, vignette_option: str | None, card_name
     """
     import json
 
+    from scoring.analysis.explain import counterfactuals, most_influential_field
     from scoring.assess import assess
-    from scoring.card import load_card
-    from scoring.explain import counterfactuals, most_influential_field
+    from scoring.engine.card import load_card
 
     if (vignette is None) == (vignette_option is None):
         _fail("give the vignette once: as JSON or a .json file, or with --vignette JSON")
@@ -481,16 +554,21 @@ def explain_command(vignette: str | None, vignette_option: str | None, card_name
 
 @main.command("compare")
 @click.option("--n", "n", type=click.IntRange(1), default=20_000, show_default=True, help="Vignettes to draw.")
-@click.option("--seed", type=click.IntRange(0), default=2026, show_default=True,
-              help="Seed of the fresh sample (the tree was fitted on seed 7).")
+@click.option(
+    "--seed",
+    type=click.IntRange(0),
+    default=2026,
+    show_default=True,
+    help="Seed of the fresh sample (the tree was fitted on seed 7).",
+)
 @click.option("--card", "card_name", default="default", show_default=True, help="Card name or path to a card .toml.")
 @click.option("--json", "as_json", is_flag=True, help="Print the tables as JSON.")
 def compare_command(n: int, seed: int, card_name: str, as_json: bool) -> None:
     """Compare the points card, the tree and both combined on a fresh synthetic sample."""
     import json
 
-    from scoring.card import load_card
-    from scoring.compare import compare_models, render_comparison_text
+    from scoring.analysis.compare import compare_models, render_comparison_text
+    from scoring.engine.card import load_card
 
     with _input_errors(card_name):
         card = load_card(card_name)

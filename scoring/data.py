@@ -22,9 +22,9 @@ import pandas as pd
 
 from scoring._paths import DEFAULT_N_VIGNETTES, DEFAULT_SEED, project_root
 from scoring._version import __version__
-from scoring.recommendation import LEVELS
-from scoring.schema import FIELDS, FrameValidation, validate_frame
-from scoring.synth import (
+from scoring.contract.recommendation import LEVELS
+from scoring.contract.schema import FIELDS, FrameValidation, validate_frame
+from scoring.engine.synth import (
     CAUSES,
     GENERATOR_VERSION,
     OUTPUT_COLUMNS,
@@ -72,7 +72,9 @@ def meta_path_for(csv_path: Path) -> Path:
     return csv_path.with_name(csv_path.stem + ".meta.json")
 
 
-def regenerate_command(n: int = DEFAULT_N_VIGNETTES, seed: int = DEFAULT_SEED, out: str = "data/vignettes.csv", label_noise: float = 0.0) -> str:
+def regenerate_command(
+    n: int = DEFAULT_N_VIGNETTES, seed: int = DEFAULT_SEED, out: str = "data/vignettes.csv", label_noise: float = 0.0
+) -> str:
     """The CLI command that writes this data set."""
     noise = f" --label-noise {label_noise:g}" if label_noise else ""
     return f"zaro generate --n {n} --seed {seed}{noise} --out {out}"
@@ -89,7 +91,7 @@ def write_vignettes_csv(frame: pd.DataFrame, path: str | Path, *, progress: bool
     Parameters
     ----------
     frame : DataFrame
-        Usually from :func:`scoring.synth.generate_vignettes`.
+        Usually from :func:`scoring.engine.synth.generate_vignettes`.
     path : str or Path
         The CSV file (its folder is created if needed).
     progress : bool, default False
@@ -164,7 +166,7 @@ def validate_csv(path: str | Path, *, extra: str = "error") -> FrameValidation:
     path : str or Path
         A CSV with a header row of contract field names (plus optional metadata columns).
     extra : {"error", "keep", "drop"}
-        Passed to :func:`scoring.schema.validate_frame`.
+        Passed to :func:`scoring.contract.schema.validate_frame`.
 
     Returns
     -------
@@ -228,9 +230,27 @@ def _values_text(values: dict[str, Any]) -> str:
 
 
 _METADATA_DOC = {
-    "vignette_id": ("text", "`v0000001`, `v0000002`, ...", "", "", "Row number with a prefix; does not depend on the seed."),
-    "latent_cause": ("category", ", ".join(f"`{c}`" for c in CAUSES), "", "", "The hidden cause the vignette was drawn from (a second target; never used by the triage label)."),
-    "triage": ("category", "`self_care`, `see_doctor`, `urgent`", "", "", "The reference triage label: the ladder below applied to the observable fields."),
+    "vignette_id": (
+        "text",
+        "`v0000001`, `v0000002`, ...",
+        "",
+        "",
+        "Row number with a prefix; does not depend on the seed.",
+    ),
+    "latent_cause": (
+        "category",
+        ", ".join(f"`{c}`" for c in CAUSES),
+        "",
+        "",
+        "The hidden cause the vignette was drawn from (a second target; never used by the triage label).",
+    ),
+    "triage": (
+        "category",
+        "`self_care`, `see_doctor`, `urgent`",
+        "",
+        "",
+        "The reference triage label: the ladder below applied to the observable fields.",
+    ),
     "narrative": ("text", "", "", "", "One or two plain sentences written from the fields."),
 }
 
@@ -247,7 +267,7 @@ def render_data_readme(frame: pd.DataFrame, meta: dict[str, Any], *, csv_name: s
     csv_name : str
         The CSV's file name, as it appears in the README.
     """
-    from scoring import NOTICE  # the package root imports this module's neighbours
+    from scoring.wording import NOTICE
 
     n, seed, noise = meta["n"], meta["seed"], meta["label_noise"]
     params = load_generator_params()
@@ -266,7 +286,7 @@ def render_data_readme(frame: pd.DataFrame, meta: dict[str, Any], *, csv_name: s
         regenerate_command(n, seed, f"data/{csv_name}", noise),
         "```",
         "",
-        f"or in Python: `scoring.data.write_dataset(\"data/{csv_name}\", n={n}, seed={seed})`. The same "
+        f'or in Python: `scoring.data.write_dataset("data/{csv_name}", n={n}, seed={seed})`. The same '
         "version, `n` and seed give the same bytes; "
         f"`{meta_name}` records them with the file's SHA-256 (`{meta['sha256']}`).",
         "",
@@ -282,7 +302,7 @@ def render_data_readme(frame: pd.DataFrame, meta: dict[str, Any], *, csv_name: s
         f"4. Label noise: {noise:g}, the share of labels moved one step to an adjacent level "
         "to mimic clinicians disagreeing (CLINICAL.md suggests 2-3%; pass `label_noise=0.03`). "
         + ("With 0, the labels are exactly the ladder. " if not noise else "")
-        + "The noise-free label of any row is `scoring.synth.triage_frame(frame)`; no extra column is kept.",
+        + "The noise-free label of any row is `scoring.engine.synth.triage_frame(frame)`; no extra column is kept.",
         "5. A short narrative is written from the fields.",
         "",
         "The disease shares of the prior are deliberately enriched so that red-flag cases are common "
@@ -315,7 +335,13 @@ def render_data_readme(frame: pd.DataFrame, meta: dict[str, Any], *, csv_name: s
         _table(
             ["cause", "description", "prior", f"observed (n = {n:,})", f"reference (n = {REFERENCE_N:,})"],
             [
-                [f"`{cause}`", params.cause_labels[cause], _pct(params.prior[i], 1), f"{_pct(observed_cause[cause] / max(n, 1), 2)} ({observed_cause[cause]})", _pct(reference_cause[cause], 2)]
+                [
+                    f"`{cause}`",
+                    params.cause_labels[cause],
+                    _pct(params.prior[i], 1),
+                    f"{_pct(observed_cause[cause] / max(n, 1), 2)} ({observed_cause[cause]})",
+                    _pct(reference_cause[cause], 2),
+                ]
                 for i, cause in enumerate(CAUSES)
             ],
         ),
@@ -327,7 +353,7 @@ def render_data_readme(frame: pd.DataFrame, meta: dict[str, Any], *, csv_name: s
         "",
         "`urgent` if any urgent rule fires; otherwise `see_doctor` if any see-a-doctor rule fires; "
         "otherwise `self_care`. Rules may overlap; every rule that fires is reported by "
-        "`scoring.synth.triage_rules_fired`.",
+        "`scoring.engine.synth.triage_rules_fired`.",
         "",
         _table(
             ["rule", "level", "fires when", "condition", "description", "source"],
@@ -353,7 +379,11 @@ def render_data_readme(frame: pd.DataFrame, meta: dict[str, Any], *, csv_name: s
         _table(
             ["triage", f"observed (n = {n:,})", f"reference (n = {REFERENCE_N:,})"],
             [
-                [f"`{level}`", f"{_pct(observed[level] / max(n, 1), 2)} ({observed[level]})", _pct(reference_levels[level], 2)]
+                [
+                    f"`{level}`",
+                    f"{_pct(observed[level] / max(n, 1), 2)} ({observed[level]})",
+                    _pct(reference_levels[level], 2),
+                ]
                 for level in LEVELS
             ],
         ),
@@ -365,7 +395,9 @@ def render_data_readme(frame: pd.DataFrame, meta: dict[str, Any], *, csv_name: s
         "Triage by latent cause in this file (counts):",
         "",
     ]
-    crosstab = pd.crosstab(frame["latent_cause"], frame["triage"]).reindex(index=list(CAUSES), columns=list(LEVELS), fill_value=0)
+    crosstab = pd.crosstab(frame["latent_cause"], frame["triage"]).reindex(
+        index=list(CAUSES), columns=list(LEVELS), fill_value=0
+    )
     out += [
         _table(
             ["cause", *(f"`{level}`" for level in LEVELS)],
@@ -385,7 +417,10 @@ def render_data_readme(frame: pd.DataFrame, meta: dict[str, Any], *, csv_name: s
         "",
         _table(
             ["parameter", "values", "S/A", "tag"],
-            [[f"`{e.path}`", _values_text(e.values), "S" if tag_kind(e.tag) == "sourced" else "A", e.tag] for e in entries],
+            [
+                [f"`{e.path}`", _values_text(e.values), "S" if tag_kind(e.tag) == "sourced" else "A", e.tag]
+                for e in entries
+            ],
         ),
         "",
         "Not modelled (no contract field):",
@@ -430,7 +465,7 @@ def write_dataset(
     path : str or Path, optional
         The CSV to write; default ``data/vignettes.csv`` in the source checkout.
     n, seed, label_noise
-        Passed to :func:`scoring.synth.generate_vignettes`.
+        Passed to :func:`scoring.engine.synth.generate_vignettes`.
     readme : bool, default True
         Also write ``README.md`` in the CSV's folder. An existing README that was not
         generated by zaro is left alone (with a warning).
@@ -480,7 +515,12 @@ def load_default_vignettes() -> pd.DataFrame:
     if path is not None and path.is_file():
         meta_file = meta_path_for(path)
         meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.is_file() else {}
-        expected = {"generator_version": GENERATOR_VERSION, "n": DEFAULT_N_VIGNETTES, "seed": DEFAULT_SEED, "label_noise": 0.0}
+        expected = {
+            "generator_version": GENERATOR_VERSION,
+            "n": DEFAULT_N_VIGNETTES,
+            "seed": DEFAULT_SEED,
+            "label_noise": 0.0,
+        }
         if all(meta.get(k) == v for k, v in expected.items()):
             return read_vignettes_csv(path)
         warnings.warn(

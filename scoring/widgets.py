@@ -1,9 +1,9 @@
 """Interactive explorers for JupyterLab and the Voilà app, generated from the schema.
 
-Every control comes from :data:`scoring.schema.FIELDS` (its label, unit, range, allowed
+Every control comes from :data:`scoring.contract.schema.FIELDS` (its label, unit, range, allowed
 values and description), and the panels and example vignettes come from
 ``definitions/explorer.toml``; nothing here scores anything. The widgets call
-:func:`scoring.assess.assess`, :func:`scoring.explain.counterfactuals` and the figures in
+:func:`scoring.assess.assess`, :func:`scoring.analysis.explain.counterfactuals` and the figures in
 :mod:`scoring.plots`, and only render what those return.
 
 Figures are plotly ``FigureWidget`` objects updated in place (one batched message per
@@ -29,18 +29,19 @@ import html
 import math
 import time
 import tomllib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import anywidget
 import ipywidgets as widgets
 import traitlets
 
-from scoring import NOTICE
 from scoring._paths import DEFINITIONS_DIR
-from scoring.recommendation import Recommendation, values_to_levels
-from scoring.schema import FIELDS, FieldSpec, VignetteError, validate_vignette
+from scoring.contract.recommendation import Recommendation, values_to_levels
+from scoring.contract.schema import FIELDS, FieldSpec, VignetteError, validate_vignette
+from scoring.wording import NOTICE
 
 __all__ = [
     "Preset",
@@ -101,7 +102,7 @@ class Preset:
     values: Mapping[str, Any]
 
     def vignette(self):
-        """The preset as a validated :class:`scoring.schema.Vignette`."""
+        """The preset as a validated :class:`scoring.contract.schema.Vignette`."""
         return validate_vignette(dict(self.values))
 
 
@@ -154,8 +155,15 @@ class MultiCheckbox(widgets.VBox):
 
     value = traitlets.Tuple()
 
-    def __init__(self, options: Iterable[str], value: Iterable[str] = (), *, description: str = "",
-                 tooltip: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        options: Iterable[str],
+        value: Iterable[str] = (),
+        *,
+        description: str = "",
+        tooltip: str | None = None,
+        **kwargs: Any,
+    ):
         self.options = tuple(options)
         self.description = description
         self.checkboxes = {
@@ -315,7 +323,7 @@ def build_control(spec: FieldSpec, value: Any) -> widgets.Widget:
     Parameters
     ----------
     spec : FieldSpec
-        The field (from :data:`scoring.schema.FIELDS`).
+        The field (from :data:`scoring.contract.schema.FIELDS`).
     value
         The initial value.
 
@@ -373,9 +381,7 @@ def recommendation_html(assessment) -> str:
     red_flags = ""
     if assessment.card.red_flags:
         red_flags = (
-            "<div>Red flag: "
-            + "; ".join(html.escape(flag.label) for flag in assessment.card.red_flags)
-            + "</div>"
+            "<div>Red flag: " + "; ".join(html.escape(flag.label) for flag in assessment.card.red_flags) + "</div>"
         )
     return (
         f"<div class='zaro-recommendation' data-recommendation='{recommendation.value}' "
@@ -399,8 +405,10 @@ def vignette_html(values: Mapping[str, Any]) -> str:
             text = f"{value:g}" + (f" {spec.unit}" if spec.unit and spec.unit != "0-10" else "")
         else:
             text = str(value)
-        rows.append(f"<tr><th scope='row' style='text-align:left;padding-right:1em'>"
-                    f"{html.escape(spec.label)}</th><td>{html.escape(text)}</td></tr>")
+        rows.append(
+            f"<tr><th scope='row' style='text-align:left;padding-right:1em'>"
+            f"{html.escape(spec.label)}</th><td>{html.escape(text)}</td></tr>"
+        )
     return f"<table class='zaro-vignette' style='{_TEXT}'>{''.join(rows)}</table>"
 
 
@@ -425,9 +433,7 @@ def agreement_html(assessment) -> str:
     if assessment.tree is None:
         parts.append("No decision tree loaded: the card's recommendation stands.")
     else:
-        parts.append(
-            f"Decision tree: <strong>{html.escape(assessment.tree.recommendation.label)}</strong>."
-        )
+        parts.append(f"Decision tree: <strong>{html.escape(assessment.tree.recommendation.label)}</strong>.")
         if assessment.agree:
             parts.append("The card and the tree agree.")
         else:
@@ -446,8 +452,7 @@ def tree_path_html(tree_view, problem: str | None = None) -> str:
         return f"<p>No decision tree loaded{reason}: the points card decides alone.</p>"
     steps = "".join(f"<li>{html.escape(step.text)}</li>" for step in tree_view.path)
     probabilities = ", ".join(
-        f"{html.escape(Recommendation(key).label)} {value:.0%}"
-        for key, value in tree_view.probabilities.items()
+        f"{html.escape(Recommendation(key).label)} {value:.0%}" for key, value in tree_view.probabilities.items()
     )
     return (
         f"<ol class='zaro-tree-path' style='{_TEXT}'>{steps}<li><strong>Leaf {tree_view.leaf_id}: "
@@ -469,9 +474,7 @@ def counterfactuals_html(items) -> str:
 
 def _heading(text: str, level: int = 2) -> widgets.HTML:
     # Level 2 under the notebook's level-1 title: screen-reader users jump between them.
-    return widgets.HTML(
-        f"<h{level} style='margin:0.6em 0 0.2em;font-size:1.15em'>{html.escape(text)}</h{level}>"
-    )
+    return widgets.HTML(f"<h{level} style='margin:0.6em 0 0.2em;font-size:1.15em'>{html.escape(text)}</h{level}>")
 
 
 def update_figure_widget(target, source) -> None:
@@ -555,9 +558,16 @@ class Explorer:
         Wall time of each update, in milliseconds (assess, explain and redraw).
     """
 
-    def __init__(self, vignette: Any = None, *, card: Any = None, tree: Any = "default",
-                 counterfactuals: bool = True, notice: bool = True):
-        from scoring.card import load_card
+    def __init__(
+        self,
+        vignette: Any = None,
+        *,
+        card: Any = None,
+        tree: Any = "default",
+        counterfactuals: bool = True,
+        notice: bool = True,
+    ):
+        from scoring.engine.card import load_card
 
         self.card = load_card() if card is None else load_card(card)
         self.tree, self.tree_problem = _resolve_tree(tree)
@@ -579,7 +589,8 @@ class Explorer:
 
         self.preset_buttons = {
             preset.preset_id: widgets.Button(
-                description=preset.label, tooltip=preset.description,
+                description=preset.label,
+                tooltip=preset.description,
                 layout=widgets.Layout(width="auto"),
             )
             for preset in presets().values()
@@ -587,7 +598,9 @@ class Explorer:
         for preset_id, button in self.preset_buttons.items():
             button.on_click(lambda _button, preset_id=preset_id: self.apply_preset(preset_id))
         self.reset_button = widgets.Button(
-            description="Reset", icon="undo", button_style="",
+            description="Reset",
+            icon="undo",
+            button_style="",
             tooltip="Back to the starting example, every other answer at its default",
             layout=widgets.Layout(width="auto"),
         )
@@ -666,7 +679,7 @@ class Explorer:
         self.tree_path.value = tree_path_html(assessment.tree, self.tree_problem)
         self.waterfall = _show_figure(self.waterfall, points_waterfall_figure(assessment.card))
         if self.show_counterfactuals:
-            from scoring.explain import counterfactuals
+            from scoring.analysis.explain import counterfactuals
 
             found = counterfactuals(vignette, card=self.card, tree=self.tree)
             self.counterfactual_list.value = counterfactuals_html(found)
@@ -728,10 +741,16 @@ class Explorer:
         import plotly.graph_objects as go
 
         notice = notice_html() if self.show_notice else ""
-        display(HTML(
-            notice + "<h2>The answers</h2>" + vignette_html(self.values)
-            + "<h2>Recommendation</h2>" + self.recommendation.value + self.agreement.value
-        ))
+        display(
+            HTML(
+                notice
+                + "<h2>The answers</h2>"
+                + vignette_html(self.values)
+                + "<h2>Recommendation</h2>"
+                + self.recommendation.value
+                + self.agreement.value
+            )
+        )
         go.Figure(self.waterfall).show()
         display(HTML("<h3>Decision tree path</h3>" + self.tree_path.value))
         if self.show_counterfactuals:
@@ -742,7 +761,7 @@ def _resolve_tree(tree: Any) -> tuple[Any, str | None]:
     """The tree to use and, when the shipped one could not be loaded, why not."""
     if not (isinstance(tree, str) and tree == "default"):
         return tree, None
-    from scoring.tree import resolve_tree
+    from scoring.engine.tree import resolve_tree
 
     try:
         return resolve_tree(tree), None
@@ -777,7 +796,6 @@ def _friendly_error(error: VignetteError) -> str:
     return " ".join(messages)
 
 
-
 # --------------------------------------------------------------------------------------
 # What if: one field swept across its values
 # --------------------------------------------------------------------------------------
@@ -792,7 +810,7 @@ class SweepExplorer:
         The example vignette to start from (an id of :func:`presets`).
     field : str, optional
         The field to vary; by default the one whose change moves this vignette's assessment
-        most (:func:`scoring.explain.most_influential_field`).
+        most (:func:`scoring.analysis.explain.most_influential_field`).
     vignette : Vignette or dict, optional
         Your own vignette instead of a preset; it appears first in the example list.
     card, tree
@@ -806,15 +824,22 @@ class SweepExplorer:
     figure : plotly.graph_objects.FigureWidget
         :func:`scoring.plots.sweep_figure` of the current sweep, updated in place.
     table : pandas.DataFrame
-        The current sweep (:func:`scoring.explain.sweep`).
+        The current sweep (:func:`scoring.analysis.explain.sweep`).
     widget : ipywidgets.VBox
     """
 
     _CUSTOM = "__vignette__"
 
-    def __init__(self, preset: str = "borderline", field: str | None = None, *, vignette: Any = None,
-                 card: Any = None, tree: Any = "default"):
-        from scoring.card import load_card
+    def __init__(
+        self,
+        preset: str = "borderline",
+        field: str | None = None,
+        *,
+        vignette: Any = None,
+        card: Any = None,
+        tree: Any = "default",
+    ):
+        from scoring.engine.card import load_card
 
         self.card = load_card() if card is None else load_card(card)
         self.tree, _ = _resolve_tree(tree)
@@ -825,14 +850,18 @@ class SweepExplorer:
             preset = self._CUSTOM
         if preset not in dict((value, label) for label, value in options):
             raise ValueError(f"preset: unknown example {preset!r}; choose one of {[v for _, v in options]}")
-        self.example = widgets.Dropdown(options=options, value=preset, description="Example",
-                                        style=_STYLE, tooltip="The vignette to start from")
+        self.example = widgets.Dropdown(
+            options=options, value=preset, description="Example", style=_STYLE, tooltip="The vignette to start from"
+        )
         start = self.vignette
         if field is None:
             field = self._most_influential(start).field
         self.field = widgets.Dropdown(
-            options=[(spec.label, spec.name) for spec in FIELDS], value=field,
-            description="Field to vary", style=_STYLE, tooltip="The answer swept across its values",
+            options=[(spec.label, spec.name) for spec in FIELDS],
+            value=field,
+            description="Field to vary",
+            style=_STYLE,
+            tooltip="The answer swept across its values",
         )
         self.summary = widgets.HTML()
         self.figure = None
@@ -840,11 +869,13 @@ class SweepExplorer:
         self.update()
         self.example.observe(lambda _change: self.update(), "value")
         self.field.observe(lambda _change: self.update(), "value")
-        self.widget = widgets.VBox([
-            widgets.HBox([self.example, self.field], layout=widgets.Layout(flex_flow="row wrap")),
-            self.summary,
-            self.figure,
-        ])
+        self.widget = widgets.VBox(
+            [
+                widgets.HBox([self.example, self.field], layout=widgets.Layout(flex_flow="row wrap")),
+                self.summary,
+                self.figure,
+            ]
+        )
 
     @property
     def vignette(self):
@@ -854,13 +885,13 @@ class SweepExplorer:
         return presets()[self.example.value].vignette()
 
     def _most_influential(self, vignette):
-        from scoring.explain import most_influential_field
+        from scoring.analysis.explain import most_influential_field
 
         return most_influential_field(vignette, card=self.card, tree=self.tree)
 
     def update(self) -> None:
         """Sweep the chosen field for the chosen vignette and redraw."""
-        from scoring.explain import counterfactuals, sweep
+        from scoring.analysis.explain import counterfactuals, sweep
         from scoring.plots import sweep_figure
 
         vignette = self.vignette
@@ -898,8 +929,13 @@ class SweepExplorer:
 
 #: Columns of :attr:`DisagreementPager.cases` shown in the static table.
 DISAGREEMENT_COLUMNS = (
-    "vignette_id", "card_recommendation", "points_total", "tree_recommendation", "triage",
-    "latent_cause", "narrative",
+    "vignette_id",
+    "card_recommendation",
+    "points_total",
+    "tree_recommendation",
+    "triage",
+    "latent_cause",
+    "narrative",
 )
 
 
@@ -935,23 +971,33 @@ class DisagreementPager:
     }
 
     def __init__(self, cases: Any, *, card: Any = None, tree: Any = "default"):
-        from scoring.card import load_card
+        from scoring.engine.card import load_card
 
         self.card = load_card() if card is None else load_card(card)
         self.tree, _ = _resolve_tree(tree)
         self.cases = cases.reset_index(drop=True)
         self.which = widgets.Dropdown(
-            options=[(label, key) for key, label in self._FILTERS.items()], value="all",
-            description="Show", style=_STYLE, tooltip="Which disagreements to page through",
+            options=[(label, key) for key, label in self._FILTERS.items()],
+            value="all",
+            description="Show",
+            style=_STYLE,
+            tooltip="Which disagreements to page through",
         )
         self.position = widgets.BoundedIntText(
-            value=1, min=1, max=max(1, len(self.cases)), description="Case number",
-            style=_STYLE, layout=widgets.Layout(width="12rem"), tooltip="Type a case number to jump to it",
+            value=1,
+            min=1,
+            max=max(1, len(self.cases)),
+            description="Case number",
+            style=_STYLE,
+            layout=widgets.Layout(width="12rem"),
+            tooltip="Type a case number to jump to it",
         )
-        self.previous_button = widgets.Button(description="Previous", icon="arrow-left",
-                                              tooltip="The previous case", layout=widgets.Layout(width="auto"))
-        self.next_button = widgets.Button(description="Next", icon="arrow-right",
-                                          tooltip="The next case", layout=widgets.Layout(width="auto"))
+        self.previous_button = widgets.Button(
+            description="Previous", icon="arrow-left", tooltip="The previous case", layout=widgets.Layout(width="auto")
+        )
+        self.next_button = widgets.Button(
+            description="Next", icon="arrow-right", tooltip="The next case", layout=widgets.Layout(width="auto")
+        )
         self.count = widgets.HTML()
         self.case = widgets.HTML()
         self.previous_button.on_click(lambda _button: self.step(-1))
@@ -959,16 +1005,20 @@ class DisagreementPager:
         self.position.observe(lambda _change: self.update(), "value")
         self.which.observe(self._on_filter, "value")
         self.update()
-        self.widget = widgets.VBox([
-            widgets.HBox([self.which, self.previous_button, self.position, self.next_button, self.count],
-                         layout=widgets.Layout(flex_flow="row wrap", align_items="center")),
-            self.case,
-        ])
+        self.widget = widgets.VBox(
+            [
+                widgets.HBox(
+                    [self.which, self.previous_button, self.position, self.next_button, self.count],
+                    layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
+                ),
+                self.case,
+            ]
+        )
 
     # -- building ------------------------------------------------------------------------
 
     @classmethod
-    def from_frame(cls, frame: Any, *, card: Any = None, tree: Any = "default") -> "DisagreementPager":
+    def from_frame(cls, frame: Any, *, card: Any = None, tree: Any = "default") -> DisagreementPager:
         """Assess a frame of vignettes and keep the rows where card and tree differ."""
         from scoring.assess import assess_frame
 
@@ -980,11 +1030,12 @@ class DisagreementPager:
         return cls(scored[differ.to_numpy()], card=card, tree=the_tree)
 
     @classmethod
-    def from_sample(cls, n: int | None = None, seed: int | None = None, *, card: Any = None,
-                    tree: Any = "default") -> "DisagreementPager":
+    def from_sample(
+        cls, n: int | None = None, seed: int | None = None, *, card: Any = None, tree: Any = "default"
+    ) -> DisagreementPager:
         """Draw a fresh synthetic sample (the comparison's defaults) and keep the disagreements."""
-        from scoring.compare import DEFAULT_COMPARE_N, DEFAULT_COMPARE_SEED
-        from scoring.synth import generate_vignettes
+        from scoring.analysis.compare import DEFAULT_COMPARE_N, DEFAULT_COMPARE_SEED
+        from scoring.engine.synth import generate_vignettes
 
         frame = generate_vignettes(
             DEFAULT_COMPARE_N if n is None else n, seed=DEFAULT_COMPARE_SEED if seed is None else seed
@@ -1046,16 +1097,18 @@ class DisagreementPager:
             return
         # to_html keeps whole narratives, where a DataFrame's notebook view cuts them short.
         table = self.table(limit).to_html(index=False, escape=True, justify="left", border=0)
-        display(HTML(
-            f"<p>{len(self.cases)} vignettes where card and tree differ; the first "
-            f"{min(limit, len(self.cases))} are listed.</p>{table}"
-        ))
+        display(
+            HTML(
+                f"<p>{len(self.cases)} vignettes where card and tree differ; the first "
+                f"{min(limit, len(self.cases))} are listed.</p>{table}"
+            )
+        )
 
 
 def disagreement_case_html(row: Any, *, card: Any = None, tree: Any = "default") -> str:
     """One scored vignette where card and tree differ, as HTML: story, both sides, reference."""
     from scoring.assess import assess
-    from scoring.schema import FIELD_NAMES
+    from scoring.contract.schema import FIELD_NAMES
 
     assessment = assess({name: row[name] for name in FIELD_NAMES}, card=card, tree=tree)
     story = html.escape(str(row["narrative"])) if "narrative" in row else ""
@@ -1064,8 +1117,11 @@ def disagreement_case_html(row: Any, *, card: Any = None, tree: Any = "default")
         reference = (
             f"<p>Reference triage of the synthetic case: "
             f"<strong>{html.escape(Recommendation(str(row['triage'])).label)}</strong>"
-            + (f" (latent cause: {html.escape(str(row['latent_cause']).replace('_', ' '))})"
-               if "latent_cause" in row else "")
+            + (
+                f" (latent cause: {html.escape(str(row['latent_cause']).replace('_', ' '))})"
+                if "latent_cause" in row
+                else ""
+            )
             + ".</p>"
         )
     return (

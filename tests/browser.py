@@ -92,9 +92,7 @@ def launch_chromium(playwright, **kwargs):
     -------
     playwright.sync_api.Browser
     """
-    return playwright.chromium.launch(
-        executable_path=chromium_path(), args=list(CHROMIUM_ARGS), **kwargs
-    )
+    return playwright.chromium.launch(executable_path=chromium_path(), args=list(CHROMIUM_ARGS), **kwargs)
 
 
 def _axe_script() -> str:
@@ -133,11 +131,7 @@ def axe_violations(page, context_selector: str | None = None) -> list[dict]:
 
 def serious_violations(page, context_selector: str | None = None) -> list[dict]:
     """The violations axe rates ``serious`` or ``critical``, as :func:`axe_violations` returns."""
-    return [
-        v
-        for v in axe_violations(page, context_selector)
-        if v.get("impact") in ("serious", "critical")
-    ]
+    return [v for v in axe_violations(page, context_selector) if v.get("impact") in ("serious", "critical")]
 
 
 def describe_violations(violations: list[dict]) -> str:

@@ -1,4 +1,4 @@
-"""Hypothesis strategies for vignettes, generated from the contract in scoring.schema.FIELDS.
+"""Hypothesis strategies for vignettes, generated from the contract in scoring.contract.schema.FIELDS.
 
 Every field's strategy is derived from its kind, range and allowed values, so a change to
 ``fields.toml`` changes what the property tests explore without touching them.
@@ -10,7 +10,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from scoring.schema import FIELDS, FieldSpec
+from scoring.contract.schema import FIELDS, FieldSpec
 
 
 def field_values(spec: FieldSpec) -> st.SearchStrategy[Any]:

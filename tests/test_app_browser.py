@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from browser import describe_violations, free_port, launch_chromium, serious_violations, wait_for_http
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -76,9 +75,7 @@ def _recommendation(page) -> str:
 
 
 def _wait_for_recommendation(page, value: str) -> None:
-    page.wait_for_selector(
-        f"{RECOMMENDATION}[data-recommendation='{value}']", timeout=UPDATE_TIMEOUT_MS
-    )
+    page.wait_for_selector(f"{RECOMMENDATION}[data-recommendation='{value}']", timeout=UPDATE_TIMEOUT_MS)
 
 
 def _waterfall_labels(page) -> list[str]:

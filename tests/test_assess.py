@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import vignettes
 
 from scoring import NOTICE
 from scoring.assess import (
@@ -22,11 +23,10 @@ from scoring.assess import (
     combine_levels,
     triage_agreement,
 )
-from scoring.card import list_cards, load_card
 from scoring.cli import main
-from scoring.recommendation import LEVELS, Recommendation
-from scoring.schema import VignetteError, vignettes_to_frame
-from strategies import vignettes
+from scoring.contract.recommendation import LEVELS, Recommendation
+from scoring.contract.schema import VignetteError, vignettes_to_frame
+from scoring.engine.card import list_cards, load_card
 
 SELF_CARE, SEE_DOCTOR, URGENT = Recommendation.SELF_CARE, Recommendation.SEE_DOCTOR, Recommendation.URGENT
 
@@ -60,7 +60,7 @@ class ConstantTree:
 
 def shipped_tree():
     try:
-        from scoring.tree import default_tree
+        from scoring.engine.tree import default_tree
 
         return default_tree()
     except (ImportError, FileNotFoundError):  # pragma: no cover - tree not shipped yet
@@ -72,7 +72,11 @@ def shipped_tree():
 # --------------------------------------------------------------------------------------
 
 LADDER = [
-    pytest.param(dict(PLAIN, age=25, locations="eyelid", duration_weeks=1, caffeine_mg_per_day=500), SELF_CARE, id="young-eyelid-coffee"),
+    pytest.param(
+        dict(PLAIN, age=25, locations="eyelid", duration_weeks=1, caffeine_mg_per_day=500),
+        SELF_CARE,
+        id="young-eyelid-coffee",
+    ),
     pytest.param(dict(PLAIN), SELF_CARE, id="nothing-else"),
     pytest.param(dict(PLAIN, duration_weeks=3), SEE_DOCTOR, id="over-2-weeks"),
     pytest.param(dict(PLAIN, duration_weeks=2), SELF_CARE, id="exactly-2-weeks"),
@@ -89,9 +93,19 @@ LADDER = [
     pytest.param(dict(PLAIN, pain=True, cramps=True), SELF_CARE, id="pain-and-cramps-one-week"),
     pytest.param(dict(PLAIN, worsening=True), SELF_CARE, id="worsening-without-weakness"),
     pytest.param(
-        dict(PLAIN, age=22, duration_weeks=3, locations="eyelid", recent_exercise=True, caffeine_mg_per_day=900,
-             stress_level=9, sleep_hours=4, dehydration=True),
-        SEE_DOCTOR, id="trigger-with-every-reassuring-pointer",
+        dict(
+            PLAIN,
+            age=22,
+            duration_weeks=3,
+            locations="eyelid",
+            recent_exercise=True,
+            caffeine_mg_per_day=900,
+            stress_level=9,
+            sleep_hours=4,
+            dehydration=True,
+        ),
+        SEE_DOCTOR,
+        id="trigger-with-every-reassuring-pointer",
     ),
     pytest.param(dict(PLAIN, locations="tongue"), URGENT, id="tongue"),
     pytest.param(dict(PLAIN, weakness=True, worsening=True, duration_weeks=10), URGENT, id="progressive-weakness"),
@@ -99,7 +113,11 @@ LADDER = [
     pytest.param(dict(PLAIN, atrophy=True), URGENT, id="wasting"),
     pytest.param(dict(PLAIN, bulbar=True), URGENT, id="speech-or-swallowing"),
     pytest.param(dict(PLAIN, breathing_difficulty=True), URGENT, id="breathing"),
-    pytest.param(dict(PLAIN, age=24, locations="eyelid", recent_exercise=True, breathing_difficulty=True), URGENT, id="red-flag-beats-reassurance"),
+    pytest.param(
+        dict(PLAIN, age=24, locations="eyelid", recent_exercise=True, breathing_difficulty=True),
+        URGENT,
+        id="red-flag-beats-reassurance",
+    ),
 ]
 
 
@@ -113,7 +131,7 @@ def test_card_follows_the_ladder(vignette, expected):
 def test_card_equals_the_reference_ladder(data):
     # The reference triage of the synthetic data is the ladder of CLINICAL.md section 2
     # (definitions/triage.toml); the default card must reproduce it exactly.
-    from scoring.synth import triage_frame
+    from scoring.engine.synth import triage_frame
 
     frame = vignettes_to_frame(data)
     result = assess_frame(frame, tree=None)
@@ -155,7 +173,9 @@ def test_each_red_flag_makes_it_urgent(flag_id):
 
 
 @settings(max_examples=200, deadline=None)
-@given(vignette=vignettes(), flag_id=st.sampled_from(sorted(RED_FLAG_CHANGES)), tree_level=st.sampled_from([None, 0, 1]))
+@given(
+    vignette=vignettes(), flag_id=st.sampled_from(sorted(RED_FLAG_CHANGES)), tree_level=st.sampled_from([None, 0, 1])
+)
 def test_any_red_flag_means_urgent_whatever_the_tree(vignette, flag_id, tree_level):
     tree = None if tree_level is None else ConstantTree(tree_level)
     flagged = with_red_flag(vignette, flag_id)
@@ -195,8 +215,13 @@ def add_risk_item(vignette: dict, item_id: str) -> dict:
     elif item_id == "spreading":
         v.update(worsening=True, locations=sorted(set(locations) | {"calf", "thigh"}))
     else:
-        field = {"weakness": "weakness", "stimulant_medication": "stimulant_medication", "diuretic": "diuretic_use",
-                 "family_history": "family_history_als", "numbness": "numbness"}[item_id]
+        field = {
+            "weakness": "weakness",
+            "stimulant_medication": "stimulant_medication",
+            "diuretic": "diuretic_use",
+            "family_history": "family_history_als",
+            "numbness": "numbness",
+        }[item_id]
         v[field] = True
     return v
 
@@ -389,7 +414,7 @@ def test_frame_level_problems_raise():
 
 
 def test_synthetic_frame_keeps_metadata():
-    from scoring.synth import generate_vignettes
+    from scoring.engine.synth import generate_vignettes
 
     frame = generate_vignettes(300, seed=3)
     result = assess_frame(frame, tree=None)
@@ -428,7 +453,7 @@ def test_items_add_up_to_the_total():
 
 
 def test_probability_matches_the_risk_table():
-    from scoring.calibration import risk_table
+    from scoring.engine.calibration import risk_table
 
     table = risk_table("default")
     for vignette in (PLAIN, dict(PLAIN, duration_weeks=3), dict(PLAIN, duration_weeks=3, weakness=True)):
@@ -502,7 +527,10 @@ def test_cli_assess_json_file(tmp_path):
     ("vignette", "message"),
     [
         (dict(PLAIN, age=12), "Error: age: out of range"),
-        (dict(PLAIN, frequency="often"), "Error: frequency: unknown category (got 'often'; allowed: one of 'occasional', 'daily', 'constant')"),
+        (
+            dict(PLAIN, frequency="often"),
+            "Error: frequency: unknown category (got 'often'; allowed: one of 'occasional', 'daily', 'constant')",
+        ),
         (dict(PLAIN, colour="red"), "Error: colour: unknown field"),
     ],
 )
@@ -541,7 +569,7 @@ def test_cli_assess_and_explain_take_a_vignette_the_same_ways(tmp_path):
 
 
 def test_cli_assess_csv_in_chunks_keeps_every_row(tmp_path):
-    from scoring.synth import generate_vignettes
+    from scoring.engine.synth import generate_vignettes
 
     frame = generate_vignettes(250, seed=5)
     frame["age"] = frame["age"].astype(object)
@@ -550,7 +578,8 @@ def test_cli_assess_csv_in_chunks_keeps_every_row(tmp_path):
     frame.to_csv(source, index=False)
     out, rejects = tmp_path / "out.csv", tmp_path / "rejects.csv"
     result = CliRunner().invoke(
-        main, ["assess", str(source), "--out", str(out), "--rejects", str(rejects), "--chunk-size", "100", "--no-progress"]
+        main,
+        ["assess", str(source), "--out", str(out), "--rejects", str(rejects), "--chunk-size", "100", "--no-progress"],
     )
     assert result.exit_code == 0, result.output
     assert "250 rows read, 248 scored, 2 rejected" in result.output
@@ -583,6 +612,6 @@ def test_cli_card_prints_card_and_risk_table():
 
 
 def render_default_card_text() -> str:
-    from scoring.card import render_card_text
+    from scoring.engine.card import render_card_text
 
     return render_card_text(load_card())

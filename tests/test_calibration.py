@@ -9,15 +9,15 @@ import warnings
 import numpy as np
 import pytest
 
-from scoring.calibration import (
+from scoring.engine.calibration import (
     calibration_bins,
     calibration_metrics,
     fit_calibration,
     needs_review,
     risk_table,
 )
-from scoring.card import calibration_path, list_cards, load_card
-from scoring.synth import generate_vignettes
+from scoring.engine.card import calibration_path, list_cards, load_card
+from scoring.engine.synth import generate_vignettes
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +68,8 @@ def test_risk_table_on_a_given_frame(fresh_sample):
 
 
 def assess_masks(frame):
-    from scoring.features import Features
-    from scoring.schema import validate_frame
+    from scoring.contract.features import Features
+    from scoring.contract.schema import validate_frame
 
     return load_card().score_frame(Features(validate_frame(frame).valid)).red_flag_mask
 

@@ -9,16 +9,16 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from scoring.card import Card, CardError, list_cards, load_card, render_card_html, render_card_text
-from scoring.features import Features, encode_vignette
-from scoring.recommendation import Recommendation
-from scoring.schema import vignettes_to_frame
 from strategies import vignettes
+
+from scoring.contract.features import Features, encode_vignette
+from scoring.contract.recommendation import Recommendation
+from scoring.contract.schema import vignettes_to_frame
+from scoring.engine.card import Card, CardError, list_cards, load_card, render_card_html, render_card_text
 
 # A small card used to check the loader one problem at a time and the exact printed text.
 SMALL_CARD = textwrap.dedent(
-    '''
+    """
     name = "small"
     version = "0.1"
     description = "A small card for tests."
@@ -72,7 +72,7 @@ SMALL_CARD = textwrap.dedent(
     max_points = 3
     recommendation = "see_doctor"
     advice = "See a GP."
-    '''
+    """
 )
 
 BASE = {"age": 30, "duration_weeks": 1, "frequency": "daily", "severity": "minor", "locations": "eyelid"}
@@ -241,14 +241,14 @@ def test_card_loader_names_file_entry_problem_and_fix(tmp_path, change, message)
 
 def test_unreachable_band(tmp_path):
     text = SMALL_CARD + textwrap.dedent(
-        '''
+        """
         [[bands]]
         name = "beyond"
         min_points = 4
         max_points = 9
         recommendation = "urgent"
         advice = "Urgent."
-        '''
+        """
     )
     with pytest.raises(CardError, match=r"band 'beyond': can never be reached: totals run from -1 to 3"):
         load_card(write_card(tmp_path, text))
@@ -289,8 +289,16 @@ def test_red_flag_overrides_band(tmp_path):
 def test_reassuring_pointers_never_cancel_a_trigger():
     card = load_card()
     everything_reassuring = {
-        "age": 25, "duration_weeks": 3, "frequency": "daily", "severity": "minor", "locations": "eyelid",
-        "recent_exercise": True, "caffeine_mg_per_day": 800, "stress_level": 9, "sleep_hours": 4, "dehydration": True,
+        "age": 25,
+        "duration_weeks": 3,
+        "frequency": "daily",
+        "severity": "minor",
+        "locations": "eyelid",
+        "recent_exercise": True,
+        "caffeine_mg_per_day": 800,
+        "stress_level": 9,
+        "sleep_hours": 4,
+        "dehydration": True,
     }
     score = card.score_encoded(encode_vignette(everything_reassuring))
     assert score.total == 1

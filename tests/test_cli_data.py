@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from scoring.cli import main
-from scoring.synth import generate_vignettes
+from scoring.engine.synth import generate_vignettes
 
 
 def test_generate_writes_the_same_bytes_as_the_api(tmp_path):
@@ -63,19 +63,24 @@ def test_outputs_never_overwrite_the_input(tmp_path):
     source = tmp_path / "v.csv"
     generate_vignettes(30, 1).to_csv(source, index=False)
     before = source.read_bytes()
-    for args in (["assess", str(source), "--out", str(source)],
-                 ["assess", str(source), "--out", str(tmp_path / "o.csv"), "--rejects", str(source)],
-                 ["validate", str(source), "--rejects", str(source)]):
+    for args in (
+        ["assess", str(source), "--out", str(source)],
+        ["assess", str(source), "--out", str(tmp_path / "o.csv"), "--rejects", str(source)],
+        ["validate", str(source), "--rejects", str(source)],
+    ):
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 2 and "are the same file" in result.output, args
     assert source.read_bytes() == before
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "is empty"),
-    (b'age,duration_weeks,frequency,severity,locations\n34,3,daily,minor,"eyelid\n', "is not a readable CSV file"),
-    (b"age,duration_weeks\n\xff\xfe\xfa,3\n", "is not UTF-8 text"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "is empty"),
+        (b'age,duration_weeks,frequency,severity,locations\n34,3,daily,minor,"eyelid\n', "is not a readable CSV file"),
+        (b"age,duration_weeks\n\xff\xfe\xfa,3\n", "is not UTF-8 text"),
+    ],
+)
 @pytest.mark.parametrize("command", ["validate", "assess"])
 def test_unreadable_csv_files_give_one_line_and_status_2(tmp_path, content, message, command):
     bad = tmp_path / "bad.csv"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from scoring.analysis.compare import MODELS, SERIOUS_CAUSES, compare_frame, compare_models, render_comparison_text
 from scoring.assess import assess_frame
-from scoring.compare import MODELS, SERIOUS_CAUSES, compare_frame, compare_models, render_comparison_text
+from scoring.contract.recommendation import LEVELS
+from scoring.engine.synth import generate_vignettes
 from scoring.plots import confusion_figure, metrics_figure, sweep_figure, tree_figure
-from scoring.recommendation import LEVELS
-from scoring.synth import generate_vignettes
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +76,13 @@ def test_a_frame_of_only_motor_neuron_like_cases():
 def test_text_names_every_table(comparison):
     text = render_comparison_text(comparison)
     assert text.startswith("Card, tree and combined on 4000 fresh synthetic vignettes (seed 2026).")
-    for heading in ("Agreement with the reference triage", "Card (rows) against tree (columns):",
-                    "Confusion matrix, tree", "By latent cause", "Motor-neuron-like or central (MS-like)"):
+    for heading in (
+        "Agreement with the reference triage",
+        "Card (rows) against tree (columns):",
+        "Confusion matrix, tree",
+        "By latent cause",
+        "Motor-neuron-like or central (MS-like)",
+    ):
         assert heading in text
 
 
@@ -98,11 +103,17 @@ def test_figures_are_built_from_the_tables(comparison):
 
 
 def test_tree_and_sweep_figures_highlight_the_vignette():
-    from scoring.explain import sweep
-    from scoring.tree import default_tree
+    from scoring.analysis.explain import sweep
+    from scoring.engine.tree import default_tree
 
-    vignette = {"age": 58, "duration_weeks": 12, "frequency": "daily", "severity": "moderate",
-                "locations": ["hand", "arm"], "weakness": True}
+    vignette = {
+        "age": 58,
+        "duration_weeks": 12,
+        "frequency": "daily",
+        "severity": "moderate",
+        "locations": ["hand", "arm"],
+        "weakness": True,
+    }
     view = default_tree().explain(vignette)
     figure = tree_figure(default_tree(), view)
     path = [t for t in figure.data if t.name == "this vignette's path"]

@@ -12,6 +12,7 @@ import pytest
 import scoring
 from scoring import data
 from scoring._paths import DEFAULT_N_VIGNETTES, DEFAULT_SEED
+from scoring.contract.schema import FIELDS
 from scoring.data import (
     load_default_vignettes,
     read_vignettes_csv,
@@ -19,8 +20,7 @@ from scoring.data import (
     write_dataset,
     write_vignettes_csv,
 )
-from scoring.schema import FIELDS
-from scoring.synth import GENERATOR_VERSION, generate_vignettes, load_triage_ladder
+from scoring.engine.synth import GENERATOR_VERSION, generate_vignettes, load_triage_ladder
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "data"

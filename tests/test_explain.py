@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import vignettes
 
-from scoring.assess import assess
-from scoring.explain import (
+from scoring.analysis.explain import (
     CHANGEABLE_FIELDS,
     Counterfactual,
     candidate_values,
@@ -18,16 +18,20 @@ from scoring.explain import (
     most_influential_field,
     sweep,
 )
-from scoring.recommendation import LEVELS, Recommendation
-from scoring.schema import field_spec, frame_to_vignettes, validate_vignette
-from scoring.synth import generate_vignettes
-
-from strategies import vignettes
+from scoring.assess import assess
+from scoring.contract.recommendation import LEVELS, Recommendation
+from scoring.contract.schema import field_spec, frame_to_vignettes, validate_vignette
+from scoring.engine.synth import generate_vignettes
 
 EYELID = {"age": 30, "duration_weeks": 1, "frequency": "daily", "severity": "minor", "locations": ["eyelid"]}
 WORSENING_WEAKNESS = {
-    "age": 58, "duration_weeks": 12, "frequency": "daily", "severity": "moderate",
-    "locations": ["hand", "arm"], "weakness": True, "worsening": True,
+    "age": 58,
+    "duration_weeks": 12,
+    "frequency": "daily",
+    "severity": "moderate",
+    "locations": ["hand", "arm"],
+    "weakness": True,
+    "worsening": True,
 }
 
 
@@ -78,7 +82,10 @@ def test_a_red_flag_comes_off_in_one_change_and_two_red_flags_need_two():
     # half removes it, and the tree's weakness branch agrees (weakness alone is see_doctor).
     one_flag = counterfactuals(WORSENING_WEAKNESS)
     down = [cf for cf in one_flag if cf.direction == "down"]
-    assert sorted(cf.text for cf in down) == ["without getting worse → see_doctor", "without real weakness → see_doctor"]
+    assert sorted(cf.text for cf in down) == [
+        "without getting worse → see_doctor",
+        "without real weakness → see_doctor",
+    ]
     check(WORSENING_WEAKNESS, one_flag)
 
     two_flags = {**WORSENING_WEAKNESS, "atrophy": True}
@@ -147,7 +154,13 @@ def test_combined_is_never_less_cautious_than_the_card(vignette):
 @given(
     vignettes(),
     st.sampled_from(
-        [{"weakness": True, "worsening": True}, {"atrophy": True}, {"bulbar": True}, {"breathing_difficulty": True}, "tongue"]
+        [
+            {"weakness": True, "worsening": True},
+            {"atrophy": True},
+            {"bulbar": True},
+            {"breathing_difficulty": True},
+            "tongue",
+        ]
     ),
 )
 def test_any_red_flag_means_urgent(vignette, flag):
@@ -166,8 +179,16 @@ def test_any_red_flag_means_urgent(vignette, flag):
 def test_sweep_over_duration_matches_assessing_each_value():
     table = sweep(WORSENING_WEAKNESS, "duration_weeks", values=[0, 1, 2, 2.1, 6, 52, 520])
     assert list(table.columns) == [
-        "value", "points_total", "p_self_care", "p_see_doctor", "p_urgent",
-        "card_recommendation", "tree_recommendation", "recommendation", "red_flags", "is_current",
+        "value",
+        "points_total",
+        "p_self_care",
+        "p_see_doctor",
+        "p_urgent",
+        "card_recommendation",
+        "tree_recommendation",
+        "recommendation",
+        "red_flags",
+        "is_current",
     ]
     assert table["value"].tolist() == [0, 1, 2, 2.1, 6, 52, 520]
     assert not table["is_current"].any()
@@ -229,7 +250,7 @@ def test_sweep_figure_draws_duration_on_a_log_axis_with_zero_on_its_first_tick()
 
 
 def test_sweep_rejects_values_outside_the_contract():
-    from scoring.schema import VignetteError
+    from scoring.contract.schema import VignetteError
 
     with pytest.raises(VignetteError, match="duration_weeks"):
         sweep(EYELID, "duration_weeks", values=[1, 600])
@@ -247,7 +268,11 @@ def test_most_influential_field_is_the_biggest_single_move(sample):
         assert all(abs(top.level_change) >= abs(f.level_change) for f in ranking)
         # The claimed move holds when assessed.
         before = assess(vignette)
-        after = assess(validate_vignette(vignette).replace(**{top.field: list(top.value) if top.field == "locations" else top.value}))
+        after = assess(
+            validate_vignette(vignette).replace(
+                **{top.field: list(top.value) if top.field == "locations" else top.value}
+            )
+        )
         assert after.recommendation.level - before.recommendation.level == top.level_change
         assert after.points_total - before.points_total == top.points_change
 
@@ -261,8 +286,14 @@ def test_influence_for_progressive_weakness_names_a_red_flag_field():
 def test_influence_on_a_red_flag_case_claims_no_move_it_does_not_make():
     # The explorer's red-flag example: weakness, getting worse and tongue twitching.
     red_flag = {
-        "age": 61, "duration_weeks": 12, "frequency": "constant", "severity": "moderate",
-        "locations": ["tongue", "hand", "arm"], "weakness": True, "worsening": True, "bulbar": True,
+        "age": 61,
+        "duration_weeks": 12,
+        "frequency": "constant",
+        "severity": "moderate",
+        "locations": ["tongue", "hand", "arm"],
+        "weakness": True,
+        "worsening": True,
+        "bulbar": True,
     }
     assert assess(red_flag).recommendation is Recommendation.URGENT
     top = most_influential_field(red_flag)
@@ -278,7 +309,7 @@ def test_influence_on_a_red_flag_case_claims_no_move_it_does_not_make():
 
 
 def test_influence_text_names_the_new_recommendation_only_when_it_moves():
-    from scoring.explain import _influence_text
+    from scoring.analysis.explain import _influence_text
 
     change = "duration 2 weeks instead of 6"
     assert _influence_text(change, 1, 0, -2, (0.9, 0.2)) == "duration 2 weeks instead of 6 → self_care"
@@ -309,8 +340,13 @@ def test_zaro_explain_prints_points_path_and_changes(tmp_path):
     as_json = CliRunner().invoke(main, ["explain", "--json", json.dumps(EYELID)])
     payload = json.loads(as_json.output)
     assert payload["assessment"]["recommendation"] == "self_care"
-    assert {"changes": {"duration_weeks": 2.1}, "before": {"duration_weeks": 1.0}, "recommendation": "see_doctor",
-            "direction": "up", "text": "duration 2.1 weeks instead of 1 → see_doctor"} in payload["counterfactuals"]
+    assert {
+        "changes": {"duration_weeks": 2.1},
+        "before": {"duration_weeks": 1.0},
+        "recommendation": "see_doctor",
+        "direction": "up",
+        "text": "duration 2.1 weeks instead of 1 → see_doctor",
+    } in payload["counterfactuals"]
 
     bad = CliRunner().invoke(main, ["explain", '{"age": 17}'])
     assert bad.exit_code == 2 and "age: out of range" in bad.output

@@ -14,8 +14,8 @@ import pytest
 
 from scoring import NOTICE
 from scoring._paths import PACKAGE_DIR
-from scoring._report_notebooks import kernel_environment
 from scoring.app import PACKAGED_EXPLORER
+from scoring.report._notebooks import kernel_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
@@ -70,9 +70,7 @@ def test_first_code_cell_holds_the_parameters(path):
 def test_is_thin(path):
     # Logic belongs in the package: no definitions, loops or path hacks in cells.
     for cell in _code_cells(_read(path)):
-        code = "\n".join(
-            line for line in cell.source.splitlines() if not line.lstrip().startswith("#")
-        )
+        code = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith("#"))
         for forbidden in ("sys.path", "def ", "class ", "for ", "while ", "lambda"):
             assert forbidden not in code, f"{path.name}: {forbidden!r} in a cell"
 
@@ -101,9 +99,7 @@ def _inject(nb: nbformat.NotebookNode, parameters: dict) -> None:
     """Papermill's convention: a cell with the new values right after the ``parameters`` cell."""
     cell = nbformat.v4.new_code_cell("\n".join(f"{k} = {v!r}" for k, v in parameters.items()))
     cell.metadata["tags"] = ["injected-parameters"]
-    position = next(
-        i + 1 for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])
-    )
+    position = next(i + 1 for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
     nb.cells.insert(position, cell)
 
 
@@ -126,11 +122,6 @@ def test_executes_top_to_bottom_in_a_fresh_kernel(path, interactive, record_prop
     client.execute(env=kernel_environment())  # raises CellExecutionError naming the cell
     seconds = time.perf_counter() - started
     record_property("seconds", round(seconds, 2))
-    errors = [
-        output
-        for cell in _code_cells(nb)
-        for output in cell.outputs
-        if output.output_type == "error"
-    ]
+    errors = [output for cell in _code_cells(nb) for output in cell.outputs if output.output_type == "error"]
     assert not errors
     assert any(cell.outputs for cell in _code_cells(nb)), f"{path.name} showed nothing"

@@ -44,7 +44,9 @@ def test_installed_wheel_assesses_outside_the_checkout(wheel, tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
     python = venv / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(wheel)], check=True)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(wheel)], check=True
+    )
     script = (
         "import scoring, json; "
         "a = scoring.assess({'age': 30, 'duration_weeks': 1, 'frequency': 'daily', 'severity': 'minor', 'locations': 'tongue'}); "

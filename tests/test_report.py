@@ -19,8 +19,6 @@ import pytest
 from click.testing import CliRunner
 
 from scoring import NOTICE, __version__
-from scoring import _report_html as H
-from scoring._report_notebooks import inject_parameters
 from scoring.report import (
     BuildResult,
     ReportError,
@@ -30,6 +28,8 @@ from scoring.report import (
     load_case,
     render_case,
 )
+from scoring.report import _html as H
+from scoring.report._notebooks import inject_parameters
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
@@ -224,8 +224,15 @@ def test_figures_have_text_alternatives(site):
 
 def test_case_page_has_the_calculator_sections(site):
     text = (site.out_dir / "cases" / "red-flag-weakness.html").read_text(encoding="utf-8")
-    for heading in ("Inputs", "Points card", "Decision tree", "Card and tree",
-                    "What would change the recommendation", "Sensitivity:", "Advice"):
+    for heading in (
+        "Inputs",
+        "Points card",
+        "Decision tree",
+        "Card and tree",
+        "What would change the recommendation",
+        "Sensitivity:",
+        "Advice",
+    ):
         assert f">{heading}" in text, heading
     assert "Urgent assessment" in text and "Yes: urgent" in text
     assert "updatemenus" in text  # the what-if menu over precomputed sweeps
@@ -318,7 +325,11 @@ def test_label_figures_uses_the_figure_title():
 
 def test_inject_parameters_follows_the_parameters_cell():
     nb = nbformat.v4.new_notebook(
-        cells=[nbformat.v4.new_markdown_cell("# T"), nbformat.v4.new_code_cell("interactive = True"), nbformat.v4.new_code_cell("x")]
+        cells=[
+            nbformat.v4.new_markdown_cell("# T"),
+            nbformat.v4.new_code_cell("interactive = True"),
+            nbformat.v4.new_code_cell("x"),
+        ]
     )
     nb.cells[1].metadata["tags"] = ["parameters"]
     inject_parameters(nb, {"interactive": False})
@@ -382,7 +393,9 @@ def test_cli_report_case_rejects_a_bad_vignette_naming_the_field(tmp_path):
     from scoring.cli import main
 
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({"age": 12, "duration_weeks": 1, "frequency": "daily", "severity": "minor", "locations": "eyelid"}))
+    bad.write_text(
+        json.dumps({"age": 12, "duration_weeks": 1, "frequency": "daily", "severity": "minor", "locations": "eyelid"})
+    )
     result = CliRunner().invoke(main, ["report", "--case", str(bad), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert "age" in result.output and "12" in result.output
@@ -395,9 +408,8 @@ def test_cli_report_case_rejects_a_bad_vignette_naming_the_field(tmp_path):
 
 @pytest.mark.browser
 def test_reports_work_offline_in_chromium_and_pass_axe(site, hostile_site, hostile_case_file, hostile_card):
-    from playwright.sync_api import sync_playwright
-
     from browser import describe_violations, launch_chromium, serious_violations
+    from playwright.sync_api import sync_playwright
 
     blocked: list[str] = []
     problems: list[str] = []
@@ -459,7 +471,9 @@ def test_reports_work_offline_in_chromium_and_pass_axe(site, hostile_site, hosti
             # Hostile card labels too (they reach tables and figure labels).
             with_card = hostile_site.out_dir / "cases" / "hostile-card.html"
             with_card.write_text(
-                render_case(load_case(hostile_case_file), card=hostile_card, plotlyjs=f"../assets/{H.plotly_asset_name()}"),
+                render_case(
+                    load_case(hostile_case_file), card=hostile_card, plotlyjs=f"../assets/{H.plotly_asset_name()}"
+                ),
                 encoding="utf-8",
             )
             for hostile in [*hostile_site.case_pages, with_card]:
@@ -491,7 +505,9 @@ def test_cli_run_prepares_then_builds_and_says_where(monkeypatch, tmp_path):
     def fake_build(out_dir, *, progress=True, **kwargs):
         calls["out"] = out_dir
         out = Path(out_dir)
-        return BuildResult(out_dir=out, index=out / "index.html", notebook_pages=(), case_pages=(), files=(), seconds=1.0)
+        return BuildResult(
+            out_dir=out, index=out / "index.html", notebook_pages=(), case_pages=(), files=(), seconds=1.0
+        )
 
     monkeypatch.setattr(report, "build_reports", fake_build)
     result = CliRunner().invoke(main, ["run", "--out", str(tmp_path / "site"), "--no-progress"])
@@ -507,9 +523,15 @@ def test_report_templates_and_cases_are_package_data():
     import fnmatch
     import tomllib
 
-    globs = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]["scoring"]
+    globs = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"][
+        "scoring"
+    ]
     package = ROOT / "scoring"
-    needed = [p for p in (package / "templates").iterdir() if p.is_file()] + [package / "definitions" / "report_cases.toml"]
+    needed = [p for p in (package / "templates").iterdir() if p.is_file()] + [
+        package / "definitions" / "report_cases.toml"
+    ]
     for path in needed:
         relative = path.relative_to(package).as_posix()
-        assert any(fnmatch.fnmatch(relative, g) and "/" not in relative[len(g.split("*")[0]):] for g in globs), relative
+        assert any(fnmatch.fnmatch(relative, g) and "/" not in relative[len(g.split("*")[0]) :] for g in globs), (
+            relative
+        )

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scoring.schema import (
+from scoring.contract.schema import (
     FIELD_NAMES,
     FIELDS,
     LOCATIONS,
@@ -41,16 +41,37 @@ def only_error(exc: VignetteError):
 
 def test_contract_fields_are_exactly_the_documented_ones():
     assert FIELD_NAMES == (
-        "age", "sex", "duration_weeks", "frequency", "severity", "locations", "weakness",
-        "worsening", "atrophy", "numbness", "pain", "cramps", "bulbar", "breathing_difficulty",
-        "recent_exercise", "caffeine_mg_per_day", "stress_level", "sleep_hours", "dehydration",
-        "stimulant_medication", "diuretic_use", "family_history_als",
+        "age",
+        "sex",
+        "duration_weeks",
+        "frequency",
+        "severity",
+        "locations",
+        "weakness",
+        "worsening",
+        "atrophy",
+        "numbness",
+        "pain",
+        "cramps",
+        "bulbar",
+        "breathing_difficulty",
+        "recent_exercise",
+        "caffeine_mg_per_day",
+        "stress_level",
+        "sleep_hours",
+        "dehydration",
+        "stimulant_medication",
+        "diuretic_use",
+        "family_history_als",
     )
     assert LOCATIONS == ("eyelid", "face", "tongue", "arm", "hand", "trunk", "thigh", "calf", "foot")
     ranges = {f.name: (f.min, f.max) for f in FIELDS if f.is_numeric}
     assert ranges == {
-        "age": (18, 100), "duration_weeks": (0, 520), "caffeine_mg_per_day": (0, 2000),
-        "stress_level": (0, 10), "sleep_hours": (0, 16),
+        "age": (18, 100),
+        "duration_weeks": (0, 520),
+        "caffeine_mg_per_day": (0, 2000),
+        "stress_level": (0, 10),
+        "sleep_hours": (0, 16),
     }
     required = [f.name for f in FIELDS if f.required]
     assert required == ["age", "duration_weeks", "frequency", "severity", "locations"]
@@ -157,14 +178,17 @@ def test_fractional_age_is_not_a_whole_number():
         validate_vignette({**BASE, "age": 34.5})
 
 
-@pytest.mark.parametrize("field, value, reason", [
-    ("duration_weeks", 521, "out of range: above the maximum"),
-    ("duration_weeks", -1, "out of range: below the minimum"),
-    ("caffeine_mg_per_day", 2500, "out of range: above the maximum"),
-    ("stress_level", 11, "out of range: above the maximum"),
-    ("sleep_hours", 17, "out of range: above the maximum"),
-    ("age", 101, "out of range: above the maximum"),
-])
+@pytest.mark.parametrize(
+    "field, value, reason",
+    [
+        ("duration_weeks", 521, "out of range: above the maximum"),
+        ("duration_weeks", -1, "out of range: below the minimum"),
+        ("caffeine_mg_per_day", 2500, "out of range: above the maximum"),
+        ("stress_level", 11, "out of range: above the maximum"),
+        ("sleep_hours", 17, "out of range: above the maximum"),
+        ("age", 101, "out of range: above the maximum"),
+    ],
+)
 def test_out_of_range(field, value, reason):
     with pytest.raises(VignetteError) as info:
         validate_vignette({**BASE, field: value})
@@ -214,8 +238,16 @@ def test_under_18_says_out_of_scope():
 
 def test_every_problem_is_reported_at_once():
     with pytest.raises(VignetteError) as info:
-        validate_vignette({"age": 12, "duration_weeks": "long", "frequency": "daily", "severity": "big",
-                           "locations": "eyelid", "colour": "red"})
+        validate_vignette(
+            {
+                "age": 12,
+                "duration_weeks": "long",
+                "frequency": "daily",
+                "severity": "big",
+                "locations": "eyelid",
+                "colour": "red",
+            }
+        )
     assert {e.field for e in info.value.errors} == {"age", "duration_weeks", "severity", "colour"}
     assert str(info.value).startswith("4 problems: ")
 
@@ -251,15 +283,17 @@ def test_frame_matches_one_record_path():
 
 
 def test_mixed_frame_splits_into_valid_and_rejected_with_nothing_lost():
-    frame = pd.DataFrame({
-        "vignette_id": ["a", "b", "c", "d", "e", "f"],
-        "age": [34, 12, "x", 50, 40, 70],
-        "duration_weeks": [2.0, 3.0, np.nan, 600.0, 1.0, 1.0],
-        "frequency": ["daily", "daily", "weird", "occasional", "daily", "constant"],
-        "severity": ["minor"] * 6,
-        "locations": ["eyelid", "calf;eyelid", "", "arm;knee", "eyelid", "tongue"],
-        "weakness": ["yes", True, "no", "perhaps", "false", 1],
-    })
+    frame = pd.DataFrame(
+        {
+            "vignette_id": ["a", "b", "c", "d", "e", "f"],
+            "age": [34, 12, "x", 50, 40, 70],
+            "duration_weeks": [2.0, 3.0, np.nan, 600.0, 1.0, 1.0],
+            "frequency": ["daily", "daily", "weird", "occasional", "daily", "constant"],
+            "severity": ["minor"] * 6,
+            "locations": ["eyelid", "calf;eyelid", "", "arm;knee", "eyelid", "tongue"],
+            "weakness": ["yes", True, "no", "perhaps", "false", 1],
+        }
+    )
     result = validate_frame(frame)
     assert result.n_input == 6
     assert result.n_input == len(result.valid) + result.n_rejected_rows
@@ -331,12 +365,23 @@ def test_a_missing_optional_value_takes_the_default_in_both_paths():
     assert list(valid["sex"].astype(str)) == ["unspecified", "male"]
 
 
-@pytest.mark.parametrize("changes", [
-    {"weakness": "on"}, {"weakness": " Yes "}, {"weakness": "1.0"}, {"weakness": "off"},
-    {"frequency": " daily "}, {"locations": {"tongue", "calf"}}, {"locations": " calf ; eyelid "},
-    {"locations": "Eyelid"}, {"weakness": "maybe"}, {"duration_weeks": math.inf},
-    {"stress_level": True}, {"frequency": "Daily"},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"weakness": "on"},
+        {"weakness": " Yes "},
+        {"weakness": "1.0"},
+        {"weakness": "off"},
+        {"frequency": " daily "},
+        {"locations": {"tongue", "calf"}},
+        {"locations": " calf ; eyelid "},
+        {"locations": "Eyelid"},
+        {"weakness": "maybe"},
+        {"duration_weeks": math.inf},
+        {"stress_level": True},
+        {"frequency": "Daily"},
+    ],
+)
 def test_one_record_and_frame_accept_and_reject_the_same_values(changes):
     record = {**BASE, **changes}
     try:

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scoring import synth
-from scoring.recommendation import LEVELS
-from scoring.schema import FIELD_NAMES, LOCATIONS, VignetteError, validate_frame
-from scoring.synth import (
+from scoring.contract.recommendation import LEVELS
+from scoring.contract.schema import FIELD_NAMES, LOCATIONS, VignetteError, validate_frame
+from scoring.engine import synth
+from scoring.engine.synth import (
     BLOCK_ROWS,
     CAUSES,
     generate_vignettes,
@@ -136,9 +136,15 @@ def test_narrative_mentions_age_locations_and_weakness(big):
 def test_narrative_example_reads_plainly():
     frame = pd.DataFrame(
         {
-            "age": [34], "sex": ["female"], "duration_weeks": [2.0], "frequency": ["daily"],
-            "severity": ["minor"], "location_mask": [1], "caffeine_mg_per_day": [300.0],
-            "stress_level": [8], "sleep_hours": [6.5],
+            "age": [34],
+            "sex": ["female"],
+            "duration_weeks": [2.0],
+            "frequency": ["daily"],
+            "severity": ["minor"],
+            "location_mask": [1],
+            "caffeine_mg_per_day": [300.0],
+            "stress_level": [8],
+            "sleep_hours": [6.5],
             **{name: [False] for name in synth._BOOL_FIELDS},
         }
     )
@@ -230,8 +236,12 @@ def test_every_generated_vignette_meets_the_contract(seed, n, noise, only):
 # ---------------------------------------------------------------------------- the ladder
 
 SELF_CARE = {
-    "age": 30, "sex": "female", "duration_weeks": 1.0, "frequency": "occasional",
-    "severity": "minor", "locations": "eyelid",
+    "age": 30,
+    "sex": "female",
+    "duration_weeks": 1.0,
+    "frequency": "occasional",
+    "severity": "minor",
+    "locations": "eyelid",
 }
 
 # One hand-written vignette per rule: (changes to SELF_CARE, expected level).
@@ -362,7 +372,7 @@ def test_every_yes_no_field_has_per_cause_probabilities():
 
 def test_a_broken_parameter_file_is_reported_by_entry(tmp_path, monkeypatch):
     text = synth.GENERATOR_FILE.read_text(encoding="utf-8")
-    broken = text.replace('motor_neuron_like = { p = 0.005, tag', 'motor_neuron_lik = { p = 0.005, tag', 1)
+    broken = text.replace("motor_neuron_like = { p = 0.005, tag", "motor_neuron_lik = { p = 0.005, tag", 1)
     path = tmp_path / "generator.toml"
     path.write_text(broken, encoding="utf-8")
     monkeypatch.setattr(synth, "GENERATOR_FILE", path)
@@ -370,7 +380,9 @@ def test_a_broken_parameter_file_is_reported_by_entry(tmp_path, monkeypatch):
     try:
         with pytest.raises(ValueError, match=r"prior: needs exactly the causes"):
             load_generator_params()
-        path.write_text(text.replace('p = 0.04, tag = "S: Mattiuzzi', 'p = 0.04, tag = "Mattiuzzi', 1), encoding="utf-8")
+        path.write_text(
+            text.replace('p = 0.04, tag = "S: Mattiuzzi', 'p = 0.04, tag = "Mattiuzzi', 1), encoding="utf-8"
+        )
         load_generator_params.cache_clear()
         with pytest.raises(ValueError, match=r"flags.worsening.benign_lifestyle: parameter tag"):
             load_generator_params()

@@ -15,11 +15,11 @@ import skops.io
 from sklearn.base import clone
 
 from scoring._paths import MODELS_DIR, project_root
-from scoring.features import Features, encode_vignette
-from scoring.recommendation import LEVELS, Recommendation
-from scoring.schema import frame_to_vignettes, validate_frame
-from scoring.synth import generate_vignettes
-from scoring.tree import (
+from scoring.contract.features import Features, encode_vignette
+from scoring.contract.recommendation import LEVELS, Recommendation
+from scoring.contract.schema import frame_to_vignettes, validate_frame
+from scoring.engine.synth import generate_vignettes
+from scoring.engine.tree import (
     DEFAULT_FEATURES,
     TRUSTED_TYPES,
     TriageTree,
@@ -117,8 +117,15 @@ def test_values_next_to_a_threshold_follow_scikit_learn_float32_rounding(frame):
     base = Features(frame).matrix(tree.feature_names_, dtype=np.float64)[:50]
     for node in internal:
         cut = structure.threshold[node]
-        for value in (cut, np.nextafter(cut, -np.inf), np.nextafter(cut, np.inf), cut - 1e-7, cut + 1e-7,
-                      np.float64(np.float32(cut)), np.nextafter(np.float32(cut), np.float32(np.inf))):
+        for value in (
+            cut,
+            np.nextafter(cut, -np.inf),
+            np.nextafter(cut, np.inf),
+            cut - 1e-7,
+            cut + 1e-7,
+            np.float64(np.float32(cut)),
+            np.nextafter(np.float32(cut), np.float32(np.inf)),
+        ):
             block = base.copy()
             block[:, structure.feature[node]] = value
             rows.append(block)
@@ -172,8 +179,13 @@ def _toy_frame() -> pd.DataFrame:
             for _ in range(5):
                 rows.append(
                     {
-                        "age": 40, "duration_weeks": weeks, "frequency": "daily", "severity": "minor",
-                        "locations": "calf", "weakness": progressive, "worsening": progressive,
+                        "age": 40,
+                        "duration_weeks": weeks,
+                        "frequency": "daily",
+                        "severity": "minor",
+                        "locations": "calf",
+                        "weakness": progressive,
+                        "worsening": progressive,
                     }
                 )
     frame = validate_frame(pd.DataFrame(rows)).valid
@@ -189,7 +201,9 @@ def test_rules_text_reads_the_whole_tree_in_plain_words():
         "if no weakness that is getting worse and duration over 4.5 weeks → see_doctor (15 vignettes, 100% see_doctor)\n"
         "if weakness that is getting worse → urgent (30 vignettes, 100% urgent)"
     )
-    view = tree.explain({"age": 40, "duration_weeks": 6, "frequency": "daily", "severity": "minor", "locations": "calf"})
+    view = tree.explain(
+        {"age": 40, "duration_weeks": 6, "frequency": "daily", "severity": "minor", "locations": "calf"}
+    )
     assert view.rules_text == (
         "if no weakness that is getting worse\nand duration over 4.5 weeks\n→ see_doctor (15 vignettes, 100% see_doctor)"
     )
@@ -241,7 +255,9 @@ def test_search_is_repeatable_and_records_every_combination(frame):
 
 
 def test_metrics_count_under_and_over_triage():
-    metrics = triage_metrics(["urgent", "urgent", "self_care", "see_doctor"], ["see_doctor", "urgent", "urgent", "see_doctor"])
+    metrics = triage_metrics(
+        ["urgent", "urgent", "self_care", "see_doctor"], ["see_doctor", "urgent", "urgent", "see_doctor"]
+    )
     assert metrics["under_triage"] == 0.25 and metrics["over_triage"] == 0.25
     assert metrics["recall_urgent"] == 0.5 and metrics["urgent_missed"] == 0.5
     assert metrics["balanced_accuracy"] == pytest.approx((0.5 + 0 + 1) / 3)
@@ -280,7 +296,9 @@ def test_refitting_from_the_shipped_data_reproduces_the_shipped_model_byte_for_b
     # ids, which the byte-identical output must not depend on.
     done = subprocess.run(
         [sys.executable, "-m", "scoring", "fit", "--out", str(tmp_path), "--no-progress"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     assert done.stdout.startswith("Chosen by cross-validation: max_depth=")
     shipped, refit = load_tree(), load_tree(tmp_path)

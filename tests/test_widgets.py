@@ -17,7 +17,7 @@ import traitlets
 
 from scoring import NOTICE, Recommendation
 from scoring.assess import assess
-from scoring.schema import FIELDS, validate_vignette
+from scoring.contract.schema import FIELDS, validate_vignette
 from scoring.widgets import (
     DisagreementPager,
     Explorer,
@@ -217,8 +217,13 @@ def test_reset_restores_the_start(explorer):
 
 def test_set_vignette_round_trips(explorer):
     vignette = validate_vignette(
-        age=67, duration_weeks=30, frequency="constant", severity="pronounced",
-        locations="hand;foot", cramps=True, stress_level=3,
+        age=67,
+        duration_weeks=30,
+        frequency="constant",
+        severity="pronounced",
+        locations="hand;foot",
+        cramps=True,
+        stress_level=3,
     )
     explorer.set_vignette(vignette)
     assert explorer.vignette == vignette
@@ -242,12 +247,11 @@ def test_recommendation_text_is_escaped(explorer):
     assert "<script>" not in rendered and "&lt;script&gt;" in rendered
 
 
-
 # -- what-if sweeps ----------------------------------------------------------------------
 
 
 def test_sweep_explorer_starts_on_the_most_influential_field():
-    from scoring.explain import most_influential_field
+    from scoring.analysis.explain import most_influential_field
 
     what_if = SweepExplorer("borderline")
     assert what_if.field.value == most_influential_field(presets()["borderline"].vignette()).field
@@ -283,7 +287,7 @@ def test_sweep_explorer_rejects_an_unknown_example():
 
 @pytest.fixture(scope="module")
 def pager():
-    from scoring.synth import generate_vignettes
+    from scoring.engine.synth import generate_vignettes
 
     return DisagreementPager.from_frame(generate_vignettes(3000, seed=2026))
 

@@ -1,13 +1,14 @@
 """Figures of the points card: the card itself, its risk table, its calibration, one total.
 
-Every figure is drawn from data computed elsewhere (the :class:`~scoring.card.Card`,
-:func:`scoring.calibration.risk_table`, :func:`scoring.calibration.calibration_bins` and
-:func:`~scoring.calibration.calibration_metrics`, a :class:`~scoring.assess.CardView`).
+Every figure is drawn from data computed elsewhere (the :class:`~scoring.engine.card.Card`,
+:func:`scoring.engine.calibration.risk_table`, :func:`scoring.engine.calibration.calibration_bins` and
+:func:`~scoring.engine.calibration.calibration_metrics`, a :class:`~scoring.assess.CardView`).
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -27,7 +28,7 @@ def card_table_figure(card: Any) -> go.Figure:
     Parameters
     ----------
     card : Card
-        From :func:`scoring.card.load_card`.
+        From :func:`scoring.engine.card.load_card`.
     """
     points, labels, conditions, notes, fills = [], [], [], [], []
     groups = {g.group_id: g for g in card.groups}
@@ -78,7 +79,9 @@ def card_table_figure(card: Any) -> go.Figure:
             cells=dict(values=[points, labels, conditions, notes], align="left", fill_color=[fills] * 4, height=24),
         )
     )
-    figure.update_layout(title=f"Points card: {card.name} (version {card.version})", margin=dict(l=10, r=10, t=50, b=10))
+    figure.update_layout(
+        title=f"Points card: {card.name} (version {card.version})", margin=dict(l=10, r=10, t=50, b=10)
+    )
     return figure
 
 
@@ -88,22 +91,35 @@ def risk_table_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Fi
     Parameters
     ----------
     table : DataFrame
-        From :func:`scoring.calibration.risk_table` (indexed by ``points_total``).
+        From :func:`scoring.engine.calibration.risk_table` (indexed by ``points_total``).
     """
     totals = table.index.to_numpy()
     colours = [RECOMMENDATION_COLOURS[r] for r in table["recommendation"]]
     figure = go.Figure()
     figure.add_bar(
-        x=totals, y=table["n"], name="vignettes (no red flag)", marker_color=colours, opacity=0.35, yaxis="y2",
+        x=totals,
+        y=table["n"],
+        name="vignettes (no red flag)",
+        marker_color=colours,
+        opacity=0.35,
+        yaxis="y2",
         hovertemplate="total %{x}: %{y} vignettes<extra></extra>",
     )
     figure.add_scatter(
-        x=totals, y=table["probability"], mode="lines+markers", name="calibrated probability",
-        line=dict(color=_TOTAL), hovertemplate="total %{x}: %{y:.1%}<extra></extra>",
+        x=totals,
+        y=table["probability"],
+        mode="lines+markers",
+        name="calibrated probability",
+        line=dict(color=_TOTAL),
+        hovertemplate="total %{x}: %{y:.1%}<extra></extra>",
     )
     figure.add_scatter(
-        x=totals, y=table["observed"], mode="markers", name="observed share needing review",
-        marker=dict(symbol="x", size=9, color="#CC79A7"), hovertemplate="total %{x}: %{y:.1%} observed<extra></extra>",
+        x=totals,
+        y=table["observed"],
+        mode="markers",
+        name="observed share needing review",
+        marker=dict(symbol="x", size=9, color="#CC79A7"),
+        hovertemplate="total %{x}: %{y:.1%} observed<extra></extra>",
     )
     figure.update_layout(
         title=title or "Points total and the probability of needing review",
@@ -121,19 +137,25 @@ def calibration_figure(bins: pd.DataFrame, metrics: Mapping[str, float] | None =
     Parameters
     ----------
     bins : DataFrame
-        From :func:`scoring.calibration.calibration_bins` (``bin``, ``n``, ``predicted``,
+        From :func:`scoring.engine.calibration.calibration_bins` (``bin``, ``n``, ``predicted``,
         ``observed``).
     metrics : mapping, optional
-        From :func:`scoring.calibration.calibration_metrics`; its intercept, slope and Brier
+        From :func:`scoring.engine.calibration.calibration_metrics`; its intercept, slope and Brier
         score go in the title.
     """
     size = 8 + 22 * (bins["n"] / bins["n"].max()) ** 0.5
     figure = go.Figure()
     figure.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect calibration", line=dict(color=_UP, dash="dash"))
     figure.add_scatter(
-        x=bins["predicted"], y=bins["observed"], mode="markers+text", name="points total",
-        text=bins["bin"].astype(str), textposition="top center", marker=dict(size=size, color=_TOTAL, opacity=0.7),
-        customdata=bins["n"], hovertemplate="total %{text}: predicted %{x:.1%}, observed %{y:.1%}, n=%{customdata}<extra></extra>",
+        x=bins["predicted"],
+        y=bins["observed"],
+        mode="markers+text",
+        name="points total",
+        text=bins["bin"].astype(str),
+        textposition="top center",
+        marker=dict(size=size, color=_TOTAL, opacity=0.7),
+        customdata=bins["n"],
+        hovertemplate="total %{text}: predicted %{x:.1%}, observed %{y:.1%}, n=%{customdata}<extra></extra>",
     )
     title = "Calibration: observed against predicted"
     if metrics:
@@ -160,7 +182,7 @@ def points_waterfall_figure(card_view: Any) -> go.Figure:
     Parameters
     ----------
     card_view : CardView
-        ``Assessment.card`` (or :meth:`scoring.card.Card.view`).
+        ``Assessment.card`` (or :meth:`scoring.engine.card.Card.view`).
     """
     items = list(card_view.items)
     labels = [item.label for item in items] + ["Total"]
@@ -189,7 +211,12 @@ def points_waterfall_figure(card_view: Any) -> go.Figure:
         flags = ", ".join(flag.label.lower() for flag in card_view.red_flags)
         figure.add_annotation(
             text=f"Red flag: {flags}. Urgent whatever the total.",
-            xref="paper", yref="paper", x=0.5, y=1.0, yanchor="bottom", showarrow=False,
+            xref="paper",
+            yref="paper",
+            x=0.5,
+            y=1.0,
+            yanchor="bottom",
+            showarrow=False,
             font=dict(color=RECOMMENDATION_COLOURS["urgent"], size=13),
             bgcolor="#FBE3D6",
         )

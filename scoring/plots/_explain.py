@@ -9,10 +9,10 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from scoring.explain import LOG_SCALED_FIELDS, RESOLUTION
+from scoring.analysis.explain import LOG_SCALED_FIELDS, RESOLUTION
+from scoring.contract.recommendation import LABELS, LEVELS
+from scoring.contract.schema import field_spec
 from scoring.plots._tree import RECOMMENDATION_COLOURS
-from scoring.recommendation import LABELS, LEVELS
-from scoring.schema import field_spec
 
 __all__ = ["sweep_figure"]
 
@@ -24,7 +24,9 @@ _TOPIC = {"locations": "where it twitches"}
 def _x_values(table: pd.DataFrame) -> tuple[list[Any], bool]:
     """x values and whether the axis is numeric (categories and area sets are shown as text)."""
     values = table["value"].tolist()
-    numeric = all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)) for v in values)
+    numeric = all(
+        isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)) for v in values
+    )
     if numeric:
         return [float(v) for v in values], True
     return ["; ".join(v) if isinstance(v, tuple) else str(v) for v in values], False
@@ -41,8 +43,10 @@ def _log_axis(field: str, x: list[float]) -> tuple[list[float], dict[str, Any]]:
     top = max(positions)
     ticks = [floor] + [t for t in _LOG_TICKS if floor < t <= top]
     axis = dict(
-        type="log", range=[np.log10(floor) - 0.05, np.log10(top) + 0.05],
-        tickvals=ticks, ticktext=["0"] + [f"{t:g}" for t in ticks[1:]],
+        type="log",
+        range=[np.log10(floor) - 0.05, np.log10(top) + 0.05],
+        tickvals=ticks,
+        ticktext=["0"] + [f"{t:g}" for t in ticks[1:]],
     )
     return positions, axis
 
@@ -52,7 +56,7 @@ _LOG_TICKS = (0.5, 1, 2, 4, 12, 26, 52, 104, 260, 520)
 
 
 def sweep_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
-    """Draw a sweep from :func:`scoring.explain.sweep`.
+    """Draw a sweep from :func:`scoring.analysis.explain.sweep`.
 
     Top panel: the card's points total, with a marker per value coloured by the combined
     recommendation. Bottom panel: the tree's class probabilities at each value. The
@@ -61,7 +65,7 @@ def sweep_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
     Parameters
     ----------
     table : DataFrame
-        The output of :func:`scoring.explain.sweep` (its ``attrs`` name the field).
+        The output of :func:`scoring.analysis.explain.sweep` (its ``attrs`` name the field).
     title : str, optional
         Default: "What if <field> changes?".
 
@@ -84,7 +88,11 @@ def sweep_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
         # In the sweep's order (the contract's), whatever order the traces meet them.
         x_axis = dict(type="category", categoryorder="array", categoryarray=x)
     figure = make_subplots(
-        rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.55, 0.45],
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.08,
+        row_heights=[0.55, 0.45],
         subplot_titles=("Points card total and combined recommendation", "Decision tree: class probabilities"),
     )
     # Points between categories mean nothing: join the markers only along a number line,
@@ -92,10 +100,16 @@ def sweep_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
     if numeric:
         figure.add_trace(
             go.Scatter(
-                x=x, y=table["points_total"], mode="lines", line=dict(color=_POINTS, shape="hv", width=1.5),
-                name="points total", hoverinfo="skip", showlegend=False,
+                x=x,
+                y=table["points_total"],
+                mode="lines",
+                line=dict(color=_POINTS, shape="hv", width=1.5),
+                name="points total",
+                hoverinfo="skip",
+                showlegend=False,
             ),
-            row=1, col=1,
+            row=1,
+            col=1,
         )
     for level in LEVELS:
         mask = (table["recommendation"] == level).to_numpy()
@@ -103,41 +117,57 @@ def sweep_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
             continue
         figure.add_trace(
             go.Scatter(
-                x=[xi for xi, m in zip(x, mask) if m], y=table.loc[mask, "points_total"], mode="markers",
+                x=[xi for xi, m in zip(x, mask) if m],
+                y=table.loc[mask, "points_total"],
+                mode="markers",
                 marker=dict(color=RECOMMENDATION_COLOURS[level], size=8, symbol="circle"),
-                name=f"combined: {LABELS[level]}", legendgroup="combined",
+                name=f"combined: {LABELS[level]}",
+                legendgroup="combined",
                 text=[si for si, m in zip(shown, mask) if m],
                 customdata=np.stack(
                     [table.loc[mask, "card_recommendation"], table.loc[mask, "tree_recommendation"].astype(str)], axis=1
                 ),
                 hovertemplate="%{text}: %{y} points<br>card %{customdata[0]}, tree %{customdata[1]}<extra></extra>",
             ),
-            row=1, col=1,
+            row=1,
+            col=1,
         )
     has_tree = not table["p_urgent"].isna().all()
     if has_tree:
         for level, symbol in zip(LEVELS, _SYMBOLS):
             figure.add_trace(
                 go.Scatter(
-                    x=x, y=table[f"p_{level}"], mode="lines" if numeric else "markers",
+                    x=x,
+                    y=table[f"p_{level}"],
+                    mode="lines" if numeric else "markers",
                     line=dict(color=RECOMMENDATION_COLOURS[level], shape="hv"),
                     marker=dict(color=RECOMMENDATION_COLOURS[level], size=9, symbol=symbol),
-                    name=f"tree: P({LABELS[level]})", legendgroup="tree", text=shown,
+                    name=f"tree: P({LABELS[level]})",
+                    legendgroup="tree",
+                    text=shown,
                     hovertemplate="%{text}: %{y:.0%}<extra></extra>",
                 ),
-                row=2, col=1,
+                row=2,
+                col=1,
             )
     else:
-        figure.add_annotation(text="assessed without a tree", showarrow=False, xref="x2 domain", yref="y2 domain", x=0.5, y=0.5)
+        figure.add_annotation(
+            text="assessed without a tree", showarrow=False, xref="x2 domain", yref="y2 domain", x=0.5, y=0.5
+        )
     if "is_current" in table and table["is_current"].any():
         i = int(np.flatnonzero(table["is_current"].to_numpy())[0])
         for row in (1, 2):
             figure.add_vline(x=x[i], line=dict(color="#777777", dash="dot"), row=row, col=1)
         # Unlike shapes, annotations on a log axis are placed by the position's logarithm.
         figure.add_annotation(
-            text=f"this vignette: {shown[i]}", showarrow=False,
+            text=f"this vignette: {shown[i]}",
+            showarrow=False,
             x=float(np.log10(x[i])) if x_axis["type"] == "log" else x[i],
-            y=1.0, xref="x", yref="y domain", yanchor="bottom", font=dict(color="#555555", size=11),
+            y=1.0,
+            xref="x",
+            yref="y domain",
+            yanchor="bottom",
+            font=dict(color="#555555", size=11),
         )
     axis_title = f"{label} ({unit})" if unit and unit not in ("0-10",) else label
     figure.update_xaxes(**x_axis)
@@ -145,8 +175,11 @@ def sweep_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
     figure.update_yaxes(title_text="points", row=1, col=1)
     figure.update_yaxes(title_text="probability", range=[-0.02, 1.02], tickformat=".0%", row=2, col=1)
     figure.update_layout(
-        title=title or f"What if {_TOPIC.get(field, label.lower())} changes?", height=560, plot_bgcolor="white",
-        legend=dict(orientation="h", y=-0.18), margin=dict(l=60, r=20, t=80, b=40),
+        title=title or f"What if {_TOPIC.get(field, label.lower())} changes?",
+        height=560,
+        plot_bgcolor="white",
+        legend=dict(orientation="h", y=-0.18),
+        margin=dict(l=60, r=20, t=80, b=40),
     )
     figure.update_xaxes(showgrid=True, gridcolor="#EEEEEE")
     figure.update_yaxes(showgrid=True, gridcolor="#EEEEEE")

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from scoring.recommendation import LABELS, LEVELS
+from scoring.contract.recommendation import LABELS, LEVELS
 
 __all__ = ["tree_figure", "RECOMMENDATION_COLOURS"]
 
@@ -60,12 +60,12 @@ def _layout(left: np.ndarray, right: np.ndarray) -> tuple[dict[int, float], dict
 
 
 def tree_figure(tree: Any, path: Any = None, *, title: str | None = None) -> go.Figure:
-    """Draw a fitted :class:`scoring.tree.TriageTree`, each branch labelled in plain words.
+    """Draw a fitted :class:`scoring.engine.tree.TriageTree`, each branch labelled in plain words.
 
     Parameters
     ----------
     tree : TriageTree
-        A fitted tree (e.g. :func:`scoring.tree.load_tree`).
+        A fitted tree (e.g. :func:`scoring.engine.tree.load_tree`).
     path : TreeView, sequence of TreeStep or of node ids, optional
         A vignette's path (``assessment.tree`` or ``tree.explain(v)``) to highlight.
     title : str, optional
@@ -77,7 +77,7 @@ def tree_figure(tree: Any, path: Any = None, *, title: str | None = None) -> go.
         Leaves are coloured by recommendation and show the training vignettes they hold;
         hovering a node shows its counts per reference level.
     """
-    from scoring.tree import step_text
+    from scoring.engine.tree import step_text
 
     arrays = tree._arrays()
     left, right, feature, threshold = arrays["left"], arrays["right"], arrays["feature"], arrays["threshold"]
@@ -100,8 +100,10 @@ def tree_figure(tree: Any, path: Any = None, *, title: str | None = None) -> go.
             annotations.append(
                 dict(
                     # Nearer the child than the parent, so sibling labels do not collide.
-                    x=0.35 * x[node] + 0.65 * x[child], y=-(0.35 * depth[node] + 0.65 * depth[child]),
-                    text=_wrap(step_text(name, op, cut)), showarrow=False,
+                    x=0.35 * x[node] + 0.65 * x[child],
+                    y=-(0.35 * depth[node] + 0.65 * depth[child]),
+                    text=_wrap(step_text(name, op, cut)),
+                    showarrow=False,
                     font=dict(size=11, color=_PATH if highlighted else "#555555"),
                     bgcolor="rgba(255,255,255,0.85)",
                 )
@@ -112,9 +114,13 @@ def tree_figure(tree: Any, path: Any = None, *, title: str | None = None) -> go.
         if edge_x[highlighted]:
             figure.add_trace(
                 go.Scatter(
-                    x=edge_x[highlighted], y=edge_y[highlighted], mode="lines", hoverinfo="skip",
+                    x=edge_x[highlighted],
+                    y=edge_y[highlighted],
+                    mode="lines",
+                    hoverinfo="skip",
                     line=dict(color=_PATH if highlighted else _EDGE, width=4 if highlighted else 1.5),
-                    name="this vignette's path" if highlighted else "branches", showlegend=highlighted,
+                    name="this vignette's path" if highlighted else "branches",
+                    showlegend=highlighted,
                 )
             )
 
@@ -139,21 +145,36 @@ def tree_figure(tree: Any, path: Any = None, *, title: str | None = None) -> go.
     colours = [RECOMMENDATION_COLOURS[LEVELS[int(arrays["level"][n])]] if leaf[n] else "#FFFFFF" for n in nodes]
     figure.add_trace(
         go.Scatter(
-            x=[x[n] for n in nodes], y=[-depth[n] for n in nodes], mode="markers+text",
-            text=text, textposition=["bottom center" if leaf[n] else "top center" for n in nodes],
-            hovertext=hover, hoverinfo="text", showlegend=False, name="nodes",
+            x=[x[n] for n in nodes],
+            y=[-depth[n] for n in nodes],
+            mode="markers+text",
+            text=text,
+            textposition=["bottom center" if leaf[n] else "top center" for n in nodes],
+            hovertext=hover,
+            hoverinfo="text",
+            showlegend=False,
+            name="nodes",
             marker=dict(
-                size=[22 if leaf[n] else 14 for n in nodes], color=colours, symbol="square",
-                line=dict(color=[_PATH if n in on_path else "#777777" for n in nodes],
-                          width=[4 if n in on_path else 1 for n in nodes]),
+                size=[22 if leaf[n] else 14 for n in nodes],
+                color=colours,
+                symbol="square",
+                line=dict(
+                    color=[_PATH if n in on_path else "#777777" for n in nodes],
+                    width=[4 if n in on_path else 1 for n in nodes],
+                ),
             ),
         )
     )
     for level in LEVELS:
         # Legend entries for the leaf colours (no points of their own).
         figure.add_trace(
-            go.Scatter(x=[None], y=[None], mode="markers", name=LABELS[level],
-                       marker=dict(size=12, symbol="square", color=RECOMMENDATION_COLOURS[level]))
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=LABELS[level],
+                marker=dict(size=12, symbol="square", color=RECOMMENDATION_COLOURS[level]),
+            )
         )
     n_leaves = int(leaf.sum())
     max_depth = max(depth.values())
@@ -162,7 +183,9 @@ def tree_figure(tree: Any, path: Any = None, *, title: str | None = None) -> go.
         annotations=annotations,
         xaxis=dict(visible=False, range=[-0.8, n_leaves - 0.2]),
         yaxis=dict(visible=False, range=[-max_depth - 0.8, 0.5]),
-        plot_bgcolor="white", height=180 + 130 * max_depth, margin=dict(l=20, r=20, t=60, b=20),
+        plot_bgcolor="white",
+        height=180 + 130 * max_depth,
+        margin=dict(l=20, r=20, t=60, b=20),
         legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"),
     )
     return figure

@@ -1,20 +1,21 @@
 """Figures about how the decision tree was chosen and what it uses.
 
 Drawn from data computed elsewhere: the cross-validation record saved with the tree
-(:func:`scoring.tree.load_tree_metadata`, ``tree.json``) and the fitted tree's
+(:func:`scoring.engine.tree.load_tree_metadata`, ``tree.json``) and the fitted tree's
 ``tree_model_.feature_importances_``.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from scoring.features import FEATURES
+from scoring.contract.features import FEATURES
 
 __all__ = ["tree_search_figure", "feature_importance_figure"]
 
@@ -35,7 +36,7 @@ def tree_search_figure(record: Mapping[str, Any], *, title: str | None = None) -
     Parameters
     ----------
     record : dict
-        What :func:`scoring.tree.load_tree_metadata` returns.
+        What :func:`scoring.engine.tree.load_tree_metadata` returns.
     title : str, optional
     """
     cv = record["cross_validation"]
@@ -72,14 +73,19 @@ def tree_search_figure(record: Mapping[str, Any], *, title: str | None = None) -
     best = results.loc[results["mean_balanced_accuracy"].idxmax()]
     threshold = best["mean_balanced_accuracy"] - best["std_balanced_accuracy"] / math.sqrt(cv["n_splits"])
     figure.add_hline(
-        y=threshold, line=dict(color="#555555", dash="dash", width=1),
-        annotation_text="one standard error below the best", annotation_position="bottom right",
+        y=threshold,
+        line=dict(color="#555555", dash="dash", width=1),
+        annotation_text="one standard error below the best",
+        annotation_position="bottom right",
     )
     chosen = results[results["selected"]]
     figure.add_trace(
         go.Scatter(
-            x=chosen["mean_n_leaves"], y=chosen["mean_balanced_accuracy"], mode="markers",
-            marker=dict(color=_CHOSEN, size=14, symbol="star"), name="chosen tree",
+            x=chosen["mean_n_leaves"],
+            y=chosen["mean_balanced_accuracy"],
+            mode="markers",
+            marker=dict(color=_CHOSEN, size=14, symbol="star"),
+            name="chosen tree",
             hoverinfo="skip",
         )
     )
@@ -99,7 +105,7 @@ def feature_importance_figure(tree: Any, *, title: str | None = None) -> go.Figu
 
     Parameters
     ----------
-    tree : scoring.tree.TriageTree
+    tree : scoring.engine.tree.TriageTree
         A fitted tree (``tree_model_`` and ``feature_names_``).
     title : str, optional
     """
@@ -109,8 +115,12 @@ def feature_importance_figure(tree: Any, *, title: str | None = None) -> go.Figu
     labels = [label[:1].upper() + label[1:] for label in labels]
     figure = go.Figure(
         go.Bar(
-            x=importances.to_numpy(), y=labels, orientation="h", marker_color="#0072B2",
-            text=[f"{value:.0%}" for value in importances], textposition="outside",
+            x=importances.to_numpy(),
+            y=labels,
+            orientation="h",
+            marker_color="#0072B2",
+            text=[f"{value:.0%}" for value in importances],
+            textposition="outside",
             hovertemplate="%{y}: %{x:.1%} of the impurity reduction<extra></extra>",
         )
     )

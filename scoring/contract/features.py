@@ -3,7 +3,7 @@
 Every model in zaro sees vignettes through the features below. Each feature has a name
 (used in card conditions, tree splits and plots), a plain-language label, and a kind that
 says how to put a threshold on it into words. Features are computed column by column from
-a validated frame (see :func:`scoring.schema.validate_frame`), lazily, so scoring a million
+a validated frame (see :func:`scoring.contract.schema.validate_frame`), lazily, so scoring a million
 rows only materialises the columns a model actually uses.
 
 The small condition language used by the points card also lives here::
@@ -18,14 +18,15 @@ The small condition language used by the points card also lives here::
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from scoring.schema import FIELDS, LOCATIONS, field_spec
+from scoring.contract.schema import FIELDS, LOCATIONS, field_spec
 
 __all__ = [
     "FeatureSpec",
@@ -81,7 +82,9 @@ def _number_fields() -> list[FeatureSpec]:
     }
     units = {"stress_level": "/10"}
     return [
-        FeatureSpec(f.name, labels[f.name], "number", f.description, unit=units.get(f.name, f.unit), source_field=f.name)
+        FeatureSpec(
+            f.name, labels[f.name], "number", f.description, unit=units.get(f.name, f.unit), source_field=f.name
+        )
         for f in FIELDS
         if f.is_numeric
     ]
@@ -93,16 +96,28 @@ def _build_features() -> tuple[FeatureSpec, ...]:
     specs = _number_fields()
     specs += [
         FeatureSpec(
-            "frequency_level", "frequency", "ordinal",
-            "How often: 0 occasional, 1 daily, 2 constant.", levels=frequency.allowed, source_field="frequency",
+            "frequency_level",
+            "frequency",
+            "ordinal",
+            "How often: 0 occasional, 1 daily, 2 constant.",
+            levels=frequency.allowed,
+            source_field="frequency",
         ),
         FeatureSpec(
-            "severity_level", "severity", "ordinal",
-            "How strong: 0 minor, 1 moderate, 2 pronounced.", levels=severity.allowed, source_field="severity",
+            "severity_level",
+            "severity",
+            "ordinal",
+            "How strong: 0 minor, 1 moderate, 2 pronounced.",
+            levels=severity.allowed,
+            source_field="severity",
         ),
         FeatureSpec(
-            "n_locations", "number of areas", "count",
-            "How many of the body areas twitch.", unit="areas", source_field="locations",
+            "n_locations",
+            "number of areas",
+            "count",
+            "How many of the body areas twitch.",
+            unit="areas",
+            source_field="locations",
         ),
     ]
     specs += [
@@ -111,15 +126,21 @@ def _build_features() -> tuple[FeatureSpec, ...]:
     ]
     specs.append(
         FeatureSpec(
-            "eyelid_only", "eyelid twitching only", "bool",
-            "The eyelid is the only area that twitches (the most common benign pattern).", source_field="locations",
+            "eyelid_only",
+            "eyelid twitching only",
+            "bool",
+            "The eyelid is the only area that twitches (the most common benign pattern).",
+            source_field="locations",
         )
     )
     specs += _bool_fields()
     specs.append(
         FeatureSpec(
-            "progressive_weakness", "weakness that is getting worse", "bool",
-            "Real weakness that is steadily getting worse (weakness and worsening).", source_field="weakness",
+            "progressive_weakness",
+            "weakness that is getting worse",
+            "bool",
+            "Real weakness that is steadily getting worse (weakness and worsening).",
+            source_field="weakness",
         )
     )
     return tuple(specs)
@@ -237,7 +258,7 @@ def encode_vignette(vignette: Any) -> dict[str, float]:
 
     Gives exactly the same values as :func:`encode` on a one-row frame (tested).
     """
-    from scoring.schema import validate_vignette
+    from scoring.contract.schema import validate_vignette
 
     v = validate_vignette(vignette)
     data = v.model_dump()
@@ -276,7 +297,12 @@ class ConditionError(ValueError):
 
 _TOKEN = re.compile(r"\s*(?:(\()|(\))|(<=|>=|==|!=|<|>)|(-?\d+(?:\.\d+)?)|([A-Za-z_][A-Za-z0-9_]*))")
 _OPS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
-    "<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal, "==": np.equal, "!=": np.not_equal,
+    "<": np.less,
+    "<=": np.less_equal,
+    ">": np.greater,
+    ">=": np.greater_equal,
+    "==": np.equal,
+    "!=": np.not_equal,
 }
 _OP_WORDS = {"<": "under", "<=": "at most", ">": "over", ">=": "at least", "==": "exactly", "!=": "not"}
 
@@ -304,7 +330,7 @@ class Condition:
         walk(self.tree)
         return tuple(found)
 
-    def evaluate(self, features: "Features | Mapping[str, float]") -> np.ndarray | bool:
+    def evaluate(self, features: Features | Mapping[str, float]) -> np.ndarray | bool:
         """Boolean array over the rows of ``features`` (or a bool for one encoded vignette)."""
         return _evaluate(self.tree, features)
 
@@ -348,7 +374,11 @@ def describe_threshold(name: str, op: str, threshold: float) -> str:
     """
     spec = feature_spec(name)
     if spec.kind == "bool":
-        true_side = (op in (">", ">=") and threshold < 1) or (op in ("==",) and threshold == 1) or (op == "!=" and threshold == 0)
+        true_side = (
+            (op in (">", ">=") and threshold < 1)
+            or (op in ("==",) and threshold == 1)
+            or (op == "!=" and threshold == 0)
+        )
         return spec.label if true_side else f"no {spec.label}"
     if spec.kind == "ordinal":
         levels = np.arange(len(spec.levels))
@@ -482,9 +512,7 @@ class _Parser:
             try:
                 threshold = float(operand)
             except ValueError:
-                raise ConditionError(
-                    f"condition {self.text!r}: {name} {op} needs a number, got {operand!r}"
-                ) from None
+                raise ConditionError(f"condition {self.text!r}: {name} {op} needs a number, got {operand!r}") from None
             return ("compare", name, op, threshold)
         self._check_feature(name)
         if feature_spec(name).kind != "bool":

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scoring.recommendation import LEVELS
+from scoring.contract.recommendation import LEVELS
 
 __all__ = [
     "MODELS",
@@ -109,7 +109,9 @@ def _crosstab(rows: np.ndarray, columns: np.ndarray, row_name: str, column_name:
     return table
 
 
-def compare_frame(frame: pd.DataFrame, *, card: Any = None, tree: Any = "default", seed: int | None = None) -> Comparison:
+def compare_frame(
+    frame: pd.DataFrame, *, card: Any = None, tree: Any = "default", seed: int | None = None
+) -> Comparison:
     """Compare card, tree and combined on vignettes that carry a reference ``triage`` label.
 
     Parameters
@@ -126,7 +128,7 @@ def compare_frame(frame: pd.DataFrame, *, card: Any = None, tree: Any = "default
     Comparison
     """
     from scoring.assess import assess_frame
-    from scoring.tree import resolve_tree, triage_metrics
+    from scoring.engine.tree import resolve_tree, triage_metrics
 
     if "triage" not in frame.columns:
         raise ValueError("the frame has no 'triage' column: a comparison needs the reference label")
@@ -161,7 +163,7 @@ def compare_frame(frame: pd.DataFrame, *, card: Any = None, tree: Any = "default
     agreement = float(np.mean(predicted["card"] == predicted["tree"])) if len(scored) else float("nan")
 
     if causes is not None:
-        from scoring.synth import CAUSES
+        from scoring.engine.synth import CAUSES
 
         names = list(CAUSES) + sorted(set(causes) - set(CAUSES))
         table = {"n": [int((causes == c).sum()) for c in names]}
@@ -175,7 +177,11 @@ def compare_frame(frame: pd.DataFrame, *, card: Any = None, tree: Any = "default
 
 
 def compare_models(
-    n: int = DEFAULT_COMPARE_N, *, seed: int = DEFAULT_COMPARE_SEED, card: Any = None, tree: Any = "default",
+    n: int = DEFAULT_COMPARE_N,
+    *,
+    seed: int = DEFAULT_COMPARE_SEED,
+    card: Any = None,
+    tree: Any = "default",
     label_noise: float = 0.0,
 ) -> Comparison:
     """Draw a fresh synthetic sample and compare card, tree and combined on it.
@@ -188,7 +194,7 @@ def compare_models(
     card, tree
         As for :func:`scoring.assess.assess_frame`.
     label_noise : float, default 0
-        Passed to :func:`scoring.synth.generate_vignettes`.
+        Passed to :func:`scoring.engine.synth.generate_vignettes`.
 
     Returns
     -------
@@ -200,7 +206,7 @@ def compare_models(
     >>> result.serious_to_self_care                   # doctest: +SKIP
     {'card': 0, 'tree': 0, 'combined': 0}
     """
-    from scoring.synth import generate_vignettes
+    from scoring.engine.synth import generate_vignettes
 
     frame = generate_vignettes(n, seed=seed, label_noise=label_noise)
     return compare_frame(frame, card=card, tree=tree, seed=seed)
@@ -233,11 +239,19 @@ def render_comparison_text(comparison: Comparison) -> str:
     if len(c.by_cause):
         lines.append("By latent cause (vignettes sent to self-care / to urgent):")
         cause_table = pd.DataFrame(
-            {"n": c.by_cause["n"], **{m: [f"{s} / {u}" for s, u in zip(c.by_cause[f"{m}_self_care"], c.by_cause[f"{m}_urgent"])] for m in MODELS}},
+            {
+                "n": c.by_cause["n"],
+                **{
+                    m: [f"{s} / {u}" for s, u in zip(c.by_cause[f"{m}_self_care"], c.by_cause[f"{m}_urgent"])]
+                    for m in MODELS
+                },
+            },
             index=c.by_cause.index,
         )
         lines += [cause_table.to_string(), ""]
         serious = ", ".join(f"{m} {k}" for m, k in c.serious_to_self_care.items())
         verdict = "met" if not any(c.serious_to_self_care.values()) else "missed"
-        lines.append(f"Motor-neuron-like or central (MS-like) cases sent to self-care: {serious} (target 0, {verdict}).")
+        lines.append(
+            f"Motor-neuron-like or central (MS-like) cases sent to self-care: {serious} (target 0, {verdict})."
+        )
     return "\n".join(lines)

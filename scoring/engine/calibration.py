@@ -26,7 +26,7 @@ It is fitted on vignettes without a red flag: a red flag sets the card's answer 
 the total, so those vignettes get their own probability, the observed share needing review
 among red-flag vignettes (``red_flag_probability``).
 
-The fit uses synthetic vignettes (:func:`scoring.synth.generate_vignettes`) with a small
+The fit uses synthetic vignettes (:func:`scoring.engine.synth.generate_vignettes`) with a small
 share of labels moved one step (``label_noise``, 3% by default), to mimic clinicians who
 disagree [A, CLINICAL.md section 4]. Without that noise the reference label is a pure
 function of the ladder, which the default card reproduces, so every probability would be
@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
-from scoring.card import Card, calibration_path, load_card
+from scoring.engine.card import Card, calibration_path, load_card
 
 __all__ = [
     "CALIBRATION_N",
@@ -79,15 +79,15 @@ def needs_review(triage: Any) -> np.ndarray:
 
 
 def _synthetic(n: int, seed: int, label_noise: float) -> pd.DataFrame:
-    from scoring.synth import generate_vignettes
+    from scoring.engine.synth import generate_vignettes
 
     return generate_vignettes(n, seed=seed, label_noise=label_noise)
 
 
 def _scored(card: Card, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Totals, red-flag masks and needs-review outcomes of a frame with a ``triage`` column."""
-    from scoring.features import Features
-    from scoring.schema import validate_frame
+    from scoring.contract.features import Features
+    from scoring.contract.schema import validate_frame
 
     if "triage" not in frame.columns:
         raise ValueError("the frame needs a 'triage' column (reference labels) to calibrate against")
@@ -135,7 +135,7 @@ def fit_calibration(
     card : Card or str
         The card (or its name/path).
     n, seed, label_noise : int, int, float
-        The synthetic sample (see :func:`scoring.synth.generate_vignettes`); ignored when
+        The synthetic sample (see :func:`scoring.engine.synth.generate_vignettes`); ignored when
         ``frame`` is given.
     frame : DataFrame, optional
         Vignettes with a reference ``triage`` column to fit on instead.
@@ -151,11 +151,11 @@ def fit_calibration(
     card = load_card(card)
     data_info: dict[str, Any]
     if frame is None:
-        from scoring.synth import GENERATOR_VERSION
+        from scoring.engine.synth import GENERATOR_VERSION
 
         frame = _synthetic(n, seed, label_noise)
         data_info = {
-            "generator": "scoring.synth.generate_vignettes",
+            "generator": "scoring.engine.synth.generate_vignettes",
             "generator_version": GENERATOR_VERSION,
             "n": n,
             "seed": seed,
@@ -202,7 +202,7 @@ def fit_calibration(
 
 def write_calibrations(names: list[str] | None = None) -> list[Path]:
     """Refit and write the calibration of every shipped card (or the cards named)."""
-    from scoring.card import list_cards
+    from scoring.engine.card import list_cards
 
     paths = []
     for name in names or list_cards():
@@ -216,7 +216,7 @@ def _stored(card: Card) -> dict[str, Any]:
     if card.calibration is None:
         raise ValueError(
             f"card {card.name!r} has no calibration fitted for its current points; "
-            "run scoring.calibration.fit_calibration(card, save=True)"
+            "run scoring.engine.calibration.fit_calibration(card, save=True)"
         )
     return dict(card.calibration.data)
 
@@ -281,7 +281,9 @@ def calibration_bins(card: Card | str, frame: pd.DataFrame) -> pd.DataFrame:
     predicted = card.probability(totals, masks)
     labels = np.where(masks != 0, "red flag", totals.astype(str))
     table = (
-        pd.DataFrame({"bin": labels, "total": np.where(masks != 0, card.max_total + 1, totals), "p": predicted, "y": outcome})
+        pd.DataFrame(
+            {"bin": labels, "total": np.where(masks != 0, card.max_total + 1, totals), "p": predicted, "y": outcome}
+        )
         .groupby(["total", "bin"], sort=True)
         .agg(n=("y", "size"), predicted=("p", "mean"), observed=("y", "mean"))
         .reset_index()

@@ -22,16 +22,17 @@ Everything here returns data (dataclasses and DataFrames); :mod:`scoring.plots` 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Iterable, Sequence
+from functools import cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from scoring.features import Features, feature_spec, parse_condition
-from scoring.recommendation import LEVELS, Recommendation
-from scoring.schema import FIELDS, LOCATIONS, field_spec, validate_vignette
+from scoring.contract.features import Features, feature_spec, parse_condition
+from scoring.contract.recommendation import LEVELS, Recommendation, more_cautious
+from scoring.contract.schema import FIELDS, LOCATIONS, field_spec, validate_vignette
 
 __all__ = [
     "Counterfactual",
@@ -92,7 +93,9 @@ class Counterfactual:
 
     def apply(self, vignette: Any) -> Any:
         """The vignette with these changes (validated)."""
-        return validate_vignette(vignette).replace(**{k: list(v) if k == "locations" else v for k, v in self.changes.items()})
+        return validate_vignette(vignette).replace(
+            **{k: list(v) if k == "locations" else v for k, v in self.changes.items()}
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -212,7 +215,7 @@ def _collect_thresholds(card: Any, tree: Any) -> dict[str, list[tuple[str, float
 
 
 def _the_card(card: Any) -> Any:
-    from scoring.card import load_card
+    from scoring.engine.card import load_card
 
     return load_card() if card is None else load_card(card)
 
@@ -236,7 +239,7 @@ def candidate_values(vignette: Any, field: str, *, card: Any = None, tree: Any =
         order) as a tuple; for numbers both sides of each card and tree threshold on the
         field, and the range ends, ascending.
     """
-    from scoring.tree import resolve_tree
+    from scoring.engine.tree import resolve_tree
 
     v = validate_vignette(vignette)
     return _candidates(v, field, _numeric_thresholds(_the_card(card), resolve_tree(tree)))
@@ -251,7 +254,9 @@ def _candidates(v: Any, field: str, thresholds_by_field: dict[str, list[tuple[st
         return [value for value in spec.allowed if value != current]
     if spec.kind == "multi_category":
         removals = [tuple(a for a in current if a != area) for area in current] if len(current) > 1 else []
-        additions = [tuple(a for a in LOCATIONS if a in current or a == area) for area in LOCATIONS if area not in current]
+        additions = [
+            tuple(a for a in LOCATIONS if a in current or a == area) for area in LOCATIONS if area not in current
+        ]
         return removals + additions
     step = RESOLUTION.get(field, 1.0)
     thresholds = thresholds_by_field.get(field, [])
@@ -268,7 +273,7 @@ def _candidates(v: Any, field: str, thresholds_by_field: dict[str, list[tuple[st
 # --------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def _category_dtype(field: str) -> pd.CategoricalDtype:
     # Built once: validating categories costs far more than the few rows scored here.
     return pd.CategoricalDtype(list(field_spec(field).allowed))
@@ -279,7 +284,7 @@ _ARRAY_DTYPES = {"int": np.int64, "float": np.float64, "bool": np.bool_}
 
 def _variants_frame(v: Any, changes: Sequence[dict[str, Any]]) -> pd.DataFrame:
     """A frame with one row per set of changes applied to ``v``, in the dtypes
-    :func:`scoring.schema.validate_frame` gives, built straight from arrays (no
+    :func:`scoring.contract.schema.validate_frame` gives, built straight from arrays (no
     re-validation: every value comes from the field's allowed values or range)."""
     base = v.to_dict()
     n = len(changes)
@@ -320,7 +325,7 @@ def _score_variants(v: Any, changes: Sequence[dict[str, Any]], card: Any, tree: 
         "points": np.asarray(scores.totals),
         "card": card_levels,
         "tree": np.asarray(tree_levels, dtype=np.int8),
-        "combined": np.maximum(card_levels, np.asarray(tree_levels, dtype=np.int8)),
+        "combined": more_cautious(card_levels, np.asarray(tree_levels, dtype=np.int8)),
         "proba": proba,
     }
 
@@ -351,8 +356,12 @@ def _change_text(field: str, old: Any, new: Any) -> str:
     unit_text = unit if unit in ("", "0-10") else f" {unit}"
     if field == "stress_level":
         unit_text = "/10"
-    name = {"duration_weeks": "duration", "caffeine_mg_per_day": "caffeine", "stress_level": "stress",
-            "sleep_hours": "sleep"}.get(field, label)
+    name = {
+        "duration_weeks": "duration",
+        "caffeine_mg_per_day": "caffeine",
+        "stress_level": "stress",
+        "sleep_hours": "sleep",
+    }.get(field, label)
     return f"{name} {_number(new)}{unit_text} instead of {_number(old)}"
 
 
@@ -421,7 +430,7 @@ def counterfactuals(
     >>> [c.text for c in counterfactuals(v)][:1]      # doctest: +SKIP
     ['without real weakness → see_doctor']
     """
-    from scoring.tree import resolve_tree
+    from scoring.engine.tree import resolve_tree
 
     if max_changes not in (1, 2):
         raise ValueError(f"max_changes must be 1 or 2 (got {max_changes!r})")
@@ -519,7 +528,9 @@ def _default_sweep_values(v: Any, field: str, card: Any, tree: Any) -> list[Any]
     return sorted(x for x in grid if spec.min <= x <= spec.max)
 
 
-def sweep(vignette: Any, field: str, values: Iterable[Any] | None = None, *, card: Any = None, tree: Any = "default") -> pd.DataFrame:
+def sweep(
+    vignette: Any, field: str, values: Iterable[Any] | None = None, *, card: Any = None, tree: Any = "default"
+) -> pd.DataFrame:
     """Assess a vignette with one field set to each of several values.
 
     Parameters
@@ -551,7 +562,7 @@ def sweep(vignette: Any, field: str, values: Iterable[Any] | None = None, *, car
         When a value is outside the field's contract.
     """
     from scoring.assess import assess_frame
-    from scoring.tree import resolve_tree
+    from scoring.engine.tree import resolve_tree
 
     the_card, the_tree = _the_card(card), resolve_tree(tree)
     v = validate_vignette(vignette)
@@ -566,7 +577,7 @@ def sweep(vignette: Any, field: str, values: Iterable[Any] | None = None, *, car
     frame = pd.DataFrame.from_records(records, columns=list(rows))
     assessed = assess_frame(frame, card=the_card, tree=the_tree)
     if assessed.n_rejected:
-        from scoring.schema import FieldError, VignetteError
+        from scoring.contract.schema import FieldError, VignetteError
 
         problems = assessed.rejected.head(5)
         raise VignetteError(
@@ -580,7 +591,12 @@ def sweep(vignette: Any, field: str, values: Iterable[Any] | None = None, *, car
         _, proba = the_tree.predict_levels(Features(scored))
         tree_recommendation = scored["tree_recommendation"].astype(str).to_numpy()
     current = getattr(v, field)
-    shown = [tuple(x.split(";")) if field == "locations" and isinstance(x, str) else (tuple(x) if field == "locations" else x) for x in chosen]
+    shown = [
+        tuple(x.split(";"))
+        if field == "locations" and isinstance(x, str)
+        else (tuple(x) if field == "locations" else x)
+        for x in chosen
+    ]
     result = pd.DataFrame(
         {
             "value": pd.Series(shown, dtype=object) if field == "locations" else shown,
@@ -603,13 +619,15 @@ def sweep(vignette: Any, field: str, values: Iterable[Any] | None = None, *, car
 # --------------------------------------------------------------------------------------
 
 
-def field_influence(vignette: Any, *, card: Any = None, tree: Any = "default", fields: Iterable[str] | None = None) -> list[FieldInfluence]:
+def field_influence(
+    vignette: Any, *, card: Any = None, tree: Any = "default", fields: Iterable[str] | None = None
+) -> list[FieldInfluence]:
     """For each changeable field, the largest move one change to it makes (see :class:`FieldInfluence`).
 
     Sorted from most to least influential: by the size of the recommendation change, then
     the size of the points change, then contract order.
     """
-    from scoring.tree import resolve_tree
+    from scoring.engine.tree import resolve_tree
 
     the_card, the_tree = _the_card(card), resolve_tree(tree)
     v = validate_vignette(vignette)
@@ -631,9 +649,7 @@ def field_influence(vignette: Any, *, card: Any = None, tree: Any = "default", f
         probability_moves = np.nan_to_num(scores["proba"][rows, base_level] - base_probability)
         # Biggest level move first; among equals the biggest points move, then the biggest
         # move in the tree's probability, then the first value.
-        key = np.lexsort(
-            (np.arange(len(rows)), -np.abs(probability_moves), -np.abs(point_moves), -np.abs(level_moves))
-        )
+        key = np.lexsort((np.arange(len(rows)), -np.abs(probability_moves), -np.abs(point_moves), -np.abs(level_moves)))
         pick = int(key[0])
         change = singles[rows[pick]]
         out.append(
@@ -656,7 +672,9 @@ def field_influence(vignette: Any, *, card: Any = None, tree: Any = "default", f
     return out
 
 
-def _influence_text(change: str, level: int, new_level: int, points_change: int, probabilities: tuple[float, float]) -> str:
+def _influence_text(
+    change: str, level: int, new_level: int, points_change: int, probabilities: tuple[float, float]
+) -> str:
     """One change in words, claiming a new recommendation only when there is one.
 
     E.g. "duration 2 weeks instead of 6 → self_care"; when the recommendation holds,

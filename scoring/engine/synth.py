@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import math
 import tomllib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from statistics import NormalDist
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,9 +35,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scoring._paths import DEFAULT_SEED, DEFINITIONS_DIR
-from scoring.features import Condition, Features, parse_condition
-from scoring.recommendation import LEVELS
-from scoring.schema import FIELD_NAMES, FIELDS, LOCATIONS, VignetteError, FieldError, field_spec, validate_frame
+from scoring.contract.features import Condition, Features, parse_condition
+from scoring.contract.recommendation import LEVELS
+from scoring.contract.schema import (
+    FIELD_NAMES,
+    FIELDS,
+    LOCATIONS,
+    FieldError,
+    VignetteError,
+    field_spec,
+    validate_frame,
+)
 
 __all__ = [
     "GENERATOR_VERSION",
@@ -83,9 +92,21 @@ _SEX_CODE = {name: i for i, name in enumerate(_SEXES)}
 # One stream per random quantity; the index of a name is part of its seed, so only ever
 # append to this tuple.
 _STREAMS: tuple[str, ...] = (
-    "cause", "age", "sex", "duration_component", "duration", "frequency", "severity",
-    "regions", "locations", *(f"flag:{name}" for name in _BOOL_FIELDS),
-    "caffeine", "stress", "sleep_deprived", "sleep_hours", "label_noise",
+    "cause",
+    "age",
+    "sex",
+    "duration_component",
+    "duration",
+    "frequency",
+    "severity",
+    "regions",
+    "locations",
+    *(f"flag:{name}" for name in _BOOL_FIELDS),
+    "caffeine",
+    "stress",
+    "sleep_deprived",
+    "sleep_hours",
+    "label_noise",
 )
 _STREAM_INDEX = {name: i for i, name in enumerate(_STREAMS)}
 
@@ -221,7 +242,9 @@ class _Reader:
             self.fail(path, f"needs exactly the causes {', '.join(CAUSES)} (missing {missing}, unknown {extra})")
         return [table[c] for c in CAUSES]
 
-    def number(self, entry: Mapping[str, Any], key: str, path: str, low: float = -math.inf, high: float = math.inf) -> float:
+    def number(
+        self, entry: Mapping[str, Any], key: str, path: str, low: float = -math.inf, high: float = math.inf
+    ) -> float:
         value = entry.get(key) if isinstance(entry, Mapping) else None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(path, f"{key!r} must be a number (got {value!r})")
@@ -275,7 +298,7 @@ def load_generator_params() -> GeneratorParams:
 
     untagged = _untagged_numbers(raw)
     if untagged:
-        read.fail(untagged[0], "a number without a tag (add tag = \"S: ...\" or tag = \"assumed\")")
+        read.fail(untagged[0], 'a number without a tag (add tag = "S: ..." or tag = "assumed")')
     for entry in _entries(raw):
         try:
             tag_kind(entry.tag)
@@ -295,7 +318,9 @@ def load_generator_params() -> GeneratorParams:
     p_unspecified = read.probability(read.table("sex.unspecified"), "sex.unspecified")
     p_male = np.array([read.probability(e, f"sex.p_male.{c}") for c, e in zip(CAUSES, read.per_cause("sex.p_male"))])
 
-    duration_min = read.number(read.table("duration_weeks.min"), "value", "duration_weeks.min", 0.0, field_spec("duration_weeks").max)
+    duration_min = read.number(
+        read.table("duration_weeks.min"), "value", "duration_weeks.min", 0.0, field_spec("duration_weeks").max
+    )
     components = read.per_cause("duration_weeks.components")
     k = max(len(c) for c in components)
     weights = np.zeros((len(CAUSES), k))
@@ -376,10 +401,19 @@ def load_generator_params() -> GeneratorParams:
         stress_mean=np.array([read.number(e, "mean", f"stress_level.{c}") for c, e in zip(CAUSES, stress)]),
         stress_sd=np.array([read.number(e, "sd", f"stress_level.{c}", 0.0) for c, e in zip(CAUSES, stress)]),
         p_sleep_deprived=np.array(
-            [read.probability(e, f"sleep_hours.p_deprived.{c}") for c, e in zip(CAUSES, read.per_cause("sleep_hours.p_deprived"))]
+            [
+                read.probability(e, f"sleep_hours.p_deprived.{c}")
+                for c, e in zip(CAUSES, read.per_cause("sleep_hours.p_deprived"))
+            ]
         ),
-        sleep_deprived=(read.number(deprived, "mean", "sleep_hours.deprived_hours"), read.number(deprived, "sd", "sleep_hours.deprived_hours", 0.0)),
-        sleep_usual=(read.number(usual, "mean", "sleep_hours.usual_hours"), read.number(usual, "sd", "sleep_hours.usual_hours", 0.0)),
+        sleep_deprived=(
+            read.number(deprived, "mean", "sleep_hours.deprived_hours"),
+            read.number(deprived, "sd", "sleep_hours.deprived_hours", 0.0),
+        ),
+        sleep_usual=(
+            read.number(usual, "mean", "sleep_hours.usual_hours"),
+            read.number(usual, "sd", "sleep_hours.usual_hours", 0.0),
+        ),
     )
 
 
@@ -494,7 +528,7 @@ def triage_rules_fired(frame: pd.DataFrame) -> pd.DataFrame:
     ----------
     frame : DataFrame
         Vignettes meeting the contract (a generated frame, a CSV read back, or the ``valid``
-        frame of :func:`scoring.schema.validate_frame`). Extra columns are ignored.
+        frame of :func:`scoring.contract.schema.validate_frame`). Extra columns are ignored.
 
     Returns
     -------
@@ -550,7 +584,9 @@ def _pick(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
     return (u[:, None] >= cdf[:, :-1]).sum(axis=1).astype(np.int8)
 
 
-def _sample_block(params: GeneratorParams, prior_cdf: np.ndarray, seed: int, block: int, m: int) -> dict[str, np.ndarray]:
+def _sample_block(
+    params: GeneratorParams, prior_cdf: np.ndarray, seed: int, block: int, m: int
+) -> dict[str, np.ndarray]:
     def rng(name: str) -> np.random.Generator:
         return _stream(seed, block, name)
 
@@ -577,10 +613,9 @@ def _sample_block(params: GeneratorParams, prior_cdf: np.ndarray, seed: int, blo
     out["sex"] = np.where(u < params.p_unspecified, _SEX_CODE["unspecified"], sex).astype(np.int8)
 
     component = _pick(params.duration_weight_cdf[cause], rng("duration_component").random(m))
-    log_weeks = (
-        params.duration_log_median[cause, component]
-        + params.duration_sigma[cause, component] * rng("duration").standard_normal(m)
-    )
+    log_weeks = params.duration_log_median[cause, component] + params.duration_sigma[cause, component] * rng(
+        "duration"
+    ).standard_normal(m)
     weeks = np.clip(np.exp(log_weeks), params.duration_min, field_spec("duration_weeks").max)
     out["duration_weeks"] = np.round(weeks, 1)
 
@@ -601,7 +636,9 @@ def _sample_block(params: GeneratorParams, prior_cdf: np.ndarray, seed: int, blo
     for name in _BOOL_FIELDS:
         out[name] = rng(f"flag:{name}").random(m) < params.flags[name][cause]
 
-    caffeine = np.exp(params.caffeine_log_median[cause] + params.caffeine_sigma[cause] * rng("caffeine").standard_normal(m))
+    caffeine = np.exp(
+        params.caffeine_log_median[cause] + params.caffeine_sigma[cause] * rng("caffeine").standard_normal(m)
+    )
     out["caffeine_mg_per_day"] = np.rint(np.clip(caffeine, 0.0, field_spec("caffeine_mg_per_day").max))
 
     stress = params.stress_mean[cause] + params.stress_sd[cause] * rng("stress").standard_normal(m)
@@ -838,7 +875,7 @@ def generate_vignettes(
         contract order; ``sex``, ``frequency`` and ``severity`` as categoricals of the
         allowed values), ``latent_cause`` (categorical of :data:`CAUSES`), ``triage``
         (ordered categorical) and ``narrative``. Every row passes
-        :func:`scoring.schema.validate_frame`.
+        :func:`scoring.contract.schema.validate_frame`.
 
     Examples
     --------
@@ -876,7 +913,7 @@ def generate_vignettes(
 
 
 class _NoBar:
-    def __enter__(self) -> "_NoBar":
+    def __enter__(self) -> _NoBar:
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -103,12 +103,8 @@ def remove_inline_plotlyjs(html: str) -> str:
 # Script and link tags pointing off the machine: a CDN copy of MathJax that plotly's
 # notebook renderer adds to every figure, require.js, fonts. Offline pages cannot use them
 # and reports must not phone home, so they are removed (and reported by the caller).
-_REMOTE_SCRIPT = re.compile(
-    r"<script\b[^>]*\bsrc\s*=\s*[\"']?(?:https?:)?//[^>]*>\s*</script>", re.IGNORECASE
-)
-_REMOTE_MODULE = re.compile(
-    r"<script\b[^>]*>\s*import\s+[\"'](?:https?:)?//[^\"']*[\"'];?\s*</script>", re.IGNORECASE
-)
+_REMOTE_SCRIPT = re.compile(r"<script\b[^>]*\bsrc\s*=\s*[\"']?(?:https?:)?//[^>]*>\s*</script>", re.IGNORECASE)
+_REMOTE_MODULE = re.compile(r"<script\b[^>]*>\s*import\s+[\"'](?:https?:)?//[^\"']*[\"'];?\s*</script>", re.IGNORECASE)
 _REMOTE_LINK = re.compile(r"<link\b[^>]*\bhref\s*=\s*[\"']?(?:https?:)?//[^>]*>", re.IGNORECASE)
 
 

@@ -12,9 +12,10 @@ import difflib
 import json
 import math
 import tomllib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable, Literal, Mapping
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -80,11 +81,7 @@ class FieldSpec:
             return "true or false"
         if self.kind == "category":
             return "one of " + ", ".join(repr(a) for a in self.allowed)
-        return (
-            "one or more of "
-            + ", ".join(repr(a) for a in self.allowed)
-            + " (a list, or text separated by ';')"
-        )
+        return "one or more of " + ", ".join(repr(a) for a in self.allowed) + " (a list, or text separated by ';')"
 
     def default_text(self) -> str:
         """The default in words, or 'required'."""
@@ -274,7 +271,7 @@ class _VignetteBase(pydantic.BaseModel):
         """A one-row frame with the same dtypes as :func:`validate_frame` produces."""
         return vignettes_to_frame([self])
 
-    def replace(self, **changes: Any) -> "Vignette":
+    def replace(self, **changes: Any) -> Vignette:
         """A new, validated vignette with some fields changed."""
         return validate_vignette({**self.to_dict(), **changes})
 
@@ -346,7 +343,7 @@ def _field_error_from_pydantic(error: Mapping[str, Any], raw: Mapping[str, Any])
     return FieldError(name, value, reason, spec.allowed_text())
 
 
-def validate_vignette(data: Any = None, /, **fields: Any) -> "Vignette":
+def validate_vignette(data: Any = None, /, **fields: Any) -> Vignette:
     """Validate one vignette and return it as a :class:`Vignette`.
 
     Parameters
@@ -376,9 +373,7 @@ def validate_vignette(data: Any = None, /, **fields: Any) -> "Vignette":
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
-        raise VignetteError(
-            [FieldError("vignette", data, "wrong type", "a dict, a JSON object or keyword arguments")]
-        )
+        raise VignetteError([FieldError("vignette", data, "wrong type", "a dict, a JSON object or keyword arguments")])
     raw = {**{k: v for k, v in data.items() if k not in METADATA_COLUMNS}, **fields}
     # A missing value (None or NaN) in an optional field means "not given": use the default,
     # exactly as an empty CSV cell does in validate_frame.
@@ -427,7 +422,7 @@ def vignettes_to_frame(vignettes: Iterable[Any]) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
-def frame_to_vignettes(frame: pd.DataFrame) -> list["Vignette"]:
+def frame_to_vignettes(frame: pd.DataFrame) -> list[Vignette]:
     """Validate each row of a frame into a :class:`Vignette` (raises on the first bad row)."""
     return [validate_vignette(row) for row in frame[list(FIELD_NAMES)].to_dict("records")]
 
@@ -543,7 +538,12 @@ def _missing_mask(column: pd.Series) -> np.ndarray:
 def _check_numeric(column: pd.Series, spec: FieldSpec, problems: _Problems) -> np.ndarray:
     missing = _missing_mask(column)
     if pd.api.types.is_bool_dtype(column.dtype):
-        problems.add(np.ones(len(column), bool), spec.name, "wrong type: a yes/no value where a number is expected", spec.allowed_text())
+        problems.add(
+            np.ones(len(column), bool),
+            spec.name,
+            "wrong type: a yes/no value where a number is expected",
+            spec.allowed_text(),
+        )
         return np.zeros(len(column))
     if pd.api.types.is_numeric_dtype(column.dtype):
         values = column.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -552,7 +552,9 @@ def _check_numeric(column: pd.Series, spec: FieldSpec, problems: _Problems) -> n
             # pandas would read True as 1: a yes/no value in a number column is a mistake.
             codes, uniques = pd.factorize(column, use_na_sentinel=True)
             is_bool = np.array([isinstance(u, (bool, np.bool_)) for u in uniques] + [False])
-            problems.add(is_bool[codes], spec.name, "wrong type: a yes/no value where a number is expected", spec.allowed_text())
+            problems.add(
+                is_bool[codes], spec.name, "wrong type: a yes/no value where a number is expected", spec.allowed_text()
+            )
         values = _parse_numbers(column)
         wrong = np.isnan(values) & ~missing
         problems.add(wrong, spec.name, "wrong type: not a number", spec.allowed_text())
@@ -564,7 +566,9 @@ def _check_numeric(column: pd.Series, spec: FieldSpec, problems: _Problems) -> n
             problems.add(fractional, spec.name, "not a whole number", spec.allowed_text())
         below = values < spec.min
         above = values > spec.max
-    below_reason = f"out of range: {spec.below_min_reason}" if spec.below_min_reason else "out of range: below the minimum"
+    below_reason = (
+        f"out of range: {spec.below_min_reason}" if spec.below_min_reason else "out of range: below the minimum"
+    )
     problems.add(below, spec.name, below_reason, spec.allowed_text())
     problems.add(above, spec.name, "out of range: above the maximum", spec.allowed_text())
     return values
@@ -634,7 +638,9 @@ def _check_category(column: pd.Series, spec: FieldSpec, problems: _Problems) -> 
 def _check_locations(column: pd.Series, spec: FieldSpec, problems: _Problems) -> pd.Categorical:
     if column.dtype == object and column.map(lambda v: isinstance(v, (list, set))).any():
         # Lists and sets are unhashable: compare them as tuples.
-        column = column.map(lambda v: tuple(v) if isinstance(v, list) else tuple(sorted(v, key=str)) if isinstance(v, set) else v)
+        column = column.map(
+            lambda v: tuple(v) if isinstance(v, list) else tuple(sorted(v, key=str)) if isinstance(v, set) else v
+        )
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     canonical: list[str] = []
     status = np.zeros(len(uniques), dtype=np.int8)  # 0 ok, 1 empty, 2 unknown item, 3 wrong type
@@ -657,7 +663,12 @@ def _check_locations(column: pd.Series, spec: FieldSpec, problems: _Problems) ->
     problems.add(missing, spec.name, "missing value (NaN or empty)", spec.allowed_text())
     problems.add(row_status == 1, spec.name, "empty: at least one location is needed", spec.allowed_text())
     problems.add(row_status == 2, spec.name, "unknown location", spec.allowed_text())
-    problems.add(row_status == 3, spec.name, "wrong type: expected a list of locations or ';'-separated text", spec.allowed_text())
+    problems.add(
+        row_status == 3,
+        spec.name,
+        "wrong type: expected a list of locations or ';'-separated text",
+        spec.allowed_text(),
+    )
     # Categories are the distinct canonical texts actually present, sorted for stable output.
     good = sorted({text for text, st in zip(canonical, status) if st == 0})
     position = {text: i for i, text in enumerate(good)}
@@ -699,7 +710,10 @@ def validate_frame(frame: pd.DataFrame, *, extra: Literal["error", "keep", "drop
     missing_columns = [f.name for f in FIELDS if f.required and f.name not in frame.columns]
     if missing_columns:
         raise VignetteError(
-            [FieldError(name, None, "missing required column", _BY_NAME[name].allowed_text()) for name in missing_columns]
+            [
+                FieldError(name, None, "missing required column", _BY_NAME[name].allowed_text())
+                for name in missing_columns
+            ]
         )
 
     problems = _Problems(frame)

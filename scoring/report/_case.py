@@ -8,10 +8,11 @@ counterfactuals, and sweeps. Text stays text: the template escapes it.
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-from scoring import _report_html as H
-from scoring.schema import FIELDS
+from scoring.contract.schema import FIELDS
+from scoring.report import _html as H
 
 
 def _format_value(spec: Any, value: Any) -> str:
@@ -33,13 +34,15 @@ def _inputs(vignette: Any) -> list[dict[str, str]]:
     for spec in FIELDS:
         value = getattr(vignette, spec.name)
         # Yes/no answers that are "yes" stand out: they are what the card and tree react to.
-        rows.append({"label": spec.label, "value": _format_value(spec, value), "flagged": spec.kind == "bool" and bool(value)})
+        rows.append(
+            {"label": spec.label, "value": _format_value(spec, value), "flagged": spec.kind == "bool" and bool(value)}
+        )
     return rows
 
 
 def condition_words(condition: str) -> str:
     """A card condition in plain words (the condition as written if it cannot be parsed)."""
-    from scoring.features import ConditionError, parse_condition
+    from scoring.contract.features import ConditionError, parse_condition
 
     try:
         return parse_condition(condition).describe()
@@ -53,7 +56,7 @@ def _percent(value: float) -> str:
 
 def recommendation_text(value: Any) -> tuple[str, str]:
     """A recommendation's value and its human label, e.g. ('see_doctor', 'See a doctor')."""
-    from scoring.recommendation import Recommendation
+    from scoring.contract.recommendation import Recommendation
 
     recommendation = Recommendation(str(value))
     return recommendation.value, recommendation.label
@@ -68,7 +71,12 @@ def _card_context(assessment: Any, card: Any) -> dict[str, Any]:
         "name": view.card_name,
         "version": view.card_version,
         "item_rows": [
-            {"label": i.label, "condition": condition_words(i.condition), "points": f"{i.points:+d}", "evidence": i.evidence}
+            {
+                "label": i.label,
+                "condition": condition_words(i.condition),
+                "points": f"{i.points:+d}",
+                "evidence": i.evidence,
+            }
             for i in view.items
         ],
         "total": view.points_total,
@@ -87,7 +95,12 @@ def _card_context(assessment: Any, card: Any) -> dict[str, Any]:
         "recommendation_value": rec_value,
         "recommendation_label": rec_label,
         "red_flags": [
-            {"label": f.label, "condition": condition_words(f.condition), "evidence": f.evidence, "fired": f.flag_id in fired}
+            {
+                "label": f.label,
+                "condition": condition_words(f.condition),
+                "evidence": f.evidence,
+                "fired": f.flag_id in fired,
+            }
             for f in card.red_flags
         ],
         "red_flags_fired": bool(fired),
@@ -95,7 +108,7 @@ def _card_context(assessment: Any, card: Any) -> dict[str, Any]:
 
 
 def _tree_context(assessment: Any) -> dict[str, Any]:
-    from scoring.recommendation import LEVELS
+    from scoring.contract.recommendation import LEVELS
 
     view = assessment.tree
     value, label = recommendation_text(view.recommendation)
@@ -106,7 +119,8 @@ def _tree_context(assessment: Any) -> dict[str, Any]:
         "leaf_id": view.leaf_id,
         "leaf_samples": view.leaf_samples,
         "probabilities": [
-            {"label": recommendation_text(level)[1], "value": _percent(float(view.probabilities.get(level, 0.0)))} for level in LEVELS
+            {"label": recommendation_text(level)[1], "value": _percent(float(view.probabilities.get(level, 0.0)))}
+            for level in LEVELS
         ],
     }
 
@@ -130,7 +144,7 @@ EXPLORER_FIELDS = ("duration_weeks", "caffeine_mg_per_day", "stress_level", "sle
 
 
 def _value_text(field_name: str, value: Any) -> str:
-    from scoring.schema import field_spec
+    from scoring.contract.schema import field_spec
 
     spec = field_spec(field_name)
     if field_name == "locations":
@@ -140,9 +154,9 @@ def _value_text(field_name: str, value: Any) -> str:
 
 def _sweep_context(case: Any, slug: str, card: Any, tree: Any) -> dict[str, Any]:
     """The most influential field's sweep: figure, text table, and the what-if menu figure."""
-    from scoring.explain import most_influential_field, sweep
+    from scoring.analysis.explain import most_influential_field, sweep
+    from scoring.contract.schema import field_spec
     from scoring.plots import sweep_figure
-    from scoring.schema import field_spec
 
     influence = most_influential_field(case.vignette, card=card, tree=tree)
     frame = sweep(case.vignette, influence.field, card=card, tree=tree)
@@ -165,7 +179,10 @@ def _sweep_context(case: Any, slug: str, card: Any, tree: Any) -> dict[str, Any]
             f"{spec.label} is the input whose change moves this assessment most "
             f"({influence.text}). The chart runs it over its range with everything else held fixed."
         ),
-        "figure": {"html": figure, "caption": f"Top: points total and combined recommendation as {spec.label.lower()} varies; bottom: the tree's class probabilities. The vignette's own value is marked."},
+        "figure": {
+            "html": figure,
+            "caption": f"Top: points total and combined recommendation as {spec.label.lower()} varies; bottom: the tree's class probabilities. The vignette's own value is marked.",
+        },
         "explorer": {
             "html": explorer,
             "caption": "What-if menu: points total and recommendation as each numeric input varies on its own (precomputed; a table of the main sweep follows).",
@@ -179,9 +196,9 @@ def _sweep_traces(frame: Any, field_name: str, *, visible: bool) -> list[Any]:
     """Traces for one sweep: the points line, one marker trace per recommendation, 'you are here'."""
     import plotly.graph_objects as go
 
+    from scoring.contract.recommendation import LEVELS
+    from scoring.contract.schema import field_spec
     from scoring.plots._tree import RECOMMENDATION_COLOURS
-    from scoring.recommendation import LEVELS
-    from scoring.schema import field_spec
 
     # Numbers on a numeric axis; yes/no, categories and location sets as labelled categories.
     numeric = field_spec(field_name).kind in ("int", "float")
@@ -191,8 +208,13 @@ def _sweep_traces(frame: Any, field_name: str, *, visible: bool) -> list[Any]:
         # Points change in steps at the card's thresholds: draw them as steps, not slopes.
         traces.append(
             go.Scatter(
-                x=x, y=list(frame["points_total"]), mode="lines", name="Points total",
-                line={"color": "#555555", "width": 1.5, "shape": "hv"}, hoverinfo="skip", visible=visible,
+                x=x,
+                y=list(frame["points_total"]),
+                mode="lines",
+                name="Points total",
+                line={"color": "#555555", "width": 1.5, "shape": "hv"},
+                hoverinfo="skip",
+                visible=visible,
                 legendgroup="points",
             )
         )
@@ -237,7 +259,7 @@ def _sweep_explorer_figure(sweeps: Mapping[str, Any]) -> Any:
     """
     import plotly.graph_objects as go
 
-    from scoring.schema import field_spec
+    from scoring.contract.schema import field_spec
 
     fig = go.Figure()
     spans = []
@@ -257,14 +279,27 @@ def _sweep_explorer_figure(sweeps: Mapping[str, Any]) -> Any:
                 "method": "update",
                 "args": [
                     {"visible": [start <= i < stop for i in range(total)]},
-                    {"xaxis": {"title": {"text": spec.label + unit}}, "title": {"text": f"What if {spec.label.lower()} were different?"}},
+                    {
+                        "xaxis": {"title": {"text": spec.label + unit}},
+                        "title": {"text": f"What if {spec.label.lower()} were different?"},
+                    },
                 ],
             }
         )
     first = field_spec(spans[0][0]) if spans else None
     fig.update_layout(
         title={"text": f"What if {first.label.lower()} were different?" if first else "What if"},
-        updatemenus=[{"buttons": buttons, "direction": "down", "x": 1.0, "xanchor": "right", "y": 1.18, "yanchor": "top", "showactive": True}],
+        updatemenus=[
+            {
+                "buttons": buttons,
+                "direction": "down",
+                "x": 1.0,
+                "xanchor": "right",
+                "y": 1.18,
+                "yanchor": "top",
+                "showactive": True,
+            }
+        ],
         xaxis_title=(first.label if first else ""),
         yaxis_title="Points total",
         template="plotly_white",
@@ -276,7 +311,7 @@ def _sweep_explorer_figure(sweeps: Mapping[str, Any]) -> Any:
 
 
 def _counterfactual_context(case: Any, card: Any, tree: Any) -> list[dict[str, str]]:
-    from scoring.explain import counterfactuals
+    from scoring.analysis.explain import counterfactuals
 
     rows = []
     for cf in counterfactuals(case.vignette, card=card, tree=tree):

@@ -33,7 +33,7 @@ class Recommendation(str, Enum):
         return LABELS[self.value]
 
     @classmethod
-    def from_level(cls, level: int) -> "Recommendation":
+    def from_level(cls, level: int) -> Recommendation:
         return cls(LEVELS[level])
 
     def _cmp(self, other: object) -> int:
@@ -102,3 +102,29 @@ def values_to_levels(values) -> np.ndarray:
         bad = np.asarray(values, dtype=object).reshape(-1)[np.flatnonzero(codes.reshape(-1) < 0)[0]]
         raise ValueError(f"unknown recommendation {bad!r}; allowed: {', '.join(LEVELS)}")
     return codes.astype(np.int8)
+
+
+def more_cautious(*levels):
+    """The most cautious of several levels: the one rule for combining recommendations.
+
+    Works element-wise on ints or integer arrays (levels as in :data:`LEVELS`) and on
+    :class:`Recommendation` values. Every place that combines two answers calls this, so
+    "never less cautious than any of them" has one definition.
+
+    Examples
+    --------
+    >>> more_cautious(0, 2, 1)
+    2
+    >>> more_cautious(Recommendation.SELF_CARE, Recommendation.SEE_DOCTOR).value
+    'see_doctor'
+    """
+    if not levels:
+        raise ValueError("more_cautious needs at least one level")
+    if all(isinstance(level, Recommendation) for level in levels):
+        return max(levels)
+    result = levels[0]
+    for level in levels[1:]:
+        result = np.maximum(result, level)
+    if isinstance(result, np.generic):
+        return result.item()
+    return result

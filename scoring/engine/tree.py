@@ -2,7 +2,7 @@
 
 :class:`TriageTree` is a scikit-learn estimator wrapping one shallow
 :class:`~sklearn.tree.DecisionTreeClassifier` fitted to the reference ``triage`` label on the
-shared feature encoding (:mod:`scoring.features`). Its predictions are the wrapped tree's
+shared feature encoding (:mod:`scoring.contract.features`). Its predictions are the wrapped tree's
 exactly (tested); it adds what zaro needs on top:
 
 * :meth:`TriageTree.predict_levels` walks the fitted tree's arrays with numpy, reading only
@@ -29,11 +29,12 @@ import io
 import json
 import math
 import zipfile
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,10 +44,10 @@ from sklearn.tree import DecisionTreeClassifier
 
 from scoring._paths import DEFAULT_SEED, MODELS_DIR, project_root
 from scoring._version import __version__
-from scoring.assess import TreeStep, TreeView
-from scoring.features import FEATURE_NAMES, Features, describe_threshold, feature_spec
-from scoring.recommendation import LEVELS, Recommendation, level_codes
-from scoring.schema import VignetteError, field_spec, validate_frame
+from scoring.contract.features import FEATURE_NAMES, Features, describe_threshold, feature_spec
+from scoring.contract.recommendation import LEVELS, Recommendation, level_codes
+from scoring.contract.schema import VignetteError, field_spec, validate_frame
+from scoring.results import TreeStep, TreeView
 
 __all__ = [
     "TriageTree",
@@ -87,7 +88,7 @@ DEFAULT_PARAM_GRID: dict[str, tuple] = {
 #: The types a shipped tree file holds beyond those skops trusts by default (it already
 #: trusts scikit-learn's estimators, but not the Cython ``Tree`` nor zaro's own class).
 TRUSTED_TYPES: tuple[str, ...] = (
-    "scoring.tree.TriageTree",
+    "scoring.engine.tree.TriageTree",
     "sklearn.tree._tree.Tree",
 )
 
@@ -104,7 +105,7 @@ def _as_features(X: Any) -> Features | np.ndarray:
     """Features for a vignette frame, or the matrix itself for an already encoded array.
 
     A DataFrame is validated first unless it already has the canonical dtypes that
-    :func:`scoring.schema.validate_frame` gives (a categorical ``locations`` column).
+    :func:`scoring.contract.schema.validate_frame` gives (a categorical ``locations`` column).
     """
     if isinstance(X, Features):
         return X
@@ -113,24 +114,19 @@ def _as_features(X: Any) -> Features | np.ndarray:
             return Features(X)
         checked = validate_frame(X, extra="drop")
         if checked.n_rejected_rows:
-            raise VignetteError(
-                [
-                    _row_error(row)
-                    for row in checked.rejected.head(5).itertuples(index=False)
-                ]
-            )
+            raise VignetteError([_row_error(row) for row in checked.rejected.head(5).itertuples(index=False)])
         return Features(checked.valid)
     array = np.asarray(X)
     if array.ndim != 2:
         raise ValueError(
-            f"X must be a vignette DataFrame, scoring.features.Features, or a 2-D array of encoded "
+            f"X must be a vignette DataFrame, scoring.contract.features.Features, or a 2-D array of encoded "
             f"features; got an array with {array.ndim} dimension(s)"
         )
     return array
 
 
 def _row_error(row: Any) -> Any:
-    from scoring.schema import FieldError
+    from scoring.contract.schema import FieldError
 
     return FieldError(row.field, row.value, f"row {row.row}: {row.reason}", row.allowed)
 
@@ -190,8 +186,10 @@ def _bounds_text(feature: str, lower: float | None, upper: float | None) -> str:
         return step_text(feature, ">", lower)
     spec = feature_spec(feature)
     if spec.kind == "ordinal":
-        return describe_threshold(feature, "==", float(math.floor(upper))) if math.floor(upper) == math.floor(lower) + 1 else (
-            f"{spec.label} " + " or ".join(spec.levels[i] for i in range(len(spec.levels)) if lower < i <= upper)
+        return (
+            describe_threshold(feature, "==", float(math.floor(upper)))
+            if math.floor(upper) == math.floor(lower) + 1
+            else (f"{spec.label} " + " or ".join(spec.levels[i] for i in range(len(spec.levels)) if lower < i <= upper))
         )
     if _is_whole_number(feature):
         low, high = math.floor(lower) + 1, math.floor(upper)
@@ -276,9 +274,7 @@ class TriageTree(ClassifierMixin, BaseEstimator):
         names = list(DEFAULT_FEATURES if self.feature_names is None else self.feature_names)
         unknown = [n for n in names if n not in FEATURE_NAMES]
         if unknown:
-            raise ValueError(
-                f"feature_names: unknown feature(s) {unknown}; known features: {', '.join(FEATURE_NAMES)}"
-            )
+            raise ValueError(f"feature_names: unknown feature(s) {unknown}; known features: {', '.join(FEATURE_NAMES)}")
         if not isinstance(self.max_depth, (int, np.integer)) or not 1 <= self.max_depth <= MAX_DEPTH_LIMIT:
             raise ValueError(
                 f"max_depth must be a whole number from 1 to {MAX_DEPTH_LIMIT} (got {self.max_depth!r}): "
@@ -298,14 +294,14 @@ class TriageTree(ClassifierMixin, BaseEstimator):
             )
         return np.asarray(data, dtype=np.float32)
 
-    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> "TriageTree":
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> TriageTree:
         """Fit the tree to reference triage labels.
 
         Parameters
         ----------
         X : DataFrame, Features or 2-D array
             Vignettes (a contract frame, validated here unless already canonical), their
-            :class:`~scoring.features.Features`, or a matrix whose columns are
+            :class:`~scoring.contract.features.Features`, or a matrix whose columns are
             ``feature_names`` in order.
         y : array-like of str or int, optional
             Reference triage per vignette (``self_care``/``see_doctor``/``urgent`` or 0/1/2).
@@ -440,7 +436,7 @@ class TriageTree(ClassifierMixin, BaseEstimator):
     # -- one vignette ------------------------------------------------------------------
 
     def explain_encoded(self, encoded: Mapping[str, float]) -> TreeView:
-        """The tree's view of one vignette encoded by :func:`scoring.features.encode_vignette`.
+        """The tree's view of one vignette encoded by :func:`scoring.contract.features.encode_vignette`.
 
         The path lists every split the vignette passed, from the root, and ends at the leaf
         the tree predicts from (tested against :meth:`apply`).
@@ -469,8 +465,8 @@ class TriageTree(ClassifierMixin, BaseEstimator):
         )
 
     def explain(self, vignette: Any) -> TreeView:
-        """:meth:`explain_encoded` for a vignette (dict, JSON text or :class:`~scoring.schema.Vignette`)."""
-        from scoring.features import encode_vignette
+        """:meth:`explain_encoded` for a vignette (dict, JSON text or :class:`~scoring.contract.schema.Vignette`)."""
+        from scoring.contract.features import encode_vignette
 
         return self.explain_encoded(encode_vignette(vignette))
 
@@ -910,7 +906,7 @@ def fit_default_tree(
         # The model file's bytes depend on these too (skops stamps its version; a new
         # scikit-learn may grow a tree differently), so a byte-for-byte refit needs them.
         "environment": {"scikit_learn": sklearn.__version__, "skops": skops.__version__, "numpy": np.__version__},
-        "model": "scoring.tree.TriageTree",
+        "model": "scoring.engine.tree.TriageTree",
         "params": {k: _plain_param(v) for k, v in tree.get_params().items()},
         "feature_names": list(tree.feature_names_),
         "used_features": tree.used_features_,
@@ -1011,7 +1007,9 @@ def save_tree(tree: TriageTree, record: Mapping[str, Any], out_dir: str | Path |
     model_path.write_bytes(payload)
     record = dict(record)
     record["model_sha256"] = hashlib.sha256(payload).hexdigest()
-    record_path.write_text(json.dumps(_round(record), indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    record_path.write_text(
+        json.dumps(_round(record), indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     if folder.resolve() == MODELS_DIR.resolve():
         default_tree.cache_clear()
     return model_path, record_path

@@ -8,7 +8,7 @@ and checks that file (:func:`load_card`), scores frames column by column
 answers), and prints the card (:func:`render_card_text`, :func:`render_card_html`).
 
 The fitted points-to-probability mapping lives next to each card as
-``<name>.calibration.json`` (see :mod:`scoring.calibration`).
+``<name>.calibration.json`` (see :mod:`scoring.engine.calibration`).
 """
 
 from __future__ import annotations
@@ -20,17 +20,18 @@ import math
 import textwrap
 import tomllib
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
 from scoring._paths import CARDS_DIR, DEFAULT_CARD
-from scoring.assess import Band, CardView, ItemScore, RedFlag
-from scoring.features import ConditionError, Condition, Features, parse_condition
-from scoring.recommendation import LEVELS, Recommendation
+from scoring.contract.features import Condition, ConditionError, Features, parse_condition
+from scoring.contract.recommendation import LEVELS, Recommendation
+from scoring.results import Band, CardView, ItemScore, RedFlag
 
 __all__ = [
     "Card",
@@ -73,7 +74,7 @@ class CardItem:
 
     @property
     def parsed(self) -> Condition:
-        """The parsed condition (cached by :func:`scoring.features.parse_condition`)."""
+        """The parsed condition (cached by :func:`scoring.contract.features.parse_condition`)."""
         return parse_condition(self.condition)
 
 
@@ -103,7 +104,7 @@ class CardGroup:
 
 @dataclass(frozen=True)
 class CardCalibration:
-    """The points-to-probability mapping stored next to a card (fitted by scoring.calibration).
+    """The points-to-probability mapping stored next to a card (fitted by scoring.engine.calibration).
 
     For a vignette without a red flag::
 
@@ -240,9 +241,7 @@ class Card:
             if start <= stop:
                 lut[start - lo : stop - lo + 1] = i
         object.__setattr__(self, "_band_lut", lut)
-        object.__setattr__(
-            self, "_band_levels", np.array([b.recommendation.level for b in self.bands], dtype=np.int8)
-        )
+        object.__setattr__(self, "_band_levels", np.array([b.recommendation.level for b in self.bands], dtype=np.int8))
 
     # -- range ---------------------------------------------------------------------------
 
@@ -281,7 +280,7 @@ class Card:
         Parameters
         ----------
         features : Features
-            Features of a validated frame (:class:`scoring.features.Features`).
+            Features of a validated frame (:class:`scoring.contract.features.Features`).
         item_points : bool
             Also return each item's points and each group's limit adjustment per row.
 
@@ -317,7 +316,7 @@ class Card:
         return CardScores(total, mask, band_index, band_level, level, per_item, adjustments)
 
     def score_encoded(self, encoded: Mapping[str, float]) -> CardScore:
-        """Score one vignette encoded by :func:`scoring.features.encode_vignette`.
+        """Score one vignette encoded by :func:`scoring.contract.features.encode_vignette`.
 
         The fast path for interactive use; gives exactly what :meth:`score_frame` gives for
         the same vignette in a frame (tested).
@@ -421,7 +420,9 @@ class Card:
             if adjustment:
                 # The limit shows as its own line so the lines still add up to the total.
                 items.append(
-                    ItemScore(f"{group.group_id}_limit", f"{group.label}: {group.cap_text()}", "", adjustment, group.note)
+                    ItemScore(
+                        f"{group.group_id}_limit", f"{group.label}: {group.cap_text()}", "", adjustment, group.note
+                    )
                 )
         flags = self.flags_in_mask(score.red_flag_mask)
         recommendation = Recommendation.from_level(score.level)
@@ -432,7 +433,9 @@ class Card:
         else:
             advice = band.advice
         # The same table lookup as for a frame, so both paths give identical numbers.
-        probability = float(self.probability(np.array([score.total]), np.array([score.red_flag_mask], dtype=np.uint64))[0])
+        probability = float(
+            self.probability(np.array([score.total]), np.array([score.red_flag_mask], dtype=np.uint64))[0]
+        )
         return CardView(
             card_name=self.name,
             card_version=self.version,
@@ -483,7 +486,17 @@ def _fingerprint(items, groups, bands, red_flags) -> str:
 # Loading and checking a card file
 # --------------------------------------------------------------------------------------
 
-_TOP_KEYS = {"name", "version", "description", "urgent_advice", "tree_urgent_advice", "items", "groups", "bands", "red_flags"}
+_TOP_KEYS = {
+    "name",
+    "version",
+    "description",
+    "urgent_advice",
+    "tree_urgent_advice",
+    "items",
+    "groups",
+    "bands",
+    "red_flags",
+}
 _ITEM_KEYS = {"id", "label", "condition", "points", "evidence", "group"}
 _GROUP_KEYS = {"id", "label", "min_points", "max_points", "note"}
 _BAND_KEYS = {"name", "min_points", "max_points", "recommendation", "advice"}
@@ -509,7 +522,7 @@ def card_path(name_or_path: str | Path) -> Path:
     return path
 
 
-def load_card(name_or_path: "str | Path | Card" = DEFAULT_CARD) -> Card:
+def load_card(name_or_path: str | Path | Card = DEFAULT_CARD) -> Card:
     """Read and check a points card.
 
     Parameters
@@ -570,7 +583,9 @@ class _Checker:
 
     def keys(self, entry: Any, where: str, allowed: set[str], required: set[str]) -> dict[str, Any]:
         if not isinstance(entry, dict):
-            raise self.fail(where, f"expected a table, got {type(entry).__name__}", "write it as [[...]] with key = value lines")
+            raise self.fail(
+                where, f"expected a table, got {type(entry).__name__}", "write it as [[...]] with key = value lines"
+            )
         unknown = sorted(set(entry) - allowed)
         if unknown:
             raise self.fail(where, f"unknown key {unknown[0]!r}", f"allowed keys are {', '.join(sorted(allowed))}")
@@ -605,7 +620,9 @@ class _Checker:
         try:
             parse_condition(text)
         except ConditionError as exc:
-            raise self.fail(where, str(exc), "use the condition language of scoring/features.py, e.g. 'duration_weeks > 2'") from None
+            raise self.fail(
+                where, str(exc), "use the condition language of scoring/features.py, e.g. 'duration_weeks > 2'"
+            ) from None
 
 
 def _clean_text(value: str) -> str:
@@ -634,7 +651,9 @@ def _read_card(path: Path) -> Card:
             raise check.fail(where, f"id must be non-empty text, got {identifier!r}", 'write id = "some_name"')
         if identifier in seen:
             raise check.fail(
-                where, f"duplicate id {identifier!r} ({seen[identifier]} already uses it)", "give each item, group and red flag its own id"
+                where,
+                f"duplicate id {identifier!r} ({seen[identifier]} already uses it)",
+                "give each item, group and red flag its own id",
             )
         seen[identifier] = place
         return identifier
@@ -653,7 +672,9 @@ def _read_card(path: Path) -> Card:
         if group.min_points is None and group.max_points is None:
             raise check.fail(where, "no limit given", "add min_points and/or max_points, or drop the group")
         if group.min_points is not None and group.max_points is not None and group.min_points > group.max_points:
-            raise check.fail(where, f"min_points {group.min_points} is above max_points {group.max_points}", "swap them")
+            raise check.fail(
+                where, f"min_points {group.min_points} is above max_points {group.max_points}", "swap them"
+            )
         groups.append(group)
     group_ids = {g.group_id for g in groups}
 
@@ -669,7 +690,9 @@ def _read_card(path: Path) -> Card:
         group = entry.get("group")
         if group is not None and group not in group_ids:
             known = ", ".join(sorted(group_ids)) or "none defined"
-            raise check.fail(where, f"unknown group {group!r}", f"use one of the [[groups]] ids ({known}) or remove group")
+            raise check.fail(
+                where, f"unknown group {group!r}", f"use one of the [[groups]] ids ({known}) or remove group"
+            )
         points = check.integer(entry, "points", where)
         if points == 0:
             raise check.fail(where, "points is 0, so the item can never change a total", "give it points or remove it")
@@ -796,7 +819,9 @@ def _read_calibration(card_file: Path, fingerprint: str) -> CardCalibration | No
     path = calibration_path(card_file)
     if not path.is_file():
         return None
-    refit = "probabilities are left empty until you refit with scoring.calibration.fit_calibration(card, save=True)"
+    refit = (
+        "probabilities are left empty until you refit with scoring.engine.calibration.fit_calibration(card, save=True)"
+    )
     try:
         data = json.loads(path.read_text())
         calibration = CardCalibration(

@@ -38,17 +38,18 @@ import json
 import os
 import time
 import tomllib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from markupsafe import Markup
 
-from scoring import _report_html as H
-from scoring._report_case import case_context, condition_words, recommendation_text
 from scoring._paths import DEFINITIONS_DIR, PACKAGE_DIR, project_root
 from scoring._version import __version__
-from scoring.schema import validate_vignette
+from scoring.contract.schema import validate_vignette
+from scoring.report import _html as H
+from scoring.report._case import case_context, condition_words, recommendation_text
 
 __all__ = [
     "BuildResult",
@@ -159,7 +160,9 @@ def as_case(item: Any) -> ReportCase:
     """A :class:`ReportCase` from a case, a path to a JSON file, a dict, or a Vignette."""
     if isinstance(item, ReportCase):
         return item
-    if isinstance(item, Path) or (isinstance(item, str) and item.endswith(".json") and not item.lstrip().startswith("{")):
+    if isinstance(item, Path) or (
+        isinstance(item, str) and item.endswith(".json") and not item.lstrip().startswith("{")
+    ):
         return load_case(item)
     if isinstance(item, str):
         try:
@@ -213,7 +216,7 @@ def _data_metadata() -> dict[str, Any]:
     """
     from scoring._paths import DEFAULT_N_VIGNETTES, DEFAULT_SEED
     from scoring.data import default_dataset_path, meta_path_for
-    from scoring.synth import GENERATOR_VERSION
+    from scoring.engine.synth import GENERATOR_VERSION
 
     path = default_dataset_path()
     if path is not None and meta_path_for(path).is_file():
@@ -226,7 +229,7 @@ def _data_metadata() -> dict[str, Any]:
 
 def _tree_metadata() -> dict[str, Any]:
     try:
-        from scoring.tree import load_tree_metadata
+        from scoring.engine.tree import load_tree_metadata
 
         return load_tree_metadata()
     except (ImportError, FileNotFoundError, OSError, ValueError):
@@ -246,7 +249,7 @@ def collect_provenance(card: Any = None) -> Provenance:
     """Gather the zaro version, data seed and card/tree versions for page footers."""
     meta = _data_metadata()
     if card is None:
-        from scoring.card import load_card
+        from scoring.engine.card import load_card
 
         card = load_card()
     return Provenance(
@@ -261,10 +264,17 @@ def collect_provenance(card: Any = None) -> Provenance:
     )
 
 
-def _page(template: str, *, provenance: Provenance, plotly_src: str | None | bool, index_href: str | None,
-          breadcrumbs: Sequence[str] = (), **context: Any) -> str:
+def _page(
+    template: str,
+    *,
+    provenance: Provenance,
+    plotly_src: str | None | bool,
+    index_href: str | None,
+    breadcrumbs: Sequence[str] = (),
+    **context: Any,
+) -> str:
     """Render one page with the shared shell (notice, navigation, provenance footer)."""
-    from scoring import NOTICE
+    from scoring.wording import NOTICE
 
     if plotly_src is False:
         script = None
@@ -325,8 +335,9 @@ def _notebook_page(executed: Any, *, provenance: Provenance) -> tuple[str, list[
     body = H.remove_inline_plotlyjs(executed.body_html)
     body, removed = H.strip_remote_resources(body)
     body = H.label_figures(body)
-    warnings = [f"{executed.name}: removed a network resource: {tag[:120]}" for tag in removed
-                if "mathjax" not in tag.lower()]  # plotly adds a CDN MathJax tag to every figure
+    warnings = [
+        f"{executed.name}: removed a network resource: {tag[:120]}" for tag in removed if "mathjax" not in tag.lower()
+    ]  # plotly adds a CDN MathJax tag to every figure
     html = _page(
         "report_notebook.html.j2",
         provenance=provenance,
@@ -350,8 +361,7 @@ def _notebook_page(executed: Any, *, provenance: Provenance) -> tuple[str, list[
 def _manifest(files: Mapping[str, bytes], provenance: Provenance) -> bytes:
     """A listing of every file with size and SHA-256: a rebuild can be checked at a glance."""
     listing = {
-        name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-        for name, data in sorted(files.items())
+        name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()} for name, data in sorted(files.items())
     }
     record = {"built_with": provenance.to_dict(), "files": listing}
     return (json.dumps(record, indent=1, sort_keys=True) + "\n").encode("utf-8")
@@ -484,17 +494,16 @@ def build_reports(
 
     from tqdm.auto import tqdm
 
-    from scoring.card import load_card
+    from scoring.engine.card import load_card
 
     started = time.perf_counter()
     out = Path(out_dir)
     notebook_paths = find_notebooks(notebooks_dir)
     try:
-        from scoring._report_notebooks import NotebookRunError, execute_notebooks
+        from scoring.report._notebooks import NotebookRunError, execute_notebooks
     except ImportError as exc:
         raise ReportError(
-            f"executing the notebooks needs the notebook tools ({exc.name} is missing): "
-            "pip install 'zaro[notebooks]'"
+            f"executing the notebooks needs the notebook tools ({exc.name} is missing): pip install 'zaro[notebooks]'"
         ) from None
     case_list = [as_case(c) for c in (example_cases() if cases is None else cases)]
     slugs = _unique_slugs(case_list)
@@ -571,7 +580,7 @@ def build_reports(
 
 
 def _load_tree() -> Any:
-    from scoring.tree import default_tree
+    from scoring.engine.tree import default_tree
 
     try:
         return default_tree()
@@ -584,8 +593,16 @@ def _load_tree() -> Any:
 # --------------------------------------------------------------------------------------
 
 
-def _case_page(case: ReportCase, *, slug: str, card: Any, tree: Any, provenance: Provenance,
-               plotly_src: str | None = None, index_href: str | None = "../index.html") -> tuple[str, dict[str, Any]]:
+def _case_page(
+    case: ReportCase,
+    *,
+    slug: str,
+    card: Any,
+    tree: Any,
+    provenance: Provenance,
+    plotly_src: str | None = None,
+    index_href: str | None = "../index.html",
+) -> tuple[str, dict[str, Any]]:
     context, assessment = case_context(case, slug=slug, card=card, tree=tree)
     html = _page(
         "report_case.html.j2",
@@ -641,8 +658,8 @@ def render_case(
     >>> html = render_case({"age": 34, "duration_weeks": 2, "frequency": "daily",
     ...                     "severity": "minor", "locations": "eyelid"})   # doctest: +SKIP
     """
-    from scoring.card import load_card
-    from scoring.tree import resolve_tree
+    from scoring.engine.card import load_card
+    from scoring.engine.tree import resolve_tree
 
     case = as_case(vignette)
     the_card = load_card() if card is None else load_card(card)
@@ -692,7 +709,9 @@ def _card_summary(card: Any) -> dict[str, Any]:
     bands = []
     for band in card.bands:
         value, label = recommendation_text(band.recommendation)
-        bands.append({"name": band.name, "range": f"{band.min_points} to {band.max_points}", "value": value, "label": label})
+        bands.append(
+            {"name": band.name, "range": f"{band.min_points} to {band.max_points}", "value": value, "label": label}
+        )
     low, high = getattr(card, "min_total", None), getattr(card, "max_total", None)
     if low is None or high is None:
         low, high = card.bands[0].min_points, card.bands[-1].max_points
@@ -734,12 +753,12 @@ _COMPARISONS: dict[tuple, Any] = {}
 
 
 def _metrics_summary(card: Any, tree: Any) -> dict[str, Any]:
-    """Key figures of card, tree and combined against the reference triage (scoring.compare).
+    """Key figures of card, tree and combined against the reference triage (scoring.analysis.compare).
 
     Computed on compare's fresh synthetic sample (its default size and seed), so the tree
     is judged on vignettes it was not fitted to.
     """
-    from scoring.compare import MODELS, compare_models
+    from scoring.analysis.compare import MODELS, compare_models
 
     # The comparison depends only on the card and the tree; a process that builds several
     # times (tests, benchmarks) computes it once per pair.
@@ -780,8 +799,15 @@ def _metrics_summary(card: Any, tree: Any) -> dict[str, Any]:
     }
 
 
-def _index_page(*, card: Any, metrics: dict[str, Any], provenance: Provenance, notebooks: list[dict[str, Any]],
-                cases: list[dict[str, Any]], notebooks_missing: bool) -> str:
+def _index_page(
+    *,
+    card: Any,
+    metrics: dict[str, Any],
+    provenance: Provenance,
+    notebooks: list[dict[str, Any]],
+    cases: list[dict[str, Any]],
+    notebooks_missing: bool,
+) -> str:
     return _page(
         "report_index.html.j2",
         provenance=provenance,
@@ -810,9 +836,9 @@ def ensure_defaults(*, progress: bool = True) -> list[str]:
     whether it was made now.
     """
     from scoring._paths import MODELS_DIR
-    from scoring.card import load_card
     from scoring.data import default_dataset_path, load_default_vignettes, write_dataset
-    from scoring.tree import TREE_FILE, fit_default_tree
+    from scoring.engine.card import load_card
+    from scoring.engine.tree import TREE_FILE, fit_default_tree
 
     lines = []
     data_path = default_dataset_path()
@@ -832,7 +858,7 @@ def ensure_defaults(*, progress: bool = True) -> list[str]:
         lines.append(f"tree: fitted and wrote {skops_path} and {record_path}")
     card = load_card()
     if card.calibration is None:
-        from scoring.calibration import fit_calibration
+        from scoring.engine.calibration import fit_calibration
 
         fit_calibration(card, save=True)
         lines.append(f"calibration: fitted for card '{card.name}' and saved next to its card file")
