@@ -256,15 +256,31 @@ def test_total_within_the_cards_range(vignette):
 # --------------------------------------------------------------------------------------
 
 
+# Which advice a person receives, written out case by case (card level, tree level): the
+# card's own advice when the card decides, the see-a-doctor advice when only the tree
+# escalates to it, and the tree-urgent wording (no warning sign claimed) when only the tree
+# says urgent.
+EXPECTED_ADVICE = {
+    ("self", 0): "card",
+    ("self", 1): "see_doctor",
+    ("self", 2): "tree_urgent",
+    ("doctor", 0): "card",
+    ("doctor", 1): "card",
+    ("doctor", 2): "tree_urgent",
+    ("urgent", 0): "card",
+    ("urgent", 1): "card",
+    ("urgent", 2): "card",
+}
+CASES = {"self": PLAIN, "doctor": dict(PLAIN, duration_weeks=3), "urgent": dict(PLAIN, atrophy=True)}
+
+
 @pytest.mark.parametrize("tree_level", [0, 1, 2])
-@pytest.mark.parametrize(
-    "vignette", [PLAIN, dict(PLAIN, duration_weeks=3), dict(PLAIN, atrophy=True)], ids=["self", "doctor", "urgent"]
-)
-def test_combined_is_the_more_cautious_of_card_and_tree(vignette, tree_level):
-    result = assess(vignette, tree=ConstantTree(tree_level))
-    card_level = result.card.recommendation.level
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_combined_is_the_more_cautious_of_card_and_tree(case, tree_level):
+    result = assess(CASES[case], tree=ConstantTree(tree_level))
+    card_level = {"self": 0, "doctor": 1, "urgent": 2}[case]
+    assert result.card.recommendation.level == card_level
     assert result.recommendation.level == max(card_level, tree_level)
-    assert result.recommendation >= result.card.recommendation
     assert result.agree == (card_level == tree_level)
     if result.agree:
         assert result.disagreement is None
@@ -272,15 +288,14 @@ def test_combined_is_the_more_cautious_of_card_and_tree(vignette, tree_level):
         assert f"the card says {result.card.recommendation.value}" in result.disagreement
         assert "the tree says" in result.disagreement and "duration 2 weeks or less" in result.disagreement
     card = load_card()
-    if result.recommendation is result.card.recommendation:
-        expected_advice = result.card.advice
-    elif result.recommendation is Recommendation.URGENT:
-        # Urgent only because of the tree: no red flag, so not the red-flag wording.
-        expected_advice = card.tree_urgent_advice
-        assert "No single warning sign is present" in expected_advice
-    else:
-        expected_advice = card.advice_for(result.recommendation)
-    assert result.advice == expected_advice
+    expected = {
+        "card": result.card.advice,
+        "see_doctor": card.advice_for(Recommendation.SEE_DOCTOR),
+        "tree_urgent": card.tree_urgent_advice,
+    }[EXPECTED_ADVICE[case, tree_level]]
+    assert result.advice == expected
+    if EXPECTED_ADVICE[case, tree_level] == "tree_urgent":
+        assert "No single warning sign is present" in result.advice
 
 
 def test_disagreement_names_the_card_items():
@@ -297,8 +312,8 @@ def test_no_tree_means_card_only():
     assert result.recommendation is result.card.recommendation
 
 
-def test_stand_in_tree_follows_the_protocol():
-    assert isinstance(ConstantTree(0), TreeModel)
+def test_shipped_tree_follows_the_protocol_assess_relies_on():
+    assert isinstance(shipped_tree(), TreeModel)
 
 
 def test_combine_levels_on_arrays():
@@ -452,14 +467,13 @@ def test_items_add_up_to_the_total():
     assert sum(item.points for item in result.card.items) == result.points_total == -2
 
 
-def test_probability_matches_the_risk_table():
-    from scoring.engine.calibration import risk_table
-
-    table = risk_table("default")
-    for vignette in (PLAIN, dict(PLAIN, duration_weeks=3), dict(PLAIN, duration_weeks=3, weakness=True)):
-        result = card_only(vignette)
-        assert result.probability == pytest.approx(table.loc[result.points_total, "probability"])
-    assert card_only(dict(PLAIN, atrophy=True)).probability == load_card().calibration.red_flag_probability
+def test_probability_follows_the_stored_calibration_equation():
+    # logit P = intercept + slope * total + band_step * [band recommends review], with the
+    # numbers of scoring/cards/default.calibration.json worked out by hand.
+    assert card_only(PLAIN).probability == pytest.approx(0.0307455, abs=1e-6)  # 0 points
+    assert card_only(dict(PLAIN, duration_weeks=3)).probability == pytest.approx(0.9850874, abs=1e-6)  # 3 points
+    assert card_only(dict(PLAIN, duration_weeks=3, weakness=True)).probability == pytest.approx(0.9851198, abs=1e-6)
+    assert card_only(dict(PLAIN, atrophy=True)).probability == 1.0  # red flag: the stored red-flag rate
 
 
 def test_bad_vignette_raises_with_field_value_and_allowed():
