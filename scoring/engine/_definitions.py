@@ -143,6 +143,8 @@ def problem_text(error: ErrorDetails, key: str, *, allowed: Sequence[str] = (), 
         return f"{key} must be a list, got {type(value).__name__}; write it as [[{key}]] tables"
     if kind in ("too_short", "string_too_short") and isinstance(value, str):
         return f"{key} is empty; write the {key} in plain words"
+    if kind == "too_long":
+        return f"{len(value)} {key} entries; at most {ctx.get('max_length')} are allowed, so remove some"
     if kind == "too_short":
         return f"no {key}; add at least one [[{key}]] table"
     if kind == "value_error":
