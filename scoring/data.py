@@ -310,9 +310,9 @@ def _readme_intro(meta: dict[str, Any], csv_name: str) -> list[str]:
         "3. The triage label is the reference ladder (`scoring/definitions/triage.toml`) applied to "
         "the observable fields only; the latent cause plays no part in it.",
         f"4. Label noise: {noise:g}, the share of labels moved one step to an adjacent level "
-        "to mimic clinicians disagreeing (CLINICAL.md suggests 2-3%; pass `label_noise=0.03`). "
+        "to mimic clinicians disagreeing (docs/clinical.md suggests 2-3%; pass `label_noise=0.03`). "
         + ("With 0, the labels are exactly the ladder. " if not noise else "")
-        + "The noise-free label of any row is `scoring.engine.synth.triage_frame(frame)`; no extra column is kept.",
+        + "The noise-free label of any row is `scoring.engine.ladder.triage_frame(frame)`; no extra column is kept.",
         "5. A short narrative is written from the fields.",
         "",
         "The disease shares of the prior are deliberately enriched so that red-flag cases are common "
@@ -371,7 +371,7 @@ def _readme_ladder() -> list[str]:
         "",
         "`urgent` if any urgent rule fires; otherwise `see_doctor` if any see-a-doctor rule fires; "
         "otherwise `self_care`. Rules may overlap; every rule that fires is reported by "
-        "`scoring.engine.synth.triage_rules_fired`.",
+        "`scoring.engine.ladder.triage_rules_fired`.",
         "",
         _table(["rule", "level", "fires when", "condition", "description", "source"], rows),
         "",
@@ -400,7 +400,7 @@ def _readme_triage_shares(frame: pd.DataFrame, reference: pd.DataFrame, n: int) 
         "",
         _table(["triage", f"observed (n = {n:,})", f"reference (n = {REFERENCE_N:,})"], rows),
         "",
-        "Most rows are `see_doctor`: with the CLINICAL.md parameters, most benign vignettes have "
+        "Most rows are `see_doctor`: with the docs/clinical.md parameters, most benign vignettes have "
         "twitching in two or more places or for more than two weeks, and the NHS advice sends both "
         "to a doctor.",
         "",
@@ -422,7 +422,7 @@ def _readme_parameters(params: GeneratorParams) -> list[str]:
         "",
         f"Every number in `generator.toml` carries a tag. {len(sourced)} of {len(entries)} entries are "
         "anchored on a published source (S); the rest are modelling assumptions (A). Sources are "
-        "described in CLINICAL.md; NICE wording there was read from secondary summaries.",
+        "described in docs/clinical.md; NICE wording there was read from secondary summaries.",
         "",
         _table(["parameter", "values", "S/A", "tag"], rows),
         "",

@@ -106,7 +106,7 @@ def test_default_card_range_and_bands():
     card = load_card()
     assert (card.min_total, card.max_total) == (-2, 26)
     assert card.bands[0].min_points == card.min_total and card.bands[-1].max_points == card.max_total
-    # Every GP trigger of CLINICAL.md section 2 is worth at least 3 points; reassuring
+    # Every GP trigger of docs/clinical.md section 2 is worth at least 3 points; reassuring
     # pointers are capped at -2; so one trigger always reaches a review band.
     review_start = min(b.min_points for b in card.bands if b.recommendation >= Recommendation.SEE_DOCTOR)
     assert 3 + card.min_total >= review_start
