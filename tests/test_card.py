@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 
@@ -510,3 +511,13 @@ def test_card_table_figure_rows_come_from_the_card():
         *[f.condition for f in card.red_flags],
         *[b.recommendation.value for b in card.bands],
     ]
+
+
+def test_an_unreadable_calibration_is_left_out_with_a_warning(tmp_path):
+    path = write_card(tmp_path, SMALL_CARD)
+    stored = {"intercept": -3.0, "band_step": 7.0, "red_flag_probability": 1.0, "card_fingerprint": "x"}
+    (tmp_path / "small.calibration.json").write_text(json.dumps(stored))
+    with pytest.warns(UserWarning, match=r"small\.calibration\.json cannot be read \(missing 'slope'; add slope"):
+        card = load_card(path)
+    assert card.calibration is None
+    assert np.isnan(card.probability(np.array([0]), np.array([0], dtype=np.uint64))).all()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import vignettes
 
 from scoring.contract.features import Features, encode_vignette
 from scoring.contract.schema import vignettes_to_frame
@@ -79,3 +82,13 @@ def test_an_empty_ladder_is_refused(tmp_path):
 def test_levels_are_int8_codes():
     levels = triage_levels(Features(vignettes_to_frame([CALM, {**CALM, "duration_weeks": 3.0}])))
     assert levels.dtype == np.int8 and levels.tolist() == [0, 1]
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.lists(vignettes(), min_size=1, max_size=6))
+def test_a_red_flag_always_means_urgent_and_only_red_flags_do(data):
+    features = Features(vignettes_to_frame(data))
+    fired = red_flags_fired(features)
+    levels = triage_levels(features)
+    assert ((levels == 2) == fired).all()
+    assert [bool(red_flags_fired(encode_vignette(v))) for v in data] == fired.tolist()

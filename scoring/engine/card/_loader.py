@@ -24,7 +24,7 @@ from scoring._paths import CARDS_DIR, DEFAULT_CARD
 from scoring.contract.features import Condition, ConditionError, Features, encode_vignette, parse_condition
 from scoring.contract.recommendation import Recommendation
 from scoring.contract.schema import FIELDS, LOCATIONS, vignettes_to_frame
-from scoring.engine._definitions import read_toml
+from scoring.engine._definitions import first_error, problem_text, read_toml
 from scoring.engine.card._model import (
     Card,
     CardCalibration,
@@ -34,7 +34,15 @@ from scoring.engine.card._model import (
     fingerprint,
     total_bounds,
 )
-from scoring.engine.card._schema import BandEntry, CardFile, FlagEntry, GroupEntry, ItemEntry, schema_message
+from scoring.engine.card._schema import (
+    BandEntry,
+    CalibrationFile,
+    CardFile,
+    FlagEntry,
+    GroupEntry,
+    ItemEntry,
+    schema_message,
+)
 from scoring.results import Band, RedFlag
 
 __all__ = ["list_cards", "card_path", "calibration_path", "load_card"]
@@ -342,6 +350,12 @@ def _read_card(path: Path) -> Card:
     )
 
 
+def _calibration_problem(exc: ValidationError) -> str:
+    """The first problem of a calibration file, e.g. "missing 'slope'; add slope = ..."."""
+    error = first_error(exc)
+    return problem_text(error, str(error["loc"][-1]) if error["loc"] else "file")
+
+
 def _read_calibration(card_file: Path, card_fingerprint: str) -> CardCalibration | None:
     path = calibration_path(card_file)
     if not path.is_file():
@@ -351,17 +365,19 @@ def _read_calibration(card_file: Path, card_fingerprint: str) -> CardCalibration
     )
     try:
         data = json.loads(path.read_text())
-        calibration = CardCalibration(
-            intercept=float(data["intercept"]),
-            slope=float(data["slope"]),
-            band_step=float(data["band_step"]),
-            red_flag_probability=float(data["red_flag_probability"]),
-            card_fingerprint=str(data["card_fingerprint"]),
-            data=data,
-        )
-    except (ValueError, KeyError, TypeError) as exc:
-        warnings.warn(f"{path.name} cannot be read ({exc!r}); {refit}", stacklevel=3)
+        stored = CalibrationFile.model_validate(data)
+    except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
+        problem = _calibration_problem(exc) if isinstance(exc, ValidationError) else repr(exc)
+        warnings.warn(f"{path.name} cannot be read ({problem}); {refit}", stacklevel=3)
         return None
+    calibration = CardCalibration(
+        intercept=stored.intercept,
+        slope=stored.slope,
+        band_step=stored.band_step,
+        red_flag_probability=stored.red_flag_probability,
+        card_fingerprint=stored.card_fingerprint,
+        data=data,
+    )
     if calibration.card_fingerprint != card_fingerprint:
         warnings.warn(f"{path.name} was fitted for different points than {card_file.name}; {refit}", stacklevel=3)
         return None

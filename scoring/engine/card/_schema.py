@@ -11,7 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StrictInt, StrictStr, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
 
 from scoring.engine._definitions import (
     CleanText,
@@ -24,7 +33,7 @@ from scoring.engine._definitions import (
 )
 from scoring.engine.card._model import MAX_RED_FLAGS
 
-__all__ = ["CardFile", "ItemEntry", "GroupEntry", "BandEntry", "FlagEntry", "schema_message"]
+__all__ = ["CardFile", "CalibrationFile", "ItemEntry", "GroupEntry", "BandEntry", "FlagEntry", "schema_message"]
 
 
 def _version_text(value: Any) -> str:
@@ -93,6 +102,21 @@ class CardFile(Strict):
     groups: list[GroupEntry] = []
     bands: list[BandEntry] = Field(min_length=1)
     red_flags: list[FlagEntry] = Field(default=[], max_length=MAX_RED_FLAGS)
+
+
+class CalibrationFile(BaseModel):
+    """The numbers read back from ``<card>.calibration.json`` (written by scoring.engine.calibration).
+
+    Other keys record how the calibration was fitted and are kept as they are.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    intercept: float
+    slope: float
+    band_step: float
+    red_flag_probability: float = Field(ge=0.0, le=1.0)
+    card_fingerprint: StrictStr
 
 
 #: Per list of entries: how an entry is called in messages, the key that names it, its schema.
