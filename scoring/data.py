@@ -28,6 +28,7 @@ from scoring.engine.synth import (
     CAUSES,
     GENERATOR_VERSION,
     OUTPUT_COLUMNS,
+    GeneratorParams,
     generate_vignettes,
     load_generator_params,
     load_triage_ladder,
@@ -269,13 +270,22 @@ def render_data_readme(frame: pd.DataFrame, meta: dict[str, Any], *, csv_name: s
     """
     from scoring.wording import NOTICE
 
-    n, seed, noise = meta["n"], meta["seed"], meta["label_noise"]
     params = load_generator_params()
-    reference = generate_vignettes(REFERENCE_N, seed, label_noise=noise)
-    meta_name = Path(csv_name).stem + ".meta.json"
+    reference = generate_vignettes(REFERENCE_N, meta["seed"], label_noise=meta["label_noise"])
     out: list[str] = [README_MARKER, "", f"# Synthetic vignettes: `{csv_name}`", "", f"> {NOTICE}", ""]
+    out += _readme_intro(meta, csv_name)
+    out += _readme_columns()
+    out += _readme_causes(frame, reference, params, meta["n"])
+    out += _readme_ladder()
+    out += _readme_triage_shares(frame, reference, meta["n"])
+    out += _readme_parameters(params)
+    return "\n".join(out)
 
-    out += [
+
+def _readme_intro(meta: dict[str, Any], csv_name: str) -> list[str]:
+    n, seed, noise = meta["n"], meta["seed"], meta["label_noise"]
+    meta_name = Path(csv_name).stem + ".meta.json"
+    return [
         f"{n:,} synthetic vignettes of muscle twitching, one per row, made by zaro "
         f"{meta['zaro_version']} (generator {meta['generator_version']}) with seed {seed} and label noise "
         f"{noise:g}. None of it is real patient data.",
@@ -300,18 +310,19 @@ def render_data_readme(frame: pd.DataFrame, meta: dict[str, Any], *, csv_name: s
         "3. The triage label is the reference ladder (`scoring/definitions/triage.toml`) applied to "
         "the observable fields only; the latent cause plays no part in it.",
         f"4. Label noise: {noise:g}, the share of labels moved one step to an adjacent level "
-        "to mimic clinicians disagreeing (CLINICAL.md suggests 2-3%; pass `label_noise=0.03`). "
+        "to mimic clinicians disagreeing (docs/clinical.md suggests 2-3%; pass `label_noise=0.03`). "
         + ("With 0, the labels are exactly the ladder. " if not noise else "")
-        + "The noise-free label of any row is `scoring.engine.synth.triage_frame(frame)`; no extra column is kept.",
+        + "The noise-free label of any row is `scoring.engine.ladder.triage_frame(frame)`; no extra column is kept.",
         "5. A short narrative is written from the fields.",
         "",
         "The disease shares of the prior are deliberately enriched so that red-flag cases are common "
         "enough to learn from; reweight to a natural prior (the `prior=` argument of "
         "`generate_vignettes`) before reading calibration off this data.",
         "",
-        "## Columns",
-        "",
     ]
+
+
+def _readme_columns() -> list[str]:
     rows = []
     for name in OUTPUT_COLUMNS:
         if name in _METADATA_DOC:
@@ -322,46 +333,47 @@ def render_data_readme(frame: pd.DataFrame, meta: dict[str, Any], *, csv_name: s
         kind = {"multi_category": "list (`;`-separated text)", "category": "category"}.get(spec.kind, spec.kind)
         default = "" if spec.required else f"`{spec.default_text()}`"
         rows.append([f"`{name}`", kind, spec.allowed_text(), default or "required", spec.unit or "", spec.description])
-    out += [_table(["column", "type", "allowed", "default", "unit", "description"], rows), ""]
+    return ["## Columns", "", _table(["column", "type", "allowed", "default", "unit", "description"], rows), ""]
 
-    observed_cause = frame["latent_cause"].value_counts().reindex(list(CAUSES), fill_value=0)
-    reference_cause = reference["latent_cause"].value_counts(normalize=True).reindex(list(CAUSES), fill_value=0)
-    out += [
+
+def _readme_causes(frame: pd.DataFrame, reference: pd.DataFrame, params: GeneratorParams, n: int) -> list[str]:
+    observed = frame["latent_cause"].value_counts().reindex(list(CAUSES), fill_value=0)
+    shares = reference["latent_cause"].value_counts(normalize=True).reindex(list(CAUSES), fill_value=0)
+    rows = [
+        [
+            f"`{cause}`",
+            params.cause_labels[cause],
+            _pct(params.prior[i], 1),
+            f"{_pct(observed[cause] / max(n, 1), 2)} ({observed[cause]})",
+            _pct(shares[cause], 2),
+        ]
+        for i, cause in enumerate(CAUSES)
+    ]
+    header = ["cause", "description", "prior", f"observed (n = {n:,})", f"reference (n = {REFERENCE_N:,})"]
+    return [
         "## Latent causes",
         "",
         f"Prior from `generator.toml`; observed shares in this file (n = {n:,}) and in a reference "
         f"sample of {REFERENCE_N:,} rows with the same seed.",
         "",
-        _table(
-            ["cause", "description", "prior", f"observed (n = {n:,})", f"reference (n = {REFERENCE_N:,})"],
-            [
-                [
-                    f"`{cause}`",
-                    params.cause_labels[cause],
-                    _pct(params.prior[i], 1),
-                    f"{_pct(observed_cause[cause] / max(n, 1), 2)} ({observed_cause[cause]})",
-                    _pct(reference_cause[cause], 2),
-                ]
-                for i, cause in enumerate(CAUSES)
-            ],
-        ),
+        _table(header, rows),
         "",
     ]
 
-    out += [
+
+def _readme_ladder() -> list[str]:
+    rows = [
+        [f"`{r.id}`", f"`{r.level}`", r.describe(), f"`{r.when}`", r.description, r.source]
+        for r in load_triage_ladder()
+    ]
+    return [
         "## Triage ladder",
         "",
         "`urgent` if any urgent rule fires; otherwise `see_doctor` if any see-a-doctor rule fires; "
         "otherwise `self_care`. Rules may overlap; every rule that fires is reported by "
-        "`scoring.engine.synth.triage_rules_fired`.",
+        "`scoring.engine.ladder.triage_rules_fired`.",
         "",
-        _table(
-            ["rule", "level", "fires when", "condition", "description", "source"],
-            [
-                [f"`{r.id}`", f"`{r.level}`", r.describe(), f"`{r.when}`", r.description, r.source]
-                for r in load_triage_ladder()
-            ],
-        ),
+        _table(["rule", "level", "fires when", "condition", "description", "source"], rows),
         "",
         "Decisions: progressive real weakness is urgent at any pace (a cautious choice for a lay "
         "tool; NICE NG127 would send slowly progressive weakness routinely). Numbness or tingling counts "
@@ -371,64 +383,55 @@ def render_data_readme(frame: pd.DataFrame, meta: dict[str, Any], *, csv_name: s
         "",
     ]
 
+
+def _readme_triage_shares(frame: pd.DataFrame, reference: pd.DataFrame, n: int) -> list[str]:
     observed = frame["triage"].value_counts().reindex(list(LEVELS), fill_value=0)
-    reference_levels = reference["triage"].value_counts(normalize=True).reindex(list(LEVELS), fill_value=0)
-    out += [
+    shares = reference["triage"].value_counts(normalize=True).reindex(list(LEVELS), fill_value=0)
+    rows = [
+        [f"`{level}`", f"{_pct(observed[level] / max(n, 1), 2)} ({observed[level]})", _pct(shares[level], 2)]
+        for level in LEVELS
+    ]
+    crosstab = pd.crosstab(frame["latent_cause"], frame["triage"]).reindex(
+        index=list(CAUSES), columns=list(LEVELS), fill_value=0
+    )
+    by_cause = [[f"`{cause}`", *(int(crosstab.loc[cause, level]) for level in LEVELS)] for cause in CAUSES]
+    return [
         "## Triage shares",
         "",
-        _table(
-            ["triage", f"observed (n = {n:,})", f"reference (n = {REFERENCE_N:,})"],
-            [
-                [
-                    f"`{level}`",
-                    f"{_pct(observed[level] / max(n, 1), 2)} ({observed[level]})",
-                    _pct(reference_levels[level], 2),
-                ]
-                for level in LEVELS
-            ],
-        ),
+        _table(["triage", f"observed (n = {n:,})", f"reference (n = {REFERENCE_N:,})"], rows),
         "",
-        "Most rows are `see_doctor`: with the CLINICAL.md parameters, most benign vignettes have "
+        "Most rows are `see_doctor`: with the docs/clinical.md parameters, most benign vignettes have "
         "twitching in two or more places or for more than two weeks, and the NHS advice sends both "
         "to a doctor.",
         "",
         "Triage by latent cause in this file (counts):",
         "",
-    ]
-    crosstab = pd.crosstab(frame["latent_cause"], frame["triage"]).reindex(
-        index=list(CAUSES), columns=list(LEVELS), fill_value=0
-    )
-    out += [
-        _table(
-            ["cause", *(f"`{level}`" for level in LEVELS)],
-            [[f"`{cause}`", *(int(crosstab.loc[cause, level]) for level in LEVELS)] for cause in CAUSES],
-        ),
+        _table(["cause", *(f"`{level}`" for level in LEVELS)], by_cause),
         "",
     ]
 
+
+def _readme_parameters(params: GeneratorParams) -> list[str]:
     entries = params.entries()
     sourced = [e for e in entries if e.sourced]
-    out += [
+    rows = [
+        [f"`{e.path}`", _values_text(e.values), "S" if tag_kind(e.tag) == "sourced" else "A", e.tag] for e in entries
+    ]
+    out = [
         "## Sourced and assumed numbers",
         "",
         f"Every number in `generator.toml` carries a tag. {len(sourced)} of {len(entries)} entries are "
         "anchored on a published source (S); the rest are modelling assumptions (A). Sources are "
-        "described in CLINICAL.md; NICE wording there was read from secondary summaries.",
+        "described in docs/clinical.md; NICE wording there was read from secondary summaries.",
         "",
-        _table(
-            ["parameter", "values", "S/A", "tag"],
-            [
-                [f"`{e.path}`", _values_text(e.values), "S" if tag_kind(e.tag) == "sourced" else "A", e.tag]
-                for e in entries
-            ],
-        ),
+        _table(["parameter", "values", "S/A", "tag"], rows),
         "",
         "Not modelled (no contract field):",
         "",
     ]
     out += [f"- {item['name']}: {item['reason']}" for item in params.raw.get("not_modelled", [])]
     out.append("")
-    return "\n".join(out)
+    return out
 
 
 # --------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 
@@ -11,10 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import vignettes
 
-from scoring.contract.features import Features, encode_vignette
+from scoring.contract.features import Condition, Features, encode_vignette, parse_condition
 from scoring.contract.recommendation import Recommendation
 from scoring.contract.schema import vignettes_to_frame
 from scoring.engine.card import Card, CardError, list_cards, load_card, render_card_html, render_card_text
+from scoring.engine.card import _loader as card_loader
 
 # A small card used to check the loader one problem at a time and the exact printed text.
 SMALL_CARD = textwrap.dedent(
@@ -105,7 +107,7 @@ def test_default_card_range_and_bands():
     card = load_card()
     assert (card.min_total, card.max_total) == (-2, 26)
     assert card.bands[0].min_points == card.min_total and card.bands[-1].max_points == card.max_total
-    # Every GP trigger of CLINICAL.md section 2 is worth at least 3 points; reassuring
+    # Every GP trigger of docs/clinical.md section 2 is worth at least 3 points; reassuring
     # pointers are capped at -2; so one trigger always reaches a review band.
     review_start = min(b.min_points for b in card.bands if b.recommendation >= Recommendation.SEE_DOCTOR)
     assert 3 + card.min_total >= review_start
@@ -227,6 +229,36 @@ BAD_CARDS = [
         r"small\.toml: not valid TOML",
         id="bad-toml",
     ),
+    pytest.param(
+        ('name = "small"', 'name = "small"\nauthor = "me"'),
+        r"small\.toml: card: unknown key 'author'; allowed keys are bands, description, groups, items, name",
+        id="unknown-top-level-key",
+    ),
+    pytest.param(
+        ('version = "0.1"', "version = true"),
+        r"small\.toml: card: version must be text, got True",
+        id="boolean-version",
+    ),
+    pytest.param(
+        ('label = "Twitching for more than 2 weeks"', "label = 3"),
+        r"small\.toml: item 'long': label must be text, got 3; write label = \"\.\.\.\"",
+        id="number-label",
+    ),
+    pytest.param(
+        ('evidence = "NG42 [S]."', 'evidence = "NG42 [S]."\nadvice = "  "'),
+        r"small\.toml: red flag 'tongue': advice must not be empty",
+        id="empty-flag-advice",
+    ),
+    pytest.param(
+        ("min_points = -1\nnote", "note"),
+        r"small\.toml: group 'calm': no limit given; add min_points and/or max_points",
+        id="group-without-limit",
+    ),
+    pytest.param(
+        ('id = "long"', 'id = ""'),
+        r"small\.toml: item 1: id must not be empty",
+        id="empty-id",
+    ),
 ]
 
 
@@ -237,6 +269,54 @@ def test_card_loader_names_file_entry_problem_and_fix(tmp_path, change, message)
     path = write_card(tmp_path, SMALL_CARD.replace(old, new, 1))
     with pytest.raises(CardError, match=message):
         load_card(path)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(points=st.floats(allow_nan=False, allow_infinity=False).filter(lambda x: x != int(x)))
+def test_points_that_are_not_whole_numbers_are_refused_by_item(tmp_path, points):
+    path = write_card(tmp_path, SMALL_CARD.replace("points = 3", f"points = {points!r}", 1))
+    with pytest.raises(
+        CardError,
+        match=rf"small\.toml: item 'long': points must be a whole number, got {re.escape(repr(points))}; write e\.g\. points = {int(points)}",
+    ):
+        load_card(path)
+
+
+def test_too_many_red_flags(tmp_path):
+    flags = "".join(
+        f'\n[[red_flags]]\nid = "flag{i}"\nlabel = "Flag {i}"\ncondition = "bulbar"\nevidence = "[A]."\n'
+        for i in range(65)
+    )
+    with pytest.raises(CardError, match=r"small\.toml: red_flags: 66 red_flags entries; at most 64 are allowed"):
+        load_card(write_card(tmp_path, SMALL_CARD + flags))
+
+
+class _Unevaluable(Condition):
+    def evaluate(self, features):
+        raise ZeroDivisionError("division by zero")
+
+
+class _OneVignetteDiffers(Condition):
+    def evaluate(self, features):
+        result = super().evaluate(features)
+        return not result if isinstance(result, bool) else result
+
+
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        (_Unevaluable, r"cannot be evaluated \(ZeroDivisionError: division by zero\)"),
+        (_OneVignetteDiffers, r"gives one answer per row .* on a frame but .* one vignette at a time"),
+    ],
+)
+def test_a_condition_that_fails_on_the_probe_is_refused_at_load(tmp_path, monkeypatch, broken, message):
+    def parse(text):
+        condition = parse_condition(text)
+        return broken(condition.text, condition.tree) if text == "recent_exercise" else condition
+
+    monkeypatch.setattr(card_loader, "parse_condition", parse)
+    with pytest.raises(CardError, match=r"small\.toml: item 'exercise': condition 'recent_exercise' " + message):
+        load_card(write_card(tmp_path, SMALL_CARD))
 
 
 def test_unreachable_band(tmp_path):
@@ -431,3 +511,13 @@ def test_card_table_figure_rows_come_from_the_card():
         *[f.condition for f in card.red_flags],
         *[b.recommendation.value for b in card.bands],
     ]
+
+
+def test_an_unreadable_calibration_is_left_out_with_a_warning(tmp_path):
+    path = write_card(tmp_path, SMALL_CARD)
+    stored = {"intercept": -3.0, "band_step": 7.0, "red_flag_probability": 1.0, "card_fingerprint": "x"}
+    (tmp_path / "small.calibration.json").write_text(json.dumps(stored))
+    with pytest.warns(UserWarning, match=r"small\.calibration\.json cannot be read \(missing 'slope'; add slope"):
+        card = load_card(path)
+    assert card.calibration is None
+    assert np.isnan(card.probability(np.array([0]), np.array([0], dtype=np.uint64))).all()

@@ -18,6 +18,8 @@ from scoring.engine import synth
 from scoring.engine.synth import (
     BLOCK_ROWS,
     CAUSES,
+    _narrative,
+    _params,
     generate_vignettes,
     load_generator_params,
     load_triage_ladder,
@@ -145,14 +147,14 @@ def test_narrative_example_reads_plainly():
             "caffeine_mg_per_day": [300.0],
             "stress_level": [8],
             "sleep_hours": [6.5],
-            **{name: [False] for name in synth._BOOL_FIELDS},
+            **{name: [False] for name in _params.BOOL_FIELDS},
         }
     )
     columns = {name: frame[name].to_numpy() for name in frame.columns}
     columns["sex"] = np.array([0])
     columns["frequency"] = np.array([1], dtype=np.int8)
     columns["severity"] = np.array([0], dtype=np.int8)
-    text = synth._narratives(columns).to_pylist()[0]
+    text = _narrative.narratives(columns).to_pylist()[0]
     assert text == (
         "A 34-year-old woman has had daily, barely noticeable twitching in the eyelid for 14 days, "
         "with no weakness or other symptoms. She has about 300 mg of caffeine a day, sleeps about "
@@ -356,7 +358,6 @@ def test_label_noise_is_seeded():
 
 def test_every_number_in_generator_toml_carries_a_tag():
     params = load_generator_params()
-    assert synth._untagged_numbers(params.raw) == []
     entries = params.entries()
     assert entries and all(synth.tag_kind(e.tag) in ("sourced", "assumed") for e in entries)
     assert any(e.sourced for e in entries) and any(not e.sourced for e in entries)
@@ -365,26 +366,73 @@ def test_every_number_in_generator_toml_carries_a_tag():
 
 def test_every_yes_no_field_has_per_cause_probabilities():
     params = load_generator_params()
-    bools = [name for name in FIELD_NAMES if name in synth._BOOL_FIELDS]
+    bools = [name for name in FIELD_NAMES if name in _params.BOOL_FIELDS]
     assert sorted(params.flags) == sorted(bools)
     assert all(p.shape == (len(CAUSES),) for p in params.flags.values())
 
 
-def test_a_broken_parameter_file_is_reported_by_entry(tmp_path, monkeypatch):
-    text = synth.GENERATOR_FILE.read_text(encoding="utf-8")
-    broken = text.replace("motor_neuron_like = { p = 0.005, tag", "motor_neuron_lik = { p = 0.005, tag", 1)
+GENERATOR_TEXT = synth.GENERATOR_FILE.read_text(encoding="utf-8")
+
+BROKEN_PARAMETERS = [
+    pytest.param(
+        ("motor_neuron_like = { p = 0.005, tag", "motor_neuron_lik = { p = 0.005, tag"),
+        r"generator\.toml: prior: needs exactly the causes .*missing \['motor_neuron_like'\], "
+        r"unknown \['motor_neuron_lik'\]",
+        id="misspelt-cause",
+    ),
+    pytest.param(
+        ('p = 0.04, tag = "S: Mattiuzzi', 'p = 0.04, tag = "Mattiuzzi'),
+        r"generator\.toml: flags\.worsening\.benign_lifestyle: parameter tag 'Mattiuzzi.*' must start with "
+        r"'S: <citation>' or 'assumed'",
+        id="tag-neither-sourced-nor-assumed",
+    ),
+    pytest.param(
+        ('unspecified = { p = 0.03, tag = "assumed" }', "unspecified = 0.03"),
+        r"generator\.toml: sex\.unspecified: a number without a tag; .*add tag = \"S: <citation>\"",
+        id="untagged-number",
+    ),
+    pytest.param(
+        ('unspecified = { p = 0.03, tag = "assumed" }', "unspecified = { p = 0.03 }"),
+        r"generator\.toml: sex\.unspecified: a number without a tag",
+        id="entry-without-tag",
+    ),
+    pytest.param(
+        ('unspecified = { p = 0.03, tag = "assumed" }', 'unspecified = { p = 1.5, tag = "assumed" }'),
+        r"generator\.toml: sex\.unspecified: p = 1\.5 is out of range; it must be at most 1\.0",
+        id="probability-above-one",
+    ),
+    pytest.param(
+        ('unspecified = { p = 0.03, tag = "assumed" }', 'unspecified = { p = true, tag = "assumed" }'),
+        r"generator\.toml: sex\.unspecified: p must be a number, got True",
+        id="boolean-probability",
+    ),
+    pytest.param(
+        ('unspecified = { p = 0.03, tag = "assumed" }', 'unspecified = { p = 0.03, q = 1, tag = "assumed" }'),
+        r"generator\.toml: sex\.unspecified: unknown key 'q'; allowed keys are p, tag",
+        id="unknown-key",
+    ),
+    pytest.param(
+        ("occasional = 0.45, daily = 0.45, constant = 0.10", "occasional = 0.45, daily = 0.45, constant = 0.20"),
+        r"generator\.toml: frequency\.benign_lifestyle: probabilities sum to 1\.1, not 1",
+        id="shares-do-not-sum-to-one",
+    ),
+    pytest.param(
+        ("median = 250, p_above = 0.30", "median = 450, p_above = 0.30"),
+        r"generator\.toml: caffeine_mg_per_day\.by_cause\.benign_lifestyle: median 450 must be below 400 mg",
+        id="caffeine-median-above-limit",
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), BROKEN_PARAMETERS)
+def test_a_broken_parameter_file_is_reported_by_entry(tmp_path, change, message):
+    old, new = change
+    assert old in GENERATOR_TEXT
     path = tmp_path / "generator.toml"
-    path.write_text(broken, encoding="utf-8")
-    monkeypatch.setattr(synth, "GENERATOR_FILE", path)
-    load_generator_params.cache_clear()
-    try:
-        with pytest.raises(ValueError, match=r"prior: needs exactly the causes"):
-            load_generator_params()
-        path.write_text(
-            text.replace('p = 0.04, tag = "S: Mattiuzzi', 'p = 0.04, tag = "Mattiuzzi', 1), encoding="utf-8"
-        )
-        load_generator_params.cache_clear()
-        with pytest.raises(ValueError, match=r"flags.worsening.benign_lifestyle: parameter tag"):
-            load_generator_params()
-    finally:
-        load_generator_params.cache_clear()
+    path.write_text(GENERATOR_TEXT.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(synth.GeneratorError, match=message):
+        load_generator_params(path)
+
+
+def test_a_generator_error_is_a_value_error():
+    assert issubclass(synth.GeneratorError, ValueError)

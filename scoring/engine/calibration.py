@@ -12,7 +12,7 @@ probability from three stored numbers, never falling as points rise (``slope`` a
 ``band_step`` are kept at 0 or above). Isotonic regression would copy the noise of sparse
 totals into the table.
 
-Why the band step: the reference label follows the CLINICAL.md ladder, and the default card
+Why the band step: the reference label follows the docs/clinical.md ladder, and the default card
 reproduces that ladder, so the chance of needing review jumps where the bands change
 (3% just below, 98.5% just above, with 3% label noise) and hardly moves within a band. A
 logistic curve on the total alone cannot jump: fitted to these data it gives a total of 0,
@@ -28,7 +28,7 @@ among red-flag vignettes (``red_flag_probability``).
 
 The fit uses synthetic vignettes (:func:`scoring.engine.synth.generate_vignettes`) with a small
 share of labels moved one step (``label_noise``, 3% by default), to mimic clinicians who
-disagree [A, CLINICAL.md section 4]. Without that noise the reference label is a pure
+disagree [A, docs/clinical.md section 4]. Without that noise the reference label is a pure
 function of the ladder, which the default card reproduces, so every probability would be
 0 or 1. The result is stored next to the card as ``<card>.calibration.json`` by
 :func:`fit_calibration` (``save=True``); a test refits it and checks it is reproduced.

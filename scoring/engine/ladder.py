@@ -1,0 +1,239 @@
+"""The reference triage ladder: red flags, then reasons to see a doctor, then self-care.
+
+The ladder is data (``definitions/triage.toml``): each rule has a level (``urgent`` or
+``see_doctor``) and a condition in zaro's condition language. A vignette's label is the
+highest level of any rule that fires, and ``self_care`` when none does. The generator uses
+it as the ground-truth label of the synthetic vignettes; its urgent rules are the red
+flags that no card may go below (:func:`red_flag_rules`, :func:`red_flags_fired`). The
+reasons behind each rule are in ``docs/clinical.md`` (section 2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, ValidationError
+
+from scoring._paths import DEFINITIONS_DIR
+from scoring.contract.features import Condition, ConditionError, Features, parse_condition
+from scoring.contract.recommendation import LEVELS
+from scoring.contract.schema import FieldError, VignetteError, validate_frame
+from scoring.engine._definitions import (
+    DefinitionError,
+    RequiredText,
+    Strict,
+    allowed_keys,
+    first_error,
+    problem_text,
+    read_toml,
+)
+
+__all__ = [
+    "TRIAGE_FILE",
+    "LadderError",
+    "TriageRule",
+    "load_triage_ladder",
+    "red_flag_rules",
+    "rules_fired",
+    "red_flags_fired",
+    "triage_levels",
+    "triage_categorical",
+    "triage_rules_fired",
+    "triage_frame",
+]
+
+TRIAGE_FILE = DEFINITIONS_DIR / "triage.toml"
+
+
+class LadderError(DefinitionError):
+    """``triage.toml`` cannot be used: names the rule, the problem and the fix."""
+
+
+class _RuleEntry(Strict):
+    id: RequiredText
+    level: Literal["urgent", "see_doctor"]
+    when: str
+    description: RequiredText
+    source: RequiredText
+
+
+class _LadderFile(Strict):
+    rule: list[_RuleEntry] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class TriageRule:
+    """One rung of the reference triage ladder (see ``definitions/triage.toml``)."""
+
+    id: str
+    level: str  # "urgent" or "see_doctor"
+    when: str
+    description: str
+    source: str
+    condition: Condition
+
+    def describe(self) -> str:
+        """The rule's condition in plain words, e.g. 'real weakness and getting worse'."""
+        return self.condition.describe()
+
+
+def _schema_message(exc: ValidationError, raw: dict, path: Path) -> str:
+    error = first_error(exc)
+    loc = error["loc"]
+    if len(loc) >= 2 and isinstance(loc[1], int):
+        entry = raw["rule"][loc[1]]
+        name = entry.get("id", loc[1] + 1) if isinstance(entry, dict) else loc[1] + 1
+        where, key = f"rule {name!r}", str(loc[-1])
+        text = problem_text(error, key, allowed=allowed_keys(_RuleEntry), table_hint="write it as a [[rule]] table")
+    else:
+        where, key = "ladder", str(loc[0]) if loc else "rule"
+        text = problem_text(error, key, allowed=allowed_keys(_LadderFile))
+    if error["type"] == "literal_error":
+        text += " (self_care is what remains when no rule fires)"
+    return f"{path.name}: {where}: {text}"
+
+
+@lru_cache(maxsize=4)
+def load_triage_ladder(path: Path | None = None) -> tuple[TriageRule, ...]:
+    """Read and check the triage ladder; rules in file order.
+
+    Parameters
+    ----------
+    path : Path, optional
+        A ladder file; ``definitions/triage.toml`` by default.
+
+    Raises
+    ------
+    LadderError
+        Naming the file and the rule: a missing or unknown key, a level other than
+        ``urgent``/``see_doctor``, a repeated id, or a condition that does not parse.
+    """
+    path = TRIAGE_FILE if path is None else Path(path)
+    raw = read_toml(path, LadderError)
+    try:
+        checked = _LadderFile.model_validate(raw)
+    except ValidationError as exc:
+        raise LadderError(_schema_message(exc, raw, path)) from None
+    rules: list[TriageRule] = []
+    seen: set[str] = set()
+    for entry in checked.rule:
+        if entry.id in seen:
+            raise LadderError(f"{path.name}: rule {entry.id!r}: the id is used twice; give each rule its own id")
+        seen.add(entry.id)
+        try:
+            condition = parse_condition(entry.when)
+        except ConditionError as exc:
+            raise LadderError(
+                f"{path.name}: rule {entry.id!r}: {exc}; write `when` in the condition language, "
+                "e.g. 'weakness and worsening'"
+            ) from None
+        rules.append(TriageRule(entry.id, entry.level, entry.when, entry.description, entry.source, condition))
+    return tuple(rules)
+
+
+def red_flag_rules() -> tuple[TriageRule, ...]:
+    """The ladder's ``urgent`` rules: red flags that make any answer urgent."""
+    return tuple(rule for rule in load_triage_ladder() if rule.level == "urgent")
+
+
+def rules_fired(features: Features) -> dict[str, np.ndarray]:
+    """Per rule id (ladder order), a boolean array: where the rule fires."""
+    return {rule.id: np.asarray(rule.condition.evaluate(features), dtype=bool) for rule in load_triage_ladder()}
+
+
+def red_flags_fired(features: Features | Mapping[str, float]) -> np.ndarray:
+    """Where any red flag of the ladder fires: one bool per row (or a 0-d array for one vignette).
+
+    ``features`` is :class:`~scoring.contract.features.Features` of a validated frame, or one
+    vignette encoded by :func:`~scoring.contract.features.encode_vignette`.
+    """
+    fired = np.zeros(len(features), dtype=bool) if isinstance(features, Features) else np.asarray(False)
+    for rule in red_flag_rules():
+        fired = fired | np.asarray(rule.condition.evaluate(features), dtype=bool)
+    return fired
+
+
+def _levels_from_fired(fired: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+    levels = np.zeros(n, dtype=np.int8)
+    for rule in load_triage_ladder():
+        rank = LEVELS.index(rule.level)
+        levels = np.where(fired[rule.id] & (levels < rank), np.int8(rank), levels)
+    return levels
+
+
+def triage_levels(features: Features) -> np.ndarray:
+    """The ladder's level per row (0 self_care, 1 see_doctor, 2 urgent), as int8."""
+    return _levels_from_fired(rules_fired(features), len(features))
+
+
+def triage_categorical(levels: np.ndarray) -> pd.Categorical:
+    """Levels 0/1/2 as the ordered ``self_care < see_doctor < urgent`` categorical."""
+    return pd.Categorical.from_codes(levels, dtype=pd.CategoricalDtype(list(LEVELS), ordered=True))
+
+
+def _valid_features(frame: pd.DataFrame) -> Features:
+    checked = validate_frame(frame, extra="drop")
+    if checked.n_rejected_rows:
+        first = checked.rejected.head(5)
+        errors = [
+            FieldError(f"row {row} {name}", value, reason, allowed)
+            for row, name, value, reason, allowed in zip(
+                first["row"], first["field"], first["value"], first["reason"], first["allowed"]
+            )
+        ]
+        raise VignetteError(errors) from None
+    return Features(checked.valid)
+
+
+def triage_rules_fired(frame: pd.DataFrame) -> pd.DataFrame:
+    """Which ladder rules fire for each vignette.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Vignettes meeting the contract (a generated frame, a CSV read back, or the ``valid``
+        frame of :func:`scoring.contract.schema.validate_frame`). Extra columns are ignored.
+
+    Returns
+    -------
+    DataFrame
+        One boolean column per rule id, in ladder order, on the frame's index.
+
+    Raises
+    ------
+    VignetteError
+        If any row breaks the contract (the first few problems are named).
+    """
+    return pd.DataFrame(rules_fired(_valid_features(frame)), index=frame.index)
+
+
+def triage_frame(frame: pd.DataFrame) -> pd.Series:
+    """Apply the reference triage ladder to every vignette of a frame.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Vignettes meeting the contract; see :func:`triage_rules_fired`.
+
+    Returns
+    -------
+    Series
+        ``self_care``, ``see_doctor`` or ``urgent`` per row (an ordered categorical named
+        ``triage``, on the frame's index). For a generated frame with ``label_noise=0`` it
+        equals the ``triage`` column; with noise, the rows that differ are the flipped ones.
+
+    Examples
+    --------
+    >>> from scoring.engine.synth import generate_vignettes
+    >>> frame = generate_vignettes(200, seed=1)
+    >>> bool((triage_frame(frame) == frame["triage"]).all())
+    True
+    """
+    levels = triage_levels(_valid_features(frame))
+    return pd.Series(triage_categorical(levels), index=frame.index, name="triage")

@@ -1,0 +1,252 @@
+"""The schema of ``definitions/generator.toml``, and its errors in zaro's words.
+
+Every entry is a small table of numbers with a ``tag`` saying where the numbers come from
+(``"S: <citation>"``) or that they are a modelling choice (``"assumed ..."``). The models
+refuse unknown keys, missing causes, untagged numbers, tags of neither kind, probabilities
+outside 0 to 1 and shares that do not add up to 1.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Generic, TypeVar, get_args, get_origin
+
+from pydantic import AfterValidator, BaseModel, Field, StrictStr, ValidationError, create_model, model_validator
+from pydantic_core import PydanticCustomError
+
+from scoring.contract.schema import FIELDS, LOCATIONS, field_spec
+from scoring.engine._definitions import Number, Strict, allowed_keys, first_error, problem_text
+
+__all__ = ["BOOL_FIELDS", "CAUSES", "GeneratorFile", "PerCause", "tag_kind", "schema_message"]
+
+BOOL_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.kind == "bool")
+FREQUENCIES = field_spec("frequency").allowed
+SEVERITIES = field_spec("severity").allowed
+
+_TAG_FIX = 'add tag = "S: <citation>" or tag = "assumed ..."'
+
+
+def tag_kind(tag: str) -> str:
+    """Classify a parameter tag as ``"sourced"`` (``"S: ..."``) or ``"assumed"`` (``"assumed ..."``).
+
+    Raises
+    ------
+    ValueError
+        For any other text, so a typo cannot silently count as sourced.
+    """
+    text = str(tag).strip()
+    if text.startswith("S:"):
+        return "sourced"
+    if text.startswith("assumed"):
+        return "assumed"
+    raise ValueError(f"parameter tag {tag!r} must start with 'S: <citation>' or 'assumed'")
+
+
+def _checked_tag(tag: str) -> str:
+    tag_kind(tag)
+    return tag
+
+
+Tag = Annotated[StrictStr, AfterValidator(_checked_tag)]
+Probability = Annotated[Number, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[Number, Field(ge=0.0)]
+Positive = Annotated[Number, Field(gt=0.0)]
+
+# --------------------------------------------------------------------------------------
+# The schema
+# --------------------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+class PerCause(Strict, Generic[T]):
+    """One entry per latent cause, all five named (this is also the order of :data:`CAUSES`)."""
+
+    benign_lifestyle: T
+    electrolyte_metabolic_drug: T
+    peripheral_neuropathy: T
+    central_ms_like: T
+    motor_neuron_like: T
+
+    def values(self) -> list[T]:
+        """The entries in :data:`CAUSES` order."""
+        return [getattr(self, cause) for cause in CAUSES]
+
+
+#: Latent causes, in the order used by every per-cause table and by the ``latent_cause`` dtype.
+CAUSES: tuple[str, ...] = tuple(PerCause.model_fields)
+
+
+class _Tagged(Strict):
+    tag: Tag
+
+
+class P(_Tagged):
+    p: Probability
+
+
+class Value(_Tagged):
+    value: Number
+
+
+class MeanSd(_Tagged):
+    mean: Number
+    sd: NonNegative
+
+
+class DurationComponent(_Tagged):
+    weight: NonNegative
+    median: Positive
+    sigma: NonNegative
+
+
+class Regions(_Tagged):
+    extra_mean: NonNegative
+
+
+class Caffeine(_Tagged):
+    median: Positive
+    p_above: Annotated[Number, Field(gt=0.0, lt=0.5)]
+
+
+# An error about a whole entry (not one of its keys), reported at the entry's path.
+_ENTRY_CHECK = "entry_check"
+
+
+def _sums_to_one(entry: BaseModel) -> BaseModel:
+    total = sum(v for k, v in entry.model_dump().items() if k != "tag")
+    if abs(total - 1.0) > 1e-6:
+        raise PydanticCustomError(_ENTRY_CHECK, f"probabilities sum to {total:g}, not 1; make them add up to 1")
+    return entry
+
+
+def _weights_not_all_zero(entry: BaseModel) -> BaseModel:
+    if sum(v for k, v in entry.model_dump().items() if k != "tag") <= 0:
+        raise PydanticCustomError(_ENTRY_CHECK, "weights must not all be zero; give at least one a positive weight")
+    return entry
+
+
+def _share_model(name: str, keys: tuple[str, ...], check: Any) -> type[BaseModel]:
+    # Keys come from the contract (the allowed categories or locations), so the schema
+    # follows fields.toml instead of repeating it.
+    fields: dict[str, Any] = {key: (NonNegative, ...) for key in keys}
+    return create_model(
+        name,
+        __base__=_Tagged,
+        __validators__={"check": model_validator(mode="after")(check)},  # type: ignore[dict-item]
+        **fields,
+    )
+
+
+Frequency = _share_model("Frequency", FREQUENCIES, _sums_to_one)
+Severity = _share_model("Severity", SEVERITIES, _sums_to_one)
+LocationWeights = _share_model("LocationWeights", LOCATIONS, _weights_not_all_zero)
+Flags = create_model(
+    "Flags",
+    __base__=Strict,
+    **{name: (PerCause[P], ...) for name in BOOL_FIELDS},  # type: ignore[call-overload]
+)
+
+
+class Sex(Strict):
+    unspecified: P
+    p_male: PerCause[P]
+
+
+class Duration(Strict):
+    min: Value
+    components: PerCause[Annotated[list[DurationComponent], Field(min_length=1)]]
+
+
+class CaffeineTable(Strict):
+    above: Value
+    by_cause: PerCause[Caffeine]
+
+
+class Sleep(Strict):
+    deprived_hours: MeanSd
+    usual_hours: MeanSd
+    p_deprived: PerCause[P]
+
+
+class NotModelled(Strict):
+    name: StrictStr
+    reason: StrictStr
+
+
+class GeneratorFile(Strict):
+    """The schema of ``generator.toml``."""
+
+    causes: PerCause[StrictStr]
+    prior: PerCause[P]
+    age: PerCause[MeanSd]
+    sex: Sex
+    duration_weeks: Duration
+    frequency: PerCause[Frequency]  # type: ignore[valid-type]
+    severity: PerCause[Severity]  # type: ignore[valid-type]
+    regions: PerCause[Regions]
+    location_weights: PerCause[LocationWeights]  # type: ignore[valid-type]
+    flags: Flags
+    caffeine_mg_per_day: CaffeineTable
+    stress_level: PerCause[MeanSd]
+    sleep_hours: Sleep
+    not_modelled: list[NotModelled] = []
+
+
+# --------------------------------------------------------------------------------------
+# Errors in zaro's words
+# --------------------------------------------------------------------------------------
+
+
+def _dotted(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _node(raw: Any, loc: tuple[int | str, ...]) -> Any:
+    for part in loc:
+        try:
+            raw = raw[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return raw
+
+
+def schema_message(exc: ValidationError, raw: dict[str, Any], path: Path) -> str:
+    error = first_error(exc)
+    kind, loc, value = error["type"], error["loc"], error.get("input")
+    parent, key = loc[:-1], str(loc[-1]) if loc else ""
+    table = _node(raw, parent)
+    if kind in ("missing", "extra_forbidden") and isinstance(table, dict) and any(k in CAUSES for k in (key, *table)):
+        missing = [c for c in CAUSES if c not in table]
+        extra = [k for k in table if k not in CAUSES]
+        text = (
+            f"needs exactly the causes {', '.join(CAUSES)} (missing {missing}, unknown {extra}); name each cause once"
+        )
+        return f"{path.name}: {_dotted(parent)}: {text}"
+    if (kind == "missing" and key == "tag") or (kind == "model_type" and isinstance(value, (int, float))):
+        where = _dotted(parent if key == "tag" else loc)
+        return f"{path.name}: {where}: a number without a tag; write the entry as {{ ..., tag = ... }} and {_TAG_FIX}"
+    if kind == _ENTRY_CHECK:
+        return f"{path.name}: {_dotted(loc)}: {error['msg']}"
+    model = _model_at(parent)
+    text = problem_text(error, key, allowed=allowed_keys(model) if model else ())
+    return f"{path.name}: {_dotted(parent)}: {text}" if parent else f"{path.name}: {text}"
+
+
+def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The schema model of the table at ``loc`` (None when it is not a table of the schema)."""
+    model: Any = GeneratorFile
+    for part in loc:
+        if isinstance(part, int):
+            args = get_args(model) if get_origin(model) is list else ()
+            model = args[0] if args else None
+        elif isinstance(model, type) and issubclass(model, BaseModel) and part in model.model_fields:
+            model = model.model_fields[part].annotation
+            while get_origin(model) is Annotated:
+                model = get_args(model)[0]
+        else:
+            return None
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
