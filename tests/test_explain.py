@@ -309,14 +309,18 @@ def test_influence_on_a_red_flag_case_claims_no_move_it_does_not_make():
 
 
 def test_influence_text_names_the_new_recommendation_only_when_it_moves():
-    from scoring.analysis.explain import _influence_text
+    from scoring.wording import influence_sentence
 
     change = "duration 2 weeks instead of 6"
-    assert _influence_text(change, 1, 0, -2, (0.9, 0.2)) == "duration 2 weeks instead of 6 → self_care"
-    assert _influence_text(change, 1, 1, 0, (0.95, 0.8)) == (
+    assert influence_sentence(change, "see_doctor", "self_care", -2, (0.9, 0.2)) == (
+        "duration 2 weeks instead of 6 → self_care"
+    )
+    assert influence_sentence(change, "see_doctor", "see_doctor", 0, (0.95, 0.8)) == (
         "duration 2 weeks instead of 6: the tree's P(see_doctor) 80% instead of 95%, still see_doctor"
     )
-    assert _influence_text(change, 2, 2, 0, (1.0, 0.999)) == "duration 2 weeks instead of 6: same points, still urgent"
+    assert influence_sentence(change, "urgent", "urgent", 0, (1.0, 0.999)) == (
+        "duration 2 weeks instead of 6: same points, still urgent"
+    )
 
 
 # ------------------------------------------------------------------------------ command line
