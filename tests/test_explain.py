@@ -249,6 +249,17 @@ def test_sweep_figure_draws_duration_on_a_log_axis_with_zero_on_its_first_tick()
     assert sweep_figure(sweep(EYELID, "sleep_hours")).layout.xaxis2.type == "linear"
 
 
+def test_sweep_axes_say_units_the_way_the_rest_of_zaro_does():
+    from scoring.plots import sweep_axis, sweep_figure
+
+    assert sweep_figure(sweep(EYELID, "stress_level")).layout.xaxis2.title.text == "Stress (out of 10)"
+    assert sweep_figure(sweep(EYELID, "duration_weeks")).layout.xaxis2.title.text == "Duration (weeks)"
+    # One rule for every sweep figure (the case pages' what-if menu too): duration on a log axis.
+    positions, axis = sweep_axis("duration_weeks", [0.0, 2.0, 520.0])
+    assert axis["type"] == "log" and positions == [0.05, 2.0, 520.0]
+    assert sweep_axis("sleep_hours", [0.0, 7.5]) == ([0.0, 7.5], {"type": "linear"})
+
+
 def test_sweep_rejects_values_outside_the_contract():
     from scoring.contract.schema import VignetteError
 

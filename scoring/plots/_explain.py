@@ -13,8 +13,9 @@ from scoring.analysis.explain import LOG_SCALED_FIELDS, RESOLUTION
 from scoring.contract.recommendation import LABELS, LEVELS
 from scoring.contract.schema import field_spec
 from scoring.plots._tree import RECOMMENDATION_COLOURS
+from scoring.wording import axis_title_text
 
-__all__ = ["sweep_figure"]
+__all__ = ["sweep_axis", "sweep_figure"]
 
 _POINTS = "#333333"
 _SYMBOLS = ("circle", "diamond", "square")  # per level, so overlapping markers stay apart
@@ -51,6 +52,32 @@ def _log_axis(field: str, x: list[float]) -> tuple[list[float], dict[str, Any]]:
     return positions, axis
 
 
+def sweep_axis(field: str, x: list[float]) -> tuple[list[float], dict[str, Any]]:
+    """Where to draw a number field's values on an x axis, and the axis settings.
+
+    Every sweep figure draws :data:`~scoring.analysis.explain.LOG_SCALED_FIELDS` (duration)
+    on a log axis, whose telling values (2 and 4 weeks) would otherwise crowd into the
+    first pixels of a 520-week range; other numbers get a linear axis.
+
+    Parameters
+    ----------
+    field : str
+        The contract field swept.
+    x : list of float
+        Its values.
+
+    Returns
+    -------
+    positions : list of float
+        Where to draw each value (zero moves to the log axis's first tick, labelled "0").
+    axis : dict
+        Settings for ``figure.update_xaxes(**axis)``.
+    """
+    if field in LOG_SCALED_FIELDS:
+        return _log_axis(field, x)
+    return list(x), dict(type="linear")
+
+
 # Ticks for log axes: halves, weeks, months, quarters, years.
 _LOG_TICKS = (0.5, 1, 2, 4, 12, 26, 52, 104, 260, 520)
 
@@ -76,15 +103,15 @@ def sweep_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
     field = table.attrs.get("field", "value")
     try:
         label = field_spec(field).label
-        unit = field_spec(field).unit
+        axis_title = axis_title_text(field)
     except Exception:  # a table built by hand may name no contract field
-        label, unit = str(field), None
+        label = axis_title = str(field)
     x, numeric = _x_values(table)
     shown = [f"{v:g}" for v in x] if numeric else x  # what hover text and notes say
     x_axis: dict[str, Any] = dict(type="linear")
-    if numeric and field in LOG_SCALED_FIELDS:
-        x, x_axis = _log_axis(field, x)
-    elif not numeric:
+    if numeric:
+        x, x_axis = sweep_axis(field, x)
+    else:
         # In the sweep's order (the contract's), whatever order the traces meet them.
         x_axis = dict(type="category", categoryorder="array", categoryarray=x)
     figure = make_subplots(
@@ -169,7 +196,6 @@ def sweep_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
             yanchor="bottom",
             font=dict(color="#555555", size=11),
         )
-    axis_title = f"{label} ({unit})" if unit and unit not in ("0-10",) else label
     figure.update_xaxes(**x_axis)
     figure.update_xaxes(title_text=axis_title, row=2, col=1)
     figure.update_yaxes(title_text="points", row=1, col=1)

@@ -22,7 +22,14 @@ from scoring.wording._changes import (
     influence_sentence,
 )
 from scoring.wording._html import render_partial
-from scoring.wording._values import display_unit, format_number, format_value, percent, probability_text
+from scoring.wording._values import (
+    axis_title_text,
+    display_unit,
+    format_number,
+    format_value,
+    percent,
+    probability_text,
+)
 
 NOTICE = (
     "zaro is educational decision support built on synthetic data. It is not a medical "
@@ -33,6 +40,7 @@ NOTICE = (
 
 __all__ = [
     "NOTICE",
+    "axis_title_text",
     "CounterfactualLine",
     "change_phrase",
     "changes_phrase",

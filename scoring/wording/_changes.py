@@ -107,7 +107,7 @@ class CounterfactualLine:
     ----------
     change : str
         The change(s) in words, without the new recommendation, e.g. "with twitching in any
-        other area too".
+        other area except the tongue".
     recommendation : str
         The recommendation's value after the change (``self_care``, ``see_doctor``, ``urgent``).
     direction : {"up", "down"}
@@ -154,8 +154,11 @@ def _group_phrase(members: Sequence[_Counterfactual], how: str) -> str:
 
     if how == "add":
         areas = [area for member in members for area in member.changes[name] if area not in before]
-        if set(areas) == set(field_spec(name).allowed) - set(before):
-            return "with twitching in any other area too"
+        others = [area for area in field_spec(name).allowed if area not in before and area not in areas]
+        if not others:
+            return "with twitching in any other area"
+        if len(others) <= 2 < len(areas):  # shorter to name the exceptions
+            return "with twitching in any other area except the " + " and the ".join(others)
         return f"with {_or(areas)} twitching too"
     areas = [area for member in members for area in before if area not in member.changes[name]]
     return f"without {_or(areas)} twitching (any one of them)"
@@ -166,8 +169,8 @@ def counterfactual_lines(items: Iterable[_Counterfactual]) -> list[Counterfactua
 
     Adding any one of several areas (or switching a category to any of several values)
     that leads to the same new recommendation reads as one line, e.g. "with twitching in
-    any other area too → see_doctor" instead of one line per area. Lines keep the order of
-    the first counterfactual of each group.
+    any other area except the tongue → see_doctor" instead of one line per area. Lines keep
+    the order of the first counterfactual of each group.
 
     Parameters
     ----------

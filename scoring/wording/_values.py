@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["display_unit", "format_number", "format_value", "percent", "probability_text"]
+__all__ = ["axis_title_text", "display_unit", "format_number", "format_value", "percent", "probability_text"]
 
 #: Units written in ``fields.toml`` that are a scale rather than a unit, and how they read
 #: after a value ("8 out of 10", not "8 0-10").
@@ -28,6 +28,21 @@ def display_unit(field_name: str) -> str:
 
     unit = field_spec(field_name).unit or ""
     return _SCALE_UNITS.get(unit, unit)
+
+
+def axis_title_text(field_name: str) -> str:
+    """A field's label with its unit in brackets, for an axis or a column heading.
+
+    Examples
+    --------
+    >>> axis_title_text("duration_weeks"), axis_title_text("stress_level"), axis_title_text("weakness")
+    ('Duration (weeks)', 'Stress (out of 10)', 'Real weakness')
+    """
+    from scoring.contract.schema import field_spec
+
+    unit = display_unit(field_name)
+    label = field_spec(field_name).label
+    return f"{label} ({unit})" if unit else label
 
 
 def format_number(value: Any) -> str:
