@@ -25,17 +25,17 @@ from __future__ import annotations
 import importlib
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from scoring.analysis._counterfactual import Counterfactual, FieldChange
 from scoring.contract.features import Features, feature_spec, parse_condition
 from scoring.contract.recommendation import LEVELS, Recommendation, more_cautious
 from scoring.contract.schema import FIELDS, LOCATIONS, field_spec, validate_vignette
-from scoring.wording._changes import change_phrase, changes_phrase, counterfactual_sentence
+from scoring.wording._changes import changes_phrase
 
 if TYPE_CHECKING:  # defined in sibling modules, loaded on first use (see __getattr__)
     from scoring.analysis._influence import FieldInfluence, field_influence, most_influential_field
@@ -64,107 +64,6 @@ RESOLUTION = {"duration_weeks": 0.1, "caffeine_mg_per_day": 1.0, "stress_level":
 #: weeks, its thresholds sit at 2 and 4): default sweeps space them geometrically and
 #: :func:`scoring.plots.sweep_figure` draws them on a log axis.
 LOG_SCALED_FIELDS = frozenset({"duration_weeks"})
-
-
-# --------------------------------------------------------------------------------------
-# Results
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    """One field of a counterfactual: its value before and after.
-
-    Attributes
-    ----------
-    field : str
-        The contract field.
-    before, after
-        Its value in the vignette and after the change (``locations`` as tuples of areas).
-    """
-
-    field: str
-    before: Any
-    after: Any
-
-    @property
-    def added(self) -> tuple[str, ...]:
-        """For ``locations``: the areas the change adds (empty for other fields)."""
-        if field_spec(self.field).kind != "multi_category":
-            return ()
-        return tuple(area for area in self.after if area not in self.before)
-
-    @property
-    def removed(self) -> tuple[str, ...]:
-        """For ``locations``: the areas the change takes away (empty for other fields)."""
-        if field_spec(self.field).kind != "multi_category":
-            return ()
-        return tuple(area for area in self.before if area not in self.after)
-
-    @property
-    def text(self) -> str:
-        """The change in words (:func:`scoring.wording.change_phrase`), e.g. 'with real weakness'."""
-        return change_phrase(self.field, self.before, self.after)
-
-
-@dataclass(frozen=True)
-class Counterfactual:
-    """A set of input changes and the combined recommendation it leads to.
-
-    Attributes
-    ----------
-    changes : dict
-        New values by field (``locations`` as a tuple of areas).
-    before : dict
-        The vignette's values for the same fields.
-    recommendation : Recommendation
-        The combined recommendation after the changes.
-    direction : {"up", "down"}
-        ``up`` when the result is more cautious than the vignette's, ``down`` when less.
-    """
-
-    changes: dict[str, Any]
-    before: dict[str, Any]
-    recommendation: Recommendation
-    direction: str
-
-    @property
-    def n_changes(self) -> int:
-        return len(self.changes)
-
-    @property
-    def steps(self) -> tuple[FieldChange, ...]:
-        """Each changed field with its value before and after, in the order of ``changes``."""
-        return tuple(FieldChange(name, self.before[name], value) for name, value in self.changes.items())
-
-    @property
-    def change_text(self) -> str:
-        """The changes in words, without the new recommendation: 'without real weakness'."""
-        return changes_phrase(self.changes, self.before)
-
-    @property
-    def text(self) -> str:
-        """The counterfactual in words, e.g. 'without real weakness → see_doctor'.
-
-        For display, :func:`scoring.wording.counterfactual_lines` groups the one-area and
-        one-category changes that read as one line.
-        """
-        return counterfactual_sentence(self.changes, self.before, self.recommendation)
-
-    def apply(self, vignette: Any) -> Any:
-        """The vignette with these changes (validated)."""
-        return validate_vignette(vignette).replace(
-            **{k: list(v) if k == "locations" else v for k, v in self.changes.items()}
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "changes": {k: list(v) if isinstance(v, tuple) else v for k, v in self.changes.items()},
-            "before": {k: list(v) if isinstance(v, tuple) else v for k, v in self.before.items()},
-            "recommendation": self.recommendation.value,
-            "direction": self.direction,
-            "text": self.text,
-        }
 
 
 # --------------------------------------------------------------------------------------
@@ -448,29 +347,35 @@ def counterfactuals(
         raise ValueError(f"max_changes must be 1 or 2 (got {max_changes!r})")
     the_card, the_tree = _the_card(card), resolve_tree(tree)
     v = validate_vignette(vignette)
+    allowed = _changeable(fields)
+    singles = _single_changes(v, the_card, the_tree, allowed)
+    if not singles:
+        return []
+    # Row 0 is the vignette itself: one vectorised pass scores it and every single change.
+    scores = _score_variants(v, [{}, *singles], the_card, the_tree)
+    base_level = int(scores["combined"][0])
+    single_scores = {key: value[1:] for key, value in scores.items()}
+    out: list[Counterfactual] = []
+    for direction, sign in (("up", 1), ("down", -1)):
+        if (sign > 0 and base_level == len(LEVELS) - 1) or (sign < 0 and base_level == 0):
+            continue
+        moved = np.sign(single_scores["combined"].astype(int) - base_level) == sign
+        found = [(singles[i], int(single_scores["combined"][i])) for i in np.flatnonzero(moved)]
+        if not found and max_changes >= 2:
+            found = _pairs(v, singles, single_scores, base_level, sign, the_card, the_tree)
+        out += [_make(v, change, level, direction) for change, level in _keep_closest(v, found)]
+    return out
+
+
+def _changeable(fields: Iterable[str] | None) -> list[str]:
+    """The fields a counterfactual may change, checked against :data:`CHANGEABLE_FIELDS`."""
     allowed = list(CHANGEABLE_FIELDS if fields is None else fields)
     bad = [f for f in allowed if f not in CHANGEABLE_FIELDS]
     if bad:
         raise ValueError(
             f"fields: {bad} cannot be changed in a counterfactual; changeable fields: {', '.join(CHANGEABLE_FIELDS)}"
         )
-    singles = _single_changes(v, the_card, the_tree, allowed)
-    # Row 0 is the vignette itself: one vectorised pass scores it and every single change.
-    scores = _score_variants(v, [{}, *singles], the_card, the_tree)
-    base_level = int(scores["combined"][0])
-    single_scores = {key: value[1:] for key, value in scores.items()} if singles else None
-    out: list[Counterfactual] = []
-    for direction, sign in (("up", 1), ("down", -1)):
-        if (sign > 0 and base_level == len(LEVELS) - 1) or (sign < 0 and base_level == 0):
-            continue
-        found: list[tuple[dict[str, Any], int]] = []
-        if single_scores is not None:
-            moved = np.sign(single_scores["combined"].astype(int) - base_level) == sign
-            found = [(singles[i], int(single_scores["combined"][i])) for i in np.flatnonzero(moved)]
-        if not found and max_changes >= 2 and single_scores is not None:
-            found = _pairs(v, singles, single_scores, base_level, sign, the_card, the_tree)
-        out += [_make(v, change, level, direction) for change, level in _keep_closest(v, found)]
-    return out
+    return allowed
 
 
 def _pairs(v, singles, single_scores, base_level, sign, card, tree) -> list[tuple[dict[str, Any], int]]:
