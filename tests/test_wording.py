@@ -185,3 +185,10 @@ def test_a_missing_partial_or_value_is_named():
         render_partial("banner")
     with pytest.raises(Exception, match="notice"):
         render_partial("notice")
+
+
+def test_report_pages_can_include_the_same_partials():
+    from scoring.report._html import environment
+
+    page = environment().from_string("{% include 'partials/notice.html.j2' %}")
+    assert page.render(notice="a < b").rstrip("\n") == str(render_partial("notice", notice="a < b"))
