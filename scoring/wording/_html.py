@@ -30,6 +30,8 @@ def _environment() -> Any:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Partials are package data: no need to look for edits on every render.
+        auto_reload=False,
     )
 
 
@@ -54,11 +56,14 @@ def render_partial(name: str, **context: Any) -> Any:
     >>> str(render_partial("message", text="<b>hi</b>", css_class=""))
     "<p style='line-height:1.45;white-space:normal'>&lt;b&gt;hi&lt;/b&gt;</p>"
     """
+    import jinja2
     from markupsafe import Markup
 
-    path = PARTIALS_DIR / f"{name}.html.j2"
-    if not path.is_file():
+    try:
+        template = _environment().get_template(f"partials/{name}.html.j2")
+    except jinja2.TemplateNotFound:
         known = sorted(p.name.removesuffix(".html.j2") for p in PARTIALS_DIR.glob("*.html.j2"))
-        raise ValueError(f"partial {name!r}: no file {path}; known partials: {', '.join(known)}")
-    html = _environment().get_template(f"partials/{name}.html.j2").render(**context)
-    return Markup(html.rstrip("\n"))
+        raise ValueError(
+            f"partial {name!r}: no file {PARTIALS_DIR / (name + '.html.j2')}; known partials: {', '.join(known)}"
+        ) from None
+    return Markup(template.render(**context).rstrip("\n"))
