@@ -6,13 +6,20 @@ category, load an example. Setting a control's value runs the whole update synch
 times everything the kernel does before it answers the browser. Network and browser
 rendering come on top and are not measured here.
 
-Run: ``python benchmarks/bench_widgets.py [--rounds 40]``. Target: median well under 100 ms.
+Run: ``python benchmarks/bench_widgets.py [--rounds 40] [--baseline DIR]``. Target: median
+well under 100 ms. ``--baseline DIR`` also times the explorer of another checkout (e.g. the
+last release unpacked with ``git archive``) in a subprocess of the same run, right after this
+one, so the two medians share the machine's load.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
+import subprocess
+import sys
 import time
 
 from scoring.widgets import Explorer, presets
@@ -71,15 +78,44 @@ def _summary(label: str, timings: list[float]) -> str:
     )
 
 
+def _baseline(directory: str, rounds: int) -> dict[str, float]:
+    """Medians of the same measurement with the package of another checkout first on the path."""
+    env = {**os.environ, "PYTHONPATH": os.path.abspath(directory)}
+    output = subprocess.run(
+        [sys.executable, __file__, "--rounds", str(rounds), "--json"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output.splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--baseline", metavar="DIR", help="a checkout whose explorer to time in the same run")
+    parser.add_argument("--json", action="store_true", help="print only the medians, as JSON")
     args = parser.parse_args()
     started = time.perf_counter()
     Explorer()
-    print(f"first Explorer() (imports, card, tree, widgets): {(time.perf_counter() - started) * 1000:.0f} ms")
-    print(_summary("update per change", measure(args.rounds, counterfactuals=True)))
-    print(_summary("... without counterfactuals", measure(args.rounds, counterfactuals=False)))
+    first = (time.perf_counter() - started) * 1000
+    with_counterfactuals = measure(args.rounds, counterfactuals=True)
+    without = measure(args.rounds, counterfactuals=False)
+    medians = {"update": statistics.median(with_counterfactuals), "without": statistics.median(without)}
+    if args.json:
+        print(json.dumps(medians))
+        return
+    print(f"first Explorer() (imports, card, tree, widgets): {first:.0f} ms")
+    print(_summary("update per change", with_counterfactuals))
+    print(_summary("... without counterfactuals", without))
+    if args.baseline:
+        base = _baseline(args.baseline, args.rounds)
+        for key, label in (("update", "update per change"), ("without", "... without counterfactuals")):
+            ratio = medians[key] / base[key]
+            print(
+                f"{label:<32} median {medians[key]:6.1f} ms against {base[key]:6.1f} ms in the baseline ({ratio:.2f}x)"
+            )
 
 
 if __name__ == "__main__":

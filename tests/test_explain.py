@@ -249,6 +249,17 @@ def test_sweep_figure_draws_duration_on_a_log_axis_with_zero_on_its_first_tick()
     assert sweep_figure(sweep(EYELID, "sleep_hours")).layout.xaxis2.type == "linear"
 
 
+def test_sweep_axes_say_units_the_way_the_rest_of_zaro_does():
+    from scoring.plots import sweep_axis, sweep_figure
+
+    assert sweep_figure(sweep(EYELID, "stress_level")).layout.xaxis2.title.text == "Stress (out of 10)"
+    assert sweep_figure(sweep(EYELID, "duration_weeks")).layout.xaxis2.title.text == "Duration (weeks)"
+    # One rule for every sweep figure (the case pages' what-if menu too): duration on a log axis.
+    positions, axis = sweep_axis("duration_weeks", [0.0, 2.0, 520.0])
+    assert axis["type"] == "log" and positions == [0.05, 2.0, 520.0]
+    assert sweep_axis("sleep_hours", [0.0, 7.5]) == ([0.0, 7.5], {"type": "linear"})
+
+
 def test_sweep_rejects_values_outside_the_contract():
     from scoring.contract.schema import VignetteError
 
@@ -309,14 +320,18 @@ def test_influence_on_a_red_flag_case_claims_no_move_it_does_not_make():
 
 
 def test_influence_text_names_the_new_recommendation_only_when_it_moves():
-    from scoring.analysis.explain import _influence_text
+    from scoring.wording import influence_sentence
 
     change = "duration 2 weeks instead of 6"
-    assert _influence_text(change, 1, 0, -2, (0.9, 0.2)) == "duration 2 weeks instead of 6 → self_care"
-    assert _influence_text(change, 1, 1, 0, (0.95, 0.8)) == (
+    assert influence_sentence(change, "see_doctor", "self_care", -2, (0.9, 0.2)) == (
+        "duration 2 weeks instead of 6 → self_care"
+    )
+    assert influence_sentence(change, "see_doctor", "see_doctor", 0, (0.95, 0.8)) == (
         "duration 2 weeks instead of 6: the tree's P(see_doctor) 80% instead of 95%, still see_doctor"
     )
-    assert _influence_text(change, 2, 2, 0, (1.0, 0.999)) == "duration 2 weeks instead of 6: same points, still urgent"
+    assert influence_sentence(change, "urgent", "urgent", 0, (1.0, 0.999)) == (
+        "duration 2 weeks instead of 6: same points, still urgent"
+    )
 
 
 # ------------------------------------------------------------------------------ command line

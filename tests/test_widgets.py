@@ -8,12 +8,12 @@ recommendation banner's text and the points waterfall's data.
 from __future__ import annotations
 
 import dataclasses
-import html
 
 import ipywidgets
 import plotly.graph_objects as go
 import pytest
 import traitlets
+from markupsafe import escape
 
 from scoring import NOTICE, Recommendation
 from scoring.assess import assess
@@ -21,11 +21,14 @@ from scoring.contract.schema import FIELDS, validate_vignette
 from scoring.widgets import (
     DisagreementPager,
     Explorer,
+    ExplorerDefinitionsError,
     IntNumberSlider,
+    LiveRegion,
     MultiCheckbox,
     NumberSlider,
     SweepExplorer,
     build_control,
+    load_definitions,
     presets,
     recommendation_html,
     sections,
@@ -175,7 +178,7 @@ def test_agreement_and_tree_path_are_shown(explorer):
     if explorer.tree is not None:
         assert "class='zaro-tree-path'" in explorer.tree_path.value
         for step in explorer.assessment.tree.path:
-            assert f"<li>{html.escape(step.text)}</li>" in explorer.tree_path.value
+            assert f"<li>{escape(step.text)}</li>" in explorer.tree_path.value
 
 
 def test_counterfactuals_are_listed(explorer):
@@ -313,7 +316,7 @@ def test_pager_case_shows_story_both_models_and_reference(pager):
     pager.which.value = "all"
     pager.position.value = 1
     row = pager.cases.iloc[0]
-    assert html.escape(row["narrative"]) in pager.case.value
+    assert str(escape(row["narrative"])) in pager.case.value
     assert "Points card:" in pager.case.value and "Decision tree:" in pager.case.value
     assert "Reference triage" in pager.case.value
 
@@ -326,3 +329,127 @@ def test_pager_filters_split_the_cases(pager):
         assert pager.position.value == 1 and pager.position.max == max(1, counts[which])
     assert counts["tree_higher"] + counts["card_higher"] == counts["all"]
     assert list(pager.table(3).columns)[:2] == ["vignette_id", "card_recommendation"]
+
+
+# -- accessibility and clarity -------------------------------------------------------------
+
+
+def _html_texts(widget):
+    """The text of every HTML widget inside ``widget``, depth first."""
+    if isinstance(widget, ipywidgets.HTML):
+        yield widget.value
+    for child in getattr(widget, "children", ()):
+        yield from _html_texts(child)
+
+
+def test_the_recommendation_is_announced_by_one_stable_live_region(explorer):
+    region = explorer.announcer
+    assert isinstance(region, LiveRegion) and region in explorer.widget.children[-1].children[1].children
+    first = region.text
+    assert first.startswith(f"Recommendation: {explorer.assessment.recommendation.label}.")
+    explorer.controls["bulbar"].value = True
+    assert explorer.announcer is region, "the live region was replaced instead of updated"
+    assert region.text != first and "Urgent assessment" in region.text and "Red flag" in region.text
+    # The banner is drawn anew on each change, so it must not be a live region itself.
+    assert "aria-live" not in explorer.recommendation.value
+    assert 'setAttribute("aria-live", "polite")' in str(region._esm)
+    explorer.controls["locations"].value = ()
+    assert region.text == ""  # cleared, so the next recommendation is announced again
+
+
+def test_front_end_code_is_loaded_from_the_static_files():
+    from scoring.widgets._controls import STATIC_DIR
+
+    slider = NumberSlider()
+    assert str(slider._esm) == (STATIC_DIR / "slider.js").read_text(encoding="utf-8")
+    assert str(slider._css) == (STATIC_DIR / "slider.css").read_text(encoding="utf-8")
+
+
+def test_stress_is_spoken_out_of_ten(explorer):
+    assert explorer.controls["stress_level"].unit == "out of 10"
+    assert explorer.controls["caffeine_mg_per_day"].unit == "mg/day"
+
+
+@pytest.mark.parametrize("make", [Explorer, lambda **kw: SweepExplorer("borderline", "age", **kw)])
+def test_one_notice_per_view(make):
+    assert sum(text.count(NOTICE) for text in _html_texts(make().widget)) == 1
+    assert sum(text.count(NOTICE) for text in _html_texts(make(notice=False).widget)) == 0
+
+
+def test_the_pager_shows_one_notice(pager):
+    assert sum(text.count(NOTICE) for text in _html_texts(pager.widget)) == 1
+
+
+def test_counterfactuals_are_grouped_one_line_per_change(explorer):
+    explorer.apply_preset("borderline")
+    listed = explorer.counterfactual_list.value
+    assert "with twitching in any other area except the tongue → see_doctor" in listed
+    assert "with tongue twitching too → urgent" in listed
+    assert "with calf twitching too" not in listed and listed.count("<li>") < 12
+
+
+def test_no_item_scored_is_said_on_the_total_not_over_it(explorer):
+    from scoring.plots import points_waterfall_figure
+
+    # The card view of a vignette on which no item scored (whatever the card's items are).
+    card_view = dataclasses.replace(explorer.assessment.card, items=(), points_total=0)
+    figure = points_waterfall_figure(card_view)
+    assert list(figure.data[0].y) == ["Total"]
+    assert figure.data[0].text[-1] == "0 (no item scored)"
+    assert not any("No item scored" in (a.text or "") for a in figure.layout.annotations)
+
+
+# -- explorer.toml -------------------------------------------------------------------------------
+
+
+def _definitions_file(tmp_path, text):
+    from scoring.widgets import EXPLORER_FILE
+
+    path = tmp_path / "explorer.toml"
+    path.write_text(EXPLORER_FILE.read_text(encoding="utf-8") + text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (
+            "\n[[section]]\ntitle = 'More'\nfields = ['heart_rate']\n",
+            r"section\]\] number 5 \(More\)\.fields: \['heart_rate'\] are not contract fields; use names from fields\.toml",
+        ),
+        (
+            "\n[[preset]]\nid = 'teen'\nlabel = 'Teen'\ndescription = 'x'\nvignette = { age = 15, duration_weeks = 1, frequency = 'daily', severity = 'minor', locations = ['eyelid'] }\n",
+            r"preset\]\] number 7 \(teen\)\.vignette: the vignette breaks the contract: .*age",
+        ),
+        (
+            "\n[[preset]]\nid = 'eyelid'\nlabel = 'Again'\ndescription = 'x'\nvignette = {}\ncolour = 'red'\n",
+            r"unknown key 'colour'; remove it or fix its spelling",
+        ),
+        (
+            "\n[[section]]\ntitle = 'Again'\nfields = ['age']\n",
+            r"fields \['age'\] are in more than one \[\[section\]\]",
+        ),
+    ],
+)
+def test_explorer_definitions_are_checked_with_messages_naming_entry_and_fix(tmp_path, extra, message):
+    path = _definitions_file(tmp_path, extra)
+    with pytest.raises(ExplorerDefinitionsError, match=message) as caught:
+        load_definitions(path)
+    assert str(path) in str(caught.value)
+
+
+def test_start_must_name_a_preset(tmp_path):
+    from scoring.widgets import EXPLORER_FILE
+
+    path = tmp_path / "explorer.toml"
+    path.write_text(EXPLORER_FILE.read_text(encoding="utf-8").replace('start = "eyelid"', 'start = "nobody"'))
+    with pytest.raises(ExplorerDefinitionsError, match=r"start = 'nobody' names no preset; choose one of \['eyelid'"):
+        load_definitions(path)
+
+
+def test_the_shipped_definitions_load():
+    definitions = load_definitions()
+    assert definitions.start in presets()
+    assert [title for title, _ in sections()][: len(definitions.section)] == [
+        entry.title for entry in definitions.section
+    ]

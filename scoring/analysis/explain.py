@@ -3,9 +3,9 @@
 * :func:`counterfactuals` finds the smallest sets of input changes (one field, then two)
   that move the combined recommendation up (more cautious) or down (less cautious).
 * :func:`sweep` shows how the points, the tree's probabilities and the recommendations move
-  as one field runs over its range.
+  as one field runs over its range (in :mod:`scoring.analysis._sweep`).
 * :func:`field_influence` / :func:`most_influential_field` rank the fields by how far a
-  single change moves the recommendation and the points.
+  single change moves the recommendation and the points (in :mod:`scoring.analysis._influence`).
 
 The search is deterministic and exhaustive over a small set of *meaningful* values per
 field: for yes/no and category fields every other value; for ``locations`` adding or
@@ -16,26 +16,34 @@ and a different answer there would not be advice. All candidates are scored toge
 one vectorised pass (card and tree on a frame), so the same vignette gives the same answer
 every run.
 
-Everything here returns data (dataclasses and DataFrames); :mod:`scoring.plots` draws it.
+Everything here returns data (dataclasses and DataFrames); :mod:`scoring.plots` draws it and
+:mod:`scoring.wording` puts it into words.
 """
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from scoring.analysis._counterfactual import Counterfactual, FieldChange
 from scoring.contract.features import Features, feature_spec, parse_condition
 from scoring.contract.recommendation import LEVELS, Recommendation, more_cautious
 from scoring.contract.schema import FIELDS, LOCATIONS, field_spec, validate_vignette
+from scoring.wording._changes import changes_phrase
+
+if TYPE_CHECKING:  # defined in sibling modules, loaded on first use (see __getattr__)
+    from scoring.analysis._influence import FieldInfluence, field_influence, most_influential_field
+    from scoring.analysis._sweep import sweep
 
 __all__ = [
     "Counterfactual",
+    "FieldChange",
     "FieldInfluence",
     "CHANGEABLE_FIELDS",
     "candidate_values",
@@ -59,93 +67,6 @@ LOG_SCALED_FIELDS = frozenset({"duration_weeks"})
 
 
 # --------------------------------------------------------------------------------------
-# Results
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Counterfactual:
-    """A set of input changes and the combined recommendation it leads to.
-
-    Attributes
-    ----------
-    changes : dict
-        New values by field (``locations`` as a tuple of areas).
-    before : dict
-        The vignette's values for the same fields.
-    recommendation : Recommendation
-        The combined recommendation after the changes.
-    direction : {"up", "down"}
-        ``up`` when the result is more cautious than the vignette's, ``down`` when less.
-    text : str
-        The change in words, e.g. "without real weakness → see_doctor".
-    """
-
-    changes: dict[str, Any]
-    before: dict[str, Any]
-    recommendation: Recommendation
-    direction: str
-    text: str
-
-    @property
-    def n_changes(self) -> int:
-        return len(self.changes)
-
-    def apply(self, vignette: Any) -> Any:
-        """The vignette with these changes (validated)."""
-        return validate_vignette(vignette).replace(
-            **{k: list(v) if k == "locations" else v for k, v in self.changes.items()}
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "changes": {k: list(v) if isinstance(v, tuple) else v for k, v in self.changes.items()},
-            "before": {k: list(v) if isinstance(v, tuple) else v for k, v in self.before.items()},
-            "recommendation": self.recommendation.value,
-            "direction": self.direction,
-            "text": self.text,
-        }
-
-
-@dataclass(frozen=True)
-class FieldInfluence:
-    """How much one change to one field can move a vignette's assessment.
-
-    Attributes
-    ----------
-    field : str
-        The contract field.
-    level_change : int
-        The largest change in the combined recommendation level (signed: +2 means two
-        levels more cautious) over the field's meaningful values.
-    points_change : int
-        The largest change in the card's points total (signed) over the same values.
-    value : Any
-        The value giving ``level_change`` (when no value changes the level, the one giving
-        ``points_change``, then the biggest change in the tree's probability).
-    text : str
-        That change in words, e.g. "duration 2 weeks instead of 6 → self_care". A change
-        that leaves the recommendation as it is says what it does move instead, e.g.
-        "without real weakness: 4 points fewer, still urgent".
-    """
-
-    field: str
-    level_change: int
-    points_change: int
-    value: Any
-    text: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "field": self.field,
-            "level_change": self.level_change,
-            "points_change": self.points_change,
-            "value": list(self.value) if isinstance(self.value, tuple) else self.value,
-            "text": self.text,
-        }
-
-
-# --------------------------------------------------------------------------------------
 # Meaningful values per field
 # --------------------------------------------------------------------------------------
 
@@ -156,7 +77,8 @@ def _condition_thresholds(condition: str) -> list[tuple[str, str, float]]:
 
     def walk(node: tuple) -> None:
         if node[0] in ("and", "or"):
-            walk(node[1]), walk(node[2])
+            walk(node[1])
+            walk(node[2])
         elif node[0] == "not":
             walk(node[1])
         elif node[0] == "compare":
@@ -198,7 +120,8 @@ def _numeric_thresholds(card: Any, tree: Any) -> dict[str, list[tuple[str, float
 
 
 def _collect_thresholds(card: Any, tree: Any) -> dict[str, list[tuple[str, float]]]:
-    found: dict[str, set[tuple[str, float]]] = {}
+    # Keyed by the number's source field (FeatureSpec types it optional; numbers always have one).
+    found: dict[Any, set[tuple[str, float]]] = {}
     texts = [item.condition for item in card.items] + [flag.condition for flag in card.red_flags]
     for text in texts:
         for feature, op, threshold in _condition_thresholds(text):
@@ -212,6 +135,23 @@ def _collect_thresholds(card: Any, tree: Any) -> dict[str, list[tuple[str, float
             if spec.kind == "number":
                 found.setdefault(spec.source_field, set()).add(("<=", float(arrays["threshold"][node])))
     return {name: sorted(pairs) for name, pairs in found.items()}
+
+
+def field_range(field: str) -> tuple[float, float]:
+    """The lowest and highest value a number field allows, as floats.
+
+    Raises
+    ------
+    ValueError
+        When ``field`` is not a number field with a range in ``fields.toml``.
+    """
+    spec = field_spec(field)
+    if spec.min is None or spec.max is None:
+        raise ValueError(
+            f"{field}: a range is needed here, and fields.toml gives this {spec.kind} field none; "
+            "give it min and max there, or sweep a number field"
+        )
+    return float(spec.min), float(spec.max)
 
 
 def _the_card(card: Any) -> Any:
@@ -260,11 +200,12 @@ def _candidates(v: Any, field: str, thresholds_by_field: dict[str, list[tuple[st
         return removals + additions
     step = RESOLUTION.get(field, 1.0)
     thresholds = thresholds_by_field.get(field, [])
-    values = {float(spec.min), float(spec.max)}
+    low, high = field_range(field)
+    values = {low, high}
     for op, threshold in thresholds:
         values.update(_sides(op, threshold, step))
     cast = int if spec.kind == "int" else float
-    kept = sorted(x for x in values if spec.min <= x <= spec.max and x != current)
+    kept = sorted(x for x in values if low <= x <= high and x != current)
     return [cast(x) for x in kept]
 
 
@@ -304,10 +245,10 @@ def _variants_frame(v: Any, changes: Sequence[dict[str, Any]]) -> pd.DataFrame:
                 codes[i] = allowed.index(value)
             columns[name] = pd.Categorical.from_codes(codes, dtype=_category_dtype(name))
         else:
-            values = np.full(n, base[name], dtype=_ARRAY_DTYPES[spec.kind])
+            numbers: np.ndarray = np.full(n, base[name], dtype=_ARRAY_DTYPES[spec.kind])
             for i, value in touched:
-                values[i] = value
-            columns[name] = values
+                numbers[i] = value
+            columns[name] = numbers
     return pd.DataFrame(columns, copy=False)
 
 
@@ -335,40 +276,10 @@ def _score_variants(v: Any, changes: Sequence[dict[str, Any]], card: Any, tree: 
 # --------------------------------------------------------------------------------------
 
 
-def _number(x: Any) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
-
-
-def _change_text(field: str, old: Any, new: Any) -> str:
-    spec = field_spec(field)
-    # Lower-case the first letter only: "Family history of ALS/MND" keeps its acronym.
-    label = spec.label[:1].lower() + spec.label[1:]
-    if spec.kind == "bool":
-        return f"with {label}" if new else f"without {label}"
-    if spec.kind == "category":
-        return f"{label} {new} instead of {old}"
-    if spec.kind == "multi_category":
-        removed = [a for a in old if a not in new]
-        added = [a for a in new if a not in old]
-        parts = [f"without {a} twitching" for a in removed] + [f"with {a} twitching too" for a in added]
-        return " and ".join(parts)
-    unit = spec.unit or ""
-    unit_text = unit if unit in ("", "0-10") else f" {unit}"
-    if field == "stress_level":
-        unit_text = "/10"
-    name = {
-        "duration_weeks": "duration",
-        "caffeine_mg_per_day": "caffeine",
-        "stress_level": "stress",
-        "sleep_hours": "sleep",
-    }.get(field, label)
-    return f"{name} {_number(new)}{unit_text} instead of {_number(old)}"
-
-
 def describe_changes(vignette: Any, changes: dict[str, Any]) -> str:
     """A set of changes in words, e.g. 'without real weakness and duration 2 weeks instead of 6'."""
     v = validate_vignette(vignette)
-    return " and ".join(_change_text(name, getattr(v, name), value) for name, value in changes.items())
+    return changes_phrase(changes, {name: getattr(v, name) for name in changes})
 
 
 # --------------------------------------------------------------------------------------
@@ -385,9 +296,9 @@ def _closeness(v: Any, change: dict[str, Any]) -> float:
     """How far a change moves its fields, in units of each field's range (0 for categories)."""
     total = 0.0
     for name, value in change.items():
-        spec = field_spec(name)
-        if spec.is_numeric:
-            total += abs(float(value) - float(getattr(v, name))) / (spec.max - spec.min)
+        if field_spec(name).is_numeric:
+            low, high = field_range(name)
+            total += abs(float(value) - float(getattr(v, name))) / (high - low)
     return total
 
 
@@ -436,29 +347,35 @@ def counterfactuals(
         raise ValueError(f"max_changes must be 1 or 2 (got {max_changes!r})")
     the_card, the_tree = _the_card(card), resolve_tree(tree)
     v = validate_vignette(vignette)
+    allowed = _changeable(fields)
+    singles = _single_changes(v, the_card, the_tree, allowed)
+    if not singles:
+        return []
+    # Row 0 is the vignette itself: one vectorised pass scores it and every single change.
+    scores = _score_variants(v, [{}, *singles], the_card, the_tree)
+    base_level = int(scores["combined"][0])
+    single_scores = {key: value[1:] for key, value in scores.items()}
+    out: list[Counterfactual] = []
+    for direction, sign in (("up", 1), ("down", -1)):
+        if (sign > 0 and base_level == len(LEVELS) - 1) or (sign < 0 and base_level == 0):
+            continue
+        moved = np.sign(single_scores["combined"].astype(int) - base_level) == sign
+        found = [(singles[i], int(single_scores["combined"][i])) for i in np.flatnonzero(moved)]
+        if not found and max_changes >= 2:
+            found = _pairs(v, singles, single_scores, base_level, sign, the_card, the_tree)
+        out += [_make(v, change, level, direction) for change, level in _keep_closest(v, found)]
+    return out
+
+
+def _changeable(fields: Iterable[str] | None) -> list[str]:
+    """The fields a counterfactual may change, checked against :data:`CHANGEABLE_FIELDS`."""
     allowed = list(CHANGEABLE_FIELDS if fields is None else fields)
     bad = [f for f in allowed if f not in CHANGEABLE_FIELDS]
     if bad:
         raise ValueError(
             f"fields: {bad} cannot be changed in a counterfactual; changeable fields: {', '.join(CHANGEABLE_FIELDS)}"
         )
-    singles = _single_changes(v, the_card, the_tree, allowed)
-    # Row 0 is the vignette itself: one vectorised pass scores it and every single change.
-    scores = _score_variants(v, [{}, *singles], the_card, the_tree)
-    base_level = int(scores["combined"][0])
-    single_scores = {key: value[1:] for key, value in scores.items()} if singles else None
-    out: list[Counterfactual] = []
-    for direction, sign in (("up", 1), ("down", -1)):
-        if (sign > 0 and base_level == len(LEVELS) - 1) or (sign < 0 and base_level == 0):
-            continue
-        found: list[tuple[dict[str, Any], int]] = []
-        if single_scores is not None:
-            moved = np.sign(single_scores["combined"].astype(int) - base_level) == sign
-            found = [(singles[i], int(single_scores["combined"][i])) for i in np.flatnonzero(moved)]
-        if not found and max_changes >= 2 and single_scores is not None:
-            found = _pairs(v, singles, single_scores, base_level, sign, the_card, the_tree)
-        out += [_make(v, change, level, direction) for change, level in _keep_closest(v, found)]
-    return out
+    return allowed
 
 
 def _pairs(v, singles, single_scores, base_level, sign, card, tree) -> list[tuple[dict[str, Any], int]]:
@@ -497,210 +414,20 @@ def _keep_closest(v: Any, found: list[tuple[dict[str, Any], int]]) -> list[tuple
 def _make(v: Any, change: dict[str, Any], level: int, direction: str) -> Counterfactual:
     recommendation = Recommendation.from_level(level)
     before = {name: getattr(v, name) for name in change}
-    text = f"{describe_changes(v, change)} → {recommendation.value}"
-    return Counterfactual(dict(change), before, recommendation, direction, text)
+    return Counterfactual(dict(change), before, recommendation, direction)
 
 
-# --------------------------------------------------------------------------------------
-# Sensitivity sweeps
-# --------------------------------------------------------------------------------------
+# Sweeps and field influence live in their own modules; they are part of this module's API.
+_SIBLINGS = {
+    "FieldInfluence": "scoring.analysis._influence",
+    "field_influence": "scoring.analysis._influence",
+    "most_influential_field": "scoring.analysis._influence",
+    "sweep": "scoring.analysis._sweep",
+}
 
 
-def _default_sweep_values(v: Any, field: str, card: Any, tree: Any) -> list[Any]:
-    spec = field_spec(field)
-    current = getattr(v, field)
-    if spec.kind == "bool":
-        return [False, True]
-    if spec.kind == "category":
-        return list(spec.allowed)
-    if spec.kind == "multi_category":
-        return [current, *_candidates(v, field, _numeric_thresholds(card, tree))]
-    if spec.kind == "int":
-        return list(range(int(spec.min), int(spec.max) + 1))
-    step = RESOLUTION.get(field, 1.0)
-    if field in LOG_SCALED_FIELDS:
-        spaced = np.geomspace(max(float(spec.min), step), spec.max, 101)
-    else:
-        spaced = np.linspace(spec.min, spec.max, 101)
-    grid = {_snap(x, step) for x in spaced} | {float(spec.min)}
-    grid.update(_candidates(v, field, _numeric_thresholds(card, tree)))
-    grid.add(float(current))
-    return sorted(x for x in grid if spec.min <= x <= spec.max)
-
-
-def sweep(
-    vignette: Any, field: str, values: Iterable[Any] | None = None, *, card: Any = None, tree: Any = "default"
-) -> pd.DataFrame:
-    """Assess a vignette with one field set to each of several values.
-
-    Parameters
-    ----------
-    vignette : Vignette, dict or JSON text
-    field : str
-        Any contract field (age and sex included: a sweep shows sensitivity, not advice).
-    values : iterable, optional
-        Default: for numbers 101 evenly spaced values over the range (geometrically
-        spaced for :data:`LOG_SCALED_FIELDS`, plus the minimum) plus both sides of every
-        card and tree threshold and the vignette's own value (whole numbers: every
-        value); for categories and yes/no fields every value; for ``locations`` the
-        vignette's areas and each one-area change.
-    card, tree
-        As for :func:`scoring.assess.assess_frame`.
-
-    Returns
-    -------
-    DataFrame
-        One row per value, in the order given: ``value``, ``points_total``,
-        ``p_self_care``, ``p_see_doctor``, ``p_urgent`` (the tree's leaf probabilities; NaN
-        without a tree), ``card_recommendation``, ``tree_recommendation``,
-        ``recommendation`` (combined), ``red_flags`` and ``is_current``. The frame's
-        ``attrs`` hold the field and the vignette.
-
-    Raises
-    ------
-    VignetteError
-        When a value is outside the field's contract.
-    """
-    from scoring.assess import assess_frame
-    from scoring.engine.tree import resolve_tree
-
-    the_card, the_tree = _the_card(card), resolve_tree(tree)
-    v = validate_vignette(vignette)
-    field_spec(field)
-    chosen = list(_default_sweep_values(v, field, the_card, the_tree) if values is None else values)
-    rows = v.to_dict()
-    records = []
-    for value in chosen:
-        record = dict(rows)
-        record[field] = ";".join(value) if field == "locations" and not isinstance(value, str) else value
-        records.append(record)
-    frame = pd.DataFrame.from_records(records, columns=list(rows))
-    assessed = assess_frame(frame, card=the_card, tree=the_tree)
-    if assessed.n_rejected:
-        from scoring.contract.schema import FieldError, VignetteError
-
-        problems = assessed.rejected.head(5)
-        raise VignetteError(
-            [FieldError(r.field, r.value, f"sweep value {r.row}: {r.reason}", r.allowed) for r in problems.itertuples()]
-        )
-    scored = assessed.scored
-    if the_tree is None:
-        proba = np.full((len(scored), len(LEVELS)), np.nan)
-        tree_recommendation = pd.Series([None] * len(scored), dtype=object)
-    else:
-        _, proba = the_tree.predict_levels(Features(scored))
-        tree_recommendation = scored["tree_recommendation"].astype(str).to_numpy()
-    current = getattr(v, field)
-    shown = [
-        tuple(x.split(";"))
-        if field == "locations" and isinstance(x, str)
-        else (tuple(x) if field == "locations" else x)
-        for x in chosen
-    ]
-    result = pd.DataFrame(
-        {
-            "value": pd.Series(shown, dtype=object) if field == "locations" else shown,
-            "points_total": scored["points_total"].to_numpy(),
-            **{f"p_{level}": proba[:, i] for i, level in enumerate(LEVELS)},
-            "card_recommendation": scored["card_recommendation"].astype(str).to_numpy(),
-            "tree_recommendation": tree_recommendation,
-            "recommendation": scored["recommendation"].astype(str).to_numpy(),
-            "red_flags": scored["red_flags"].astype(str).to_numpy(),
-            "is_current": [x == current for x in shown],
-        }
-    )
-    result.attrs["field"] = field
-    result.attrs["vignette"] = v.to_dict()
-    return result
-
-
-# --------------------------------------------------------------------------------------
-# Which field matters most
-# --------------------------------------------------------------------------------------
-
-
-def field_influence(
-    vignette: Any, *, card: Any = None, tree: Any = "default", fields: Iterable[str] | None = None
-) -> list[FieldInfluence]:
-    """For each changeable field, the largest move one change to it makes (see :class:`FieldInfluence`).
-
-    Sorted from most to least influential: by the size of the recommendation change, then
-    the size of the points change, then contract order.
-    """
-    from scoring.engine.tree import resolve_tree
-
-    the_card, the_tree = _the_card(card), resolve_tree(tree)
-    v = validate_vignette(vignette)
-    names = list(CHANGEABLE_FIELDS if fields is None else fields)
-    singles = _single_changes(v, the_card, the_tree, names)
-    everything = _score_variants(v, [{}, *singles], the_card, the_tree)
-    base_level, base_points = int(everything["combined"][0]), int(everything["points"][0])
-    base_probability = everything["proba"][0, base_level]
-    scores = {key: value[1:] for key, value in everything.items()} if singles else None
-    out = []
-    for name in names:
-        rows = [i for i, change in enumerate(singles) if name in change]
-        if not rows or scores is None:
-            out.append(FieldInfluence(name, 0, 0, getattr(v, name), "no other value to try"))
-            continue
-        level_moves = scores["combined"][rows].astype(int) - base_level
-        point_moves = scores["points"][rows].astype(int) - base_points
-        # The tree's probability of the recommendation given: 0 without a tree.
-        probability_moves = np.nan_to_num(scores["proba"][rows, base_level] - base_probability)
-        # Biggest level move first; among equals the biggest points move, then the biggest
-        # move in the tree's probability, then the first value.
-        key = np.lexsort((np.arange(len(rows)), -np.abs(probability_moves), -np.abs(point_moves), -np.abs(level_moves)))
-        pick = int(key[0])
-        change = singles[rows[pick]]
-        out.append(
-            FieldInfluence(
-                field=name,
-                level_change=int(level_moves[pick]),
-                points_change=int(point_moves[pick]),
-                value=change[name],
-                text=_influence_text(
-                    describe_changes(v, change),
-                    base_level,
-                    int(scores["combined"][rows[pick]]),
-                    int(point_moves[pick]),
-                    (float(base_probability), float(scores["proba"][rows[pick], base_level])),
-                ),
-            )
-        )
-    order = {name: i for i, name in enumerate(names)}
-    out.sort(key=lambda f: (-abs(f.level_change), -abs(f.points_change), order[f.field]))
-    return out
-
-
-def _influence_text(
-    change: str, level: int, new_level: int, points_change: int, probabilities: tuple[float, float]
-) -> str:
-    """One change in words, claiming a new recommendation only when there is one.
-
-    E.g. "duration 2 weeks instead of 6 → self_care"; when the recommendation holds,
-    what does move: "without real weakness: 4 points fewer, still urgent", "...: the
-    tree's P(see_doctor) 80% instead of 95%, still see_doctor" or "...: same points, still
-    urgent".
-    """
-    if new_level != level:
-        return f"{change} → {LEVELS[new_level]}"
-    still = f"still {LEVELS[level]}"
-    if points_change:
-        size = abs(points_change)
-        more = "more" if points_change > 0 else "fewer"
-        return f"{change}: {size} point{'s' if size != 1 else ''} {more}, {still}"
-    before, after = probabilities
-    if f"{before:.0%}" != f"{after:.0%}":  # only a move that shows in whole percentages
-        return f"{change}: the tree's P({LEVELS[level]}) {after:.0%} instead of {before:.0%}, {still}"
-    return f"{change}: same points, {still}"
-
-
-def most_influential_field(vignette: Any, *, card: Any = None, tree: Any = "default") -> FieldInfluence:
-    """The changeable field whose single change moves this vignette's assessment most.
-
-    Examples
-    --------
-    >>> most_influential_field(v).field          # doctest: +SKIP
-    'weakness'
-    """
-    return field_influence(vignette, card=card, tree=tree)[0]
+def __getattr__(name: str) -> Any:
+    module = _SIBLINGS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'scoring.analysis.explain' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

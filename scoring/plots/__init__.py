@@ -12,7 +12,7 @@ from scoring.plots._card import (
     risk_table_figure,
 )
 from scoring.plots._compare import confusion_figure, metrics_figure
-from scoring.plots._explain import sweep_figure
+from scoring.plots._explain import sweep_axis, sweep_figure
 from scoring.plots._tree import tree_figure
 from scoring.plots._tree_search import feature_importance_figure, tree_search_figure
 
@@ -24,6 +24,7 @@ __all__ = [
     "metrics_figure",
     "points_waterfall_figure",
     "risk_table_figure",
+    "sweep_axis",
     "sweep_figure",
     "tree_figure",
     "tree_search_figure",

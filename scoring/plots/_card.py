@@ -187,13 +187,16 @@ def points_waterfall_figure(card_view: Any) -> go.Figure:
     items = list(card_view.items)
     labels = [item.label for item in items] + ["Total"]
     values = [item.points for item in items] + [card_view.points_total]
+    # With no item the total's own label says so: a note placed on the plot would sit on
+    # top of the zero-width total bar and its "0".
+    total_text = str(card_view.points_total) + ("" if items else " (no item scored)")
     figure = go.Figure(
         go.Waterfall(
             orientation="h",
             x=values,
             y=labels,
             measure=["relative"] * len(items) + ["total"],
-            text=[f"{v:+d}" for v in values[:-1]] + [str(card_view.points_total)],
+            text=[f"{v:+d}" for v in values[:-1]] + [total_text],
             textposition="outside",
             cliponaxis=False,
             increasing=dict(marker=dict(color=_UP)),
@@ -220,8 +223,6 @@ def points_waterfall_figure(card_view: Any) -> go.Figure:
             font=dict(color=RECOMMENDATION_COLOURS["urgent"], size=13),
             bgcolor="#FBE3D6",
         )
-    if not items:
-        figure.add_annotation(text="No item scored", xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False)
     figure.update_layout(
         title=title,
         xaxis=dict(title="points", zeroline=True, zerolinecolor="#999999"),

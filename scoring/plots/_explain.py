@@ -13,8 +13,9 @@ from scoring.analysis.explain import LOG_SCALED_FIELDS, RESOLUTION
 from scoring.contract.recommendation import LABELS, LEVELS
 from scoring.contract.schema import field_spec
 from scoring.plots._tree import RECOMMENDATION_COLOURS
+from scoring.wording import axis_title_text, format_number
 
-__all__ = ["sweep_figure"]
+__all__ = ["sweep_axis", "sweep_figure"]
 
 _POINTS = "#333333"
 _SYMBOLS = ("circle", "diamond", "square")  # per level, so overlapping markers stay apart
@@ -51,6 +52,32 @@ def _log_axis(field: str, x: list[float]) -> tuple[list[float], dict[str, Any]]:
     return positions, axis
 
 
+def sweep_axis(field: str, x: list[float]) -> tuple[list[float], dict[str, Any]]:
+    """Where to draw a number field's values on an x axis, and the axis settings.
+
+    Every sweep figure draws :data:`~scoring.analysis.explain.LOG_SCALED_FIELDS` (duration)
+    on a log axis, whose telling values (2 and 4 weeks) would otherwise crowd into the
+    first pixels of a 520-week range; other numbers get a linear axis.
+
+    Parameters
+    ----------
+    field : str
+        The contract field swept.
+    x : list of float
+        Its values.
+
+    Returns
+    -------
+    positions : list of float
+        Where to draw each value (zero moves to the log axis's first tick, labelled "0").
+    axis : dict
+        Settings for ``figure.update_xaxes(**axis)``.
+    """
+    if field in LOG_SCALED_FIELDS:
+        return _log_axis(field, x)
+    return list(x), dict(type="linear")
+
+
 # Ticks for log axes: halves, weeks, months, quarters, years.
 _LOG_TICKS = (0.5, 1, 2, 4, 12, 26, 52, 104, 260, 520)
 
@@ -76,15 +103,15 @@ def sweep_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
     field = table.attrs.get("field", "value")
     try:
         label = field_spec(field).label
-        unit = field_spec(field).unit
+        axis_title = axis_title_text(field)
     except Exception:  # a table built by hand may name no contract field
-        label, unit = str(field), None
+        label = axis_title = str(field)
     x, numeric = _x_values(table)
-    shown = [f"{v:g}" for v in x] if numeric else x  # what hover text and notes say
+    shown = [format_number(v) for v in x] if numeric else x  # what hover text and notes say
     x_axis: dict[str, Any] = dict(type="linear")
-    if numeric and field in LOG_SCALED_FIELDS:
-        x, x_axis = _log_axis(field, x)
-    elif not numeric:
+    if numeric:
+        x, x_axis = sweep_axis(field, x)
+    else:
         # In the sweep's order (the contract's), whatever order the traces meet them.
         x_axis = dict(type="category", categoryorder="array", categoryarray=x)
     figure = make_subplots(
@@ -95,6 +122,27 @@ def sweep_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
         row_heights=[0.55, 0.45],
         subplot_titles=("Points card total and combined recommendation", "Decision tree: class probabilities"),
     )
+    _add_points(figure, table, x, shown, numeric)
+    _add_tree(figure, table, x, shown, numeric)
+    _mark_current(figure, table, x, shown, log=x_axis["type"] == "log")
+    figure.update_xaxes(**x_axis)
+    figure.update_xaxes(title_text=axis_title, row=2, col=1)
+    figure.update_yaxes(title_text="points", row=1, col=1)
+    figure.update_yaxes(title_text="probability", range=[-0.02, 1.02], tickformat=".0%", row=2, col=1)
+    figure.update_layout(
+        title=title or f"What if {_TOPIC.get(field, label.lower())} changes?",
+        height=560,
+        plot_bgcolor="white",
+        legend=dict(orientation="h", y=-0.18),
+        margin=dict(l=60, r=20, t=80, b=40),
+    )
+    figure.update_xaxes(showgrid=True, gridcolor="#EEEEEE")
+    figure.update_yaxes(showgrid=True, gridcolor="#EEEEEE")
+    return figure
+
+
+def _add_points(figure: go.Figure, table: pd.DataFrame, x: list[Any], shown: list[str], numeric: bool) -> None:
+    """Top panel: the points total, a marker per value coloured by the combined recommendation."""
     # Points between categories mean nothing: join the markers only along a number line,
     # as steps (the card and the tree change only at thresholds).
     if numeric:
@@ -132,55 +180,48 @@ def sweep_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
             row=1,
             col=1,
         )
-    has_tree = not table["p_urgent"].isna().all()
-    if has_tree:
-        for level, symbol in zip(LEVELS, _SYMBOLS):
-            figure.add_trace(
-                go.Scatter(
-                    x=x,
-                    y=table[f"p_{level}"],
-                    mode="lines" if numeric else "markers",
-                    line=dict(color=RECOMMENDATION_COLOURS[level], shape="hv"),
-                    marker=dict(color=RECOMMENDATION_COLOURS[level], size=9, symbol=symbol),
-                    name=f"tree: P({LABELS[level]})",
-                    legendgroup="tree",
-                    text=shown,
-                    hovertemplate="%{text}: %{y:.0%}<extra></extra>",
-                ),
-                row=2,
-                col=1,
-            )
-    else:
+
+
+def _add_tree(figure: go.Figure, table: pd.DataFrame, x: list[Any], shown: list[str], numeric: bool) -> None:
+    """Bottom panel: the tree's class probabilities at each value (or a note: no tree)."""
+    if table["p_urgent"].isna().all():
         figure.add_annotation(
             text="assessed without a tree", showarrow=False, xref="x2 domain", yref="y2 domain", x=0.5, y=0.5
         )
-    if "is_current" in table and table["is_current"].any():
-        i = int(np.flatnonzero(table["is_current"].to_numpy())[0])
-        for row in (1, 2):
-            figure.add_vline(x=x[i], line=dict(color="#777777", dash="dot"), row=row, col=1)
-        # Unlike shapes, annotations on a log axis are placed by the position's logarithm.
-        figure.add_annotation(
-            text=f"this vignette: {shown[i]}",
-            showarrow=False,
-            x=float(np.log10(x[i])) if x_axis["type"] == "log" else x[i],
-            y=1.0,
-            xref="x",
-            yref="y domain",
-            yanchor="bottom",
-            font=dict(color="#555555", size=11),
+        return
+    for level, symbol in zip(LEVELS, _SYMBOLS):
+        figure.add_trace(
+            go.Scatter(
+                x=x,
+                y=table[f"p_{level}"],
+                mode="lines" if numeric else "markers",
+                line=dict(color=RECOMMENDATION_COLOURS[level], shape="hv"),
+                marker=dict(color=RECOMMENDATION_COLOURS[level], size=9, symbol=symbol),
+                name=f"tree: P({LABELS[level]})",
+                legendgroup="tree",
+                text=shown,
+                hovertemplate="%{text}: %{y:.0%}<extra></extra>",
+            ),
+            row=2,
+            col=1,
         )
-    axis_title = f"{label} ({unit})" if unit and unit not in ("0-10",) else label
-    figure.update_xaxes(**x_axis)
-    figure.update_xaxes(title_text=axis_title, row=2, col=1)
-    figure.update_yaxes(title_text="points", row=1, col=1)
-    figure.update_yaxes(title_text="probability", range=[-0.02, 1.02], tickformat=".0%", row=2, col=1)
-    figure.update_layout(
-        title=title or f"What if {_TOPIC.get(field, label.lower())} changes?",
-        height=560,
-        plot_bgcolor="white",
-        legend=dict(orientation="h", y=-0.18),
-        margin=dict(l=60, r=20, t=80, b=40),
+
+
+def _mark_current(figure: go.Figure, table: pd.DataFrame, x: list[Any], shown: list[str], *, log: bool) -> None:
+    """A dotted line through both panels at the vignette's own value, labelled on top."""
+    if "is_current" not in table or not table["is_current"].any():
+        return
+    i = int(np.flatnonzero(table["is_current"].to_numpy())[0])
+    for row in (1, 2):
+        figure.add_vline(x=x[i], line=dict(color="#777777", dash="dot"), row=row, col=1)
+    # Unlike shapes, annotations on a log axis are placed by the position's logarithm.
+    figure.add_annotation(
+        text=f"this vignette: {shown[i]}",
+        showarrow=False,
+        x=float(np.log10(x[i])) if log else x[i],
+        y=1.0,
+        xref="x",
+        yref="y domain",
+        yanchor="bottom",
+        font=dict(color="#555555", size=11),
     )
-    figure.update_xaxes(showgrid=True, gridcolor="#EEEEEE")
-    figure.update_yaxes(showgrid=True, gridcolor="#EEEEEE")
-    return figure

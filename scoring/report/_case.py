@@ -312,13 +312,13 @@ def _sweep_explorer_figure(sweeps: Mapping[str, Any]) -> Any:
 
 def _counterfactual_context(case: Any, card: Any, tree: Any) -> list[dict[str, str]]:
     from scoring.analysis.explain import counterfactuals
+    from scoring.wording import counterfactual_lines
 
     rows = []
-    for cf in counterfactuals(case.vignette, card=card, tree=tree):
-        value, label = recommendation_text(cf.recommendation)
-        # The text ends with "→ level"; the table shows the level in its own column.
-        change = cf.text.rsplit("→", 1)[0].strip() if "→" in cf.text else cf.text
-        rows.append({"change": change, "value": value, "label": label})
+    # One row per line: adding any one of several areas with the same result reads as one.
+    for line in counterfactual_lines(counterfactuals(case.vignette, card=card, tree=tree)):
+        value, label = recommendation_text(line.recommendation)
+        rows.append({"change": line.change, "value": value, "label": label})
     return rows
 
 

@@ -1,8 +1,35 @@
 """User-facing wording: the one home for text that several faces show.
 
 Faces (CLI, widgets, reports, plots) take their sentences, units and number formats from
-here, so the same answer reads the same way everywhere.
+here, so the same answer reads the same way everywhere: values with their units
+(:func:`format_value`), percentages (:func:`percent`), changes and counterfactuals in words
+(:func:`change_phrase`, :func:`counterfactual_lines`), and the HTML partials every page
+shares (:func:`render_partial`).
+
+This package depends on :mod:`scoring.contract` only, so the explanation code below the
+faces can build its sentences here too.
 """
+
+from __future__ import annotations
+
+# Cheap to import: the submodules load the contract, Jinja and markupsafe only when called.
+from scoring.wording._changes import (
+    CounterfactualLine,
+    change_phrase,
+    changes_phrase,
+    counterfactual_lines,
+    counterfactual_sentence,
+    influence_sentence,
+)
+from scoring.wording._html import render_partial
+from scoring.wording._values import (
+    axis_title_text,
+    display_unit,
+    format_number,
+    format_value,
+    percent,
+    probability_text,
+)
 
 NOTICE = (
     "zaro is educational decision support built on synthetic data. It is not a medical "
@@ -11,4 +38,19 @@ NOTICE = (
     "emergency help."
 )
 
-__all__ = ["NOTICE"]
+__all__ = [
+    "NOTICE",
+    "axis_title_text",
+    "CounterfactualLine",
+    "change_phrase",
+    "changes_phrase",
+    "counterfactual_lines",
+    "counterfactual_sentence",
+    "display_unit",
+    "format_number",
+    "format_value",
+    "influence_sentence",
+    "percent",
+    "probability_text",
+    "render_partial",
+]
