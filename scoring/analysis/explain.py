@@ -205,12 +205,12 @@ def _collect_thresholds(card: Any, tree: Any) -> dict[str, list[tuple[str, float
             spec = feature_spec(feature)
             if spec.kind == "number":
                 found.setdefault(spec.source_field, set()).add((op, threshold))
-    if tree is not None and hasattr(tree, "_arrays"):
-        arrays = tree._arrays()
-        for node in np.flatnonzero(arrays["left"] >= 0):
-            spec = feature_spec(tree.feature_names_[int(arrays["feature"][node])])
+    if tree is not None and hasattr(tree, "tree_structure"):
+        structure = tree.tree_structure()
+        for node in np.flatnonzero(~structure.is_leaf):
+            spec = feature_spec(structure.feature_names[int(structure.feature[node])])
             if spec.kind == "number":
-                found.setdefault(spec.source_field, set()).add(("<=", float(arrays["threshold"][node])))
+                found.setdefault(spec.source_field, set()).add(("<=", float(structure.threshold[node])))
     return {name: sorted(pairs) for name, pairs in found.items()}
 
 
