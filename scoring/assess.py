@@ -54,6 +54,7 @@ __all__ = [
     "assess",
     "assess_frame",
     "combine_levels",
+    "combine_frame",
     "guideline_red_flags",
     "triage_agreement",
 ]
@@ -116,6 +117,35 @@ def _envelope_encoded(tree: TreeModel, encoded: dict[str, float], view: TreeView
 def _envelope_levels(tree: TreeModel, features: Any, leaf_levels: np.ndarray) -> np.ndarray:
     envelope = getattr(tree, "envelope_levels", None)
     return np.asarray(envelope(features), dtype=np.int8) if envelope is not None else leaf_levels
+
+
+def combine_frame(features: Any, card_levels: Any, tree: TreeModel | None) -> dict[str, Any]:
+    """The combination for many vignettes at once: what :func:`assess_frame` and explanations use.
+
+    Parameters
+    ----------
+    features : Features
+        The vignettes' features.
+    card_levels : array of int
+        The card's level per row (red flags included).
+    tree : TreeModel or None
+
+    Returns
+    -------
+    dict
+        ``tree`` (the tree's own leaf levels, or None), ``proba`` (the tree's (n, 3)
+        probabilities, or None), ``envelope`` (the tree's monotone levels, or None) and
+        ``combined`` (the combined level per row, int8).
+    """
+    floor = _floor(guideline_red_flags(features))
+    if tree is None:
+        combined = combine_levels(card_levels, None, floor)
+        return {"tree": None, "proba": None, "envelope": None, "combined": np.asarray(combined, dtype=np.int8)}
+    tree_levels, proba = tree.predict_levels(features)
+    tree_levels = np.asarray(tree_levels, dtype=np.int8)
+    envelope = _envelope_levels(tree, features, tree_levels)
+    combined = np.asarray(combine_levels(card_levels, envelope, floor), dtype=np.int8)
+    return {"tree": tree_levels, "proba": proba, "envelope": envelope, "combined": combined}
 
 
 @dataclass(frozen=True)
@@ -433,16 +463,11 @@ def assess_frame(
         "card_recommendation": _levels_column(scores.level),
         "probability": the_card.probability(scores.totals, scores.red_flag_mask),
     }
-    floor = _floor(guideline_red_flags(features))
-    if tree is None:
-        columns["recommendation"] = _levels_column(combine_levels(scores.level, None, floor))
-    else:
-        tree_levels, _ = tree.predict_levels(features)
-        tree_levels = np.asarray(tree_levels, dtype=np.int8)
-        columns["tree_recommendation"] = _levels_column(tree_levels)
-        columns["agree"] = tree_levels == scores.level
-        envelope = _envelope_levels(tree, features, tree_levels)
-        columns["recommendation"] = _levels_column(combine_levels(scores.level, envelope, floor))
+    combined = combine_frame(features, scores.level, tree)
+    if combined["tree"] is not None:
+        columns["tree_recommendation"] = _levels_column(combined["tree"])
+        columns["agree"] = combined["tree"] == scores.level
+    columns["recommendation"] = _levels_column(combined["combined"])
     # ``valid`` is a new frame from validate_frame; assign() adds the result columns without
     # copying the input columns (copy-on-write), unlike a concat.
     scored = valid.assign(**columns)

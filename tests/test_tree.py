@@ -479,3 +479,13 @@ def test_metrics_have_one_home():
     summary = triage_metrics(reference, predicted)
     assert table.loc["all", "under_triage"] == summary["under_triage"] == pytest.approx(1 / 3)
     assert table.loc["urgent", "correct"] == summary["recall_urgent"] == 0.0
+
+
+def test_the_table_walk_and_envelope_equal_the_step_by_step_ones(many):
+    from scoring.engine.tree._walk import _envelope_by_boxes, _walk_by_depth, columns_of, envelope, walk
+
+    for tree in (default_tree(), TriageTree(max_depth=4, min_samples_leaf=1).fit(many)):
+        structure = tree.tree_structure()
+        columns = columns_of(structure, Features(many))
+        assert np.array_equal(walk(structure, columns), _walk_by_depth(structure, columns))
+        assert np.array_equal(envelope(structure, columns), _envelope_by_boxes(structure, columns))

@@ -30,8 +30,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scoring.assess import combine_frame
 from scoring.contract.features import Features, feature_spec, parse_condition
-from scoring.contract.recommendation import LEVELS, Recommendation, more_cautious
+from scoring.contract.recommendation import LEVELS, Recommendation
 from scoring.contract.schema import FIELDS, LOCATIONS, field_spec, validate_vignette
 
 __all__ = [
@@ -316,17 +317,14 @@ def _score_variants(v: Any, changes: Sequence[dict[str, Any]], card: Any, tree: 
     features = Features(frame)
     scores = card.score_frame(features)
     card_levels = np.asarray(scores.level, dtype=np.int8)
-    if tree is None:
-        tree_levels = card_levels
-        proba = np.full((len(frame), len(LEVELS)), np.nan)
-    else:
-        tree_levels, proba = tree.predict_levels(features)
+    # The combination of assess_frame, so every counterfactual's claim is what assess gives.
+    combined = combine_frame(features, card_levels, tree)
     return {
         "points": np.asarray(scores.totals),
         "card": card_levels,
-        "tree": np.asarray(tree_levels, dtype=np.int8),
-        "combined": more_cautious(card_levels, np.asarray(tree_levels, dtype=np.int8)),
-        "proba": proba,
+        "tree": card_levels if combined["tree"] is None else combined["tree"],
+        "combined": combined["combined"],
+        "proba": np.full((len(frame), len(LEVELS)), np.nan) if combined["proba"] is None else combined["proba"],
     }
 
 

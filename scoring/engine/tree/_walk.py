@@ -95,6 +95,61 @@ class TreeStructure:
         right = np.where(leaf, nodes, self.right).astype(np.intp)
         return column, threshold, left, right
 
+    @property
+    def n_splits(self) -> int:
+        """Number of internal nodes."""
+        return int((~self.is_leaf).sum())
+
+    @cached_property
+    def _envelope_by_code(self) -> np.ndarray:
+        # A leaf counts for a code when, at every split on its path, either the code takes the
+        # same branch or the branch not taken is the less worrying side (see envelope()).
+        internal = np.flatnonzero(~self.is_leaf)
+        bit = {int(node): i for i, node in enumerate(internal)}
+        codes = np.arange(1 << len(internal), dtype=np.int64)
+        out = np.zeros(len(codes), dtype=np.int8)
+        for leaf, path in self._paths.items():
+            if self.level[leaf] == 0:
+                continue
+            reaches = np.ones(len(codes), dtype=bool)
+            for node, went_left in path:
+                direction = feature_spec(self.feature_names[int(self.feature[node])]).worse
+                goes_left = (codes >> bit[node]) & 1 == 1
+                if went_left and direction > 0:
+                    continue  # a lower value is no more worrying: any row can get there
+                if not went_left and direction < 0:
+                    continue
+                reaches &= goes_left if went_left else ~goes_left
+            out = more_cautious(out, np.where(reaches, self.level[leaf], 0)).astype(np.int8)
+        return out
+
+    @cached_property
+    def _paths(self) -> dict[int, tuple[tuple[int, bool], ...]]:
+        """Each leaf's path: (split node, went left) from the root."""
+        out: dict[int, tuple[tuple[int, bool], ...]] = {}
+        stack: list[tuple[int, tuple[tuple[int, bool], ...]]] = [(0, ())]
+        while stack:
+            node, path = stack.pop()
+            if self.left[node] < 0:
+                out[node] = path
+                continue
+            stack.append((int(self.left[node]), (*path, (node, True))))
+            stack.append((int(self.right[node]), (*path, (node, False))))
+        return out
+
+    @cached_property
+    def _leaf_by_code(self) -> np.ndarray:
+        # Every combination of split outcomes (bit i: "goes left at the i-th split") → leaf.
+        internal = np.flatnonzero(~self.is_leaf)
+        bit = np.zeros(self.n_nodes, dtype=np.int64)
+        bit[internal] = np.arange(len(internal))
+        codes = np.arange(1 << len(internal), dtype=np.int64)
+        node = np.zeros(len(codes), dtype=np.intp)
+        _, _, left, right = self._tables
+        for _ in range(self.depth):
+            node = np.where((codes >> bit[node]) & 1 == 1, left[node], right[node])
+        return node
+
     @cached_property
     def boxes(self) -> dict[int, dict[int, tuple[float, float]]]:
         """Each leaf's region: column → (lower, upper), meaning lower < x <= upper."""
@@ -149,10 +204,13 @@ class TreeStructure:
 
 
 def columns_of(structure: TreeStructure, data: Features | np.ndarray) -> np.ndarray:
-    """The used columns as one C-ordered float32 (rows, used) matrix, as scikit-learn compares."""
+    """The used columns as one float32 (rows, used) matrix, as scikit-learn compares.
+
+    Column-major, so each feature's values are contiguous for the per-split comparisons.
+    """
     names = structure.feature_names
     n = len(data)
-    out = np.empty((n, max(1, len(structure.used))), dtype=np.float32)
+    out = np.empty((n, max(1, len(structure.used))), dtype=np.float32, order="F")
     for i, j in enumerate(structure.used):
         out[:, i] = data[names[j]] if isinstance(data, Features) else data[:, j]
     return out
@@ -165,19 +223,39 @@ def encoded_row(structure: TreeStructure, encoded: Mapping[str, float]) -> np.nd
     return np.asarray([values], dtype=np.float32)
 
 
+#: Trees with at most this many splits are walked through a table of every split outcome.
+_TABLE_SPLITS = 15
+
+
 def walk(structure: TreeStructure, columns: np.ndarray) -> np.ndarray:
     """The leaf each row of ``columns`` (from :func:`columns_of`) lands in.
 
-    One step per level of the tree: look up each row's current node's column and threshold,
-    and move left or right. Equal to scikit-learn's ``apply`` (tested).
+    Equal to scikit-learn's ``apply`` (tested). For a shallow tree (at most 15 splits, which
+    every depth-4 tree is) each split is one comparison per row, packed into a bit code that
+    a table maps to the leaf; a larger tree moves all rows one level down per step.
     """
+    if structure.n_splits > _TABLE_SPLITS:
+        return _walk_by_depth(structure, columns)
+    return structure._leaf_by_code[_split_codes(structure, columns)]
+
+
+def _split_codes(structure: TreeStructure, columns: np.ndarray) -> np.ndarray:
+    """Per row, bit i set when the row would go left at the i-th split (whether it reaches it or not)."""
+    column, threshold, _, _ = structure._tables
+    code = np.zeros(len(columns), dtype=np.uint16)
+    for bit, node in enumerate(np.flatnonzero(~structure.is_leaf)):
+        code |= (columns[:, column[node]] <= threshold[node]) * np.uint16(1 << bit)
+    return code
+
+
+def _walk_by_depth(structure: TreeStructure, columns: np.ndarray) -> np.ndarray:
     column, threshold, left, right = structure._tables
-    n, width = columns.shape
-    flat = columns.ravel()
-    base = np.arange(n, dtype=np.intp) * width
+    n = len(columns)
+    flat = columns.ravel(order="F")
+    rows = np.arange(n, dtype=np.intp)
     node = np.zeros(n, dtype=np.intp)
     for _ in range(structure.depth):
-        goes_left = flat[base + column[node]] <= threshold[node]
+        goes_left = flat[column[node] * n + rows] <= threshold[node]
         node = np.where(goes_left, left[node], right[node])
     return node
 
@@ -207,6 +285,12 @@ def envelope(structure: TreeStructure, columns: np.ndarray) -> np.ndarray:
     -------
     ndarray of int8
     """
+    if structure.n_splits <= _TABLE_SPLITS:
+        return structure._envelope_by_code[_split_codes(structure, columns)]
+    return _envelope_by_boxes(structure, columns)
+
+
+def _envelope_by_boxes(structure: TreeStructure, columns: np.ndarray) -> np.ndarray:
     directions = worse_directions(structure)
     position = {j: i for i, j in enumerate(structure.used)}
     out = np.zeros(len(columns), dtype=np.int8)
