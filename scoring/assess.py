@@ -290,6 +290,17 @@ def _disagreement(card: CardView, tree: TreeView) -> str:
     )
 
 
+def _advice(card: Card, view: CardView, recommendation: Recommendation, red_flag: bool) -> str:
+    """Advice for the combined recommendation, in the card's words."""
+    if recommendation is view.recommendation:
+        return view.advice
+    if recommendation is Recommendation.URGENT and not red_flag and card.tree_urgent_advice:
+        # No red flag fired: the tree escalated on a pattern, so the red-flag wording
+        # ("a warning sign is present") would not be true.
+        return card.tree_urgent_advice
+    return card.advice_for(recommendation)
+
+
 def assess(vignette: Any, *, card: Card | str | None = None, tree: TreeModel | str | None = DEFAULT_TREE) -> Assessment:
     """Assess one vignette with the points card, its red flags and, optionally, a tree.
 
@@ -339,14 +350,6 @@ def assess(vignette: Any, *, card: Card | str | None = None, tree: TreeModel | s
     level = int(combine_levels(score.level, envelope, int(_floor(bool(fired)))))
     recommendation = Recommendation.from_level(level)
     agree = tree_view is None or tree_view.recommendation is card_view.recommendation
-    if recommendation is card_view.recommendation:
-        advice = card_view.advice
-    elif recommendation is Recommendation.URGENT and not fired and the_card.tree_urgent_advice:
-        # No red flag fired: the tree escalated on a pattern, so the red-flag wording
-        # ("a warning sign is present") would not be true.
-        advice = the_card.tree_urgent_advice
-    else:
-        advice = the_card.advice_for(recommendation)
     return Assessment(
         vignette=validated,
         recommendation=recommendation,
@@ -354,7 +357,7 @@ def assess(vignette: Any, *, card: Card | str | None = None, tree: TreeModel | s
         tree=tree_view,
         agree=agree,
         disagreement=None if agree else _disagreement(card_view, tree_view),  # type: ignore[arg-type]
-        advice=advice,
+        advice=_advice(the_card, card_view, recommendation, bool(fired)),
         notice=NOTICE,
         tree_envelope=None if envelope is None else Recommendation.from_level(envelope),
         guideline_red_flags=fired,

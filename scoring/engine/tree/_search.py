@@ -119,6 +119,16 @@ def select_candidate(results: pd.DataFrame, n_splits: int) -> int:
     return int(ordered.index[0])
 
 
+def _candidates(grid: Mapping[str, Iterable]) -> list[dict[str, list[Any]]]:
+    """One single-valued grid per combination, in the grid's own order.
+
+    ParameterGrid would sort the keys; this keeps the candidates in the order of the saved
+    search table.
+    """
+    keys = list(grid)
+    return [{k: [v] for k, v in zip(keys, values)} for values in product(*(grid[k] for k in keys))]
+
+
 def search_tree(
     X: Any,
     y: Any = None,
@@ -158,9 +168,7 @@ def search_tree(
     levels = labels_to_levels(y)
     matrix = data.matrix(DEFAULT_FEATURES, dtype=np.float32) if isinstance(data, Features) else data
     keys = list(grid)
-    # One single-valued grid per combination keeps the candidates in the grid's own order
-    # (ParameterGrid would sort the keys), which is the order of the saved search table.
-    candidates = [{k: [v] for k, v in zip(keys, values)} for values in product(*(grid[k] for k in keys))]
+    candidates = _candidates(grid)
     folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
     chosen: dict[str, int] = {}
 
