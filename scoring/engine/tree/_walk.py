@@ -7,7 +7,7 @@ gathers per row whatever its number of nodes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -308,8 +308,3 @@ def _envelope_by_boxes(structure: TreeStructure, columns: np.ndarray) -> np.ndar
                 reaches &= ~(x <= low)
         out = more_cautious(out, np.where(reaches, level, np.int8(0))).astype(np.int8)
     return out
-
-
-def leaves_in_order(structure: TreeStructure) -> Sequence[int]:
-    """Leaf ids in depth-first order (left branch first)."""
-    return [int(n) for n in np.flatnonzero(structure.is_leaf)]
