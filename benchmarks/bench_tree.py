@@ -15,9 +15,10 @@ Measured, each against a baseline in the same run:
 2. ``counterfactuals`` of one vignette (median ms; with one red flag, with two, where the
    search has to try pairs, and for a self-care vignette), and ``assess`` + counterfactuals;
 3. ``assess_frame`` with the tree against card only on the same frame (rows/s and ratio);
-4. the tree alone: :meth:`TriageTree.predict_levels` (vectorised walk over the features the
-   tree uses) against scikit-learn's ``DecisionTreeClassifier.predict_proba`` on the full
-   float32 matrix (including building that matrix), with peak memory (tracemalloc).
+4. the tree alone: the shipped tree's ``predict_levels`` (a depth-wise walk over the features
+   the tree uses: one gather per level) and its monotone ``envelope_levels``, against
+   scikit-learn's ``DecisionTreeClassifier.predict_proba`` on the full float32 matrix
+   (including building that matrix), with peak memory (tracemalloc).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from scoring.assess import assess, assess_frame
 from scoring.contract.features import Features
 from scoring.contract.schema import validate_frame
 from scoring.engine.synth import generate_vignettes
-from scoring.engine.tree import default_tree
+from scoring.engine.tree import default_tree, load_tree
 
 CASES = {
     "self-care, eyelid": {
@@ -114,16 +115,21 @@ def main() -> None:
 
     print(f"\n== the tree alone on {args.rows:,} validated rows (best of 3)")
     valid = validate_frame(frame).valid
-    model = tree.tree_model_
-    names = tree.feature_names_
+    estimator = load_tree()
+    model = estimator.tree_model_
+    names = estimator.feature_names_
 
     def ours():
         tree.predict_levels(Features(valid))
+
+    def envelope():
+        tree.envelope_levels(Features(valid))
 
     def sklearn_full():
         model.predict_proba(Features(valid).matrix(names, dtype=np.float32))
 
     walk = args.rows / best_of(ours)
+    bounded = args.rows / best_of(envelope)
     reference = args.rows / best_of(sklearn_full)
     print(
         f"  predict_levels (walk over {len(tree.used_features_)} used features) {walk / 1e6:6.2f} M rows/s, "
@@ -133,7 +139,8 @@ def main() -> None:
         f"  sklearn predict_proba on the {len(names)}-column float32 matrix  {reference / 1e6:6.2f} M rows/s, "
         f"peak {peak_mib(sklearn_full):6.1f} MiB"
     )
-    print(f"  ratio {walk / reference:4.2f}x faster")
+    print(f"  envelope_levels (monotone answer) {bounded / 1e6:6.2f} M rows/s")
+    print(f"  ratio walk / sklearn {walk / reference:4.2f}x, envelope / sklearn {bounded / reference:4.2f}x")
     levels, proba = tree.predict_levels(Features(valid))
     same = np.array_equal(proba, model.predict_proba(Features(valid).matrix(names, dtype=np.float32)))
     print(f"  identical probabilities: {same}")

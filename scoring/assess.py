@@ -4,11 +4,15 @@ The per-model result types (:class:`~scoring.results.CardView`,
 :class:`~scoring.results.TreeView`) live in :mod:`scoring.results`; this module owns the
 combined :class:`Assessment` (a frozen dataclass with ``to_dict()`` for JSON).
 
-The combination rule follows the safety principles in DESIGN.md:
+The combination rule follows the project's safety principles:
 
 * any red flag makes the card's recommendation ``urgent``, whatever the points;
-* the combined recommendation is the more cautious of the card's and the tree's, so it is
-  never less cautious than the card;
+* the combined recommendation is the most cautious of the card's, the tree's monotone
+  envelope (``envelope_levels``: the tree's own leaf, raised to the highest leaf that a
+  less worrying version of the same answers reaches) and the guideline floor (``urgent``
+  whenever an ``urgent`` rule of the reference ladder fires, whatever card is loaded); so it
+  is never less cautious than the card, and adding a warning sign, a location, more weeks,
+  more severity or more frequency never lowers it;
 * by default (``tree="default"``) the shipped tree is used, loaded once per process;
   without a tree (``tree=None``) the combined recommendation is the card's.
 """
@@ -22,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from scoring.contract.recommendation import LEVELS, Recommendation, more_cautious, values_to_levels
+from scoring.contract.recommendation import LEVELS, Recommendation, more_cautious
 from scoring.results import (
     Band,
     CardView,
@@ -50,6 +54,8 @@ __all__ = [
     "assess",
     "assess_frame",
     "combine_levels",
+    "combine_frame",
+    "guideline_red_flags",
     "triage_agreement",
 ]
 
@@ -59,16 +65,87 @@ __all__ = [
 # --------------------------------------------------------------------------------------
 
 
-def combine_levels(card_levels: Any, tree_levels: Any | None) -> Any:
-    """The combined level: the more cautious of the card's and the tree's.
+def combine_levels(card_levels: Any, tree_levels: Any | None, floor_levels: Any | None = None) -> Any:
+    """The combined level: the most cautious of the card's, the tree's and the guideline floor.
 
-    Works on ints or integer arrays. ``tree_levels=None`` (no tree) returns the card's.
-    The card's level already includes its red flags, so the result is never below the
-    card's and is ``urgent`` whenever a red flag fired.
+    Works on ints or integer arrays. ``tree_levels=None`` (no tree) and ``floor_levels=None``
+    leave those out. The card's level already includes its red flags, so the result is never
+    below the card's and is ``urgent`` whenever a red flag fired. Pass the tree's envelope
+    (``envelope_levels``), not its leaf levels, to keep the result monotone.
     """
-    if tree_levels is None:
-        return card_levels
-    return more_cautious(card_levels, tree_levels)
+    levels = [level for level in (card_levels, tree_levels, floor_levels) if level is not None]
+    return more_cautious(*levels) if len(levels) > 1 else card_levels
+
+
+def guideline_red_flags(features: Any) -> Any:
+    """Which ``urgent`` rules of the reference ladder fire: the floor no card can remove.
+
+    Parameters
+    ----------
+    features : Features or dict
+        A frame's :class:`~scoring.contract.features.Features`, or one vignette encoded by
+        :func:`~scoring.contract.features.encode_vignette`.
+
+    Returns
+    -------
+    tuple of str, or ndarray of bool
+        For one vignette, the ids of the rules that fire; for a frame, a mask of the rows
+        where any fires.
+    """
+    from scoring.engine.synth import load_triage_ladder
+
+    rules = [rule for rule in load_triage_ladder() if rule.level == Recommendation.URGENT.value]
+    if isinstance(features, dict):
+        return tuple(rule.id for rule in rules if bool(rule.condition.evaluate(features)))
+    fired = np.zeros(len(features), dtype=bool)
+    for rule in rules:
+        fired |= np.asarray(rule.condition.evaluate(features), dtype=bool)
+    return fired
+
+
+def _floor(fired: Any) -> Any:
+    """Level 2 (urgent) where a guideline red flag fired, else 0."""
+    return np.where(fired, np.int8(Recommendation.URGENT.level), np.int8(0))
+
+
+def _envelope_encoded(tree: TreeModel, encoded: dict[str, float], view: TreeView) -> int:
+    """The tree's monotone level for one vignette (its leaf's level for a tree without one)."""
+    envelope = getattr(tree, "envelope_level_encoded", None)
+    return int(envelope(encoded)) if envelope is not None else view.recommendation.level
+
+
+def _envelope_levels(tree: TreeModel, features: Any, leaf_levels: np.ndarray) -> np.ndarray:
+    envelope = getattr(tree, "envelope_levels", None)
+    return np.asarray(envelope(features), dtype=np.int8) if envelope is not None else leaf_levels
+
+
+def combine_frame(features: Any, card_levels: Any, tree: TreeModel | None) -> dict[str, Any]:
+    """The combination for many vignettes at once: what :func:`assess_frame` and explanations use.
+
+    Parameters
+    ----------
+    features : Features
+        The vignettes' features.
+    card_levels : array of int
+        The card's level per row (red flags included).
+    tree : TreeModel or None
+
+    Returns
+    -------
+    dict
+        ``tree`` (the tree's own leaf levels, or None), ``proba`` (the tree's (n, 3)
+        probabilities, or None), ``envelope`` (the tree's monotone levels, or None) and
+        ``combined`` (the combined level per row, int8).
+    """
+    floor = _floor(guideline_red_flags(features))
+    if tree is None:
+        combined = combine_levels(card_levels, None, floor)
+        return {"tree": None, "proba": None, "envelope": None, "combined": np.asarray(combined, dtype=np.int8)}
+    tree_levels, proba = tree.predict_levels(features)
+    tree_levels = np.asarray(tree_levels, dtype=np.int8)
+    envelope = _envelope_levels(tree, features, tree_levels)
+    combined = np.asarray(combine_levels(card_levels, envelope, floor), dtype=np.int8)
+    return {"tree": tree_levels, "proba": proba, "envelope": envelope, "combined": combined}
 
 
 @dataclass(frozen=True)
@@ -93,6 +170,13 @@ class Assessment:
         Advice for the combined recommendation.
     notice : str
         The educational-use notice (``scoring.NOTICE``).
+    tree_envelope : Recommendation or None
+        The tree's answer used in the combination: its leaf's, or higher when a less
+        worrying version of the same answers reaches a more cautious leaf (so that more
+        warning signs can never lower the combined answer). None without a tree.
+    guideline_red_flags : tuple of str
+        Ids of the reference ladder's ``urgent`` rules that fire; any makes the combined
+        recommendation urgent whatever card is loaded.
     """
 
     vignette: Any
@@ -103,6 +187,15 @@ class Assessment:
     disagreement: str | None
     advice: str
     notice: str
+    tree_envelope: Recommendation | None = None
+    guideline_red_flags: tuple[str, ...] = ()
+
+    @property
+    def envelope_raised(self) -> bool:
+        """Whether the tree's envelope is more cautious than the leaf the tree lands in."""
+        return (
+            self.tree is not None and self.tree_envelope is not None and self.tree_envelope > self.tree.recommendation
+        )
 
     @property
     def red_flags(self) -> tuple[RedFlag, ...]:
@@ -140,6 +233,11 @@ class Assessment:
         if self.tree is not None:
             lines.append(f"Decision tree: {self.tree.recommendation.value}")
             lines.extend(f"  {step.text}" for step in self.tree.path)
+            if self.envelope_raised and self.tree_envelope is not None:
+                lines.append(
+                    f"  raised to {self.tree_envelope.value}: a less worrying version of these answers "
+                    f"lands in a leaf that says {self.tree_envelope.value}"
+                )
         if self.disagreement:
             lines.append(f"Card and tree differ: {self.disagreement}")
         lines.append(f"Advice: {self.advice}")
@@ -192,6 +290,17 @@ def _disagreement(card: CardView, tree: TreeView) -> str:
     )
 
 
+def _advice(card: Card, view: CardView, recommendation: Recommendation, red_flag: bool) -> str:
+    """Advice for the combined recommendation, in the card's words."""
+    if recommendation is view.recommendation:
+        return view.advice
+    if recommendation is Recommendation.URGENT and not red_flag and card.tree_urgent_advice:
+        # No red flag fired: the tree escalated on a pattern, so the red-flag wording
+        # ("a warning sign is present") would not be true.
+        return card.tree_urgent_advice
+    return card.advice_for(recommendation)
+
+
 def assess(vignette: Any, *, card: Card | str | None = None, tree: TreeModel | str | None = DEFAULT_TREE) -> Assessment:
     """Assess one vignette with the points card, its red flags and, optionally, a tree.
 
@@ -236,17 +345,11 @@ def assess(vignette: Any, *, card: Card | str | None = None, tree: TreeModel | s
     score = the_card.score_encoded(encoded)
     card_view = the_card.view(score)
     tree_view = tree.explain_encoded(encoded) if tree is not None else None
-    level = int(combine_levels(score.level, None if tree_view is None else tree_view.recommendation.level))
+    envelope = None if tree is None or tree_view is None else _envelope_encoded(tree, encoded, tree_view)
+    fired = guideline_red_flags(encoded)
+    level = int(combine_levels(score.level, envelope, int(_floor(bool(fired)))))
     recommendation = Recommendation.from_level(level)
     agree = tree_view is None or tree_view.recommendation is card_view.recommendation
-    if recommendation is card_view.recommendation:
-        advice = card_view.advice
-    elif recommendation is Recommendation.URGENT and the_card.tree_urgent_advice:
-        # No red flag fired: the tree escalated on a pattern, so the red-flag wording
-        # ("a warning sign is present") would not be true.
-        advice = the_card.tree_urgent_advice
-    else:
-        advice = the_card.advice_for(recommendation)
     return Assessment(
         vignette=validated,
         recommendation=recommendation,
@@ -254,8 +357,10 @@ def assess(vignette: Any, *, card: Card | str | None = None, tree: TreeModel | s
         tree=tree_view,
         agree=agree,
         disagreement=None if agree else _disagreement(card_view, tree_view),  # type: ignore[arg-type]
-        advice=advice,
+        advice=_advice(the_card, card_view, recommendation, bool(fired)),
         notice=NOTICE,
+        tree_envelope=None if envelope is None else Recommendation.from_level(envelope),
+        guideline_red_flags=fired,
     )
 
 
@@ -361,14 +466,11 @@ def assess_frame(
         "card_recommendation": _levels_column(scores.level),
         "probability": the_card.probability(scores.totals, scores.red_flag_mask),
     }
-    if tree is None:
-        columns["recommendation"] = columns["card_recommendation"]
-    else:
-        tree_levels, _ = tree.predict_levels(features)
-        tree_levels = np.asarray(tree_levels, dtype=np.int8)
-        columns["tree_recommendation"] = _levels_column(tree_levels)
-        columns["agree"] = tree_levels == scores.level
-        columns["recommendation"] = _levels_column(combine_levels(scores.level, tree_levels))
+    combined = combine_frame(features, scores.level, tree)
+    if combined["tree"] is not None:
+        columns["tree_recommendation"] = _levels_column(combined["tree"])
+        columns["agree"] = combined["tree"] == scores.level
+    columns["recommendation"] = _levels_column(combined["combined"])
     # ``valid`` is a new frame from validate_frame; assign() adds the result columns without
     # copying the input columns (copy-on-write), unlike a concat.
     scored = valid.assign(**columns)
@@ -389,40 +491,15 @@ def assess_frame(
 def triage_agreement(reference: Any, predicted: Any) -> pd.DataFrame:
     """Agreement of predicted recommendations with a reference triage, per reference level.
 
-    Parameters
-    ----------
-    reference, predicted : array-like
-        Recommendation values (``self_care``/``see_doctor``/``urgent``) or levels 0/1/2.
-
-    Returns
-    -------
-    DataFrame
-        One row per reference level plus ``all``; columns ``n``, ``correct`` (share
-        predicted exactly), ``under_triage`` (share predicted less cautious than the
-        reference), ``over_triage`` (share predicted more cautious) and the counts
-        ``n_correct``, ``n_under``, ``n_over``.
+    The table of :func:`scoring.engine.metrics.agreement_table` (one home for the metrics):
+    one row per reference level plus ``all``; columns ``n``, ``correct``, ``under_triage``,
+    ``over_triage`` and the counts ``n_correct``, ``n_under``, ``n_over``.
 
     Examples
     --------
     >>> triage_agreement(["self_care", "urgent"], ["see_doctor", "urgent"]).loc["all", "correct"]
     0.5
     """
-    ref, pred = values_to_levels(reference), values_to_levels(predicted)
-    if ref.shape != pred.shape:
-        raise ValueError(f"reference has {ref.size} values but predicted has {pred.size}")
-    rows = {}
-    for name, mask in [*((level, ref == i) for i, level in enumerate(LEVELS)), ("all", np.ones(ref.size, bool))]:
-        r, p = ref[mask], pred[mask]
-        n = int(mask.sum())
-        counts = {"n_correct": int((p == r).sum()), "n_under": int((p < r).sum()), "n_over": int((p > r).sum())}
-        shares = {key: counts[key] / n if n else math.nan for key in counts}
-        rows[name] = {
-            "n": n,
-            "correct": shares["n_correct"],
-            "under_triage": shares["n_under"],
-            "over_triage": shares["n_over"],
-            **counts,
-        }
-    table = pd.DataFrame.from_dict(rows, orient="index")
-    table.index.name = "reference"
-    return table
+    from scoring.engine.metrics import agreement_table
+
+    return agreement_table(reference, predicted)

@@ -49,7 +49,9 @@ def test_combined_is_never_less_cautious_than_the_card_on_the_sample():
     card = scored["card_recommendation"].cat.codes.to_numpy()
     combined = scored["recommendation"].cat.codes.to_numpy()
     tree = scored["tree_recommendation"].cat.codes.to_numpy()
-    assert np.all(combined >= card) and np.all(combined == np.maximum(card, tree))
+    # The combination may go above both (the tree's monotone envelope, the guideline's red
+    # flags), never below either.
+    assert np.all(combined >= card) and np.all(combined >= np.maximum(card, tree))
 
 
 def test_combined_under_triages_no_more_than_either_model(comparison):

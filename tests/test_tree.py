@@ -13,16 +13,21 @@ import pandas as pd
 import pytest
 import skops.io
 from sklearn.base import clone
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from scoring._paths import MODELS_DIR, project_root
 from scoring.contract.features import Features, encode_vignette
-from scoring.contract.recommendation import LEVELS, Recommendation
+from scoring.contract.recommendation import LEVELS, Recommendation, level_codes
 from scoring.contract.schema import frame_to_vignettes, validate_frame
 from scoring.engine.synth import generate_vignettes
 from scoring.engine.tree import (
     DEFAULT_FEATURES,
     TRUSTED_TYPES,
+    ShippedTree,
+    TreeLoadError,
+    TreeStructure,
     TriageTree,
+    default_tree,
     load_tree,
     load_tree_metadata,
     render_rules_text,
@@ -312,3 +317,175 @@ def test_refitting_from_the_shipped_data_reproduces_the_shipped_model_byte_for_b
     if load_tree_metadata(tmp_path)["environment"] == load_tree_metadata()["environment"]:
         assert (tmp_path / "tree.skops").read_bytes() == (MODELS_DIR / "tree.skops").read_bytes()
         assert (tmp_path / "tree.json").read_text() == (MODELS_DIR / "tree.json").read_text()
+
+
+# ---------------------------------------------------------------------- a scikit-learn estimator
+
+# scikit-learn expects this check to fail for its own DecisionTreeClassifier too: leaf sizes
+# count rows, so a weight of 2 is not the same as a row seen twice.
+_EXPECTED_FAILURES = {
+    "check_sample_weight_equivalence_on_dense_data": "min_samples_leaf counts rows, not sample weights",
+}
+
+
+@parametrize_with_checks([TriageTree()], expected_failed_checks=lambda estimator: _EXPECTED_FAILURES)
+def test_passes_scikit_learn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+def test_plain_numeric_arrays_fit_with_their_own_labels():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    y = np.where(X[:, 0] > 0, "yes", "no")
+    tree = TriageTree(max_depth=2, min_samples_leaf=5).fit(X, y)
+    assert list(tree.classes_) == ["no", "yes"] and tree.n_features_in_ == 3
+    assert set(tree.predict(X)) == {"no", "yes"}
+    with pytest.raises(ValueError, match=r"fitted to labels \['no', 'yes'\], not triage levels"):
+        tree.tree_structure()
+
+
+# ------------------------------------------------------------------------- the tree as arrays
+
+
+def test_tree_structure_is_the_wrapped_trees_arrays_in_level_order(frame):
+    tree = TriageTree(max_depth=3).fit(frame)
+    structure = tree.tree_structure()
+    model = tree.tree_model_.tree_
+    assert structure.feature_names == tuple(tree.feature_names_)
+    assert np.array_equal(structure.left, model.children_left)
+    assert np.array_equal(structure.threshold, model.threshold)
+    assert np.array_equal(structure.counts, tree.node_counts_)
+    assert structure.depth == tree.tree_model_.get_depth()
+    with pytest.raises(AttributeError):
+        structure.left = structure.right  # type: ignore[misc]
+    assert TreeStructure.from_dict(json.loads(json.dumps(structure.to_dict()))).same_as(structure)
+
+
+# ------------------------------------------------------------------- the light shipped tree
+
+
+@pytest.fixture(scope="module")
+def many() -> pd.DataFrame:
+    return validate_frame(generate_vignettes(20_000, seed=2024)).valid
+
+
+def test_the_light_shipped_tree_answers_exactly_as_the_estimator(many):
+    light, estimator = default_tree(), load_tree()
+    assert isinstance(light, ShippedTree) and light.tree_structure().same_as(estimator.tree_structure())
+    features = Features(many)
+    levels, proba = light.predict_levels(features)
+    matrix = features.matrix(estimator.feature_names_, dtype=np.float32)
+    assert np.array_equal(levels, level_codes(estimator.predict(matrix)))
+    assert np.array_equal(proba, estimator.predict_proba(matrix))
+    assert np.array_equal(light.envelope_levels(features), estimator.envelope_levels(features))
+    assert render_rules_text(light) == render_rules_text(estimator)
+
+
+def test_assessing_with_the_shipped_tree_does_not_import_scikit_learn():
+    code = (
+        "import sys, scoring\n"
+        "a = scoring.assess({'age': 40, 'duration_weeks': 3, 'frequency': 'daily', 'severity': 'minor',"
+        " 'locations': 'calf;thigh', 'weakness': True})\n"
+        "assert a.tree is not None\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'skops')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert done.stdout.strip() == "[]"
+
+
+# ------------------------------------------------------------------------ checked on load
+
+
+@pytest.fixture
+def saved(tmp_path):
+    for name in ("tree.skops", "tree.json"):
+        (tmp_path / name).write_bytes((MODELS_DIR / name).read_bytes())
+    return tmp_path
+
+
+def _pickle_bytes() -> bytes:
+    import pickle
+
+    return pickle.dumps({"not": "a tree"})
+
+
+def _untrusted_zip() -> bytes:
+    return skops.io.dumps(pd.DataFrame({"a": [1]}).to_dict())
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (lambda: b"", r"empty file"),
+        (lambda: (MODELS_DIR / "tree.skops").read_bytes()[:500], r"not a tree saved by zaro"),
+        (_pickle_bytes, r"not a tree saved by zaro"),
+    ],
+    ids=["empty", "truncated", "pickle"],
+)
+def test_a_bad_model_file_is_refused_in_one_line(tmp_path, content, reason):
+    path = tmp_path / "tree.skops"
+    path.write_bytes(content())
+    with pytest.raises(TreeLoadError, match=reason) as caught:
+        load_tree(path)
+    message = str(caught.value)
+    assert "\n" not in message and str(path) in message and "zaro fit" in message
+
+
+def test_a_model_holding_untrusted_types_is_refused(tmp_path):
+    class Untrusted:
+        pass
+
+    path = tmp_path / "tree.skops"
+    skops.io.dump(TriageTree(), path)  # an unfitted estimator of the trusted class is fine ...
+    assert isinstance(load_tree(path), TriageTree)
+    path.write_bytes(skops.io.dumps(Untrusted()))  # ... a class of its own is not
+    with pytest.raises(TreeLoadError, match=r"holds types zaro does not trust .*Untrusted"):
+        load_tree(path)
+
+
+def test_a_missing_model_file_is_a_load_error_and_a_file_not_found_error(tmp_path):
+    with pytest.raises(TreeLoadError, match=r"no tree file at .*zaro fit") as caught:
+        load_tree(tmp_path / "nothing.skops")
+    assert isinstance(caught.value, FileNotFoundError)
+
+
+def test_a_model_that_does_not_match_its_record_is_refused(saved):
+    record = json.loads((saved / "tree.json").read_text())
+    record["model_sha256"] = "0" * 64
+    (saved / "tree.json").write_text(json.dumps(record))
+    with pytest.raises(TreeLoadError, match=r"^tree\.skops does not match tree\.json \(sha256 [0-9a-f]{64} found"):
+        load_tree(saved)
+
+
+def test_a_record_whose_arrays_were_edited_is_refused(saved):
+    record = json.loads((saved / "tree.json").read_text())
+    record["nodes"]["threshold"][0] += 1.0
+    (saved / "tree.json").write_text(json.dumps(record))
+    with pytest.raises(TreeLoadError, match=r"the tree arrays do not match their hash .*zaro fit"):
+        ShippedTree.from_record(saved)
+
+
+# ----------------------------------------------------------------------------- one metrics home
+
+
+def test_metrics_have_one_home():
+    from scoring.assess import triage_agreement
+    from scoring.engine import metrics
+
+    assert triage_metrics is metrics.triage_metrics
+    reference, predicted = ["urgent", "self_care", "see_doctor"], ["see_doctor", "self_care", "urgent"]
+    table = triage_agreement(reference, predicted)
+    pd.testing.assert_frame_equal(table, metrics.agreement_table(reference, predicted))
+    summary = triage_metrics(reference, predicted)
+    assert table.loc["all", "under_triage"] == summary["under_triage"] == pytest.approx(1 / 3)
+    assert table.loc["urgent", "correct"] == summary["recall_urgent"] == 0.0
+
+
+def test_the_table_walk_and_envelope_equal_the_step_by_step_ones(many):
+    from scoring.engine.tree._walk import _envelope_by_boxes, _walk_by_depth, columns_of, envelope, walk
+
+    for tree in (default_tree(), TriageTree(max_depth=4, min_samples_leaf=1).fit(many)):
+        structure = tree.tree_structure()
+        columns = columns_of(structure, Features(many))
+        assert np.array_equal(walk(structure, columns), _walk_by_depth(structure, columns))
+        assert np.array_equal(envelope(structure, columns), _envelope_by_boxes(structure, columns))

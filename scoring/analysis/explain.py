@@ -32,8 +32,9 @@ import numpy as np
 import pandas as pd
 
 from scoring.analysis._counterfactual import Counterfactual, FieldChange
+from scoring.assess import combine_frame
 from scoring.contract.features import Features, feature_spec, parse_condition
-from scoring.contract.recommendation import LEVELS, Recommendation, more_cautious
+from scoring.contract.recommendation import LEVELS, Recommendation
 from scoring.contract.schema import FIELDS, LOCATIONS, field_spec, validate_vignette
 from scoring.wording._changes import changes_phrase
 
@@ -128,12 +129,12 @@ def _collect_thresholds(card: Any, tree: Any) -> dict[str, list[tuple[str, float
             spec = feature_spec(feature)
             if spec.kind == "number":
                 found.setdefault(spec.source_field, set()).add((op, threshold))
-    if tree is not None and hasattr(tree, "_arrays"):
-        arrays = tree._arrays()
-        for node in np.flatnonzero(arrays["left"] >= 0):
-            spec = feature_spec(tree.feature_names_[int(arrays["feature"][node])])
+    if tree is not None and hasattr(tree, "tree_structure"):
+        structure = tree.tree_structure()
+        for node in np.flatnonzero(~structure.is_leaf):
+            spec = feature_spec(structure.feature_names[int(structure.feature[node])])
             if spec.kind == "number":
-                found.setdefault(spec.source_field, set()).add(("<=", float(arrays["threshold"][node])))
+                found.setdefault(spec.source_field, set()).add(("<=", float(structure.threshold[node])))
     return {name: sorted(pairs) for name, pairs in found.items()}
 
 
@@ -257,17 +258,14 @@ def _score_variants(v: Any, changes: Sequence[dict[str, Any]], card: Any, tree: 
     features = Features(frame)
     scores = card.score_frame(features)
     card_levels = np.asarray(scores.level, dtype=np.int8)
-    if tree is None:
-        tree_levels = card_levels
-        proba = np.full((len(frame), len(LEVELS)), np.nan)
-    else:
-        tree_levels, proba = tree.predict_levels(features)
+    # The combination of assess_frame, so every counterfactual's claim is what assess gives.
+    combined = combine_frame(features, card_levels, tree)
     return {
         "points": np.asarray(scores.totals),
         "card": card_levels,
-        "tree": np.asarray(tree_levels, dtype=np.int8),
-        "combined": more_cautious(card_levels, np.asarray(tree_levels, dtype=np.int8)),
-        "proba": proba,
+        "tree": card_levels if combined["tree"] is None else combined["tree"],
+        "combined": combined["combined"],
+        "proba": np.full((len(frame), len(LEVELS)), np.nan) if combined["proba"] is None else combined["proba"],
     }
 
 

@@ -48,6 +48,11 @@ class FeatureSpec:
 
     kind is ``"bool"`` (0/1), ``"number"`` (a measurement with a unit), ``"count"`` or
     ``"ordinal"`` (levels named in ``levels``).
+
+    worse says how the feature moves when the vignette gets more worrying (a warning field
+    turns true, a location is added, the twitching lasts longer, is stronger or more
+    frequent): ``+1`` up, ``-1`` down (``eyelid_only`` stops being true), ``0`` when the
+    feature has no such order (age, caffeine, stress, sleep, reassuring pointers).
     """
 
     name: str
@@ -57,6 +62,18 @@ class FeatureSpec:
     unit: str | None = None
     levels: tuple[str, ...] = ()
     source_field: str | None = None
+    worse: int = 0
+
+
+#: Yes/no fields whose turning true makes a vignette more worrying (``worse=+1``); the other
+#: yes/no fields (recent exercise, dehydration) are reassuring explanations, not warnings.
+WARNING_FIELDS: tuple[str, ...] = tuple(
+    "weakness worsening atrophy numbness pain cramps bulbar breathing_difficulty family_history_als "
+    "stimulant_medication diuretic_use sudden_onset fluid_loss_illness stiffness".split()
+)
+
+#: Numeric fields where more is more worrying.
+_WORSE_WHEN_HIGHER = ("duration_weeks",)
 
 
 def _in_sentence(label: str) -> str:
@@ -66,7 +83,14 @@ def _in_sentence(label: str) -> str:
 
 def _bool_fields() -> list[FeatureSpec]:
     return [
-        FeatureSpec(f.name, _in_sentence(f.label), "bool", f.description, source_field=f.name)
+        FeatureSpec(
+            f.name,
+            _in_sentence(f.label),
+            "bool",
+            f.description,
+            source_field=f.name,
+            worse=int(f.name in WARNING_FIELDS),
+        )
         for f in FIELDS
         if f.kind == "bool"
     ]
@@ -83,7 +107,13 @@ def _number_fields() -> list[FeatureSpec]:
     units = {"stress_level": "/10"}
     return [
         FeatureSpec(
-            f.name, labels[f.name], "number", f.description, unit=units.get(f.name, f.unit), source_field=f.name
+            f.name,
+            labels[f.name],
+            "number",
+            f.description,
+            unit=units.get(f.name, f.unit),
+            source_field=f.name,
+            worse=int(f.name in _WORSE_WHEN_HIGHER),
         )
         for f in FIELDS
         if f.is_numeric
@@ -102,6 +132,7 @@ def _build_features() -> tuple[FeatureSpec, ...]:
             "How often: 0 occasional, 1 daily, 2 constant.",
             levels=frequency.allowed,
             source_field="frequency",
+            worse=1,
         ),
         FeatureSpec(
             "severity_level",
@@ -110,6 +141,7 @@ def _build_features() -> tuple[FeatureSpec, ...]:
             "How strong: 0 minor, 1 moderate, 2 pronounced.",
             levels=severity.allowed,
             source_field="severity",
+            worse=1,
         ),
         FeatureSpec(
             "n_locations",
@@ -118,10 +150,13 @@ def _build_features() -> tuple[FeatureSpec, ...]:
             "How many of the body areas twitch.",
             unit="areas",
             source_field="locations",
+            worse=1,
         ),
     ]
     specs += [
-        FeatureSpec(f"loc_{name}", f"{name} twitching", "bool", f"Twitching in the {name}.", source_field="locations")
+        FeatureSpec(
+            f"loc_{name}", f"{name} twitching", "bool", f"Twitching in the {name}.", source_field="locations", worse=1
+        )
         for name in LOCATIONS
     ]
     specs.append(
@@ -131,6 +166,7 @@ def _build_features() -> tuple[FeatureSpec, ...]:
             "bool",
             "The eyelid is the only area that twitches (the most common benign pattern).",
             source_field="locations",
+            worse=-1,
         )
     )
     specs += _bool_fields()
@@ -141,6 +177,7 @@ def _build_features() -> tuple[FeatureSpec, ...]:
             "bool",
             "Real weakness that is steadily getting worse (weakness and worsening).",
             source_field="weakness",
+            worse=1,
         )
     )
     return tuple(specs)

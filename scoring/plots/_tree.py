@@ -79,8 +79,8 @@ def tree_figure(tree: Any, path: Any = None, *, title: str | None = None) -> go.
     """
     from scoring.engine.tree import step_text
 
-    arrays = tree._arrays()
-    left, right, feature, threshold = arrays["left"], arrays["right"], arrays["feature"], arrays["threshold"]
+    structure = tree.tree_structure()
+    left, right, feature, threshold = structure.left, structure.right, structure.feature, structure.threshold
     x, depth = _layout(left, right)
     on_path = set(_path_nodes(path))
     path_edges = {(a, b) for a, b in zip(_path_nodes(path), _path_nodes(path)[1:])}
@@ -91,7 +91,7 @@ def tree_figure(tree: Any, path: Any = None, *, title: str | None = None) -> go.
     for node in range(len(left)):
         if left[node] < 0:
             continue
-        name = tree.feature_names_[int(feature[node])]
+        name = structure.feature_names[int(feature[node])]
         cut = float(threshold[node])
         for child, op in ((int(left[node]), "<="), (int(right[node]), ">")):
             highlighted = (node, child) in path_edges
@@ -124,8 +124,8 @@ def tree_figure(tree: Any, path: Any = None, *, title: str | None = None) -> go.
                 )
             )
 
-    nodes = np.arange(len(left))
-    counts = tree.node_counts_
+    nodes = list(range(len(left)))
+    counts = structure.counts
     hover = [
         "<br>".join(
             [f"node {n}: {int(counts[n].sum())} training vignettes"]
@@ -136,13 +136,13 @@ def tree_figure(tree: Any, path: Any = None, *, title: str | None = None) -> go.
     leaf = left < 0
     text = []
     for n in nodes:
-        level = LEVELS[int(arrays["level"][n])]
+        level = LEVELS[int(structure.level[n])]
         if leaf[n]:
-            share = counts[n][int(arrays["level"][n])] / max(int(counts[n].sum()), 1)
+            share = counts[n][int(structure.level[n])] / max(int(counts[n].sum()), 1)
             text.append(f"<b>{LABELS[level]}</b><br>{int(counts[n].sum())} vignettes, {share:.0%}")
         else:
             text.append(f"{int(counts[n].sum())} vignettes")
-    colours = [RECOMMENDATION_COLOURS[LEVELS[int(arrays["level"][n])]] if leaf[n] else "#FFFFFF" for n in nodes]
+    colours = [RECOMMENDATION_COLOURS[LEVELS[int(structure.level[n])]] if leaf[n] else "#FFFFFF" for n in nodes]
     figure.add_trace(
         go.Scatter(
             x=[x[n] for n in nodes],

@@ -2,7 +2,7 @@
 
 Drawn from data computed elsewhere: the cross-validation record saved with the tree
 (:func:`scoring.engine.tree.load_tree_metadata`, ``tree.json``) and the fitted tree's
-``tree_model_.feature_importances_``.
+importances (``tree.tree_structure().importances``).
 """
 
 from __future__ import annotations
@@ -106,10 +106,11 @@ def feature_importance_figure(tree: Any, *, title: str | None = None) -> go.Figu
     Parameters
     ----------
     tree : scoring.engine.tree.TriageTree
-        A fitted tree (``tree_model_`` and ``feature_names_``).
+        A fitted tree or the shipped one (anything with ``tree_structure()``).
     title : str, optional
     """
-    importances = pd.Series(tree.tree_model_.feature_importances_, index=list(tree.feature_names_))
+    structure = tree.tree_structure()
+    importances = pd.Series(structure.importances, index=list(structure.feature_names))
     importances = importances[importances > 0].sort_values()
     labels = [_FEATURE_LABELS.get(name, name) for name in importances.index]
     labels = [label[:1].upper() + label[1:] for label in labels]

@@ -1,0 +1,211 @@
+"""Safety of the combined recommendation: more warning signs never lower it, whatever the card.
+
+Every single-step worsening of a vignette (a warning field turning true, a location added,
+more weeks, severity or frequency one step up) must leave the combined recommendation the
+same or more cautious, for the shipped card and for a card without red flags; and the
+reference ladder's red flags make it urgent whatever card is loaded.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scoring.assess import assess, assess_frame
+from scoring.contract.features import WARNING_FIELDS, Features
+from scoring.contract.recommendation import Recommendation, more_cautious
+from scoring.contract.schema import FIELDS, LOCATIONS, field_spec, validate_frame
+from scoring.engine.card import load_card
+from scoring.engine.synth import generate_vignettes
+from scoring.engine.tree import default_tree
+from tests.strategies import vignettes
+
+NO_RED_FLAGS_CARD = """
+name = "no_red_flags"
+version = "0"
+description = "One item and no red flags: the guideline's red flags must still make answers urgent."
+urgent_advice = "Get seen today."
+
+[[items]]
+id = "long"
+label = "Twitching for more than 2 weeks"
+condition = "duration_weeks > 2"
+points = 1
+evidence = "test card [A]"
+
+[[bands]]
+name = "low"
+min_points = 0
+max_points = 0
+recommendation = "self_care"
+advice = "Rest."
+
+[[bands]]
+name = "high"
+min_points = 1
+max_points = 1
+recommendation = "see_doctor"
+advice = "See a doctor."
+"""
+
+#: The warning fields of the contract (the yes/no fields whose turning true is more worrying).
+WARNINGS = tuple(f.name for f in FIELDS if f.kind == "bool" and f.name in WARNING_FIELDS)
+SEVERITY = field_spec("severity").allowed
+FREQUENCY = field_spec("frequency").allowed
+
+
+@pytest.fixture(scope="module")
+def cards(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    path = tmp_path_factory.mktemp("cards") / "no_red_flags.toml"
+    path.write_text(NO_RED_FLAGS_CARD, encoding="utf-8")
+    return {"shipped": load_card(), "no red flags": load_card(path)}
+
+
+def worsenings(vignette: dict[str, Any], more_weeks: float) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every single-step worsening of a vignette, named."""
+    for name in WARNINGS:
+        if not vignette[name]:
+            yield name, {**vignette, name: True}
+    for area in LOCATIONS:
+        if area not in vignette["locations"]:
+            yield f"+{area}", {**vignette, "locations": [*vignette["locations"], area]}
+    longer = min(field_spec("duration_weeks").max, vignette["duration_weeks"] + more_weeks)
+    if longer > vignette["duration_weeks"]:
+        yield "longer", {**vignette, "duration_weeks": longer}
+    for field, order in (("severity", SEVERITY), ("frequency", FREQUENCY)):
+        step = order.index(vignette[field]) + 1
+        if step < len(order):
+            yield f"{field} up", {**vignette, field: order[step]}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(vignette=vignettes(), more_weeks=st.floats(0.01, 200, allow_nan=False))
+def test_no_single_worsening_lowers_the_combined_recommendation(cards, vignette, more_weeks):
+    for card_name, card in cards.items():
+        before = assess(vignette, card=card).recommendation
+        for step, worse in worsenings(vignette, more_weeks):
+            after = assess(worse, card=card).recommendation
+            assert after >= before, f"{card_name} card, {step}: {before.value} -> {after.value} for {vignette}"
+
+
+@settings(max_examples=150, deadline=None)
+@given(vignette=vignettes())
+def test_the_envelope_is_never_below_the_trees_own_leaf(vignette):
+    assessment = assess(vignette)
+    assert assessment.tree is not None and assessment.tree_envelope is not None
+    assert assessment.tree_envelope >= assessment.tree.recommendation
+    assert assessment.envelope_raised == (assessment.tree_envelope > assessment.tree.recommendation)
+    assert assessment.recommendation >= assessment.tree_envelope
+
+
+EXAMPLE = {
+    "age": 23,
+    "duration_weeks": 0.5,
+    "frequency": "daily",
+    "severity": "pronounced",
+    "locations": ["thigh"],
+    "worsening": True,
+    "numbness": True,
+}
+
+
+@pytest.mark.parametrize(
+    "change", [{}, {"locations": ["thigh", "calf"]}, {"duration_weeks": 3}], ids=["as is", "+calf", "3 weeks"]
+)
+def test_the_reported_example_stays_urgent_and_says_why(change):
+    assessment = assess({**EXAMPLE, **change})
+    assert assessment.recommendation is Recommendation.URGENT
+    if change:
+        # The tree's own leaf is still shown; the envelope says it was raised.
+        assert assessment.tree is not None and assessment.tree.recommendation is Recommendation.SEE_DOCTOR
+        assert assessment.envelope_raised and assessment.tree_envelope is Recommendation.URGENT
+        assert "raised to urgent: a less worrying version of these answers lands in a leaf that says urgent" in (
+            assessment.summary()
+        )
+        assert assessment.to_dict()["tree_envelope"] == "urgent"
+
+
+@pytest.mark.parametrize("tree", [None, "default"], ids=["card only", "with the tree"])
+def test_guideline_red_flags_are_a_floor_no_card_removes(cards, tree):
+    vignette = {
+        "age": 40,
+        "duration_weeks": 1,
+        "frequency": "daily",
+        "severity": "minor",
+        "locations": ["tongue"],
+        "bulbar": True,
+        "breathing_difficulty": True,
+        "atrophy": True,
+    }
+    assessment = assess(vignette, card=cards["no red flags"], tree=tree)
+    assert assessment.card.recommendation is Recommendation.SELF_CARE
+    assert assessment.recommendation is Recommendation.URGENT
+    assert set(assessment.guideline_red_flags) == {"atrophy", "bulbar", "tongue_twitching", "breathing_difficulty"}
+    assert assessment.advice == "Get seen today."
+    scored = assess_frame(pd.DataFrame([vignette]), card=cards["no red flags"], tree=tree).scored
+    assert list(scored["recommendation"]) == ["urgent"]
+
+
+# ---------------------------------------------------------------------- 200k generated vignettes
+
+
+def _with_location(locations: pd.Series, area: str) -> pd.Series:
+    text = locations.astype(str)
+    categories = pd.unique(text)
+    added = {c: c if area in c.split(";") else f"{c};{area}" for c in categories}
+    return text.map(added)
+
+
+def frame_worsenings(frame: pd.DataFrame) -> Iterator[tuple[str, pd.DataFrame, np.ndarray]]:
+    """Each single-step worsening applied to every row; the mask marks the rows it changes."""
+    for name in WARNINGS:
+        yield name, frame.assign(**{name: True}), ~frame[name].to_numpy(dtype=bool)
+    for area in LOCATIONS:
+        changed = _with_location(frame["locations"], area)
+        yield f"+{area}", frame.assign(locations=changed), (changed != frame["locations"].astype(str)).to_numpy()
+    weeks = frame["duration_weeks"].to_numpy()
+    maximum = field_spec("duration_weeks").max
+    for factor, extra in ((1.0, 0.5), (1.0, 2.0), (2.0, 1.0)):
+        longer = np.minimum(weeks * factor + extra, maximum)
+        yield f"duration x{factor}+{extra}", frame.assign(duration_weeks=longer), longer > weeks
+    for field, order in (("severity", SEVERITY), ("frequency", FREQUENCY)):
+        codes = pd.Categorical(frame[field].astype(str), categories=list(order)).codes
+        up = np.minimum(codes + 1, len(order) - 1)
+        values = pd.Categorical.from_codes(up, categories=list(order))
+        yield f"{field} up", frame.assign(**{field: values}), up > codes
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("card_name", ["shipped", "no red flags"])
+def test_no_worsening_lowers_the_recommendation_of_200k_generated_vignettes(cards, card_name):
+    started = time.perf_counter()
+    frame = validate_frame(generate_vignettes(200_000, seed=7).drop(columns=["narrative"]), extra="keep").valid
+    card = cards[card_name]
+    before = assess_frame(frame, card=card).scored["recommendation"].cat.codes.to_numpy()
+    decreases = {}
+    for step, worse, changed in frame_worsenings(frame):
+        after = assess_frame(worse, card=card, extra="keep").scored["recommendation"].cat.codes.to_numpy()
+        decreases[step] = int(((after < before) & changed).sum())
+    assert decreases == dict.fromkeys(decreases, 0)
+    assert time.perf_counter() - started < 300
+
+
+def test_the_frame_and_the_single_vignette_combine_alike(cards):
+    frame = validate_frame(generate_vignettes(300, seed=5).drop(columns=["narrative"]), extra="keep").valid
+    tree = default_tree()
+    envelope = tree.envelope_levels(Features(frame))
+    leaf_levels, _ = tree.predict_levels(Features(frame))
+    assert np.all(envelope >= leaf_levels)
+    scored = assess_frame(frame, extra="keep").scored
+    records = frame.drop(columns=["vignette_id", "latent_cause", "triage"]).to_dict("records")
+    single = [assess({**r, "locations": r["locations"].split(";")}).recommendation.level for r in records]
+    assert list(scored["recommendation"].cat.codes) == single
+    card_levels = scored["card_recommendation"].cat.codes.to_numpy()
+    assert np.all(scored["recommendation"].cat.codes.to_numpy() >= more_cautious(card_levels, envelope))
