@@ -153,10 +153,7 @@ def write_learned_card(
     name: str = "learned",
     outcome: str = "serious_cause",
     evidence: str | None = None,
-    review_risk: float = 0.03,
-    target_prevalence: float | None = None,
-    base_card: str | Path = DEFAULT_CARD,
-    version: str = "1.0",
+    **options: Any,
 ) -> Path:
     """Write a learned integer score as a points card file.
 
@@ -167,19 +164,19 @@ def write_learned_card(
         must be binary feature ids).
     path : str or Path
         The ``.toml`` file to write (overwritten).
-    name, version : str
-        The card's name and version.
+    name : str
+        The card's name.
     outcome : str
         The outcome the score predicts (see :func:`scoring.engine.risk.load_outcomes`).
     evidence : str, optional
         Source note for every item; by default one saying how the points were learned.
-    review_risk : float, default 0.03
-        Totals whose risk reaches this share recommend ``see_doctor``; lower totals
-        ``self_care``. An assumed cut-off, to be replaced by one chosen from decision curves.
-    target_prevalence : float, optional
-        Judge ``review_risk`` at this prevalence (prior shift) instead of the fitting one.
-    base_card : str or Path, default "default"
-        The card whose red flags, urgent advice and band advice are copied.
+    **options
+        Passed to :func:`learned_card_text`: ``review_risk`` (default 0.03; totals whose
+        risk reaches this share recommend ``see_doctor``, lower totals ``self_care``: an
+        assumed cut-off, to be replaced by one chosen from decision curves),
+        ``target_prevalence`` (judge ``review_risk`` at this prevalence, by prior shift,
+        instead of the fitting one), ``base_card`` (default ``"default"``: the card whose
+        red flags, urgent advice and band advice are copied) and ``version``.
 
     Returns
     -------
@@ -187,15 +184,6 @@ def write_learned_card(
         ``path``. The same score and arguments always give the same bytes.
     """
     path = Path(path)
-    text = learned_card_text(
-        score,
-        name=name,
-        outcome=outcome,
-        evidence=evidence,
-        review_risk=review_risk,
-        target_prevalence=target_prevalence,
-        base_card=base_card,
-        version=version,
-    )
+    text = learned_card_text(score, name=name, outcome=outcome, evidence=evidence, **options)
     path.write_bytes(text.encode("utf-8"))
     return path
