@@ -43,8 +43,9 @@ class Patterns:
         rows, width = columns.shape
         if width > _MAX_PATTERN_BITS:
             raise ValueError(f"cannot collapse {width} columns into patterns; at most {_MAX_PATTERN_BITS}")
-        weights = np.left_shift(1, np.arange(width, dtype=np.int64))
-        codes = columns.astype(np.int64) @ weights if width else np.zeros(rows, dtype=np.int64)
+        codes = np.zeros(rows, dtype=np.int64)
+        for bit in range(width):  # a few columns, each one vectorised pass
+            codes |= columns[:, bit].astype(np.int64) << bit
         total = np.bincount(codes, minlength=1 << width)
         positives = np.bincount(codes, weights=y.astype(np.float64), minlength=1 << width)
         present = np.flatnonzero(total)

@@ -38,8 +38,8 @@ def _screen(x: np.ndarray, y: np.ndarray, solution: Solution, bounds: tuple[floa
     """Features not in the support, best first, by the loss a single Newton step on each would save."""
     margins = x[:, list(solution.support)] @ solution.beta[1:] + solution.beta[0]
     probability = 1.0 / (1.0 + np.exp(-margins))
-    gradient = (probability - y) @ x / len(y)
-    curvature = (probability * (1.0 - probability)) @ x / len(y)
+    # Gradient and curvature of every feature in one pass over x.
+    gradient, curvature = np.stack([probability - y, probability * (1.0 - probability)]) @ x / len(y)
     with np.errstate(divide="ignore", invalid="ignore"):
         step = np.clip(np.where(curvature > 0, -gradient / curvature, 0.0), bounds[0], bounds[1])
     saving = -(gradient * step + 0.5 * curvature * step * step)
@@ -49,9 +49,9 @@ def _screen(x: np.ndarray, y: np.ndarray, solution: Solution, bounds: tuple[floa
 
 
 def _fit_support(
-    x: np.ndarray, y: np.ndarray, support: tuple[int, ...], start: np.ndarray, bounds: tuple[float, float]
+    bits: np.ndarray, y: np.ndarray, support: tuple[int, ...], start: np.ndarray, bounds: tuple[float, float]
 ) -> Solution:
-    patterns = Patterns.from_columns(x[:, support], y)
+    patterns = Patterns.from_columns(bits[:, list(support)], y)
     beta, loss = fit_bounded(patterns, start, bounds)
     return Solution(support, beta, loss)
 
@@ -81,7 +81,8 @@ def sparse_beam_search(
     """
     prevalence = float(y.mean())
     start = np.array([np.log(prevalence / (1.0 - prevalence))])
-    beam = [_fit_support(x, y, (), start, bounds)]
+    bits = np.asfortranarray(x != 0)  # column by column: cheap to gather a support's columns
+    beam = [_fit_support(bits, y, (), start, bounds)]
     for _ in range(k):
         grown: dict[tuple[int, ...], Solution] = {}
         for solution in beam:
@@ -92,7 +93,7 @@ def sparse_beam_search(
                 # Start from the parent's fit, the new feature at 0.
                 coefficients = dict(zip(solution.support, solution.beta[1:]))
                 guess = np.array([solution.beta[0], *(coefficients.get(i, 0.0) for i in support)])
-                grown[support] = _fit_support(x, y, support, guess, bounds)
+                grown[support] = _fit_support(bits, y, support, guess, bounds)
         beam = sorted(grown.values(), key=lambda s: (s.loss, s.support))[:beam_size]
     return beam
 
