@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -159,3 +162,13 @@ def test_learned_card_scores_held_out_vignettes_as_the_score_does(tmp_path, enri
     _, (x_test, _), test_frame = enriched
     card = load_card(write_learned_card(enriched_score, tmp_path / "learned.toml"))
     np.testing.assert_array_equal(card.score_frame(Features(test_frame)).totals, enriched_score.total(x_test))
+
+
+def test_the_documented_example_runs(tmp_path):
+    text = (Path(__file__).resolve().parents[1] / "docs" / "learned_card.md").read_text()
+    code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    code = code.replace("50_000", "5_000").replace('"learned.toml"', repr(str(tmp_path / "learned.toml")))
+    namespace: dict = {}
+    exec(code, namespace)
+    card = load_card(tmp_path / "learned.toml")
+    assert [i.points for i in card.items] == list(namespace["score"].points)

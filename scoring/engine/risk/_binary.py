@@ -65,6 +65,11 @@ def _build() -> tuple[BinaryFeature, ...]:
         if spec.kind == "bool":
             out.append(BinaryFeature(spec.name, spec.name, _sentence(spec.label)))
             continue
+        if spec.name not in CUT_POINTS:
+            raise KeyError(
+                f"feature {spec.name!r} ({spec.kind}) has no cut points; add an entry for it to CUT_POINTS "
+                'in scoring/engine/risk/_binary.py, e.g. ((">=", 2),)'
+            )
         for op, value in CUT_POINTS[spec.name]:
             number = f"{value:g}"
             condition = f"{spec.name} {op} {number}"

@@ -103,7 +103,35 @@ def learned_card_text(
     base_card: str | Path = DEFAULT_CARD,
     version: str = "1.0",
 ) -> str:
-    """The TOML text of :func:`write_learned_card` (same arguments, without the path)."""
+    """The card file text for a learned score: what :func:`write_learned_card` writes.
+
+    Parameters
+    ----------
+    score : IntegerScore
+        Fitted on :data:`scoring.engine.risk.BINARY_FEATURES` columns.
+    name, outcome, evidence
+        As for :func:`write_learned_card`.
+    review_risk : float, default 0.03
+        Totals whose risk reaches this share recommend ``see_doctor``, lower totals
+        ``self_care`` (an assumed cut-off, to be replaced by one chosen from decision curves).
+    target_prevalence : float, optional
+        Judge ``review_risk`` at this outcome prevalence (prior shift) instead of the fitting one.
+    base_card : str or Path, default "default"
+        The card whose red flags, urgent advice and band advice are copied as data.
+    version : str, default "1.0"
+        The card's version.
+
+    Returns
+    -------
+    str
+        TOML in the format of ``scoring/cards/default.toml``, ending in a newline.
+
+    Raises
+    ------
+    ValueError
+        For an unknown outcome, an outcome other than the score's, a ``review_risk`` outside
+        (0, 1) or one that no total reaches, or a base card without the bands to copy.
+    """
     outcomes = load_outcomes()
     if outcome not in outcomes:
         raise ValueError(f"unknown outcome {outcome!r}; known outcomes: {', '.join(outcomes)}")
