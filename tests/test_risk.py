@@ -107,7 +107,10 @@ def test_repeated_ids_and_missing_primary_are_errors(tmp_path):
     entry = _GOOD.format(causes='["central_ms_like"]', extra="")
     path = tmp_path / "twice.toml"
     path.write_text(entry + entry)
-    with pytest.raises(OutcomeError, match=r"twice\.toml: .*'serious_cause' is used more than once"):
+    with pytest.raises(
+        OutcomeError,
+        match=r"^twice\.toml: outcome id 'serious_cause' is used more than once; give each outcome its own id$",
+    ):
         load_outcomes(path)
     path.write_text(entry.replace('"primary"', '"secondary"'))
     with pytest.raises(OutcomeError, match=r'exactly one outcome needs role = "primary" \(found: none\)'):

@@ -120,11 +120,11 @@ def _describe_errors(error: pydantic.ValidationError, data: Mapping[str, object]
             key = ".".join(str(part) for part in where[2:])
             where_text = f"{place}: {key}" if key else place
         else:
-            where_text = ".".join(str(part) for part in where) or "file"
+            where_text = ".".join(str(part) for part in where)
         message = problem["msg"].removeprefix("Value error, ")
         if problem["type"] == "extra_forbidden":
             message = "unknown key; allowed keys are id, role, label, description, causes"
-        lines.append(f"{where_text}: {message}")
+        lines.append(f"{where_text}: {message}" if where_text else message)
     return "; ".join(lines)
 
 
