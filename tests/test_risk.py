@@ -277,3 +277,15 @@ def test_card_writer_errors_say_what_to_change(tmp_path):
         learned_card_text(_score(), review_risk=3)
     with pytest.raises(KeyError, match=r"unknown binary feature 'x0'"):
         learned_card_text(_score(feature_names=("x0", "x1", "x2", "x3", "x4")))
+
+
+def test_probability_table_lists_reachable_totals_and_shifts_them():
+    score = _score()
+    table = score.probability_table()
+    # Points 2, 4, -3, 5, 3: every sum of a subset, e.g. 1 = 4 - 3, but never 13 (14 needs all).
+    assert 1 in set(table["total"]) and 13 not in set(table["total"])
+    assert table["total"].tolist() == sorted(table["total"]) and table["total"].is_unique
+    moved = score.probability_table(target_prevalence=0.01)
+    np.testing.assert_array_equal(moved["total"], table["total"])
+    np.testing.assert_allclose(moved["probability"], shift_probability(table["probability"].to_numpy(), 0.07, 0.01))
+    assert (moved["probability"] < table["probability"]).all()
