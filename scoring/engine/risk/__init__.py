@@ -1,0 +1,33 @@
+"""Risk scores that predict an outcome: outcomes as data, binary features, a sparse integer
+score (the FasterRisk method), prior shift, and writing a learned score as a card file.
+
+Examples
+--------
+>>> from scoring.engine.risk import load_outcomes
+>>> load_outcomes()["serious_cause"].causes
+('peripheral_neuropathy', 'central_ms_like', 'motor_neuron_like')
+"""
+
+from scoring.engine.risk._binary import BINARY_FEATURES, CUT_POINTS, BinaryFeature, binarize, binary_feature
+from scoring.engine.risk._card_file import learned_card_text, write_learned_card
+from scoring.engine.risk._integer_score import IntegerScore, fit_integer_score
+from scoring.engine.risk._outcomes import OUTCOMES_FILE, Outcome, OutcomeError, load_outcomes, outcome_labels
+from scoring.engine.risk._prior import shift_probability
+
+__all__ = [
+    "BINARY_FEATURES",
+    "CUT_POINTS",
+    "BinaryFeature",
+    "binarize",
+    "binary_feature",
+    "IntegerScore",
+    "fit_integer_score",
+    "OUTCOMES_FILE",
+    "Outcome",
+    "OutcomeError",
+    "load_outcomes",
+    "outcome_labels",
+    "shift_probability",
+    "learned_card_text",
+    "write_learned_card",
+]
