@@ -11,6 +11,7 @@ from scoring.plots._card import (
     points_waterfall_figure,
     risk_table_figure,
 )
+from scoring.plots._case import sweep_explorer_figure
 from scoring.plots._compare import confusion_figure, metrics_figure
 from scoring.plots._explain import sweep_figure
 from scoring.plots._tree import tree_figure
@@ -24,6 +25,7 @@ __all__ = [
     "metrics_figure",
     "points_waterfall_figure",
     "risk_table_figure",
+    "sweep_explorer_figure",
     "sweep_figure",
     "tree_figure",
     "tree_search_figure",
