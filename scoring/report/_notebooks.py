@@ -279,7 +279,7 @@ def execute_notebooks(
             if not isinstance(failure, Exception):
                 raise failure
         raise NotebookRunError("\n\n".join(str(f) for f in failures))
-    return outcomes  # type: ignore[return-value]
+    return outcomes
 
 
 def _run_coroutine(coroutine: Any) -> Any:
