@@ -262,9 +262,17 @@ def test_every_page_shows_the_notice_exactly_once(site):
 
 
 def test_leaf_numbers_say_whether_they_are_shares_or_weighted_probabilities(site):
-    index = _visible(site.index)
-    assert "(share of training vignettes)" in index
-    assert not re.search(r"\d+% (self_care|see_doctor|urgent)\b", index), "a raw, unlabelled leaf share"
+    index, rules = _visible(site.index), _visible(site.out_dir / "notebooks" / "decision-tree.html")
+    for text in (index, rules):
+        assert "(share of training vignettes)" in text
+        assert not re.search(r"\d+% (self_care|see_doctor|urgent)\b", text), "a raw, unlabelled leaf share"
+    # The same leaf reads the same on the index and on the tree's page.
+    from scoring.engine.tree import default_tree
+    from scoring.report._tables import tree_leaves
+
+    for leaf in tree_leaves(default_tree()):
+        assert f"{leaf['conditions']} {leaf['label']} {leaf['counts']}" in index
+        assert f"{leaf['conditions']} {leaf['label']} {leaf['counts']}" in rules
     case = _visible(site.out_dir / "cases" / "everyday-triggers.html")
     assert "(share of training vignettes)" in case
     assert "The tree's class-weighted probability for this leaf" in case
@@ -417,14 +425,30 @@ def test_render_case_alone_inlines_plotly_so_the_page_stands_alone():
     assert 'href="../index.html"' not in text
 
 
-def test_the_comparison_is_computed_once_per_build(tmp_path, no_notebooks, monkeypatch):
+def test_the_comparison_is_computed_once_and_handed_to_the_notebooks(tmp_path, monkeypatch):
     import scoring.analysis.compare as compare
 
     calls = []
     real = compare.compare_models
     monkeypatch.setattr(compare, "compare_models", lambda *a, **k: calls.append(k) or real(*a, **k))
-    build_reports(tmp_path / "out", progress=False, cases=example_cases()[:1], notebooks_dir=no_notebooks)
-    assert len(calls) == 1
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("comparison_file = None"),
+            nbformat.v4.new_code_cell(
+                "from scoring.analysis.compare import load_comparison\n"
+                "saved = load_comparison(comparison_file)\n"
+                "print(f'read back: {saved.n} vignettes, agreement {saved.agreement:.1%}')"
+            ),
+        ]
+    )
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    nbformat.write(nb, folder / "reads_it.ipynb")
+    result = build_reports(tmp_path / "out", progress=False, cases=[], notebooks_dir=folder)
+    assert len(calls) == 1  # in the builder; the notebook reads the file instead
+    agreement = re.search(r"Card and tree agree on (\d+\.\d%)", _visible(result.index)).group(1)
+    assert f"read back: 20000 vignettes, agreement {agreement}" in _visible(result.notebook_pages[0])
 
 
 # --------------------------------------------------------------------------------------
@@ -448,6 +472,22 @@ def test_ids_that_slugify_alike_get_their_own_pages(tmp_path, no_notebooks):
         assert f"Case report for vignette <code>{html.escape(case_id)}</code>" in page.read_text(encoding="utf-8")
     index = result.index.read_text(encoding="utf-8")
     assert all(f'href="cases/{name}"' in index for name in names)
+
+
+def test_a_bad_example_case_names_the_file_the_case_and_the_field(tmp_path):
+    bad = tmp_path / "cases.toml"
+    bad.write_text(
+        '[[case]]\nid = "fine"\ntitle = "Fine"\nage = 30\nduration_weeks = 1\nfrequency = "daily"\n'
+        'severity = "minor"\nlocations = ["eyelid"]\n\n'
+        '[[case]]\nid = "too-young"\ntitle = "Too young"\nage = 12\nduration_weeks = 1\nfrequency = "daily"\n'
+        'severity = "minor"\nlocations = ["eyelid"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ReportError, match=r"cases\.toml, case 2 \(id 'too-young'\): .*age.*12"):
+        example_cases(bad)
+    bad.write_text('[[case]]\ntitle = "No id"\nage = 30\n', encoding="utf-8")
+    with pytest.raises(ReportError, match=r"case 1 \(id None\): id: Field required"):
+        example_cases(bad)
 
 
 def test_page_names_are_stable_and_distinct():
@@ -599,6 +639,13 @@ def test_cli_report_case_rejects_a_bad_vignette_naming_the_field(tmp_path):
 # --------------------------------------------------------------------------------------
 
 
+#: Texts of index cards whose content reaches past the card's right edge.
+_SPILL = """Array.from(document.querySelectorAll('.cards li')).filter(card => {
+  const edge = card.getBoundingClientRect().right;
+  return Array.from(card.querySelectorAll('*')).some(e => e.getBoundingClientRect().right > edge + 1);
+}).map(card => card.textContent.trim())"""
+
+
 @pytest.mark.browser
 def test_reports_work_offline_in_chromium_and_pass_axe(site, hostile_site, hostile_case_file, hostile_card):
     from browser import describe_violations, launch_chromium, serious_violations
@@ -627,11 +674,11 @@ def test_reports_work_offline_in_chromium_and_pass_axe(site, hostile_site, hosti
 
             page.goto(site.index.resolve().as_uri())
             assert not serious_violations(page), describe_violations(serious_violations(page))
-            # Long notebook file names wrap inside their cards, on a phone-sized screen too.
-            overflowing = "Array.from(document.querySelectorAll('.cards li')).filter(li => li.scrollWidth > li.clientWidth + 1).length"
-            for width in (1200, 360):
+            # Long notebook file names wrap inside their cards, at widths where the grid's
+            # columns are narrowest (one column on a small phone, two just above 32rem).
+            for width in (1200, 560, 280):
                 page.set_viewport_size({"width": width, "height": 900})
-                assert page.evaluate(overflowing) == 0, f"a card's content spills out at {width}px"
+                assert page.evaluate(_SPILL) == [], f"card content spills out at {width}px"
             page.set_viewport_size({"width": 1200, "height": 900})
             # Follow a link from the index to a case page, as a reader would.
             page.get_by_role("link", name=re.compile("Spreading twitching")).click()

@@ -10,6 +10,11 @@ each model sends to self-care (the target is none).
 
 Compute here, render elsewhere: :func:`compare_models` returns a :class:`Comparison` of
 tables; :func:`render_comparison_text` and :mod:`scoring.plots` turn it into text and figures.
+A comparison can be saved (:meth:`Comparison.save`) and read back (:func:`load_comparison`,
+or ``compare_models(..., saved=path)``, which checks that it was computed for the same
+arguments): a report build computes it once for its index and hands the file to the
+comparison notebook. Rates come from :func:`scoring.engine.tree.triage_metrics`; counts are
+read off the confusion tables.
 """
 
 from __future__ import annotations

@@ -59,6 +59,7 @@ from scoring.report._tables import (
     readable_cv_metrics,
     readable_risk_table,
     readable_tree_params,
+    readable_tree_rules,
 )
 
 __all__ = [
@@ -82,6 +83,7 @@ __all__ = [
     "readable_cv_metrics",
     "readable_risk_table",
     "readable_tree_params",
+    "readable_tree_rules",
     "render_case",
     "write_case_report",
 ]

@@ -22,9 +22,9 @@ from scoring.report._site import MANIFEST_NAME, manifest, write_site
 
 #: Notebooks in reading order; any others found follow alphabetically.
 NOTEBOOK_ORDER = ("points_card", "decision_tree", "card_vs_tree", "what_if", "explorer")
-#: Parameters injected into every notebook: static output, no live widgets. A build adds
-#: ``comparison_file``, the comparison it computed for the index, so the comparison
-#: notebook shows the same numbers without computing them again.
+#: Parameters injected into every notebook: static output, no live widgets. A notebook
+#: whose parameters cell declares ``comparison_file`` also gets the comparison the build
+#: computed for the index, so it shows the same numbers without computing them again.
 NOTEBOOK_PARAMETERS = {"interactive": False}
 
 
@@ -143,37 +143,60 @@ class _Pages:
     cases: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _render_pages(
+def _render_cases(
+    pages: _Pages, cases: Sequence[ReportCase], slugs: Sequence[str], models: tuple[Any, Any, Provenance], tick: Any
+) -> None:
+    card, tree, provenance = models
+    for case, slug in zip(cases, slugs):
+        html, entry = case_page(case, slug=slug, card=card, tree=tree, provenance=provenance)
+        pages.files[f"cases/{slug}.html"] = html.encode("utf-8")
+        pages.cases.append(entry)
+        tick()
+
+
+def _results(runs: Sequence[concurrent.futures.Future[list[Any]]], notebook_error: type[Exception]) -> list[Any]:
+    """Every run's executed notebooks; a ReportError naming every failed notebook if any failed."""
+    executed, failures = [], []
+    for run in runs:
+        try:
+            executed.extend(run.result())
+        except notebook_error as exc:
+            failures.append(str(exc))
+    if failures:
+        raise ReportError("\n\n".join(failures))
+    return executed
+
+
+def _execute_and_compare(
     pages: _Pages,
     *,
     notebook_paths: Sequence[Path],
-    parameters: dict[str, Any],
     cases: Sequence[ReportCase],
     slugs: Sequence[str],
     models: tuple[Any, Any, Provenance],
     tick: Callable[[], Any],
-) -> None:
-    """Execute the notebooks in the background while rendering the case pages here."""
+) -> tuple[Any, list[Any]]:
+    """Run the notebooks, compute the comparison once, render the case pages: overlapped.
+
+    Kernels run in their own processes. Notebooks that do not declare ``comparison_file``
+    start at once; those that do start when the comparison is saved, and read it back.
+    """
+    from scoring.analysis.compare import compare_models
+    from scoring.report._notebooks import declared_parameters
+
     execute_notebooks, notebook_error = _notebook_runner()
-    card, tree, provenance = models
-    # Kernels run in their own processes; render the case pages while they work.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        running = pool.submit(execute_notebooks, notebook_paths, parameters, on_done=lambda executed: tick())
-        for case, slug in zip(cases, slugs):
-            html, entry = case_page(case, slug=slug, card=card, tree=tree, provenance=provenance)
-            pages.files[f"cases/{slug}.html"] = html.encode("utf-8")
-            pages.cases.append(entry)
-            tick()
-        try:
-            executed = running.result()
-        except notebook_error as exc:
-            raise ReportError(str(exc)) from None
-    for nb in executed:
-        html, nb_warnings = notebook_page(nb, provenance=provenance)
-        name = notebook_page_name(nb.name)
-        pages.files[f"notebooks/{name}.html"] = html.encode("utf-8")
-        pages.warnings.extend(nb.warnings + nb_warnings)
-        pages.notebooks.append({"href": f"notebooks/{name}.html", "title": nb.title, "source": nb.source.name})
+    wanting = [path for path in notebook_paths if "comparison_file" in declared_parameters(path)]
+    others = [path for path in notebook_paths if path not in wanting]
+    with tempfile.TemporaryDirectory(prefix="zaro-report-") as scratch:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            runs = [pool.submit(execute_notebooks, others, NOTEBOOK_PARAMETERS, on_done=lambda nb: tick())]
+            comparison = compare_models(card=models[0], tree=models[1])
+            saved = {"comparison_file": str(comparison.save(Path(scratch) / "comparison.json"))}
+            runs.append(pool.submit(execute_notebooks, wanting, NOTEBOOK_PARAMETERS | saved, on_done=lambda nb: tick()))
+            _render_cases(pages, cases, slugs, models, tick)
+            executed = _results(runs, notebook_error)
+    order = {path: rank for rank, path in enumerate(notebook_paths)}
+    return comparison, sorted(executed, key=lambda nb: order[nb.source])
 
 
 def _render_site(
@@ -186,22 +209,16 @@ def _render_site(
     tick: Callable[[], Any],
 ) -> None:
     """Every page, the index and the manifest into ``pages.files`` (nothing written yet)."""
-    from scoring.analysis.compare import compare_models
-
     card, tree, provenance = models
-    with tempfile.TemporaryDirectory(prefix="zaro-report-") as scratch:
-        # Computed once: the index shows it and the comparison notebook reads it back.
-        comparison = compare_models(card=card, tree=tree)
-        saved = comparison.save(Path(scratch) / "comparison.json")
-        _render_pages(
-            pages,
-            notebook_paths=notebook_paths,
-            parameters={**NOTEBOOK_PARAMETERS, "comparison_file": str(saved)},
-            cases=cases,
-            slugs=slugs,
-            models=models,
-            tick=tick,
-        )
+    comparison, executed = _execute_and_compare(
+        pages, notebook_paths=notebook_paths, cases=cases, slugs=slugs, models=models, tick=tick
+    )
+    for nb in executed:
+        html, nb_warnings = notebook_page(nb, provenance=provenance)
+        name = notebook_page_name(nb.name)
+        pages.files[f"notebooks/{name}.html"] = html.encode("utf-8")
+        pages.warnings.extend(nb.warnings + nb_warnings)
+        pages.notebooks.append({"href": f"notebooks/{name}.html", "title": nb.title, "source": nb.source.name})
     pages.files["index.html"] = index_page(
         card=card,
         tree=tree,

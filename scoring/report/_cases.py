@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pydantic
+
 from scoring._paths import DEFINITIONS_DIR
 from scoring.contract.schema import validate_vignette
 from scoring.report import _html as H
@@ -116,11 +118,51 @@ def as_case(item: Any) -> ReportCase:
     return ReportCase(vignette=vignette, case_id="vignette", title="Vignette report")
 
 
-def example_cases() -> list[ReportCase]:
-    """The example vignettes of ``definitions/report_cases.toml``, in file order."""
-    with open(CASES_FILE, "rb") as handle:
-        table = tomllib.load(handle)
-    return [_case_from_mapping(entry) for entry in table["case"]]
+class _CaseEntry(pydantic.BaseModel):
+    """One ``[[case]]`` of the cases file: page text, then the vignette's contract fields."""
+
+    model_config = pydantic.ConfigDict(extra="allow")  # the extras are the vignette's fields
+
+    id: str = pydantic.Field(min_length=1)
+    title: str = pydantic.Field(min_length=1)
+    why: str | None = None
+    narrative: str | None = None
+
+
+class _CasesFile(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid")
+
+    case: list[dict[str, Any]] = pydantic.Field(min_length=1)
+
+
+def example_cases(path: str | Path = CASES_FILE) -> list[ReportCase]:
+    """The example vignettes of ``definitions/report_cases.toml`` (or ``path``), in file order.
+
+    Raises
+    ------
+    ReportError
+        Naming the file, the case (number and id) and what is wrong with it.
+    """
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            entries = _CasesFile.model_validate(tomllib.load(handle)).case
+    except (OSError, tomllib.TOMLDecodeError, pydantic.ValidationError) as exc:
+        raise ReportError(
+            f"{path}: {exc}. Each example is a [[case]] table with id, title and vignette fields."
+        ) from None
+    cases = []
+    for number, entry in enumerate(entries, start=1):
+        where = f"{path}, case {number} (id {entry.get('id')!r})"
+        try:
+            _CaseEntry.model_validate(entry)
+            cases.append(_case_from_mapping(entry))
+        except pydantic.ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise ReportError(f"{where}: {problems}. Every case needs a non-empty id and title.") from None
+        except ValueError as exc:  # VignetteError: names the field, the value and what is allowed
+            raise ReportError(f"{where}: {exc}. Fix the entry in {path.name}.") from None
+    return cases
 
 
 def check_distinct_pages(cases: Sequence[ReportCase]) -> list[str]:

@@ -8,7 +8,8 @@ from typing import Any
 from scoring.report._case import condition_words, recommendation_text
 from scoring.report._pages import render_page
 from scoring.report._provenance import Provenance, tree_metadata, tree_version
-from scoring.report._wording import leaf_share_text, percent
+from scoring.report._tables import tree_leaves
+from scoring.report._wording import percent
 
 
 def card_summary(card: Any) -> dict[str, Any]:
@@ -37,26 +38,12 @@ def tree_summary(tree: Any, record: Mapping[str, Any]) -> dict[str, Any] | None:
     """The tree's size and one row per leaf: its conditions, what it says, and its training counts."""
     if not record:
         return None
-    from scoring.engine.tree import _merged_conditions, tree_rules
-
     structure = record.get("structure", {})
-    leaves = []
-    for rule in tree_rules(tree):
-        value, label = recommendation_text(rule.recommendation)
-        conditions = _merged_conditions(rule.conditions)
-        leaves.append(
-            {
-                "conditions": " and ".join(conditions) if conditions else "always",
-                "value": value,
-                "label": label,
-                "counts": leaf_share_text(rule.samples, rule.counts[value], label),
-            }
-        )
     return {
         "depth": structure.get("depth", "?"),
         "n_leaves": structure.get("n_leaves", "?"),
         "version": tree_version(record),
-        "leaves": leaves,
+        "leaves": tree_leaves(tree),
     }
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from scoring.contract.recommendation import LABELS
-from scoring.report._wording import MISSING, percent
+from scoring.contract.recommendation import LABELS, Recommendation
+from scoring.report._wording import MISSING, leaf_share_text, percent
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,41 @@ def readable_tree_params(params: Mapping[str, Any]) -> ReadableTable:
             value = "balanced: each triage level weighs the same" if value == "balanced" else str(value)
         rows.append({"Setting": name, "Value": str(value), "What it means": meaning})
     return ReadableTable(pd.DataFrame(rows), "The chosen settings")
+
+
+def tree_leaves(tree: Any) -> list[dict[str, str]]:
+    """One row per leaf of a fitted tree: its conditions, its recommendation, its training counts.
+
+    The counts are worded by :func:`leaf_share_text`, which says they are a plain share of
+    training vignettes (not the tree's class-weighted probability).
+    """
+    # _merged_conditions turns the splits on one feature into one phrase ("2 to 6 weeks").
+    from scoring.engine.tree import _merged_conditions, tree_rules
+
+    rows = []
+    for rule in tree_rules(tree):
+        recommendation = Recommendation(rule.recommendation)
+        conditions = _merged_conditions(rule.conditions)
+        rows.append(
+            {
+                "conditions": " and ".join(conditions) if conditions else "always",
+                "value": recommendation.value,
+                "label": recommendation.label,
+                "counts": leaf_share_text(rule.samples, rule.counts[recommendation.value], recommendation.label),
+            }
+        )
+    return rows
+
+
+def readable_tree_rules(tree: Any) -> ReadableTable:
+    """The tree's rules as a table, one leaf a row (what the index page shows too)."""
+    frame = pd.DataFrame(
+        [
+            {"If": leaf["conditions"], "Then": leaf["label"], "Training vignettes at the leaf": leaf["counts"]}
+            for leaf in tree_leaves(tree)
+        ]
+    )
+    return ReadableTable(frame, "The tree's rules, one per leaf")
 
 
 _MODEL_NAMES = {"card": "Points card", "tree": "Decision tree", "combined": "Combined"}
