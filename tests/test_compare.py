@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scoring.analysis.compare import MODELS, SERIOUS_CAUSES, compare_frame, compare_models, render_comparison_text
+from scoring.analysis.compare import (
+    MODELS,
+    SERIOUS_CAUSES,
+    compare_frame,
+    compare_models,
+    load_comparison,
+    render_comparison_text,
+)
 from scoring.assess import assess_frame
 from scoring.contract.recommendation import LEVELS
 from scoring.engine.synth import generate_vignettes
@@ -134,3 +141,37 @@ def test_zaro_compare_prints_the_tables():
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Card, tree and combined on 800 fresh synthetic vignettes (seed 3).")
     assert "not a medical device" in result.output
+
+
+def test_a_saved_comparison_reads_back_to_the_same_tables(comparison, tmp_path):
+    import pandas as pd
+
+    path = comparison.save(tmp_path / "comparison.json")
+    again = load_comparison(path)
+    pd.testing.assert_frame_equal(again.metrics, comparison.metrics)
+    pd.testing.assert_frame_equal(again.by_cause, comparison.by_cause)
+    pd.testing.assert_frame_equal(again.card_vs_tree, comparison.card_vs_tree)
+    for model in MODELS:
+        pd.testing.assert_frame_equal(again.confusion[model], comparison.confusion[model])
+    assert (again.n, again.seed, again.agreement) == (comparison.n, comparison.seed, comparison.agreement)
+    assert render_comparison_text(again) == render_comparison_text(comparison)
+    assert render_comparison_text(compare_models(4000, seed=2026, saved=path)) == render_comparison_text(comparison)
+
+
+def test_a_saved_comparison_for_other_arguments_is_refused(comparison, tmp_path):
+    path = comparison.save(tmp_path / "comparison.json")
+    with pytest.raises(ValueError, match=r"computed for another sample or card: seed 2026 \(asked for 3\)"):
+        compare_models(4000, seed=3, saved=path)
+    with pytest.raises(ValueError, match=r"n 4000 \(asked for 500\)"):
+        compare_models(500, seed=2026, saved=path)
+    (tmp_path / "junk.json").write_text("[]", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"junk\.json' is not a comparison saved by Comparison\.save"):
+        load_comparison(tmp_path / "junk.json")
+
+
+def test_counts_agree_with_the_triage_metrics(comparison):
+    # Rates come from triage_metrics, counts from the confusion tables: they must agree.
+    for model in MODELS:
+        row = comparison.metrics.loc[model]
+        assert row["n_under"] == pytest.approx(row["under_triage"] * comparison.n)
+        assert row["n_over"] == pytest.approx(row["over_triage"] * comparison.n)

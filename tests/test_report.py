@@ -26,8 +26,12 @@ from scoring.report import (
     example_cases,
     find_notebooks,
     load_case,
+    readable_risk_table,
+    readable_tree_params,
     render_case,
+    write_case_report,
 )
+from scoring.report import _assets as A
 from scoring.report import _html as H
 from scoring.report._notebooks import inject_parameters
 
@@ -154,7 +158,7 @@ def test_site_has_index_notebooks_cases_and_one_plotly_asset(site):
     assert all(p.is_file() for p in site.case_pages + site.notebook_pages)
     assert len(site.notebook_pages) == len(find_notebooks())
     assets = sorted((site.out_dir / "assets").iterdir())
-    assert [a.name for a in assets] == [H.plotly_asset_name()]
+    assert [a.name for a in assets] == [A.plotly_asset_name()]
     manifest = json.loads((site.out_dir / "manifest.json").read_text(encoding="utf-8"))
     listed = set(manifest["files"])
     on_disk = {p.relative_to(site.out_dir).as_posix() for p in site.out_dir.rglob("*") if p.is_file()}
@@ -204,7 +208,7 @@ def test_relative_links_all_resolve(site):
 
 
 def test_pages_share_the_local_plotly_and_never_inline_it(site):
-    asset = f"../assets/{H.plotly_asset_name()}"
+    asset = f"../assets/{A.plotly_asset_name()}"
     for page in site.case_pages + site.notebook_pages:
         text = page.read_text(encoding="utf-8")
         assert f'src="{asset}"' in text, page
@@ -247,6 +251,52 @@ def test_index_summarises_data_card_tree_and_links_everything(site):
         assert f'href="{page.relative_to(site.out_dir).as_posix()}"' in text
 
 
+def _visible(path: Path) -> str:
+    return H.visible_text(path.read_text(encoding="utf-8"))
+
+
+def test_every_page_shows_the_notice_exactly_once(site):
+    notice = " ".join(NOTICE.split())
+    for page in _pages(site):
+        assert _visible(page).count(notice) == 1, f"{page.name}: the notice is not shown exactly once"
+
+
+def test_leaf_numbers_say_whether_they_are_shares_or_weighted_probabilities(site):
+    index, rules = _visible(site.index), _visible(site.out_dir / "notebooks" / "decision-tree.html")
+    for text in (index, rules):
+        assert "(share of training vignettes)" in text
+        assert not re.search(r"\d+% (self_care|see_doctor|urgent)\b", text), "a raw, unlabelled leaf share"
+    # The same leaf reads the same on the index and on the tree's page.
+    from scoring.engine.tree import default_tree
+    from scoring.report._tables import tree_leaves
+
+    for leaf in tree_leaves(default_tree()):
+        assert f"{leaf['conditions']} {leaf['label']} {leaf['counts']}" in index
+        assert f"{leaf['conditions']} {leaf['label']} {leaf['counts']}" in rules
+    case = _visible(site.out_dir / "cases" / "everyday-triggers.html")
+    assert "(share of training vignettes)" in case
+    assert "The tree's class-weighted probability for this leaf" in case
+
+
+def test_notebook_tables_are_formatted_for_people(site):
+    pages = {p.stem: _visible(p) for p in site.notebook_pages}
+    card, tree, compare = pages["points-card"], pages["decision-tree"], pages["card-vs-tree"]
+    assert "NaN" not in card and not re.search(r"\b0\.\d{6}\b", card), "a raw float or NaN on the card page"
+    assert "—: no vignette in the calibration sample had this total" in card
+    assert "Estimated chance of needing review" in card
+    assert "{'ccp_alpha'" not in tree and "'class_weight'" not in tree, "a raw dict on the tree page"
+    assert "Pruning strength (ccp_alpha)" in tree and "Balanced accuracy" in tree
+    assert not re.search(r"\b0\.\d{6}\b", compare)
+
+
+def test_index_and_comparison_notebook_show_one_comparison(site):
+    # The build computes the comparison once and the notebook reads it back: same numbers.
+    index = _visible(site.index)
+    agreement = re.search(r"Card and tree agree on (\d+\.\d%) of these vignettes", index).group(1)
+    notebook = _visible(site.out_dir / "notebooks" / "card-vs-tree.html")
+    assert f"Card and tree agree on {agreement} of vignettes" in notebook
+
+
 # --------------------------------------------------------------------------------------
 # Escaping hostile input
 # --------------------------------------------------------------------------------------
@@ -271,7 +321,9 @@ def test_case_page_escapes_ids_narratives_file_names_and_card_labels(hostile_cas
 
 def test_hostile_site_index_and_file_names_are_safe(hostile_site):
     names = [p.name for p in hostile_site.case_pages]
-    assert names == ["script-alert-1-script.html"]
+    # The id is not a slug, so its page name is its slug plus a short hash of the id.
+    assert names == [f"{H.file_stem(SCRIPT)}.html"]
+    assert re.fullmatch(r"script-alert-1-script-[0-9a-f]{8}\.html", names[0])
     for page in _pages(hostile_site):
         _assert_inert(page.read_text(encoding="utf-8"))
 
@@ -373,6 +425,187 @@ def test_render_case_alone_inlines_plotly_so_the_page_stands_alone():
     assert 'href="../index.html"' not in text
 
 
+def test_the_comparison_is_computed_once_and_handed_to_the_notebooks(tmp_path, monkeypatch):
+    import scoring.analysis.compare as compare
+
+    calls = []
+    real = compare.compare_models
+    monkeypatch.setattr(compare, "compare_models", lambda *a, **k: calls.append(k) or real(*a, **k))
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("comparison_file = None"),
+            nbformat.v4.new_code_cell(
+                "from scoring.analysis.compare import load_comparison\n"
+                "saved = load_comparison(comparison_file)\n"
+                "print(f'read back: {saved.n} vignettes, agreement {saved.agreement:.1%}')"
+            ),
+        ]
+    )
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    nbformat.write(nb, folder / "reads_it.ipynb")
+    result = build_reports(tmp_path / "out", progress=False, cases=[], notebooks_dir=folder)
+    assert len(calls) == 1  # in the builder; the notebook reads the file instead
+    agreement = re.search(r"Card and tree agree on (\d+\.\d%)", _visible(result.index)).group(1)
+    assert f"read back: 20000 vignettes, agreement {agreement}" in _visible(result.notebook_pages[0])
+
+
+# --------------------------------------------------------------------------------------
+# Nothing overwritten by surprise
+# --------------------------------------------------------------------------------------
+
+_BASE = {"age": 40, "duration_weeks": 3, "frequency": "daily", "severity": "minor", "locations": ["calf"]}
+
+
+def test_ids_that_slugify_alike_get_their_own_pages(tmp_path, no_notebooks):
+    ids = ["患者一", "患者二", "Case 1", "case-1"]
+    result = build_reports(
+        tmp_path / "site",
+        progress=False,
+        cases=[{**_BASE, "vignette_id": case_id} for case_id in ids],
+        notebooks_dir=no_notebooks,
+    )
+    names = [p.name for p in result.case_pages]
+    assert len(set(names)) == 4 and "case-1.html" in names, names
+    for case_id, page in zip(ids, result.case_pages):
+        assert f"Case report for vignette <code>{html.escape(case_id)}</code>" in page.read_text(encoding="utf-8")
+    index = result.index.read_text(encoding="utf-8")
+    assert all(f'href="cases/{name}"' in index for name in names)
+
+
+def test_a_bad_example_case_names_the_file_the_case_and_the_field(tmp_path):
+    bad = tmp_path / "cases.toml"
+    bad.write_text(
+        '[[case]]\nid = "fine"\ntitle = "Fine"\nage = 30\nduration_weeks = 1\nfrequency = "daily"\n'
+        'severity = "minor"\nlocations = ["eyelid"]\n\n'
+        '[[case]]\nid = "too-young"\ntitle = "Too young"\nage = 12\nduration_weeks = 1\nfrequency = "daily"\n'
+        'severity = "minor"\nlocations = ["eyelid"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ReportError, match=r"cases\.toml, case 2 \(id 'too-young'\): .*age.*12"):
+        example_cases(bad)
+    bad.write_text('[[case]]\ntitle = "No id"\nage = 30\n', encoding="utf-8")
+    with pytest.raises(ReportError, match=r"case 1 \(id None\): id: Field required"):
+        example_cases(bad)
+
+
+def test_page_names_are_stable_and_distinct():
+    assert H.file_stem("red-flag-weakness") == "red-flag-weakness"
+    assert H.file_stem("患者一") == H.file_stem("患者一") != H.file_stem("患者二")
+    assert H.file_stem("Case 1") != H.file_stem("case-1") == "case-1"
+    assert re.fullmatch(r"case-[0-9a-f]{8}", H.file_stem("患者一"))
+
+
+def test_write_case_report_keeps_cases_whose_ids_slugify_alike(tmp_path):
+    first = write_case_report({**_BASE, "vignette_id": "患者一"}, tmp_path)
+    second = write_case_report({**_BASE, "vignette_id": "患者二"}, tmp_path)
+    assert first != second and first.is_file() and second.is_file()
+    assert "患者一" in first.read_text(encoding="utf-8") and "患者二" in second.read_text(encoding="utf-8")
+
+
+def test_two_cases_with_one_id_are_refused_naming_both(tmp_path, no_notebooks):
+    cases = [{**_BASE, "vignette_id": "same"}, {**_BASE, "vignette_id": "same", "age": 50}]
+    with pytest.raises(ReportError, match=r"cases 1 and 2 would both be written to cases/same\.html"):
+        build_reports(tmp_path / "site", progress=False, cases=cases, notebooks_dir=no_notebooks)
+    assert not (tmp_path / "site").exists()
+
+
+@pytest.fixture()
+def small_site(tmp_path, no_notebooks) -> BuildResult:
+    return build_reports(tmp_path / "site", progress=False, cases=example_cases()[:1], notebooks_dir=no_notebooks)
+
+
+def test_a_case_never_replaces_a_page_of_a_built_site(small_site, tmp_path):
+    out = small_site.out_dir
+    before = {p.name: p.read_bytes() for p in (out / "cases").iterdir()} | {
+        "index.html": small_site.index.read_bytes(),
+        "manifest.json": (out / "manifest.json").read_bytes(),
+    }
+    clash = tmp_path / "clash.json"
+    clash.write_text(json.dumps({**_BASE, "vignette_id": example_cases()[0].case_id}), encoding="utf-8")
+    with pytest.raises(ReportError, match=r"is a page of the report site .*manifest\.json.*--out OTHER"):
+        write_case_report(clash, out)
+    after = {p.name: p.read_bytes() for p in (out / "cases").iterdir()} | {
+        "index.html": small_site.index.read_bytes(),
+        "manifest.json": (out / "manifest.json").read_bytes(),
+    }
+    assert after == before
+
+
+def test_a_new_case_is_added_next_to_a_built_site(small_site):
+    page = write_case_report({**_BASE, "vignette_id": "extra"}, small_site.out_dir)
+    assert page == small_site.out_dir / "cases" / "extra.html"
+    assert 'href="../index.html"' in page.read_text(encoding="utf-8")
+    manifest = json.loads((small_site.out_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert "cases/extra.html" not in manifest["files"]  # the manifest describes the build
+
+
+def test_cli_refuses_to_replace_a_site_page_in_one_line(small_site, tmp_path):
+    from scoring.cli import main
+
+    clash = tmp_path / "clash.json"
+    clash.write_text(json.dumps({**_BASE, "vignette_id": example_cases()[0].case_id}), encoding="utf-8")
+    result = CliRunner().invoke(main, ["report", "--case", str(clash), "--out", str(small_site.out_dir)])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "is a page of the report site" in result.output
+
+
+def test_an_unwritable_folder_is_one_error_naming_it(tmp_path, no_notebooks, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(ReportError, match=r"cannot write the reports into '.*a-file/site'"):
+        build_reports(blocker / "site", progress=False, cases=[], notebooks_dir=no_notebooks)
+    with pytest.raises(ReportError, match=r"cannot write the reports into '.*a-file'"):
+        write_case_report({**_BASE, "vignette_id": "x"}, blocker)
+
+    # A read-only folder (simulated: the tests may run as root, who can write anywhere).
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(args[0]))
+
+    read_only = tmp_path / "read-only"
+    read_only.mkdir()
+    monkeypatch.setattr(Path, "write_bytes", refuse)
+    with pytest.raises(ReportError, match=r"cannot write the reports into '.*read-only': Permission denied\."):
+        write_case_report({**_BASE, "vignette_id": "x"}, read_only)
+
+
+def test_cli_reports_an_unwritable_folder_in_one_line(tmp_path, hostile_case_file):
+    from scoring.cli import main
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    out = blocker / "reports"  # a folder that cannot be made: its parent is a file
+    result = CliRunner().invoke(main, ["report", "--case", str(hostile_case_file), "--out", str(out)])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "cannot write the reports into" in lines[0] and str(blocker) in lines[0]
+
+
+# --------------------------------------------------------------------------------------
+# Tables for people
+# --------------------------------------------------------------------------------------
+
+
+def test_readable_risk_table_shows_percentages_and_a_dash_with_a_footnote():
+    from scoring.engine.calibration import risk_table
+
+    raw = risk_table()
+    table = readable_risk_table(raw)
+    assert len(table.frame) == len(raw)
+    text = str(table)
+    assert "NaN" not in text and "%" in text
+    assert (table.frame["Observed share needing review"] == "—").sum() == int((raw["n"] == 0).sum())
+    assert table.footnote and table.footnote.startswith("—: no vignette")
+    assert "<table" in table._repr_html_() and "—: no vignette" in table._repr_html_()
+
+
+def test_readable_tree_params_has_no_raw_dict():
+    table = readable_tree_params({"max_depth": 4, "class_weight": "balanced", "feature_names": None})
+    assert table.frame["Setting"].tolist() == ["Maximum depth", "Class weighting"]
+    assert "{" not in str(table)
+
+
 # --------------------------------------------------------------------------------------
 # Command line
 # --------------------------------------------------------------------------------------
@@ -383,9 +616,9 @@ def test_cli_report_case_writes_one_page(tmp_path, hostile_case_file):
 
     result = CliRunner().invoke(main, ["report", "--case", str(hostile_case_file), "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    page = tmp_path / "cases" / "script-alert-1-script.html"
+    page = tmp_path / "cases" / f"{H.file_stem(SCRIPT)}.html"
     assert page.is_file() and str(page) in result.output
-    assert (tmp_path / "assets" / H.plotly_asset_name()).is_file()
+    assert (tmp_path / "assets" / A.plotly_asset_name()).is_file()
     _assert_inert(page.read_text(encoding="utf-8"))
 
 
@@ -404,6 +637,13 @@ def test_cli_report_case_rejects_a_bad_vignette_naming_the_field(tmp_path):
 # --------------------------------------------------------------------------------------
 # In a browser: offline, plots drawn, no console errors, accessible, no script runs
 # --------------------------------------------------------------------------------------
+
+
+#: Texts of index cards whose content reaches past the card's right edge.
+_SPILL = """Array.from(document.querySelectorAll('.cards li')).filter(card => {
+  const edge = card.getBoundingClientRect().right;
+  return Array.from(card.querySelectorAll('*')).some(e => e.getBoundingClientRect().right > edge + 1);
+}).map(card => card.textContent.trim())"""
 
 
 @pytest.mark.browser
@@ -434,6 +674,12 @@ def test_reports_work_offline_in_chromium_and_pass_axe(site, hostile_site, hosti
 
             page.goto(site.index.resolve().as_uri())
             assert not serious_violations(page), describe_violations(serious_violations(page))
+            # Long notebook file names wrap inside their cards, at widths where the grid's
+            # columns are narrowest (one column on a small phone, two just above 32rem).
+            for width in (1200, 560, 280):
+                page.set_viewport_size({"width": width, "height": 900})
+                assert page.evaluate(_SPILL) == [], f"card content spills out at {width}px"
+            page.set_viewport_size({"width": 1200, "height": 900})
             # Follow a link from the index to a case page, as a reader would.
             page.get_by_role("link", name=re.compile("Spreading twitching")).click()
             page.wait_for_selector(".plotly .main-svg", timeout=15000)
@@ -472,7 +718,7 @@ def test_reports_work_offline_in_chromium_and_pass_axe(site, hostile_site, hosti
             with_card = hostile_site.out_dir / "cases" / "hostile-card.html"
             with_card.write_text(
                 render_case(
-                    load_case(hostile_case_file), card=hostile_card, plotlyjs=f"../assets/{H.plotly_asset_name()}"
+                    load_case(hostile_case_file), card=hostile_card, plotlyjs=f"../assets/{A.plotly_asset_name()}"
                 ),
                 encoding="utf-8",
             )

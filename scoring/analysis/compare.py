@@ -10,17 +10,25 @@ each model sends to self-care (the target is none).
 
 Compute here, render elsewhere: :func:`compare_models` returns a :class:`Comparison` of
 tables; :func:`render_comparison_text` and :mod:`scoring.plots` turn it into text and figures.
+A comparison can be saved (:meth:`Comparison.save`) and read back (:func:`load_comparison`,
+or ``compare_models(..., saved=path)``, which checks that it was computed for the same
+arguments): a report build computes it once for its index and hands the file to the
+comparison notebook. Rates come from :func:`scoring.engine.tree.triage_metrics`; counts are
+read off the confusion tables.
 """
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from scoring.contract.recommendation import LEVELS
+from scoring.contract.recommendation import LEVELS, values_to_levels
 
 __all__ = [
     "MODELS",
@@ -30,6 +38,7 @@ __all__ = [
     "Comparison",
     "compare_models",
     "compare_frame",
+    "load_comparison",
     "render_comparison_text",
 ]
 
@@ -68,6 +77,10 @@ class Comparison:
         Vignettes compared.
     seed : int or None
         The sample's seed (None for a frame passed in).
+    card_fingerprint : str or None
+        The compared card's fingerprint (its items, bands and red flags).
+    label_noise : float
+        The sample's label noise (see :func:`compare_models`).
     """
 
     metrics: pd.DataFrame
@@ -77,6 +90,8 @@ class Comparison:
     by_cause: pd.DataFrame
     n: int
     seed: int | None
+    card_fingerprint: str | None = None
+    label_noise: float = 0.0
 
     @property
     def serious_to_self_care(self) -> dict[str, int]:
@@ -88,6 +103,8 @@ class Comparison:
         return {
             "n": self.n,
             "seed": self.seed,
+            "card_fingerprint": self.card_fingerprint,
+            "label_noise": self.label_noise,
             "agreement": self.agreement,
             "metrics": self.metrics.to_dict(orient="index"),
             "confusion": {model: table.to_dict(orient="index") for model, table in self.confusion.items()},
@@ -95,22 +112,97 @@ class Comparison:
             "by_cause": self.by_cause.to_dict(orient="index"),
         }
 
+    def save(self, path: str | Path) -> Path:
+        """Write the comparison as JSON, for :func:`load_comparison` (or ``compare_models(saved=...)``).
 
-def _levels(column: pd.Series) -> np.ndarray:
-    lookup = {level: i for i, level in enumerate(LEVELS)}
-    return column.astype(str).map(lookup).to_numpy(dtype=np.int8)
+        A report build computes the comparison once, saves it, and hands the file to the
+        comparison notebook, so the index and the notebook show the same numbers from one run.
+        """
+        path = Path(path)
+        path.write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
+        return path
+
+
+def _table(rows: dict[str, dict[str, Any]], index_name: str, columns_name: str | None = None) -> pd.DataFrame:
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name, table.columns.name = index_name, columns_name
+    return table
+
+
+def load_comparison(path: str | Path) -> Comparison:
+    """Read a comparison written by :meth:`Comparison.save` (the same tables, the same numbers).
+
+    Raises
+    ------
+    ValueError
+        If the file is missing or is not a saved comparison, naming the file.
+    """
+    path = Path(path)
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        confusion = {model: _table(table, "reference", model) for model, table in record["confusion"].items()}
+        by_cause = _table(record["by_cause"], "latent_cause") if record["by_cause"] else pd.DataFrame(columns=["n"])
+        return Comparison(
+            metrics=_table(record["metrics"], "model"),
+            confusion=confusion,
+            agreement=float(record["agreement"]),
+            card_vs_tree=_table(record["card_vs_tree"], "card", "tree"),
+            by_cause=by_cause,
+            n=int(record["n"]),
+            seed=record["seed"],
+            card_fingerprint=record.get("card_fingerprint"),
+            label_noise=float(record.get("label_noise", 0.0)),
+        )
+    except (OSError, json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(
+            f"{str(path)!r} is not a comparison saved by Comparison.save ({type(exc).__name__}: {exc}); "
+            "compute it again with compare_models()"
+        ) from None
 
 
 def _crosstab(rows: np.ndarray, columns: np.ndarray, row_name: str, column_name: str) -> pd.DataFrame:
-    counts = np.zeros((len(LEVELS), len(LEVELS)), dtype=np.int64)
-    np.add.at(counts, (rows, columns), 1)
-    table = pd.DataFrame(counts, index=list(LEVELS), columns=list(LEVELS))
+    from sklearn.metrics import confusion_matrix
+
+    counts = confusion_matrix(rows, columns, labels=list(range(len(LEVELS))))
+    table = pd.DataFrame(counts.astype(np.int64), index=list(LEVELS), columns=list(LEVELS))
     table.index.name, table.columns.name = row_name, column_name
     return table
 
 
+def _model_metrics(confusion: pd.DataFrame, reference: np.ndarray, levels: np.ndarray, serious: np.ndarray) -> dict:
+    """One model's row: rates from triage_metrics, counts read off its confusion table."""
+    from scoring.engine.tree import triage_metrics
+
+    m = triage_metrics(reference, levels)
+    counts = confusion.to_numpy()
+    return {
+        "accuracy": m["accuracy"],
+        "balanced_accuracy": m["balanced_accuracy"],
+        **{f"recall_{level}": m[f"recall_{level}"] for level in LEVELS},
+        "under_triage": m["under_triage"],
+        "over_triage": m["over_triage"],
+        # Below the diagonal: recommended less cautious than the reference; above: more.
+        "n_under": int(np.tril(counts, -1).sum()),
+        "n_over": int(np.triu(counts, 1).sum()),
+        "serious_to_self_care": int((serious & (levels == 0)).sum()),
+    }
+
+
+def _by_cause(causes: np.ndarray | None, predicted: dict[str, np.ndarray]) -> pd.DataFrame:
+    if causes is None:
+        return pd.DataFrame(columns=["n"])
+    from scoring.engine.synth import CAUSES
+
+    names = list(CAUSES) + sorted(set(causes) - set(CAUSES))
+    table = {"n": [int((causes == c).sum()) for c in names]}
+    for model, levels in predicted.items():
+        table[f"{model}_self_care"] = [int(((causes == c) & (levels == 0)).sum()) for c in names]
+        table[f"{model}_urgent"] = [int(((causes == c) & (levels == 2)).sum()) for c in names]
+    return pd.DataFrame(table, index=pd.Index(names, name="latent_cause"))
+
+
 def compare_frame(
-    frame: pd.DataFrame, *, card: Any = None, tree: Any = "default", seed: int | None = None
+    frame: pd.DataFrame, *, card: Any = None, tree: Any = "default", seed: int | None = None, label_noise: float = 0.0
 ) -> Comparison:
     """Compare card, tree and combined on vignettes that carry a reference ``triage`` label.
 
@@ -122,58 +214,46 @@ def compare_frame(
         As for :func:`scoring.assess.assess_frame`; the tree must not be None.
     seed : int, optional
         Recorded in the result.
+    label_noise : float, default 0
+        Recorded in the result: the label noise the frame was drawn with.
 
     Returns
     -------
     Comparison
     """
     from scoring.assess import assess_frame
-    from scoring.engine.tree import resolve_tree, triage_metrics
+    from scoring.engine.card import load_card
+    from scoring.engine.tree import resolve_tree
 
     if "triage" not in frame.columns:
         raise ValueError("the frame has no 'triage' column: a comparison needs the reference label")
     the_tree = resolve_tree(tree)
     if the_tree is None:
         raise ValueError("tree=None: the comparison needs a tree (use 'default' for the shipped one)")
-    assessed = assess_frame(frame, card=card, tree=the_tree)
-    scored = assessed.scored
-    reference = _levels(scored["triage"])
-    predicted = {model: _levels(scored[column]) for model, column in _COLUMNS.items()}
+    the_card = load_card() if card is None else load_card(card)
+    scored = assess_frame(frame, card=the_card, tree=the_tree).scored
+    reference = values_to_levels(scored["triage"].astype(str))
+    predicted = {model: values_to_levels(scored[column].astype(str)) for model, column in _COLUMNS.items()}
 
     causes = scored["latent_cause"].astype(str).to_numpy() if "latent_cause" in scored else None
     serious = np.isin(causes, SERIOUS_CAUSES) if causes is not None else np.zeros(len(scored), dtype=bool)
-    rows = {}
-    for model, levels in predicted.items():
-        m = triage_metrics(reference, levels)
-        rows[model] = {
-            "accuracy": m["accuracy"],
-            "balanced_accuracy": m["balanced_accuracy"],
-            **{f"recall_{level}": m[f"recall_{level}"] for level in LEVELS},
-            "under_triage": m["under_triage"],
-            "over_triage": m["over_triage"],
-            "n_under": int((levels < reference).sum()),
-            "n_over": int((levels > reference).sum()),
-            "serious_to_self_care": int((serious & (levels == 0)).sum()),
-        }
+    confusion = {model: _crosstab(reference, levels, "reference", model) for model, levels in predicted.items()}
+    rows = {model: _model_metrics(confusion[model], reference, levels, serious) for model, levels in predicted.items()}
     metrics = pd.DataFrame.from_dict(rows, orient="index")
     metrics.index.name = "model"
-
-    confusion = {model: _crosstab(reference, levels, "reference", model) for model, levels in predicted.items()}
     card_vs_tree = _crosstab(predicted["card"], predicted["tree"], "card", "tree")
-    agreement = float(np.mean(predicted["card"] == predicted["tree"])) if len(scored) else float("nan")
-
-    if causes is not None:
-        from scoring.engine.synth import CAUSES
-
-        names = list(CAUSES) + sorted(set(causes) - set(CAUSES))
-        table = {"n": [int((causes == c).sum()) for c in names]}
-        for model, levels in predicted.items():
-            table[f"{model}_self_care"] = [int(((causes == c) & (levels == 0)).sum()) for c in names]
-            table[f"{model}_urgent"] = [int(((causes == c) & (levels == 2)).sum()) for c in names]
-        by_cause = pd.DataFrame(table, index=pd.Index(names, name="latent_cause"))
-    else:
-        by_cause = pd.DataFrame(columns=["n"])
-    return Comparison(metrics, confusion, agreement, card_vs_tree, by_cause, int(len(scored)), seed)
+    agreement = float(np.trace(card_vs_tree.to_numpy()) / len(scored)) if len(scored) else float("nan")
+    return Comparison(
+        metrics,
+        confusion,
+        agreement,
+        card_vs_tree,
+        _by_cause(causes, predicted),
+        int(len(scored)),
+        seed,
+        card_fingerprint=the_card.fingerprint,
+        label_noise=label_noise,
+    )
 
 
 def compare_models(
@@ -183,6 +263,7 @@ def compare_models(
     card: Any = None,
     tree: Any = "default",
     label_noise: float = 0.0,
+    saved: str | Path | None = None,
 ) -> Comparison:
     """Draw a fresh synthetic sample and compare card, tree and combined on it.
 
@@ -195,10 +276,18 @@ def compare_models(
         As for :func:`scoring.assess.assess_frame`.
     label_noise : float, default 0
         Passed to :func:`scoring.engine.synth.generate_vignettes`.
+    saved : str or Path, optional
+        A comparison written by :meth:`Comparison.save` for these same arguments: it is
+        read instead of computed again (a report build passes the one its index shows).
 
     Returns
     -------
     Comparison
+
+    Raises
+    ------
+    ValueError
+        If ``saved`` was computed for another sample size, seed, label noise or card.
 
     Examples
     --------
@@ -206,10 +295,35 @@ def compare_models(
     >>> result.serious_to_self_care                   # doctest: +SKIP
     {'card': 0, 'tree': 0, 'combined': 0}
     """
+    if saved is not None:
+        return _checked(load_comparison(saved), saved, n=n, seed=seed, card=card, label_noise=label_noise)
     from scoring.engine.synth import generate_vignettes
 
     frame = generate_vignettes(n, seed=seed, label_noise=label_noise)
-    return compare_frame(frame, card=card, tree=tree, seed=seed)
+    return compare_frame(frame, card=card, tree=tree, seed=seed, label_noise=label_noise)
+
+
+def _checked(
+    comparison: Comparison, path: str | Path, *, n: int, seed: int, card: Any, label_noise: float
+) -> Comparison:
+    """``comparison`` if it was computed for these arguments; else a ValueError naming the difference."""
+    from scoring.engine.card import load_card
+
+    fingerprint = (load_card() if card is None else load_card(card)).fingerprint
+    wanted = {"n": n, "seed": seed, "label_noise": label_noise, "card_fingerprint": fingerprint}
+    found = {name: getattr(comparison, name) for name in wanted}
+    different = [
+        f"{name} {found[name]!r} (asked for {value!r})"
+        for name, value in wanted.items()
+        if not (found[name] == value or (isinstance(value, float) and math.isclose(found[name], value)))
+    ]
+    if different:
+        raise ValueError(
+            f"the saved comparison {str(path)!r} was computed for another sample or card: "
+            + "; ".join(different)
+            + ". Pass saved=None to compute it, or save one for these arguments."
+        )
+    return comparison
 
 
 def _percent(x: float) -> str:

@@ -11,6 +11,7 @@ from scoring.plots._card import (
     points_waterfall_figure,
     risk_table_figure,
 )
+from scoring.plots._case import sweep_explorer_figure
 from scoring.plots._compare import confusion_figure, metrics_figure
 from scoring.plots._explain import sweep_axis, sweep_figure
 from scoring.plots._tree import tree_figure
@@ -25,6 +26,7 @@ __all__ = [
     "points_waterfall_figure",
     "risk_table_figure",
     "sweep_axis",
+    "sweep_explorer_figure",
     "sweep_figure",
     "tree_figure",
     "tree_search_figure",

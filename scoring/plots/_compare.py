@@ -54,19 +54,7 @@ def confusion_figure(comparison, *, title: str | None = None) -> go.Figure:
             row=1,
             col=k,
         )
-        # Cell labels as annotations: dark text on pale cells, white on dark ones.
-        axis = "" if k == 1 else str(k)
-        for i, row_label in enumerate(labels):
-            for j, column_label in enumerate(labels):
-                figure.add_annotation(
-                    x=column_label,
-                    y=row_label,
-                    xref=f"x{axis}",
-                    yref=f"y{axis}",
-                    showarrow=False,
-                    text=f"{counts[i, j]:,}<br>{share[i, j]:.0%}",
-                    font=dict(color="white" if share[i, j] > 0.55 else "#222222", size=12),
-                )
+        _label_cells(figure, counts, share, labels, axis="" if k == 1 else str(k))
         figure.update_xaxes(title_text="recommended", row=1, col=k)
     figure.update_yaxes(title_text="reference triage", autorange="reversed", row=1, col=1)
     figure.update_yaxes(autorange="reversed")
@@ -76,6 +64,21 @@ def confusion_figure(comparison, *, title: str | None = None) -> go.Figure:
         margin=dict(l=80, r=20, t=80, b=60),
     )
     return figure
+
+
+def _label_cells(figure: go.Figure, counts: np.ndarray, share: np.ndarray, labels: list[str], *, axis: str) -> None:
+    """Cell labels as annotations: dark text on pale cells, white on dark ones."""
+    for i, row_label in enumerate(labels):
+        for j, column_label in enumerate(labels):
+            figure.add_annotation(
+                x=column_label,
+                y=row_label,
+                xref=f"x{axis}",
+                yref=f"y{axis}",
+                showarrow=False,
+                text=f"{counts[i, j]:,}<br>{share[i, j]:.0%}",
+                font=dict(color="white" if share[i, j] > 0.55 else "#222222", size=12),
+            )
 
 
 def metrics_figure(comparison, *, title: str | None = None) -> go.Figure:

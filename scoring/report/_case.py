@@ -2,17 +2,18 @@
 
 Everything here returns plain dicts of text and figure HTML for the ``report_case``
 template: the inputs, the card's items and red flags, the tree's path, card versus tree,
-counterfactuals, and sweeps. Text stays text: the template escapes it.
+counterfactuals, and sweeps. Figures are built by :mod:`scoring.plots`; this module only
+embeds them. Text stays text: the template escapes it.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Any
 
 from scoring.contract.schema import FIELDS
 from scoring.report import _html as H
+from scoring.report._wording import WEIGHTED_PROBABILITY, leaf_share_text, percent
 
 
 def _format_value(spec: Any, value: Any) -> str:
@@ -29,7 +30,7 @@ def _format_value(spec: Any, value: Any) -> str:
     return str(value)
 
 
-def _inputs(vignette: Any) -> list[dict[str, str]]:
+def _inputs(vignette: Any) -> list[dict[str, Any]]:
     rows = []
     for spec in FIELDS:
         value = getattr(vignette, spec.name)
@@ -48,10 +49,6 @@ def condition_words(condition: str) -> str:
         return parse_condition(condition).describe()
     except (ConditionError, ValueError, TypeError):
         return condition
-
-
-def _percent(value: float) -> str:
-    return "n/a" if math.isnan(value) else f"{value:.0%}"
 
 
 def recommendation_text(value: Any) -> tuple[str, str]:
@@ -107,19 +104,21 @@ def _card_context(assessment: Any, card: Any) -> dict[str, Any]:
     }
 
 
-def _tree_context(assessment: Any) -> dict[str, Any]:
+def _tree_context(assessment: Any, tree: Any) -> dict[str, Any]:
     from scoring.contract.recommendation import LEVELS
 
     view = assessment.tree
     value, label = recommendation_text(view.recommendation)
+    count = int(tree.node_counts_[view.leaf_id][LEVELS.index(value)])
     return {
         "recommendation_value": value,
         "recommendation_label": label,
         "path": [step.text for step in view.path] or ["(the tree is a single leaf)"],
         "leaf_id": view.leaf_id,
-        "leaf_samples": view.leaf_samples,
+        "leaf_counts": leaf_share_text(view.leaf_samples, count, label),
+        "probability_caption": f"{WEIGHTED_PROBABILITY.capitalize()} for this leaf, per recommendation",
         "probabilities": [
-            {"label": recommendation_text(level)[1], "value": _percent(float(view.probabilities.get(level, 0.0)))}
+            {"label": recommendation_text(level)[1], "value": percent(float(view.probabilities.get(level, 0.0)))}
             for level in LEVELS
         ],
     }
@@ -156,7 +155,7 @@ def _sweep_context(case: Any, slug: str, card: Any, tree: Any) -> dict[str, Any]
     """The most influential field's sweep: figure, text table, and the what-if menu figure."""
     from scoring.analysis.explain import most_influential_field, sweep
     from scoring.contract.schema import field_spec
-    from scoring.plots import sweep_figure
+    from scoring.plots import sweep_explorer_figure, sweep_figure
 
     influence = most_influential_field(case.vignette, card=card, tree=tree)
     frame = sweep(case.vignette, influence.field, card=card, tree=tree)
@@ -171,7 +170,7 @@ def _sweep_context(case: Any, slug: str, card: Any, tree: Any) -> dict[str, Any]
         for row in frame.itertuples(index=False)
     ]
     sweeps = {name: sweep(case.vignette, name, card=card, tree=tree) for name in EXPLORER_FIELDS}
-    explorer = H.figure_html(_sweep_explorer_figure(sweeps), f"fig-{slug}-what-if", height=460)
+    explorer = H.figure_html(sweep_explorer_figure(sweeps), f"fig-{slug}-what-if", height=460)
     return {
         "field": influence.field,
         "field_label": spec.label,
@@ -190,124 +189,6 @@ def _sweep_context(case: Any, slug: str, card: Any, tree: Any) -> dict[str, Any]
         "columns": [spec.label, "Points total", "Combined recommendation"],
         "rows": rows,
     }
-
-
-def _sweep_traces(frame: Any, field_name: str, *, visible: bool) -> list[Any]:
-    """Traces for one sweep: the points line, one marker trace per recommendation, 'you are here'."""
-    import plotly.graph_objects as go
-
-    from scoring.contract.recommendation import LEVELS
-    from scoring.contract.schema import field_spec
-    from scoring.plots._tree import RECOMMENDATION_COLOURS
-
-    # Numbers on a numeric axis; yes/no, categories and location sets as labelled categories.
-    numeric = field_spec(field_name).kind in ("int", "float")
-    x = [float(v) for v in frame["value"]] if numeric else [_value_text(field_name, v) for v in frame["value"]]
-    traces = []
-    if numeric:
-        # Points change in steps at the card's thresholds: draw them as steps, not slopes.
-        traces.append(
-            go.Scatter(
-                x=x,
-                y=list(frame["points_total"]),
-                mode="lines",
-                name="Points total",
-                line={"color": "#555555", "width": 1.5, "shape": "hv"},
-                hoverinfo="skip",
-                visible=visible,
-                legendgroup="points",
-            )
-        )
-    for level in LEVELS:
-        mask = (frame["recommendation"] == level).to_numpy()
-        if not mask.any():
-            continue
-        traces.append(
-            go.Scatter(
-                x=[v for v, m in zip(x, mask) if m],
-                y=list(frame["points_total"][mask]),
-                mode="markers",
-                name=recommendation_text(level)[1],
-                marker={"color": RECOMMENDATION_COLOURS[level], "size": 7 if numeric else 14},
-                hovertemplate="%{x}: %{y} points, " + recommendation_text(level)[1] + "<extra></extra>",
-                visible=visible,
-                legendgroup=level,
-            )
-        )
-    current = frame["is_current"].to_numpy()
-    if current.any():
-        traces.append(
-            go.Scatter(
-                x=[v for v, m in zip(x, current) if m],
-                y=list(frame["points_total"][current]),
-                mode="markers",
-                name="This vignette",
-                marker={"color": "#000000", "size": 16, "symbol": "star", "line": {"color": "#ffffff", "width": 1}},
-                hovertemplate="this vignette: %{x}, %{y} points<extra></extra>",
-                visible=visible,
-                legendgroup="current",
-            )
-        )
-    return traces
-
-
-def _sweep_explorer_figure(sweeps: Mapping[str, Any]) -> Any:
-    """One figure holding several precomputed sweeps, switched with a dropdown menu.
-
-    A static page cannot call back into Python, so every field's sweep is computed at
-    build time and the menu only toggles which traces are visible.
-    """
-    import plotly.graph_objects as go
-
-    from scoring.contract.schema import field_spec
-
-    fig = go.Figure()
-    spans = []
-    for index, (name, frame) in enumerate(sweeps.items()):
-        traces = _sweep_traces(frame, name, visible=index == 0)
-        start = len(fig.data)
-        fig.add_traces(traces)
-        spans.append((name, start, start + len(traces)))
-    total = len(fig.data)
-    buttons = []
-    for name, start, stop in spans:
-        spec = field_spec(name)
-        unit = f" ({spec.unit})" if spec.unit and spec.unit != "0-10" else ""
-        buttons.append(
-            {
-                "label": spec.label,
-                "method": "update",
-                "args": [
-                    {"visible": [start <= i < stop for i in range(total)]},
-                    {
-                        "xaxis": {"title": {"text": spec.label + unit}},
-                        "title": {"text": f"What if {spec.label.lower()} were different?"},
-                    },
-                ],
-            }
-        )
-    first = field_spec(spans[0][0]) if spans else None
-    fig.update_layout(
-        title={"text": f"What if {first.label.lower()} were different?" if first else "What if"},
-        updatemenus=[
-            {
-                "buttons": buttons,
-                "direction": "down",
-                "x": 1.0,
-                "xanchor": "right",
-                "y": 1.18,
-                "yanchor": "top",
-                "showactive": True,
-            }
-        ],
-        xaxis_title=(first.label if first else ""),
-        yaxis_title="Points total",
-        template="plotly_white",
-        height=460,
-        margin={"l": 60, "r": 20, "t": 90, "b": 50},
-        legend={"orientation": "h", "y": -0.2},
-    )
-    return fig
 
 
 def _counterfactual_context(case: Any, card: Any, tree: Any) -> list[dict[str, str]]:
@@ -350,7 +231,7 @@ def case_context(case: Any, *, slug: str, card: Any, tree: Any) -> tuple[dict[st
         "headline": {"value": value, "label": label, "advice": assessment.advice},
         "inputs": _inputs(case.vignette),
         "card": _card_context(assessment, card),
-        "tree": _tree_context(assessment),
+        "tree": _tree_context(assessment, tree),
         "comparison": _comparison(assessment),
         "counterfactuals": _counterfactual_context(case, card, tree),
         "sweep": _sweep_context(case, slug, card, tree),

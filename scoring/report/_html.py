@@ -1,10 +1,12 @@
-"""HTML plumbing for the reports: templates, offline plotly.js, stable ids, figure labels.
+"""HTML plumbing for the reports: templates, offline pages, stable ids, figure labels.
 
 Everything here works on strings; :mod:`scoring.report` decides what goes where.
 """
 
 from __future__ import annotations
 
+import hashlib
+import html as html_text
 import json
 import re
 import unicodedata
@@ -52,52 +54,6 @@ def render_template(name: str, **context: Any) -> str:
 def stylesheet() -> Markup:
     """The shared report CSS (small, so every page carries its own copy and stands alone)."""
     return Markup((TEMPLATES_DIR / "report.css").read_text(encoding="utf-8"))
-
-
-# --------------------------------------------------------------------------------------
-# plotly.js: one local copy instead of a CDN or ~5 MB inlined per figure
-# --------------------------------------------------------------------------------------
-
-
-def plotlyjs_version() -> str:
-    """The version of the plotly.js bundled with the installed plotly package."""
-    from plotly.offline import get_plotlyjs_version
-
-    return get_plotlyjs_version()
-
-
-def plotly_asset_name() -> str:
-    """File name of the local plotly.js copy, e.g. ``plotly-4.1.1.min.js``."""
-    return f"plotly-{plotlyjs_version()}.min.js"
-
-
-@lru_cache(maxsize=1)
-def plotlyjs_source() -> str:
-    """The plotly.js bundle shipped inside the plotly Python package (no download)."""
-    from plotly.offline import get_plotlyjs
-
-    return get_plotlyjs()
-
-
-def plotly_script_tag(src: str | None) -> Markup:
-    """A ``<script>`` loading plotly.js from ``src`` (a relative path), or inlining it.
-
-    ``src=None`` inlines the whole bundle: a single page that works anywhere offline, at
-    ~5 MB. Report builds pass the relative path of ``assets/plotly-<version>.min.js``.
-    ``window.PlotlyConfig`` tells plotly.js not to look for MathJax on a CDN.
-    """
-    config = "<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>\n"
-    if src is None:
-        return Markup(config + "<script>" + plotlyjs_source() + "</script>")
-    return Markup(config + f'<script charset="utf-8" src="{jinja2.filters.escape(src)}"></script>')
-
-
-def remove_inline_plotlyjs(html: str) -> str:
-    """Drop every inlined copy of plotly.js (from plotly's ``notebook`` renderer).
-
-    The page loads the shared local copy in its ``<head>`` instead, before any figure runs.
-    """
-    return html.replace("<script>" + plotlyjs_source() + "</script>", "")
 
 
 # Script and link tags pointing off the machine: a CDN copy of MathJax that plotly's
@@ -252,3 +208,29 @@ def slugify(text: str, *, fallback: str = "case", max_length: int = 60) -> str:
     ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:max_length].strip("-")
     return slug or fallback
+
+
+def file_stem(text: str, *, fallback: str = "case") -> str:
+    """A file name (without extension) that only ``text`` maps to.
+
+    Text that is already a slug is its own name. Any other text loses something in
+    :func:`slugify` ("Case 1" and "case-1", or two ids in another script that both fall back
+    to "case"), so its slug is followed by eight hex digits of the text's SHA-256: the same
+    text always gives the same name, and two different texts never share one.
+
+    Examples
+    --------
+    >>> file_stem("red-flag-weakness")
+    'red-flag-weakness'
+    >>> file_stem("Case 1")
+    'case-1-07ac744f'
+    """
+    slug = slugify(text, fallback=fallback)
+    if slug == text:
+        return slug
+    return f"{slug}-{hashlib.sha256(str(text).encode('utf-8')).hexdigest()[:8]}"
+
+
+def visible_text(html: str) -> str:
+    """The text a reader sees in ``html``: tags dropped, entities decoded, spaces collapsed."""
+    return re.sub(r"\s+", " ", html_text.unescape(_TAG.sub(" ", html))).strip()

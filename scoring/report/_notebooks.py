@@ -76,6 +76,41 @@ def inject_parameters(nb: nbformat.NotebookNode, parameters: Mapping[str, Any]) 
     return nb
 
 
+def declared_parameters(path: Path) -> set[str]:
+    """The names a notebook's ``parameters`` cell assigns (empty when it has none).
+
+    Read with :mod:`ast`, as papermill's parameter inspection does, so a comment or a
+    string that mentions a name does not count.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("n = 5  # size\\nseed = 1")])
+    >>> nb.cells[0].metadata["tags"] = ["parameters"]
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     nbformat.write(nb, Path(folder) / "x.ipynb")
+    ...     sorted(declared_parameters(Path(folder) / "x.ipynb"))
+    ['n', 'seed']
+    """
+    import ast
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                return set()
+            return {
+                target.id
+                for node in tree.body
+                if isinstance(node, (ast.Assign, ast.AnnAssign))
+                for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+                if isinstance(target, ast.Name)
+            }
+    return set()
+
+
 def kernel_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment the notebook kernels run in.
 
@@ -279,7 +314,7 @@ def execute_notebooks(
             if not isinstance(failure, Exception):
                 raise failure
         raise NotebookRunError("\n\n".join(str(f) for f in failures))
-    return outcomes  # type: ignore[return-value]
+    return outcomes
 
 
 def _run_coroutine(coroutine: Any) -> Any:

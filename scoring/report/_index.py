@@ -1,0 +1,130 @@
+"""The index page: data set, card, tree, how they compare, and links to every page."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from scoring.report._case import condition_words, recommendation_text
+from scoring.report._pages import render_page
+from scoring.report._provenance import Provenance, tree_metadata, tree_version
+from scoring.report._tables import tree_leaves
+from scoring.report._wording import percent
+
+
+def card_summary(card: Any) -> dict[str, Any]:
+    """The card's name, size, bands and red flags, as the index shows them."""
+    bands = []
+    for band in card.bands:
+        value, label = recommendation_text(band.recommendation)
+        bands.append(
+            {"name": band.name, "range": f"{band.min_points} to {band.max_points}", "value": value, "label": label}
+        )
+    low, high = getattr(card, "min_total", None), getattr(card, "max_total", None)
+    if low is None or high is None:
+        low, high = card.bands[0].min_points, card.bands[-1].max_points
+    return {
+        "name": card.name,
+        "version": card.version,
+        "n_items": len(card.items),
+        "min_total": low,
+        "max_total": high,
+        "bands": bands,
+        "red_flags": [{"label": f.label, "condition": condition_words(f.condition)} for f in card.red_flags],
+    }
+
+
+def tree_summary(tree: Any, record: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The tree's size and one row per leaf: its conditions, what it says, and its training counts."""
+    if not record:
+        return None
+    structure = record.get("structure", {})
+    return {
+        "depth": structure.get("depth", "?"),
+        "n_leaves": structure.get("n_leaves", "?"),
+        "version": tree_version(record),
+        "leaves": tree_leaves(tree),
+    }
+
+
+def data_summary(provenance: Provenance) -> dict[str, Any] | None:
+    """The data set's size, seed, generator and hash (None when nothing is known)."""
+    if provenance.data_seed is None and provenance.data_n is None:
+        return None
+    return {
+        "n": provenance.data_n,
+        "seed": provenance.data_seed,
+        "generator_version": provenance.generator_version,
+        "sha256": provenance.data_sha256,
+    }
+
+
+#: The index's comparison rows: label, column of Comparison.metrics, and how to show it.
+_METRIC_ROWS = (
+    ("Accuracy", "accuracy", "share"),
+    ("Balanced accuracy", "balanced_accuracy", "share"),
+    ("Recall, urgent", "recall_urgent", "share"),
+    ("Under-triage (less cautious than the reference)", "under_triage", "share"),
+    ("Over-triage (more cautious than the reference)", "over_triage", "share"),
+    ("Motor-neuron-like or MS-like cases sent to self-care", "serious_to_self_care", "count"),
+)
+
+
+def metrics_summary(comparison: Any) -> dict[str, Any]:
+    """Key figures of card, tree and combined against the reference triage.
+
+    ``comparison`` is a :class:`scoring.analysis.compare.Comparison` on a fresh synthetic
+    sample (not the tree's training data); the build computes it once and shares it with
+    the comparison notebook.
+    """
+    from scoring.analysis.compare import MODELS
+
+    table = comparison.metrics
+    names = {"card": "Points card", "tree": "Decision tree", "combined": "Combined"}
+
+    def shown(value: Any, kind: str) -> str:
+        return str(int(value)) if kind == "count" else percent(value, digits=1)
+
+    return {
+        "caption": (
+            f"Against the reference triage on {comparison.n} fresh synthetic vignettes "
+            f"(seed {comparison.seed}, not used to fit the tree)"
+        ),
+        "models": [names.get(model, model) for model in MODELS],
+        "rows": [
+            {"name": label, "values": [shown(table.loc[model, column], kind) for model in MODELS]}
+            for label, column, kind in _METRIC_ROWS
+        ],
+        "note": (
+            f"Card and tree agree on {percent(comparison.agreement, digits=1)} of these vignettes. "
+            "The combined recommendation is the more cautious of the two; the target for "
+            "serious causes sent to self-care is zero."
+        ),
+    }
+
+
+def index_page(
+    *,
+    card: Any,
+    tree: Any,
+    comparison: Any,
+    provenance: Provenance,
+    notebooks: list[dict[str, Any]],
+    cases: list[dict[str, Any]],
+    notebooks_missing: bool,
+) -> str:
+    """The index page's HTML."""
+    return render_page(
+        "report_index.html.j2",
+        provenance=provenance,
+        plotly_src=False,  # no figures on the index: it loads fast and needs no script
+        index_href=None,
+        page_title="Reports",
+        data=data_summary(provenance),
+        card=card_summary(card),
+        tree=tree_summary(tree, tree_metadata()),
+        metrics=metrics_summary(comparison),
+        notebooks=notebooks,
+        cases=cases,
+        notebooks_missing=notebooks_missing,
+    )

@@ -1,0 +1,179 @@
+"""Tables for people: what the analysis notebooks display instead of raw frames and dicts.
+
+Package functions return raw tables (floats, NaN, snake_case columns) for code to use; a
+page shows these instead: percentages, labels, and "—" with a footnote where there is no
+number. Each is a :class:`ReadableTable`, which a notebook displays as an HTML table and
+``print`` shows as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from scoring.contract.recommendation import LABELS, Recommendation
+from scoring.report._wording import MISSING, leaf_share_text, percent
+
+
+@dataclass(frozen=True)
+class ReadableTable:
+    """A table of display text, with a caption and an optional footnote."""
+
+    frame: pd.DataFrame
+    caption: str
+    footnote: str | None = None
+
+    def _repr_html_(self) -> str:
+        import html
+
+        table = self.frame.to_html(index=False, escape=True, border=0, na_rep=MISSING)
+        caption = f"<p><strong>{html.escape(self.caption)}</strong></p>\n"
+        note = f"\n<p><small>{html.escape(self.footnote)}</small></p>" if self.footnote else ""
+        return caption + table + note
+
+    def __str__(self) -> str:
+        text = f"{self.caption}\n{self.frame.to_string(index=False, na_rep=MISSING)}"
+        return text + (f"\n{self.footnote}" if self.footnote else "")
+
+
+def readable_risk_table(table: pd.DataFrame) -> ReadableTable:
+    """:func:`scoring.engine.calibration.risk_table` for reading: one row per points total.
+
+    Examples
+    --------
+    >>> from scoring.engine.calibration import risk_table
+    >>> print(readable_risk_table(risk_table()).frame.columns[3])   # doctest: +SKIP
+    Estimated chance of needing review
+    """
+    empty = table["n"] == 0
+    frame = pd.DataFrame(
+        {
+            "Points total": table.index.astype(int),
+            "Band": table["band"].to_numpy(),
+            "Recommendation": [LABELS[value] for value in table["recommendation"]],
+            "Estimated chance of needing review": [percent(p, digits=1) for p in table["probability"]],
+            "Vignettes in the calibration sample": [f"{int(n):,}" for n in table["n"]],
+            "Observed share needing review": [percent(p, digits=1) for p in table["observed"]],
+        }
+    )
+    footnote = (
+        f"{MISSING}: no vignette in the calibration sample had this total, so there is no observed share."
+        if empty.any()
+        else None
+    )
+    return ReadableTable(frame, "Points total, band and estimated chance of needing review", footnote)
+
+
+#: Cross-validation measures in reading order, and whether each is a share or a count.
+_CV_MEASURES = {
+    "accuracy": ("Accuracy", True),
+    "balanced_accuracy": ("Balanced accuracy", True),
+    "recall_self_care": (f"Recall, {LABELS['self_care']}", True),
+    "recall_see_doctor": (f"Recall, {LABELS['see_doctor']}", True),
+    "recall_urgent": (f"Recall, {LABELS['urgent']}", True),
+    "urgent_missed": ("Urgent vignettes missed", True),
+    "under_triage": ("Under-triage (less cautious than the reference)", True),
+    "over_triage": ("Over-triage (more cautious than the reference)", True),
+    "n_leaves": ("Leaves", False),
+}
+
+
+def readable_cv_metrics(selected: Mapping[str, Mapping[str, float]]) -> ReadableTable:
+    """The chosen tree settings' cross-validated measures (``record["cross_validation"]["selected"]``)."""
+    rows = []
+    for key in [k for k in _CV_MEASURES if k in selected] + sorted(set(selected) - set(_CV_MEASURES)):
+        name, share = _CV_MEASURES.get(key, (key.replace("_", " ").capitalize(), False))
+        stats = selected[key]
+        shown = (lambda v: percent(v, digits=1)) if share else (lambda v: f"{v:g}")
+        rows.append({"Measure": name, "Mean over the folds": shown(stats["mean"]), "Spread (SD)": shown(stats["std"])})
+    return ReadableTable(pd.DataFrame(rows), "Cross-validated measures of the chosen settings")
+
+
+_PARAMETERS = {
+    "max_depth": ("Maximum depth", "questions asked, at most, before a leaf"),
+    "min_samples_leaf": ("Smallest leaf", "training vignettes a leaf must hold"),
+    "ccp_alpha": ("Pruning strength (ccp_alpha)", "higher values cut more branches"),
+    "class_weight": ("Class weighting", "how the triage levels are weighted when fitting"),
+    "random_state": ("Random state", "fixes tie-breaking, so refits are identical"),
+}
+
+
+def readable_tree_params(params: Mapping[str, Any]) -> ReadableTable:
+    """The shipped tree's settings (``record["params"]``) as a table with what each means.
+
+    Settings left at their default (``None``) are left out.
+    """
+    rows = []
+    for key, value in params.items():
+        if value is None:
+            continue
+        name, meaning = _PARAMETERS.get(key, (key.replace("_", " ").capitalize(), ""))
+        if key == "class_weight":
+            value = "balanced: each triage level weighs the same" if value == "balanced" else str(value)
+        rows.append({"Setting": name, "Value": str(value), "What it means": meaning})
+    return ReadableTable(pd.DataFrame(rows), "The chosen settings")
+
+
+def tree_leaves(tree: Any) -> list[dict[str, str]]:
+    """One row per leaf of a fitted tree: its conditions, its recommendation, its training counts.
+
+    The counts are worded by :func:`leaf_share_text`, which says they are a plain share of
+    training vignettes (not the tree's class-weighted probability).
+    """
+    # _merged_conditions turns the splits on one feature into one phrase ("2 to 6 weeks").
+    from scoring.engine.tree import _merged_conditions, tree_rules
+
+    rows = []
+    for rule in tree_rules(tree):
+        recommendation = Recommendation(rule.recommendation)
+        conditions = _merged_conditions(rule.conditions)
+        rows.append(
+            {
+                "conditions": " and ".join(conditions) if conditions else "always",
+                "value": recommendation.value,
+                "label": recommendation.label,
+                "counts": leaf_share_text(rule.samples, rule.counts[recommendation.value], recommendation.label),
+            }
+        )
+    return rows
+
+
+def readable_tree_rules(tree: Any) -> ReadableTable:
+    """The tree's rules as a table, one leaf a row (what the index page shows too)."""
+    frame = pd.DataFrame(
+        [
+            {"If": leaf["conditions"], "Then": leaf["label"], "Training vignettes at the leaf": leaf["counts"]}
+            for leaf in tree_leaves(tree)
+        ]
+    )
+    return ReadableTable(frame, "The tree's rules, one per leaf")
+
+
+_MODEL_NAMES = {"card": "Points card", "tree": "Decision tree", "combined": "Combined"}
+
+
+def readable_comparison_metrics(comparison: Any) -> ReadableTable:
+    """:attr:`Comparison.metrics` for reading: one row per model, shares as percentages."""
+    metrics = comparison.metrics
+    frame = pd.DataFrame(
+        {
+            "Model": [_MODEL_NAMES.get(m, m) for m in metrics.index],
+            "Accuracy": [percent(v, digits=1) for v in metrics["accuracy"]],
+            "Balanced accuracy": [percent(v, digits=1) for v in metrics["balanced_accuracy"]],
+            **{
+                f"Recall, {LABELS[level]}": [percent(v, digits=1) for v in metrics[f"recall_{level}"]]
+                for level in LABELS
+            },
+            "Under-triage": [f"{percent(r.under_triage, digits=1)} ({r.n_under})" for r in metrics.itertuples()],
+            "Over-triage": [f"{percent(r.over_triage, digits=1)} ({r.n_over})" for r in metrics.itertuples()],
+            "Serious causes sent to self-care": [int(v) for v in metrics["serious_to_self_care"]],
+        }
+    )
+    footnote = "Under- and over-triage: share of all vignettes (count)."
+    if metrics.isna().to_numpy().any():
+        footnote = f"{MISSING}: no vignette of that level in the sample. " + footnote
+    caption = f"Card, tree and combined against the reference triage ({comparison.n:,} fresh synthetic vignettes)"
+    return ReadableTable(frame, caption, footnote)
