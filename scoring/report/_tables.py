@@ -123,13 +123,13 @@ def tree_leaves(tree: Any) -> list[dict[str, str]]:
     The counts are worded by :func:`leaf_share_text`, which says they are a plain share of
     training vignettes (not the tree's class-weighted probability).
     """
-    # _merged_conditions turns the splits on one feature into one phrase ("2 to 6 weeks").
-    from scoring.engine.tree import _merged_conditions, tree_rules
+    # merged_conditions turns the splits on one feature into one phrase ("2 to 6 weeks").
+    from scoring.engine.tree import merged_conditions, tree_rules
 
     rows = []
     for rule in tree_rules(tree):
         recommendation = Recommendation(rule.recommendation)
-        conditions = _merged_conditions(rule.conditions)
+        conditions = merged_conditions(rule.conditions)
         rows.append(
             {
                 "conditions": " and ".join(conditions) if conditions else "always",

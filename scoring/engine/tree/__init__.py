@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from scoring.engine.metrics import triage_metrics
 from scoring.engine.tree._common import DEFAULT_FEATURES, MAX_DEPTH_LIMIT, TREE_FILE, TREE_RECORD
-from scoring.engine.tree._export import Rule, render_rules_text, step_text, tree_rules
+from scoring.engine.tree._export import Rule, merged_conditions, render_rules_text, step_text, tree_rules
 from scoring.engine.tree._persist import (
     DEFAULT_TREE,
     TRUSTED_TYPES,
@@ -54,6 +54,7 @@ __all__ = [
     "TreeStructure",
     "ShippedTree",
     "Rule",
+    "merged_conditions",
     "TreeSearch",
     "TreeFit",
     "TreeLoadError",
