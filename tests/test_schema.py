@@ -157,7 +157,7 @@ def test_wrong_type_number():
     with pytest.raises(VignetteError) as info:
         validate_vignette({**BASE, "age": "thirty"})
     assert str(info.value) == (
-        "age: wrong type: not a whole number (got 'thirty'; allowed: a whole number from 18 to 100 (years))"
+        "age: wrong type: not a number (got 'thirty'; allowed: a whole number from 18 to 100 (years))"
     )
 
 
@@ -201,7 +201,7 @@ def test_nan_is_reported_as_a_missing_value():
     with pytest.raises(VignetteError) as info:
         validate_vignette({**BASE, "duration_weeks": math.nan})
     error = only_error(info.value)
-    assert error.field == "duration_weeks" and error.reason == "missing value (NaN)"
+    assert error.field == "duration_weeks" and error.reason == "missing value (NaN or empty)"
     assert "got NaN" in str(info.value)
 
 
@@ -308,7 +308,7 @@ def test_mixed_frame_splits_into_valid_and_rejected_with_nothing_lost():
     assert by_row[(3, "frequency")] == "unknown category"
     assert by_row[(3, "locations")] == "empty: at least one location is needed"
     assert by_row[(4, "duration_weeks")] == "out of range: above the maximum"
-    assert by_row[(4, "locations")] == "unknown location"
+    assert by_row[(4, "locations")] == "unknown location 'knee'"
     assert by_row[(4, "weakness")] == "wrong type: not true or false"
     assert set(rejected.columns) == {"row", "vignette_id", "field", "value", "reason", "allowed"}
     assert result.summary() == "6 rows read, 3 valid, 3 rejected (8 problems)"
