@@ -8,6 +8,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from strategies import vignette_inputs
 
 from scoring.contract.schema import (
     FIELD_NAMES,
@@ -408,3 +410,257 @@ def test_a_yes_no_value_in_a_number_column_is_rejected_in_frames_too():
     result = validate_frame(frame)
     assert list(result.valid["stress_level"]) == [5]
     assert result.rejected.iloc[0]["reason"] == "wrong type: a yes/no value where a number is expected"
+
+
+# ---------------------------------------------------------------------------- the Vignette class and fields.toml
+
+
+def _annotation_matches(spec, annotation) -> bool:
+    import typing
+
+    if spec.kind in ("int", "float", "bool"):
+        return annotation is {"int": int, "float": float, "bool": bool}[spec.kind]
+    if spec.kind == "category":
+        return typing.get_origin(annotation) is typing.Literal and typing.get_args(annotation) == spec.allowed
+    (item,) = [a for a in typing.get_args(annotation) if a is not Ellipsis]
+    return typing.get_origin(annotation) is tuple and typing.get_args(item) == spec.allowed
+
+
+def test_the_vignette_class_has_exactly_the_fields_of_fields_toml():
+    import annotated_types
+    from pydantic_core import PydanticUndefined
+
+    model_fields = Vignette.model_fields
+    assert tuple(model_fields) == FIELD_NAMES
+    for spec in FIELDS:
+        info = model_fields[spec.name]
+        assert _annotation_matches(spec, info.annotation), spec.name
+        assert info.description == spec.description
+        if spec.required:
+            assert info.default is PydanticUndefined and info.is_required(), spec.name
+        else:
+            assert info.default == spec.default and type(info.default) is type(spec.default), spec.name
+        bounds = {type(m): m for m in info.metadata}
+        if spec.is_numeric:
+            assert (bounds[annotated_types.Ge].ge, bounds[annotated_types.Le].le) == (spec.min, spec.max), spec.name
+        if spec.kind == "multi_category":
+            assert bounds[annotated_types.MinLen].min_length == 1
+
+
+def test_json_schema_carries_ranges_and_allowed_values():
+    properties = json_schema()["properties"]
+    assert (properties["age"]["minimum"], properties["age"]["maximum"]) == (18, 100)
+    assert properties["frequency"]["enum"] == ["occasional", "daily", "constant"]
+    assert properties["locations"]["minItems"] == 1
+
+
+# ---------------------------------------------------------------------------- fields.toml is checked by a schema
+
+GOOD_ENTRY = """
+[[field]]
+name = "age"
+kind = "int"
+min = 18
+max = 100
+unit = "years"
+display = "{value} years"
+label = "Age"
+description = "Age in whole years."
+"""
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            ('unit = "years"', 'units = "years"'),
+            r"entry 1 \('age'\), key 'units': unknown key .*allowed keys: name, kind",
+        ),
+        (('display = "{value} years"\n', ""), r"'age'\).*needs 'display', a template with '\{value\}' once"),
+        (('display = "{value} years"', 'display = "{amount} years"'), r"needs 'display'"),
+        (("max = 100", "max = 10"), r"'min' \(18\) must be finite and at most 'max' \(10\)"),
+        (('kind = "int"', 'kind = "integer"'), r"key 'kind': Input should be 'int', 'float'"),
+        (("max = 100\n", "max = 100\ndefault = 120\n"), r"the default 120 is outside min\.\.max"),
+        (("max = 100\n", "max = 100\ndefault = 30.5\n"), r"the default of a int field must be a int, not 30\.5"),
+        (("max = 100\n", 'max = 100\nallowed = ["x"]\n'), r"a int field takes no 'allowed' list: remove it"),
+        (('label = "Age"\n', ""), r"key 'label': Field required"),
+    ],
+)
+def test_a_broken_fields_file_names_the_file_entry_key_and_fix(tmp_path, change, message):
+    from scoring.contract.fields import FieldsFileError, load_fields
+
+    old, new = change
+    assert old in GOOD_ENTRY
+    path = tmp_path / "fields.toml"
+    path.write_text(GOOD_ENTRY.replace(old, new, 1))
+    with pytest.raises(FieldsFileError, match=str(path).replace(".", r"\.") + ": .*" + message):
+        load_fields(path)
+
+
+def test_a_fields_file_with_a_name_twice_or_bad_toml_is_refused(tmp_path):
+    from scoring.contract.fields import FieldsFileError, load_fields
+
+    twice = tmp_path / "twice.toml"
+    twice.write_text(GOOD_ENTRY * 2)
+    with pytest.raises(FieldsFileError, match=r"field 'age' is defined twice: keep one entry"):
+        load_fields(twice)
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[[field]\n")
+    with pytest.raises(FieldsFileError, match=r"broken\.toml: cannot read the fields file .*fix the TOML syntax"):
+        load_fields(broken)
+    category = tmp_path / "category.toml"
+    category.write_text(
+        '[[field]]\nname = "sex"\nkind = "category"\nallowed = ["a"]\ndefault = "b"\nlabel = "S"\ndescription = "d"\n'
+    )
+    with pytest.raises(FieldsFileError, match=r"the default 'b' must be one of 'allowed': a"):
+        load_fields(category)
+
+
+def test_the_shipped_fields_file_loads_as_the_contract():
+    from scoring.contract.fields import load_fields
+
+    assert load_fields() == FIELDS
+
+
+# ---------------------------------------------------------------------------- one way to write a value
+
+
+@pytest.mark.parametrize(
+    "name, value, text",
+    [
+        ("stress_level", 8, "8/10"),
+        ("age", 34, "34 years"),
+        ("duration_weeks", 2.0, "2 weeks"),
+        ("duration_weeks", 2.5, "2.5 weeks"),
+        ("caffeine_mg_per_day", 380.0, "380 mg/day"),
+        ("sleep_hours", 6.25, "6.25 hours"),
+        ("weakness", True, "yes"),
+        ("weakness", False, "no"),
+        ("frequency", "daily", "daily"),
+        ("locations", ("eyelid", "calf"), "eyelid, calf"),
+        ("locations", "eyelid;calf", "eyelid, calf"),
+    ],
+)
+def test_format_field_value_is_the_one_way_to_write_a_value(name, value, text):
+    from scoring.contract.schema import format_field_value
+
+    assert format_field_value(name, value) == text == field_spec(name).format_value(value)
+
+
+def test_labels_carry_the_unit_of_measure_and_a_rating_has_none():
+    assert field_spec("duration_weeks").label_with_unit() == "Duration (weeks)"
+    assert field_spec("stress_level").label_with_unit() == "Stress"
+    assert field_spec("stress_level").allowed_text() == "a whole number from 0 to 10"
+    assert field_spec("caffeine_mg_per_day").allowed_text() == "a number from 0 to 2000 (mg/day)"
+    assert all(spec.display for spec in FIELDS if spec.is_numeric)
+
+
+# ---------------------------------------------------------------------------- one verdict, one message
+
+
+def _one_record_errors(record):
+    try:
+        validate_vignette(record)
+    except VignetteError as exc:
+        return sorted((e.field, e.value_text, e.reason, e.allowed) for e in exc.errors)
+    return []
+
+
+def _frame_errors(record):
+    rejected = validate_frame(pd.DataFrame([record])).rejected
+    return sorted(zip(rejected["field"], rejected["value"], rejected["reason"], rejected["allowed"]))
+
+
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("34", None),
+        (" 34 ", None),
+        ("+34", None),
+        ("34.0", None),
+        ("34.5", "not a whole number"),
+        ("34.", "wrong type: not a number"),
+        (".5", "wrong type: not a number"),
+        ("1e2", "wrong type: not a number"),
+        ("1_0", "wrong type: not a number"),
+        ("0x22", "wrong type: not a number"),
+        ("inf", "wrong type: not a number"),
+        ("nan", "wrong type: not a number"),
+        ("٣٤", "wrong type: not a number"),
+        ("9" * 400, "out of range: above the maximum"),
+    ],
+)
+def test_number_text_follows_one_rule_in_both_paths(text, reason):
+    record = {**BASE, "age": text}
+    expected = [] if reason is None else [("age", text, reason, field_spec("age").allowed_text())]
+    assert _one_record_errors(record) == _frame_errors(record) == expected
+
+
+def test_unknown_location_reads_the_same_in_both_paths():
+    record = {**BASE, "locations": "eyelid;knee"}
+    assert _one_record_errors(record) == _frame_errors(record)
+    assert _frame_errors(record)[0][2] == "unknown location 'knee'"
+
+
+def test_pd_na_is_a_missing_value_in_both_paths():
+    optional = {**BASE, "stress_level": pd.NA, "weakness": pd.NA}
+    assert validate_vignette(optional).stress_level == 0
+    assert list(validate_frame(pd.DataFrame([optional])).valid["stress_level"]) == [0]
+    required = {**BASE, "age": pd.NA}
+    assert _one_record_errors(required) == _frame_errors(required)
+    assert _frame_errors(required)[0][2] == "missing value (NaN or empty)"
+
+
+def test_infinity_is_not_a_finite_number_in_both_paths():
+    record = {**BASE, "duration_weeks": math.inf}
+    assert _one_record_errors(record) == _frame_errors(record)
+    assert _frame_errors(record)[0][2] == "not a finite number (infinity)"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(vignette_inputs())
+def test_one_record_and_frame_give_the_same_verdict_and_the_same_errors(record):
+    one = _one_record_errors(record)
+    assert one == _frame_errors(record)
+    if not one:
+        valid = validate_frame(pd.DataFrame([record])).valid.reset_index(drop=True)
+        pd.testing.assert_frame_equal(valid, validate_vignette(record).to_frame(), check_categorical=False)
+
+
+# ---------------------------------------------------------------------------- strict JSON
+
+
+def test_a_key_given_twice_is_refused_and_named():
+    from scoring.contract.schema import parse_vignette_json
+
+    text = json.dumps(BASE)[:-1] + ', "bulbar": true, "bulbar": false}'
+    with pytest.raises(VignetteError, match=r"^bulbar: duplicate key: given more than once") as info:
+        validate_vignette(text)
+    assert only_error(info.value).field == "bulbar"
+    with pytest.raises(VignetteError, match=r"^a: duplicate key"):
+        parse_vignette_json('{"x": {"a": 1, "a": 2}}')
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+def test_json_nan_and_infinity_are_refused_even_in_optional_fields(literal):
+    text = json.dumps(BASE)[:-1] + f', "sleep_hours": {literal}}}'
+    with pytest.raises(VignetteError, match=rf"not valid JSON: {literal} is not a JSON number"):
+        validate_vignette(text)
+
+
+def test_deeply_nested_or_oversized_json_gives_a_message_not_a_traceback():
+    from scoring.contract.json_input import MAX_JSON_BYTES, MAX_JSON_DEPTH
+
+    with pytest.raises(VignetteError, match=rf"nested too deeply: 40000 levels .*more than {MAX_JSON_DEPTH}"):
+        validate_vignette("[" * 40_000 + "]" * 40_000)
+    with pytest.raises(VignetteError, match=rf"too large: .* bytes, more than the {MAX_JSON_BYTES:,}"):
+        validate_vignette(json.dumps({**BASE, "narrative": "x" * MAX_JSON_BYTES}))
+    # Brackets inside strings are text, not nesting.
+    assert validate_vignette(json.dumps({**BASE, "narrative": "[" * 50})).age == 34
+
+
+def test_json_that_is_not_an_object_or_not_json():
+    with pytest.raises(VignetteError, match=r"wrong type: not a JSON object"):
+        validate_vignette("[1, 2]")
+    with pytest.raises(VignetteError, match=r"not valid JSON \(Expecting property name .* at line 1 column 2\)"):
+        validate_vignette("{age: 3")

@@ -320,6 +320,7 @@ def _tokens(text: str) -> list[_Token]:
     while text[pos:].strip():
         match = _TOKEN.match(text, pos)
         if match is None:
+            pos += len(text[pos:]) - len(text[pos:].lstrip())  # report where the word starts
             word = _WORD.match(text, pos)
             bad = word.group(1) if word else text[pos:].strip()
             hint = (
@@ -416,7 +417,8 @@ class _Parser:
         self.check_feature(name)
         kind = feature_spec(name).kind
         if kind != "bool":
-            raise self.error(f"{name} is a {kind}, not yes/no; compare it with a number, e.g. '{name} > 2'")
+            article = "an" if kind[0] in "aeiou" else "a"
+            raise self.error(f"{name} is {article} {kind}, not yes/no; compare it with a number, e.g. '{name} > 2'")
         return Flag(name)
 
     def check_feature(self, name: str) -> None:

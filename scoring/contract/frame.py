@@ -202,17 +202,27 @@ def _check_category(column: pd.Series, spec: FieldSpec, problems: _Problems) -> 
     return pd.Categorical.from_codes(np.maximum(new_codes, 0), dtype=pd.CategoricalDtype(list(spec.allowed)))
 
 
+class _Opaque:
+    """An unhashable cell (a dict, say) made hashable by identity: no reader accepts it."""
+
+    def __init__(self, value: Any):
+        self.value = value
+
+
 def _hashable(value: Any) -> Any:
+    """A cell that :func:`pandas.factorize` can take: lists and sets become tuples."""
     if isinstance(value, (list, np.ndarray, pd.Series)):
         return tuple(value)
     if isinstance(value, (set, frozenset)):
         return tuple(sorted(value, key=str))
+    try:
+        hash(value)
+    except TypeError:
+        return _Opaque(value)
     return value
 
 
 def _check_locations(column: pd.Series, spec: FieldSpec, problems: _Problems) -> pd.Categorical:
-    if column.dtype == object:
-        column = column.map(_hashable)  # lists and sets cannot be factorised
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     reads = [read_locations(spec, u) for u in uniques]
     canonical = np.array(["" if v is None else ";".join(v) for v, _ in reads], dtype=object)
@@ -267,6 +277,8 @@ def _check_field(frame: pd.DataFrame, spec: FieldSpec, problems: _Problems) -> A
             return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(list(spec.allowed)))
         return np.full(n, spec.default, dtype=NUMPY_DTYPES[spec.kind])
     column = frame[spec.name]
+    if column.dtype == object:
+        column = column.map(_hashable)  # lists, sets and dicts cannot be factorised
     if not spec.required and column.hasnans:
         # An empty cell in an optional column means "not given": it takes the default.
         column = column.astype(object).where(column.notna(), spec.default)
