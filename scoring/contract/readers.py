@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -48,6 +49,7 @@ __all__ = [
     "is_missing",
     "read_number",
     "number_checks",
+    "number_reason_code",
     "number_reason_codes",
     "read_yes_no",
     "read_category",
@@ -134,19 +136,30 @@ def number_checks(spec: FieldSpec) -> tuple[str, ...]:
     return ("", Reasons.NOT_FINITE, Reasons.NOT_WHOLE, Reasons.below(spec), Reasons.ABOVE)
 
 
-def number_reason_codes(spec: FieldSpec, values: np.ndarray) -> np.ndarray:
-    """Why each number is refused, as a position in :func:`number_checks` (0 when it is fine).
+def _number_problems(spec: FieldSpec, values: Any) -> list[tuple[Any, int]]:
+    """(is refused, position in :func:`number_checks`), in reporting order: element-wise on
+    one float or on an array, so both validators apply the very same checks."""
+    finite = np.isfinite(values)
+    fractional = finite & (values != np.floor(values)) if spec.kind == "int" else np.zeros_like(finite)
+    return [
+        (np.isinf(values), 1),
+        (fractional, 2),
+        (values < spec.min, 3),
+        (values > spec.max, 4),
+    ]
 
-    ``values`` is a float64 array; NaN marks a value already refused by its type. The first
-    problem found is the one reported: infinity, then not whole, then out of range.
-    """
+
+def number_reason_code(spec: FieldSpec, number: float) -> int:
+    """Why one number is refused, as a position in :func:`number_checks` (0 when it is fine)."""
+    return next((code for refused, code in _number_problems(spec, number) if refused), 0)
+
+
+def number_reason_codes(spec: FieldSpec, values: np.ndarray) -> np.ndarray:
+    """:func:`number_reason_code` for each of a float64 array (NaN: already refused by its type)."""
     codes = np.zeros(values.shape, dtype=np.int8)
-    with np.errstate(invalid="ignore"):
-        codes[values > spec.max] = 4
-        codes[values < spec.min] = 3
-        if spec.kind == "int":
-            codes[np.isfinite(values) & (values != np.floor(values))] = 2
-        codes[np.isinf(values)] = 1
+    # The first problem found is the one reported: set them last to first.
+    for refused, code in reversed(_number_problems(spec, values)):
+        codes[refused] = code
     return codes
 
 
@@ -154,7 +167,7 @@ def _number(spec: FieldSpec, value: Any) -> Read:
     number, reason = read_number(value)
     if reason is not None:
         return None, reason
-    code = int(number_reason_codes(spec, np.array([number]))[0])
+    code = number_reason_code(spec, number)
     if code:
         return None, number_checks(spec)[code]
     return (int(number) if spec.kind == "int" else number), None
@@ -188,6 +201,11 @@ def read_category(spec: FieldSpec, value: Any) -> Read:
     return None, Reasons.UNKNOWN_CATEGORY
 
 
+@lru_cache(maxsize=8)
+def _positions(allowed: tuple[str, ...]) -> dict[str, int]:
+    return {name: i for i, name in enumerate(allowed)}
+
+
 def read_locations(spec: FieldSpec, value: Any) -> Read:
     """A tuple of locations in contract order without repeats, or why the value is refused."""
     if isinstance(value, str):
@@ -200,7 +218,7 @@ def read_locations(spec: FieldSpec, value: Any) -> Read:
         return None, Reasons.LOCATIONS_TYPE
     if not items:
         return None, Reasons.NO_LOCATIONS
-    order = {name: i for i, name in enumerate(spec.allowed)}
+    order = _positions(spec.allowed)
     for item in items:
         if not isinstance(item, str) or item not in order:
             return None, Reasons.unknown_location(item)
