@@ -109,6 +109,21 @@ class FieldSpec(pydantic.BaseModel):
     def is_numeric(self) -> bool:
         return self.kind in ("int", "float")
 
+    @property
+    def bounds(self) -> tuple[int | float, int | float]:
+        """``(min, max)`` of a number field, typed without ``None`` for callers that need numbers.
+
+        Raises
+        ------
+        ValueError
+            For a field that is not a number, naming it.
+        """
+        if self.min is None or self.max is None:
+            raise ValueError(
+                f"field {self.name!r} is a {self.kind} field: it has no range (only int and float fields do)"
+            )
+        return self.min, self.max
+
     def allowed_text(self) -> str:
         """What this field accepts, in words (used in every error message about it)."""
         unit = f" ({self.unit})" if self.unit else ""
