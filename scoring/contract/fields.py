@@ -232,11 +232,13 @@ class _FieldsFile(pydantic.BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    field: tuple[FieldSpec, ...] = Field(min_length=1)
+    field: tuple[FieldSpec, ...]
 
     @pydantic.field_validator("field")
     @classmethod
     def _distinct_names(cls, entries: tuple[FieldSpec, ...]) -> tuple[FieldSpec, ...]:
+        if not entries:
+            raise ValueError("no [[field]] entries: the contract needs at least one field")
         seen: set[str] = set()
         for entry in entries:
             if entry.name in seen:
@@ -256,6 +258,8 @@ def _describe_error(error: Any, table: Any) -> str:
         loc = loc[2:]
     key = f", key {'.'.join(map(str, loc))!r}" if loc else ""
     message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "missing":
+        message = "missing: add this key"
     if error["type"] == "extra_forbidden":
         allowed = ", ".join(FieldSpec.model_fields) if where != "the file" else "field"
         message = f"unknown key (got {error['input']!r}); allowed keys: {allowed}"
