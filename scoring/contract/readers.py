@@ -14,11 +14,14 @@ Missing
     is the problem "missing value".
 Numbers
     A Python or NumPy int or float (not ``True``/``False``: a yes/no answer in a number field
-    is a mistake), or text matching :data:`NUMBER_PATTERN`: an optional sign, digits, and an
-    optional fraction of one or more digits, with spaces around allowed. No exponent
-    (``1e2``), no trailing point (``34.``), no leading point (``.5``), no digit separators
-    (``1_0``), no ``inf`` or ``nan`` text. Infinity is refused; a whole-number field takes a
-    value only if it is whole (``34.0`` is 34, ``34.5`` is refused).
+    is a mistake), or text matching :data:`NUMBER_PATTERN`: an optional sign, digits, an
+    optional fraction of one or more digits and an optional exponent, with spaces around
+    allowed: ``34``, ``-1``, ``2.5``, ``1e-05``. The exponent is allowed because Python and
+    pandas write small and large floats that way (``repr(0.00001) == '1e-05'``), so every
+    value zaro writes to a CSV reads back. Not allowed: a trailing or leading point (``34.``,
+    ``.5``), digit separators (``1_0``), hexadecimal, ``inf`` and ``nan`` text. Infinity is
+    refused; a whole-number field takes a value only if it is whole (``34.0`` and ``1e2`` are
+    whole, ``34.5`` is refused).
 Yes/no
     ``True``/``False``, the numbers 0 and 1, or the words in :data:`TRUE_TEXT` and
     :data:`FALSE_TEXT` (case and surrounding spaces ignored).
@@ -58,7 +61,7 @@ __all__ = [
 ]
 
 #: Number text both validators accept (a regular expression for a whole cell).
-NUMBER_PATTERN = r"[ \t\r\n]*[+-]?[0-9]+(?:\.[0-9]+)?[ \t\r\n]*"
+NUMBER_PATTERN = r"[ \t\r\n]*[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?[ \t\r\n]*"
 _NUMBER = re.compile(NUMBER_PATTERN)
 
 #: Yes/no text both validators accept (compared after stripping and lower-casing).
