@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from strategies import vignette_inputs
 
 from scoring.contract.readers import Reasons
@@ -488,3 +489,19 @@ def test_one_record_and_frame_give_the_same_verdict_and_the_same_errors(record):
     if not one:
         valid = validate_frame(pd.DataFrame([record])).valid.reset_index(drop=True)
         pd.testing.assert_frame_equal(valid, validate_vignette(record).to_frame(), check_categorical=False)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(vignette_inputs(), min_size=2, max_size=5))
+def test_in_a_frame_of_many_rows_each_row_gets_its_own_record_verdict(records):
+    # Columns mixing types (an int here, text there) still give each row the verdict and
+    # the reasons it gets alone; only how a value is shown may follow the column's dtype.
+    keys = set().union(*records)
+    rows = [{k: r[k] for k in keys if k in r} for r in records]
+    result = validate_frame(pd.DataFrame(rows))
+    expected = []
+    for i, row in enumerate(rows, start=1):
+        expected += [(i, field, reason, allowed) for field, _, reason, allowed in _one_record_errors(row)]
+    rejected = result.rejected
+    assert sorted(zip(rejected["row"], rejected["field"], rejected["reason"], rejected["allowed"])) == sorted(expected)
+    assert result.n_input == len(result.valid) + result.n_rejected_rows
