@@ -8,7 +8,11 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategies import vignette_inputs
 
+from scoring.contract.readers import Reasons
 from scoring.contract.schema import (
     FIELD_NAMES,
     FIELDS,
@@ -157,7 +161,7 @@ def test_wrong_type_number():
     with pytest.raises(VignetteError) as info:
         validate_vignette({**BASE, "age": "thirty"})
     assert str(info.value) == (
-        "age: wrong type: not a whole number (got 'thirty'; allowed: a whole number from 18 to 100 (years))"
+        "age: wrong type: not a number (got 'thirty'; allowed: a whole number from 18 to 100 (years))"
     )
 
 
@@ -201,7 +205,7 @@ def test_nan_is_reported_as_a_missing_value():
     with pytest.raises(VignetteError) as info:
         validate_vignette({**BASE, "duration_weeks": math.nan})
     error = only_error(info.value)
-    assert error.field == "duration_weeks" and error.reason == "missing value (NaN)"
+    assert error.field == "duration_weeks" and error.reason == "missing value (NaN or empty)"
     assert "got NaN" in str(info.value)
 
 
@@ -308,7 +312,7 @@ def test_mixed_frame_splits_into_valid_and_rejected_with_nothing_lost():
     assert by_row[(3, "frequency")] == "unknown category"
     assert by_row[(3, "locations")] == "empty: at least one location is needed"
     assert by_row[(4, "duration_weeks")] == "out of range: above the maximum"
-    assert by_row[(4, "locations")] == "unknown location"
+    assert by_row[(4, "locations")] == "unknown location 'knee'"
     assert by_row[(4, "weakness")] == "wrong type: not true or false"
     assert set(rejected.columns) == {"row", "vignette_id", "field", "value", "reason", "allowed"}
     assert result.summary() == "6 rows read, 3 valid, 3 rejected (8 problems)"
@@ -408,3 +412,96 @@ def test_a_yes_no_value_in_a_number_column_is_rejected_in_frames_too():
     result = validate_frame(frame)
     assert list(result.valid["stress_level"]) == [5]
     assert result.rejected.iloc[0]["reason"] == "wrong type: a yes/no value where a number is expected"
+
+
+# ---------------------------------------------------------------------------- one verdict, one message
+
+
+def _one_record_errors(record):
+    try:
+        validate_vignette(record)
+    except VignetteError as exc:
+        return sorted((e.field, e.value_text, e.reason, e.allowed) for e in exc.errors)
+    return []
+
+
+def _frame_errors(record):
+    rejected = validate_frame(pd.DataFrame([record])).rejected
+    return sorted(zip(rejected["field"], rejected["value"], rejected["reason"], rejected["allowed"]))
+
+
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("34", None),
+        (" 34 ", None),
+        ("+34", None),
+        ("34.0", None),
+        ("34.5", "not a whole number"),
+        ("34.", "wrong type: not a number"),
+        (".5", "wrong type: not a number"),
+        ("1e2", None),
+        ("4.5e1", None),
+        ("1e3", "out of range: above the maximum"),
+        ("1e-05", "not a whole number"),
+        ("-1e1", Reasons.below(field_spec("age"))),
+        ("1e", "wrong type: not a number"),
+        ("1_0", "wrong type: not a number"),
+        ("0x22", "wrong type: not a number"),
+        ("inf", "wrong type: not a number"),
+        ("nan", "wrong type: not a number"),
+        ("٣٤", "wrong type: not a number"),
+        ("9" * 400, "out of range: above the maximum"),
+    ],
+)
+def test_number_text_follows_one_rule_in_both_paths(text, reason):
+    record = {**BASE, "age": text}
+    expected = [] if reason is None else [("age", text, reason, field_spec("age").allowed_text())]
+    assert _one_record_errors(record) == _frame_errors(record) == expected
+
+
+def test_unknown_location_reads_the_same_in_both_paths():
+    record = {**BASE, "locations": "eyelid;knee"}
+    assert _one_record_errors(record) == _frame_errors(record)
+    assert _frame_errors(record)[0][2] == "unknown location 'knee'"
+
+
+def test_pd_na_is_a_missing_value_in_both_paths():
+    optional = {**BASE, "stress_level": pd.NA, "weakness": pd.NA}
+    assert validate_vignette(optional).stress_level == 0
+    assert list(validate_frame(pd.DataFrame([optional])).valid["stress_level"]) == [0]
+    required = {**BASE, "age": pd.NA}
+    assert _one_record_errors(required) == _frame_errors(required)
+    assert _frame_errors(required)[0][2] == "missing value (NaN or empty)"
+
+
+def test_infinity_is_not_a_finite_number_in_both_paths():
+    record = {**BASE, "duration_weeks": math.inf}
+    assert _one_record_errors(record) == _frame_errors(record)
+    assert _frame_errors(record)[0][2] == "not a finite number (infinity)"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(vignette_inputs())
+def test_one_record_and_frame_give_the_same_verdict_and_the_same_errors(record):
+    one = _one_record_errors(record)
+    assert one == _frame_errors(record)
+    if not one:
+        valid = validate_frame(pd.DataFrame([record])).valid.reset_index(drop=True)
+        pd.testing.assert_frame_equal(valid, validate_vignette(record).to_frame(), check_categorical=False)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(vignette_inputs(), min_size=2, max_size=5))
+def test_in_a_frame_of_many_rows_each_row_gets_its_own_record_verdict(records):
+    # Columns mixing types (an int here, text there) still give each row the verdict and
+    # the reasons it gets alone; only how a value is shown may follow the column's dtype.
+    keys = set().union(*records)
+    rows = [{k: r[k] for k in keys if k in r} for r in records]
+    result = validate_frame(pd.DataFrame(rows))
+    expected = []
+    for i, row in enumerate(rows, start=1):
+        expected += [(i, field, reason, allowed) for field, _, reason, allowed in _one_record_errors(row)]
+    rejected = result.rejected
+    assert sorted(zip(rejected["row"], rejected["field"], rejected["reason"], rejected["allowed"])) == sorted(expected)
+    assert result.n_input == len(result.valid) + result.n_rejected_rows

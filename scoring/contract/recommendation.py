@@ -41,16 +41,16 @@ class Recommendation(str, Enum):
             other = Recommendation(other)
         return self.level - other.level
 
-    def __lt__(self, other: object) -> bool:  # type: ignore[override]
+    def __lt__(self, other: object) -> bool:
         return self._cmp(other) < 0
 
-    def __le__(self, other: object) -> bool:  # type: ignore[override]
+    def __le__(self, other: object) -> bool:
         return self._cmp(other) <= 0
 
-    def __gt__(self, other: object) -> bool:  # type: ignore[override]
+    def __gt__(self, other: object) -> bool:
         return self._cmp(other) > 0
 
-    def __ge__(self, other: object) -> bool:  # type: ignore[override]
+    def __ge__(self, other: object) -> bool:
         return self._cmp(other) >= 0
 
     def __str__(self) -> str:
