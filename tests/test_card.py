@@ -312,7 +312,7 @@ class _OneVignetteDiffers(Condition):
 def test_a_condition_that_fails_on_the_probe_is_refused_at_load(tmp_path, monkeypatch, broken, message):
     def parse(text):
         condition = parse_condition(text)
-        return broken(condition.text, condition.tree) if text == "recent_exercise" else condition
+        return broken(condition.text, condition.node) if text == "recent_exercise" else condition
 
     monkeypatch.setattr(card_loader, "parse_condition", parse)
     with pytest.raises(CardError, match=r"small\.toml: item 'exercise': condition 'recent_exercise' " + message):

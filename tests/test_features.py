@@ -25,7 +25,7 @@ def test_location_ordinal_and_combined_features():
 
 def test_number_features_take_label_and_unit_from_the_field():
     assert (feature_spec("duration_weeks").label, feature_spec("duration_weeks").unit) == ("duration", "weeks")
-    assert (feature_spec("stress_level").label, feature_spec("stress_level").unit) == ("stress", "/10")
+    assert (feature_spec("stress_level").label, feature_spec("stress_level").unit) == ("stress", "out of 10")
     assert feature_spec("caffeine_mg_per_day").unit == "mg/day"
 
 

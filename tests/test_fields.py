@@ -113,7 +113,7 @@ def test_a_fields_file_with_a_name_twice_or_bad_toml_is_refused(tmp_path):
 @pytest.mark.parametrize(
     "name, value, text",
     [
-        ("stress_level", 8, "8/10"),
+        ("stress_level", 8, "8 out of 10"),
         ("age", 34, "34 years"),
         ("duration_weeks", 2.0, "2 weeks"),
         ("duration_weeks", 2.5, "2.5 weeks"),

@@ -230,8 +230,8 @@ def test_rules_cover_every_training_vignette_once(frame):
 @pytest.mark.parametrize(
     ("feature", "op", "threshold", "text"),
     [
-        ("stress_level", ">", 5.5, "stress 6/10 or more"),
-        ("stress_level", "<=", 5.5, "stress 5/10 or less"),
+        ("stress_level", ">", 5.5, "stress 6 out of 10 or more"),
+        ("stress_level", "<=", 5.5, "stress 5 out of 10 or less"),
         ("age", ">", 49.5, "age 50 years or more"),
         ("n_locations", "<=", 1.5, "at most 1 area"),
         ("n_locations", ">", 1.5, "2 or more areas"),

@@ -74,19 +74,7 @@ LOG_SCALED_FIELDS = frozenset({"duration_weeks"})
 
 def _condition_thresholds(condition: str) -> list[tuple[str, str, float]]:
     """(feature, op, threshold) for every comparison in a card condition."""
-    found: list[tuple[str, str, float]] = []
-
-    def walk(node: tuple) -> None:
-        if node[0] in ("and", "or"):
-            walk(node[1])
-            walk(node[2])
-        elif node[0] == "not":
-            walk(node[1])
-        elif node[0] == "compare":
-            found.append((node[1], node[2], float(node[3])))
-
-    walk(parse_condition(condition).tree)
-    return found
+    return [(c.feature, c.op, float(c.threshold)) for c in parse_condition(condition).comparisons()]
 
 
 def _snap(value: float, step: float) -> float:

@@ -227,24 +227,6 @@ def _describe(node: Node) -> str:
     return " or ".join(parts)
 
 
-def _legacy_tuple(node: Node) -> tuple:
-    # The positional form of earlier versions: ("and"|"or", left, right), ("not", x),
-    # ("flag", name), ("compare", name, op, threshold), ("category", field, op, code).
-    if isinstance(node, Flag):
-        return ("flag", node.feature)
-    if isinstance(node, Compare):
-        return ("compare", node.feature, node.op, node.threshold)
-    if isinstance(node, CategoryTest):
-        return ("category", node.field, node.op, node.code)
-    if isinstance(node, Not):
-        return ("not", _legacy_tuple(node.operand))
-    kind = "and" if isinstance(node, And) else "or"
-    out = _legacy_tuple(node.operands[0])
-    for child in node.operands[1:]:
-        out = (kind, out, _legacy_tuple(child))
-    return out
-
-
 def _walk(node: Node) -> list[Node]:
     """Every node, depth first in order of appearance (a stack, no recursion)."""
     out: list[Node] = []
@@ -280,11 +262,6 @@ class Condition:
     def comparisons(self) -> tuple[Compare, ...]:
         """Every feature-against-number comparison, in order of appearance."""
         return tuple(node for node in _walk(self.node) if isinstance(node, Compare))
-
-    @property
-    def tree(self) -> tuple:
-        """The condition as nested positional tuples (the form of earlier versions; prefer :attr:`node`)."""
-        return _legacy_tuple(self.node)
 
     def evaluate(self, features: Features | Mapping[str, float]) -> Any:
         """A boolean array over the rows of :class:`Features`, or a bool for one encoded vignette."""

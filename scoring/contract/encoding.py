@@ -101,7 +101,7 @@ def _bool_fields() -> list[FeatureSpec]:
 
 def _number_fields() -> list[FeatureSpec]:
     # The unit a number feature is written with comes from the field's display template:
-    # "{value} weeks" gives "weeks", "{value}/10" gives "/10".
+    # "{value} weeks" gives "weeks", "{value} out of 10" gives "out of 10".
     return [
         FeatureSpec(
             f.name,

@@ -7,7 +7,7 @@ typo in the file is an error naming the file, the entry, the key and the fix, no
 silently different contract.
 
 Units have one home: a number field's ``display`` template (``"{value} weeks"``,
-``"{value}/10"``) says how one value reads, and :meth:`FieldSpec.format_value` is the one
+``"{value} out of 10"``) says how one value reads, and :meth:`FieldSpec.format_value` is the one
 function that writes it; ``unit`` is the unit of measure shown beside a label or an axis.
 """
 
@@ -153,7 +153,7 @@ class FieldSpec(pydantic.BaseModel):
         Examples
         --------
         >>> field_spec("stress_level").format_value(8)
-        '8/10'
+        '8 out of 10'
         >>> field_spec("duration_weeks").format_value(2.0)
         '2 weeks'
         >>> field_spec("weakness").format_value(True)
@@ -164,8 +164,8 @@ class FieldSpec(pydantic.BaseModel):
         if self.kind == "bool":
             return "yes" if value else "no"
         if self.kind == "multi_category":
-            items = value.split(";") if isinstance(value, str) else value
-            return ", ".join(str(item) for item in items)
+            items = [item for item in (value.split(";") if isinstance(value, str) else value) if item]
+            return ", ".join(str(item) for item in items) if items else "(none)"
         if self.kind == "category":
             return str(value)
         return str(self.display).format(value=number_text(value))

@@ -12,6 +12,7 @@ from scoring.contract.recommendation import LABELS, LEVELS
 from scoring.contract.schema import field_spec
 from scoring.plots._explain import _x_values
 from scoring.plots._tree import RECOMMENDATION_COLOURS
+from scoring.wording import axis_title_text
 
 __all__ = ["sweep_explorer_figure"]
 
@@ -71,14 +72,13 @@ def _sweep_traces(frame: pd.DataFrame, *, visible: bool) -> list[go.Scatter]:
 def _menu_button(name: str, start: int, stop: int, total: int) -> dict[str, Any]:
     """A menu entry showing only the traces ``start:stop`` and retitling the axes."""
     spec = field_spec(name)
-    unit = f" ({spec.unit})" if spec.unit and spec.unit != "0-10" else ""
     return {
         "label": spec.label,
         "method": "update",
         "args": [
             {"visible": [start <= i < stop for i in range(total)]},
             {
-                "xaxis": {"title": {"text": spec.label + unit}},
+                "xaxis": {"title": {"text": axis_title_text(name)}},
                 "title": {"text": f"What if {spec.label.lower()} were different?"},
             },
         ],

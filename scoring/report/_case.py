@@ -13,21 +13,7 @@ from typing import Any
 
 from scoring.contract.schema import FIELDS
 from scoring.report import _html as H
-from scoring.report._wording import WEIGHTED_PROBABILITY, leaf_share_text, percent
-
-
-def _format_value(spec: Any, value: Any) -> str:
-    if spec.kind == "bool":
-        return "yes" if value else "no"
-    if spec.kind == "multi_category":
-        return ", ".join(value)
-    if spec.kind in ("int", "float"):
-        number = f"{value:g}" if isinstance(value, float) else str(value)
-        unit = spec.unit
-        if unit == "0-10":
-            return f"{number} out of 10"
-        return f"{number} {unit}" if unit else number
-    return str(value)
+from scoring.wording import MISSING, WEIGHTED_PROBABILITY, format_value, leaf_share_text, percent
 
 
 def _inputs(vignette: Any) -> list[dict[str, Any]]:
@@ -36,7 +22,11 @@ def _inputs(vignette: Any) -> list[dict[str, Any]]:
         value = getattr(vignette, spec.name)
         # Yes/no answers that are "yes" stand out: they are what the card and tree react to.
         rows.append(
-            {"label": spec.label, "value": _format_value(spec, value), "flagged": spec.kind == "bool" and bool(value)}
+            {
+                "label": spec.label,
+                "value": format_value(spec.name, value),
+                "flagged": spec.kind == "bool" and bool(value),
+            }
         )
     return rows
 
@@ -118,7 +108,10 @@ def _tree_context(assessment: Any, tree: Any) -> dict[str, Any]:
         "leaf_counts": leaf_share_text(view.leaf_samples, count, label),
         "probability_caption": f"{WEIGHTED_PROBABILITY.capitalize()} for this leaf, per recommendation",
         "probabilities": [
-            {"label": recommendation_text(level)[1], "value": percent(float(view.probabilities.get(level, 0.0)))}
+            {
+                "label": recommendation_text(level)[1],
+                "value": percent(float(view.probabilities.get(level, 0.0)), missing=MISSING),
+            }
             for level in LEVELS
         ],
     }
@@ -142,15 +135,6 @@ def _comparison(assessment: Any) -> dict[str, str]:
 EXPLORER_FIELDS = ("duration_weeks", "caffeine_mg_per_day", "stress_level", "sleep_hours", "age")
 
 
-def _value_text(field_name: str, value: Any) -> str:
-    from scoring.contract.schema import field_spec
-
-    spec = field_spec(field_name)
-    if field_name == "locations":
-        return ", ".join(value) if not isinstance(value, str) else value.replace(";", ", ")
-    return _format_value(spec, value)
-
-
 def _sweep_context(case: Any, slug: str, card: Any, tree: Any) -> dict[str, Any]:
     """The most influential field's sweep: figure, text table, and the what-if menu figure."""
     from scoring.analysis.explain import most_influential_field, sweep
@@ -163,7 +147,7 @@ def _sweep_context(case: Any, slug: str, card: Any, tree: Any) -> dict[str, Any]
     figure = H.figure_html(sweep_figure(frame), f"fig-{slug}-sweep", height=560)
     rows = [
         [
-            _value_text(influence.field, row.value) + (" (this vignette)" if row.is_current else ""),
+            format_value(influence.field, row.value) + (" (this vignette)" if row.is_current else ""),
             str(int(row.points_total)),
             recommendation_text(row.recommendation)[1],
         ]

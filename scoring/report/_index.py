@@ -9,7 +9,7 @@ from scoring.report._case import condition_words, recommendation_text
 from scoring.report._pages import render_page
 from scoring.report._provenance import Provenance, tree_metadata, tree_version
 from scoring.report._tables import tree_leaves
-from scoring.report._wording import percent
+from scoring.wording import MISSING, percent
 
 
 def card_summary(card: Any) -> dict[str, Any]:
@@ -83,7 +83,7 @@ def metrics_summary(comparison: Any) -> dict[str, Any]:
     names = {"card": "Points card", "tree": "Decision tree", "combined": "Combined"}
 
     def shown(value: Any, kind: str) -> str:
-        return str(int(value)) if kind == "count" else percent(value, digits=1)
+        return str(int(value)) if kind == "count" else percent(value, 1, missing=MISSING)
 
     return {
         "caption": (
@@ -96,7 +96,7 @@ def metrics_summary(comparison: Any) -> dict[str, Any]:
             for label, column, kind in _METRIC_ROWS
         ],
         "note": (
-            f"Card and tree agree on {percent(comparison.agreement, digits=1)} of these vignettes. "
+            f"Card and tree agree on {percent(comparison.agreement, 1, missing=MISSING)} of these vignettes. "
             "The combined recommendation is the more cautious of the two; the target for "
             "serious causes sent to self-care is zero."
         ),

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from scoring.contract.recommendation import LABELS, Recommendation
-from scoring.report._wording import MISSING, leaf_share_text, percent
+from scoring.wording import MISSING, leaf_share_text, percent
 
 
 @dataclass(frozen=True)
@@ -54,9 +54,9 @@ def readable_risk_table(table: pd.DataFrame) -> ReadableTable:
             "Points total": table.index.astype(int),
             "Band": table["band"].to_numpy(),
             "Recommendation": [LABELS[value] for value in table["recommendation"]],
-            "Estimated chance of needing review": [percent(p, digits=1) for p in table["probability"]],
+            "Estimated chance of needing review": [percent(p, 1, missing=MISSING) for p in table["probability"]],
             "Vignettes in the calibration sample": [f"{int(n):,}" for n in table["n"]],
-            "Observed share needing review": [percent(p, digits=1) for p in table["observed"]],
+            "Observed share needing review": [percent(p, 1, missing=MISSING) for p in table["observed"]],
         }
     )
     footnote = (
@@ -87,7 +87,7 @@ def readable_cv_metrics(selected: Mapping[str, Mapping[str, float]]) -> Readable
     for key in [k for k in _CV_MEASURES if k in selected] + sorted(set(selected) - set(_CV_MEASURES)):
         name, share = _CV_MEASURES.get(key, (key.replace("_", " ").capitalize(), False))
         stats = selected[key]
-        shown = (lambda v: percent(v, digits=1)) if share else (lambda v: f"{v:g}")
+        shown = (lambda v: percent(v, 1, missing=MISSING)) if share else (lambda v: f"{v:g}")
         rows.append({"Measure": name, "Mean over the folds": shown(stats["mean"]), "Spread (SD)": shown(stats["std"])})
     return ReadableTable(pd.DataFrame(rows), "Cross-validated measures of the chosen settings")
 
@@ -161,14 +161,16 @@ def readable_comparison_metrics(comparison: Any) -> ReadableTable:
     frame = pd.DataFrame(
         {
             "Model": [_MODEL_NAMES.get(m, m) for m in metrics.index],
-            "Accuracy": [percent(v, digits=1) for v in metrics["accuracy"]],
-            "Balanced accuracy": [percent(v, digits=1) for v in metrics["balanced_accuracy"]],
+            "Accuracy": [percent(v, 1, missing=MISSING) for v in metrics["accuracy"]],
+            "Balanced accuracy": [percent(v, 1, missing=MISSING) for v in metrics["balanced_accuracy"]],
             **{
-                f"Recall, {LABELS[level]}": [percent(v, digits=1) for v in metrics[f"recall_{level}"]]
+                f"Recall, {LABELS[level]}": [percent(v, 1, missing=MISSING) for v in metrics[f"recall_{level}"]]
                 for level in LABELS
             },
-            "Under-triage": [f"{percent(r.under_triage, digits=1)} ({r.n_under})" for r in metrics.itertuples()],
-            "Over-triage": [f"{percent(r.over_triage, digits=1)} ({r.n_over})" for r in metrics.itertuples()],
+            "Under-triage": [
+                f"{percent(r.under_triage, 1, missing=MISSING)} ({r.n_under})" for r in metrics.itertuples()
+            ],
+            "Over-triage": [f"{percent(r.over_triage, 1, missing=MISSING)} ({r.n_over})" for r in metrics.itertuples()],
             "Serious causes sent to self-care": [int(v) for v in metrics["serious_to_self_care"]],
         }
     )

@@ -23,10 +23,13 @@ from scoring.wording._changes import (
 )
 from scoring.wording._html import render_partial
 from scoring.wording._values import (
+    MISSING,
+    WEIGHTED_PROBABILITY,
     axis_title_text,
     display_unit,
     format_number,
     format_value,
+    leaf_share_text,
     percent,
     probability_text,
 )
@@ -39,7 +42,9 @@ NOTICE = (
 )
 
 __all__ = [
+    "MISSING",
     "NOTICE",
+    "WEIGHTED_PROBABILITY",
     "axis_title_text",
     "CounterfactualLine",
     "change_phrase",
@@ -50,6 +55,7 @@ __all__ = [
     "format_number",
     "format_value",
     "influence_sentence",
+    "leaf_share_text",
     "percent",
     "probability_text",
     "render_partial",

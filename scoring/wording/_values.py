@@ -9,15 +9,24 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["axis_title_text", "display_unit", "format_number", "format_value", "percent", "probability_text"]
-
-#: Units written in ``fields.toml`` that are a scale rather than a unit, and how they read
-#: after a value ("8 out of 10", not "8 0-10").
-_SCALE_UNITS = {"0-10": "out of 10"}
+__all__ = [
+    "MISSING",
+    "WEIGHTED_PROBABILITY",
+    "axis_title_text",
+    "display_unit",
+    "format_number",
+    "format_value",
+    "leaf_share_text",
+    "percent",
+    "probability_text",
+]
 
 
 def display_unit(field_name: str) -> str:
     """The unit of a contract field as it reads after a value, or ``""`` when it has none.
+
+    Read off the field's ``display`` template in ``fields.toml`` (``"{value} out of 10"``
+    gives ``"out of 10"``), so the unit has one home.
 
     Examples
     --------
@@ -26,8 +35,8 @@ def display_unit(field_name: str) -> str:
     """
     from scoring.contract.schema import field_spec
 
-    unit = field_spec(field_name).unit or ""
-    return _SCALE_UNITS.get(unit, unit)
+    display = field_spec(field_name).display
+    return str(display).replace("{value}", "").strip() if display else ""
 
 
 def axis_title_text(field_name: str) -> str:
@@ -78,29 +87,41 @@ def format_value(field_name: str, value: Any) -> str:
     """
     from scoring.contract.schema import field_spec
 
-    spec = field_spec(field_name)
-    if spec.kind == "bool":
-        return "yes" if value else "no"
-    if spec.kind == "multi_category":
-        areas = value.split(";") if isinstance(value, str) else list(value)
-        return ", ".join(areas) if areas else "(none)"
-    if spec.is_numeric:
-        unit = display_unit(field_name)
-        return f"{format_number(value)} {unit}" if unit else format_number(value)
-    return str(value)
+    return field_spec(field_name).format_value(value)
 
 
-def percent(share: float | None, decimals: int = 0) -> str:
-    """A share as a percentage, ``"n/a"`` when it is missing or NaN.
+#: Shown where a table has no number for a cell (instead of NaN).
+MISSING = "—"
+
+
+def percent(share: Any, decimals: int = 0, *, missing: str = "n/a") -> str:
+    """A share as a percentage, ``missing`` (``"n/a"``; tables pass :data:`MISSING`) when it
+    is missing or NaN.
 
     Examples
     --------
-    >>> percent(0.825), percent(0.825, 1), percent(float("nan"))
-    ('82%', '82.5%', 'n/a')
+    >>> percent(0.825), percent(0.825, 1), percent(float("nan")), percent(None, missing=MISSING)
+    ('82%', '82.5%', 'n/a', '—')
     """
-    if share is None or math.isnan(share):
-        return "n/a"
-    return f"{share:.{decimals}%}"
+    if share is None or (isinstance(share, float) and math.isnan(share)):
+        return missing
+    return f"{float(share):.{decimals}%}"
+
+
+#: How a page names the tree's leaf probabilities: they are not plain shares.
+WEIGHTED_PROBABILITY = "the tree's class-weighted probability"
+
+
+def leaf_share_text(samples: int, count: int, label: str) -> str:
+    """A leaf's training counts in words, saying that the number is a plain share.
+
+    Examples
+    --------
+    >>> leaf_share_text(252, 232, "Self-care")
+    '252 training vignettes, 92% of them labelled Self-care (share of training vignettes)'
+    """
+    share = percent(count / samples, missing=MISSING) if samples else MISSING
+    return f"{samples} training vignettes, {share} of them labelled {label} (share of training vignettes)"
 
 
 def probability_text(probability: float | None) -> str | None:

@@ -63,7 +63,7 @@ def _bounds_text(feature: str, lower: float | None, upper: float | None) -> str:
         low, high = math.floor(lower) + 1, math.floor(upper)
         if spec.kind == "count":
             return f"{low} to {high} {spec.unit}"
-        unit = spec.unit if spec.unit == "/10" else f" {spec.unit}"
+        unit = f" {spec.unit}"
         return f"{spec.label} {low} to {high}{unit}"
     unit = f" {spec.unit}" if spec.unit else ""
     return f"{spec.label} over {_fmt(_nice(lower))} and at most {_fmt(_nice(upper))}{unit}"
