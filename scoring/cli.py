@@ -1,17 +1,133 @@
-"""The ``zaro`` command line: a thin shell over the package API."""
+"""The ``zaro`` command line: a thin shell over the package API.
+
+Commands parse their arguments, call the package and print what it returns. Errors a user
+can fix (a bad file, a bad value, a bad option) become one line on stderr and exit status 2,
+in one place (:class:`ZaroGroup`), not in every command. Heavy libraries (pandas, pydantic,
+scikit-learn, skops) are imported inside commands, so ``zaro --help`` stays fast.
+"""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import click
 
 from scoring._version import __version__
 from scoring.wording import NOTICE
 
+#: Exit statuses, shown in ``zaro --help``.
+EXIT_CODES = (
+    "\b\nExit status:\n"
+    "  0    done\n"
+    "  1    validate, assess (a CSV or Parquet file): some rows were rejected (see the rejects file);\n"
+    "       report, run, app: the reports could not be built or the app could not start\n"
+    "  2    usage or input error: a bad option, a missing or unreadable file, bad JSON, a vignette\n"
+    "       that breaks the contract, a bad card or tree file, an output that cannot be written\n"
+    "  130  interrupted (Ctrl-C or SIGTERM); no partial output is left in place"
+)
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+#: ``epilog=`` of each command: its own exit statuses.
+_EXIT_ROWS = "\b\nExit status: 0 done; 1 some rows were rejected; 2 usage or input error; 130 interrupted."
+_EXIT_INPUT = "\b\nExit status: 0 done; 2 usage or input error; 130 interrupted."
+_EXIT_BUILD = "\b\nExit status: 0 done; 1 the build failed; 2 usage or input error; 130 interrupted."
+
+
+class InputProblem(click.ClickException):
+    """A usage or input error the user can fix: one line on stderr, exit status 2."""
+
+    exit_code = 2
+
+    def __init__(self, message: str):
+        super().__init__(" ".join(str(message).split()))
+
+
+def _unreadable_csv(exc: BaseException, source: str) -> str | None:
+    """The message for pandas' CSV errors, without importing pandas when it is not loaded."""
+    pandas = sys.modules.get("pandas")
+    if pandas is None:
+        return None
+    if isinstance(exc, pandas.errors.EmptyDataError):
+        return f"{source} is empty: expected a header row of field names, then one vignette per row"
+    if isinstance(exc, pandas.errors.ParserError):
+        return f"{source} is not a readable CSV file: {str(exc).splitlines()[-1]}"
+    return None
+
+
+def _user_error(exc: BaseException, source: str) -> str | None:
+    """The one-line message for an error the user can fix, or None for a bug (keep the traceback)."""
+    from_pandas = _unreadable_csv(exc, source)
+    if from_pandas is not None:
+        return from_pandas
+    if isinstance(exc, UnicodeDecodeError):
+        return f"{source} is not UTF-8 text; save it as UTF-8"
+    if isinstance(exc, OSError):
+        if exc.filename is None:
+            return str(exc)
+        return f"cannot read or write {exc.filename}: {exc.strerror or exc}"
+    if isinstance(exc, RecursionError):
+        return f"{source} is nested too deeply"
+    # VignetteError, CardError, batch.InputError and the engine's argument checks are
+    # ValueErrors whose messages name the field or file, the value and what is allowed.
+    if isinstance(exc, ValueError):
+        return str(exc)
+    return None
+
+
+class ZaroGroup(click.Group):
+    """The command group: turns user errors from any command into one-line messages."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            # One line, as for every other error: the message, then where the help is.
+            where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            raise InputProblem(exc.format_message() + where) from None
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            raise click.exceptions.Exit(130) from None
+        except Exception as exc:
+            message = _user_error(exc, ctx.meta.get("zaro.input", "the input"))
+            if message is None:
+                raise
+            raise InputProblem(message) from None
+
+
+def _reading(path: object) -> None:
+    """Name the file a command reads, for errors that do not name it themselves."""
+    click.get_current_context().meta["zaro.input"] = str(path)
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops a batch as Ctrl-C does: temporary files are removed, outputs are untouched."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@click.group(
+    cls=ZaroGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog=EXIT_CODES,
+)
 @click.version_option(__version__, prog_name="zaro")
 def main() -> None:
     """zaro: explainable triage for muscle twitching.
@@ -20,7 +136,7 @@ def main() -> None:
     """
 
 
-@main.command("app")
+@main.command("app", epilog=_EXIT_BUILD)
 @click.option(
     "--port",
     type=click.IntRange(1, 65535),
@@ -41,55 +157,9 @@ def app_command(port: int, no_browser: bool) -> None:
     click.echo(f"Serving {explorer_notebook()} at http://127.0.0.1:{port}/", err=True)
     try:
         code = serve(port=port, open_browser=not no_browser)
-    except (RuntimeError, FileNotFoundError) as exc:
+    except RuntimeError as exc:  # the app's extras are not installed: not an input error
         raise click.ClickException(str(exc)) from None
     raise SystemExit(code)
-
-
-def _fail(message: str) -> None:
-    """Print a one-line error and exit with status 2 (bad input), without a traceback."""
-    click.echo(f"Error: {' '.join(str(message).split())}", err=True)
-    raise SystemExit(2)
-
-
-@contextmanager
-def _input_errors(source: object = "input") -> Iterator[None]:
-    """Turn bad input and unreadable files into one-line errors with exit status 2.
-
-    Covers the contract (VignetteError), card files (CardError), CSV files that are empty,
-    malformed or not UTF-8, and files that cannot be read or written.
-    """
-    import pandas as pd
-
-    from scoring.contract.schema import VignetteError
-    from scoring.engine.card import CardError
-
-    try:
-        yield
-    except (VignetteError, CardError) as exc:
-        _fail(str(exc))
-    except pd.errors.EmptyDataError:
-        _fail(f"{source} is empty: expected a header row of field names, then one vignette per row")
-    except pd.errors.ParserError as exc:
-        _fail(f"{source} is not a readable CSV file: {str(exc).splitlines()[-1]}")
-    except UnicodeDecodeError:
-        _fail(f"{source} is not UTF-8 text")
-    except OSError as exc:
-        _fail(f"cannot read or write {exc.filename or source}: {exc.strerror or exc}")
-
-
-def _refuse_same_files(**paths: str | None) -> None:
-    """Stop before an output would overwrite the input (or another output)."""
-    from pathlib import Path
-
-    seen: dict[Path, str] = {}
-    for role, path in paths.items():
-        if path is None:
-            continue
-        resolved = Path(path).resolve()
-        if resolved in seen:
-            _fail(f"{role} and {seen[resolved]} are the same file ({path}); choose another path")
-        seen[resolved] = role
 
 
 # --------------------------------------------------------------------------------------
@@ -97,7 +167,7 @@ def _refuse_same_files(**paths: str | None) -> None:
 # --------------------------------------------------------------------------------------
 
 
-@main.command("generate")
+@main.command("generate", epilog=_EXIT_INPUT)
 @click.option("--n", "n", type=click.IntRange(1), default=5000, show_default=True, help="How many vignettes.")
 @click.option("--seed", type=click.IntRange(0), default=7, show_default=True, help="Random seed.")
 @click.option(
@@ -126,7 +196,8 @@ def generate_command(n: int, seed: int, out: str, label_noise: float, no_readme:
 
     from scoring.data import write_dataset
 
-    with _input_errors(out), warnings.catch_warnings(record=True) as caught:
+    _reading(out)
+    with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         files = write_dataset(
             out,
@@ -143,7 +214,18 @@ def generate_command(n: int, seed: int, out: str, label_noise: float, no_readme:
     click.echo(f"sha256 {files.sha256}")
 
 
-@main.command("validate")
+_overwrite_option = click.option(
+    "--overwrite", is_flag=True, help="Replace an output file that exists (it is replaced only when complete)."
+)
+_formula_option = click.option(
+    "--no-formula-guard",
+    "no_formula_guard",
+    is_flag=True,
+    help="Write text cells as they are; by default a cell starting with = + - @ (a spreadsheet formula) gets a ' first.",
+)
+
+
+@main.command("validate", epilog=_EXIT_ROWS)
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=str))
 @click.option(
     "--rejects",
@@ -151,24 +233,24 @@ def generate_command(n: int, seed: int, out: str, label_noise: float, no_readme:
     help="Where to write the rejected rows (default: PATH with .rejects.csv).",
 )
 @click.option("--keep-extra", is_flag=True, help="Allow columns that are not contract fields.")
-def validate_command(path: str, rejects: str | None, keep_extra: bool) -> None:
+@_overwrite_option
+@_formula_option
+def validate_command(path: str, rejects: str | None, keep_extra: bool, overwrite: bool, no_formula_guard: bool) -> None:
     """Check every row of a vignette CSV against the contract.
 
     Prints a summary and the first problems, and writes every rejected row with its field,
     value, reason and what is allowed. Exits with status 1 when any row is rejected.
     """
-    from pathlib import Path
-
+    from scoring.batch import check_rejects_target, read_csv_header, write_table
     from scoring.data import validate_csv
 
-    target = Path(rejects) if rejects else Path(path).with_suffix(".rejects.csv")
-    _refuse_same_files(input=path, rejects=str(target))
-    with _input_errors(path):
-        result = validate_csv(path, extra="keep" if keep_extra else "error")
+    target = check_rejects_target(path, rejects, overwrite=overwrite)
+    _reading(path)
+    read_csv_header(path)
+    result = validate_csv(path, extra="keep" if keep_extra else "error")
     click.echo(result.summary())
     if result.n_rejected_rows:
-        with _input_errors(target):
-            result.rejected.to_csv(target, index=False)
+        write_table(result.rejected, target, overwrite=overwrite, formula_safe=not no_formula_guard)
         for problem in result.rejected.head(10).itertuples():
             click.echo(
                 f"  row {problem.row}: {problem.field}: {problem.reason} (got {problem.value!r}; allowed: {problem.allowed})"
@@ -183,29 +265,42 @@ def validate_command(path: str, rejects: str | None, keep_extra: bool) -> None:
 # assess and card
 # --------------------------------------------------------------------------------------
 
+_card_option = click.option(
+    "--card", "card_name", default="default", show_default=True, help="Card name or path to a card .toml."
+)
+_tree_option = click.option(
+    "--tree",
+    "tree_path",
+    type=click.Path(path_type=str),
+    help="A tree saved by `zaro fit` (tree.skops, or its folder) instead of the shipped one.",
+)
 
-@main.command("assess")
+
+@main.command("assess", epilog=_EXIT_ROWS)
 @click.argument("source", required=False, type=click.Path(dir_okay=False, path_type=str))
 @click.option("--vignette", "vignette_json", metavar="JSON", help="One vignette as a JSON object.")
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False, writable=True, path_type=str),
-    help="Where to write the scored rows (CSV input only).",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Where to write the scored rows (.csv, or .parquet to keep the column types).",
 )
 @click.option(
     "--rejects",
-    type=click.Path(dir_okay=False, writable=True, path_type=str),
+    type=click.Path(dir_okay=False, path_type=str),
     help="Where to write rejected rows, one line per problem (default: OUT with .rejects.csv).",
 )
-@click.option("--card", "card_name", default="default", show_default=True, help="Card name or path to a card .toml.")
+@_card_option
+@_tree_option
 @click.option("--json", "as_json", is_flag=True, help="Print one vignette's assessment as JSON.")
 @click.option(
     "--chunk-size",
     type=click.IntRange(1),
     default=200_000,
     show_default=True,
-    help="Rows scored per chunk of a CSV file.",
+    help="Rows scored per chunk of a file.",
 )
+@_overwrite_option
+@_formula_option
 @click.option("--no-progress", is_flag=True, help="Do not show a progress bar.")
 def assess_command(
     source: str | None,
@@ -213,11 +308,14 @@ def assess_command(
     out: str | None,
     rejects: str | None,
     card_name: str,
+    tree_path: str | None,
     as_json: bool,
     chunk_size: int,
+    overwrite: bool,
+    no_formula_guard: bool,
     no_progress: bool,
 ) -> None:
-    """Assess one vignette (JSON, or a .json file) or a CSV file of vignettes.
+    """Assess one vignette (JSON, or a .json file) or a CSV or Parquet file of vignettes.
 
     \b
     zaro assess '{"age": 30, "duration_weeks": 1, "frequency": "daily",
@@ -226,107 +324,83 @@ def assess_command(
     zaro assess vignettes.csv --out scored.csv --rejects rejects.csv
 
     Bad input stops with a one-line message naming the field, the value and what is
-    allowed (exit status 2). In a CSV, bad rows go to the rejects file and every row is
-    accounted for: rows read = scored + rejected.
+    allowed (exit status 2). In a file, bad rows go to the rejects file and every row is
+    accounted for: rows read = scored + rejected (exit status 1 when any row is rejected).
+    The outputs appear only when complete; an existing file is replaced only with --overwrite.
     """
-    from scoring.engine.card import load_card
-
-    with _input_errors(card_name):
-        card = load_card(card_name)
     if source is not None and source.lstrip()[:1] in ("{", "["):
         # Inline JSON as the argument, as `zaro explain` takes it.
         source, vignette_json = None, source if vignette_json is None else vignette_json
     if (vignette_json is None) == (source is None):
-        _fail("give exactly one of: a vignette as JSON (argument or --vignette), a .json file or a .csv file")
+        raise click.UsageError(
+            "give exactly one of: a vignette as JSON (argument or --vignette), a .json file, or a .csv or .parquet file"
+        )
     if vignette_json is not None or str(source).lower().endswith(".json"):
         if out or rejects:
-            _fail("--out and --rejects are for CSV files; one vignette is printed")
-        with _input_errors(source or "the vignette"):
-            if vignette_json is None:
-                vignette_json = _read_vignette_argument(source)  # type: ignore[arg-type]
-            _assess_one(vignette_json, card, as_json)  # type: ignore[arg-type]
+            raise click.UsageError("--out and --rejects are for CSV and Parquet files; one vignette is printed")
+        _assess_one(vignette_json if vignette_json is not None else source, card_name, tree_path, as_json)  # type: ignore[arg-type]
         return
-    if not str(source).lower().endswith(".csv"):
-        _fail(f"{source}: expected a .csv file of vignettes or a .json file with one vignette")
     if as_json:
-        _fail("--json is for one vignette; a CSV file is scored to --out")
+        raise click.UsageError("--json is for one vignette; a file is scored to --out")
     if out is None:
-        _fail("--out OUT.csv is needed to score a CSV file")
-    from pathlib import Path
+        raise click.UsageError("--out OUT.csv (or OUT.parquet) is needed to score a file")
+    _assess_file(
+        source,  # type: ignore[arg-type]
+        out,
+        rejects=rejects,
+        card=card_name,
+        tree=tree_path or "default",
+        chunk_rows=chunk_size,
+        overwrite=overwrite,
+        formula_safe=not no_formula_guard,
+        progress=not no_progress,
+    )
 
-    _refuse_same_files(input=source, out=out, rejects=rejects or str(Path(out).with_suffix(".rejects.csv")))
-    with _input_errors(source):
-        _assess_csv(source, out, rejects, card, chunk_size, progress=not no_progress)  # type: ignore[arg-type]
 
-
-def _assess_one(text: str, card, as_json: bool) -> None:
+def _assess_one(text_or_path: str, card_name: str, tree_path: str | None, as_json: bool) -> None:
     import json
 
     from scoring.assess import assess
-    from scoring.contract.schema import FieldError, VignetteError
+    from scoring.batch import read_vignette_json, resolve_tree_option
+    from scoring.engine.card import load_card
 
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise VignetteError([FieldError("vignette", text, f"not valid JSON ({exc.msg})", "a JSON object")]) from None
-    assessment = assess(data, card=card)
+    card = load_card(card_name)
+    tree = resolve_tree_option(tree_path or "default")
+    _reading(text_or_path)
+    assessment = assess(read_vignette_json(text_or_path), card=card, tree=tree)
     if as_json:
         click.echo(json.dumps(assessment.to_dict(), indent=2))
     else:
         click.echo(assessment.summary())
 
 
-def _assess_csv(source: str, out: str, rejects: str | None, card, chunk_size: int, *, progress: bool) -> None:
-    from pathlib import Path
-
-    import pandas as pd
+def _assess_file(source: str, out: str, *, progress: bool, **options: Any) -> None:
     from tqdm import tqdm
 
-    from scoring.assess import assess_frame
-    from scoring.data import CSV_READ_OPTIONS
+    from scoring.batch import assess_file
 
-    rejects_path = Path(rejects) if rejects else Path(out).with_suffix(".rejects.csv")
-    n_read = n_scored = n_rejected = 0
-    wrote_rejects = False
+    _reading(source)
     # disable=None: show the bar only when stderr is a terminal (not in pipes or logs).
-    bar = tqdm(unit=" rows", unit_scale=True, disable=None if progress else True, desc="assess")
-    try:
-        # Read cells exactly as `zaro validate` does: as text, only empty cells missing.
-        reader = pd.read_csv(source, chunksize=chunk_size, **CSV_READ_OPTIONS)
-        for k, chunk in enumerate(reader):
-            result = assess_frame(chunk, card=card)
-            result.scored.to_csv(out, mode="w" if k == 0 else "a", header=k == 0, index=False)
-            table = result.rejected
-            if len(table) or not wrote_rejects:
-                # Row numbers count data rows from 1 across the whole file, not per chunk.
-                table = table.assign(row=table["row"] + n_read)
-                table.to_csv(rejects_path, mode="a" if wrote_rejects else "w", header=not wrote_rejects, index=False)
-                wrote_rejects = True
-            n_read += result.n_input
-            n_scored += len(result.scored)
-            n_rejected += result.n_rejected
-            bar.update(result.n_input)
-    finally:
-        bar.close()
-    if n_read == 0:
-        # An empty file (header only) still gets an output with the header.
-        pd.DataFrame(columns=pd.read_csv(source, nrows=0).columns).to_csv(out, index=False)
-    if n_read != n_scored + n_rejected:  # pragma: no cover - would be a bug in validation
-        raise click.ClickException(f"rows lost: {n_read} read but {n_scored} scored + {n_rejected} rejected")
-    click.echo(f"{n_read} rows read, {n_scored} scored, {n_rejected} rejected")
-    click.echo(f"scored rows: {out}; rejected rows: {rejects_path}", err=True)
+    with (
+        _sigterm_as_interrupt(),
+        tqdm(unit=" rows", unit_scale=True, disable=None if progress else True, desc="assess") as bar,
+    ):
+        summary = assess_file(source, out, progress=bar.update, **options)
+    click.echo(summary.summary())
+    click.echo(f"scored rows: {summary.paths.out}; rejected rows: {summary.paths.rejects}", err=True)
+    if summary.rows_rejected:
+        raise SystemExit(1)
 
 
-@main.command("card")
-@click.option("--card", "card_name", default="default", show_default=True, help="Card name or path to a card .toml.")
+@main.command("card", epilog=_EXIT_INPUT)
+@_card_option
 @click.option("--html", "as_html", is_flag=True, help="Print the card as an HTML table instead of text.")
 def card_command(card_name: str, as_html: bool) -> None:
     """Print a points card and its risk table (probability of needing review per total)."""
     from scoring.engine.calibration import risk_table
     from scoring.engine.card import list_cards, load_card, render_card_html, render_card_text
 
-    with _input_errors(card_name):
-        card = load_card(card_name)
+    card = load_card(card_name)
     if as_html:
         click.echo(render_card_html(card), nl=False)
         return
@@ -362,7 +436,7 @@ def _format_risk(table) -> str:
 # --------------------------------------------------------------------------------------
 
 
-@main.command("report")
+@main.command("report", epilog=_EXIT_BUILD)
 @click.option(
     "--out",
     "out_dir",
@@ -393,29 +467,26 @@ def report_command(out_dir: str, case_file: str | None, notebooks_dir: str | Non
 
     Pages open from disk and work offline; building twice gives identical files.
     """
-    from scoring.contract.schema import VignetteError
     from scoring.report import ReportError, build_reports, write_case_report
 
     try:
         if case_file is not None:
+            from scoring.batch import read_vignette_json
+
+            _reading(case_file)
+            read_vignette_json(case_file)  # strict JSON first: duplicate keys, NaN, depth and size
             path = write_case_report(case_file, out_dir)
             click.echo(f"Case report: {path}")
         else:
             result = build_reports(out_dir, progress=not no_progress, notebooks_dir=notebooks_dir)
             click.echo(result.summary())
-    except VignetteError as exc:
-        # Bad input: one line naming the field, exit status 2 (as `zaro assess` does).
-        _fail(str(exc))
-    except (UnicodeDecodeError, ValueError) as exc:
-        _fail(f"{case_file}: {exc}")
     except ReportError as exc:
-        if case_file is not None:
-            _fail(str(exc))  # a bad case file is bad input, like any other vignette
-        raise click.ClickException(str(exc)) from None
+        # A bad case file is bad input (2); a report that fails to build is not (1).
+        raise (InputProblem if case_file is not None else click.ClickException)(str(exc)) from None
     click.echo(NOTICE, err=True)
 
 
-@main.command("run")
+@main.command("run", epilog=_EXIT_BUILD)
 @click.option(
     "--out",
     "out_dir",
@@ -444,7 +515,7 @@ def run_command(out_dir: str, no_progress: bool) -> None:
     click.echo(NOTICE)
 
 
-@main.command("fit")
+@main.command("fit", epilog=_EXIT_INPUT)
 @click.option(
     "--data",
     "data_path",
@@ -463,15 +534,14 @@ def fit_command(data_path: str | None, out_dir: str | None, no_progress: bool) -
 
     With no options this rebuilds the shipped model from the shipped data, byte for byte.
     """
-    from scoring.contract.schema import VignetteError
     from scoring.engine.tree import fit_default_tree, render_rules_text
 
-    try:
-        fit = fit_default_tree(data_path, progress=not no_progress)
-    except VignetteError as exc:
-        _fail(str(exc))
-    except (FileNotFoundError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from None
+    if data_path is not None:
+        from scoring.batch import read_csv_header
+
+        _reading(data_path)
+        read_csv_header(data_path)
+    fit = fit_default_tree(data_path, progress=not no_progress)
     model_path, record_path = fit.save(out_dir)
     chosen = fit.record["cross_validation"]["selected"]
     params = ", ".join(f"{k}={v}" for k, v in fit.search.best_params.items())
@@ -484,28 +554,22 @@ def fit_command(data_path: str | None, out_dir: str | None, no_progress: bool) -
     click.echo(f"Wrote {model_path} and {record_path}", err=True)
 
 
-def _read_vignette_argument(text: str) -> str:
-    """A vignette argument is JSON text or the path of a .json file holding it."""
-    import os
-
-    if os.path.isfile(text):
-        with open(text, encoding="utf-8") as handle:
-            return handle.read()
-    if text.lstrip()[:1] not in ("{", "[") and text.lower().endswith(".json"):
-        _fail(f"{text}: no such file")
-    return text
-
-
-@main.command("explain")
+@main.command("explain", epilog=_EXIT_INPUT)
 @click.argument("vignette", required=False)
 @click.option(
     "--vignette", "vignette_option", metavar="JSON", help="The vignette as a JSON object (as for zaro assess)."
 )
-@click.option("--card", "card_name", default="default", show_default=True, help="Card name or path to a card .toml.")
+@_card_option
+@_tree_option
 @click.option("--no-tree", is_flag=True, help="Use the points card alone.")
 @click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
 def explain_command(
-    vignette: str | None, vignette_option: str | None, card_name: str, no_tree: bool, as_json: bool
+    vignette: str | None,
+    vignette_option: str | None,
+    card_name: str,
+    tree_path: str | None,
+    no_tree: bool,
+    as_json: bool,
 ) -> None:
     """Explain one vignette: points, the tree's path, and what would change the recommendation.
 
@@ -519,17 +583,19 @@ def explain_command(
 
     from scoring.analysis.explain import counterfactuals, most_influential_field
     from scoring.assess import assess
+    from scoring.batch import read_vignette_json, resolve_tree_option
     from scoring.engine.card import load_card
 
     if (vignette is None) == (vignette_option is None):
-        _fail("give the vignette once: as JSON or a .json file, or with --vignette JSON")
-    with _input_errors(card_name):
-        card = load_card(card_name)
-    tree = None if no_tree else "default"
-    with _input_errors(vignette or "the vignette"):
-        assessment = assess(vignette_option or _read_vignette_argument(vignette), card=card, tree=tree)  # type: ignore[arg-type]
-        found = counterfactuals(assessment.vignette, card=card, tree=tree)
-        influence = most_influential_field(assessment.vignette, card=card, tree=tree)
+        raise click.UsageError("give the vignette once: as JSON or a .json file, or with --vignette JSON")
+    if no_tree and tree_path:
+        raise click.UsageError("give --tree or --no-tree, not both")
+    card = load_card(card_name)
+    tree = None if no_tree else resolve_tree_option(tree_path or "default")
+    _reading(vignette or "the vignette")
+    assessment = assess(read_vignette_json(vignette_option or vignette), card=card, tree=tree)  # type: ignore[arg-type]
+    found = counterfactuals(assessment.vignette, card=card, tree=tree)
+    influence = most_influential_field(assessment.vignette, card=card, tree=tree)
     if as_json:
         payload = {
             "assessment": assessment.to_dict(),
@@ -552,7 +618,7 @@ def explain_command(
     click.echo(f"Most influential answer: {influence.field} ({influence.text})")
 
 
-@main.command("compare")
+@main.command("compare", epilog=_EXIT_INPUT)
 @click.option("--n", "n", type=click.IntRange(1), default=20_000, show_default=True, help="Vignettes to draw.")
 @click.option(
     "--seed",
@@ -561,7 +627,7 @@ def explain_command(
     show_default=True,
     help="Seed of the fresh sample (the tree was fitted on seed 7).",
 )
-@click.option("--card", "card_name", default="default", show_default=True, help="Card name or path to a card .toml.")
+@_card_option
 @click.option("--json", "as_json", is_flag=True, help="Print the tables as JSON.")
 def compare_command(n: int, seed: int, card_name: str, as_json: bool) -> None:
     """Compare the points card, the tree and both combined on a fresh synthetic sample."""
@@ -570,8 +636,7 @@ def compare_command(n: int, seed: int, card_name: str, as_json: bool) -> None:
     from scoring.analysis.compare import compare_models, render_comparison_text
     from scoring.engine.card import load_card
 
-    with _input_errors(card_name):
-        card = load_card(card_name)
+    card = load_card(card_name)
     result = compare_models(n, seed=seed, card=card)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
