@@ -330,7 +330,9 @@ def _check_output(path: Path, role: str, *, overwrite: bool) -> None:
     if path.is_dir():
         raise InputError(f"cannot write {path}: it is a folder; give a file name for {role}")
     if path.exists() and not overwrite:
-        raise InputError(f"{path} already exists; choose another {role}, or pass --overwrite to replace it")
+        raise InputError(
+            f"{path} already exists; choose another {role}, or pass --overwrite (overwrite=True) to replace it"
+        )
 
 
 def _check_paths(src: Path | None, out: Path, rejects: Path, *, overwrite: bool) -> None:
