@@ -333,3 +333,34 @@ def test_bad_json_files_are_named(tmp_path, content, message):
     with pytest.raises((InputError, VignetteError), match=message) as caught:
         read_vignette_json(str(path))
     assert "case.json" in str(caught.value)
+
+
+# --------------------------------------------------------------------------------------
+# CSV engines
+# --------------------------------------------------------------------------------------
+
+AWKWARD_CSV = (
+    "\ufeffvignette_id,age,duration_weeks,frequency,severity,locations,weakness,narrative\r\n"
+    'a,30,1,daily,minor,eyelid,,"two\r\nlines, and a comma"\r\n'
+    "\r\n"
+    'b,40,"",daily,minor,eyelid;calf,true,""\r\n'
+    "c, 41,2,daily,minor,eyelid,no,  spaces  \r\n"
+    "d,50,3,constant,pronounced,hand,false,café ü\r\n"
+    "e,60,3,daily,moderate,arm\r\n"  # fewer cells than the header: pyarrow refuses, pandas reads
+    'f,61,3,daily,moderate,arm,NA,"say ""hi"""\r\n'
+)
+
+
+@pytest.mark.parametrize("short_row", [True, False])
+def test_both_csv_engines_write_the_same_bytes(tmp_path, short_row):
+    text = AWKWARD_CSV if short_row else AWKWARD_CSV.replace("e,60,3,daily,moderate,arm\r\n", "")
+    path = tmp_path / "in.csv"
+    path.write_bytes(text.encode("utf-8"))
+    seen: dict[str, list[int]] = {}
+    for engine in ("pyarrow", "pandas"):
+        seen[engine] = []
+        assess_file(path, tmp_path / f"{engine}.csv", chunk_rows=2, csv_engine=engine, progress=seen[engine].append)
+    assert (tmp_path / "pyarrow.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+    assert (tmp_path / "pyarrow.rejects.csv").read_bytes() == (tmp_path / "pandas.rejects.csv").read_bytes()
+    # A file pyarrow refuses is read again with pandas; no row is reported twice.
+    assert sum(seen["pyarrow"]) == sum(seen["pandas"]) == (6 if short_row else 5)
