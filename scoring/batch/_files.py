@@ -41,7 +41,7 @@ def format_of(path: Path, given: str | None, role: str) -> Format:
     if found is None:
         raise InputError(
             f"{path}: cannot tell the {role} format from the extension {path.suffix!r}; "
-            "use .csv or .parquet (or pass the format)"
+            "use .csv or .parquet (or format= in Python)"
         )
     return found
 
