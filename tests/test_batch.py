@@ -364,3 +364,12 @@ def test_both_csv_engines_write_the_same_bytes(tmp_path, short_row):
     assert (tmp_path / "pyarrow.rejects.csv").read_bytes() == (tmp_path / "pandas.rejects.csv").read_bytes()
     # A file pyarrow refuses is read again with pandas; no row is reported twice.
     assert sum(seen["pyarrow"]) == sum(seen["pandas"]) == (6 if short_row else 5)
+
+
+@pytest.mark.parametrize("engine", ["pyarrow", "pandas"])
+def test_a_quote_left_open_at_the_end_is_refused_by_both_engines(tmp_path, engine):
+    path = tmp_path / "in.csv"
+    path.write_text('age,duration_weeks,frequency,severity,locations\n34,3,daily,minor,"eyelid\n')
+    with pytest.raises(InputError, match="in.csv is not a readable CSV file"):
+        assess_file(path, tmp_path / "out.csv", csv_engine=engine)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]

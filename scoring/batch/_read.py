@@ -90,10 +90,22 @@ def read_chunks(
         raise InputError(f"{src} is not UTF-8 text; save it as UTF-8 CSV") from None
 
 
+def _odd_quote_count(src: Path) -> bool:
+    """Whether the file holds an odd number of double quotes (so a quoted cell is left open)."""
+    count = 0
+    with open(src, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 24), b""):
+            count += block.count(b'"')
+    return count % 2 == 1
+
+
 def _read_csv_pyarrow(src: Path, header: list[str], chunk_rows: int) -> Iterator[pd.DataFrame]:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
+    if _odd_quote_count(src):
+        # pyarrow accepts a quote left open at the end of the file; pandas refuses the file.
+        raise PyarrowCannotParse(f"{src}: a quoted cell is not closed")
     convert = pacsv.ConvertOptions(
         column_types={name: pa.string() for name in header},
         strings_can_be_null=True,
