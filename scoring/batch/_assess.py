@@ -148,25 +148,33 @@ def assess_file(
         raise InputError(f"csv_engine must be 'pyarrow' or 'pandas' (got {csv_engine!r})")
     the_card = _resolve_card(card)
     the_tree = resolve_tree_option(tree)
-    temporary = {out_path: temporary_file(out_path)}
+
+    def score_into(out_partial: Path, rejects_partial: Path, engine: str) -> tuple[int, int, int, int]:
+        return _score_chunks(
+            read_chunks(source, in_format, chunk_rows, csv_engine=engine),
+            TableWriter(out_partial, written_format, formula_safe=formula_safe),
+            TableWriter(rejects_partial, rejects_format, formula_safe=formula_safe),
+            card=the_card,
+            tree=the_tree,
+            progress=tracker,
+        )
+
+    tracker = _Progress(progress)
+    counts = _write_in_place(out_path, rejects_path, score_into, csv_engine)
+    return BatchSummary(*counts, paths=BatchPaths(out_path, rejects_path))
+
+
+def _write_in_place(
+    out: Path, rejects: Path, score_into: Callable[[Path, Path, str], tuple[int, int, int, int]], csv_engine: str
+) -> tuple[int, int, int, int]:
+    """Score into temporary files next to the targets, then move them into place; nothing partial is left."""
+    temporary = {out: temporary_file(out)}
     try:
-        temporary[rejects_path] = temporary_file(rejects_path)
-        tracker = _Progress(progress)
-
-        def run(engine: str) -> tuple[int, int, int, int]:
-            return _score_chunks(
-                read_chunks(source, in_format, chunk_rows, csv_engine=engine),
-                TableWriter(temporary[out_path], written_format, formula_safe=formula_safe),
-                TableWriter(temporary[rejects_path], rejects_format, formula_safe=formula_safe),
-                card=the_card,
-                tree=the_tree,
-                progress=tracker,
-            )
-
+        temporary[rejects] = temporary_file(rejects)
         try:
-            counts = run(csv_engine)
+            counts = score_into(temporary[out], temporary[rejects], csv_engine)
         except PyarrowCannotParse:
-            counts = run("pandas")  # the writers start their temporary files again
+            counts = score_into(temporary[out], temporary[rejects], "pandas")  # the files start again
         for target, partial in temporary.items():
             os.replace(partial, target)
     except BaseException:
@@ -174,8 +182,7 @@ def assess_file(
         for partial in temporary.values():
             partial.unlink(missing_ok=True)
         raise
-    rows_in, rows_scored, rows_rejected, problems = counts
-    return BatchSummary(rows_in, rows_scored, rows_rejected, problems, BatchPaths(out_path, rejects_path))
+    return counts
 
 
 class _Progress:
