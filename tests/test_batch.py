@@ -373,3 +373,13 @@ def test_a_quote_left_open_at_the_end_is_refused_by_both_engines(tmp_path, engin
     with pytest.raises(InputError, match="in.csv is not a readable CSV file"):
         assess_file(path, tmp_path / "out.csv", csv_engine=engine)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_the_examples_in_the_docstrings_run():
+    import doctest
+
+    import scoring.batch._formulas
+    import scoring.batch._json
+
+    for module in (scoring.batch._json, scoring.batch._formulas):
+        assert doctest.testmod(module).failed == 0

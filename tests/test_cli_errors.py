@@ -47,6 +47,7 @@ def files(tmp_path_factory) -> Path:
     (folder / "bad.toml").write_text("name = [\n")
     (folder / "junk.skops").write_bytes(b"not a zip file at all")
     (folder / "exists.csv").write_text("keep me\n")
+    (folder / "junk.parquet").write_bytes(b"PAR1 but not really")
     return folder
 
 
@@ -108,6 +109,9 @@ CASES = [
     ("assess {f}/folder.csv --out {f}/o.csv", 2, "folder.csv"),
     ("assess {f}/empty.csv --out {f}/o.csv", 2, "empty.csv is empty"),
     ("assess {f}/twice.csv --out {f}/o.csv", 2, "column names must be unique"),
+    ("assess {f}/junk.parquet --out {f}/o.csv", 2, "junk.parquet is not a readable Parquet file"),
+    ("assess {f}/ragged.csv --out {f}/o.csv", 2, "ragged.csv is not a readable CSV file"),
+    ("assess {f}/latin1.csv --out {f}/o.csv", 2, "latin1.csv is not UTF-8 text"),
     ("assess {f}/good.txt --out {f}/o.csv", 2, "cannot tell the input format from the extension '.txt'"),
     ("assess {f}/good.csv --out {f}/o.xlsx", 2, "cannot tell the output format"),
     ("assess {f}/good.csv --out {f}/nodir/o.csv", 2, "cannot write {f}/nodir/o.csv: the folder"),
