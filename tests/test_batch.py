@@ -383,3 +383,10 @@ def test_the_examples_in_the_docstrings_run():
 
     for module in (scoring.batch._json, scoring.batch._formulas):
         assert doctest.testmod(module).failed == 0
+
+
+def test_parquet_keeps_text_as_it_is(tmp_path, vignettes):
+    frame = vignettes.head(3).assign(vignette_id=["=1+1", "@SUM(A1)", "ok"])
+    frame.to_parquet(tmp_path / "in.parquet", index=False)
+    assess_file(tmp_path / "in.parquet", tmp_path / "out.parquet", rejects=tmp_path / "r.parquet")
+    assert pd.read_parquet(tmp_path / "out.parquet")["vignette_id"].tolist() == ["=1+1", "@SUM(A1)", "ok"]

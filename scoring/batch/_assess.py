@@ -109,7 +109,8 @@ def assess_file(
     overwrite : bool, default False
         Replace ``out`` and ``rejects`` if they exist (they are replaced only at the end).
     formula_safe : bool, default True
-        Prefix text cells starting with ``= + - @``, tab or carriage return with ``'``.
+        In CSV outputs, prefix text cells starting with ``= + - @``, tab or carriage return
+        with ``'`` (spreadsheets would run them as formulas); Parquet keeps values as they are.
     progress : callable, optional
         Called after each chunk with the number of rows it held.
     format, out_format : {"csv", "parquet"}, optional
@@ -175,7 +176,8 @@ def _write_in_place(
             counts = score_into(temporary[out], temporary[rejects], csv_engine)
         except PyarrowCannotParse:
             counts = score_into(temporary[out], temporary[rejects], "pandas")  # the files start again
-        for target, partial in temporary.items():
+        # The rejects first: the scored rows appearing is the sign that the run finished.
+        for target, partial in reversed(temporary.items()):
             os.replace(partial, target)
     except BaseException:
         # Ctrl-C, SIGTERM (raised as KeyboardInterrupt by the CLI), a bad line: no partial output.

@@ -113,7 +113,8 @@ class TableWriter:
         self._schema: Any = None
 
     def write(self, frame: pd.DataFrame) -> None:
-        if self.formula_safe:
+        if self.formula_safe and self.fmt == "csv":
+            # Spreadsheets run formulas from CSV text; Parquet keeps the values as they are.
             frame = escape_formulas(frame)
         if self.fmt == "csv":
             first = self._handle is None
