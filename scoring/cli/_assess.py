@@ -110,7 +110,7 @@ def _assess_one(text_or_path: str, card_name: str, tree_path: str | None, as_jso
 
     card = load_card(card_name)
     tree = resolve_tree_option(tree_path or "default")
-    reading(text_or_path)
+    reading("the vignette" if text_or_path.lstrip()[:1] in ("{", "[") else text_or_path)
     assessment = assess(read_vignette_json(text_or_path), card=card, tree=tree)
     if as_json:
         click.echo(json.dumps(assessment.to_dict(), indent=2))
@@ -213,7 +213,7 @@ def explain_command(
         raise click.UsageError("give --tree or --no-tree, not both")
     card = load_card(card_name)
     tree = None if no_tree else resolve_tree_option(tree_path or "default")
-    reading(vignette or "the vignette")
+    reading("the vignette" if vignette is None or vignette.lstrip()[:1] in ("{", "[") else vignette)
     assessment = assess(read_vignette_json(vignette_option or vignette), card=card, tree=tree)  # type: ignore[arg-type]
     found = counterfactuals(assessment.vignette, card=card, tree=tree)
     influence = most_influential_field(assessment.vignette, card=card, tree=tree)
