@@ -595,7 +595,7 @@ def test_cli_assess_csv_in_chunks_keeps_every_row(tmp_path):
         main,
         ["assess", str(source), "--out", str(out), "--rejects", str(rejects), "--chunk-size", "100", "--no-progress"],
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
     assert "250 rows read, 248 scored, 2 rejected" in result.output
     scored = pd.read_csv(out)
     rejected = pd.read_csv(rejects)

@@ -105,3 +105,17 @@ def test_validate_and_assess_read_the_same_cells_the_same_way(tmp_path):
 def test_missing_json_file_is_named(tmp_path):
     result = CliRunner().invoke(main, ["assess", str(tmp_path / "nothere.json")])
     assert result.exit_code == 2 and "nothere.json: no such file" in result.output
+
+
+def test_validate_keeps_an_existing_rejects_file_unless_overwrite(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("vignette_id,age,duration_weeks,frequency,severity,locations\n=1+1,12,2,daily,minor,eyelid\n")
+    assert CliRunner().invoke(main, ["validate", str(bad)]).exit_code == 1
+    rejects = tmp_path / "bad.rejects.csv"
+    first = rejects.read_bytes()
+    assert pd.read_csv(rejects)["vignette_id"].tolist() == ["'=1+1"]  # formula-safe by default
+    again = CliRunner().invoke(main, ["validate", str(bad)])
+    assert again.exit_code == 2 and "bad.rejects.csv already exists" in again.stderr
+    raw = CliRunner().invoke(main, ["validate", str(bad), "--overwrite", "--no-formula-guard"])
+    assert raw.exit_code == 1 and rejects.read_bytes() != first
+    assert pd.read_csv(rejects)["vignette_id"].tolist() == ["=1+1"]

@@ -1,0 +1,232 @@
+"""assess_file: score a file in chunks into outputs that appear only when complete."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from scoring.batch._errors import InputError
+from scoring.batch._files import (
+    BatchPaths,
+    Format,
+    TableWriter,
+    check_paths,
+    default_rejects_path,
+    format_of,
+    temporary_file,
+)
+from scoring.batch._read import PyarrowCannotParse, read_chunks
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from scoring.engine.card import Card
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """The outcome of :func:`assess_file`.
+
+    Attributes
+    ----------
+    rows_in, rows_scored, rows_rejected : int
+        Rows read, scored and rejected: ``rows_in == rows_scored + rows_rejected``.
+    problems : int
+        Lines in the rejects file (a row with two problems has two lines).
+    paths : BatchPaths
+        The files written.
+    """
+
+    rows_in: int
+    rows_scored: int
+    rows_rejected: int
+    problems: int
+    paths: BatchPaths
+
+    def summary(self) -> str:
+        """One line: rows read, scored, rejected."""
+        return f"{self.rows_in} rows read, {self.rows_scored} scored, {self.rows_rejected} rejected"
+
+
+def _resolve_card(card: Card | str | os.PathLike[str] | None) -> Card:
+    from scoring.engine.card import load_card
+
+    return load_card() if card is None else load_card(card)  # type: ignore[arg-type]
+
+
+def resolve_tree_option(tree: Any) -> Any:
+    """``"default"`` and None pass through; a path loads a saved tree, or an error naming the file."""
+    if tree is None or (isinstance(tree, str) and tree == "default") or not isinstance(tree, (str, os.PathLike)):
+        return tree
+    path = Path(tree)
+    if not path.exists():
+        raise InputError(f"{path}: no such tree file; fit one with `zaro fit --out FOLDER` (tree.skops)")
+    from scoring.engine.tree import resolve_tree
+
+    try:
+        return resolve_tree(path)
+    # skops raises many kinds of error for a file that is not a saved tree (zip, type, value).
+    except Exception as exc:
+        raise InputError(
+            f"{path} is not a tree saved by `zaro fit` ({type(exc).__name__}: {exc}); "
+            "give the tree.skops that `zaro fit` wrote"
+        ) from None
+
+
+def assess_file(
+    src: str | os.PathLike[str] | pd.DataFrame,
+    out: str | os.PathLike[str],
+    *,
+    rejects: str | os.PathLike[str] | None = None,
+    card: Card | str | os.PathLike[str] | None = None,
+    tree: Any = "default",
+    chunk_rows: int = 200_000,
+    overwrite: bool = False,
+    formula_safe: bool = True,
+    progress: Callable[[int], object] | None = None,
+    format: Format | None = None,
+    out_format: Format | None = None,
+    csv_engine: Literal["pyarrow", "pandas"] = "pyarrow",
+) -> BatchSummary:
+    """Score a CSV or Parquet file of vignettes in chunks; write scored rows and rejected rows.
+
+    Parameters
+    ----------
+    src : path or DataFrame
+        The vignettes: a ``.csv`` (cells read as text, as ``zaro validate`` reads them) or
+        ``.parquet`` file, or a DataFrame.
+    out : path
+        Where the scored rows go (``.csv`` or ``.parquet``; Parquet keeps the column types).
+    rejects : path, optional
+        Where the rejected rows go, one line per problem (default: ``OUT`` with ``.rejects.csv``).
+    card, tree
+        As for :func:`scoring.assess.assess_frame`; ``tree`` may also be the path of a saved tree.
+    chunk_rows : int, default 200_000
+        Rows read and scored at a time (bounds the memory used).
+    overwrite : bool, default False
+        Replace ``out`` and ``rejects`` if they exist (they are replaced only at the end).
+    formula_safe : bool, default True
+        In CSV outputs, prefix text cells starting with ``= + - @``, tab or carriage return
+        with ``'`` (spreadsheets would run them as formulas); Parquet keeps values as they are.
+    progress : callable, optional
+        Called after each chunk with the number of rows it held.
+    format, out_format : {"csv", "parquet"}, optional
+        The input's and the output's format when the extension does not say.
+    csv_engine : {"pyarrow", "pandas"}, default "pyarrow"
+        Which library reads a CSV input. Both give the same cells and the same output;
+        pyarrow is faster, and a file it refuses (a row with fewer cells than the header,
+        which pandas reads as empty cells) is read again with pandas from the start.
+
+    Returns
+    -------
+    BatchSummary
+        Row counts (``rows_in == rows_scored + rows_rejected``) and the paths written.
+
+    Raises
+    ------
+    InputError
+        A missing or unreadable input, an output that is the input by any route (hard link,
+        symlink), an output that exists without ``overwrite``, a missing output folder,
+        duplicated column names. Nothing is written.
+    VignetteError, CardError
+        The file as a whole breaks the contract (a missing required column), or a bad card.
+    """
+    import pandas as pd
+
+    if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
+        raise InputError(f"chunk_rows must be a whole number of rows, at least 1 (got {chunk_rows!r})")
+    source = src if isinstance(src, pd.DataFrame) else Path(src)
+    out_path = Path(out)
+    rejects_path = Path(rejects) if rejects is not None else default_rejects_path(out_path)
+    in_format: Format = "csv" if isinstance(source, pd.DataFrame) else format_of(source, format, "input")
+    written_format = format_of(out_path, out_format, "output")
+    rejects_format = format_of(rejects_path, None, "rejects")
+    check_paths(None if isinstance(source, pd.DataFrame) else source, out_path, rejects_path, overwrite=overwrite)
+    if csv_engine not in ("pyarrow", "pandas"):
+        raise InputError(f"csv_engine must be 'pyarrow' or 'pandas' (got {csv_engine!r})")
+    the_card = _resolve_card(card)
+    the_tree = resolve_tree_option(tree)
+
+    def score_into(out_partial: Path, rejects_partial: Path, engine: str) -> tuple[int, int, int, int]:
+        return _score_chunks(
+            read_chunks(source, in_format, chunk_rows, csv_engine=engine),
+            TableWriter(out_partial, written_format, formula_safe=formula_safe),
+            TableWriter(rejects_partial, rejects_format, formula_safe=formula_safe),
+            card=the_card,
+            tree=the_tree,
+            progress=tracker,
+        )
+
+    tracker = _Progress(progress)
+    counts = _write_in_place(out_path, rejects_path, score_into, csv_engine)
+    return BatchSummary(*counts, paths=BatchPaths(out_path, rejects_path))
+
+
+def _write_in_place(
+    out: Path, rejects: Path, score_into: Callable[[Path, Path, str], tuple[int, int, int, int]], csv_engine: str
+) -> tuple[int, int, int, int]:
+    """Score into temporary files next to the targets, then move them into place; nothing partial is left."""
+    temporary = {out: temporary_file(out)}
+    try:
+        temporary[rejects] = temporary_file(rejects)
+        try:
+            counts = score_into(temporary[out], temporary[rejects], csv_engine)
+        except PyarrowCannotParse:
+            counts = score_into(temporary[out], temporary[rejects], "pandas")  # the files start again
+        # The rejects first: the scored rows appearing is the sign that the run finished.
+        for target, partial in reversed(temporary.items()):
+            os.replace(partial, target)
+    except BaseException:
+        # Ctrl-C, SIGTERM (raised as KeyboardInterrupt by the CLI), a bad line: no partial output.
+        for partial in temporary.values():
+            partial.unlink(missing_ok=True)
+        raise
+    return counts
+
+
+class _Progress:
+    """Reports rows done to the caller's callback, never the same rows twice (a re-read starts at 0)."""
+
+    def __init__(self, callback: Callable[[int], object] | None):
+        self.callback = callback
+        self.reported = 0
+
+    def done(self, rows: int) -> None:
+        if self.callback is not None and rows > self.reported:
+            self.callback(rows - self.reported)
+        self.reported = max(self.reported, rows)
+
+
+def _score_chunks(
+    chunks: Iterator[pd.DataFrame],
+    out: TableWriter,
+    rejects: TableWriter,
+    *,
+    card: Card,
+    tree: Any,
+    progress: _Progress,
+) -> tuple[int, int, int, int]:
+    """Score every chunk into the two writers; returns (rows in, scored, rejected, problems)."""
+    from scoring.assess import assess_frame
+
+    rows_in = rows_scored = rows_rejected = problems = 0
+    try:
+        for chunk in chunks:
+            result = assess_frame(chunk, card=card, tree=tree)
+            out.write(result.scored)
+            # Row numbers count data rows from 1 across the whole file, not per chunk.
+            rejects.write(result.rejected.assign(row=result.rejected["row"] + rows_in))
+            rows_in += result.n_input
+            rows_scored += len(result.scored)
+            rows_rejected += result.n_rejected
+            problems += len(result.rejected)
+            progress.done(rows_in)
+    finally:
+        out.close()
+        rejects.close()
+    if rows_in != rows_scored + rows_rejected:
+        raise RuntimeError(f"rows lost: {rows_in} read but {rows_scored} scored + {rows_rejected} rejected")
+    return rows_in, rows_scored, rows_rejected, problems

@@ -1,0 +1,65 @@
+"""Formula-safe cells (OWASP "CSV injection"): text a spreadsheet would run gets a leading quote."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# OWASP: a cell starting with one of these is run as a formula by spreadsheet programs.
+_FORMULA_START = r"^[=+\-@\t\r]"
+# ...but a plain number such as -1.5 or +3 is a number, not a formula, and stays as it is.
+_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+
+
+def _risky(text: pd.Series) -> pd.Series:
+    """Which text cells a spreadsheet would run as a formula (missing cells never)."""
+    return text.str.contains(_FORMULA_START, regex=True, na=False) & ~text.str.fullmatch(_NUMBER, na=False)
+
+
+def _escaped_column(column: pd.Series) -> pd.Series | None:
+    """The column with risky text cells prefixed by ``'``, or None when nothing changes."""
+    import pandas as pd
+
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        categories = pd.Series(column.cat.categories)
+        if not pd.api.types.is_string_dtype(categories.dtype):
+            return None
+        risky = _risky(categories.astype("str"))
+        if not risky.any():
+            return None
+        return column.cat.rename_categories(categories.where(~risky, "'" + categories.astype("str")).tolist())
+    if column.dtype == object:
+        # Object columns may mix text and numbers: only the text cells can be formulas.
+        is_text = column.map(lambda value: isinstance(value, str)).astype(bool)
+        risky = is_text & _risky(column.where(is_text).astype("str"))
+    elif pd.api.types.is_string_dtype(column.dtype):
+        risky = _risky(column)
+    else:
+        return None
+    if not risky.any():
+        return None
+    return column.where(~risky, "'" + column[risky].astype("str"))
+
+
+def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula with a single quote.
+
+    A text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (the
+    OWASP CSV-injection list) becomes ``'=...``; numbers, including text cells that hold a
+    plain number such as ``-1.5``, stay as they are. Categorical columns are escaped in
+    their categories. Returns a new frame; the input is not changed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> escape_formulas(pd.DataFrame({"id": ["=1+1", "-2", "ok"], "x": [-1.5, 2.0, 3.0]}))["id"].tolist()
+    ["'=1+1", '-2', 'ok']
+    """
+    changed: dict[str, Any] = {}
+    for position, name in enumerate(frame.columns):
+        escaped = _escaped_column(frame.iloc[:, position])
+        if escaped is not None:
+            changed[name] = escaped
+    return frame.assign(**changed) if changed else frame

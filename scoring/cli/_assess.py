@@ -1,0 +1,267 @@
+"""`zaro` assess, card, explain and compare: scoring vignettes and showing why."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from scoring.cli._group import (
+    EXIT_INPUT,
+    EXIT_ROWS,
+    card_option,
+    formula_option,
+    main,
+    overwrite_option,
+    reading,
+    sigterm_as_interrupt,
+    tree_option,
+)
+from scoring.wording import NOTICE
+
+
+@main.command("assess", epilog=EXIT_ROWS)
+@click.argument("source", required=False, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--vignette", "vignette_json", metavar="JSON", help="One vignette as a JSON object.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Where to write the scored rows (.csv, or .parquet to keep the column types).",
+)
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Where to write rejected rows, one line per problem (default: OUT with .rejects.csv).",
+)
+@card_option
+@tree_option
+@click.option("--json", "as_json", is_flag=True, help="Print one vignette's assessment as JSON.")
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(1),
+    default=200_000,
+    show_default=True,
+    help="Rows scored per chunk of a file.",
+)
+@overwrite_option
+@formula_option
+@click.option("--no-progress", is_flag=True, help="Do not show a progress bar.")
+def assess_command(
+    source: str | None,
+    vignette_json: str | None,
+    out: str | None,
+    rejects: str | None,
+    card_name: str,
+    tree_path: str | None,
+    as_json: bool,
+    chunk_size: int,
+    overwrite: bool,
+    no_formula_guard: bool,
+    no_progress: bool,
+) -> None:
+    """Assess one vignette (JSON, or a .json file) or a CSV or Parquet file of vignettes.
+
+    \b
+    zaro assess '{"age": 30, "duration_weeks": 1, "frequency": "daily",
+                  "severity": "minor", "locations": "eyelid"}'
+    zaro assess case.json --json
+    zaro assess vignettes.csv --out scored.csv --rejects rejects.csv
+
+    Bad input stops with a one-line message naming the field, the value and what is
+    allowed (exit status 2). In a file, bad rows go to the rejects file and every row is
+    accounted for: rows read = scored + rejected (exit status 1 when any row is rejected).
+    The outputs appear only when complete; an existing file is replaced only with --overwrite.
+    """
+    if source is not None and source.lstrip()[:1] in ("{", "["):
+        # Inline JSON as the argument, as `zaro explain` takes it.
+        source, vignette_json = None, source if vignette_json is None else vignette_json
+    if (vignette_json is None) == (source is None):
+        raise click.UsageError(
+            "give exactly one of: a vignette as JSON (argument or --vignette), a .json file, or a .csv or .parquet file"
+        )
+    if vignette_json is not None or str(source).lower().endswith(".json"):
+        if out or rejects:
+            raise click.UsageError("--out and --rejects are for CSV and Parquet files; one vignette is printed")
+        _assess_one(vignette_json if vignette_json is not None else source, card_name, tree_path, as_json)  # type: ignore[arg-type]
+        return
+    if as_json:
+        raise click.UsageError("--json is for one vignette; a file is scored to --out")
+    if out is None:
+        raise click.UsageError("--out OUT.csv (or OUT.parquet) is needed to score a file")
+    _assess_file(
+        source,  # type: ignore[arg-type]
+        out,
+        rejects=rejects,
+        card=card_name,
+        tree=tree_path or "default",
+        chunk_rows=chunk_size,
+        overwrite=overwrite,
+        formula_safe=not no_formula_guard,
+        progress=not no_progress,
+    )
+
+
+def _assess_one(text_or_path: str, card_name: str, tree_path: str | None, as_json: bool) -> None:
+    import json
+
+    from scoring.assess import assess
+    from scoring.batch import read_vignette_json, resolve_tree_option
+    from scoring.engine.card import load_card
+
+    card = load_card(card_name)
+    tree = resolve_tree_option(tree_path or "default")
+    reading("the vignette" if text_or_path.lstrip()[:1] in ("{", "[") else text_or_path)
+    assessment = assess(read_vignette_json(text_or_path), card=card, tree=tree)
+    if as_json:
+        click.echo(json.dumps(assessment.to_dict(), indent=2))
+    else:
+        click.echo(assessment.summary())
+
+
+def _assess_file(source: str, out: str, *, progress: bool, **options: Any) -> None:
+    from tqdm import tqdm
+
+    from scoring.batch import assess_file
+
+    reading(source)
+    # disable=None: show the bar only when stderr is a terminal (not in pipes or logs).
+    with (
+        sigterm_as_interrupt(),
+        tqdm(unit=" rows", unit_scale=True, disable=None if progress else True, desc="assess") as bar,
+    ):
+        summary = assess_file(source, out, progress=bar.update, **options)
+    click.echo(summary.summary())
+    click.echo(f"scored rows: {summary.paths.out}; rejected rows: {summary.paths.rejects}", err=True)
+    if summary.rows_rejected:
+        raise SystemExit(1)
+
+
+@main.command("card", epilog=EXIT_INPUT)
+@card_option
+@click.option("--html", "as_html", is_flag=True, help="Print the card as an HTML table instead of text.")
+def card_command(card_name: str, as_html: bool) -> None:
+    """Print a points card and its risk table (probability of needing review per total)."""
+    from scoring.engine.calibration import risk_table
+    from scoring.engine.card import list_cards, load_card, render_card_html, render_card_text
+
+    card = load_card(card_name)
+    if as_html:
+        click.echo(render_card_html(card), nl=False)
+        return
+    click.echo(render_card_text(card))
+    if card.calibration is None:
+        click.echo(
+            "No calibration fitted for this card: run scoring.engine.calibration.fit_calibration(card, save=True)."
+        )
+    else:
+        table = risk_table(card)
+        shown = _format_risk(table)
+        info = card.calibration.data.get("data", {})
+        click.echo(
+            f"Risk table: probability that the reference triage says see_doctor or urgent, by total "
+            f"(no red flag); fitted on {info.get('n', '?')} synthetic vignettes, seed {info.get('seed', '?')}, "
+            f"label noise {info.get('label_noise', '?')}. Red flag: {card.calibration.red_flag_probability:.1%}."
+        )
+        click.echo(shown)
+    click.echo(f"Cards available: {', '.join(list_cards())}")
+    click.echo(NOTICE)
+
+
+def _format_risk(table) -> str:
+    """The risk table as text: percentages, and '-' where no vignette had that total."""
+    shown = table.copy()
+    shown["probability"] = shown["probability"].map(lambda p: f"{p:.1%}")
+    shown["observed"] = [f"{p:.1%}" if n else "-" for p, n in zip(table["observed"], table["n"])]
+    return shown.to_string()
+
+
+@main.command("explain", epilog=EXIT_INPUT)
+@click.argument("vignette", required=False)
+@click.option(
+    "--vignette", "vignette_option", metavar="JSON", help="The vignette as a JSON object (as for zaro assess)."
+)
+@card_option
+@tree_option
+@click.option("--no-tree", is_flag=True, help="Use the points card alone.")
+@click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
+def explain_command(
+    vignette: str | None,
+    vignette_option: str | None,
+    card_name: str,
+    tree_path: str | None,
+    no_tree: bool,
+    as_json: bool,
+) -> None:
+    """Explain one vignette: points, the tree's path, and what would change the recommendation.
+
+    VIGNETTE is a JSON object or the path of a .json file, e.g.
+
+    \b
+    zaro explain '{"age": 58, "duration_weeks": 12, "frequency": "daily",
+                   "severity": "moderate", "locations": "hand;arm", "weakness": true}'
+    """
+    import json
+
+    from scoring.analysis.explain import counterfactuals, most_influential_field
+    from scoring.assess import assess
+    from scoring.batch import read_vignette_json, resolve_tree_option
+    from scoring.engine.card import load_card
+
+    if (vignette is None) == (vignette_option is None):
+        raise click.UsageError("give the vignette once: as JSON or a .json file, or with --vignette JSON")
+    if no_tree and tree_path:
+        raise click.UsageError("give --tree or --no-tree, not both")
+    card = load_card(card_name)
+    tree = None if no_tree else resolve_tree_option(tree_path or "default")
+    reading("the vignette" if vignette is None or vignette.lstrip()[:1] in ("{", "[") else vignette)
+    assessment = assess(read_vignette_json(vignette_option or vignette), card=card, tree=tree)  # type: ignore[arg-type]
+    found = counterfactuals(assessment.vignette, card=card, tree=tree)
+    influence = most_influential_field(assessment.vignette, card=card, tree=tree)
+    if as_json:
+        payload = {
+            "assessment": assessment.to_dict(),
+            "counterfactuals": [cf.to_dict() for cf in found],
+            "most_influential_field": influence.to_dict(),
+        }
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    click.echo(assessment.summary())
+    if assessment.tree is not None:
+        click.echo("")
+        click.echo("Decision tree rule for this vignette:")
+        click.echo(assessment.tree.rules_text)
+    click.echo("")
+    click.echo("What would change the recommendation (smallest changes; age and sex are never changed):")
+    for cf in found or []:
+        click.echo(f"  {cf.direction:>4}: {cf.text}")
+    if not found:
+        click.echo("  no change of one or two answers moves it")
+    click.echo(f"Most influential answer: {influence.field} ({influence.text})")
+
+
+@main.command("compare", epilog=EXIT_INPUT)
+@click.option("--n", "n", type=click.IntRange(1), default=20_000, show_default=True, help="Vignettes to draw.")
+@click.option(
+    "--seed",
+    type=click.IntRange(0),
+    default=2026,
+    show_default=True,
+    help="Seed of the fresh sample (the tree was fitted on seed 7).",
+)
+@card_option
+@click.option("--json", "as_json", is_flag=True, help="Print the tables as JSON.")
+def compare_command(n: int, seed: int, card_name: str, as_json: bool) -> None:
+    """Compare the points card, the tree and both combined on a fresh synthetic sample."""
+    import json
+
+    from scoring.analysis.compare import compare_models, render_comparison_text
+    from scoring.engine.card import load_card
+
+    card = load_card(card_name)
+    result = compare_models(n, seed=seed, card=card)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        click.echo(render_comparison_text(result))
+        click.echo("")
+        click.echo(NOTICE)

@@ -1,0 +1,129 @@
+"""`zaro` generate, validate and fit: the data set and the tree fitted to it."""
+
+from __future__ import annotations
+
+import click
+
+from scoring.cli._group import EXIT_INPUT, EXIT_ROWS, formula_option, main, overwrite_option, reading
+
+
+@main.command("generate", epilog=EXIT_INPUT)
+@click.option("--n", "n", type=click.IntRange(1), default=5000, show_default=True, help="How many vignettes.")
+@click.option("--seed", type=click.IntRange(0), default=7, show_default=True, help="Random seed.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=str),
+    default="data/vignettes.csv",
+    show_default=True,
+    help="CSV to write; its .meta.json (and README.md) go next to it.",
+)
+@click.option(
+    "--label-noise",
+    type=click.FloatRange(0, 0.5),
+    default=0.0,
+    show_default=True,
+    help="Share of triage labels moved one step, to mimic clinicians disagreeing.",
+)
+@click.option("--no-readme", is_flag=True, help="Do not write the data README next to the CSV.")
+@click.option("--no-progress", is_flag=True, help="Do not show a progress bar.")
+def generate_command(n: int, seed: int, out: str, label_noise: float, no_readme: bool, no_progress: bool) -> None:
+    """Generate synthetic vignettes: the same n, seed and version give the same bytes.
+
+    \b
+    zaro generate --n 5000 --seed 7 --out data/vignettes.csv   # the shipped data set
+    """
+    import warnings
+
+    from scoring.data import write_dataset
+
+    reading(out)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        files = write_dataset(
+            out,
+            n=n,
+            seed=seed,
+            label_noise=label_noise,
+            readme=not no_readme,
+            progress=not no_progress and n >= 100_000,
+        )
+    for warning in caught:
+        click.echo(f"Note: {warning.message}", err=True)
+    click.echo(f"{files.n} vignettes (seed {files.seed}) written to {files.csv}")
+    click.echo(f"provenance: {files.meta}" + (f"; data dictionary: {files.readme}" if files.readme else ""))
+    click.echo(f"sha256 {files.sha256}")
+
+
+@main.command("validate", epilog=EXIT_ROWS)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=str))
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Where to write the rejected rows (default: PATH with .rejects.csv).",
+)
+@click.option("--keep-extra", is_flag=True, help="Allow columns that are not contract fields.")
+@overwrite_option
+@formula_option
+def validate_command(path: str, rejects: str | None, keep_extra: bool, overwrite: bool, no_formula_guard: bool) -> None:
+    """Check every row of a vignette CSV against the contract.
+
+    Prints a summary and the first problems, and writes every rejected row with its field,
+    value, reason and what is allowed. Exits with status 1 when any row is rejected.
+    """
+    from scoring.batch import check_rejects_target, read_csv_header, write_table
+    from scoring.data import validate_csv
+
+    target = check_rejects_target(path, rejects, overwrite=overwrite)
+    reading(path)
+    read_csv_header(path)
+    result = validate_csv(path, extra="keep" if keep_extra else "error")
+    click.echo(result.summary())
+    if result.n_rejected_rows:
+        write_table(result.rejected, target, overwrite=overwrite, formula_safe=not no_formula_guard)
+        for problem in result.rejected.head(10).itertuples():
+            click.echo(
+                f"  row {problem.row}: {problem.field}: {problem.reason} (got {problem.value!r}; allowed: {problem.allowed})"
+            )
+        if len(result.rejected) > 10:
+            click.echo(f"  ... {len(result.rejected) - 10} more")
+        click.echo(f"rejected rows written to {target}")
+        raise SystemExit(1)
+
+
+@main.command("fit", epilog=EXIT_INPUT)
+@click.option(
+    "--data",
+    "data_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=str),
+    help="CSV of vignettes with a triage column (default: data/vignettes.csv, seed 7).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=str),
+    help="Folder for tree.skops and tree.json (default: the shipped scoring/models).",
+)
+@click.option("--no-progress", is_flag=True, help="Do not show a progress bar.")
+def fit_command(data_path: str | None, out_dir: str | None, no_progress: bool) -> None:
+    """Fit the decision tree: choose depth, leaf size and pruning by 5-fold CV, then save it.
+
+    With no options this rebuilds the shipped model from the shipped data, byte for byte.
+    """
+    from scoring.engine.tree import fit_default_tree, render_rules_text
+
+    if data_path is not None:
+        from scoring.batch import read_csv_header
+
+        reading(data_path)
+        read_csv_header(data_path)
+    fit = fit_default_tree(data_path, progress=not no_progress)
+    model_path, record_path = fit.save(out_dir)
+    chosen = fit.record["cross_validation"]["selected"]
+    params = ", ".join(f"{k}={v}" for k, v in fit.search.best_params.items())
+    click.echo(f"Chosen by cross-validation: {params}")
+    click.echo(
+        f"CV balanced accuracy {chosen['balanced_accuracy']['mean']:.3f} ± {chosen['balanced_accuracy']['std']:.3f}; "
+        f"urgent recall {chosen['recall_urgent']['mean']:.3f}; under-triage {chosen['under_triage']['mean']:.2%}"
+    )
+    click.echo(render_rules_text(fit.tree))
+    click.echo(f"Wrote {model_path} and {record_path}", err=True)

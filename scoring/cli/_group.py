@@ -1,0 +1,151 @@
+"""The ``zaro`` group: exit statuses, the one place user errors become one line, shared options."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from scoring._version import __version__
+
+#: Exit statuses, shown in ``zaro --help``.
+EXIT_CODES = (
+    "\b\nExit status:\n"
+    "  0    done\n"
+    "  1    validate, assess (a CSV or Parquet file): some rows were rejected (see the rejects file);\n"
+    "       report, run, app: the reports could not be built or the app could not start\n"
+    "  2    usage or input error: a bad option, a missing or unreadable file, bad JSON, a vignette\n"
+    "       that breaks the contract, a bad card or tree file, an output that cannot be written\n"
+    "  130  interrupted (Ctrl-C or SIGTERM); no partial output is left in place"
+)
+
+#: ``epilog=`` of each command: its own exit statuses.
+EXIT_ROWS = "\b\nExit status: 0 done; 1 some rows were rejected; 2 usage or input error; 130 interrupted."
+EXIT_INPUT = "\b\nExit status: 0 done; 2 usage or input error; 130 interrupted."
+EXIT_BUILD = "\b\nExit status: 0 done; 1 the build failed; 2 usage or input error; 130 interrupted."
+
+
+class InputProblem(click.ClickException):
+    """A usage or input error the user can fix: one line on stderr, exit status 2."""
+
+    exit_code = 2
+
+    def __init__(self, message: str):
+        super().__init__(" ".join(str(message).split()))
+
+
+def _unreadable_csv(exc: BaseException, source: str) -> str | None:
+    """The message for pandas' CSV errors, without importing pandas when it is not loaded."""
+    pandas = sys.modules.get("pandas")
+    if pandas is None:
+        return None
+    if isinstance(exc, pandas.errors.EmptyDataError):
+        return f"{source} is empty: expected a header row of field names, then one vignette per row"
+    if isinstance(exc, pandas.errors.ParserError):
+        return f"{source} is not a readable CSV file: {str(exc).splitlines()[-1]}"
+    return None
+
+
+def _user_error(exc: BaseException, source: str) -> str | None:
+    """The one-line message for an error the user can fix, or None for a bug (keep the traceback)."""
+    from_pandas = _unreadable_csv(exc, source)
+    if from_pandas is not None:
+        return from_pandas
+    if isinstance(exc, UnicodeDecodeError):
+        return f"{source} is not UTF-8 text; save it as UTF-8"
+    if isinstance(exc, OSError):
+        if exc.filename is None:
+            return str(exc)
+        return f"cannot read or write {exc.filename}: {exc.strerror or exc}"
+    if isinstance(exc, RecursionError):
+        return f"{source} is nested too deeply"
+    # VignetteError, CardError, batch.InputError and the engine's argument checks are
+    # ValueErrors whose messages name the field or file, the value and what is allowed.
+    if isinstance(exc, ValueError):
+        return str(exc)
+    return None
+
+
+class ZaroGroup(click.Group):
+    """The command group: turns user errors from any command into one-line messages."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            # One line, as for every other error: the message, then where the help is.
+            where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            raise InputProblem(exc.format_message() + where) from None
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            raise click.exceptions.Exit(130) from None
+        except Exception as exc:
+            message = _user_error(exc, ctx.meta.get("zaro.input", "the input"))
+            if message is None:
+                raise
+            raise InputProblem(message) from None
+
+
+def reading(path: object) -> None:
+    """Name the file a command reads, for errors that do not name it themselves."""
+    click.get_current_context().meta["zaro.input"] = str(path)
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops a batch as Ctrl-C does: temporary files are removed, outputs are untouched."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@click.group(
+    cls=ZaroGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog=EXIT_CODES,
+)
+@click.version_option(__version__, prog_name="zaro")
+def main() -> None:
+    """zaro: explainable triage for muscle twitching.
+
+    Educational decision support built on synthetic data; not a medical device.
+    """
+
+
+overwrite_option = click.option(
+    "--overwrite", is_flag=True, help="Replace an output file that exists (it is replaced only when complete)."
+)
+formula_option = click.option(
+    "--no-formula-guard",
+    "no_formula_guard",
+    is_flag=True,
+    help="Write text cells as they are; by default a cell starting with = + - @ (a spreadsheet formula) gets a ' first.",
+)
+
+
+card_option = click.option(
+    "--card", "card_name", default="default", show_default=True, help="Card name or path to a card .toml."
+)
+tree_option = click.option(
+    "--tree",
+    "tree_path",
+    type=click.Path(path_type=str),
+    help="A tree saved by `zaro fit` (tree.skops, or its folder) instead of the shipped one.",
+)

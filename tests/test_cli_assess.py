@@ -1,0 +1,150 @@
+"""`zaro assess FILE --out OUT`: the command line over scoring.batch.assess_file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from scoring.cli import main
+from scoring.engine.synth import generate_vignettes
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("in") / "in.csv"
+    frame = generate_vignettes(120, seed=9).astype({"age": object})
+    frame.loc[[3, 77], "age"] = [15, "old"]
+    frame.loc[0, "vignette_id"] = '=HYPERLINK("http://x.example")'
+    frame.to_csv(path, index=False)
+    return path
+
+
+def run(*args: object):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_a_file_with_rejected_rows_exits_1_and_accounts_for_every_row(tmp_path, source):
+    result = run("assess", source, "--out", tmp_path / "o.csv", "--chunk-size", 50, "--no-progress")
+    assert result.exit_code == 1
+    assert result.stdout == "120 rows read, 118 scored, 2 rejected\n"
+    assert result.stderr == f"scored rows: {tmp_path / 'o.csv'}; rejected rows: {tmp_path / 'o.rejects.csv'}\n"
+    assert pd.read_csv(tmp_path / "o.rejects.csv")["row"].tolist() == [4, 78]
+
+
+def test_a_clean_file_exits_0(tmp_path):
+    path = tmp_path / "clean.csv"
+    generate_vignettes(30, seed=1).to_csv(path, index=False)
+    result = run("assess", path, "--out", tmp_path / "o.csv")
+    assert result.exit_code == 0 and result.stdout == "30 rows read, 30 scored, 0 rejected\n"
+
+
+def test_an_existing_output_is_kept_unless_overwrite(tmp_path, source):
+    out = tmp_path / "o.csv"
+    out.write_text("previous\n")
+    result = run("assess", source, "--out", out)
+    assert result.exit_code == 2 and "o.csv already exists" in result.stderr
+    assert out.read_text() == "previous\n"
+    assert run("assess", source, "--out", out, "--overwrite").exit_code == 1
+    assert len(pd.read_csv(out)) == 118
+
+
+def test_a_hard_link_to_the_input_is_refused_and_the_input_kept(tmp_path, source):
+    link = tmp_path / "linked.csv"
+    os.link(source, link)
+    before = source.read_bytes()
+    result = run("assess", source, "--out", link, "--overwrite")
+    assert result.exit_code == 2 and "are the same file" in result.stderr
+    assert source.read_bytes() == before
+
+
+def test_formula_guard_is_on_by_default_and_can_be_turned_off(tmp_path, source):
+    run("assess", source, "--out", tmp_path / "safe.csv")
+    run("assess", source, "--out", tmp_path / "raw.csv", "--no-formula-guard")
+    safe = pd.read_csv(tmp_path / "safe.csv", keep_default_na=False)
+    raw = pd.read_csv(tmp_path / "raw.csv", keep_default_na=False)
+    assert safe["vignette_id"].iloc[0] == '\'=HYPERLINK("http://x.example")'
+    assert raw["vignette_id"].iloc[0] == '=HYPERLINK("http://x.example")'
+    assert safe.drop(columns="vignette_id").equals(raw.drop(columns="vignette_id"))
+
+
+def test_parquet_output_keeps_types(tmp_path, source):
+    result = run("assess", source, "--out", tmp_path / "o.parquet")
+    assert result.exit_code == 1
+    scored = pd.read_parquet(tmp_path / "o.parquet")
+    assert len(scored) == 118 and scored["points_total"].dtype.kind == "i"
+    assert (tmp_path / "o.rejects.csv").is_file()
+
+
+def test_header_only_file_gives_the_header_with_result_columns(tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text("vignette_id,age,duration_weeks,frequency,severity,locations\n")
+    result = run("assess", path, "--out", tmp_path / "o.csv")
+    assert result.exit_code == 0 and result.stdout == "0 rows read, 0 scored, 0 rejected\n"
+    assert "recommendation" in (tmp_path / "o.csv").read_text().splitlines()[0].split(",")
+
+
+# --------------------------------------------------------------------------------------
+# Signals: a real process, stopped while it writes
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def big_source(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("big") / "big.csv"
+    generate_vignettes(10_000, seed=4).to_csv(path, index=False)
+    return path
+
+
+def start_assess(source: Path, out: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "scoring", "assess", str(source), "--out", str(out), "--overwrite"]
+        + ["--chunk-size", "200", "--no-progress"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for_partial_output(folder: Path, process: subprocess.Popen) -> None:
+    """Wait until the run has written part of its output into a temporary file."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        partial = [p for p in folder.iterdir() if p.name.startswith(".o.csv.") and p.name.endswith(".tmp")]
+        if partial and partial[0].stat().st_size > 0:
+            return
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.02)
+    pytest.fail("the run wrote nothing within 2 minutes")
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_and_ctrl_c_leave_the_previous_output_and_no_temporary_file(tmp_path, big_source, how):
+    out = tmp_path / "o.csv"
+    out.write_text("previous good output\n")
+    process = start_assess(big_source, out)
+    wait_for_partial_output(tmp_path, process)
+    process.send_signal(how)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert stderr.strip() == "Interrupted." and "Traceback" not in stderr
+    assert out.read_text() == "previous good output\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o.csv"]
+
+
+def test_sigkill_leaves_only_a_file_that_does_not_look_finished(tmp_path, big_source):
+    out = tmp_path / "o.csv"
+    process = start_assess(big_source, out)
+    wait_for_partial_output(tmp_path, process)
+    process.kill()
+    process.communicate(timeout=60)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert not out.exists() and not (tmp_path / "o.rejects.csv").exists()
+    assert left and all(name.startswith(".o.") and name.endswith(".tmp") for name in left), left
