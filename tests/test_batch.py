@@ -289,13 +289,13 @@ def test_json_text_and_file_read_the_same(tmp_path):
 
 
 def test_a_key_given_twice_is_named():
-    with pytest.raises(VignetteError, match=r"^bulbar: given twice in the JSON object"):
+    with pytest.raises(VignetteError, match=r"^bulbar: duplicate key: given more than once"):
         read_vignette_json('{"bulbar": true, "bulbar": false}')
 
 
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
 def test_nan_and_infinity_are_refused(constant):
-    with pytest.raises(VignetteError, match=f"{constant} is not a number in JSON"):
+    with pytest.raises(VignetteError, match=f"{constant} is not a JSON number"):
         read_vignette_json(f'{{"age": 30, "sleep_hours": {constant}}}')
 
 

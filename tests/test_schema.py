@@ -505,3 +505,10 @@ def test_in_a_frame_of_many_rows_each_row_gets_its_own_record_verdict(records):
     rejected = result.rejected
     assert sorted(zip(rejected["row"], rejected["field"], rejected["reason"], rejected["allowed"])) == sorted(expected)
     assert result.n_input == len(result.valid) + result.n_rejected_rows
+
+
+def test_a_frame_that_names_a_column_twice_is_refused_naming_it():
+    frame = pd.DataFrame([[30, 31, 1.0, "daily", "minor", "calf"]])
+    frame.columns = ["age", "age", "duration_weeks", "frequency", "severity", "locations"]
+    with pytest.raises(VignetteError, match=r"^age: column name given more than once"):
+        validate_frame(frame)

@@ -1,57 +1,21 @@
-"""One vignette as strict JSON: duplicate keys, NaN/Infinity, deep nesting and huge files are errors."""
+"""One vignette as strict JSON from a file or from text.
+
+This module finds and reads the file (with errors naming it); the JSON itself is read by the
+contract's :func:`scoring.contract.schema.parse_vignette_json`, the one strict parser:
+duplicate keys, NaN/Infinity, deep nesting and oversized text are errors there.
+"""
 
 from __future__ import annotations
 
-import json
 import os
-import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from scoring.batch._errors import InputError
+from scoring.contract.json_input import MAX_JSON_BYTES, MAX_JSON_DEPTH
 
-#: Largest JSON file or text accepted for one vignette (a vignette is well under 2 KB).
-MAX_JSON_BYTES = 1 << 20
-
-#: Deepest nesting accepted in a vignette's JSON (a vignette needs 2: an object holding a list).
-MAX_JSON_DEPTH = 20
-
-
-def _vignette_error(field: str, value: Any, reason: str, allowed: str) -> Exception:
-    from scoring.contract.schema import FieldError, VignetteError
-
-    return VignetteError([FieldError(field, value, reason, allowed)])
-
-
-def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in data:
-            raise _vignette_error(key, value, "given twice in the JSON object", "each field once")
-        data[key] = value
-    return data
-
-
-def _reject_constant(name: str) -> Any:
-    raise _vignette_error("vignette", name, f"{name} is not a number in JSON", "finite numbers only")
-
-
-# A string (with its escapes) or a bracket: brackets inside strings do not nest.
-_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
-
-
-def _check_depth(text: str, source: str) -> None:
-    depth = 0
-    for match in _JSON_TOKENS.finditer(text):
-        token = match.group()
-        if token in "[{":
-            depth += 1
-            if depth > MAX_JSON_DEPTH:
-                raise _vignette_error(
-                    source, f"more than {MAX_JSON_DEPTH} levels", "nested too deeply", "one flat JSON object"
-                )
-        elif token in "]}":
-            depth -= 1
+# The limits are the contract parser's, so a file and inline text are held to the same.
 
 
 def _read_json_file(path: Path) -> str:
@@ -124,10 +88,13 @@ def read_vignette_json(path_or_text: str | os.PathLike[str]) -> Any:
         raise InputError(f"the vignette's JSON is over {MAX_JSON_BYTES:,} bytes; one vignette is well under 2 KB")
     if not text.strip():
         raise InputError(f"{source} is empty; expected one JSON object with the vignette's fields")
-    _check_depth(text, source)
+    from scoring.contract.schema import VignetteError, parse_vignette_json
+
     try:
-        return json.loads(text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise _vignette_error(
-            source, text, f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})", "a JSON object"
-        ) from None
+        return parse_vignette_json(text, max_bytes=MAX_JSON_BYTES, max_depth=MAX_JSON_DEPTH)
+    except VignetteError as exc:
+        if path is None:
+            raise
+        # Problems with the JSON as a whole name the file they came from.
+        named = [replace(e, field=source) if e.field == "vignette" else e for e in exc.errors]
+        raise VignetteError(named) from None

@@ -259,6 +259,11 @@ def _check_columns(frame: pd.DataFrame, extra: str) -> list[str]:
     """Problems with the frame as a whole; returns the unknown columns."""
     if not isinstance(frame, pd.DataFrame):
         raise VignetteError([FieldError("frame", type(frame).__name__, "wrong type", "a pandas DataFrame")])
+    repeated = frame.columns[frame.columns.duplicated()].unique()
+    if len(repeated):
+        raise VignetteError(
+            [FieldError(str(c), "(column)", "column name given more than once", "each column once") for c in repeated]
+        )
     known = set(FIELD_NAMES) | set(METADATA_COLUMNS)
     unknown = [c for c in frame.columns if c not in known]
     if unknown and extra == "error":
