@@ -45,6 +45,7 @@ _LAZY = {
     "compare_models": "scoring.analysis.compare",
     "generate_vignettes": "scoring.engine.synth",
     "load_default_vignettes": "scoring.data",
+    "assess_file": "scoring.batch",
     "build_reports": "scoring.report",
     "render_case": "scoring.report",
 }
@@ -53,6 +54,7 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the lazy names
     from scoring.analysis.compare import compare_models
     from scoring.analysis.explain import counterfactuals, sweep
     from scoring.assess import Assessment, assess, assess_frame
+    from scoring.batch import assess_file
     from scoring.contract.recommendation import Recommendation
     from scoring.contract.schema import (
         FIELDS,
@@ -94,6 +96,7 @@ __all__ = [
     "Vignette",
     "VignetteError",
     "assess",
+    "assess_file",
     "assess_frame",
     "build_reports",
     "compare_models",
