@@ -24,13 +24,6 @@ def comparison():
     return compare_models(4000, seed=2026)
 
 
-def test_defaults_draw_a_fresh_sample():
-    import inspect
-
-    defaults = inspect.signature(compare_models).parameters
-    assert defaults["seed"].default == 2026 and defaults["n"].default == 20_000
-
-
 def test_tables_add_up(comparison):
     c = comparison
     assert c.n == 4000 and c.seed == 2026

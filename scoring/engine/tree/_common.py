@@ -13,7 +13,9 @@ from scoring.contract.schema import FieldError, VignetteError, validate_frame
 
 #: Features the tree may split on: the shared encoding without sex, which the card does not
 #: score and which should not move a triage decision either.
-DEFAULT_FEATURES: tuple[str, ...] = tuple(name for name in FEATURE_NAMES if name not in ("sex", "sex_level"))
+# Every shared feature. Sex is not among them (the generator uses it as a covariate only), so
+# no tree fitted on these can give a different answer for the same answers and another sex.
+DEFAULT_FEATURES: tuple[str, ...] = FEATURE_NAMES
 
 #: The deepest tree zaro accepts: deeper trees stop reading as a handful of rules.
 MAX_DEPTH_LIMIT = 4
