@@ -47,6 +47,13 @@ def main() -> None:
     help="Seconds of inactivity after which a visitor's kernel is shut down, page open or not.",
 )
 @click.option(
+    "--cull-interval",
+    type=click.IntRange(1, 24 * 3600),
+    default=60,
+    show_default=True,
+    help="Seconds between two checks for idle kernels.",
+)
+@click.option(
     "--allow-host",
     "allowed_hosts",
     multiple=True,
@@ -59,6 +66,7 @@ def app_command(
     pool_size: int,
     max_kernels: int,
     cull_idle_timeout: int,
+    cull_interval: int,
     allowed_hosts: tuple[str, ...],
 ) -> None:
     """Serve the explorer (notebooks/explorer.ipynb) as a web app with Voila.
@@ -76,6 +84,7 @@ def app_command(
             pool_size=pool_size,
             max_kernels=max_kernels,
             cull_idle_timeout=cull_idle_timeout,
+            cull_interval=cull_interval,
             allowed_hosts=allowed_hosts,
         )
     except ValueError as exc:
