@@ -36,11 +36,12 @@ install: $(VENV_READY) notebook-filter
 run: install
 	@$(PYTHON) -m scoring run
 
-# Notebooks lose their outputs on the way into a commit (.gitattributes names the filter).
+# Notebooks lose their outputs on the way into a commit (.gitattributes names the filter);
+# cell ids stay as they are, so a commit changes only what was edited.
 # Outside a git checkout (an unpacked sdist) there is nothing to set up.
 notebook-filter: $(VENV_READY)
 	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
-	  git config filter.nbstripout.clean "'$(abspath $(PYTHON))' -m nbstripout" && \
+	  git config filter.nbstripout.clean "'$(abspath $(PYTHON))' -m nbstripout --keep-id" && \
 	  git config filter.nbstripout.smudge cat && \
 	  git config filter.nbstripout.required true && \
 	  git config diff.ipynb.textconv "'$(abspath $(PYTHON))' -m nbstripout -t"; \
