@@ -28,10 +28,9 @@ def _run(command: list[str], **kwargs) -> subprocess.CompletedProcess[str]:
 
 def _site_dirs() -> list[str]:
     """The folders the running interpreter imports installed packages from (a venv's and the system's)."""
+    # The project's .venv lives inside the checkout: its site-packages counts like any other.
     return [
-        entry
-        for entry in sys.path
-        if Path(entry).name in ("site-packages", "dist-packages") and Path(entry).is_dir() and str(ROOT) not in entry
+        entry for entry in sys.path if Path(entry).name in ("site-packages", "dist-packages") and Path(entry).is_dir()
     ]
 
 
