@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 
@@ -137,3 +138,54 @@ def test_cli_rejects_a_bad_port():
 def test_cli_rejects_a_cap_below_the_pool():
     result = CliRunner().invoke(main, ["app", "--pool-size", "3", "--max-kernels", "2"])
     assert result.exit_code == 2 and "--max-kernels: 2 leaves no kernel for visitors" in result.output
+
+
+def _capped_manager(monkeypatch, running: list[str]):
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    from scoring.app import _server
+
+    numbers = itertools.count(len(running))
+
+    async def started(self, *args, **kwargs):
+        running.append(f"kernel-{next(numbers)}")
+        return running[-1]
+
+    monkeypatch.setattr(AsyncMappingKernelManager, "start_kernel", started)
+    monkeypatch.setattr(_server, "_WAIT_SECONDS", 0.01)
+    manager = _server.CappedKernelManager(max_kernels=2)
+    monkeypatch.setattr(manager, "list_kernel_ids", lambda: list(running))
+    return manager
+
+
+def test_a_visitor_beyond_the_cap_gets_too_many_visitors(monkeypatch):
+    import asyncio
+
+    from tornado.web import HTTPError
+
+    running: list[str] = []
+    manager = _capped_manager(monkeypatch, running)
+    visitor = {"env": {"VOILA_PREHEAT": "False"}}
+    assert asyncio.run(manager.start_kernel(**visitor)) == "kernel-0"
+    assert asyncio.run(manager.start_kernel(**visitor)) == "kernel-1"
+    with pytest.raises(HTTPError) as refused:
+        asyncio.run(manager.start_kernel(**visitor))
+    assert refused.value.status_code == 503 and "Too many visitors" in refused.value.reason
+    assert running == ["kernel-0", "kernel-1"]
+
+
+def test_a_preheated_kernel_waits_for_a_free_place_instead_of_passing_the_cap(monkeypatch):
+    import asyncio
+
+    running = ["kernel-0", "kernel-1"]
+    manager = _capped_manager(monkeypatch, running)
+
+    async def refill_while_a_visitor_leaves() -> str:
+        refill = asyncio.ensure_future(manager.start_kernel(env={"VOILA_PREHEAT": "True"}))
+        await asyncio.sleep(0.05)
+        assert not refill.done() and len(running) == 2  # still waiting at the cap
+        running.remove("kernel-0")  # a visitor's idle kernel is culled
+        return await asyncio.wait_for(refill, 5)
+
+    assert asyncio.run(refill_while_a_visitor_leaves()) == "kernel-2"
+    assert len(running) == 2
