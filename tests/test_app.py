@@ -189,3 +189,26 @@ def test_a_preheated_kernel_waits_for_a_free_place_instead_of_passing_the_cap(mo
 
     assert asyncio.run(refill_while_a_visitor_leaves()) == "kernel-2"
     assert len(running) == 2
+
+
+def test_a_kernel_taken_from_the_pool_counts_as_idle_only_from_the_hand_over(monkeypatch):
+    import asyncio
+    import types
+    from datetime import UTC, datetime, timedelta
+
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    from scoring.app._server import CappedKernelManager
+
+    seen: list[datetime] = []
+
+    async def cull(self, kernel_id):
+        seen.append(self._kernels[kernel_id].last_activity)
+
+    monkeypatch.setattr(AsyncMappingKernelManager, "cull_kernel_if_idle", cull)
+    manager = CappedKernelManager()
+    ran_the_notebook = datetime.now(UTC) - timedelta(hours=1)  # preheated an hour ago
+    manager._kernels["k"] = types.SimpleNamespace(last_activity=ran_the_notebook)
+    asyncio.run(manager.cull_kernel_if_idle("k"))
+    asyncio.run(manager.cull_kernel_if_idle("k"))
+    assert seen[0] > ran_the_notebook + timedelta(minutes=59) and seen[1] == seen[0]

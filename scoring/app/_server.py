@@ -13,6 +13,7 @@ Jupyter server's check: requests must be addressed to a loopback address or one 
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
@@ -34,6 +35,7 @@ class CappedKernelManager(AsyncMappingKernelManager):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._starting = 0
+        self._first_checked: dict[str, datetime] = {}
 
     def _in_use(self) -> int:
         return len(self.list_kernel_ids()) + self._starting
@@ -52,6 +54,21 @@ class CappedKernelManager(AsyncMappingKernelManager):
             return await super().start_kernel(*args, **kwargs)
         finally:
             self._starting -= 1
+
+    async def cull_kernel_if_idle(self, kernel_id: str) -> None:
+        """Cull an idle kernel, counting idle time from when a visitor got it at the earliest.
+
+        Voilà never asks about kernels still in its preheated pool. A pool kernel last did
+        something when it ran the notebook, maybe long before a visitor took it: without this,
+        the first check after the hand-over would cull it while the visitor's page loads.
+        """
+        first_checked = self._first_checked.setdefault(kernel_id, datetime.now(UTC))
+        kernel = self._kernels.get(kernel_id)
+        if kernel is not None and getattr(kernel, "last_activity", first_checked) < first_checked:
+            kernel.last_activity = first_checked
+        await super().cull_kernel_if_idle(kernel_id)
+        if kernel_id not in self._kernels:
+            self._first_checked.pop(kernel_id, None)
 
 
 class ZaroVoila(Voila):
