@@ -41,10 +41,11 @@ run: install
 # Outside a git checkout (an unpacked sdist) there is nothing to set up.
 notebook-filter: $(VENV_READY)
 	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
-	  git config filter.nbstripout.clean "'$(abspath $(PYTHON))' -m nbstripout --keep-id" && \
+	  python=$$($(PYTHON) -c 'import sys; print(sys.executable)') && \
+	  git config filter.nbstripout.clean "'$$python' -m nbstripout --keep-id" && \
 	  git config filter.nbstripout.smudge cat && \
 	  git config filter.nbstripout.required true && \
-	  git config diff.ipynb.textconv "'$(abspath $(PYTHON))' -m nbstripout -t"; \
+	  git config diff.ipynb.textconv "'$$python' -m nbstripout -t"; \
 	fi
 
 # Browser tests drive Debian's Chromium; install it when it is missing (needs root or sudo).
