@@ -274,14 +274,38 @@ def test_a_request_for_another_host_name_is_refused(server):
     assert refused.value.code == 403
 
 
+def _kernel_id(page) -> str:
+    """The id of the kernel Voilà gave this page."""
+    return page.evaluate("() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+
+
+def _kernel_exists(server: Server, kernel_id: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{server.url}api/kernels/{kernel_id}", timeout=10):
+            return True
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return False
+        raise
+
+
 def test_kernels_of_five_closed_sessions_go(browser, server):
-    server.wait_until(lambda: len(server.kernels()) <= POOL_SIZE, 60, "only the preheated kernels left")
-    visits = [_visit(browser, server.url) for _ in range(5)]
-    assert len(server.kernels()) >= 5 + 1, "each visitor has a kernel of their own"
-    for context, _ in visits:
+    visits, kernel_ids = [], []
+    for _ in range(5):
+        context, page = _visit(browser, server.url)
+        visits.append(context)
+        kernel_ids.append(_kernel_id(page))
+        assert _kernel_exists(server, kernel_ids[-1])
+    assert len(set(kernel_ids)) == 5, f"each visitor has a kernel of their own: {kernel_ids}"
+    for context in visits:
         context.close()
     timeout = CULL_IDLE_TIMEOUT + 4 * CULL_INTERVAL + 60
-    server.wait_until(lambda: len(server.kernels()) <= POOL_SIZE, timeout, "the five visitors' kernels gone")
+
+    def all_gone() -> bool:
+        return not any(_kernel_exists(server, kernel_id) for kernel_id in kernel_ids)
+
+    server.wait_until(all_gone, timeout, "the five visitors' kernels gone")
+    server.wait_until(lambda: len(server.kernels()) <= POOL_SIZE, 60, "only the preheated kernels left")
 
 
 def test_sigterm_stops_the_server_and_its_kernels(server):
