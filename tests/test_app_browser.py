@@ -108,9 +108,15 @@ def _start(tmp_path: Path, *options: str) -> Server:
     try:
         wait_for_http(server.url, timeout=90, process=process)
     except BaseException:
-        server.stop(signal.SIGKILL)
+        server.stop(signal.SIGTERM)
         raise
     return server
+
+
+def _stop_if_running(server: Server) -> None:
+    # SIGTERM, so that the server shuts its kernels down (SIGKILL would orphan them).
+    if server.process.poll() is None:
+        server.stop(signal.SIGTERM)
 
 
 @pytest.fixture(scope="module")
@@ -118,8 +124,7 @@ def server(tmp_path_factory):
     options = ["--pool-size", str(POOL_SIZE), "--max-kernels", "9", "--cull-idle-timeout", str(CULL_IDLE_TIMEOUT)]
     server = _start(tmp_path_factory.mktemp("app"), *options, "--cull-interval", str(CULL_INTERVAL))
     yield server
-    if server.process.poll() is None:
-        server.stop(signal.SIGKILL)
+    _stop_if_running(server)
 
 
 @pytest.fixture(scope="module")
@@ -317,7 +322,10 @@ def test_sigterm_stops_the_server_and_its_kernels(server):
 
 def test_ctrl_c_stops_the_server_and_its_kernels(tmp_path):
     server = _start(tmp_path, "--pool-size", "1", "--max-kernels", "2")
-    server.wait_until(lambda: len(server.kernels()) >= 1, 120, "the preheated kernel")
-    kernels = server.kernels()
-    assert server.stop(signal.SIGINT) == 0
-    assert not [pid for pid in kernels if Path(f"/proc/{pid}").exists()], "kernels outlived the server"
+    try:
+        server.wait_until(lambda: len(server.kernels()) >= 1, 120, "the preheated kernel")
+        kernels = server.kernels()
+        assert server.stop(signal.SIGINT) == 0
+        assert not [pid for pid in kernels if Path(f"/proc/{pid}").exists()], "kernels outlived the server"
+    finally:
+        _stop_if_running(server)
