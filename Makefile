@@ -1,30 +1,72 @@
 # The two set-up commands of the README's quick start.
 #   make run   installs zaro and runs the main job on the built-in defaults
-#   make test  installs zaro with its test tools (and Chromium) and runs the test suite
+#   make test  installs zaro with its test tools (and Chromium), checks lint and types, runs the suite
+#
+# Both install into the active virtualenv, or, when none is active (VIRTUAL_ENV unset), into a
+# project virtualenv .venv that they create: a system Python that refuses `pip install`
+# (PEP 668, as on Debian and Ubuntu) is only used to make that venv.
 
-PYTHON ?= python3
-PIP    := $(PYTHON) -m pip
+BASE_PYTHON ?= python3
+ifdef VIRTUAL_ENV
+PYTHON ?= python
+VENV_READY :=
+else
+PYTHON := .venv/bin/python
+VENV_READY := .venv/bin/python
+endif
+PIP := $(PYTHON) -m pip --quiet --disable-pip-version-check
+# Root needs no sudo (CI runs as root on a clean clone).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install install-test chromium bench
+.PHONY: run test lint install install-test chromium notebook-filter bench
 
-install:
-	$(PIP) install --quiet --editable ".[notebooks]"
+.venv/bin/python:
+	@echo "make: creating the project virtualenv .venv"
+	@$(BASE_PYTHON) -m venv .venv 2>/dev/null || { \
+	  echo "make: installing python3-venv (Debian/Ubuntu) to create .venv"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-venv >/dev/null && \
+	  rm -rf .venv && $(BASE_PYTHON) -m venv .venv; }
+	@$(PIP) install --upgrade pip
+
+install: $(VENV_READY) notebook-filter
+	@echo "make: installing zaro into $$($(PYTHON) -c 'import sys; print(sys.prefix)')"
+	@$(PIP) install --editable ".[notebooks]"
 
 run: install
-	zaro run
+	@$(PYTHON) -m scoring run
 
-# Browser tests drive Debian's Chromium; install it when it is missing (needs root/sudo).
+# Notebooks lose their outputs on the way into a commit (.gitattributes names the filter);
+# cell ids stay as they are, so a commit changes only what was edited.
+# Outside a git checkout (an unpacked sdist) there is nothing to set up.
+notebook-filter: $(VENV_READY)
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	  python=$$($(PYTHON) -c 'import sys; print(sys.executable)') && \
+	  git config filter.nbstripout.clean "'$$python' -m nbstripout --keep-id" && \
+	  git config filter.nbstripout.smudge cat && \
+	  git config filter.nbstripout.required true && \
+	  git config diff.ipynb.textconv "'$$python' -m nbstripout -t"; \
+	fi
+
+# Browser tests drive Debian's Chromium; install it when it is missing (needs root or sudo).
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  echo "make: installing Chromium for the browser tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-install-test: chromium
-	$(PIP) install --quiet --editable ".[test]"
+install-test: chromium $(VENV_READY) notebook-filter
+	@echo "make: installing zaro and its test tools into $$($(PYTHON) -c 'import sys; print(sys.prefix)')"
+	@$(PIP) install --editable ".[test]"
 
-test: install-test
-	$(PYTHON) -m pytest
+# The habits machines check: formatting, lint, types.
+lint: install-test
+	@$(PYTHON) -m ruff check --quiet .
+	@$(PYTHON) -m ruff format --check --quiet .
+	@$(PYTHON) -m mypy
+
+test: lint
+	@$(PYTHON) -m pytest -q
 
 bench: install
-	for script in benchmarks/bench_*.py; do echo "== $$script"; $(PYTHON) $$script || exit 1; done
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PYTHON) $$script || exit 1; done

@@ -1,3 +1,3 @@
 """The zaro version, recorded in generated data, models and reports."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -38,6 +38,8 @@ __all__ = [
     "describe_violations",
     "free_port",
     "wait_for_http",
+    "kernel_processes",
+    "kernel_cpu_seconds",
 ]
 
 #: Flags that keep headless Chromium quiet and offline-friendly in containers and CI.
@@ -176,3 +178,29 @@ def wait_for_http(url: str, timeout: float = 60.0, process=None) -> None:
             last_error = exc
             time.sleep(0.25)
     pytest.fail(f"{url} did not answer within {timeout:.0f} s (last error: {last_error})")
+
+
+def kernel_processes(server_pid: int) -> list[int]:
+    """Process ids of the Jupyter kernels the server ``server_pid`` started (read from /proc)."""
+    kernels = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+            command = (status.parent / "cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue  # the process ended while we looked
+        if fields.get("PPid", "").strip() == str(server_pid) and b"ipykernel_launcher" in command:
+            kernels.append(int(status.parent.name))
+    return kernels
+
+
+def kernel_cpu_seconds(server_pid: int) -> float:
+    """CPU seconds the server's kernels have used so far (user + system)."""
+    ticks = 0
+    for pid in kernel_processes(server_pid):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")

@@ -26,19 +26,71 @@ reports_out_option = click.option(
     help="Port on 127.0.0.1 to serve the app on.",
 )
 @click.option("--no-browser", is_flag=True, help="Do not open a web browser.")
-def app_command(port: int, no_browser: bool) -> None:
+@click.option(
+    "--pool-size", type=click.IntRange(0, 64), default=2, show_default=True, help="Kernels started ahead of visitors."
+)
+@click.option(
+    "--max-kernels",
+    type=click.IntRange(1, 256),
+    default=6,
+    show_default=True,
+    help="Kernels at most at once, preheated ones included (about 200 MB each).",
+)
+@click.option(
+    "--cull-idle-timeout",
+    type=click.IntRange(1, 7 * 24 * 3600),
+    default=900,
+    show_default=True,
+    help="Seconds of inactivity after which a visitor's kernel is shut down, page open or not.",
+)
+@click.option(
+    "--cull-interval",
+    type=click.IntRange(1, 24 * 3600),
+    default=60,
+    show_default=True,
+    help="Seconds between two checks for idle kernels.",
+)
+@click.option(
+    "--allow-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Also accept requests addressed to this host name (e.g. a reverse proxy); repeatable.",
+)
+def app_command(
+    port: int,
+    no_browser: bool,
+    pool_size: int,
+    max_kernels: int,
+    cull_idle_timeout: int,
+    cull_interval: int,
+    allowed_hosts: tuple[str, ...],
+) -> None:
     """Serve the explorer (notebooks/explorer.ipynb) as a web app with Voila.
 
-    Listens on 127.0.0.1 only; each visitor gets their own kernel; code is hidden.
+    Listens on 127.0.0.1 only and answers only requests addressed to localhost; each
+    visitor gets their own kernel; code is hidden; nothing loads from the network.
     Stop it with Ctrl-C.
     """
-    from scoring.app import explorer_notebook, serve
+    from scoring.app import AppSettings, explorer_notebook, serve
 
+    try:
+        settings = AppSettings(
+            port=port,
+            open_browser=not no_browser,
+            pool_size=pool_size,
+            max_kernels=max_kernels,
+            cull_idle_timeout=cull_idle_timeout,
+            cull_interval=cull_interval,
+            allowed_hosts=allowed_hosts,
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     click.echo(NOTICE, err=True)
     click.echo(f"Serving {explorer_notebook()} at http://127.0.0.1:{port}/", err=True)
     try:
-        code = serve(port=port, open_browser=not no_browser)
-    except RuntimeError as exc:  # the app's extras are not installed: not an input error
+        code = serve(settings)
+    except (RuntimeError, FileNotFoundError) as exc:  # the app's extras or notebook missing: not an input error
         raise click.ClickException(str(exc)) from None
     raise SystemExit(code)
 
