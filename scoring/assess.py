@@ -497,7 +497,7 @@ def triage_agreement(reference: Any, predicted: Any) -> pd.DataFrame:
 
     Examples
     --------
-    >>> triage_agreement(["self_care", "urgent"], ["see_doctor", "urgent"]).loc["all", "correct"]
+    >>> float(triage_agreement(["self_care", "urgent"], ["see_doctor", "urgent"]).loc["all", "correct"])
     0.5
     """
     from scoring.engine.metrics import agreement_table

@@ -104,7 +104,7 @@ def agreement_table(reference: Any, predicted: Any) -> pd.DataFrame:
 
     Examples
     --------
-    >>> agreement_table(["self_care", "urgent"], ["see_doctor", "urgent"]).loc["all", "correct"]
+    >>> float(agreement_table(["self_care", "urgent"], ["see_doctor", "urgent"]).loc["all", "correct"])
     0.5
     """
     ref, pred = _paired(reference, predicted)
