@@ -145,7 +145,11 @@ def test_combined_is_never_less_cautious_than_the_card(vignette):
     result = assess(vignette)
     assert result.recommendation >= result.card.recommendation
     assert result.tree is not None
-    assert result.recommendation == max(result.card.recommendation, result.tree.recommendation)
+    # The combination: card, the tree's monotone envelope (never below the tree's own leaf)
+    # and the guideline's red flags as a floor.
+    assert result.tree_envelope is not None and result.tree_envelope >= result.tree.recommendation
+    floor = Recommendation.URGENT if result.guideline_red_flags else Recommendation.SELF_CARE
+    assert result.recommendation == max(result.card.recommendation, result.tree_envelope, floor)
     assert result.agree == (result.card.recommendation == result.tree.recommendation)
     assert (result.disagreement is None) == result.agree
 
