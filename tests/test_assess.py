@@ -148,6 +148,8 @@ RED_FLAG_CHANGES = {
     "speech_swallowing": {"bulbar": True},
     "tongue_twitching": {"locations": "tongue"},
     "breathing": {"breathing_difficulty": True},
+    "rapid_weakness": {"weakness": True, "worsening": True, "duration_weeks": 1.0},
+    "sudden_onset": {"sudden_onset": True},
 }
 
 
@@ -168,7 +170,9 @@ def test_every_red_flag_of_the_card_is_exercised():
 def test_each_red_flag_makes_it_urgent(flag_id):
     result = card_only(with_red_flag(PLAIN, flag_id))
     assert result.recommendation is URGENT
-    assert [flag.flag_id for flag in result.red_flags] == [flag_id]
+    # Progressive weakness in a vignette of under 4 weeks is rapid too; PLAIN is shorter.
+    also = {"progressive_weakness": ["rapid_weakness"], "rapid_weakness": ["progressive_weakness"]}.get(flag_id, [])
+    assert sorted(flag.flag_id for flag in result.red_flags) == sorted([flag_id, *also])
     assert result.advice.startswith(load_card().urgent_advice)
 
 
@@ -212,6 +216,10 @@ def add_risk_item(vignette: dict, item_id: str) -> dict:
         v.update(age=max(v["age"], 50), duration_weeks=max(v["duration_weeks"], 5.0))
     elif item_id == "persistent_pain":
         v.update(pain=True, duration_weeks=max(v["duration_weeks"], 3.0))
+    elif item_id == "pronounced":
+        v["severity"] = "pronounced"
+    elif item_id == "fluid_loss":
+        v.update(fluid_loss_illness=True, cramps=True)
     elif item_id == "spreading":
         v.update(worsening=True, locations=sorted(set(locations) | {"calf", "thigh"}))
     else:
@@ -221,6 +229,7 @@ def add_risk_item(vignette: dict, item_id: str) -> dict:
             "diuretic": "diuretic_use",
             "family_history": "family_history_als",
             "numbness": "numbness",
+            "stiffness": "stiffness",
         }[item_id]
         v[field] = True
     return v
@@ -405,7 +414,8 @@ def test_result_columns_and_dtypes():
         assert isinstance(scored[column].dtype, pd.CategoricalDtype), column
     assert list(scored["recommendation"].cat.categories) == list(LEVELS)
     assert scored["recommendation"].cat.ordered
-    assert scored["red_flags"].tolist() == ["", "progressive_weakness;wasting"]
+    # One week of weakness that is getting worse is rapid as well as progressive.
+    assert scored["red_flags"].tolist() == ["", "progressive_weakness;wasting;rapid_weakness"]
     assert scored["probability"].between(0, 1).all()
     assert "tree_recommendation" not in scored
 
@@ -470,9 +480,9 @@ def test_items_add_up_to_the_total():
 def test_probability_follows_the_stored_calibration_equation():
     # logit P = intercept + slope * total + band_step * [band recommends review], with the
     # numbers of scoring/cards/default.calibration.json worked out by hand.
-    assert card_only(PLAIN).probability == pytest.approx(0.0307455, abs=1e-6)  # 0 points
-    assert card_only(dict(PLAIN, duration_weeks=3)).probability == pytest.approx(0.9850874, abs=1e-6)  # 3 points
-    assert card_only(dict(PLAIN, duration_weeks=3, weakness=True)).probability == pytest.approx(0.9851198, abs=1e-6)
+    assert card_only(PLAIN).probability == pytest.approx(0.0300177, abs=1e-6)  # 0 points
+    assert card_only(dict(PLAIN, duration_weeks=3)).probability == pytest.approx(0.9845794, abs=1e-6)  # 3 points
+    assert card_only(dict(PLAIN, duration_weeks=3, weakness=True)).probability == pytest.approx(0.9847293, abs=1e-6)
     assert card_only(dict(PLAIN, atrophy=True)).probability == 1.0  # red flag: the stored red-flag rate
 
 

@@ -51,7 +51,7 @@ BROKEN_LADDERS = [
     ),
     pytest.param(
         ('description = "Visible muscle wasting."\n', 'description = "Visible muscle wasting."\npoints = 3\n'),
-        r"triage\.toml: rule 'atrophy': unknown key 'points'; allowed keys are description, id, level, source, when",
+        r"triage\.toml: rule 'atrophy': unknown key 'points'; allowed keys are advice, description, id, level, source, timeframe, when",
         id="unknown-key",
     ),
     pytest.param(
