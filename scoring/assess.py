@@ -28,7 +28,6 @@ import pandas as pd
 
 from scoring.contract.recommendation import (
     LEVELS,
-    TIMEFRAME_LABELS,
     Recommendation,
     more_cautious,
     most_urgent_timeframe,
@@ -43,6 +42,7 @@ from scoring.results import (
     TreeView,
     fields_dict,
 )
+from scoring.wording import how_soon_text
 
 if TYPE_CHECKING:  # the engine imports pandas/scikit-learn: load it only when assessing.
     from scoring.engine.card import Card
@@ -247,8 +247,7 @@ class Assessment:
         """The assessment as plain text: recommendation, reasons, advice and the notice."""
         lines = [f"Recommendation: {self.recommendation.label} ({self.recommendation.value})"]
         if self.timeframe is not None:
-            lines.append(f"How soon: {TIMEFRAME_LABELS[self.timeframe]} ({self.timeframe})")
-            lines.append(f"  {self.timeframe_advice}")
+            lines.append(how_soon_text(self.timeframe, self.timeframe_advice))
         card = self.card
         chance = (
             "no calibration for this card"

@@ -69,7 +69,7 @@ class ItemScore:
     points : int
         Points this item added (negative for reassuring pointers).
     evidence : str
-        Source note, with [S]/[A] tags as in CLINICAL.md.
+        Source note, with [S]/[A] tags as in docs/clinical.md.
     """
 
     item_id: str

@@ -68,7 +68,7 @@ def shipped_tree():
 
 
 # --------------------------------------------------------------------------------------
-# The ladder of CLINICAL.md section 2, one case per rule
+# The ladder of docs/clinical.md section 2, one case per rule
 # --------------------------------------------------------------------------------------
 
 LADDER = [
@@ -129,7 +129,7 @@ def test_card_follows_the_ladder(vignette, expected):
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.lists(vignettes(), min_size=1, max_size=20))
 def test_card_equals_the_reference_ladder(data):
-    # The reference triage of the synthetic data is the ladder of CLINICAL.md section 2
+    # The reference triage of the synthetic data is the ladder of docs/clinical.md section 2
     # (definitions/triage.toml); the default card must reproduce it exactly.
     from scoring.engine.synth import triage_frame
 
