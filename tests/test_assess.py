@@ -113,6 +113,21 @@ LADDER = [
     pytest.param(dict(PLAIN, atrophy=True), URGENT, id="wasting"),
     pytest.param(dict(PLAIN, bulbar=True), URGENT, id="speech-or-swallowing"),
     pytest.param(dict(PLAIN, breathing_difficulty=True), URGENT, id="breathing"),
+    pytest.param(dict(PLAIN, severity="pronounced"), SEE_DOCTOR, id="pronounced-severity"),
+    pytest.param(dict(PLAIN, frequency="constant"), SELF_CARE, id="constant-but-brief-and-mild"),
+    pytest.param(dict(PLAIN, stiffness=True), SEE_DOCTOR, id="stiffness"),
+    pytest.param(dict(PLAIN, sudden_onset=True), URGENT, id="sudden-onset"),
+    pytest.param(
+        dict(PLAIN, age=70, duration_weeks=0.7, locations="calf", cramps=True, fluid_loss_illness=True),
+        SEE_DOCTOR,
+        id="five-days-vomiting-and-diarrhoea-cramps-at-70",
+    ),
+    pytest.param(dict(PLAIN, age=30, fluid_loss_illness=True), SELF_CARE, id="fluid-loss-alone-at-30"),
+    pytest.param(dict(PLAIN, age=66, fluid_loss_illness=True), SEE_DOCTOR, id="fluid-loss-at-66"),
+    pytest.param(dict(PLAIN, fluid_loss_illness=True, diuretic_use=True), SEE_DOCTOR, id="fluid-loss-with-diuretic"),
+    pytest.param(
+        dict(PLAIN, age=70, locations="calf", cramps=True, dehydration=True), SELF_CARE, id="hot-day-cramps-at-70"
+    ),
     pytest.param(
         dict(PLAIN, age=24, locations="eyelid", recent_exercise=True, breathing_difficulty=True),
         URGENT,
@@ -639,3 +654,79 @@ def render_default_card_text() -> str:
     from scoring.engine.card import render_card_text
 
     return render_card_text(load_card())
+
+
+# --------------------------------------------------------------------------------------
+# How soon: the time frame of the red flags that fired
+# --------------------------------------------------------------------------------------
+
+HOW_SOON = [
+    pytest.param(dict(PLAIN, age=25, locations="tongue"), "within_2_weeks", id="tongue-alone-at-25"),
+    pytest.param(dict(PLAIN, breathing_difficulty=True), "emergency", id="breathless-at-rest"),
+    pytest.param(dict(PLAIN, sudden_onset=True), "emergency", id="sudden-onset"),
+    pytest.param(dict(PLAIN, weakness=True, worsening=True, duration_weeks=2), "same_day", id="rapid-weakness"),
+    pytest.param(dict(PLAIN, weakness=True, worsening=True, duration_weeks=10), "within_2_weeks", id="slow-weakness"),
+    pytest.param(dict(PLAIN, bulbar=True), "same_day", id="speech-or-swallowing"),
+    pytest.param(dict(PLAIN, locations="tongue", breathing_difficulty=True), "emergency", id="most-urgent-wins"),
+]
+
+
+@pytest.mark.parametrize(("vignette", "timeframe"), HOW_SOON)
+@pytest.mark.parametrize("card", ["default", "strict"])
+def test_how_soon_follows_the_most_urgent_red_flag(vignette, timeframe, card):
+    result = assess(vignette, card=card)
+    assert result.recommendation is URGENT
+    assert result.timeframe == timeframe
+    assert result.timeframe_advice
+    assert result.to_dict()["timeframe"] == timeframe
+    assert f"({timeframe})" not in result.summary()  # the summary says it in words
+    assert "How soon: " in result.summary().splitlines()[1]
+
+
+def test_tongue_twitching_alone_is_not_told_to_call_emergency_services():
+    result = assess(dict(PLAIN, age=25, locations="tongue"))
+    assert "within 2 weeks" in result.timeframe_advice
+    assert "emergency services" not in result.advice and "doctor today" not in result.advice
+    assert result.summary().splitlines()[1] == (
+        "How soon: Urgent referral: see a doctor within 2 weeks. Twitching of the tongue is a sign a doctor "
+        "should check soon. Ask your GP for an urgent appointment within 2 weeks. If speech or swallowing change, "
+        "or breathing is hard, get help today."
+    )
+
+
+def test_sudden_onset_advice_names_stroke_and_fast():
+    result = assess(dict(PLAIN, sudden_onset=True))
+    assert "stroke" in result.timeframe_advice and "FAST" in result.timeframe_advice
+    assert "Call emergency services now" in result.advice
+
+
+def test_no_red_flag_no_time_frame():
+    result = assess(dict(PLAIN, duration_weeks=3))
+    assert result.timeframe is None and result.timeframe_advice == ""
+    assert "How soon" not in result.summary()
+    assert result.to_dict()["timeframe"] is None
+
+
+@settings(max_examples=150, deadline=None)
+@given(vignette=vignettes(sudden_onset=True))
+def test_sudden_onset_is_always_an_emergency(vignette):
+    result = assess(vignette)
+    assert result.recommendation is URGENT and result.timeframe == "emergency"
+
+
+def test_advice_is_plain_words_for_a_lay_reader():
+    texts = []
+    for name in list_cards():
+        card = load_card(name)
+        texts += [card.urgent_advice, card.tree_urgent_advice, *(b.advice for b in card.bands)]
+        texts += [flag.advice for flag in card.red_flags]
+    for text in texts:
+        for jargon in ("decision tree", "model", "calibrat", "leaf", "envelope"):
+            assert jargon not in text.lower(), (jargon, text)
+    # Every band says when to come back and names the signs of low blood salts and worry.
+    for name in list_cards():
+        for band in load_card(name).bands:
+            if band.recommendation is not URGENT:
+                assert "spasm" in band.advice and "heart races" in band.advice, band.name
+                assert "Worry can make twitching worse" in band.advice, band.name
+                assert "emergency services" in band.advice, band.name

@@ -102,7 +102,7 @@ def _schema_message(exc: ValidationError, raw: dict, path: Path) -> str:
     else:
         where, key = "ladder", str(loc[0]) if loc else "rule"
         text = problem_text(error, key, allowed=allowed_keys(_LadderFile))
-    if error["type"] == "literal_error":
+    if error["type"] == "literal_error" and loc[-1] == "level":
         text += " (self_care is what remains when no rule fires)"
     return f"{path.name}: {where}: {text}"
 
