@@ -455,3 +455,12 @@ def test_the_shipped_definitions_load():
     assert [title for title, _ in sections()][: len(definitions.section)] == [
         entry.title for entry in definitions.section
     ]
+
+
+def test_the_banner_says_how_soon_for_a_red_flag(explorer):
+    explorer.controls["breathing_difficulty"].value = True
+    assert explorer.assessment.timeframe == "emergency"
+    assert "How soon: Emergency: call emergency services now." in explorer.recommendation.value
+    explorer.controls["breathing_difficulty"].value = False
+    assert explorer.assessment.timeframe is None
+    assert "How soon" not in explorer.recommendation.value
