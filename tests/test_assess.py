@@ -730,3 +730,21 @@ def test_advice_is_plain_words_for_a_lay_reader():
                 assert "spasm" in band.advice and "heart races" in band.advice, band.name
                 assert "Worry can make twitching worse" in band.advice, band.name
                 assert "emergency services" in band.advice, band.name
+
+
+def test_an_old_csv_without_the_newer_columns_is_valid_and_scores_the_same(tmp_path):
+    from scoring.contract.schema import validate_frame
+    from scoring.engine.synth import generate_vignettes
+
+    newer = ["sudden_onset", "fluid_loss_illness", "stiffness"]
+    frame = generate_vignettes(300, seed=3).drop(columns=[*newer, "latent_cause", "triage", "narrative"])
+    frame = frame.drop(columns=["vignette_id"])
+    path = tmp_path / "old.csv"
+    frame.to_csv(path, index=False)
+    old = pd.read_csv(path)
+    assert not set(newer) & set(old.columns)
+    checked = validate_frame(old)
+    assert checked.n_rejected_rows == 0 and (checked.valid[newer] == False).all().all()  # noqa: E712
+    without = assess_frame(old).scored["recommendation"]
+    explicit = assess_frame(old.assign(**{name: False for name in newer})).scored["recommendation"]
+    assert without.tolist() == explicit.tolist()
