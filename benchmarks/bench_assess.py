@@ -19,7 +19,7 @@ Measured:
 4. ``assess`` of one vignette (median microseconds);
 5. where the end-to-end time goes (validation, features, card, assembling the result);
 6. agreement with the reference triage on a fresh sample (seed 12345): accuracy, under- and
-   over-triage per level, and the latent-cause safety check of CLINICAL.md section 4.
+   over-triage per level, and the latent-cause safety check of docs/clinical.md section 4.
 """
 
 from __future__ import annotations

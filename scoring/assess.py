@@ -26,7 +26,12 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from scoring.contract.recommendation import LEVELS, Recommendation, more_cautious
+from scoring.contract.recommendation import (
+    LEVELS,
+    Recommendation,
+    more_cautious,
+    most_urgent_timeframe,
+)
 from scoring.results import (
     Band,
     CardView,
@@ -37,6 +42,7 @@ from scoring.results import (
     TreeView,
     fields_dict,
 )
+from scoring.wording import how_soon_text
 
 if TYPE_CHECKING:  # the engine imports pandas/scikit-learn: load it only when assessing.
     from scoring.engine.card import Card
@@ -101,6 +107,22 @@ def guideline_red_flags(features: Any) -> Any:
     for rule in rules:
         fired |= np.asarray(rule.condition.evaluate(features), dtype=bool)
     return fired
+
+
+def _timeframe(card: CardView, ladder_ids: tuple[str, ...]) -> tuple[str | None, str]:
+    """The most urgent time frame of the fired red flags (card's and ladder's) and its advice.
+
+    The advice joins, without repeats, the card's wording for its flags in that time frame,
+    then the ladder's for its rules in it.
+    """
+    from scoring.engine.synth import load_triage_ladder
+
+    rules = [rule for rule in load_triage_ladder() if rule.id in ladder_ids]
+    pairs = [(flag.timeframe, flag.advice) for flag in card.red_flags if flag.timeframe is not None]
+    pairs += [(rule.timeframe, rule.advice) for rule in rules if rule.timeframe is not None]
+    timeframe = most_urgent_timeframe(frame for frame, _ in pairs)
+    advice = dict.fromkeys(text for frame, text in pairs if frame == timeframe and text)
+    return timeframe, " ".join(advice)
 
 
 def _floor(fired: Any) -> Any:
@@ -177,6 +199,13 @@ class Assessment:
     guideline_red_flags : tuple of str
         Ids of the reference ladder's ``urgent`` rules that fire; any makes the combined
         recommendation urgent whatever card is loaded.
+    timeframe : str or None
+        How soon to get help: the most urgent time frame (``within_2_weeks``, ``same_day``,
+        ``emergency``) of the red flags that fired, the card's and the ladder's; None when
+        no red flag fired.
+    timeframe_advice : str
+        What to do in that time frame: the advice of the fired red flags that carry it
+        ('' when no red flag fired).
     """
 
     vignette: Any
@@ -189,6 +218,8 @@ class Assessment:
     notice: str
     tree_envelope: Recommendation | None = None
     guideline_red_flags: tuple[str, ...] = ()
+    timeframe: str | None = None
+    timeframe_advice: str = ""
 
     @property
     def envelope_raised(self) -> bool:
@@ -215,6 +246,8 @@ class Assessment:
     def summary(self) -> str:
         """The assessment as plain text: recommendation, reasons, advice and the notice."""
         lines = [f"Recommendation: {self.recommendation.label} ({self.recommendation.value})"]
+        if self.timeframe is not None:
+            lines.append(how_soon_text(self.timeframe, self.timeframe_advice))
         card = self.card
         chance = (
             "no calibration for this card"
@@ -350,6 +383,7 @@ def assess(vignette: Any, *, card: Card | str | None = None, tree: TreeModel | s
     level = int(combine_levels(score.level, envelope, int(_floor(bool(fired)))))
     recommendation = Recommendation.from_level(level)
     agree = tree_view is None or tree_view.recommendation is card_view.recommendation
+    timeframe, timeframe_advice = _timeframe(card_view, fired)
     return Assessment(
         vignette=validated,
         recommendation=recommendation,
@@ -361,6 +395,8 @@ def assess(vignette: Any, *, card: Card | str | None = None, tree: TreeModel | s
         notice=NOTICE,
         tree_envelope=None if envelope is None else Recommendation.from_level(envelope),
         guideline_red_flags=fired,
+        timeframe=timeframe,
+        timeframe_advice=timeframe_advice,
     )
 
 

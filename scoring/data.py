@@ -363,7 +363,15 @@ def _readme_causes(frame: pd.DataFrame, reference: pd.DataFrame, params: Generat
 
 def _readme_ladder() -> list[str]:
     rows = [
-        [f"`{r.id}`", f"`{r.level}`", r.describe(), f"`{r.when}`", r.description, r.source]
+        [
+            f"`{r.id}`",
+            f"`{r.level}`",
+            f"`{r.timeframe}`" if r.timeframe else "",
+            r.describe(),
+            f"`{r.when}`",
+            r.description,
+            r.source,
+        ]
         for r in load_triage_ladder()
     ]
     return [
@@ -373,13 +381,14 @@ def _readme_ladder() -> list[str]:
         "otherwise `self_care`. Rules may overlap; every rule that fires is reported by "
         "`scoring.engine.ladder.triage_rules_fired`.",
         "",
-        _table(["rule", "level", "fires when", "condition", "description", "source"], rows),
+        _table(["rule", "level", "how soon", "fires when", "condition", "description", "source"], rows),
         "",
         "Decisions: progressive real weakness is urgent at any pace (a cautious choice for a lay "
         "tool; NICE NG127 would send slowly progressive weakness routinely). Numbness or tingling counts "
-        "at any duration (someone with new numbness cannot yet know it will persist). Dehydration on its own is self-care (drink, rest, "
-        "review in about 2 weeks): it has no rule, because with water tablets the diuretic rule fires "
-        "and after 2 weeks the duration rule does.",
+        "at any duration (someone with new numbness cannot yet know it will persist). Low fluid intake or "
+        "heavy sweating on its own is self-care (drink, rest, review in about 2 weeks); vomiting or diarrhoea "
+        "for more than a day or two is a reason to check blood salts when it comes with cramps, at 65 or "
+        "over, or with water tablets. Each urgent rule says how soon: emergency, same day or within 2 weeks.",
         "",
     ]
 

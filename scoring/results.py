@@ -69,7 +69,7 @@ class ItemScore:
     points : int
         Points this item added (negative for reassuring pointers).
     evidence : str
-        Source note, with [S]/[A] tags as in CLINICAL.md.
+        Source note, with [S]/[A] tags as in docs/clinical.md.
     """
 
     item_id: str
@@ -87,12 +87,16 @@ class RedFlag:
     """A red-flag rule: when its condition holds, the card says urgent whatever the total.
 
     The same type describes a rule in a card and a rule that fired for a vignette.
+    ``timeframe`` says how soon (``within_2_weeks``, ``same_day`` or ``emergency``, see
+    ``scoring.contract.recommendation.TIMEFRAMES``) and ``advice`` what to do.
     """
 
     flag_id: str
     label: str
     condition: str
     evidence: str
+    timeframe: str | None = None
+    advice: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return fields_dict(self)

@@ -68,7 +68,7 @@ def shipped_tree():
 
 
 # --------------------------------------------------------------------------------------
-# The ladder of CLINICAL.md section 2, one case per rule
+# The ladder of docs/clinical.md section 2, one case per rule
 # --------------------------------------------------------------------------------------
 
 LADDER = [
@@ -113,6 +113,21 @@ LADDER = [
     pytest.param(dict(PLAIN, atrophy=True), URGENT, id="wasting"),
     pytest.param(dict(PLAIN, bulbar=True), URGENT, id="speech-or-swallowing"),
     pytest.param(dict(PLAIN, breathing_difficulty=True), URGENT, id="breathing"),
+    pytest.param(dict(PLAIN, severity="pronounced"), SEE_DOCTOR, id="pronounced-severity"),
+    pytest.param(dict(PLAIN, frequency="constant"), SELF_CARE, id="constant-but-brief-and-mild"),
+    pytest.param(dict(PLAIN, stiffness=True), SEE_DOCTOR, id="stiffness"),
+    pytest.param(dict(PLAIN, sudden_onset=True), URGENT, id="sudden-onset"),
+    pytest.param(
+        dict(PLAIN, age=70, duration_weeks=0.7, locations="calf", cramps=True, fluid_loss_illness=True),
+        SEE_DOCTOR,
+        id="five-days-vomiting-and-diarrhoea-cramps-at-70",
+    ),
+    pytest.param(dict(PLAIN, age=30, fluid_loss_illness=True), SELF_CARE, id="fluid-loss-alone-at-30"),
+    pytest.param(dict(PLAIN, age=66, fluid_loss_illness=True), SEE_DOCTOR, id="fluid-loss-at-66"),
+    pytest.param(dict(PLAIN, fluid_loss_illness=True, diuretic_use=True), SEE_DOCTOR, id="fluid-loss-with-diuretic"),
+    pytest.param(
+        dict(PLAIN, age=70, locations="calf", cramps=True, dehydration=True), SELF_CARE, id="hot-day-cramps-at-70"
+    ),
     pytest.param(
         dict(PLAIN, age=24, locations="eyelid", recent_exercise=True, breathing_difficulty=True),
         URGENT,
@@ -129,7 +144,7 @@ def test_card_follows_the_ladder(vignette, expected):
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.lists(vignettes(), min_size=1, max_size=20))
 def test_card_equals_the_reference_ladder(data):
-    # The reference triage of the synthetic data is the ladder of CLINICAL.md section 2
+    # The reference triage of the synthetic data is the ladder of docs/clinical.md section 2
     # (definitions/triage.toml); the default card must reproduce it exactly.
     from scoring.engine.synth import triage_frame
 
@@ -148,6 +163,8 @@ RED_FLAG_CHANGES = {
     "speech_swallowing": {"bulbar": True},
     "tongue_twitching": {"locations": "tongue"},
     "breathing": {"breathing_difficulty": True},
+    "rapid_weakness": {"weakness": True, "worsening": True, "duration_weeks": 1.0},
+    "sudden_onset": {"sudden_onset": True},
 }
 
 
@@ -168,7 +185,9 @@ def test_every_red_flag_of_the_card_is_exercised():
 def test_each_red_flag_makes_it_urgent(flag_id):
     result = card_only(with_red_flag(PLAIN, flag_id))
     assert result.recommendation is URGENT
-    assert [flag.flag_id for flag in result.red_flags] == [flag_id]
+    # Progressive weakness in a vignette of under 4 weeks is rapid too; PLAIN is shorter.
+    also = {"progressive_weakness": ["rapid_weakness"], "rapid_weakness": ["progressive_weakness"]}.get(flag_id, [])
+    assert sorted(flag.flag_id for flag in result.red_flags) == sorted([flag_id, *also])
     assert result.advice.startswith(load_card().urgent_advice)
 
 
@@ -212,6 +231,10 @@ def add_risk_item(vignette: dict, item_id: str) -> dict:
         v.update(age=max(v["age"], 50), duration_weeks=max(v["duration_weeks"], 5.0))
     elif item_id == "persistent_pain":
         v.update(pain=True, duration_weeks=max(v["duration_weeks"], 3.0))
+    elif item_id == "pronounced":
+        v["severity"] = "pronounced"
+    elif item_id == "fluid_loss":
+        v.update(fluid_loss_illness=True, cramps=True)
     elif item_id == "spreading":
         v.update(worsening=True, locations=sorted(set(locations) | {"calf", "thigh"}))
     else:
@@ -221,6 +244,7 @@ def add_risk_item(vignette: dict, item_id: str) -> dict:
             "diuretic": "diuretic_use",
             "family_history": "family_history_als",
             "numbness": "numbness",
+            "stiffness": "stiffness",
         }[item_id]
         v[field] = True
     return v
@@ -405,7 +429,8 @@ def test_result_columns_and_dtypes():
         assert isinstance(scored[column].dtype, pd.CategoricalDtype), column
     assert list(scored["recommendation"].cat.categories) == list(LEVELS)
     assert scored["recommendation"].cat.ordered
-    assert scored["red_flags"].tolist() == ["", "progressive_weakness;wasting"]
+    # One week of weakness that is getting worse is rapid as well as progressive.
+    assert scored["red_flags"].tolist() == ["", "progressive_weakness;wasting;rapid_weakness"]
     assert scored["probability"].between(0, 1).all()
     assert "tree_recommendation" not in scored
 
@@ -470,9 +495,9 @@ def test_items_add_up_to_the_total():
 def test_probability_follows_the_stored_calibration_equation():
     # logit P = intercept + slope * total + band_step * [band recommends review], with the
     # numbers of scoring/cards/default.calibration.json worked out by hand.
-    assert card_only(PLAIN).probability == pytest.approx(0.0307455, abs=1e-6)  # 0 points
-    assert card_only(dict(PLAIN, duration_weeks=3)).probability == pytest.approx(0.9850874, abs=1e-6)  # 3 points
-    assert card_only(dict(PLAIN, duration_weeks=3, weakness=True)).probability == pytest.approx(0.9851198, abs=1e-6)
+    assert card_only(PLAIN).probability == pytest.approx(0.0300177, abs=1e-6)  # 0 points
+    assert card_only(dict(PLAIN, duration_weeks=3)).probability == pytest.approx(0.9845794, abs=1e-6)  # 3 points
+    assert card_only(dict(PLAIN, duration_weeks=3, weakness=True)).probability == pytest.approx(0.9847293, abs=1e-6)
     assert card_only(dict(PLAIN, atrophy=True)).probability == 1.0  # red flag: the stored red-flag rate
 
 
@@ -629,3 +654,97 @@ def render_default_card_text() -> str:
     from scoring.engine.card import render_card_text
 
     return render_card_text(load_card())
+
+
+# --------------------------------------------------------------------------------------
+# How soon: the time frame of the red flags that fired
+# --------------------------------------------------------------------------------------
+
+HOW_SOON = [
+    pytest.param(dict(PLAIN, age=25, locations="tongue"), "within_2_weeks", id="tongue-alone-at-25"),
+    pytest.param(dict(PLAIN, breathing_difficulty=True), "emergency", id="breathless-at-rest"),
+    pytest.param(dict(PLAIN, sudden_onset=True), "emergency", id="sudden-onset"),
+    pytest.param(dict(PLAIN, weakness=True, worsening=True, duration_weeks=2), "same_day", id="rapid-weakness"),
+    pytest.param(dict(PLAIN, weakness=True, worsening=True, duration_weeks=10), "within_2_weeks", id="slow-weakness"),
+    pytest.param(dict(PLAIN, bulbar=True), "same_day", id="speech-or-swallowing"),
+    pytest.param(dict(PLAIN, locations="tongue", breathing_difficulty=True), "emergency", id="most-urgent-wins"),
+]
+
+
+@pytest.mark.parametrize(("vignette", "timeframe"), HOW_SOON)
+@pytest.mark.parametrize("card", ["default", "strict"])
+def test_how_soon_follows_the_most_urgent_red_flag(vignette, timeframe, card):
+    result = assess(vignette, card=card)
+    assert result.recommendation is URGENT
+    assert result.timeframe == timeframe
+    assert result.timeframe_advice
+    assert result.to_dict()["timeframe"] == timeframe
+    assert f"({timeframe})" not in result.summary()  # the summary says it in words
+    assert "How soon: " in result.summary().splitlines()[1]
+
+
+def test_tongue_twitching_alone_is_not_told_to_call_emergency_services():
+    result = assess(dict(PLAIN, age=25, locations="tongue"))
+    assert "within 2 weeks" in result.timeframe_advice
+    assert "emergency services" not in result.advice and "doctor today" not in result.advice
+    assert result.summary().splitlines()[1] == (
+        "How soon: Urgent referral: see a doctor within 2 weeks. Twitching of the tongue is a sign a doctor "
+        "should check soon. Ask your GP for an urgent appointment within 2 weeks. If speech or swallowing change, "
+        "or breathing is hard, get help today."
+    )
+
+
+def test_sudden_onset_advice_names_stroke_and_fast():
+    result = assess(dict(PLAIN, sudden_onset=True))
+    assert "stroke" in result.timeframe_advice and "FAST" in result.timeframe_advice
+    assert "Call emergency services now" in result.advice
+
+
+def test_no_red_flag_no_time_frame():
+    result = assess(dict(PLAIN, duration_weeks=3))
+    assert result.timeframe is None and result.timeframe_advice == ""
+    assert "How soon" not in result.summary()
+    assert result.to_dict()["timeframe"] is None
+
+
+@settings(max_examples=150, deadline=None)
+@given(vignette=vignettes(sudden_onset=True))
+def test_sudden_onset_is_always_an_emergency(vignette):
+    result = assess(vignette)
+    assert result.recommendation is URGENT and result.timeframe == "emergency"
+
+
+def test_advice_is_plain_words_for_a_lay_reader():
+    texts = []
+    for name in list_cards():
+        card = load_card(name)
+        texts += [card.urgent_advice, card.tree_urgent_advice, *(b.advice for b in card.bands)]
+        texts += [flag.advice for flag in card.red_flags]
+    for text in texts:
+        for jargon in ("decision tree", "model", "calibrat", "leaf", "envelope"):
+            assert jargon not in text.lower(), (jargon, text)
+    # Every band says when to come back and names the signs of low blood salts and worry.
+    for name in list_cards():
+        for band in load_card(name).bands:
+            if band.recommendation is not URGENT:
+                assert "spasm" in band.advice and "heart races" in band.advice, band.name
+                assert "Worry can make twitching worse" in band.advice, band.name
+                assert "emergency services" in band.advice, band.name
+
+
+def test_an_old_csv_without_the_newer_columns_is_valid_and_scores_the_same(tmp_path):
+    from scoring.contract.schema import validate_frame
+    from scoring.engine.synth import generate_vignettes
+
+    newer = ["sudden_onset", "fluid_loss_illness", "stiffness"]
+    frame = generate_vignettes(300, seed=3).drop(columns=[*newer, "latent_cause", "triage", "narrative"])
+    frame = frame.drop(columns=["vignette_id"])
+    path = tmp_path / "old.csv"
+    frame.to_csv(path, index=False)
+    old = pd.read_csv(path)
+    assert not set(newer) & set(old.columns)
+    checked = validate_frame(old)
+    assert checked.n_rejected_rows == 0 and (checked.valid[newer] == False).all().all()  # noqa: E712
+    without = assess_frame(old).scored["recommendation"]
+    explicit = assess_frame(old.assign(**{name: False for name in newer})).scored["recommendation"]
+    assert without.tolist() == explicit.tolist()

@@ -60,6 +60,8 @@ SMALL_CARD = textwrap.dedent(
     label = "Tongue twitching"
     condition = "loc_tongue"
     evidence = "NG42 [S]."
+    timeframe = "within_2_weeks"
+    advice = "See a doctor within 2 weeks."
 
     [[bands]]
     name = "low"
@@ -105,7 +107,7 @@ def test_shipped_cards_load_and_are_listed():
 
 def test_default_card_range_and_bands():
     card = load_card()
-    assert (card.min_total, card.max_total) == (-2, 26)
+    assert (card.min_total, card.max_total) == (-2, 35)
     assert card.bands[0].min_points == card.min_total and card.bands[-1].max_points == card.max_total
     # Every GP trigger of docs/clinical.md section 2 is worth at least 3 points; reassuring
     # pointers are capped at -2; so one trigger always reaches a review band.
@@ -245,7 +247,7 @@ BAD_CARDS = [
         id="number-label",
     ),
     pytest.param(
-        ('evidence = "NG42 [S]."', 'evidence = "NG42 [S]."\nadvice = "  "'),
+        ('advice = "See a doctor within 2 weeks."', 'advice = "  "'),
         r"small\.toml: red flag 'tongue': advice must not be empty",
         id="empty-flag-advice",
     ),
@@ -285,6 +287,7 @@ def test_points_that_are_not_whole_numbers_are_refused_by_item(tmp_path, points)
 def test_too_many_red_flags(tmp_path):
     flags = "".join(
         f'\n[[red_flags]]\nid = "flag{i}"\nlabel = "Flag {i}"\ncondition = "bulbar"\nevidence = "[A]."\n'
+        f'timeframe = "same_day"\nadvice = "Today."\n'
         for i in range(65)
     )
     with pytest.raises(CardError, match=r"small\.toml: red_flags: 66 red_flags entries; at most 64 are allowed"):
@@ -363,7 +366,9 @@ def test_red_flag_overrides_band(tmp_path):
     view = card.view(score)
     assert view.recommendation is Recommendation.URGENT
     assert view.band.name == "low"  # the band of the total is still reported
-    assert view.advice == "Get help today."
+    # The card's urgent advice, then what the fired flag says about how soon.
+    assert view.advice == "Get help today. See a doctor within 2 weeks."
+    assert [(f.flag_id, f.timeframe) for f in view.red_flags] == [("tongue", "within_2_weeks")]
 
 
 def test_reassuring_pointers_never_cancel_a_trigger():
@@ -428,8 +433,8 @@ def test_flag_text_joins_once_per_distinct_mask():
 
 
 def test_band_for_total_outside_range():
-    with pytest.raises(ValueError, match="outside this card's range -2 to 26"):
-        load_card().band_for_total(30)
+    with pytest.raises(ValueError, match="outside this card's range -2 to 35"):
+        load_card().band_for_total(36)
 
 
 def test_advice_for_each_recommendation():
@@ -496,7 +501,7 @@ def test_render_default_card_text_lists_every_item_and_flag():
     text = render_card_text(card)
     for entry in [*card.items, *card.red_flags]:
         assert entry.condition in text
-    assert "Totals run from -2 to 26." in text
+    assert "Totals run from -2 to 35." in text
 
 
 def test_card_table_figure_rows_come_from_the_card():

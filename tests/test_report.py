@@ -781,3 +781,11 @@ def test_report_templates_and_cases_are_package_data():
         assert any(fnmatch.fnmatch(relative, g) and "/" not in relative[len(g.split("*")[0]) :] for g in globs), (
             relative
         )
+
+
+def test_a_case_page_with_a_red_flag_says_how_soon():
+    case = next(c for c in example_cases() if c.case_id == "red-flag-weakness")
+    text = render_case(case, plotlyjs="plotly.min.js")
+    assert "<strong>How soon: Urgent referral: see a doctor within 2 weeks.</strong>" in text
+    calm = next(c for c in example_cases() if c.case_id == "everyday-triggers")
+    assert "How soon" not in render_case(calm, plotlyjs="plotly.min.js")

@@ -209,3 +209,34 @@ def test_the_frame_and_the_single_vignette_combine_alike(cards):
     assert list(scored["recommendation"].cat.codes) == single
     card_levels = scored["card_recommendation"].cat.codes.to_numpy()
     assert np.all(scored["recommendation"].cat.codes.to_numpy() >= more_cautious(card_levels, envelope))
+
+
+# --------------------------------------------------------------------------------------
+# The newer warning fields and the time frame
+# --------------------------------------------------------------------------------------
+
+NEWER_WARNINGS = ("sudden_onset", "fluid_loss_illness", "stiffness")
+
+
+def test_the_newer_fields_count_as_warning_fields():
+    # The tree's monotone envelope and the worsening steps above both read WARNING_FIELDS.
+    assert set(NEWER_WARNINGS) <= set(WARNINGS)
+    from scoring.contract.features import feature_spec
+
+    assert all(feature_spec(name).worse == 1 for name in NEWER_WARNINGS)
+
+
+def _urgency(timeframe: str | None) -> int:
+    from scoring.contract.recommendation import TIMEFRAMES
+
+    return -1 if timeframe is None else TIMEFRAMES.index(timeframe)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(vignette=vignettes(), field=st.sampled_from(WARNINGS))
+def test_adding_a_warning_field_never_lowers_the_answer_or_makes_it_less_urgent(cards, vignette, field):
+    for card_name, card in cards.items():
+        before = assess(vignette, card=card)
+        after = assess({**vignette, field: True}, card=card)
+        assert after.recommendation >= before.recommendation, f"{card_name} card, {field}"
+        assert _urgency(after.timeframe) >= _urgency(before.timeframe), f"{card_name} card, {field}"

@@ -67,6 +67,9 @@ def test_contract_fields_are_exactly_the_documented_ones():
         "stimulant_medication",
         "diuretic_use",
         "family_history_als",
+        "sudden_onset",
+        "fluid_loss_illness",
+        "stiffness",
     )
     assert LOCATIONS == ("eyelid", "face", "tongue", "arm", "hand", "trunk", "thigh", "calf", "foot")
     ranges = {f.name: (f.min, f.max) for f in FIELDS if f.is_numeric}

@@ -55,7 +55,7 @@ def within_4_sigma(count: int, n: int, p: float) -> bool:
 def test_columns_are_id_then_contract_fields_then_cause_label_narrative():
     frame = generate_vignettes(50, seed=1)
     assert list(frame.columns) == ["vignette_id", *FIELD_NAMES, "latent_cause", "triage", "narrative"]
-    assert len(FIELD_NAMES) == 22
+    assert len(FIELD_NAMES) == 25
     assert list(frame["vignette_id"][:3]) == ["v0000001", "v0000002", "v0000003"]
     assert frame["vignette_id"].iloc[-1] == "v0000050"
 
@@ -262,6 +262,10 @@ RULE_CASES = {
     "diuretic": ({"diuretic_use": True}, "see_doctor"),
     "family_history": ({"family_history_als": True}, "see_doctor"),
     "older_persistent": ({"age": 55, "duration_weeks": 5.0}, "see_doctor"),
+    "sudden_onset": ({"sudden_onset": True}, "urgent"),
+    "pronounced": ({"severity": "pronounced"}, "see_doctor"),
+    "stiffness": ({"stiffness": True}, "see_doctor"),
+    "fluid_loss": ({"fluid_loss_illness": True, "cramps": True}, "see_doctor"),
 }
 
 

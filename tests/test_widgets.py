@@ -385,7 +385,9 @@ def test_counterfactuals_are_grouped_one_line_per_change(explorer):
     listed = explorer.counterfactual_list.value
     assert "with twitching in any other area except the tongue → see_doctor" in listed
     assert "with tongue twitching too → urgent" in listed
-    assert "with calf twitching too" not in listed and listed.count("<li>") < 12
+    # One line per change: the locations that say the same share one line (one per
+    # location would add seven more).
+    assert "with calf twitching too" not in listed and listed.count("<li>") <= 15
 
 
 def test_no_item_scored_is_said_on_the_total_not_over_it(explorer):
@@ -453,3 +455,12 @@ def test_the_shipped_definitions_load():
     assert [title for title, _ in sections()][: len(definitions.section)] == [
         entry.title for entry in definitions.section
     ]
+
+
+def test_the_banner_says_how_soon_for_a_red_flag(explorer):
+    explorer.controls["breathing_difficulty"].value = True
+    assert explorer.assessment.timeframe == "emergency"
+    assert "How soon: Emergency: call emergency services now." in explorer.recommendation.value
+    explorer.controls["breathing_difficulty"].value = False
+    assert explorer.assessment.timeframe is None
+    assert "How soon" not in explorer.recommendation.value

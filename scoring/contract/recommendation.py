@@ -128,3 +128,35 @@ def more_cautious(*levels):
     if isinstance(result, np.generic):
         return result.item()
     return result
+
+
+#: How soon a red flag needs care, from least to most urgent; a value's index is its urgency.
+#: ``within_2_weeks`` is an urgent referral, ``same_day`` an assessment today, ``emergency``
+#: a call to emergency services now. Every ``urgent`` rule carries one; the recommendation
+#: values stay the three above.
+TIMEFRAMES: tuple[str, ...] = ("within_2_weeks", "same_day", "emergency")
+
+TIMEFRAME_LABELS = {
+    "within_2_weeks": "Urgent referral: see a doctor within 2 weeks",
+    "same_day": "Same day: be seen by a doctor today",
+    "emergency": "Emergency: call emergency services now",
+}
+
+
+def most_urgent_timeframe(timeframes) -> str | None:
+    """The most urgent of several time frames, or None when there are none.
+
+    Raises ValueError naming a value that is not a time frame.
+
+    Examples
+    --------
+    >>> most_urgent_timeframe(["within_2_weeks", "emergency"])
+    'emergency'
+    >>> most_urgent_timeframe([]) is None
+    True
+    """
+    frames = list(timeframes)
+    unknown = [frame for frame in frames if frame not in TIMEFRAMES]
+    if unknown:
+        raise ValueError(f"unknown time frame {unknown[0]!r}; allowed: {', '.join(TIMEFRAMES)}")
+    return max(frames, key=TIMEFRAMES.index) if frames else None

@@ -75,6 +75,9 @@ class Vignette(pydantic.BaseModel):
     stimulant_medication: bool = Field(False, description=_doc("stimulant_medication"))
     diuretic_use: bool = Field(False, description=_doc("diuretic_use"))
     family_history_als: bool = Field(False, description=_doc("family_history_als"))
+    sudden_onset: bool = Field(False, description=_doc("sudden_onset"))
+    fluid_loss_illness: bool = Field(False, description=_doc("fluid_loss_illness"))
+    stiffness: bool = Field(False, description=_doc("stiffness"))
 
     @pydantic.model_validator(mode="before")
     @classmethod

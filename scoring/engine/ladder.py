@@ -22,7 +22,7 @@ from pydantic import Field, ValidationError
 
 from scoring._paths import DEFINITIONS_DIR
 from scoring.contract.features import Condition, ConditionError, Features, parse_condition
-from scoring.contract.recommendation import LEVELS
+from scoring.contract.recommendation import LEVELS, TIMEFRAMES
 from scoring.contract.schema import FieldError, VignetteError, validate_frame
 from scoring.engine._definitions import (
     DefinitionError,
@@ -42,6 +42,7 @@ __all__ = [
     "red_flag_rules",
     "rules_fired",
     "red_flags_fired",
+    "timeframes_fired",
     "triage_levels",
     "triage_categorical",
     "triage_rules_fired",
@@ -55,12 +56,17 @@ class LadderError(DefinitionError):
     """``triage.toml`` cannot be used: names the rule, the problem and the fix."""
 
 
+Timeframe = Literal["within_2_weeks", "same_day", "emergency"]
+
+
 class _RuleEntry(Strict):
     id: RequiredText
     level: Literal["urgent", "see_doctor"]
     when: str
     description: RequiredText
     source: RequiredText
+    timeframe: Timeframe | None = None
+    advice: RequiredText | None = None
 
 
 class _LadderFile(Strict):
@@ -77,6 +83,8 @@ class TriageRule:
     description: str
     source: str
     condition: Condition
+    timeframe: str | None = None  # urgent rules: within_2_weeks, same_day or emergency
+    advice: str = ""  # urgent rules: what to do, in the time frame's words
 
     def describe(self) -> str:
         """The rule's condition in plain words, e.g. 'real weakness and getting worse'."""
@@ -94,7 +102,7 @@ def _schema_message(exc: ValidationError, raw: dict, path: Path) -> str:
     else:
         where, key = "ladder", str(loc[0]) if loc else "rule"
         text = problem_text(error, key, allowed=allowed_keys(_LadderFile))
-    if error["type"] == "literal_error":
+    if error["type"] == "literal_error" and loc[-1] == "level":
         text += " (self_care is what remains when no rule fires)"
     return f"{path.name}: {where}: {text}"
 
@@ -133,8 +141,38 @@ def load_triage_ladder(path: Path | None = None) -> tuple[TriageRule, ...]:
                 f"{path.name}: rule {entry.id!r}: {exc}; write `when` in the condition language, "
                 "e.g. 'weakness and worsening'"
             ) from None
-        rules.append(TriageRule(entry.id, entry.level, entry.when, entry.description, entry.source, condition))
+        _check_timeframe(entry, path)
+        rules.append(
+            TriageRule(
+                entry.id,
+                entry.level,
+                entry.when,
+                entry.description,
+                entry.source,
+                condition,
+                entry.timeframe,
+                entry.advice or "",
+            )
+        )
     return tuple(rules)
+
+
+def _check_timeframe(entry: _RuleEntry, path: Path) -> None:
+    """Urgent rules say how soon (``timeframe``) and what to do (``advice``); other rules do not."""
+    where = f"{path.name}: rule {entry.id!r}"
+    if entry.level == "urgent":
+        if entry.timeframe is None:
+            raise LadderError(
+                f"{where}: an urgent rule needs a time frame; add timeframe = one of {', '.join(TIMEFRAMES)}"
+            )
+        if entry.advice is None:
+            raise LadderError(
+                f'{where}: an urgent rule needs advice; add advice = "..." saying what to do and how soon'
+            )
+    elif entry.timeframe is not None:
+        raise LadderError(
+            f'{where}: timeframe {entry.timeframe!r} is for urgent rules only; remove it or set level = "urgent"'
+        )
 
 
 def red_flag_rules() -> tuple[TriageRule, ...]:
@@ -157,6 +195,11 @@ def red_flags_fired(features: Features | Mapping[str, float]) -> np.ndarray:
     for rule in red_flag_rules():
         fired = fired | np.asarray(rule.condition.evaluate(features), dtype=bool)
     return fired
+
+
+def timeframes_fired(encoded: Mapping[str, float]) -> dict[str, str]:
+    """For one encoded vignette: the urgent rules that fire, id to time frame (ladder order)."""
+    return {rule.id: str(rule.timeframe) for rule in red_flag_rules() if bool(rule.condition.evaluate(encoded))}
 
 
 def _levels_from_fired(fired: Mapping[str, np.ndarray], n: int) -> np.ndarray:

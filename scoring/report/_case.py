@@ -13,7 +13,7 @@ from typing import Any
 
 from scoring.contract.schema import FIELDS
 from scoring.report import _html as H
-from scoring.wording import MISSING, WEIGHTED_PROBABILITY, format_value, leaf_share_text, percent
+from scoring.wording import MISSING, WEIGHTED_PROBABILITY, format_value, how_soon_text, leaf_share_text, percent
 
 
 def _inputs(vignette: Any) -> list[dict[str, Any]]:
@@ -212,7 +212,12 @@ def case_context(case: Any, *, slug: str, card: Any, tree: Any) -> tuple[dict[st
             "why": case.why,
             "source_name": case.source_name,
         },
-        "headline": {"value": value, "label": label, "advice": assessment.advice},
+        "headline": {
+            "value": value,
+            "label": label,
+            "advice": assessment.advice,
+            "how_soon": how_soon_text(assessment.timeframe, assessment.timeframe_advice, assessment.advice),
+        },
         "inputs": _inputs(case.vignette),
         "card": _card_context(assessment, card),
         "tree": _tree_context(assessment, tree),

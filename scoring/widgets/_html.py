@@ -12,7 +12,15 @@ from typing import Any
 
 from scoring.contract.recommendation import Recommendation
 from scoring.contract.schema import FIELDS
-from scoring.wording import NOTICE, counterfactual_lines, format_value, percent, probability_text, render_partial
+from scoring.wording import (
+    NOTICE,
+    counterfactual_lines,
+    format_value,
+    how_soon_text,
+    percent,
+    probability_text,
+    render_partial,
+)
 
 __all__ = [
     "BANNER_COLOURS",
@@ -54,9 +62,14 @@ def recommendation_html(assessment: Any) -> str:
             label=recommendation.label,
             colour=BANNER_COLOURS[recommendation],
             red_flags=[flag.label for flag in assessment.card.red_flags],
+            how_soon=_how_soon(assessment),
             advice=assessment.advice,
         )
     )
+
+
+def _how_soon(assessment: Any) -> str:
+    return how_soon_text(assessment.timeframe, assessment.timeframe_advice, assessment.advice)
 
 
 def announcement(assessment: Any) -> str:
@@ -64,6 +77,8 @@ def announcement(assessment: Any) -> str:
     parts = [f"Recommendation: {assessment.recommendation.label}."]
     if assessment.card.red_flags:
         parts.append("Red flag: " + "; ".join(flag.label for flag in assessment.card.red_flags) + ".")
+    if _how_soon(assessment):
+        parts.append(_how_soon(assessment))
     parts.append(assessment.advice)
     return " ".join(parts)
 

@@ -135,3 +135,26 @@ def probability_text(probability: float | None) -> str | None:
     if probability is None or not math.isfinite(probability):
         return None
     return f"{percent(probability)} chance of needing review"
+
+
+def how_soon_text(timeframe: str | None, timeframe_advice: str = "", advice: str = "") -> str:
+    """How soon to get help, in words: '' when no red flag set a time frame.
+
+    The time frame's label, then its advice unless ``advice`` (what the page already shows)
+    contains it, so a reader does not see the same sentence twice.
+
+    Examples
+    --------
+    >>> how_soon_text("emergency", "Call now.")
+    'How soon: Emergency: call emergency services now. Call now.'
+    >>> how_soon_text(None)
+    ''
+    """
+    from scoring.contract.recommendation import TIMEFRAME_LABELS
+
+    if timeframe is None:
+        return ""
+    text = f"How soon: {TIMEFRAME_LABELS[timeframe]}."
+    if timeframe_advice and timeframe_advice not in advice:
+        text += f" {timeframe_advice}"
+    return text

@@ -243,9 +243,8 @@ def _red_flags(entries: Sequence[FlagEntry], check: _Checker) -> tuple[tuple[Red
         where = f"red flag {entry.id!r}"
         check.condition(entry.condition, where)
         check.claim(entry.id, where, f"[[red_flags]] entry {k + 1}")
-        flags.append(RedFlag(entry.id, entry.label, entry.condition, entry.evidence))
-        if entry.advice is not None:
-            advice[entry.id] = entry.advice
+        flags.append(RedFlag(entry.id, entry.label, entry.condition, entry.evidence, entry.timeframe, entry.advice))
+        advice[entry.id] = entry.advice
     return tuple(flags), advice
 
 

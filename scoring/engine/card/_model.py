@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from scoring.contract.features import Condition, Features, parse_condition
-from scoring.contract.recommendation import Recommendation
+from scoring.contract.recommendation import TIMEFRAMES, Recommendation
 from scoring.engine._definitions import DefinitionError
 from scoring.results import Band, CardView, ItemScore, RedFlag
 
@@ -415,8 +415,10 @@ class Card:
         recommendation = Recommendation.from_level(score.level)
         band = self.bands[score.band_index]
         if flags:
-            extra = [self.red_flag_advice[f.flag_id] for f in flags if f.flag_id in self.red_flag_advice]
-            advice = " ".join([self.urgent_advice, *extra])
+            # The most urgent sign's advice first; the order of the card otherwise.
+            by_urgency = sorted(flags, key=lambda f: -TIMEFRAMES.index(f.timeframe) if f.timeframe else 0)
+            extra = [self.red_flag_advice[f.flag_id] for f in by_urgency if f.flag_id in self.red_flag_advice]
+            advice = " ".join([self.urgent_advice, *dict.fromkeys(extra)])
         else:
             advice = band.advice
         # The same table lookup as for a frame, so both paths give identical numbers.

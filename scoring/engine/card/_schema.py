@@ -81,13 +81,18 @@ class BandEntry(Strict):
 
 
 class FlagEntry(Strict):
-    """One ``[[red_flags]]`` table: a condition that makes the card say urgent."""
+    """One ``[[red_flags]]`` table: a condition that makes the card say urgent.
+
+    ``timeframe`` says how soon (``within_2_weeks``, ``same_day`` or ``emergency``) and
+    ``advice`` what to do, in plain words.
+    """
 
     id: RequiredText
     label: RequiredText
     condition: RequiredText
     evidence: RequiredText
-    advice: RequiredText | None = None
+    timeframe: Literal["within_2_weeks", "same_day", "emergency"]
+    advice: RequiredText
 
 
 class CardFile(Strict):

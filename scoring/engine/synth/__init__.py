@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 
 from scoring._paths import DEFAULT_SEED
 from scoring.contract.features import Features
-from scoring.contract.schema import FIELD_NAMES, FIELDS
+from scoring.contract.schema import FIELD_NAMES, FIELDS, field_spec
 from scoring.engine.ladder import (
     TRIAGE_FILE,
     TriageRule,
@@ -79,7 +79,7 @@ __all__ = [
 ]
 
 #: Bump whenever a change here or in generator.toml / triage.toml changes the output.
-GENERATOR_VERSION = "1.1.0"
+GENERATOR_VERSION = "1.2.0"
 
 #: Columns of a generated frame, in order.
 OUTPUT_COLUMNS: tuple[str, ...] = ("vignette_id", *FIELD_NAMES, "latent_cause", "triage", "narrative")
@@ -91,6 +91,8 @@ def _block_frame_for_ladder(columns: Mapping[str, np.ndarray]) -> pd.DataFrame:
     data: dict[str, Any] = {name: columns[name] for name in BOOL_FIELDS}
     data["age"] = columns["age"]
     data["duration_weeks"] = columns["duration_weeks"]
+    for name in ("frequency", "severity"):  # the ladder may compare categories (severity == pronounced)
+        data[name] = pd.Categorical.from_codes(columns[name], categories=list(field_spec(name).allowed))
     data["locations"] = pd.Categorical.from_codes(columns["location_mask"], categories=list(location_texts()))
     return pd.DataFrame(data, copy=False)
 
