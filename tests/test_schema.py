@@ -515,3 +515,11 @@ def test_a_frame_that_names_a_column_twice_is_refused_naming_it():
     frame.columns = ["age", "age", "duration_weeks", "frequency", "severity", "locations"]
     with pytest.raises(VignetteError, match=r"^age: column name given more than once"):
         validate_frame(frame)
+
+
+def test_a_yes_no_in_a_number_column_is_wrong_even_beside_a_zero():
+    # True/False compare equal to 1/0: each still gets the verdict it gets alone.
+    base = {"age": 30, "duration_weeks": 1, "frequency": "daily", "severity": "minor", "locations": "calf"}
+    result = validate_frame(pd.DataFrame([dict(base, stress_level=0), dict(base, stress_level=False)]))
+    assert result.rejected[["row", "field"]].values.tolist() == [[2, "stress_level"]]
+    assert result.rejected["reason"].iloc[0].startswith("wrong type: a yes/no value")

@@ -160,6 +160,18 @@ def _number_uniques(uniques: Any, dtype: Any) -> list[tuple[Any, str | None]]:
     return [read_number(u) for u in uniques]
 
 
+def _factorize(column: pd.Series) -> tuple[np.ndarray, Any]:
+    """:func:`pandas.factorize`, except that in a column of mixed Python objects ``True`` and
+    ``False`` never share a code with ``1`` and ``0`` (they compare equal, but a yes/no in a
+    number column is wrong where the number is fine, so each needs its own verdict)."""
+    if column.dtype != object:
+        return pd.factorize(column, use_na_sentinel=True)
+    keys = column.map(lambda v: ("yes/no", bool(v)) if isinstance(v, (bool, np.bool_)) else v)
+    codes, _ = pd.factorize(keys, use_na_sentinel=True)
+    seen, first_rows = np.unique(codes, return_index=True)
+    return codes, column.to_numpy()[first_rows[seen >= 0]]
+
+
 def _check_numeric(column: pd.Series, spec: FieldSpec, problems: _Problems) -> np.ndarray:
     reasons = _Reasons()
     missing = column.isna().to_numpy()
@@ -170,7 +182,7 @@ def _check_numeric(column: pd.Series, spec: FieldSpec, problems: _Problems) -> n
         values = column.to_numpy(dtype=np.float64, na_value=np.nan)
         codes = missing.astype(np.int16)
     else:
-        factor, uniques = pd.factorize(column, use_na_sentinel=True)
+        factor, uniques = _factorize(column)
         reads = _number_uniques(uniques, column.dtype)
         codes = reasons.per_row(factor, reads)
         values = _gather(factor, np.array([np.nan if v is None else v for v, _ in reads], dtype=np.float64), np.nan)
@@ -185,7 +197,7 @@ def _check_numeric(column: pd.Series, spec: FieldSpec, problems: _Problems) -> n
 def _check_bool(column: pd.Series, spec: FieldSpec, problems: _Problems) -> np.ndarray:
     if pd.api.types.is_bool_dtype(column.dtype) and not column.isna().any():
         return column.to_numpy(dtype=bool)
-    factor, uniques = pd.factorize(column, use_na_sentinel=True)
+    factor, uniques = _factorize(column)
     reads = [read_yes_no(u) for u in uniques]
     reasons = _Reasons()
     problems.add(spec.name, reasons.per_row(factor, reads), reasons.texts)
@@ -193,7 +205,7 @@ def _check_bool(column: pd.Series, spec: FieldSpec, problems: _Problems) -> np.n
 
 
 def _check_category(column: pd.Series, spec: FieldSpec, problems: _Problems) -> pd.Categorical:
-    factor, uniques = pd.factorize(column, use_na_sentinel=True)
+    factor, uniques = _factorize(column)
     reads = [read_category(spec, u) for u in uniques]
     reasons = _Reasons()
     problems.add(spec.name, reasons.per_row(factor, reads), reasons.texts)
@@ -223,7 +235,7 @@ def _hashable(value: Any) -> Any:
 
 
 def _check_locations(column: pd.Series, spec: FieldSpec, problems: _Problems) -> pd.Categorical:
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    codes, uniques = _factorize(column)
     reads = [read_locations(spec, u) for u in uniques]
     canonical = np.array(["" if v is None else ";".join(v) for v, _ in reads], dtype=object)
     reasons = _Reasons()
