@@ -149,10 +149,11 @@ def calibration_figure(bins: pd.DataFrame, metrics: Mapping[str, float] | None =
     figure.add_scatter(
         x=bins["predicted"],
         y=bins["observed"],
-        mode="markers+text",
+        # The bins crowd into two corners, where permanent labels would pile up: the
+        # points total shows on hover instead.
+        mode="markers",
         name="points total",
         text=bins["bin"].astype(str),
-        textposition="top center",
         marker=dict(size=size, color=_TOTAL, opacity=0.7),
         customdata=bins["n"],
         hovertemplate="total %{text}: predicted %{x:.1%}, observed %{y:.1%}, n=%{customdata}<extra></extra>",

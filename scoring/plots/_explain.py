@@ -219,9 +219,13 @@ def _mark_current(figure: go.Figure, table: pd.DataFrame, x: list[Any], shown: l
         text=f"this vignette: {shown[i]}",
         showarrow=False,
         x=float(np.log10(x[i])) if log else x[i],
+        # Inside the top panel, just under its edge: above it sits the panel's title.
         y=1.0,
         xref="x",
         yref="y domain",
-        yanchor="bottom",
+        yanchor="top",
+        xanchor="left",
+        xshift=4,
         font=dict(color="#555555", size=11),
+        bgcolor="rgba(255,255,255,0.8)",
     )
