@@ -226,7 +226,7 @@ def points_waterfall_figure(card_view: Any) -> go.Figure:
         )
     figure.update_layout(
         title=title,
-        xaxis=dict(title="points", zeroline=True, zerolinecolor="#999999"),
+        xaxis=dict(title="points", zeroline=True, zerolinecolor="#999999", range=_waterfall_range(values[:-1])),
         # Reversed, so the first item is at the top and the total at the bottom.
         yaxis=dict(autorange="reversed", automargin=True, ticksuffix="  "),
         showlegend=False,
@@ -234,6 +234,16 @@ def points_waterfall_figure(card_view: Any) -> go.Figure:
         height=_WATERFALL_BASE_HEIGHT + _WATERFALL_BAR_HEIGHT * len(labels),
     )
     return figure
+
+
+def _waterfall_range(points: list[int]) -> list[float]:
+    """The x range of a waterfall, padded so a bar's value, written past its end, stays off the item labels."""
+    running = [0]
+    for value in points:
+        running.append(running[-1] + value)
+    low, high = min(running), max(running)
+    pad = max(1.0, 0.3 * (high - low))
+    return [low - pad, high + pad]
 
 
 # Pixels: title, red-flag note and x axis, then one row per bar.
