@@ -8,6 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from scoring.contract.recommendation import LABELS, LEVELS
+from scoring.plots._text import wrap
 
 __all__ = ["tree_figure", "RECOMMENDATION_COLOURS"]
 
@@ -27,17 +28,6 @@ def _path_nodes(path: Any) -> list[int]:
     for item in path:
         nodes.append(int(item.node_id) if hasattr(item, "node_id") else int(item))
     return nodes
-
-
-def _wrap(text: str, width: int = 18) -> str:
-    """Break a branch label into short lines (plotly does not wrap annotation text)."""
-    lines: list[str] = []
-    for word in text.split():
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return "<br>".join(lines)
 
 
 def _rows(left: np.ndarray, right: np.ndarray) -> tuple[list[int], dict[int, int], dict[int, int]]:
@@ -68,7 +58,7 @@ def _node_labels(structure: Any, order: list[int], parents: dict[int, tuple[int,
         if node in parents:
             parent, op = parents[node]
             name = structure.feature_names[int(structure.feature[parent])]
-            first = _wrap(step_text(name, op, float(structure.threshold[parent])), width=30)
+            first = wrap(step_text(name, op, float(structure.threshold[parent])), width=30)
         else:
             first = "<b>All training vignettes</b>"
         if structure.left[node] < 0:
