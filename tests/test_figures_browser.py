@@ -2,7 +2,8 @@
 
 For every plotly figure on the index, every notebook page and every case page, the test
 collects the boxes of the figure's visible SVG text (tick labels, annotations, legend
-entries, titles, menu labels) and fails if two of them overlap. At the phone width it also
+entries, titles, menu labels) and fails if two of them overlap or one runs past the
+figure's left or right edge (cut off). At the phone width it also
 checks that the page does not scroll sideways and that figures fit the screen, and axe-core
 audits every page for violations of any impact.
 
@@ -27,7 +28,9 @@ TOLERANCE = 1.0
 
 #: Per figure: its accessible name and the boxes of its visible, non-empty SVG texts.
 _TEXT_BOXES = """() => Array.from(document.querySelectorAll('.plotly-graph-div')).map((graph, index) => {
+  const frame = graph.getBoundingClientRect();
   const boxes = [];
+  const cut = [];
   graph.querySelectorAll('.main-svg text').forEach(node => {
     const text = node.textContent.trim();
     if (!text) return;
@@ -38,9 +41,10 @@ _TEXT_BOXES = """() => Array.from(document.querySelectorAll('.plotly-graph-div')
     const r = node.getBoundingClientRect();
     if (r.width === 0 || r.height === 0) return;
     boxes.push({text, left: r.left, top: r.top, right: r.right, bottom: r.bottom});
+    if (r.left < frame.left - 1 || r.right > frame.right + 1) cut.push(text);
   });
   const title = graph.layout && graph.layout.title && graph.layout.title.text;
-  return {name: 'figure ' + (index + 1) + (title ? ' "' + title.replace(/<[^>]+>/g, ' ') + '"' : ''), boxes};
+  return {name: 'figure ' + (index + 1) + (title ? ' "' + title.replace(/<[^>]+>/g, ' ') + '"' : ''), boxes, cut};
 })"""
 
 #: Figures wider than the viewport (they should resize with it).
@@ -96,6 +100,7 @@ def _check_page(page, path: Path, label: str, width: int) -> list[str]:
     for figure in page.evaluate(_TEXT_BOXES):
         for first, second in overlaps(figure["boxes"]):
             problems.append(f"{path.name} at {width}px, {figure['name']}: {first!r} overlaps {second!r}")
+        problems += [f"{path.name} at {width}px, {figure['name']}: {text!r} is cut off" for text in figure["cut"]]
     scroll = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
     if scroll[0] > scroll[1] + 1:
         problems.append(f"{path.name} at {width}px: the page scrolls sideways ({scroll[0]} px wide)")
