@@ -49,7 +49,7 @@ def confusion_figure(comparison, *, title: str | None = None) -> go.Figure:
                 zmax=1,
                 colorscale="Blues",
                 showscale=k == len(models),
-                colorbar=dict(title=dict(text="share of row", side="right"), tickformat=".0%"),
+                colorbar=dict(title=dict(text="share of row", side="right"), tickformat=".0%", thickness=14),
                 text=[[f"{c:,}<br>{s:.0%}" for c, s in zip(row_c, row_s)] for row_c, row_s in zip(counts, share)],
                 hovertemplate="reference %{y}<br>" + model + " %{x}<br>%{text}<extra></extra>",
             ),
@@ -58,7 +58,7 @@ def confusion_figure(comparison, *, title: str | None = None) -> go.Figure:
         )
         _label_cells(figure, counts, share, labels, axis="" if k == 1 else str(k))
         figure.update_yaxes(title_text="reference", row=k, col=1)
-    figure.update_xaxes(tickvals=labels, ticktext=ticks)
+    figure.update_xaxes(tickvals=labels, ticktext=ticks, tickfont_size=11)
     figure.update_xaxes(title_text="recommended", row=len(models), col=1)
     figure.update_yaxes(autorange="reversed", tickvals=labels, ticktext=ticks)
     figure.update_layout(
