@@ -214,29 +214,7 @@ def points_waterfall_figure(card_view: Any) -> go.Figure:
         f"{card_view.points_total} points -> {card_view.recommendation.value}"
         f"<br><sup>band '{band.name}' ({band.min_points} to {band.max_points})</sup>"
     )
-    note_lines = 0
-    if card_view.red_flags:
-        # Each flag's label stays whole on its line, so it reads as one phrase.
-        flags = [flag.label.lower() for flag in card_view.red_flags]
-        units = ["Red flag:", *[f"{label}," for label in flags[:-1]], f"{flags[-1]}."]
-        note = wrap_units([*units, "Urgent", "whatever", "the", "total."], 30)
-        note_lines = note.count("<br>") + 1
-        # Between the title and the bars, flush with the plot's right edge: on a phone the
-        # item labels leave the bars a narrow strip, and the note must stay on screen.
-        figure.add_annotation(
-            text=note,
-            xref="paper",
-            yref="paper",
-            x=1.0,
-            xanchor="right",
-            align="left",
-            y=1.0,
-            yanchor="bottom",
-            yshift=6,
-            showarrow=False,
-            font=dict(color=RECOMMENDATION_COLOURS["urgent"], size=13),
-            bgcolor="#FBE3D6",
-        )
+    note_lines = _add_red_flag_note(figure, card_view)
     ticks = [wrap(text, 24) for text in labels]
     row_height = max(_WATERFALL_BAR_HEIGHT, 14 * max(t.count("<br>") + 1 for t in ticks) + 12)
     figure.update_layout(
@@ -256,6 +234,33 @@ def points_waterfall_figure(card_view: Any) -> go.Figure:
         height=_WATERFALL_BASE_HEIGHT + _WATERFALL_NOTE_LINE * note_lines + row_height * len(labels),
     )
     return figure
+
+
+def _add_red_flag_note(figure: go.Figure, card_view: Any) -> int:
+    """Name the red flags that fired above the bars; return how many lines the note takes (0: none)."""
+    if not card_view.red_flags:
+        return 0
+    # Each flag's label stays whole on its line, so it reads as one phrase.
+    flags = [flag.label.lower() for flag in card_view.red_flags]
+    units = ["Red flag:", *[f"{label}," for label in flags[:-1]], f"{flags[-1]}."]
+    note = wrap_units([*units, "Urgent", "whatever", "the", "total."], 30)
+    # Between the title and the bars, flush with the plot's right edge: on a phone the
+    # item labels leave the bars a narrow strip, and the note must stay on screen.
+    figure.add_annotation(
+        text=note,
+        xref="paper",
+        yref="paper",
+        x=1.0,
+        xanchor="right",
+        align="left",
+        y=1.0,
+        yanchor="bottom",
+        yshift=6,
+        showarrow=False,
+        font=dict(color=RECOMMENDATION_COLOURS["urgent"], size=13),
+        bgcolor="#FBE3D6",
+    )
+    return note.count("<br>") + 1
 
 
 def _waterfall_range(points: list[int]) -> list[float]:
