@@ -101,7 +101,7 @@ def test_figures_are_built_from_the_tables(comparison):
     assert len([t for t in confusion.data if t.type == "heatmap"]) == 3
     bars = metrics_figure(comparison)
     assert [t.name for t in bars.data] == ["Points card", "Decision tree", "Combined"]
-    assert list(bars.data[2].y[:3]) == [comparison.metrics.loc["combined", f"recall_{level}"] for level in LEVELS]
+    assert list(bars.data[2].x[:3]) == [comparison.metrics.loc["combined", f"recall_{level}"] for level in LEVELS]
 
 
 def test_tree_and_sweep_figures_highlight_the_vignette():

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from scoring.plots._text import wrap, wrap_units
 from scoring.plots._tree import RECOMMENDATION_COLOURS
 
 __all__ = ["card_table_figure", "risk_table_figure", "calibration_figure", "points_waterfall_figure"]
@@ -122,8 +123,9 @@ def risk_table_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Fi
         hovertemplate="total %{x}: %{y:.1%} observed<extra></extra>",
     )
     figure.update_layout(
-        title=title or "Points total and the probability of needing review",
-        xaxis=dict(title="points total", dtick=1),
+        title=title or "Points total and the probability<br>of needing review",
+        # Whole points, as many ticks as the width has room for (one per point crowds a phone).
+        xaxis=dict(title="points total", tickformat="d"),
         yaxis=dict(title="probability", range=[0, 1.02], tickformat=".0%"),
         yaxis2=dict(title="vignettes", overlaying="y", side="right", showgrid=False),
         legend=dict(orientation="h", y=-0.2),
@@ -149,10 +151,11 @@ def calibration_figure(bins: pd.DataFrame, metrics: Mapping[str, float] | None =
     figure.add_scatter(
         x=bins["predicted"],
         y=bins["observed"],
-        mode="markers+text",
+        # The bins crowd into two corners, where permanent labels would pile up: the
+        # points total shows on hover instead.
+        mode="markers",
         name="points total",
         text=bins["bin"].astype(str),
-        textposition="top center",
         marker=dict(size=size, color=_TOTAL, opacity=0.7),
         customdata=bins["n"],
         hovertemplate="total %{text}: predicted %{x:.1%}, observed %{y:.1%}, n=%{customdata}<extra></extra>",
@@ -160,8 +163,8 @@ def calibration_figure(bins: pd.DataFrame, metrics: Mapping[str, float] | None =
     title = "Calibration: observed against predicted"
     if metrics:
         title += (
-            f"<br><sup>intercept {metrics['calibration_intercept']:.3f}, slope {metrics['calibration_slope']:.3f}, "
-            f"Brier {metrics['brier']:.4f} (n = {metrics['n']:,})</sup>"
+            f"<br><sup>intercept {metrics['calibration_intercept']:.3f}, slope {metrics['calibration_slope']:.3f},"
+            f"<br>Brier {metrics['brier']:.4f} (n = {metrics['n']:,})</sup>"
         )
     figure.update_layout(
         title=title,
@@ -206,35 +209,73 @@ def points_waterfall_figure(card_view: Any) -> go.Figure:
         )
     )
     band = card_view.band
+    # Two short lines, so the title fits a phone.
     title = (
-        f"{card_view.points_total} points: band '{band.name}' ({band.min_points} to {band.max_points}) "
-        f"-> {card_view.recommendation.value}"
+        f"{card_view.points_total} points -> {card_view.recommendation.value}"
+        f"<br><sup>band '{band.name}' ({band.min_points} to {band.max_points})</sup>"
     )
-    if card_view.red_flags:
-        flags = ", ".join(flag.label.lower() for flag in card_view.red_flags)
-        figure.add_annotation(
-            text=f"Red flag: {flags}. Urgent whatever the total.",
-            xref="paper",
-            yref="paper",
-            x=0.5,
-            y=1.0,
-            yanchor="bottom",
-            showarrow=False,
-            font=dict(color=RECOMMENDATION_COLOURS["urgent"], size=13),
-            bgcolor="#FBE3D6",
-        )
+    note_lines = _add_red_flag_note(figure, card_view)
+    ticks = [wrap(text, 24) for text in labels]
+    row_height = max(_WATERFALL_BAR_HEIGHT, 14 * max(t.count("<br>") + 1 for t in ticks) + 12)
     figure.update_layout(
-        title=title,
-        xaxis=dict(title="points", zeroline=True, zerolinecolor="#999999"),
+        title=dict(text=title, yref="container", y=1.0, yanchor="top", pad=dict(t=28)),
+        xaxis=dict(title="points", zeroline=True, zerolinecolor="#999999", range=_waterfall_range(values[:-1])),
         # Reversed, so the first item is at the top and the total at the bottom.
-        yaxis=dict(autorange="reversed", automargin=True, ticksuffix="  "),
+        # Long item labels on two or three lines: the bars keep room on a phone.
+        yaxis=dict(
+            autorange="reversed",
+            automargin=True,
+            ticksuffix="  ",
+            tickvals=labels,
+            ticktext=ticks,
+        ),
         showlegend=False,
-        margin=dict(t=90, r=40),
-        height=_WATERFALL_BASE_HEIGHT + _WATERFALL_BAR_HEIGHT * len(labels),
+        margin=dict(t=_WATERFALL_TITLE_HEIGHT + _WATERFALL_NOTE_LINE * note_lines, r=40),
+        height=_WATERFALL_BASE_HEIGHT + _WATERFALL_NOTE_LINE * note_lines + row_height * len(labels),
     )
     return figure
 
 
-# Pixels: title, red-flag note and x axis, then one row per bar.
-_WATERFALL_BASE_HEIGHT = 170
+def _add_red_flag_note(figure: go.Figure, card_view: Any) -> int:
+    """Name the red flags that fired above the bars; return how many lines the note takes (0: none)."""
+    if not card_view.red_flags:
+        return 0
+    # Each flag's label stays whole on its line, so it reads as one phrase.
+    flags = [flag.label.lower() for flag in card_view.red_flags]
+    units = ["Red flag:", *[f"{label}," for label in flags[:-1]], f"{flags[-1]}."]
+    note = wrap_units([*units, "Urgent", "whatever", "the", "total."], 30)
+    # Between the title and the bars, flush with the plot's right edge: on a phone the
+    # item labels leave the bars a narrow strip, and the note must stay on screen.
+    figure.add_annotation(
+        text=note,
+        xref="paper",
+        yref="paper",
+        x=1.0,
+        xanchor="right",
+        align="left",
+        y=1.0,
+        yanchor="bottom",
+        yshift=6,
+        showarrow=False,
+        font=dict(color=RECOMMENDATION_COLOURS["urgent"], size=13),
+        bgcolor="#FBE3D6",
+    )
+    return note.count("<br>") + 1
+
+
+def _waterfall_range(points: list[int]) -> list[float]:
+    """The x range of a waterfall, padded so a bar's value, written past its end, stays off the item labels."""
+    running = [0]
+    for value in points:
+        running.append(running[-1] + value)
+    low, high = min(running), max(running)
+    pad = max(1.0, 0.3 * (high - low))
+    return [low - pad, high + pad]
+
+
+# Pixels: title and x axis, a line of the red-flag note, then one row per bar (taller
+# when an item's label takes more lines).
+_WATERFALL_BASE_HEIGHT = 150
+_WATERFALL_TITLE_HEIGHT = 84
+_WATERFALL_NOTE_LINE = 18
 _WATERFALL_BAR_HEIGHT = 34

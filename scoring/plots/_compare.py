@@ -26,14 +26,16 @@ def confusion_figure(comparison, *, title: str | None = None) -> go.Figure:
     title : str, optional
     """
     models = list(comparison.confusion)
+    # One matrix per row: three side by side leave a phone no room for their cells' labels.
     figure = make_subplots(
-        rows=1,
-        cols=len(models),
+        rows=len(models),
+        cols=1,
         subplot_titles=[_MODEL_NAMES.get(m, m) for m in models],
-        horizontal_spacing=0.06,
-        shared_yaxes=True,
+        vertical_spacing=0.12,
+        shared_xaxes=True,
     )
     labels = [LABELS[level] for level in LEVELS]
+    ticks = [_two_lines(label) for label in labels]
     for k, model in enumerate(models, start=1):
         counts = comparison.confusion[model].to_numpy()
         totals = counts.sum(axis=1, keepdims=True)
@@ -47,23 +49,30 @@ def confusion_figure(comparison, *, title: str | None = None) -> go.Figure:
                 zmax=1,
                 colorscale="Blues",
                 showscale=k == len(models),
-                colorbar=dict(title="share of row", tickformat=".0%"),
+                colorbar=dict(title=dict(text="share of row", side="right"), tickformat=".0%", thickness=14),
                 text=[[f"{c:,}<br>{s:.0%}" for c, s in zip(row_c, row_s)] for row_c, row_s in zip(counts, share)],
                 hovertemplate="reference %{y}<br>" + model + " %{x}<br>%{text}<extra></extra>",
             ),
-            row=1,
-            col=k,
+            row=k,
+            col=1,
         )
         _label_cells(figure, counts, share, labels, axis="" if k == 1 else str(k))
-        figure.update_xaxes(title_text="recommended", row=1, col=k)
-    figure.update_yaxes(title_text="reference triage", autorange="reversed", row=1, col=1)
-    figure.update_yaxes(autorange="reversed")
+        figure.update_yaxes(title_text="reference", row=k, col=1)
+    figure.update_xaxes(tickvals=labels, ticktext=ticks, tickfont_size=11)
+    figure.update_xaxes(title_text="recommended", row=len(models), col=1)
+    figure.update_yaxes(autorange="reversed", tickvals=labels, ticktext=ticks)
     figure.update_layout(
-        title=title or f"Confusion matrices on {comparison.n:,} fresh vignettes",
-        height=420,
-        margin=dict(l=80, r=20, t=80, b=60),
+        title=title or f"Confusion matrices<br>on {comparison.n:,} fresh vignettes",
+        height=120 + 260 * len(models),
+        margin=dict(l=80, r=20, t=110, b=70),  # a two-line title above the first matrix's own
     )
     return figure
+
+
+def _two_lines(label: str) -> str:
+    """A level's name on two lines when it has two words or more ("Urgent<br>assessment")."""
+    first, _, rest = label.partition(" ")
+    return f"{first}<br>{rest}" if rest else label
 
 
 def _label_cells(figure: go.Figure, counts: np.ndarray, share: np.ndarray, labels: list[str], *, axis: str) -> None:
@@ -84,6 +93,9 @@ def _label_cells(figure: go.Figure, counts: np.ndarray, share: np.ndarray, label
 def metrics_figure(comparison, *, title: str | None = None) -> go.Figure:
     """Grouped bars per model: recall for each level, balanced accuracy, under- and over-triage.
 
+    The bars run across, one measure per row, so the measures' names and each bar's value
+    have room to be read on a phone as well as on a wide screen.
+
     Parameters
     ----------
     comparison : scoring.analysis.compare.Comparison
@@ -96,22 +108,34 @@ def metrics_figure(comparison, *, title: str | None = None) -> go.Figure:
     for model in metrics.index:
         values = metrics.loc[model, columns].to_numpy(dtype=float)
         figure.add_bar(
-            x=names,
-            y=values,
+            x=values,
+            y=names,
+            orientation="h",
             name=_MODEL_NAMES.get(model, model),
             marker_color=_MODEL_COLOURS.get(model),
             text=[f"{v:.1%}" for v in values],
             textposition="outside",
-            hovertemplate="%{x}: %{y:.2%}<extra>" + _MODEL_NAMES.get(model, model) + "</extra>",
+            textfont=dict(size=11),
+            cliponaxis=False,
+            hovertemplate="%{y}: %{x:.2%}<extra>" + _MODEL_NAMES.get(model, model) + "</extra>",
         )
+    bar_rows = len(names) * len(metrics.index)
     figure.update_layout(
         barmode="group",
-        title=title or f"Card, tree and combined on {comparison.n:,} fresh vignettes",
-        yaxis=dict(tickformat=".0%", range=[0, 1.12], title="share"),
+        title=title or f"Card, tree and combined<br>on {comparison.n:,} fresh vignettes",
+        # Room past 100% for the values written after the bars.
+        xaxis=dict(tickformat=".0%", range=[0, 1.25], tickvals=[0, 0.25, 0.5, 0.75, 1], title="share"),
+        # The first measure at the top, read down.
+        yaxis=dict(autorange="reversed", automargin=True),
         plot_bgcolor="white",
-        height=440,
-        legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"),
-        margin=dict(l=60, r=20, t=80, b=60),
+        height=_BAR_HEIGHT * bar_rows + 220,
+        legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0),
+        margin=dict(l=10, r=20, t=60, b=110),
+        bargap=0.25,
     )
-    figure.update_yaxes(showgrid=True, gridcolor="#EEEEEE")
+    figure.update_xaxes(showgrid=True, gridcolor="#EEEEEE")
     return figure
+
+
+#: Pixels per bar in the metrics figure: a value's text (11 px) and a little air.
+_BAR_HEIGHT = 16

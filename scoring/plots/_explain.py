@@ -78,8 +78,8 @@ def sweep_axis(field: str, x: list[float]) -> tuple[list[float], dict[str, Any]]
     return list(x), dict(type="linear")
 
 
-# Ticks for log axes: halves, weeks, months, quarters, years.
-_LOG_TICKS = (0.5, 1, 2, 4, 12, 26, 52, 104, 260, 520)
+# Ticks for log axes: weeks, months, quarters, years (spaced to stay apart on a phone).
+_LOG_TICKS = (1, 2, 4, 12, 26, 52, 104, 520)
 
 
 def sweep_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
@@ -120,25 +120,45 @@ def sweep_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
         shared_xaxes=True,
         vertical_spacing=0.08,
         row_heights=[0.55, 0.45],
-        subplot_titles=("Points card total and combined recommendation", "Decision tree: class probabilities"),
+        subplot_titles=("Points total and combined recommendation", "Decision tree: class probabilities"),
     )
+    figure.update_annotations(font_size=13)  # the subplot titles, short enough for a phone
     _add_points(figure, table, x, shown, numeric)
     _add_tree(figure, table, x, shown, numeric)
     _mark_current(figure, table, x, shown, log=x_axis["type"] == "log")
     figure.update_xaxes(**x_axis)
     figure.update_xaxes(title_text=axis_title, row=2, col=1)
+    bottom = _bottom_margin(shown, numeric)
+    if not numeric:
+        # Upright labels at a known height, so the legend can start below them at any width.
+        figure.update_xaxes(tickangle=-90, automargin=False)
     figure.update_yaxes(title_text="points", row=1, col=1)
     figure.update_yaxes(title_text="probability", range=[-0.02, 1.02], tickformat=".0%", row=2, col=1)
     figure.update_layout(
         title=title or f"What if {_TOPIC.get(field, label.lower())} changes?",
-        height=560,
+        height=400 + bottom,
         plot_bgcolor="white",
-        legend=dict(orientation="h", y=-0.18),
-        margin=dict(l=60, r=20, t=80, b=40),
+        # At the foot of the figure, below the tick labels and axis title (on a phone its
+        # entries stack into several rows).
+        legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0),
+        margin=dict(l=60, r=20, t=80, b=bottom),
     )
     figure.update_xaxes(showgrid=True, gridcolor="#EEEEEE")
     figure.update_yaxes(showgrid=True, gridcolor="#EEEEEE")
     return figure
+
+
+# Pixels: a character of a tick label, the axis title, and the legend when its entries
+# stack one per row on a phone.
+_CHAR_WIDTH = 7
+_AXIS_TITLE = 36
+_LEGEND = 150
+
+
+def _bottom_margin(shown: list[str], numeric: bool) -> int:
+    """Room under the plot for the tick labels (upright for categories), axis title and legend."""
+    ticks = 22 if numeric else 10 + _CHAR_WIDTH * max((len(text) for text in shown), default=0)
+    return ticks + _AXIS_TITLE + _LEGEND
 
 
 def _add_points(figure: go.Figure, table: pd.DataFrame, x: list[Any], shown: list[str], numeric: bool) -> None:
@@ -219,9 +239,13 @@ def _mark_current(figure: go.Figure, table: pd.DataFrame, x: list[Any], shown: l
         text=f"this vignette: {shown[i]}",
         showarrow=False,
         x=float(np.log10(x[i])) if log else x[i],
+        # Inside the top panel, just under its edge: above it sits the panel's title.
         y=1.0,
         xref="x",
         yref="y domain",
-        yanchor="bottom",
+        yanchor="top",
+        xanchor="left",
+        xshift=4,
         font=dict(color="#555555", size=11),
+        bgcolor="rgba(255,255,255,0.8)",
     )

@@ -8,6 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from scoring.contract.recommendation import LABELS, LEVELS
+from scoring.plots._text import wrap
 
 __all__ = ["tree_figure", "RECOMMENDATION_COLOURS"]
 
@@ -29,38 +30,109 @@ def _path_nodes(path: Any) -> list[int]:
     return nodes
 
 
-def _wrap(text: str, width: int = 18) -> str:
-    """Break a branch label into short lines (plotly does not wrap annotation text)."""
-    lines: list[str] = []
-    for word in text.split():
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return "<br>".join(lines)
+def _rows(left: np.ndarray, right: np.ndarray) -> tuple[list[int], dict[int, int], dict[int, int]]:
+    """Nodes in reading order (each node, then its left and right branches), row and depth per node.
 
-
-def _layout(left: np.ndarray, right: np.ndarray) -> tuple[dict[int, float], dict[int, int]]:
-    """x (leaves evenly spaced left to right, parents centred over children) and depth per node."""
-    x: dict[int, float] = {}
+    The tree is drawn as an indented outline, one row per node: however many leaves it has,
+    the labels never share a row, so they cannot collide at any width.
+    """
+    order: list[int] = []
     depth: dict[int, int] = {}
-    next_leaf = [0]
-
-    def place(node: int, level: int) -> float:
+    stack = [(0, 0)]
+    while stack:
+        node, level = stack.pop()
+        order.append(node)
         depth[node] = level
-        if left[node] < 0:
-            x[node] = float(next_leaf[0])
-            next_leaf[0] += 1
-        else:
-            x[node] = (place(int(left[node]), level + 1) + place(int(right[node]), level + 1)) / 2
-        return x[node]
+        if left[node] >= 0:
+            stack += [(int(right[node]), level + 1), (int(left[node]), level + 1)]
+    return order, {node: row for row, node in enumerate(order)}, depth
 
-    place(0, 0)
-    return x, depth
+
+def _node_labels(structure: Any, order: list[int], parents: dict[int, tuple[int, str]]) -> list[str]:
+    """Two lines per node: the answer that leads there, then its vignettes (and a leaf's verdict)."""
+    from scoring.engine.tree import step_text
+
+    labels = []
+    for node in order:
+        total = int(structure.counts[node].sum())
+        if node in parents:
+            parent, op = parents[node]
+            name = structure.feature_names[int(structure.feature[parent])]
+            first = wrap(step_text(name, op, float(structure.threshold[parent])), width=30)
+        else:
+            first = "<b>All training vignettes</b>"
+        if structure.left[node] < 0:
+            level = int(structure.level[node])
+            share = structure.counts[node][level] / max(total, 1)
+            second = f"<b>{LABELS[LEVELS[level]]}</b> {share:.0%} of {total}"
+        else:
+            second = f"{total} vignettes"
+        labels.append(f"{first}<br>{second}")
+    return labels
+
+
+def _edge_traces(order: list[int], parents: dict, row: dict, depth: dict, path_edges: set) -> list[go.Scatter]:
+    """Elbow lines from each node down to its branches; the vignette's path in bold."""
+    xs: dict[bool, list] = {False: [], True: []}
+    ys: dict[bool, list] = {False: [], True: []}
+    for node in order:
+        if node not in parents:
+            continue
+        parent = parents[node][0]
+        highlighted = (parent, node) in path_edges
+        xs[highlighted] += [depth[parent], depth[parent], depth[node], None]
+        ys[highlighted] += [-row[parent], -row[node], -row[node], None]
+    return [
+        go.Scatter(
+            x=xs[highlighted],
+            y=ys[highlighted],
+            mode="lines",
+            hoverinfo="skip",
+            line=dict(color=_PATH if highlighted else _EDGE, width=4 if highlighted else 1.5),
+            name="this vignette's path" if highlighted else "branches",
+            showlegend=highlighted,
+        )
+        for highlighted in (False, True)
+        if xs[highlighted]
+    ]
+
+
+def _node_trace(structure: Any, order: list[int], row: dict, depth: dict, on_path: set) -> go.Scatter:
+    """One marker per node (leaves coloured by recommendation); hover shows the counts per level."""
+    leaf = structure.left < 0
+    hover = [
+        "<br>".join(
+            [f"node {n}: {int(structure.counts[n].sum())} training vignettes"]
+            + [f"{LABELS[level]}: {int(c)}" for level, c in zip(LEVELS, structure.counts[n])]
+        )
+        for n in order
+    ]
+    return go.Scatter(
+        x=[depth[n] for n in order],
+        y=[-row[n] for n in order],
+        mode="markers",
+        hovertext=hover,
+        hoverinfo="text",
+        showlegend=False,
+        name="nodes",
+        marker=dict(
+            size=[16 if leaf[n] else 10 for n in order],
+            color=[RECOMMENDATION_COLOURS[LEVELS[int(structure.level[n])]] if leaf[n] else "#FFFFFF" for n in order],
+            symbol=["square" if leaf[n] else "circle" for n in order],
+            line=dict(
+                color=[_PATH if n in on_path else "#777777" for n in order],
+                width=[4 if n in on_path else 1 for n in order],
+            ),
+        ),
+    )
 
 
 def tree_figure(tree: Any, path: Any = None, *, title: str | None = None) -> go.Figure:
-    """Draw a fitted :class:`scoring.engine.tree.TriageTree`, each branch labelled in plain words.
+    """Draw a fitted :class:`scoring.engine.tree.TriageTree` as an outline, each branch in plain words.
+
+    One row per node, read top to bottom: a node's two branches sit below it, indented, each
+    labelled with the answer that leads there. One row per node keeps every label apart,
+    on a wide screen or a phone.
 
     Parameters
     ----------
@@ -74,118 +146,55 @@ def tree_figure(tree: Any, path: Any = None, *, title: str | None = None) -> go.
     Returns
     -------
     plotly.graph_objects.Figure
-        Leaves are coloured by recommendation and show the training vignettes they hold;
-        hovering a node shows its counts per reference level.
+        Leaves are coloured by recommendation and say their share of the training vignettes
+        they hold; hovering a node shows its counts per reference level.
     """
-    from scoring.engine.tree import step_text
-
     structure = tree.tree_structure()
-    left, right, feature, threshold = structure.left, structure.right, structure.feature, structure.threshold
-    x, depth = _layout(left, right)
-    on_path = set(_path_nodes(path))
-    path_edges = {(a, b) for a, b in zip(_path_nodes(path), _path_nodes(path)[1:])}
+    left, right = structure.left, structure.right
+    order, row, depth = _rows(left, right)
+    parents = {int(left[n]): (n, "<=") for n in order if left[n] >= 0}
+    parents.update({int(right[n]): (n, ">") for n in order if left[n] >= 0})
+    nodes = _path_nodes(path)
+    path_edges = set(zip(nodes, nodes[1:]))
 
-    edge_x: dict[bool, list] = {False: [], True: []}
-    edge_y: dict[bool, list] = {False: [], True: []}
-    annotations = []
-    for node in range(len(left)):
-        if left[node] < 0:
-            continue
-        name = structure.feature_names[int(feature[node])]
-        cut = float(threshold[node])
-        for child, op in ((int(left[node]), "<="), (int(right[node]), ">")):
-            highlighted = (node, child) in path_edges
-            edge_x[highlighted] += [x[node], x[child], None]
-            edge_y[highlighted] += [-depth[node], -depth[child], None]
-            annotations.append(
-                dict(
-                    # Nearer the child than the parent, so sibling labels do not collide.
-                    x=0.35 * x[node] + 0.65 * x[child],
-                    y=-(0.35 * depth[node] + 0.65 * depth[child]),
-                    text=_wrap(step_text(name, op, cut)),
-                    showarrow=False,
-                    font=dict(size=11, color=_PATH if highlighted else "#555555"),
-                    bgcolor="rgba(255,255,255,0.85)",
-                )
-            )
-
-    figure = go.Figure()
-    for highlighted in (False, True):
-        if edge_x[highlighted]:
-            figure.add_trace(
-                go.Scatter(
-                    x=edge_x[highlighted],
-                    y=edge_y[highlighted],
-                    mode="lines",
-                    hoverinfo="skip",
-                    line=dict(color=_PATH if highlighted else _EDGE, width=4 if highlighted else 1.5),
-                    name="this vignette's path" if highlighted else "branches",
-                    showlegend=highlighted,
-                )
-            )
-
-    nodes = list(range(len(left)))
-    counts = structure.counts
-    hover = [
-        "<br>".join(
-            [f"node {n}: {int(counts[n].sum())} training vignettes"]
-            + [f"{LABELS[level]}: {int(c)}" for level, c in zip(LEVELS, counts[n])]
-        )
-        for n in nodes
-    ]
-    leaf = left < 0
-    text = []
-    for n in nodes:
-        level = LEVELS[int(structure.level[n])]
-        if leaf[n]:
-            share = counts[n][int(structure.level[n])] / max(int(counts[n].sum()), 1)
-            text.append(f"<b>{LABELS[level]}</b><br>{int(counts[n].sum())} vignettes, {share:.0%}")
-        else:
-            text.append(f"{int(counts[n].sum())} vignettes")
-    colours = [RECOMMENDATION_COLOURS[LEVELS[int(structure.level[n])]] if leaf[n] else "#FFFFFF" for n in nodes]
-    figure.add_trace(
-        go.Scatter(
-            x=[x[n] for n in nodes],
-            y=[-depth[n] for n in nodes],
-            mode="markers+text",
-            text=text,
-            textposition=["bottom center" if leaf[n] else "top center" for n in nodes],
-            hovertext=hover,
-            hoverinfo="text",
-            showlegend=False,
-            name="nodes",
-            marker=dict(
-                size=[22 if leaf[n] else 14 for n in nodes],
-                color=colours,
-                symbol="square",
-                line=dict(
-                    color=[_PATH if n in on_path else "#777777" for n in nodes],
-                    width=[4 if n in on_path else 1 for n in nodes],
-                ),
-            ),
-        )
-    )
+    figure = go.Figure(_edge_traces(order, parents, row, depth, path_edges))
+    figure.add_trace(_node_trace(structure, order, row, depth, set(nodes)))
     for level in LEVELS:
         # Legend entries for the leaf colours (no points of their own).
-        figure.add_trace(
-            go.Scatter(
-                x=[None],
-                y=[None],
-                mode="markers",
-                name=LABELS[level],
-                marker=dict(size=12, symbol="square", color=RECOMMENDATION_COLOURS[level]),
-            )
+        figure.add_scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            name=LABELS[level],
+            marker=dict(size=12, symbol="square", color=RECOMMENDATION_COLOURS[level]),
         )
-    n_leaves = int(leaf.sum())
+    annotations = [
+        dict(
+            x=depth[n],
+            y=-row[n],
+            xshift=12,
+            xanchor="left",
+            align="left",
+            text=text,
+            showarrow=False,
+            font=dict(size=11, color=_PATH if n in nodes else "#444444"),
+        )
+        for n, text in zip(order, _node_labels(structure, order, parents))
+    ]
     max_depth = max(depth.values())
     figure.update_layout(
-        title=title or f"Decision tree: depth {max_depth}, {n_leaves} leaves",
+        title=title or f"Decision tree: depth {max_depth}, {int((left < 0).sum())} leaves",
         annotations=annotations,
-        xaxis=dict(visible=False, range=[-0.8, n_leaves - 0.2]),
-        yaxis=dict(visible=False, range=[-max_depth - 0.8, 0.5]),
+        # Room to the right of the deepest row for its two lines of text.
+        xaxis=dict(visible=False, range=[-0.3, max_depth + 4.5], fixedrange=True),
+        yaxis=dict(visible=False, range=[-len(order) + 0.4, 0.6], fixedrange=True),
         plot_bgcolor="white",
-        height=180 + 130 * max_depth,
-        margin=dict(l=20, r=20, t=60, b=20),
-        legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"),
+        height=_ROW_HEIGHT * len(order) + 130,
+        margin=dict(l=10, r=10, t=60, b=10),
+        legend=dict(orientation="h", y=0, yanchor="top", x=0),
     )
     return figure
+
+
+#: Pixels per node row: two lines of 11 px text and a gap.
+_ROW_HEIGHT = 38

@@ -90,7 +90,8 @@ def tree_search_figure(record: Mapping[str, Any], *, title: str | None = None) -
         )
     )
     figure.update_layout(
-        title=title or f"How the tree was chosen: {len(results)} settings, {cv['n_splits']}-fold cross-validation",
+        title=title
+        or f"How the tree was chosen<br><sup>{len(results)} settings, {cv['n_splits']}-fold cross-validation</sup>",
         xaxis_title="leaves (mean over folds)",
         yaxis_title="balanced accuracy (mean over folds)",
         legend=dict(orientation="h", y=-0.2),
@@ -126,7 +127,7 @@ def feature_importance_figure(tree: Any, *, title: str | None = None) -> go.Figu
         )
     )
     figure.update_layout(
-        title=title or "What the tree uses: share of impurity reduction per feature",
+        title=title or "What the tree uses<br><sup>share of impurity reduction per feature</sup>",
         xaxis=dict(title="importance", tickformat=".0%", range=[0, min(1.0, importances.max() * 1.2 + 0.05)]),
         margin=dict(l=10),
         height=max(260, 60 + 38 * len(importances)),

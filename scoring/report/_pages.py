@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -56,11 +57,29 @@ def carries_notice(html: str) -> bool:
     return " ".join(NOTICE.split()) in H.visible_text(html)
 
 
+_EMPTY_HEADER = re.compile(r"<th(\s[^>]*)?>\s*</th>")
+
+
+def blank_headers_as_cells(html: str) -> str:
+    """Turn empty header cells into plain cells.
+
+    pandas leaves the corner above a table's index (and the index-name row of grouped
+    columns) as ``<th></th>``: a header that names nothing, which screen readers announce
+    as an unlabelled column. An empty ``<td>`` says what it is, a blank.
+
+    Examples
+    --------
+    >>> blank_headers_as_cells('<tr><th></th><th>n</th></tr>')
+    '<tr><td></td><th>n</th></tr>'
+    """
+    return _EMPTY_HEADER.sub(lambda m: f"<td{m.group(1) or ''}></td>", html)
+
+
 def notebook_page(executed: Any, *, provenance: Provenance) -> tuple[str, list[str]]:
     """Wrap one executed notebook's HTML fragment in the report shell; return page and warnings."""
     body = _assets.remove_inline_plotlyjs(executed.body_html)
     body, removed = H.strip_remote_resources(body)
-    body = H.label_figures(body)
+    body = blank_headers_as_cells(H.label_figures(body))
     warnings = [
         f"{executed.name}: removed a network resource: {tag[:120]}" for tag in removed if "mathjax" not in tag.lower()
     ]  # plotly adds a CDN MathJax tag to every figure

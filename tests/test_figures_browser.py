@@ -1,0 +1,134 @@
+"""Report pages in headless Chromium at a desktop and a phone width: labels never collide.
+
+For every plotly figure on the index, every notebook page and every case page, the test
+collects the boxes of the figure's visible SVG text (tick labels, annotations, legend
+entries, titles, menu labels) and fails if two of them overlap or one runs past the
+figure's left or right edge (cut off). At the phone width it also
+checks that the page does not scroll sideways and that figures fit the screen, and axe-core
+audits every page for violations of any impact.
+
+Screenshots of each page at both widths go to ``tests/artifacts/`` (git-ignored), so a
+failure can be looked at.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scoring.report import BuildResult, build_reports
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+WIDTHS = {"desktop": 1400, "phone": 390}
+#: Boxes may touch or share this many pixels (anti-aliasing, rounding of font metrics).
+TOLERANCE = 1.0
+
+#: Per figure: its accessible name and the boxes of its visible, non-empty SVG texts.
+_TEXT_BOXES = """() => Array.from(document.querySelectorAll('.plotly-graph-div')).map((graph, index) => {
+  const frame = graph.getBoundingClientRect();
+  const boxes = [];
+  const cut = [];
+  graph.querySelectorAll('.main-svg text').forEach(node => {
+    const text = node.textContent.trim();
+    if (!text) return;
+    for (let e = node; e && e !== graph; e = e.parentElement) {
+      const style = getComputedStyle(e);
+      if (style.display === 'none' || style.visibility === 'hidden' || parseFloat(style.opacity) === 0) return;
+    }
+    const r = node.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) return;
+    boxes.push({text, left: r.left, top: r.top, right: r.right, bottom: r.bottom});
+    if (r.left < frame.left - 1 || r.right > frame.right + 1) cut.push(text);
+  });
+  const title = graph.layout && graph.layout.title && graph.layout.title.text;
+  return {name: 'figure ' + (index + 1) + (title ? ' "' + title.replace(/<[^>]+>/g, ' ') + '"' : ''), boxes, cut};
+})"""
+
+#: Figures wider than the viewport (they should resize with it).
+_WIDE_FIGURES = """() => Array.from(document.querySelectorAll('.plotly-graph-div'))
+  .filter(g => g.getBoundingClientRect().width > window.innerWidth + 1)
+  .map(g => (g.getAttribute('aria-label') || 'figure') + ': ' + Math.round(g.getBoundingClientRect().width) + ' px')"""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> BuildResult:
+    """The full site (index, executed notebooks, example cases), built once."""
+    return build_reports(tmp_path_factory.mktemp("figures-site") / "reports", progress=False)
+
+
+def _pages(site: BuildResult) -> list[Path]:
+    return [site.index, *site.notebook_pages, *site.case_pages]
+
+
+def overlaps(boxes: list[dict], tolerance: float = TOLERANCE) -> list[tuple[str, str]]:
+    """Pairs of texts whose boxes overlap by more than ``tolerance`` pixels both ways."""
+    found = []
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            width = min(a["right"], b["right"]) - max(a["left"], b["left"])
+            height = min(a["bottom"], b["bottom"]) - max(a["top"], b["top"])
+            if width > tolerance and height > tolerance:
+                found.append((a["text"], b["text"]))
+    return found
+
+
+def test_overlaps_finds_crossing_boxes_only():
+    box = {"text": "a", "left": 0, "top": 0, "right": 10, "bottom": 10}
+    touching = {"text": "b", "left": 10.5, "top": 0, "right": 20, "bottom": 10}
+    crossing = {"text": "c", "left": 5, "top": 5, "right": 15, "bottom": 15}
+    assert overlaps([box, touching]) == []
+    assert overlaps([box, crossing]) == [("a", "c")]
+
+
+def _wait_for_figures(page) -> None:
+    graphs = page.locator(".plotly-graph-div").count()
+    if graphs:
+        page.wait_for_function(
+            f"document.querySelectorAll('.plotly-graph-div .main-svg').length >= {graphs}", timeout=20000
+        )
+    page.wait_for_timeout(300)  # responsive figures redraw once they know their width
+
+
+def _check_page(page, path: Path, label: str, width: int) -> list[str]:
+    """Every problem on one loaded page at one width, as lines naming page and figure."""
+    from browser import axe_violations, describe_violations
+
+    problems = []
+    for figure in page.evaluate(_TEXT_BOXES):
+        for first, second in overlaps(figure["boxes"]):
+            problems.append(f"{path.name} at {width}px, {figure['name']}: {first!r} overlaps {second!r}")
+        problems += [f"{path.name} at {width}px, {figure['name']}: {text!r} is cut off" for text in figure["cut"]]
+    scroll = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
+    if scroll[0] > scroll[1] + 1:
+        problems.append(f"{path.name} at {width}px: the page scrolls sideways ({scroll[0]} px wide)")
+    problems += [f"{path.name} at {width}px: figure wider than the screen, {w}" for w in page.evaluate(_WIDE_FIGURES)]
+    violations = axe_violations(page)
+    if violations:
+        problems.append(f"{path.name} at {width}px, axe:\n" + describe_violations(violations))
+    page.screenshot(path=str(ARTIFACTS / f"{path.parent.name}-{path.stem}-{label}.png"), full_page=True)
+    return problems
+
+
+@pytest.mark.parametrize("label", list(WIDTHS))
+def test_report_figures_have_no_colliding_labels_and_fit_the_screen(site, label):
+    from browser import launch_chromium
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    width = WIDTHS[label]
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            for path in _pages(site):
+                page.goto(path.resolve().as_uri())
+                page.wait_for_load_state("load")
+                _wait_for_figures(page)
+                problems += _check_page(page, path, label, width)
+        finally:
+            browser.close()
+    assert not problems, "\n".join(problems)
