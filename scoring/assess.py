@@ -289,10 +289,10 @@ class Assessment:
 # --------------------------------------------------------------------------------------
 
 
-def _card(card: Card | str | None) -> Card:
+def _card(card: Card | str) -> Card:
     from scoring.engine.card import load_card
 
-    return load_card() if card is None else load_card(card)
+    return load_card(card)
 
 
 #: ``tree=`` value meaning the shipped tree (scoring/models/tree.skops, loaded once).
@@ -334,7 +334,7 @@ def _advice(card: Card, view: CardView, recommendation: Recommendation, red_flag
     return card.advice_for(recommendation)
 
 
-def assess(vignette: Any, *, card: Card | str | None = None, tree: TreeModel | str | None = DEFAULT_TREE) -> Assessment:
+def assess(vignette: Any, *, card: Card | str = "default", tree: TreeModel | str | None = DEFAULT_TREE) -> Assessment:
     """Assess one vignette with the points card, its red flags and, optionally, a tree.
 
     Parameters
@@ -457,7 +457,7 @@ class AssessedFrame:
 def assess_frame(
     frame: pd.DataFrame,
     *,
-    card: Card | str | None = None,
+    card: Card | str = "default",
     tree: TreeModel | str | None = DEFAULT_TREE,
     extra: Literal["error", "keep", "drop"] = "error",
 ) -> AssessedFrame:

@@ -42,7 +42,6 @@ POOL_SIZE = 2
 # Short enough to watch kernels go, long enough not to cull a page a test is still using.
 CULL_IDLE_TIMEOUT = 20
 CULL_INTERVAL = 2
-READY_SECONDS = 3.0
 # CPU seconds a kernel needs at least to run the explorer notebook (about 6 on an idle machine).
 WARM_CPU_SECONDS = 3.0
 
@@ -169,33 +168,21 @@ def _waterfall_labels(page) -> list[str]:
     )
 
 
-def _seconds_to_usable(browser, url: str) -> float:
-    """Seconds from opening ``url`` in a new context until the page answers its first change."""
-    started = time.perf_counter()
-    context, page = _visit(browser, url)
+def test_a_visitor_gets_a_preheated_kernel(browser, server, record_property):
+    # Speed is for benchmarks; what this checks is the cause of it: the visitor's page runs on
+    # a kernel that was started, and had run the notebook, before the visit.
+    server.wait_for_warm_pool()
+    context, page = _visit(browser, server.url)
     try:
+        kernel = _kernel_id(page)
+        started = time.perf_counter()
         page.get_by_label("Muscle wasting").check()
         _wait_for_recommendation(page, "urgent")
-        return time.perf_counter() - started
+        record_property("seconds_to_first_answer", round(time.perf_counter() - started, 2))
     finally:
         context.close()
-
-
-def test_a_preheated_page_is_usable_within_seconds(browser, server, record_property):
-    server.wait_for_warm_pool()
-    warm = _seconds_to_usable(browser, server.url)
-    # A theme other than the preheated one makes Voilà start a kernel and run the notebook
-    # for this visitor: the wait every visitor would have without preheating.
-    cold = _seconds_to_usable(browser, server.url + "?theme=dark")
-    record_property("seconds_to_usable_preheated", round(warm, 2))
-    record_property("seconds_to_usable_cold", round(cold, 2))
-    busy = os.getloadavg()[0] > (os.cpu_count() or 1)
-    if busy:
-        # On a machine busier than its cores, every step takes several times longer: compare
-        # with the cold start measured just now instead of a wall-clock figure.
-        assert warm < cold / 2, f"preheated {warm:.1f} s against {cold:.1f} s cold (machine busy)"
-    else:
-        assert warm < READY_SECONDS, f"the page took {warm:.1f} s to answer its first change ({cold:.1f} s cold)"
+    # Voilà logs the hand-over of a pooled kernel; a kernel started for the visit has no such line.
+    assert f"Using pre-heated kernel: {kernel}" in server.log(), f"kernel {kernel} was not taken from the pool"
 
 
 def _is_local(url: str) -> bool:

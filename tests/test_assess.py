@@ -26,7 +26,7 @@ from scoring.assess import (
 from scoring.cli import main
 from scoring.contract.recommendation import LEVELS, Recommendation
 from scoring.contract.schema import VignetteError, vignettes_to_frame
-from scoring.engine.card import list_cards, load_card
+from scoring.engine.card import CardError, list_cards, load_card
 
 SELF_CARE, SEE_DOCTOR, URGENT = Recommendation.SELF_CARE, Recommendation.SEE_DOCTOR, Recommendation.URGENT
 
@@ -748,3 +748,10 @@ def test_an_old_csv_without_the_newer_columns_is_valid_and_scores_the_same(tmp_p
     without = assess_frame(old).scored["recommendation"]
     explicit = assess_frame(old.assign(**{name: False for name in newer})).scored["recommendation"]
     assert without.tolist() == explicit.tolist()
+
+
+def test_card_none_is_an_error_that_says_what_to_pass():
+    # tree=None switches the tree off; a card is always used, so card=None is not "the default".
+    with pytest.raises(CardError, match=r"card=None: a card is always used; pass a card name such as 'default'"):
+        assess(PLAIN, card=None, tree=None)
+    assert assess(PLAIN, tree=None).card.card_name == "default"

@@ -59,7 +59,7 @@ class FieldInfluence:
 
 
 def field_influence(
-    vignette: Any, *, card: Any = None, tree: Any = "default", fields: Iterable[str] | None = None
+    vignette: Any, *, card: Any = "default", tree: Any = "default", fields: Iterable[str] | None = None
 ) -> list[FieldInfluence]:
     """For each changeable field, the largest move one change to it makes (see :class:`FieldInfluence`).
 
@@ -114,7 +114,7 @@ def _strongest_change(
     return FieldInfluence(name, int(level_moves[pick]), int(point_moves[pick]), change[name], text)
 
 
-def most_influential_field(vignette: Any, *, card: Any = None, tree: Any = "default") -> FieldInfluence:
+def most_influential_field(vignette: Any, *, card: Any = "default", tree: Any = "default") -> FieldInfluence:
     """The changeable field whose single change moves this vignette's assessment most.
 
     Examples

@@ -51,7 +51,7 @@ def _default_sweep_values(v: Any, field: str, card: Any, tree: Any) -> list[Any]
 
 
 def sweep(
-    vignette: Any, field: str, values: Iterable[Any] | None = None, *, card: Any = None, tree: Any = "default"
+    vignette: Any, field: str, values: Iterable[Any] | None = None, *, card: Any = "default", tree: Any = "default"
 ) -> pd.DataFrame:
     """Assess a vignette with one field set to each of several values.
 

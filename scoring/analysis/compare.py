@@ -202,7 +202,12 @@ def _by_cause(causes: np.ndarray | None, predicted: dict[str, np.ndarray]) -> pd
 
 
 def compare_frame(
-    frame: pd.DataFrame, *, card: Any = None, tree: Any = "default", seed: int | None = None, label_noise: float = 0.0
+    frame: pd.DataFrame,
+    *,
+    card: Any = "default",
+    tree: Any = "default",
+    seed: int | None = None,
+    label_noise: float = 0.0,
 ) -> Comparison:
     """Compare card, tree and combined on vignettes that carry a reference ``triage`` label.
 
@@ -230,7 +235,7 @@ def compare_frame(
     the_tree = resolve_tree(tree)
     if the_tree is None:
         raise ValueError("tree=None: the comparison needs a tree (use 'default' for the shipped one)")
-    the_card = load_card() if card is None else load_card(card)
+    the_card = load_card(card)
     scored = assess_frame(frame, card=the_card, tree=the_tree).scored
     reference = values_to_levels(scored["triage"].astype(str))
     predicted = {model: values_to_levels(scored[column].astype(str)) for model, column in _COLUMNS.items()}
@@ -260,7 +265,7 @@ def compare_models(
     n: int = DEFAULT_COMPARE_N,
     *,
     seed: int = DEFAULT_COMPARE_SEED,
-    card: Any = None,
+    card: Any = "default",
     tree: Any = "default",
     label_noise: float = 0.0,
     saved: str | Path | None = None,
@@ -309,7 +314,7 @@ def _checked(
     """``comparison`` if it was computed for these arguments; else a ValueError naming the difference."""
     from scoring.engine.card import load_card
 
-    fingerprint = (load_card() if card is None else load_card(card)).fingerprint
+    fingerprint = (load_card(card)).fingerprint
     wanted = {"n": n, "seed": seed, "label_noise": label_noise, "card_fingerprint": fingerprint}
     found = {name: getattr(comparison, name) for name in wanted}
     different = [

@@ -146,10 +146,10 @@ def field_range(field: str) -> tuple[float, float]:
 def _the_card(card: Any) -> Any:
     from scoring.engine.card import load_card
 
-    return load_card() if card is None else load_card(card)
+    return load_card(card)
 
 
-def candidate_values(vignette: Any, field: str, *, card: Any = None, tree: Any = "default") -> list[Any]:
+def candidate_values(vignette: Any, field: str, *, card: Any = "default", tree: Any = "default") -> list[Any]:
     """The meaningful values of ``field`` other than the vignette's own, in a fixed order.
 
     Parameters
@@ -291,7 +291,7 @@ def _closeness(v: Any, change: dict[str, Any]) -> float:
 def counterfactuals(
     vignette: Any,
     *,
-    card: Any = None,
+    card: Any = "default",
     tree: Any = "default",
     fields: Iterable[str] | None = None,
     max_changes: int = 2,

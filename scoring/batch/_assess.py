@@ -54,7 +54,7 @@ class BatchSummary:
 def _resolve_card(card: Card | str | os.PathLike[str] | None) -> Card:
     from scoring.engine.card import load_card
 
-    return load_card() if card is None else load_card(card)  # type: ignore[arg-type]
+    return load_card(card)  # type: ignore[arg-type]
 
 
 def resolve_tree_option(tree: Any) -> Any:
@@ -81,7 +81,7 @@ def assess_file(
     out: str | os.PathLike[str],
     *,
     rejects: str | os.PathLike[str] | None = None,
-    card: Card | str | os.PathLike[str] | None = None,
+    card: Card | str | os.PathLike[str] = "default",
     tree: Any = "default",
     chunk_rows: int = 200_000,
     overwrite: bool = False,

@@ -43,7 +43,7 @@ def case_page(
 def render_case(
     vignette: Any,
     *,
-    card: Any = None,
+    card: Any = "default",
     tree: Any = "default",
     plotlyjs: str | None = None,
     index_href: str | None = None,
@@ -84,7 +84,7 @@ def render_case(
     from scoring.engine.tree import resolve_tree
 
     case = as_case(vignette)
-    the_card = load_card() if card is None else load_card(card)
+    the_card = load_card(card)
     the_tree = resolve_tree(tree)
     if the_tree is None:
         raise ReportError("a case report needs a tree (tree=None was given); pass tree='default'")

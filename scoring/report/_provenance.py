@@ -69,13 +69,12 @@ def tree_version(record: Mapping[str, Any]) -> str | None:
     return f"fitted by zaro {fitted}" + (f" on data {sha[:12]}" if sha else "")
 
 
-def collect_provenance(card: Any = None) -> Provenance:
+def collect_provenance(card: Any = "default") -> Provenance:
     """Gather the zaro version, data seed and card/tree versions for page footers."""
     meta = data_metadata()
-    if card is None:
-        from scoring.engine.card import load_card
+    from scoring.engine.card import load_card
 
-        card = load_card()
+    card = load_card(card)
     return Provenance(
         data_n=meta.get("n"),
         data_seed=meta.get("seed"),

@@ -70,14 +70,14 @@ class Explorer:
         self,
         vignette: Any = None,
         *,
-        card: Any = None,
+        card: Any = "default",
         tree: Any = "default",
         counterfactuals: bool = True,
         notice: bool = True,
     ):
         from scoring.engine.card import load_card
 
-        self.card = load_card() if card is None else load_card(card)
+        self.card = load_card(card)
         self.tree, self.tree_problem = resolve_tree(tree)
         self.show_counterfactuals = counterfactuals
         self.show_notice = notice

@@ -63,10 +63,10 @@ class DisagreementPager:
         "card_higher": "Card more cautious than the tree",
     }
 
-    def __init__(self, cases: Any, *, card: Any = None, tree: Any = "default", notice: bool = True):
+    def __init__(self, cases: Any, *, card: Any = "default", tree: Any = "default", notice: bool = True):
         from scoring.engine.card import load_card
 
-        self.card = load_card() if card is None else load_card(card)
+        self.card = load_card(card)
         self.tree, _ = resolve_tree(tree)
         self.show_notice = notice
         self.cases = cases.reset_index(drop=True)
@@ -109,7 +109,7 @@ class DisagreementPager:
 
     @classmethod
     def from_frame(
-        cls, frame: Any, *, card: Any = None, tree: Any = "default", notice: bool = True
+        cls, frame: Any, *, card: Any = "default", tree: Any = "default", notice: bool = True
     ) -> DisagreementPager:
         """Assess a frame of vignettes and keep the rows where card and tree differ."""
         from scoring.assess import assess_frame
@@ -127,7 +127,7 @@ class DisagreementPager:
         n: int | None = None,
         seed: int | None = None,
         *,
-        card: Any = None,
+        card: Any = "default",
         tree: Any = "default",
         notice: bool = True,
     ) -> DisagreementPager:
@@ -202,7 +202,7 @@ class DisagreementPager:
         display(HTML((notice_html() if self.show_notice else "") + intro + table))
 
 
-def disagreement_case_html(row: Any, *, card: Any = None, tree: Any = "default") -> str:
+def disagreement_case_html(row: Any, *, card: Any = "default", tree: Any = "default") -> str:
     """One scored vignette where card and tree differ, as HTML: story, both sides, reference."""
     from scoring.assess import assess
     from scoring.contract.schema import FIELD_NAMES

@@ -54,13 +54,13 @@ class SweepExplorer:
         field: str | None = None,
         *,
         vignette: Any = None,
-        card: Any = None,
+        card: Any = "default",
         tree: Any = "default",
         notice: bool = True,
     ):
         from scoring.engine.card import load_card
 
-        self.card = load_card() if card is None else load_card(card)
+        self.card = load_card(card)
         self.tree, _ = resolve_tree(tree)
         self.show_notice = notice
         self._custom = None if vignette is None else validate_vignette(vignette)

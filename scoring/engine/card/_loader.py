@@ -101,6 +101,12 @@ def load_card(name_or_path: str | Path | Card = DEFAULT_CARD) -> Card:
     >>> load_card().name
     'default'
     """
+    if name_or_path is None:
+        # Every assessment uses a card; only ``tree=None`` switches a model off.
+        raise CardError(
+            "card=None: a card is always used; pass a card name such as 'default' (see list_cards()), "
+            "a path to a card .toml file, or a Card"
+        )
     if isinstance(name_or_path, Card):
         return name_or_path
     path = card_path(name_or_path).resolve()
