@@ -1,0 +1,233 @@
+"""The assessment compiled to SQL: validation, features, the card, the tree and the combination.
+
+Everything here is generated from the same definitions the Python path reads (the fields
+of the contract, :data:`~scoring.contract.encoding.FEATURES`, the card's items, groups,
+bands and red flags, the ladder's urgent rules, the tree's arrays): no rule is written twice
+by hand. Each piece is a DuckDB-dialect expression; :mod:`scoring.sql` joins them into one
+query and transpiles it to other dialects with sqlglot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from scoring.contract.conditions import And, CategoryTest, Compare, Flag, Node, Not
+from scoring.contract.encoding import FeatureSpec
+from scoring.contract.fields import FIELDS, LOCATIONS, FieldSpec
+from scoring.contract.readers import FALSE_TEXT, NUMBER_PATTERN, TRUE_TEXT, Reasons
+from scoring.contract.recommendation import LEVELS
+
+__all__ = ["quote", "literal", "FieldSql", "field_sql", "feature_sql", "condition_sql", "level_text"]
+
+#: A finite number written out in full that overflows a double (Python keeps it finite).
+_HUGE = "1.7976931348623157e308"
+
+
+def quote(name: str) -> str:
+    """A quoted identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(value: Any) -> str:
+    """A SQL literal for text, a bool or a number (floats written so they read back exactly)."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        # With an exponent the literal is a DOUBLE in DuckDB and Spark (not a DECIMAL), so
+        # the shortest repr reads back as the very same double.
+        text = repr(value)
+        return text if "e" in text else f"{text}e0"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _in_list(values: Sequence[str]) -> str:
+    return "(" + ", ".join(literal(v) for v in values) + ")"
+
+
+class FieldSql:
+    """One contract field in SQL: its text, its value in the contract's type, and why it is refused.
+
+    Attributes
+    ----------
+    text : str
+        The cell as text (NULL when absent), as the Python readers see a CSV cell.
+    value : str
+        The value in its contract type (the default when the optional cell is empty).
+    reason : str
+        The reason text when the cell is refused, else NULL (the Python readers' wording).
+    """
+
+    def __init__(self, text: str, value: str, reason: str):
+        self.text, self.value, self.reason = text, value, reason
+
+
+def _number(spec: FieldSpec, text: str) -> FieldSql:
+    trimmed = f"TRIM({text}, {literal(_STRIP)})"
+    # An overflowing number ('1e400') is finite and far out of range, as in read_number.
+    parsed = f"COALESCE(TRY_CAST({trimmed} AS DOUBLE), CASE WHEN {trimmed} LIKE '-%' THEN -{_HUGE} ELSE {_HUGE} END)"
+    matches = f"REGEXP_MATCHES({text}, {literal(f'^(?:{NUMBER_PATTERN})$')})"
+    whole = f"WHEN {parsed} <> FLOOR({parsed}) THEN {literal(Reasons.NOT_WHOLE)} " if spec.kind == "int" else ""
+    missing = literal(Reasons.MISSING) if spec.required else "NULL"
+    low, high = spec.bounds
+    reason = (
+        f"CASE WHEN {text} IS NULL THEN {missing} "
+        f"WHEN NOT {matches} THEN {literal(Reasons.NOT_A_NUMBER)} "
+        f"{whole}"
+        f"WHEN {parsed} < {literal(float(low))} THEN {literal(Reasons.below(spec))} "
+        f"WHEN {parsed} > {literal(float(high))} THEN {literal(Reasons.ABOVE)} END"
+    )
+    sql_type = "BIGINT" if spec.kind == "int" else "DOUBLE"
+    default = "NULL" if spec.required else literal(spec.default)
+    # Cast only text that is a number, so a dialect without TRY_CAST never casts bad text.
+    value = f"CAST(CASE WHEN {text} IS NULL THEN {default} WHEN {matches} THEN {parsed} END AS {sql_type})"
+    return FieldSql(text, value, reason)
+
+
+def _word_field(spec: FieldSpec, text: str, word: str, accepted: Sequence[str], refusal: str, value: str) -> FieldSql:
+    """A field whose cell is one word out of ``accepted`` (after stripping); ``value`` when it is given."""
+    missing = literal(Reasons.MISSING) if spec.required else "NULL"
+    reason = (
+        f"CASE WHEN {text} IS NULL THEN {missing} "
+        f"WHEN {word} IN {_in_list(accepted)} THEN NULL ELSE {literal(refusal)} END"
+    )
+    default = "NULL" if spec.required else literal(spec.default)
+    return FieldSql(text, f"CASE WHEN {text} IS NULL THEN {default} ELSE {value} END", reason)
+
+
+def _yes_no(spec: FieldSpec, text: str) -> FieldSql:
+    word = f"LOWER(TRIM({text}, {literal(_STRIP)}))"
+    words = sorted(TRUE_TEXT | FALSE_TEXT)
+    return _word_field(spec, text, word, words, Reasons.NOT_YES_NO, f"{word} IN {_in_list(sorted(TRUE_TEXT))}")
+
+
+def _category(spec: FieldSpec, text: str) -> FieldSql:
+    word = f"TRIM({text}, {literal(_STRIP)})"
+    return _word_field(spec, text, word, spec.allowed, Reasons.UNKNOWN_CATEGORY, word)
+
+
+#: What Python's ``str.strip()`` removes (the readers strip cells with it).
+_STRIP = "".join(chr(code) for code in range(0x3001) if chr(code).isspace())
+# The characters themselves, not escapes: RE2, Java and PostgreSQL write hex escapes differently.
+_SPACE_CLASS = _STRIP
+_SPACE = f"[{_SPACE_CLASS}]*"
+_NOT_SPACE_OR_SEMICOLON = f"[^;{_SPACE_CLASS}]"
+
+
+def location_flag(text: str, name: str) -> str:
+    """Whether the ';'-separated text names the location ``name``."""
+    return f"REGEXP_MATCHES({text}, {literal(f'(^|;){_SPACE}{name}{_SPACE}(;|$)')})"
+
+
+_REPR_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
+
+
+def python_repr(text: str) -> str:
+    """Text as Python's ``repr`` writes it (quotes, backslashes, tabs, line ends), as reasons quote a value."""
+    escaped = text
+    for char, written in _REPR_ESCAPES:
+        escaped = f"REPLACE({escaped}, {literal(char)}, {literal(written)})"
+    single, double = literal("'"), literal('"')
+    return (
+        f"CASE WHEN {escaped} LIKE {literal('%' + chr(39) + '%')} AND NOT {escaped} LIKE {literal('%' + chr(34) + '%')} "
+        f"THEN {double} || {escaped} || {double} "
+        f"ELSE {single} || REPLACE({escaped}, {single}, {literal(chr(92) + chr(39))}) || {single} END"
+    )
+
+
+def _locations(spec: FieldSpec, text: str) -> FieldSql:
+    names = "|".join(spec.allowed)
+    # Valid or empty items followed by ';', as many as possible: the next item is the first
+    # one that is not a known name (or the last item when every one is known).
+    first_other = (
+        f"REGEXP_EXTRACT({text}, {literal(f'^(?:{_SPACE}(?:{names})?{_SPACE};)*{_SPACE}([^;]*?){_SPACE}(?:;|$)')}, 1)"
+    )
+    any_name = f"REGEXP_MATCHES({text}, {literal(_NOT_SPACE_OR_SEMICOLON)})"
+    missing = literal(Reasons.MISSING) if spec.required else "NULL"
+    reason = (
+        f"CASE WHEN {text} IS NULL THEN {missing} "
+        f"WHEN NOT {any_name} THEN {literal(Reasons.NO_LOCATIONS)} "
+        f"WHEN {first_other} NOT IN {_in_list(('', *spec.allowed))} "
+        f"THEN 'unknown location ' || {python_repr(first_other)} END"
+    )
+    flags = [f"CASE WHEN {location_flag(text, name)} THEN {literal(name)} END" for name in spec.allowed]
+    value = f"CONCAT_WS(';', {', '.join(flags)})"
+    return FieldSql(text, value, reason)
+
+
+def field_sql(spec: FieldSpec, columns: Sequence[str]) -> FieldSql:
+    """The SQL of one field over a table whose columns are ``columns`` (absent optional fields take defaults)."""
+    text = f"CAST({quote(spec.name)} AS VARCHAR)" if spec.name in columns else "CAST(NULL AS VARCHAR)"
+    if spec.is_numeric:
+        return _number(spec, text)
+    if spec.kind == "bool":
+        return _yes_no(spec, text)
+    if spec.kind == "category":
+        return _category(spec, text)
+    return _locations(spec, text)
+
+
+def _bool_number(expression: str) -> str:
+    return f"CASE WHEN {expression} THEN 1.0 ELSE 0.0 END"
+
+
+def feature_sql(spec: FeatureSpec) -> str:
+    """A feature as a DOUBLE over the canonical columns (as :class:`~scoring.contract.encoding.Features` computes it)."""
+    name = spec.name
+    if spec.kind == "number":
+        return f"CAST({quote(name)} AS DOUBLE)"
+    if spec.kind == "ordinal":
+        cases = " ".join(f"WHEN {literal(level)} THEN {i}.0" for i, level in enumerate(spec.levels))
+        return f"CASE {quote(str(spec.source_field))} {cases} END"
+    locations = quote("locations")
+    if name == "n_locations":
+        return " + ".join(_bool_number(location_flag(locations, loc)) for loc in LOCATIONS)
+    if name.startswith("loc_"):
+        return _bool_number(location_flag(locations, name[4:]))
+    if name == "eyelid_only":
+        return _bool_number(f"{locations} = 'eyelid'")
+    if name == "progressive_weakness":
+        return _bool_number(f"{quote('weakness')} AND {quote('worsening')}")
+    return _bool_number(quote(name))
+
+
+#: Feature columns are named with this prefix: several features share a field's name.
+FEATURE_PREFIX = "_f_"
+
+
+def feature_column(name: str) -> str:
+    """The quoted column holding feature ``name``."""
+    return quote(FEATURE_PREFIX + name)
+
+
+def category_level(field: str) -> str:
+    """The quoted column holding a category field's position among its allowed values."""
+    return feature_column(f"{field}_level")
+
+
+def condition_sql(node: Node) -> str:
+    """A parsed condition as a SQL boolean over the feature columns."""
+    if isinstance(node, Flag):
+        return f"({feature_column(node.feature)} > 0.5)"
+    if isinstance(node, Compare):
+        op = "<>" if node.op == "!=" else ("=" if node.op == "==" else node.op)
+        return f"({feature_column(node.feature)} {op} {literal(float(node.threshold))})"
+    if isinstance(node, CategoryTest):
+        op = "=" if node.op == "==" else "<>"
+        return f"({category_level(node.field)} {op} {node.code})"
+    if isinstance(node, Not):
+        return f"(NOT {condition_sql(node.operand)})"
+    word = " AND " if isinstance(node, And) else " OR "
+    return "(" + word.join(condition_sql(child) for child in node.operands) + ")"
+
+
+def level_text(level_sql: str) -> str:
+    """A level (0/1/2) as its recommendation text."""
+    return "CASE " + level_sql + " " + " ".join(f"WHEN {i} THEN {literal(v)}" for i, v in enumerate(LEVELS)) + " END"
+
+
+def every_field(columns: Sequence[str]) -> Mapping[str, FieldSql]:
+    """Each contract field's SQL, in contract order."""
+    return {spec.name: field_sql(spec, columns) for spec in FIELDS}
