@@ -90,6 +90,7 @@ def assess_file(
     format: Format | None = None,
     out_format: Format | None = None,
     csv_engine: Literal["pyarrow", "pandas"] = "pyarrow",
+    engine: Literal["duckdb", "pandas"] | None = None,
 ) -> BatchSummary:
     """Score a CSV or Parquet file of vignettes in chunks; write scored rows and rejected rows.
 
@@ -119,6 +120,14 @@ def assess_file(
         Which library reads a CSV input. Both give the same cells and the same output;
         pyarrow is faster, and a file it refuses (a row with fewer cells than the header,
         which pandas reads as empty cells) is read again with pandas from the start.
+    engine : {"duckdb", "pandas"}, optional
+        What scores the rows. ``"pandas"`` reads chunks and scores them with
+        :func:`~scoring.assess.assess_frame`; ``"duckdb"`` runs the compiled query of
+        :func:`scoring.sql.to_sql` inside DuckDB, streaming file to file in bounded memory
+        (same rows, same answers, same rejects; tested). By default files of
+        :data:`DUCKDB_FROM_BYTES` or more go to DuckDB and smaller ones (and DataFrames) to
+        pandas: below that size DuckDB's planning of the long query costs more than it saves
+        (measured by ``benchmarks/bench_sql.py``).
 
     Returns
     -------
@@ -149,6 +158,24 @@ def assess_file(
         raise InputError(f"csv_engine must be 'pyarrow' or 'pandas' (got {csv_engine!r})")
     the_card = _resolve_card(card)
     the_tree = resolve_tree_option(tree)
+    if _chosen_engine(engine, source) == "duckdb":
+        from scoring.batch._duckdb import score_with_duckdb
+
+        def score_in_duckdb(out_partial: Path, rejects_partial: Path, _: str) -> tuple[int, int, int, int]:
+            counts = score_with_duckdb(
+                source,
+                in_format,
+                (out_partial, written_format),
+                (rejects_partial, rejects_format),
+                card=the_card,
+                tree=the_tree,
+                formula_safe=formula_safe,
+            )
+            _Progress(progress).done(counts[0])
+            return counts
+
+        counts = _write_in_place(out_path, rejects_path, score_in_duckdb, "duckdb")
+        return BatchSummary(*counts, paths=BatchPaths(out_path, rejects_path))
 
     def score_into(out_partial: Path, rejects_partial: Path, engine: str) -> tuple[int, int, int, int]:
         return _score_chunks(
@@ -163,6 +190,20 @@ def assess_file(
     tracker = _Progress(progress)
     counts = _write_in_place(out_path, rejects_path, score_into, csv_engine)
     return BatchSummary(*counts, paths=BatchPaths(out_path, rejects_path))
+
+
+#: Input files at least this large are scored by DuckDB when no engine is named (see assess_file).
+DUCKDB_FROM_BYTES = 16 << 20
+
+
+def _chosen_engine(engine: str | None, source: Path | pd.DataFrame) -> str:
+    if engine is not None and engine not in ("duckdb", "pandas"):
+        raise InputError(f"engine must be 'duckdb' or 'pandas' (got {engine!r})")
+    if engine is not None:
+        return engine
+    if not isinstance(source, Path):
+        return "pandas"
+    return "duckdb" if source.stat().st_size >= DUCKDB_FROM_BYTES else "pandas"
 
 
 def _write_in_place(

@@ -47,78 +47,98 @@ def _in_list(values: Sequence[str]) -> str:
     return "(" + ", ".join(literal(v) for v in values) + ")"
 
 
+#: What Python's ``str.strip()`` removes (the readers strip cells with it). The characters
+#: themselves go into patterns, not escapes: RE2, Java and PostgreSQL write hex escapes differently.
+_STRIP = "".join(chr(code) for code in range(0x3001) if chr(code).isspace())
+_SPACE = f"[{_STRIP}]*"
+
+
 class FieldSql:
-    """One contract field in SQL: its text, its value in the contract's type, and why it is refused.
+    """One contract field in SQL, in three steps so each piece is computed once per row.
 
     Attributes
     ----------
     text : str
-        The cell as text (NULL when absent), as the Python readers see a CSV cell.
-    value : str
-        The value in its contract type (the default when the optional cell is empty).
-    reason : str
-        The reason text when the cell is refused, else NULL (the Python readers' wording).
+        Step 1: the cell as text (NULL when absent), as the Python readers see a CSV cell; it
+        becomes the column ``<field>__text``.
+    derived : dict
+        Step 2: columns ``<field>__<suffix>`` computed from the text (stripped words, the
+        number read), so the checks below refer to columns, not to repeated expressions.
+    value, reason : str
+        Step 3: the value in its contract type (the default when the optional cell is empty),
+        and the reason the cell is refused (the Python readers' wording) or NULL.
     """
 
-    def __init__(self, text: str, value: str, reason: str):
-        self.text, self.value, self.reason = text, value, reason
+    def __init__(self, text: str, derived: dict[str, str], value: str, reason: str):
+        self.text, self.derived, self.value, self.reason = text, derived, value, reason
+
+
+def _step(name: str, suffix: str) -> str:
+    return quote(f"{name}__{suffix}")
+
+
+def _missing(spec: FieldSpec) -> str:
+    return literal(Reasons.MISSING) if spec.required else "NULL"
+
+
+def _default(spec: FieldSpec) -> str:
+    return "NULL" if spec.required else literal(spec.default)
 
 
 def _number(spec: FieldSpec, text: str) -> FieldSql:
-    trimmed = f"TRIM({text}, {literal(_STRIP)})"
-    # An overflowing number ('1e400') is finite and far out of range, as in read_number.
-    parsed = f"COALESCE(TRY_CAST({trimmed} AS DOUBLE), CASE WHEN {trimmed} LIKE '-%' THEN -{_HUGE} ELSE {_HUGE} END)"
-    matches = f"REGEXP_MATCHES({text}, {literal(f'^(?:{NUMBER_PATTERN})$')})"
-    whole = f"WHEN {parsed} <> FLOOR({parsed}) THEN {literal(Reasons.NOT_WHOLE)} " if spec.kind == "int" else ""
-    missing = literal(Reasons.MISSING) if spec.required else "NULL"
+    cell, number = _step(spec.name, "text"), _step(spec.name, "number")
+    # Stripping with Python's set of spaces is slow: only cells that start or end with one pay for it.
+    trimmed = _stripped(cell)
+    # An overflowing number ('1e400') is finite and far out of range, as in read_number. Only
+    # text that is a number is cast, so a dialect without TRY_CAST never casts bad text.
+    overflow = f"CASE WHEN {trimmed} LIKE '-%' THEN -{_HUGE} ELSE {_HUGE} END"
+    matches = f"REGEXP_MATCHES({cell}, {literal(f'^(?:{NUMBER_PATTERN})$')})"
+    parsed = f"CASE WHEN {matches} THEN COALESCE(TRY_CAST({trimmed} AS DOUBLE), {overflow}) END"
+    whole = f"WHEN {number} <> FLOOR({number}) THEN {literal(Reasons.NOT_WHOLE)} " if spec.kind == "int" else ""
     low, high = spec.bounds
     reason = (
-        f"CASE WHEN {text} IS NULL THEN {missing} "
-        f"WHEN NOT {matches} THEN {literal(Reasons.NOT_A_NUMBER)} "
+        f"CASE WHEN {cell} IS NULL THEN {_missing(spec)} "
+        f"WHEN {number} IS NULL THEN {literal(Reasons.NOT_A_NUMBER)} "
         f"{whole}"
-        f"WHEN {parsed} < {literal(float(low))} THEN {literal(Reasons.below(spec))} "
-        f"WHEN {parsed} > {literal(float(high))} THEN {literal(Reasons.ABOVE)} END"
+        f"WHEN {number} < {literal(float(low))} THEN {literal(Reasons.below(spec))} "
+        f"WHEN {number} > {literal(float(high))} THEN {literal(Reasons.ABOVE)} END"
     )
     sql_type = "BIGINT" if spec.kind == "int" else "DOUBLE"
-    default = "NULL" if spec.required else literal(spec.default)
-    # Cast only text that is a number, so a dialect without TRY_CAST never casts bad text.
-    value = f"CAST(CASE WHEN {text} IS NULL THEN {default} WHEN {matches} THEN {parsed} END AS {sql_type})"
-    return FieldSql(text, value, reason)
+    value = f"CAST(CASE WHEN {cell} IS NULL THEN {_default(spec)} ELSE {number} END AS {sql_type})"
+    return FieldSql(text, {"number": parsed}, value, reason)
+
+
+def _stripped(cell: str) -> str:
+    """The cell without surrounding spaces (Python's ``str.strip``); most cells have none, and skip the work."""
+    return f"CASE WHEN REGEXP_MATCHES({cell}, {literal(f'^[{_STRIP}]|[{_STRIP}]$')}) THEN TRIM({cell}, {literal(_STRIP)}) ELSE {cell} END"
 
 
 def _word_field(spec: FieldSpec, text: str, word: str, accepted: Sequence[str], refusal: str, value: str) -> FieldSql:
-    """A field whose cell is one word out of ``accepted`` (after stripping); ``value`` when it is given."""
-    missing = literal(Reasons.MISSING) if spec.required else "NULL"
+    """A field whose stripped cell ``word`` is one of ``accepted``; ``value`` (over the word) when it is given."""
+    cell, column = _step(spec.name, "text"), _step(spec.name, "word")
     reason = (
-        f"CASE WHEN {text} IS NULL THEN {missing} "
-        f"WHEN {word} IN {_in_list(accepted)} THEN NULL ELSE {literal(refusal)} END"
+        f"CASE WHEN {cell} IS NULL THEN {_missing(spec)} "
+        f"WHEN {column} IN {_in_list(accepted)} THEN NULL ELSE {literal(refusal)} END"
     )
-    default = "NULL" if spec.required else literal(spec.default)
-    return FieldSql(text, f"CASE WHEN {text} IS NULL THEN {default} ELSE {value} END", reason)
+    given = value.format(word=column)
+    return FieldSql(text, {"word": word}, f"CASE WHEN {cell} IS NULL THEN {_default(spec)} ELSE {given} END", reason)
 
 
 def _yes_no(spec: FieldSpec, text: str) -> FieldSql:
-    word = f"LOWER(TRIM({text}, {literal(_STRIP)}))"
+    word = f"LOWER({_stripped(_step(spec.name, 'text'))})"
     words = sorted(TRUE_TEXT | FALSE_TEXT)
-    return _word_field(spec, text, word, words, Reasons.NOT_YES_NO, f"{word} IN {_in_list(sorted(TRUE_TEXT))}")
+    true_words = _in_list(sorted(TRUE_TEXT))
+    return _word_field(spec, text, word, words, Reasons.NOT_YES_NO, "{word} IN " + true_words)
 
 
 def _category(spec: FieldSpec, text: str) -> FieldSql:
-    word = f"TRIM({text}, {literal(_STRIP)})"
-    return _word_field(spec, text, word, spec.allowed, Reasons.UNKNOWN_CATEGORY, word)
+    word = _stripped(_step(spec.name, "text"))
+    return _word_field(spec, text, word, spec.allowed, Reasons.UNKNOWN_CATEGORY, "{word}")
 
 
-#: What Python's ``str.strip()`` removes (the readers strip cells with it).
-_STRIP = "".join(chr(code) for code in range(0x3001) if chr(code).isspace())
-# The characters themselves, not escapes: RE2, Java and PostgreSQL write hex escapes differently.
-_SPACE_CLASS = _STRIP
-_SPACE = f"[{_SPACE_CLASS}]*"
-_NOT_SPACE_OR_SEMICOLON = f"[^;{_SPACE_CLASS}]"
-
-
-def location_flag(text: str, name: str) -> str:
-    """Whether the ';'-separated text names the location ``name``."""
-    return f"REGEXP_MATCHES({text}, {literal(f'(^|;){_SPACE}{name}{_SPACE}(;|$)')})"
+def location_flag(canonical: str, name: str) -> str:
+    """Whether canonical locations text (names joined by ';', no spaces) names the location ``name``."""
+    return f"(';' || {canonical} || ';' LIKE {literal(f'%;{name};%')})"
 
 
 _REPR_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
@@ -138,23 +158,29 @@ def python_repr(text: str) -> str:
 
 
 def _locations(spec: FieldSpec, text: str) -> FieldSql:
+    cell = _step(spec.name, "text")
     names = "|".join(spec.allowed)
-    # Valid or empty items followed by ';', as many as possible: the next item is the first
+    # Known or empty items followed by ';', as many as possible: the next item is the first
     # one that is not a known name (or the last item when every one is known).
     first_other = (
-        f"REGEXP_EXTRACT({text}, {literal(f'^(?:{_SPACE}(?:{names})?{_SPACE};)*{_SPACE}([^;]*?){_SPACE}(?:;|$)')}, 1)"
+        f"REGEXP_EXTRACT({cell}, {literal(f'^(?:{_SPACE}(?:{names})?{_SPACE};)*{_SPACE}([^;]*?){_SPACE}(?:;|$)')}, 1)"
     )
-    any_name = f"REGEXP_MATCHES({text}, {literal(_NOT_SPACE_OR_SEMICOLON)})"
-    missing = literal(Reasons.MISSING) if spec.required else "NULL"
+    derived = {
+        "other": first_other,
+        "named": f"REGEXP_MATCHES({cell}, {literal(f'[^;{_STRIP}]')})",
+        # Once every item is known, the cell without spaces names each location between ';'s.
+        "packed": f"';' || CASE WHEN REGEXP_MATCHES({cell}, {literal(f'[{_STRIP}]')}) "
+        f"THEN TRANSLATE({cell}, {literal(_STRIP)}, '') ELSE {cell} END || ';'",
+    }
+    other, packed = _step(spec.name, "other"), _step(spec.name, "packed")
     reason = (
-        f"CASE WHEN {text} IS NULL THEN {missing} "
-        f"WHEN NOT {any_name} THEN {literal(Reasons.NO_LOCATIONS)} "
-        f"WHEN {first_other} NOT IN {_in_list(('', *spec.allowed))} "
-        f"THEN 'unknown location ' || {python_repr(first_other)} END"
+        f"CASE WHEN {cell} IS NULL THEN {_missing(spec)} "
+        f"WHEN NOT {_step(spec.name, 'named')} THEN {literal(Reasons.NO_LOCATIONS)} "
+        f"WHEN {other} NOT IN {_in_list(('', *spec.allowed))} "
+        f"THEN 'unknown location ' || {python_repr(other)} END"
     )
-    flags = [f"CASE WHEN {location_flag(text, name)} THEN {literal(name)} END" for name in spec.allowed]
-    value = f"CONCAT_WS(';', {', '.join(flags)})"
-    return FieldSql(text, value, reason)
+    flags = [f"CASE WHEN {packed} LIKE {literal(f'%;{name};%')} THEN {literal(name)} END" for name in spec.allowed]
+    return FieldSql(text, derived, f"CONCAT_WS(';', {', '.join(flags)})", reason)
 
 
 def field_sql(spec: FieldSpec, columns: Sequence[str]) -> FieldSql:

@@ -67,17 +67,32 @@ def _resolve(card: Card | str | None, tree: Any) -> tuple[Card, Any]:
 def _checked(table: str, columns: Sequence[str], fields: dict[str, FieldSql], row: str | None = None) -> str:
     """Each field read into its contract type, with the reason it is refused (NULL when fine).
 
-    ``row``: a column of the table numbering its rows from 1, or ``"scan"`` to number them
-    in the order the table is read (``ROW_NUMBER() OVER ()``), or None for no numbering.
+    Three nested steps (the cells as text, what is derived from them, the checks), so each
+    piece is computed once per row. ``row``: a column of the table numbering its rows from 1,
+    or ``"scan"`` to number them in the order the table is read (``ROW_NUMBER() OVER ()``),
+    or None for no numbering.
     """
-    parts = [f"{quote(name)} AS {quote(name)}" for name in METADATA_COLUMNS if name in columns]
+    metadata = [quote(name) for name in METADATA_COLUMNS if name in columns]
+    numbered = [] if row is None else [_ROW]
+    cells = [f"{sql.text} AS {quote(name + '__text')}" for name, sql in fields.items()]
+    if row is not None:
+        cells.insert(0, f"{'ROW_NUMBER() OVER ()' if row == 'scan' else quote(row)} AS {_ROW}")
+    texts = [quote(name + "__text") for name in fields]
+    derived = [
+        f"{expr} AS {quote(f'{name}__{suffix}')}"
+        for name, sql in fields.items()
+        for suffix, expr in sql.derived.items()
+    ]
+    checks = []
     for name, sql in fields.items():
-        parts += [f"{sql.value} AS {quote(name)}", f"{sql.reason} AS {quote(name + '__reason')}"]
-        parts.append(f"{sql.text} AS {quote(name + '__text')}")
-    if row is None:
-        return f"SELECT {', '.join(parts)} FROM {table} AS _zaro_source"
-    number = "ROW_NUMBER() OVER ()" if row == "scan" else quote(row)
-    return f"SELECT {number} AS {_ROW}, {', '.join(parts)} FROM {table} AS _zaro_source"
+        checks += [
+            f"{sql.value} AS {quote(name)}",
+            f"{sql.reason} AS {quote(name + '__reason')}",
+            quote(name + "__text"),
+        ]
+    step1 = f"SELECT {', '.join(metadata + cells)} FROM {table} AS _zaro_source"
+    step2 = f"SELECT {', '.join(numbered + metadata + texts + derived)} FROM ({step1}) AS _zaro_cells"
+    return f"SELECT {', '.join(numbered + metadata + checks)} FROM ({step2}) AS _zaro_derived"
 
 
 def _valid(fields: dict[str, FieldSql]) -> str:
