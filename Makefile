@@ -5,7 +5,7 @@
 PYTHON ?= python3
 PIP    := $(PYTHON) -m pip
 
-.PHONY: run test install install-test chromium bench
+.PHONY: run test install install-test chromium java bench
 
 install:
 	$(PIP) install --quiet --editable ".[notebooks]"
@@ -20,7 +20,14 @@ chromium:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-install-test: chromium
+# The Spark tests (tests/test_spark.py) run PySpark 4, which needs Java 17 or later.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
+
+install-test: chromium java
 	$(PIP) install --quiet --editable ".[test]"
 
 test: install-test

@@ -125,14 +125,18 @@ def _word_field(spec: FieldSpec, text: str, word: str, accepted: Sequence[str], 
 
 
 def _yes_no(spec: FieldSpec, text: str) -> FieldSql:
-    word = f"LOWER({_stripped(_step(spec.name, 'text'))})"
+    cell = _step(spec.name, "text")
+    # The words as pandas and DuckDB write them skip the stripping (most cells).
+    exact = _in_list(sorted({w for w in TRUE_TEXT | FALSE_TEXT} | {w.capitalize() for w in TRUE_TEXT | FALSE_TEXT}))
+    word = f"LOWER(CASE WHEN {cell} IN {exact} THEN {cell} ELSE {_stripped(cell)} END)"
     words = sorted(TRUE_TEXT | FALSE_TEXT)
     true_words = _in_list(sorted(TRUE_TEXT))
     return _word_field(spec, text, word, words, Reasons.NOT_YES_NO, "{word} IN " + true_words)
 
 
 def _category(spec: FieldSpec, text: str) -> FieldSql:
-    word = _stripped(_step(spec.name, "text"))
+    cell = _step(spec.name, "text")
+    word = f"CASE WHEN {cell} IN {_in_list(spec.allowed)} THEN {cell} ELSE {_stripped(cell)} END"
     return _word_field(spec, text, word, spec.allowed, Reasons.UNKNOWN_CATEGORY, "{word}")
 
 
@@ -160,24 +164,23 @@ def python_repr(text: str) -> str:
 def _locations(spec: FieldSpec, text: str) -> FieldSql:
     cell = _step(spec.name, "text")
     names = "|".join(spec.allowed)
+    item = f"{_SPACE}(?:{names})?{_SPACE}"
     # Known or empty items followed by ';', as many as possible: the next item is the first
-    # one that is not a known name (or the last item when every one is known).
-    first_other = (
-        f"REGEXP_EXTRACT({cell}, {literal(f'^(?:{_SPACE}(?:{names})?{_SPACE};)*{_SPACE}([^;]*?){_SPACE}(?:;|$)')}, 1)"
-    )
+    # one that is not a known name. Only cells that are not all known names pay for it.
+    all_known = f"REGEXP_MATCHES({cell}, {literal(f'^{item}(?:;{item})*$')})"
+    first_other = f"REGEXP_EXTRACT({cell}, {literal(f'^(?:{item};)*{_SPACE}([^;]*?){_SPACE}(?:;|$)')}, 1)"
     derived = {
-        "other": first_other,
+        "unknown": f"CASE WHEN {all_known} THEN NULL ELSE {first_other} END",
         "named": f"REGEXP_MATCHES({cell}, {literal(f'[^;{_STRIP}]')})",
         # Once every item is known, the cell without spaces names each location between ';'s.
         "packed": f"';' || CASE WHEN REGEXP_MATCHES({cell}, {literal(f'[{_STRIP}]')}) "
         f"THEN TRANSLATE({cell}, {literal(_STRIP)}, '') ELSE {cell} END || ';'",
     }
-    other, packed = _step(spec.name, "other"), _step(spec.name, "packed")
+    unknown, packed = _step(spec.name, "unknown"), _step(spec.name, "packed")
     reason = (
         f"CASE WHEN {cell} IS NULL THEN {_missing(spec)} "
         f"WHEN NOT {_step(spec.name, 'named')} THEN {literal(Reasons.NO_LOCATIONS)} "
-        f"WHEN {other} NOT IN {_in_list(('', *spec.allowed))} "
-        f"THEN 'unknown location ' || {python_repr(other)} END"
+        f"WHEN {unknown} IS NOT NULL THEN 'unknown location ' || {python_repr(unknown)} END"
     )
     flags = [f"CASE WHEN {packed} LIKE {literal(f'%;{name};%')} THEN {literal(name)} END" for name in spec.allowed]
     return FieldSql(text, derived, f"CONCAT_WS(';', {', '.join(flags)})", reason)
