@@ -45,7 +45,7 @@ _ONE_RUN = textwrap.dedent(
 )
 
 
-def _prepare(folder: Path, rows: int) -> dict[str, Path]:
+def _prepare(folder: Path, rows: int, with_csv: bool = True) -> dict[str, Path]:
     """Parquet (and, for the smallest size, CSV) inputs of ``rows`` vignettes."""
     import duckdb
 
@@ -61,7 +61,7 @@ def _prepare(folder: Path, rows: int) -> dict[str, Path]:
         union = " UNION ALL ".join(f"SELECT * FROM read_parquet('{base}')" for _ in range(copies))
         duckdb.sql(f"COPY (SELECT * FROM ({union}) LIMIT {rows}) TO '{parquet}' (FORMAT parquet)")
     csv = folder / f"vignettes_{rows}.csv"
-    if not csv.exists():
+    if with_csv and not csv.exists():
         duckdb.sql(f"COPY (SELECT * FROM read_parquet('{parquet}')) TO '{csv}' (FORMAT csv, HEADER true)")
     return {"parquet": parquet, "csv": csv}
 
@@ -86,13 +86,14 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.prepare_only:
         for rows in args.rows:
-            _prepare(args.folder, rows)
+            _prepare(args.folder, rows, with_csv=not args.no_csv)
         return
     results = []
     for rows in args.rows:
         # Prepared in a child: on Linux a process's peak RSS carries over to the children it
         # forks, so this process must stay small for the children's numbers to be their own.
         prepare = [sys.executable, __file__, "--prepare-only", "--rows", str(rows), "--folder", str(args.folder)]
+        prepare += ["--no-csv"] if args.no_csv else []
         subprocess.run(prepare, check=True)
         inputs = {"parquet": args.folder / f"vignettes_{rows}.parquet", "csv": args.folder / f"vignettes_{rows}.csv"}
         for fmt in ("parquet", *(() if args.no_csv else ("csv",))):
