@@ -18,7 +18,7 @@ PIP := $(PYTHON) -m pip --quiet --disable-pip-version-check
 # Root needs no sudo (CI runs as root on a clean clone).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint install install-test chromium notebook-filter bench
+.PHONY: run test lint install install-test chromium java notebook-filter bench
 
 .venv/bin/python:
 	@echo "make: creating the project virtualenv .venv"
@@ -55,7 +55,14 @@ chromium:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-install-test: chromium $(VENV_READY) notebook-filter
+# The Spark tests (tests/test_spark.py) run PySpark 4, which needs Java 17 or later.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "make: installing Java for the Spark tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
+
+install-test: chromium java $(VENV_READY) notebook-filter
 	@echo "make: installing zaro and its test tools into $$($(PYTHON) -c 'import sys; print(sys.prefix)')"
 	@$(PIP) install --editable ".[test]"
 

@@ -48,6 +48,7 @@ _LAZY = {
     "assess_file": "scoring.batch",
     "build_reports": "scoring.report",
     "render_case": "scoring.report",
+    "to_sql": "scoring.sql",
 }
 
 if TYPE_CHECKING:  # let type checkers and IDEs see the lazy names
@@ -69,6 +70,7 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the lazy names
     from scoring.engine.synth import generate_vignettes
     from scoring.engine.tree import TriageTree, load_tree
     from scoring.report import build_reports, render_case
+    from scoring.sql import to_sql
 
 
 def __getattr__(name: str) -> Any:
@@ -108,6 +110,7 @@ __all__ = [
     "load_tree",
     "render_case",
     "sweep",
+    "to_sql",
     "validate_frame",
     "validate_vignette",
 ]

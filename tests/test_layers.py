@@ -34,6 +34,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "scoring.data",
             "scoring.batch",
             "scoring.sql",
+            "scoring.spark",
             "scoring.cli",
             "scoring.app",
             "scoring.__main__",

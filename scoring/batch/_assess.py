@@ -90,6 +90,7 @@ def assess_file(
     format: Format | None = None,
     out_format: Format | None = None,
     csv_engine: Literal["pyarrow", "pandas"] = "pyarrow",
+    engine: Literal["duckdb", "pandas"] | None = None,
 ) -> BatchSummary:
     """Score a CSV or Parquet file of vignettes in chunks; write scored rows and rejected rows.
 
@@ -119,6 +120,17 @@ def assess_file(
         Which library reads a CSV input. Both give the same cells and the same output;
         pyarrow is faster, and a file it refuses (a row with fewer cells than the header,
         which pandas reads as empty cells) is read again with pandas from the start.
+    engine : {"duckdb", "pandas"}, optional
+        What scores the rows. ``"pandas"`` reads chunks and scores them with
+        :func:`~scoring.assess.assess_frame`; ``"duckdb"`` runs the compiled query of
+        :func:`scoring.sql.to_sql` inside DuckDB, streaming file to file in bounded memory
+        (same rows, same answers, same rejects; tested). By default CSV files of
+        :data:`DUCKDB_FROM_BYTES` or more go to DuckDB, everything else to pandas, as measured
+        by ``benchmarks/bench_sql.py`` on a shared 2-core machine: on a 1M-row CSV (440 MB)
+        DuckDB took 14.8 s against 18.2 s and 346 MiB peak memory against 892 MiB; on
+        Parquet, whose typed columns pandas reads without parsing text, pandas was faster
+        (3.5 s against 17.3 s). The two meet near 20,000 rows (9 MB of CSV: 1.1 s each); at
+        100,000 rows (44 MB) DuckDB took 1.8 s against 2.6 s.
 
     Returns
     -------
@@ -149,6 +161,24 @@ def assess_file(
         raise InputError(f"csv_engine must be 'pyarrow' or 'pandas' (got {csv_engine!r})")
     the_card = _resolve_card(card)
     the_tree = resolve_tree_option(tree)
+    if _chosen_engine(engine, source, in_format) == "duckdb":
+        from scoring.batch._duckdb import score_with_duckdb
+
+        def score_in_duckdb(out_partial: Path, rejects_partial: Path, _: str) -> tuple[int, int, int, int]:
+            counts = score_with_duckdb(
+                source,
+                in_format,
+                (out_partial, written_format),
+                (rejects_partial, rejects_format),
+                card=the_card,
+                tree=the_tree,
+                formula_safe=formula_safe,
+            )
+            _Progress(progress).done(counts[0])
+            return counts
+
+        counts = _write_in_place(out_path, rejects_path, score_in_duckdb, "duckdb")
+        return BatchSummary(*counts, paths=BatchPaths(out_path, rejects_path))
 
     def score_into(out_partial: Path, rejects_partial: Path, engine: str) -> tuple[int, int, int, int]:
         return _score_chunks(
@@ -163,6 +193,20 @@ def assess_file(
     tracker = _Progress(progress)
     counts = _write_in_place(out_path, rejects_path, score_into, csv_engine)
     return BatchSummary(*counts, paths=BatchPaths(out_path, rejects_path))
+
+
+#: Input files at least this large are scored by DuckDB when no engine is named (see assess_file).
+DUCKDB_FROM_BYTES = 16 << 20
+
+
+def _chosen_engine(engine: str | None, source: Path | pd.DataFrame, in_format: Format) -> str:
+    if engine is not None and engine not in ("duckdb", "pandas"):
+        raise InputError(f"engine must be 'duckdb' or 'pandas' (got {engine!r})")
+    if engine is not None:
+        return engine
+    if not isinstance(source, Path) or in_format != "csv":
+        return "pandas"
+    return "duckdb" if source.stat().st_size >= DUCKDB_FROM_BYTES else "pandas"
 
 
 def _write_in_place(

@@ -8,14 +8,14 @@ if TYPE_CHECKING:
     import pandas as pd
 
 # OWASP: a cell starting with one of these is run as a formula by spreadsheet programs.
-_FORMULA_START = r"^[=+\-@\t\r]"
+FORMULA_START = r"^[=+\-@\t\r]"
 # ...but a plain number such as -1.5 or +3 is a number, not a formula, and stays as it is.
-_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+PLAIN_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
 
 
 def _risky(text: pd.Series) -> pd.Series:
     """Which text cells a spreadsheet would run as a formula (missing cells never)."""
-    return text.str.contains(_FORMULA_START, regex=True, na=False) & ~text.str.fullmatch(_NUMBER, na=False)
+    return text.str.contains(FORMULA_START, regex=True, na=False) & ~text.str.fullmatch(PLAIN_NUMBER, na=False)
 
 
 def _escaped_column(column: pd.Series) -> pd.Series | None:

@@ -43,6 +43,12 @@ from scoring.wording import NOTICE
     show_default=True,
     help="Rows scored per chunk of a file.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "pandas"]),
+    default=None,
+    help="What scores a file: DuckDB (streams the compiled SQL) or pandas (chunks); default by file size.",
+)
 @overwrite_option
 @formula_option
 @click.option("--no-progress", is_flag=True, help="Do not show a progress bar.")
@@ -55,6 +61,7 @@ def assess_command(
     tree_path: str | None,
     as_json: bool,
     chunk_size: int,
+    engine: str | None,
     overwrite: bool,
     no_formula_guard: bool,
     no_progress: bool,
@@ -95,6 +102,7 @@ def assess_command(
         card=card_name,
         tree=tree_path or "default",
         chunk_rows=chunk_size,
+        engine=engine,
         overwrite=overwrite,
         formula_safe=not no_formula_guard,
         progress=not no_progress,

@@ -1,0 +1,119 @@
+"""Scoring in SQL: DuckDB against the pandas engine on Parquet and CSV files, and Spark local.
+
+Every measurement runs in a fresh Python process, so its peak memory is that process's own
+(``resource.getrusage(RUSAGE_SELF).ru_maxrss``, the resident set size, not tracemalloc).
+
+    python benchmarks/bench_sql.py                      # 1M and 10M rows, Spark on 1M
+    python benchmarks/bench_sql.py --rows 1000000 --no-spark
+
+The input is generated once (1M vignettes from the generator, repeated for larger sizes)
+and kept in ``--folder``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+_ONE_RUN = textwrap.dedent(
+    """
+    import json, resource, sys, time
+    from pathlib import Path
+    engine, src, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    start = time.perf_counter()
+    if engine == "spark":
+        cores = int(sys.argv[4])
+        from pyspark.sql import SparkSession
+        import scoring.spark
+        spark = (SparkSession.builder.master(f"local[{cores}]").config("spark.ui.enabled", "false")
+                 .config("spark.driver.memory", "2g").getOrCreate())
+        start = time.perf_counter()
+        frame = spark.read.parquet(str(src))
+        scoring.spark.assess(frame).write.format("noop").mode("overwrite").save()
+        rows = frame.count()
+    else:
+        from scoring.batch import assess_file
+        rows = assess_file(src, out, engine=engine, overwrite=True).rows_in
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps({"rows": rows, "seconds": seconds, "rows_per_s": rows / seconds, "peak_rss_mib": peak / 2**20}))
+    """
+)
+
+
+def _prepare(folder: Path, rows: int, with_csv: bool = True) -> dict[str, Path]:
+    """Parquet (and, for the smallest size, CSV) inputs of ``rows`` vignettes."""
+    import duckdb
+
+    folder.mkdir(parents=True, exist_ok=True)
+    base = folder / "vignettes_1000000.parquet"
+    if not base.exists():
+        from scoring.engine.synth import generate_vignettes
+
+        generate_vignettes(1_000_000, seed=1).to_parquet(base)
+    parquet = folder / f"vignettes_{rows}.parquet"
+    if not parquet.exists():
+        copies = -(-rows // 1_000_000)
+        union = " UNION ALL ".join(f"SELECT * FROM read_parquet('{base}')" for _ in range(copies))
+        duckdb.sql(f"COPY (SELECT * FROM ({union}) LIMIT {rows}) TO '{parquet}' (FORMAT parquet)")
+    csv = folder / f"vignettes_{rows}.csv"
+    if with_csv and not csv.exists():
+        duckdb.sql(f"COPY (SELECT * FROM read_parquet('{parquet}')) TO '{csv}' (FORMAT csv, HEADER true)")
+    return {"parquet": parquet, "csv": csv}
+
+
+def _run(engine: str, src: Path, out: Path, *extra: str) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, "-c", _ONE_RUN, engine, str(src), str(out), *extra], capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{engine} on {src} failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--folder", type=Path, default=Path("/tmp/zaro-bench-sql"))
+    parser.add_argument("--no-spark", action="store_true")
+    parser.add_argument("--no-pandas", action="store_true", help="Skip the pandas engine (slow on large files).")
+    parser.add_argument("--no-csv", action="store_true", help="Skip the CSV inputs.")
+    parser.add_argument("--prepare-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.prepare_only:
+        for rows in args.rows:
+            _prepare(args.folder, rows, with_csv=not args.no_csv)
+        return
+    results = []
+    for rows in args.rows:
+        # Prepared in a child: on Linux a process's peak RSS carries over to the children it
+        # forks, so this process must stay small for the children's numbers to be their own.
+        prepare = [sys.executable, __file__, "--prepare-only", "--rows", str(rows), "--folder", str(args.folder)]
+        prepare += ["--no-csv"] if args.no_csv else []
+        subprocess.run(prepare, check=True)
+        inputs = {"parquet": args.folder / f"vignettes_{rows}.parquet", "csv": args.folder / f"vignettes_{rows}.csv"}
+        for fmt in ("parquet", *(() if args.no_csv else ("csv",))):
+            for engine in ("duckdb", *(() if args.no_pandas else ("pandas",))):
+                out = args.folder / f"out_{engine}_{rows}.{fmt}"
+                result = {"input": fmt, "engine": engine, **_run(engine, inputs[fmt], out)}
+                results.append(result)
+                print(json.dumps(result), flush=True)
+        if not args.no_spark and rows == min(args.rows):
+            for cores in ("1", "2"):
+                result = {"input": "parquet", "engine": f"spark local[{cores}]"}
+                result.update(_run("spark", inputs["parquet"], args.folder / "unused", cores))
+                results.append(result)
+                print(json.dumps(result), flush=True)
+    by_key = {(r["input"], r["engine"], r["rows"]): r for r in results}
+    for (fmt, engine, rows), r in by_key.items():
+        if engine == "duckdb" and (fmt, "pandas", rows) in by_key:
+            ratio = by_key[(fmt, "pandas", rows)]["seconds"] / r["seconds"]
+            print(f"{rows:>10,} rows {fmt:<8} duckdb is {ratio:.2f}x the pandas engine's speed")
+
+
+if __name__ == "__main__":
+    main()

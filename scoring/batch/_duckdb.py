@@ -1,0 +1,158 @@
+"""Scoring a file inside DuckDB: the query of :func:`scoring.sql.to_sql`, streamed from file to file.
+
+DuckDB reads the CSV (every cell as text, empty cells missing, as the pandas engine reads
+it) or the Parquet file, runs the compiled assessment and writes the result with
+``COPY (SELECT ...) TO ...``: rows stream through in vectors, so memory stays bounded
+(``memory_limit`` below) whatever the file's size, and no Python runs per row. The rejects
+are a second ``COPY`` of :func:`scoring.sql.rejects_sql`. The caller writes both to
+temporary files and moves them into place (see :mod:`scoring.batch._assess`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scoring.batch._errors import InputError
+from scoring.batch._files import Format
+from scoring.batch._formulas import FORMULA_START, PLAIN_NUMBER
+from scoring.batch._read import check_columns, read_csv_header
+from scoring.contract.fields import FIELDS, METADATA_COLUMNS
+from scoring.sql import REJECT_COLUMNS, rejects_sql, scored_columns, to_sql
+from scoring.sql._compile import literal, quote
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from scoring.engine.card import Card
+
+#: DuckDB's memory limit for one file: the query streams, so this bounds the whole run.
+MEMORY_LIMIT = "768MB"
+
+
+def _source(con: Any, src: Path | pd.DataFrame, fmt: Format) -> tuple[str, list[str]]:
+    """The table expression the query reads, and its columns (checked as the pandas engine checks them)."""
+    import pandas as pd
+
+    if isinstance(src, pd.DataFrame):
+        check_columns(src.columns, "the frame")
+        con.register("zaro_input", src)
+        return "zaro_input", [str(c) for c in src.columns]
+    path = literal(str(src))
+    if fmt == "parquet":
+        try:
+            columns = [str(row[0]) for row in con.execute(f"DESCRIBE SELECT * FROM read_parquet({path})").fetchall()]
+        except Exception as exc:  # duckdb raises several error types for a file that is not Parquet
+            raise InputError(f"{src} is not a readable Parquet file: {exc}") from None
+        check_columns(columns, str(src))
+        return f"read_parquet({path})", columns
+    header = read_csv_header(src)
+    types = "{" + ", ".join(f"{literal(name)}: 'VARCHAR'" for name in header) + "}"
+    # Every cell as text and only empty cells missing, as the pandas engine reads a CSV; rows
+    # with fewer cells than the header get empty (missing) cells, as pandas gives them.
+    table = (
+        f"read_csv({path}, header = true, delim = ',', quote = '\"', escape = '\"', columns = {types}, "
+        "null_padding = true, auto_detect = false, encoding = 'utf-8')"
+    )
+    return table, header
+
+
+def _formula_safe(column: str) -> str:
+    """A text column with cells a spreadsheet would run as a formula prefixed by a quote."""
+    text = f"CAST({quote(column)} AS VARCHAR)"
+    risky = (
+        f"REGEXP_MATCHES({text}, {literal(FORMULA_START)}) AND NOT REGEXP_FULL_MATCH({text}, {literal(PLAIN_NUMBER)})"
+    )
+    return f"CASE WHEN {risky} THEN '''' || {text} ELSE {_unquoted_empty(column)} END AS {quote(column)}"
+
+
+def _unquoted_empty(column: str) -> str:
+    # DuckDB quotes an empty text ("") to tell it from a missing one; pandas writes nothing.
+    return f"NULLIF(CAST({quote(column)} AS VARCHAR), '')"
+
+
+#: Result columns that are text and may be empty.
+_TEXT_RESULTS = ("red_flags", "vignette_id", "value")
+
+
+def _as_pandas_writes(column: str) -> str:
+    """A yes/no column written as pandas writes it to a CSV (True/False), so both engines write the same bytes."""
+    return f"CASE WHEN {quote(column)} THEN 'True' WHEN NOT {quote(column)} THEN 'False' END AS {quote(column)}"
+
+
+def _csv_columns(query: str, columns: list[str], text_columns: set[str], yes_no: set[str]) -> str:
+    """The query's columns for a CSV: formula-safe text columns, yes/no as True/False."""
+    parts = []
+    for c in columns:
+        if c in text_columns:
+            parts.append(_formula_safe(c))
+        elif c in yes_no:
+            parts.append(_as_pandas_writes(c))
+        else:
+            parts.append(f"{_unquoted_empty(c)} AS {quote(c)}" if c in _TEXT_RESULTS else quote(c))
+    return f"SELECT {', '.join(parts)} FROM ({query}) AS _zaro_out"
+
+
+def _copy(con: Any, query: str, target: Path, fmt: Format) -> int:
+    options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER true"
+    try:
+        return int(con.execute(f"COPY ({query}) TO {literal(str(target))} ({options})").fetchall()[0][0])
+    except Exception as exc:  # duckdb's errors for a malformed CSV or a failed write
+        if type(exc).__name__ in ("InvalidInputException", "ConversionException"):
+            raise InputError(f"the input is not a readable table: {str(exc).splitlines()[0]}") from None
+        raise
+
+
+def score_with_duckdb(
+    src: Path | pd.DataFrame,
+    fmt: Format,
+    out: tuple[Path, Format],
+    rejects: tuple[Path, Format],
+    *,
+    card: Card,
+    tree: Any,
+    formula_safe: bool,
+) -> tuple[int, int, int, int]:
+    """Score ``src`` into ``out`` and ``rejects`` (path, format); returns (rows in, scored, rejected, problems).
+
+    Raises
+    ------
+    InputError
+        An unreadable input, naming it; RuntimeError if any row were lost.
+    """
+    import duckdb
+    import pandas as pd
+
+    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "preserve_insertion_order": True})
+    try:
+        table, columns = _source(con, src, fmt)
+        scored = to_sql(card=card, tree=tree, table=table, columns=columns)
+        problems_sql = rejects_sql(table=table, columns=columns)
+        if out[1] == "csv":
+            kept = scored_columns(columns, tree=tree is not None)
+            text = {c for c in METADATA_COLUMNS if c in columns} if formula_safe else set()
+            yes_no = {f.name for f in FIELDS if f.kind == "bool"} | {"agree"}
+            scored = _csv_columns(scored, kept, text, yes_no)
+        if formula_safe and rejects[1] == "csv":
+            problems_sql = _csv_columns(problems_sql, list(REJECT_COLUMNS), {"vignette_id", "value"}, set())
+        rows_scored = _copy(con, scored, out[0], out[1])
+        problems = _copy(con, problems_sql, rejects[0], rejects[1])
+        reader = "read_parquet" if rejects[1] == "parquet" else "read_csv"
+        csv_options = "" if rejects[1] == "parquet" else ", header = true, all_varchar = true"
+        rows_rejected = int(
+            con.execute(
+                f"SELECT COUNT(DISTINCT row) FROM {reader}({literal(str(rejects[0]))}{csv_options})"
+            ).fetchall()[0][0]
+        )
+        # Parquet and frames know their row count; a CSV would need a third pass (the rejects
+        # query numbers every row it reads, so a lost row would still show as a gap).
+        rows_in = (
+            rows_scored + rows_rejected
+            if fmt == "csv" and not isinstance(src, pd.DataFrame)
+            else int(con.execute(f"SELECT COUNT(*) FROM {table}").fetchall()[0][0])
+        )
+    finally:
+        con.close()
+    if rows_in != rows_scored + rows_rejected:
+        raise RuntimeError(f"rows lost: {rows_in} read but {rows_scored} scored + {rows_rejected} rejected")
+    return rows_in, rows_scored, rows_rejected, problems

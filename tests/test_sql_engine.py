@@ -1,0 +1,114 @@
+"""assess_file(engine="duckdb") and `zaro sql`: the same files as the pandas engine, the same guards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from scoring.batch import InputError, assess_file
+from scoring.cli import main
+from scoring.engine.synth import generate_vignettes
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("engine")
+    frame = generate_vignettes(400, seed=9)
+    frame.loc[3, "narrative"] = '=HYPERLINK("http://example.com")'
+    frame.loc[4, "vignette_id"] = "@risky"
+    frame.to_parquet(folder / "in.parquet")
+    csv = folder / "in.csv"
+    frame.to_csv(csv, index=False)
+    with open(csv, "a", encoding="utf-8") as handle:
+        handle.write("short_row,12,male\n")  # too few cells (read as empty) and an age under 18
+        handle.write("bad_row,40,male,2,hourly,minor,calf;knee,maybe\n")
+    return {"csv": csv, "parquet": folder / "in.parquet"}
+
+
+@pytest.mark.parametrize("source", ["csv", "parquet"])
+def test_duckdb_writes_the_same_csv_bytes_as_pandas(inputs: dict[str, Path], tmp_path: Path, source: str) -> None:
+    summaries = {}
+    for engine in ("duckdb", "pandas"):
+        summaries[engine] = assess_file(inputs[source], tmp_path / f"{engine}.csv", engine=engine)
+    assert summaries["duckdb"] == summaries["pandas"].__class__(
+        *[getattr(summaries["pandas"], f) for f in ("rows_in", "rows_scored", "rows_rejected", "problems")],
+        paths=summaries["duckdb"].paths,
+    )
+    assert (tmp_path / "duckdb.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+    assert (tmp_path / "duckdb.rejects.csv").read_bytes() == (tmp_path / "pandas.rejects.csv").read_bytes()
+    text = (tmp_path / "duckdb.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in text and ",'@risky," in text
+
+
+def test_rows_in_are_rows_scored_plus_rejected(inputs: dict[str, Path], tmp_path: Path) -> None:
+    summary = assess_file(inputs["csv"], tmp_path / "out.csv", engine="duckdb")
+    assert (summary.rows_in, summary.rows_scored, summary.rows_rejected) == (402, 400, 2)
+    rejects = pd.read_csv(tmp_path / "out.rejects.csv", dtype=str, keep_default_na=False)
+    assert set(rejects["row"]) == {"401", "402"}
+    assert "unknown location 'knee'" in set(rejects["reason"])
+
+
+def test_parquet_out_has_the_values_of_the_pandas_engine(inputs: dict[str, Path], tmp_path: Path) -> None:
+    for engine in ("duckdb", "pandas"):
+        assess_file(inputs["parquet"], tmp_path / f"{engine}.parquet", engine=engine)
+    duck = pd.read_parquet(tmp_path / "duckdb.parquet")
+    python = pd.read_parquet(tmp_path / "pandas.parquet")
+    assert list(duck.columns) == list(python.columns)
+    for column in python.columns:
+        assert duck[column].astype(str).tolist() == python[column].astype(str).tolist(), column
+
+
+def test_duckdb_keeps_the_guards_of_the_file_engine(inputs: dict[str, Path], tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="same file"):
+        assess_file(inputs["csv"], inputs["csv"], engine="duckdb", overwrite=True)
+    out = tmp_path / "out.csv"
+    out.write_text("keep me", encoding="utf-8")
+    with pytest.raises(InputError, match="overwrite"):
+        assess_file(inputs["csv"], out, engine="duckdb")
+    assert out.read_text(encoding="utf-8") == "keep me"
+    assess_file(inputs["csv"], out, engine="duckdb", overwrite=True)
+    assert out.read_text(encoding="utf-8").startswith("age,sex,")
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_an_unreadable_csv_leaves_no_output(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    frame = generate_vignettes(3, seed=1)
+    bad.write_text(frame.to_csv(index=False) + "a,b,c," + ",".join(["x"] * 40) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="not a readable"):
+        assess_file(bad, tmp_path / "out.csv", engine="duckdb")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
+
+
+def test_unknown_engine_names_the_choices(inputs: dict[str, Path], tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="'duckdb' or 'pandas'"):
+        assess_file(inputs["csv"], tmp_path / "out.csv", engine="spark")  # type: ignore[arg-type]
+
+
+def test_cli_assess_with_the_duckdb_engine(inputs: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    result = CliRunner().invoke(
+        main, ["assess", str(inputs["csv"]), "--out", str(out), "--engine", "duckdb", "--no-progress"]
+    )
+    assert result.exit_code == 1, result.output  # rows were rejected
+    assert "402 rows read, 400 scored, 2 rejected" in result.output
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "spark", "postgres"])
+def test_cli_sql_prints_the_query(dialect: str) -> None:
+    result = CliRunner().invoke(main, ["sql", "--dialect", dialect])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("WITH _zaro_checked AS (")
+
+
+def test_printed_duckdb_query_scores_a_table(inputs: dict[str, Path]) -> None:
+    query = CliRunner().invoke(main, ["sql", "--table", "vignettes"]).output
+    con = duckdb.connect()
+    frame = pd.read_parquet(inputs["parquet"]).drop(columns=["latent_cause", "triage", "narrative"])
+    con.register("vignettes", frame)
+    scored = con.sql(query).df()
+    assert len(scored) == 400 and set(scored["recommendation"]) <= {"self_care", "see_doctor", "urgent"}
