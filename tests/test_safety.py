@@ -240,3 +240,33 @@ def test_adding_a_warning_field_never_lowers_the_answer_or_makes_it_less_urgent(
         after = assess({**vignette, field: True}, card=card)
         assert after.recommendation >= before.recommendation, f"{card_name} card, {field}"
         assert _urgency(after.timeframe) >= _urgency(before.timeframe), f"{card_name} card, {field}"
+
+
+#: The rules whose time frame the guidance relaxes when the course is longer (NG127, as in
+#: docs/clinical.md "How soon"): weakness getting worse within about 4 weeks is same-day
+#: assessment; getting worse over a longer course, an urgent referral within 2 weeks.
+RELAXED_BY_A_LONGER_COURSE = ("rapid_weakness",)
+
+
+def test_weakness_getting_worse_is_same_day_within_4_weeks_and_urgent_referral_after():
+    worsening = {
+        "age": 45,
+        "frequency": "daily",
+        "severity": "minor",
+        "locations": "calf",
+        "weakness": True,
+        "worsening": True,
+    }
+    assert assess({**worsening, "duration_weeks": 2}).timeframe == "same_day"
+    assert assess({**worsening, "duration_weeks": 8}).timeframe == "within_2_weeks"
+
+
+@settings(max_examples=150, deadline=None)
+@given(vignette=vignettes(), extra_weeks=st.sampled_from([0.5, 2, 4, 26]))
+def test_more_weeks_relax_the_time_frame_only_through_the_listed_rules(vignette, extra_weeks):
+    before = assess(vignette)
+    longer = min(520.0, float(vignette["duration_weeks"]) + extra_weeks)
+    after = assess({**vignette, "duration_weeks": longer})
+    assert after.recommendation >= before.recommendation
+    if _urgency(after.timeframe) < _urgency(before.timeframe):
+        assert set(before.guideline_red_flags) & set(RELAXED_BY_A_LONGER_COURSE), (before.timeframe, after.timeframe)
