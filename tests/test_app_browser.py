@@ -316,3 +316,36 @@ def test_ctrl_c_stops_the_server_and_its_kernels(tmp_path):
         assert not [pid for pid in kernels if Path(f"/proc/{pid}").exists()], "kernels outlived the server"
     finally:
         _stop_if_running(server)
+
+
+@pytest.mark.parametrize("label", ["desktop", "phone"])
+def test_app_figures_have_no_colliding_labels_and_fit_the_screen(browser, server, label):
+    # The same check as the report pages' (tests/test_figures_browser.py), on the live app.
+    from test_figures_browser import _TEXT_BOXES, ARTIFACTS, WIDTHS, overlaps
+
+    width = WIDTHS[label]
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(server.url, wait_until="domcontentloaded", timeout=RENDER_TIMEOUT_MS)
+        page.wait_for_selector(f"{RECOMMENDATION}[data-recommendation]", timeout=RENDER_TIMEOUT_MS)
+        page.wait_for_function(
+            "() => { const plot = document.querySelector('.js-plotly-plot');"
+            " return plot && plot.data && plot.data.length; }",
+            timeout=UPDATE_TIMEOUT_MS,
+        )
+        page.wait_for_timeout(500)  # a responsive figure redraws once it knows its width
+        problems = []
+        figures = page.evaluate(_TEXT_BOXES.replace(".plotly-graph-div", ".js-plotly-plot"))
+        assert any(figure["boxes"] for figure in figures), "no figure text found to check"
+        for figure in figures:
+            problems += [f"{figure['name']}: {a!r} overlaps {b!r}" for a, b in overlaps(figure["boxes"])]
+            problems += [f"{figure['name']}: {text!r} is cut off" for text in figure["cut"]]
+        scroll_width, inner_width = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
+        if scroll_width > inner_width + 1:
+            problems.append(f"the app scrolls sideways at {width}px ({scroll_width} px wide)")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"app-{label}.png"), full_page=True)
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
