@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from _timing import best_of
 
-from scoring.assess import assess, assess_frame, triage_agreement
+from scoring.assessment import assess, assess_frame, triage_agreement
 from scoring.contract.features import FEATURE_NAMES, Features
 from scoring.contract.schema import validate_frame
 from scoring.engine.card import load_card

@@ -29,7 +29,7 @@ import numpy as np
 from _timing import best_of, peak_mib, timings
 
 from scoring.analysis.explain import counterfactuals
-from scoring.assess import assess, assess_frame
+from scoring.assessment import assess, assess_frame
 from scoring.contract.features import Features
 from scoring.contract.schema import validate_frame
 from scoring.engine.synth import generate_vignettes

@@ -7,7 +7,7 @@ The package is layered, and an import never points up (``tests/test_layers.py`` 
 * :mod:`scoring.contract` — the vignette fields, validation, features, the condition language;
 * :mod:`scoring.results` — the result types the engine produces and every face renders;
 * :mod:`scoring.engine` — points cards, calibration, the decision tree, the ladder, the generator;
-* :mod:`scoring.assess` — the combined :class:`Assessment`;
+* :mod:`scoring.assessment` — the combined :class:`Assessment`;
 * :mod:`scoring.analysis` — explanations and comparisons;
 * faces — :mod:`scoring.wording`, :mod:`scoring.plots`, :mod:`scoring.widgets`,
   :mod:`scoring.report`, :mod:`scoring.data`, :mod:`scoring.cli`, :mod:`scoring.app`.
@@ -25,9 +25,9 @@ from scoring._version import __version__
 from scoring.wording import NOTICE
 
 _LAZY = {
-    "Assessment": "scoring.assess",
-    "assess": "scoring.assess",
-    "assess_frame": "scoring.assess",
+    "Assessment": "scoring.assessment",
+    "assess": "scoring.assessment",
+    "assess_frame": "scoring.assessment",
     "CardError": "scoring.engine.card",
     "list_cards": "scoring.engine.card",
     "load_card": "scoring.engine.card",
@@ -54,7 +54,7 @@ _LAZY = {
 if TYPE_CHECKING:  # let type checkers and IDEs see the lazy names
     from scoring.analysis.compare import compare_models
     from scoring.analysis.explain import counterfactuals, sweep
-    from scoring.assess import Assessment, assess, assess_frame
+    from scoring.assessment import Assessment, assess, assess_frame
     from scoring.batch import assess_file
     from scoring.contract.recommendation import Recommendation
     from scoring.contract.schema import (

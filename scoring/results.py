@@ -1,7 +1,7 @@
 """Result types shared by the engine and every face: what a card or a tree saw for one vignette.
 
 They sit below the code that produces them (``scoring.engine.card``, ``scoring.engine.tree``)
-and the code that combines them (``scoring.assess``), so no module has to import its result
+and the code that combines them (``scoring.assessment``), so no module has to import its result
 types back from a layer above it. All are frozen dataclasses with ``to_dict()`` for JSON.
 """
 

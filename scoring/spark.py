@@ -33,7 +33,7 @@ def _view(frame: DataFrame) -> str:
 
 
 def assess(frame: DataFrame, *, card: Card | str | None = None, tree: Any = "default") -> DataFrame:
-    """The scored rows of a Spark DataFrame of vignettes, as :func:`scoring.assess.assess_frame` scores them.
+    """The scored rows of a Spark DataFrame of vignettes, as :func:`scoring.assessment.assess_frame` scores them.
 
     Parameters
     ----------

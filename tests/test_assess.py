@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from strategies import vignettes
 
 from scoring import NOTICE
-from scoring.assess import (
+from scoring.assessment import (
     Assessment,
     TreeModel,
     TreeStep,

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scoring.assess import assess_frame
+from scoring.assessment import assess_frame
 from scoring.batch import (
     MAX_JSON_BYTES,
     InputError,

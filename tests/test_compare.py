@@ -13,7 +13,7 @@ from scoring.analysis.compare import (
     load_comparison,
     render_comparison_text,
 )
-from scoring.assess import assess_frame
+from scoring.assessment import assess_frame
 from scoring.contract.recommendation import LEVELS
 from scoring.engine.synth import generate_vignettes
 from scoring.plots import confusion_figure, metrics_figure, sweep_figure, tree_figure

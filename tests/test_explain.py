@@ -18,7 +18,7 @@ from scoring.analysis.explain import (
     most_influential_field,
     sweep,
 )
-from scoring.assess import assess
+from scoring.assessment import assess
 from scoring.contract.recommendation import LEVELS, Recommendation
 from scoring.contract.schema import field_spec, frame_to_vignettes, validate_vignette
 from scoring.engine.synth import generate_vignettes

@@ -23,7 +23,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("wording", ("scoring.wording",)),
     ("results", ("scoring.results",)),
     ("engine", ("scoring.engine",)),
-    ("assess", ("scoring.assess",)),
+    ("assess", ("scoring.assessment",)),
     ("analysis", ("scoring.analysis",)),
     (
         "faces",
@@ -110,8 +110,25 @@ def test_the_checker_sees_imports_inside_functions_and_relative_imports():
     source = (
         "from typing import TYPE_CHECKING\n"
         "if TYPE_CHECKING:\n    from scoring.analysis import explain\n"
-        "def f():\n    from scoring.assess import assess\n    from ...report import build_reports\n"
+        "def f():\n    from scoring.assessment import assess\n    from ...report import build_reports\n"
     )
     found = [name for _, name in scoring_imports(source, "scoring.engine.card._model")]
-    assert found == ["scoring.analysis", "scoring.assess", "scoring.report"]
+    assert found == ["scoring.analysis", "scoring.assessment", "scoring.report"]
     assert all(RANK[layer_of(name)] > RANK["engine"] for name in found)
+
+
+def test_root_names_stay_functions_after_their_modules_are_imported():
+    # A submodule named like a root function would replace it on import (``scoring.assess``
+    # once was both): importing every module must leave the root's names as they are.
+    import importlib
+    import inspect
+
+    import scoring
+
+    for path in SOURCES:
+        name = module_name(path)
+        if name.startswith(("scoring.spark", "scoring.widgets", "scoring.app", "scoring.__main__")):
+            continue  # optional extras, or the command line itself; they hold no root name
+        importlib.import_module(name)
+    for name in ("assess", "assess_frame", "assess_file", "load_card", "generate_vignettes", "to_sql"):
+        assert inspect.isfunction(getattr(scoring, name)), f"scoring.{name} is {getattr(scoring, name)!r}"

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scoring.assess import assess, assess_frame
+from scoring.assessment import assess, assess_frame
 from scoring.contract.features import WARNING_FIELDS, Features
 from scoring.contract.recommendation import Recommendation, more_cautious
 from scoring.contract.schema import FIELDS, LOCATIONS, field_spec, validate_frame

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scoring.assess import assess_frame
+from scoring.assessment import assess_frame
 from scoring.engine.synth import generate_vignettes
 
 pyspark = pytest.importorskip("pyspark", reason="PySpark is not installed (pip install zaro[spark])")

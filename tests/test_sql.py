@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scoring import to_sql
-from scoring.assess import assess_frame
+from scoring.assessment import assess_frame
 from scoring.contract.errors import VignetteError, cell_text
 from scoring.contract.fields import FIELDS
 from scoring.engine.card import load_card

@@ -481,7 +481,7 @@ def test_a_record_whose_arrays_were_edited_is_refused(saved):
 
 
 def test_metrics_have_one_home():
-    from scoring.assess import triage_agreement
+    from scoring.assessment import triage_agreement
     from scoring.engine import metrics
 
     assert triage_metrics is metrics.triage_metrics

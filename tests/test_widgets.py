@@ -16,7 +16,7 @@ import traitlets
 from markupsafe import escape
 
 from scoring import NOTICE, Recommendation
-from scoring.assess import assess
+from scoring.assessment import assess
 from scoring.contract.schema import FIELDS, validate_vignette
 from scoring.widgets import (
     DisagreementPager,

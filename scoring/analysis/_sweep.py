@@ -67,7 +67,7 @@ def sweep(
         (whole numbers: every value); for categories and yes/no fields every value; for
         ``locations`` the vignette's areas and each one-area change.
     card, tree
-        As for :func:`scoring.assess.assess_frame`.
+        As for :func:`scoring.assessment.assess_frame`.
 
     Returns
     -------
@@ -98,7 +98,7 @@ def sweep(
 
 def _assess_values(v: Any, field: str, chosen: list[Any], card: Any, tree: Any) -> pd.DataFrame:
     """The vignette with ``field`` set to each value, assessed as one frame (every row valid)."""
-    from scoring.assess import assess_frame
+    from scoring.assessment import assess_frame
 
     rows = v.to_dict()
     records = []

@@ -216,7 +216,7 @@ def compare_frame(
     frame : DataFrame
         Vignettes with ``triage`` (and, for the safety table, ``latent_cause``).
     card, tree
-        As for :func:`scoring.assess.assess_frame`; the tree must not be None.
+        As for :func:`scoring.assessment.assess_frame`; the tree must not be None.
     seed : int, optional
         Recorded in the result.
     label_noise : float, default 0
@@ -226,7 +226,7 @@ def compare_frame(
     -------
     Comparison
     """
-    from scoring.assess import assess_frame
+    from scoring.assessment import assess_frame
     from scoring.engine.card import load_card
     from scoring.engine.tree import resolve_tree
 
@@ -278,7 +278,7 @@ def compare_models(
     seed : int, default 2026
         Different from the training data's seed (7), so the tree has not seen the sample.
     card, tree
-        As for :func:`scoring.assess.assess_frame`.
+        As for :func:`scoring.assessment.assess_frame`.
     label_noise : float, default 0
         Passed to :func:`scoring.engine.synth.generate_vignettes`.
     saved : str or Path, optional

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.analysis._counterfactual import Counterfactual, FieldChange
-from scoring.assess import combine_frame
+from scoring.assessment import combine_frame
 from scoring.contract.features import Features, feature_spec, parse_condition
 from scoring.contract.recommendation import LEVELS, Recommendation
 from scoring.contract.schema import FIELDS, LOCATIONS, field_spec, validate_vignette
@@ -158,7 +158,7 @@ def candidate_values(vignette: Any, field: str, *, card: Any = "default", tree: 
     field : str
         A contract field.
     card, tree
-        As for :func:`scoring.assess.assess`; their thresholds decide the numeric values.
+        As for :func:`scoring.assessment.assess`; their thresholds decide the numeric values.
 
     Returns
     -------

@@ -1,7 +1,7 @@
 """Scoring a file of vignettes: chunked, nothing lost, nothing half-written.
 
 :func:`assess_file` reads a CSV or Parquet file in chunks, scores every valid row with
-:func:`scoring.assess.assess_frame` and writes two tables: the scored rows and the rejected
+:func:`scoring.assessment.assess_frame` and writes two tables: the scored rows and the rejected
 rows (one line per problem, row numbers counted across the whole file). Rows in = rows
 scored + rows rejected, always.
 

@@ -104,7 +104,7 @@ def assess_file(
     rejects : path, optional
         Where the rejected rows go, one line per problem (default: ``OUT`` with ``.rejects.csv``).
     card, tree
-        As for :func:`scoring.assess.assess_frame`; ``tree`` may also be the path of a saved tree.
+        As for :func:`scoring.assessment.assess_frame`; ``tree`` may also be the path of a saved tree.
     chunk_rows : int, default 200_000
         Rows read and scored at a time (bounds the memory used).
     overwrite : bool, default False
@@ -122,7 +122,7 @@ def assess_file(
         which pandas reads as empty cells) is read again with pandas from the start.
     engine : {"duckdb", "pandas"}, optional
         What scores the rows. ``"pandas"`` reads chunks and scores them with
-        :func:`~scoring.assess.assess_frame`; ``"duckdb"`` runs the compiled query of
+        :func:`~scoring.assessment.assess_frame`; ``"duckdb"`` runs the compiled query of
         :func:`scoring.sql.to_sql` inside DuckDB, streaming file to file in bounded memory
         (same rows, same answers, same rejects; tested). By default CSV files of
         :data:`DUCKDB_FROM_BYTES` or more go to DuckDB, everything else to pandas, as measured
@@ -254,7 +254,7 @@ def _score_chunks(
     progress: _Progress,
 ) -> tuple[int, int, int, int]:
     """Score every chunk into the two writers; returns (rows in, scored, rejected, problems)."""
-    from scoring.assess import assess_frame
+    from scoring.assessment import assess_frame
 
     rows_in = rows_scored = rows_rejected = problems = 0
     try:

@@ -112,7 +112,7 @@ def assess_command(
 def _assess_one(text_or_path: str, card_name: str, tree_path: str | None, as_json: bool) -> None:
     import json
 
-    from scoring.assess import assess
+    from scoring.assessment import assess
     from scoring.batch import read_vignette_json, resolve_tree_option
     from scoring.engine.card import load_card
 
@@ -211,7 +211,7 @@ def explain_command(
     import json
 
     from scoring.analysis.explain import counterfactuals, most_influential_field
-    from scoring.assess import assess
+    from scoring.assessment import assess
     from scoring.batch import read_vignette_json, resolve_tree_option
     from scoring.engine.card import load_card
 

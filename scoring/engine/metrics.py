@@ -2,7 +2,7 @@
 
 :func:`triage_metrics` gives the summary numbers the tree's cross-validation and the
 card-versus-tree comparison report; :func:`agreement_table` gives the same counts per
-reference level (``scoring.assess.triage_agreement`` is this table).
+reference level (``scoring.assessment.triage_agreement`` is this table).
 """
 
 from __future__ import annotations

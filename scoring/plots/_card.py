@@ -2,7 +2,7 @@
 
 Every figure is drawn from data computed elsewhere (the :class:`~scoring.engine.card.Card`,
 :func:`scoring.engine.calibration.risk_table`, :func:`scoring.engine.calibration.calibration_bins` and
-:func:`~scoring.engine.calibration.calibration_metrics`, a :class:`~scoring.assess.CardView`).
+:func:`~scoring.engine.calibration.calibration_metrics`, a :class:`~scoring.assessment.CardView`).
 """
 
 from __future__ import annotations

@@ -192,7 +192,7 @@ def case_context(case: Any, *, slug: str, card: Any, tree: Any) -> tuple[dict[st
 
     ``slug`` makes the figure div ids (``fig-<slug>-points`` ...) fixed and unique per page.
     """
-    from scoring.assess import assess
+    from scoring.assessment import assess
     from scoring.plots import tree_figure
 
     assessment = assess(case.vignette, card=card, tree=tree)

@@ -1,7 +1,7 @@
 """Scoring where the data lives: one assessment compiled to SQL (DuckDB, Spark, PostgreSQL).
 
 :func:`to_sql` gives one ``SELECT`` over a table of vignettes that returns the scored rows of
-:func:`scoring.assess.assess_frame` (same columns, same answers); :func:`rejects_sql` gives
+:func:`scoring.assessment.assess_frame` (same columns, same answers); :func:`rejects_sql` gives
 the rows that break the contract, as :func:`scoring.contract.schema.validate_frame` reports
 them. Both are generated from the definitions (fields, features, card, ladder, tree), so a
 new field or card item flows into the SQL without editing it.

@@ -107,7 +107,9 @@ def _features_select(columns: Sequence[str]) -> str:
         + " ".join(f"WHEN {literal(v)} THEN {i}" for i, v in enumerate(f.allowed))
         + f" END AS {category_level(f.name)}"
         for f in FIELDS
-        if f.kind == "category"
+        # frequency and severity already have their level as a shared feature (same codes):
+        # a second column of the same name is ambiguous to Spark.
+        if f.kind == "category" and f"{f.name}_level" not in {spec.name for spec in FEATURES}
     ]
     return ", ".join(kept + features + levels)
 
@@ -209,7 +211,7 @@ def _floor() -> str:
 
 
 def scored_columns(columns: Sequence[str], *, tree: bool = True) -> list[str]:
-    """The columns of the scored result, in order (as :func:`scoring.assess.assess_frame` gives them)."""
+    """The columns of the scored result, in order (as :func:`scoring.assessment.assess_frame` gives them)."""
     out = [f.name for f in FIELDS] + [m for m in METADATA_COLUMNS if m in columns]
     out += ["points_total", "band", "red_flags", "card_recommendation", "probability"]
     out += ["tree_recommendation", "agree"] if tree else []
@@ -290,7 +292,7 @@ def to_sql(
     each card item's points and the total (with group limits), the red flags, the ladder's
     urgent floor, the tree (nested ``CASE``) and its monotone envelope, the combined
     recommendation and the card's calibrated probability. Its columns are those of
-    :func:`scoring.assess.assess_frame`'s ``scored`` frame (:func:`scored_columns`); the
+    :func:`scoring.assessment.assess_frame`'s ``scored`` frame (:func:`scored_columns`); the
     rows it leaves out are exactly those :func:`rejects_sql` reports.
 
     Parameters

@@ -3,7 +3,7 @@
 Every control comes from :data:`scoring.contract.schema.FIELDS` (its label, unit, range, allowed
 values and description), and the panels and example vignettes come from
 ``definitions/explorer.toml``; nothing here scores anything. The widgets call
-:func:`scoring.assess.assess`, :func:`scoring.analysis.explain.counterfactuals` and the figures in
+:func:`scoring.assessment.assess`, :func:`scoring.analysis.explain.counterfactuals` and the figures in
 :mod:`scoring.plots`, and only render what those return, through the HTML partials of
 ``scoring/templates/partials/`` and the words of :mod:`scoring.wording`.
 

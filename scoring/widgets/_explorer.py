@@ -167,7 +167,7 @@ class Explorer:
 
     def update(self) -> None:
         """Assess the current answers and redraw every output."""
-        from scoring.assess import assess
+        from scoring.assessment import assess
         from scoring.plots import points_waterfall_figure
 
         started = time.perf_counter()

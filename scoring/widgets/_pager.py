@@ -33,11 +33,11 @@ class DisagreementPager:
     Parameters
     ----------
     cases : pandas.DataFrame
-        Scored vignettes (the ``scored`` frame of :func:`scoring.assess.assess_frame`) where
+        Scored vignettes (the ``scored`` frame of :func:`scoring.assessment.assess_frame`) where
         ``card_recommendation`` differs from ``tree_recommendation``; see
         :meth:`from_frame` and :meth:`from_sample`.
     card, tree
-        As for :func:`scoring.assess.assess`; used to explain each case.
+        As for :func:`scoring.assessment.assess`; used to explain each case.
     notice : bool
         Whether the view shows the educational-use notice itself; turn it off only where
         the page already shows it (the notebooks' first cell).
@@ -112,7 +112,7 @@ class DisagreementPager:
         cls, frame: Any, *, card: Any = "default", tree: Any = "default", notice: bool = True
     ) -> DisagreementPager:
         """Assess a frame of vignettes and keep the rows where card and tree differ."""
-        from scoring.assess import assess_frame
+        from scoring.assessment import assess_frame
 
         the_tree, problem = resolve_tree(tree)
         if the_tree is None:
@@ -204,7 +204,7 @@ class DisagreementPager:
 
 def disagreement_case_html(row: Any, *, card: Any = "default", tree: Any = "default") -> str:
     """One scored vignette where card and tree differ, as HTML: story, both sides, reference."""
-    from scoring.assess import assess
+    from scoring.assessment import assess
     from scoring.contract.schema import FIELD_NAMES
 
     assessment = assess({name: row[name] for name in FIELD_NAMES}, card=card, tree=tree)

@@ -29,7 +29,7 @@ class SweepExplorer:
     vignette : Vignette or dict, optional
         Your own vignette instead of a preset; it appears first in the example list.
     card, tree
-        As for :func:`scoring.assess.assess`.
+        As for :func:`scoring.assessment.assess`.
     notice : bool
         Whether the view shows the educational-use notice itself; turn it off only where
         the page already shows it (the notebooks' first cell).

@@ -397,7 +397,7 @@ class Card:
         return np.where(np.asarray(red_flag_mask) != 0, self.calibration.red_flag_probability, p)
 
     def view(self, score: CardScore) -> CardView:
-        """Turn one :class:`CardScore` into the :class:`~scoring.assess.CardView` users see."""
+        """Turn one :class:`CardScore` into the :class:`~scoring.assessment.CardView` users see."""
         items = [
             ItemScore(item.item_id, item.label, item.condition, points, item.evidence)
             for item, points in zip(self.items, score.item_points)
