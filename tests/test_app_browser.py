@@ -300,24 +300,6 @@ def test_kernels_of_five_closed_sessions_go(browser, server):
     server.wait_until(lambda: len(server.kernels()) <= POOL_SIZE, 60, "only the preheated kernels left")
 
 
-def test_sigterm_stops_the_server_and_its_kernels(server):
-    kernels = server.kernels()
-    assert kernels
-    assert server.stop(signal.SIGTERM) == 0
-    assert not [pid for pid in kernels if Path(f"/proc/{pid}").exists()], "kernels outlived the server"
-
-
-def test_ctrl_c_stops_the_server_and_its_kernels(tmp_path):
-    server = _start(tmp_path, "--pool-size", "1", "--max-kernels", "2")
-    try:
-        server.wait_until(lambda: len(server.kernels()) >= 1, 120, "the preheated kernel")
-        kernels = server.kernels()
-        assert server.stop(signal.SIGINT) == 0
-        assert not [pid for pid in kernels if Path(f"/proc/{pid}").exists()], "kernels outlived the server"
-    finally:
-        _stop_if_running(server)
-
-
 @pytest.mark.parametrize("label", ["desktop", "phone"])
 def test_app_figures_have_no_colliding_labels_and_fit_the_screen(browser, server, label):
     # The same check as the report pages' (tests/test_figures_browser.py), on the live app.
@@ -349,3 +331,21 @@ def test_app_figures_have_no_colliding_labels_and_fit_the_screen(browser, server
     finally:
         context.close()
     assert not problems, "\n".join(problems)
+
+
+def test_sigterm_stops_the_server_and_its_kernels(server):
+    kernels = server.kernels()
+    assert kernels
+    assert server.stop(signal.SIGTERM) == 0
+    assert not [pid for pid in kernels if Path(f"/proc/{pid}").exists()], "kernels outlived the server"
+
+
+def test_ctrl_c_stops_the_server_and_its_kernels(tmp_path):
+    server = _start(tmp_path, "--pool-size", "1", "--max-kernels", "2")
+    try:
+        server.wait_until(lambda: len(server.kernels()) >= 1, 120, "the preheated kernel")
+        kernels = server.kernels()
+        assert server.stop(signal.SIGINT) == 0
+        assert not [pid for pid in kernels if Path(f"/proc/{pid}").exists()], "kernels outlived the server"
+    finally:
+        _stop_if_running(server)
