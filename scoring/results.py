@@ -23,6 +23,8 @@ __all__ = [
     "TreeStep",
     "TreeView",
     "TreeModel",
+    "RiskEstimate",
+    "PolicyResult",
     "fields_dict",
     "plain",
 ]
@@ -70,6 +72,9 @@ class ItemScore:
         Points this item added (negative for reassuring pointers).
     evidence : str
         Source note, with [S]/[A] tags as in docs/clinical.md.
+    likelihood_ratio : float
+        How much more often the item holds with the card's outcome than without it, in the
+        data the card was calibrated on (NaN when not recorded, e.g. for a group limit).
     """
 
     item_id: str
@@ -77,6 +82,7 @@ class ItemScore:
     condition: str
     points: int
     evidence: str
+    likelihood_ratio: float = math.nan
 
     def to_dict(self) -> dict[str, Any]:
         return fields_dict(self)
@@ -140,8 +146,10 @@ class CardView:
     band : Band
         The band the total falls in (even when a red flag overrides its recommendation).
     probability : float
-        Calibrated probability that the vignette needs professional review (reference
-        triage ``see_doctor`` or ``urgent``), from the card's calibration file.
+        Calibrated risk of the card's outcome (``serious_cause`` for the shipped cards) in
+        the population the card was calibrated on (the enriched learning mix), from the
+        card's calibration file; NaN without one. :attr:`Assessment.risk` gives it for a
+        stated population.
     advice : str
         What to do, for the card's recommendation.
     """
@@ -190,9 +198,14 @@ class TreeView:
     Attributes
     ----------
     recommendation : Recommendation
-        The class the tree predicts.
-    probabilities : dict of str to float
-        Class probabilities at the leaf, keyed by recommendation value.
+        What the risk policy says for the leaf's risk in the stated population (the tree
+        itself only estimates a risk; :func:`scoring.assess` fills this in for the
+        assessment's population).
+    probability : float
+        The leaf's risk of the tree's outcome, in the population the tree was fitted on
+        (the share of training vignettes in the leaf with the outcome).
+    outcome : str
+        What the tree predicts, e.g. ``"serious_cause"``.
     path : tuple of TreeStep
         The splits from the root to the leaf.
     leaf_id : int
@@ -204,7 +217,8 @@ class TreeView:
     """
 
     recommendation: Recommendation
-    probabilities: dict[str, float]
+    probability: float
+    outcome: str
     path: tuple[TreeStep, ...]
     leaf_id: int
     leaf_samples: int
@@ -218,16 +232,90 @@ class TreeView:
 class TreeModel(Protocol):
     """What :func:`assess` and :func:`assess_frame` need from a tree.
 
-    Any object with these two methods can be passed as ``tree=``; ``scoring.engine.tree`` provides
-    the shipped one.
+    Any object with these members can be passed as ``tree=``; ``scoring.engine.tree``
+    provides the shipped one. Risks are in the population the tree was fitted on
+    (``population``); the assessment moves them to the population it reports for.
     """
+
+    outcome: str
+    population: str
 
     def explain_encoded(self, encoded: dict[str, float]) -> TreeView:
         """The tree's view of one vignette encoded by :func:`scoring.contract.features.encode_vignette`."""
         ...
 
-    def predict_levels(self, features: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Levels (int array of 0/1/2, see ``scoring.contract.recommendation.LEVELS``) and an (n, 3)
-        array of class probabilities in ``LEVELS`` order, for a :class:`scoring.contract.features.Features`.
-        """
+    def predict_risk(self, features: Any) -> np.ndarray:
+        """The risk of ``outcome`` per row (float64) for a :class:`scoring.contract.features.Features`."""
         ...
+
+
+# --------------------------------------------------------------------------------------
+# Risks and policies (filled by scoring.assessment)
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RiskEstimate:
+    """An estimated risk of an outcome, for a stated population, from one model.
+
+    Attributes
+    ----------
+    probability : float
+        The risk in ``population`` (moved there from ``trained_on`` by prior shift); NaN when
+        the model has no calibration.
+    outcome, outcome_label : str
+        What is estimated, e.g. ``"serious_cause"`` / "Serious cause".
+    population, population_label : str
+        For whom, e.g. ``"community"`` / "Adults who notice twitching".
+    model : str
+        Which model, e.g. ``"card:default"``, ``"card:learned"`` or ``"tree"``.
+    model_label : str
+        The model in words, e.g. "default card 2.0".
+    trained_on : str
+        The population the model was fitted on (``"enriched"``).
+    probability_trained : float
+        The same risk in ``trained_on``.
+    """
+
+    probability: float
+    outcome: str
+    outcome_label: str
+    population: str
+    population_label: str
+    model: str
+    model_label: str
+    trained_on: str
+    probability_trained: float
+
+    def text(self) -> str:
+        """The risk in words, e.g. '1.2% chance of a serious cause (adults who notice twitching; default card 2.0)'."""
+        from scoring.wording import risk_percent
+
+        chance = risk_percent(self.probability, missing="no estimate of the")
+        return f"{chance} chance of a {self.outcome_label.lower()} ({self.population_label}; {self.model_label})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return fields_dict(self)
+
+
+@dataclass(frozen=True)
+class PolicyResult:
+    """What one recommendation policy says for one vignette, and why.
+
+    Attributes
+    ----------
+    policy, label : str
+        The policy's id (``"guideline"``, ``"risk"``) and its name in words.
+    recommendation : Recommendation
+        The policy's answer.
+    reasons : tuple of str
+        Why, in words: the red flags, ladder rules or risk threshold that decided it.
+    """
+
+    policy: str
+    label: str
+    recommendation: Recommendation
+    reasons: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return fields_dict(self)

@@ -1,41 +1,33 @@
-"""From points to probability: fitting, storing and checking a card's calibration.
+"""From points to risk: fitting, storing and checking a card's calibration.
 
-A card's total is turned into the probability that a vignette *needs professional review*
-(its reference triage is ``see_doctor`` or ``urgent``). The mapping is a small logistic
-regression on the total, with a step where the card's bands start recommending review::
+A card's total is turned into the risk of an **outcome** (``serious_cause`` unless told
+otherwise: the vignette's hidden cause is motor-neuron-like, MS-like or a neuropathy; see
+``scoring/definitions/outcomes.toml``), never into the referral ladder's own label. The
+mapping is a logistic regression on the total, fitted on synthetic vignettes of the
+**enriched** learning population::
 
-    logit P(needs review) = intercept + slope * total + band_step * [band recommends review]
+    logit P(outcome) = intercept + slope * total
 
 Why logistic and not isotonic: a card is read as a table, total by total, and a logistic
-curve gives every total, including rare ones with few or no synthetic vignettes, a
-probability from three stored numbers, never falling as points rise (``slope`` and
-``band_step`` are kept at 0 or above). Isotonic regression would copy the noise of sparse
-totals into the table.
-
-Why the band step: the reference label follows the docs/clinical.md ladder, and the default card
-reproduces that ladder, so the chance of needing review jumps where the bands change
-(3% just below, 98.5% just above, with 3% label noise) and hardly moves within a band. A
-logistic curve on the total alone cannot jump: fitted to these data it gives a total of 0,
-in the self-care band, a probability near 70% while 4% of those vignettes need review. The
-step puts the jump where the card puts it; the slope then says how much each further point
-adds. On the synthetic reference it adds next to nothing (the slope is 0 for the default
-card), which is itself worth reporting: the extra points grade clinical concern, not the
-chance that the ladder-based reference says "review".
+curve gives every total, including rare ones with few or no synthetic vignettes, a risk
+from two stored numbers, never falling as points rise (``slope`` is kept at 0 or above).
+Isotonic regression would copy the noise of sparse totals into the table.
 
 It is fitted on vignettes without a red flag: a red flag sets the card's answer whatever
-the total, so those vignettes get their own probability, the observed share needing review
-among red-flag vignettes (``red_flag_probability``).
+the total, so those vignettes get their own risk, the observed share with the outcome among
+red-flag vignettes (``red_flag_probability``).
 
-The fit uses synthetic vignettes (:func:`scoring.engine.synth.generate_vignettes`) with a small
-share of labels moved one step (``label_noise``, 3% by default), to mimic clinicians who
-disagree [A, docs/clinical.md section 4]. Without that noise the reference label is a pure
-function of the ladder, which the default card reproduces, so every probability would be
-0 or 1. The result is stored next to the card as ``<card>.calibration.json`` by
-:func:`fit_calibration` (``save=True``); a test refits it and checks it is reproduced.
+The stored file also keeps, for every item, how often it holds with and without the outcome
+and its likelihood ratio (:func:`item_evidence`), so that a reader sees each item's points
+next to what the data say about it, and the per-total counts, so that the risk table can
+show the observed share beside the fitted risk.
 
-Checks on a fresh sample (:func:`calibration_metrics`) report the calibration intercept and
-slope and the Brier score (Van Calster et al., BMC Med 2019); the Hosmer-Lemeshow test is
-deliberately not used.
+Risks are for the enriched population the card was fitted on; :func:`risk_table` and
+:func:`scoring.assess` move them to a stated population by prior shift
+(:func:`scoring.engine.risk.risk_in_population`). Checks on a fresh sample
+(:func:`calibration_metrics`) report the calibration intercept and slope and the Brier score
+(Van Calster et al., BMC Med 2019) in the population of that sample; the Hosmer-Lemeshow test
+is deliberately not used.
 """
 
 from __future__ import annotations
@@ -54,143 +46,189 @@ from scoring.engine.card import Card, calibration_path, load_card
 __all__ = [
     "CALIBRATION_N",
     "CALIBRATION_SEED",
-    "CALIBRATION_LABEL_NOISE",
     "EVALUATION_SEED",
-    "needs_review",
     "fit_calibration",
+    "item_evidence",
     "write_calibrations",
+    "card_risk",
     "risk_table",
     "calibration_bins",
+    "calibration_summary",
     "calibration_metrics",
 ]
 
-#: Size, seed and label noise of the synthetic sample every stored calibration is fitted on.
+#: Size and seed of the synthetic sample (enriched population) every stored calibration is fitted on.
 CALIBRATION_N = 200_000
 CALIBRATION_SEED = 20240
-CALIBRATION_LABEL_NOISE = 0.03
 #: Seed of the fresh sample used to check a calibration (never used for fitting).
 EVALUATION_SEED = 12345
 
 
-def needs_review(triage: Any) -> np.ndarray:
-    """True where a triage label is ``see_doctor`` or ``urgent`` (the calibrated outcome)."""
-    values = pd.Series(triage).astype("str").to_numpy()
-    return (values == "see_doctor") | (values == "urgent")
-
-
-def _synthetic(n: int, seed: int, label_noise: float) -> pd.DataFrame:
+def _synthetic(n: int, seed: int, population: str) -> pd.DataFrame:
     from scoring.engine.synth import generate_vignettes
 
-    return generate_vignettes(n, seed=seed, label_noise=label_noise)
+    return generate_vignettes(n, seed=seed, population=population)
 
 
-def _scored(card: Card, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Totals, red-flag masks and needs-review outcomes of a frame with a ``triage`` column."""
+def _outcome(outcome: str | None) -> Any:
+    from scoring.engine.risk import load_outcomes
+
+    outcomes = load_outcomes()
+    if outcome is None:
+        return next(o for o in outcomes.values() if o.role == "primary")
+    if outcome not in outcomes:
+        raise ValueError(f"unknown outcome {outcome!r}; use one of {', '.join(outcomes)}")
+    return outcomes[outcome]
+
+
+def _scored(card: Card, frame: pd.DataFrame, outcome: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any]:
+    """Totals, red-flag masks, outcome (bool) and features of a frame with a ``latent_cause`` column."""
     from scoring.contract.features import Features
     from scoring.contract.schema import validate_frame
+    from scoring.engine.risk import outcome_labels
 
-    if "triage" not in frame.columns:
-        raise ValueError("the frame needs a 'triage' column (reference labels) to calibrate against")
-    validation = validate_frame(frame)
+    if "latent_cause" not in frame.columns:
+        raise ValueError(
+            "the frame needs a 'latent_cause' column (the generator's hidden cause) to calibrate against an "
+            "outcome; generate it with scoring.engine.synth.generate_vignettes"
+        )
+    validation = validate_frame(frame, extra="keep")
     if validation.n_rejected_rows:
         raise ValueError(f"{validation.summary()}: calibration needs every row valid")
-    scores = card.score_frame(Features(validation.valid))
-    return scores.totals, scores.red_flag_mask, needs_review(validation.valid["triage"])
+    features = Features(validation.valid)
+    scores = card.score_frame(features)
+    labels = np.asarray(outcome_labels(validation.valid, outcome.name), dtype=bool)
+    return scores.totals, scores.red_flag_mask, labels, features
 
 
-def _fit_logistic(totals: np.ndarray, review_band: np.ndarray, outcome: np.ndarray) -> tuple[float, float, float]:
-    """Intercept, slope per point and band step, with slope and step kept at 0 or above."""
+def _fit_logistic(totals: np.ndarray, outcome: np.ndarray) -> tuple[float, float]:
+    """Intercept and slope per point, with the slope kept at 0 or above."""
     # Fit on the distinct (total, outcome) pairs weighted by their counts: the same estimate
     # as the row-level fit, from a few dozen rows instead of hundreds of thousands.
-    columns = np.column_stack([totals, review_band.astype(np.int64), outcome.astype(np.int64)])
-    pairs, counts = np.unique(columns, axis=0, return_counts=True)
-    if len(np.unique(pairs[:, 2])) < 2:
-        raise ValueError("every vignette has the same outcome: use label_noise > 0 or more data to calibrate")
-    X, y = pairs[:, :2].astype(np.float64), pairs[:, 2]
-    # Try both terms, then each alone; keep the first fit whose terms are all >= 0, so that
-    # more points never mean a lower probability. A step needs both kinds of band present.
-    candidates = [(0, 1), (1,), (0,)] if len(np.unique(X[:, 1])) == 2 else [(0,)]
-    for use in candidates:
-        model = LogisticRegression(C=np.inf, tol=1e-10, max_iter=1000)
-        model.fit(X[:, list(use)], y, sample_weight=counts)
-        coefficients = dict(zip(use, model.coef_[0]))
-        if all(value >= 0 for value in coefficients.values()):
-            return float(model.intercept_[0]), float(coefficients.get(0, 0.0)), float(coefficients.get(1, 0.0))
-    return float(np.log(y @ counts / ((1 - y) @ counts))), 0.0, 0.0
+    pairs, counts = np.unique(np.column_stack([totals, outcome.astype(np.int64)]), axis=0, return_counts=True)
+    if len(np.unique(pairs[:, 1])) < 2:
+        raise ValueError("every vignette has the same outcome: use more data to calibrate")
+    model = LogisticRegression(C=np.inf, tol=1e-10, max_iter=1000)
+    model.fit(pairs[:, :1].astype(np.float64), pairs[:, 1], sample_weight=counts)
+    if model.coef_[0][0] >= 0:
+        return float(model.intercept_[0]), float(model.coef_[0][0])
+    # More points must never mean a lower risk: fall back to the overall share.
+    y, w = pairs[:, 1], counts
+    return float(np.log((y @ w) / ((1 - y) @ w))), 0.0
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return round(numerator / denominator, 4) if denominator > 0 else None
+
+
+def item_evidence(card: Card, features: Any, outcome: np.ndarray) -> list[dict[str, Any]]:
+    """Per card item: how often it holds with and without the outcome, and its likelihood ratios.
+
+    ``lr_present`` = P(item holds | outcome) / P(item holds | no outcome): above 1 the item
+    points towards the outcome, below 1 away from it. ``lr_absent`` is the same for the item
+    not holding. A ratio is None when a share it divides by is 0.
+    """
+    positive, negative = outcome, ~outcome
+    n_pos, n_neg = int(positive.sum()), int(negative.sum())
+    rows = []
+    for item in card.items:
+        holds = np.asarray(item.parsed.evaluate(features), dtype=bool)
+        with_outcome, without = int((holds & positive).sum()), int((holds & negative).sum())
+        rows.append(
+            {
+                "id": item.item_id,
+                "points": item.points,
+                "n_present": with_outcome + without,
+                "n_outcome_present": with_outcome,
+                "share_with_outcome": round(with_outcome / n_pos, 6) if n_pos else None,
+                "share_without_outcome": round(without / n_neg, 6) if n_neg else None,
+                "lr_present": _ratio(with_outcome / max(n_pos, 1), without / max(n_neg, 1)),
+                "lr_absent": _ratio((n_pos - with_outcome) / max(n_pos, 1), (n_neg - without) / max(n_neg, 1)),
+            }
+        )
+    return rows
 
 
 def fit_calibration(
     card: Card | str = "default",
     *,
+    outcome: str | None = None,
     n: int = CALIBRATION_N,
     seed: int = CALIBRATION_SEED,
-    label_noise: float = CALIBRATION_LABEL_NOISE,
     frame: pd.DataFrame | None = None,
     save: bool = False,
 ) -> dict[str, Any]:
-    """Fit the points-to-probability mapping of a card on synthetic vignettes.
+    """Fit the points-to-risk mapping of a card on synthetic vignettes of the enriched population.
 
     Parameters
     ----------
     card : Card or str
         The card (or its name/path).
-    n, seed, label_noise : int, int, float
+    outcome : str, optional
+        The outcome to estimate (the primary outcome, ``serious_cause``, by default).
+    n, seed : int
         The synthetic sample (see :func:`scoring.engine.synth.generate_vignettes`); ignored when
         ``frame`` is given.
     frame : DataFrame, optional
-        Vignettes with a reference ``triage`` column to fit on instead.
+        Enriched-population vignettes with a ``latent_cause`` column to fit on instead.
     save : bool
         Write the result to ``<card>.calibration.json`` next to the card file.
 
     Returns
     -------
     dict
-        ``intercept``, ``slope``, ``red_flag_probability``, the card fingerprint, the data
-        it came from, and per-total counts (``table``) for :func:`risk_table`.
+        ``intercept``, ``slope``, ``red_flag_probability``, the outcome and its prevalence in
+        the population, the card fingerprint, the data it came from, per-total counts
+        (``table``) for :func:`risk_table` and per-item evidence (``items``).
     """
+    from scoring.engine.populations import TRAINING_POPULATION, load_population
+
     card = load_card(card)
+    the_outcome = _outcome(outcome)
+    population = load_population(TRAINING_POPULATION)
     data_info: dict[str, Any]
     if frame is None:
         from scoring.engine.synth import GENERATOR_VERSION
 
-        frame = _synthetic(n, seed, label_noise)
+        frame = _synthetic(n, seed, population.id)
         data_info = {
             "generator": "scoring.engine.synth.generate_vignettes",
             "generator_version": GENERATOR_VERSION,
+            "population": population.id,
             "n": n,
             "seed": seed,
-            "label_noise": label_noise,
         }
     else:
-        data_info = {"generator": "a frame given by the caller", "n": len(frame)}
-    totals, masks, outcome = _scored(card, frame)
+        data_info = {"generator": "a frame given by the caller", "population": population.id, "n": len(frame)}
+    totals, masks, labels, features = _scored(card, frame, the_outcome)
     flagged = masks != 0
-    intercept, slope, band_step = _fit_logistic(totals[~flagged], card.review_band(totals[~flagged]), outcome[~flagged])
+    intercept, slope = _fit_logistic(totals[~flagged], labels[~flagged])
     n_flagged = int(flagged.sum())
     table = (
-        pd.DataFrame({"points_total": totals[~flagged], "review": outcome[~flagged]})
-        .groupby("points_total")["review"]
+        pd.DataFrame({"points_total": totals[~flagged], "outcome": labels[~flagged]})
+        .groupby("points_total")["outcome"]
         .agg(["size", "sum"])
     )
     result: dict[str, Any] = {
         "card": card.name,
         "card_version": card.version,
         "card_fingerprint": card.fingerprint,
-        "method": "logistic regression of needs-review on the points total and a step where the bands "
-        "start recommending review, no penalty (scikit-learn), both terms kept >= 0, fitted on vignettes "
-        "without a red flag",
-        "outcome": "reference triage is see_doctor or urgent",
+        "method": "logistic regression of the outcome on the points total, no penalty (scikit-learn), slope kept "
+        ">= 0, fitted on vignettes without a red flag; red-flag vignettes get their observed share",
+        "outcome": the_outcome.name,
+        "population": population.id,
+        "prevalence": round(population.prevalence(the_outcome), 6),
         "intercept": round(intercept, 6),
         "slope": round(slope, 6),
-        "band_step": round(band_step, 6),
-        "red_flag_probability": round(float(outcome[flagged].mean()), 6) if n_flagged else 1.0,
+        "red_flag_probability": round(float(labels[flagged].mean()), 6) if n_flagged else 1.0,
         "n_red_flag": n_flagged,
-        "n_red_flag_review": int(outcome[flagged].sum()),
+        "n_red_flag_outcome": int(labels[flagged].sum()),
         "data": data_info,
         "table": [
-            {"points_total": int(total), "n": int(row["size"]), "n_review": int(row["sum"])}
+            {"points_total": int(total), "n": int(row["size"]), "n_outcome": int(row["sum"])}
             for total, row in table.iterrows()
         ],
+        "items": item_evidence(card, features, labels),
     }
     if save:
         if card.path is None:
@@ -212,84 +250,121 @@ def write_calibrations(names: list[str] | None = None) -> list[Path]:
     return paths
 
 
-def _stored(card: Card) -> dict[str, Any]:
+def _calibration(card: Card) -> Any:
     if card.calibration is None:
         raise ValueError(
             f"card {card.name!r} has no calibration fitted for its current points; "
             "run scoring.engine.calibration.fit_calibration(card, save=True)"
         )
-    return dict(card.calibration.data)
+    return card.calibration
 
 
-def risk_table(card: Card | str = "default", frame: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every total the card can give, with its probability and how often it occurred.
+def card_risk(card: Card, totals: Any, red_flag_mask: Any, population: Any = None) -> np.ndarray:
+    """The card's risk of its outcome for arrays of totals and red-flag masks, in ``population``.
+
+    ``population`` is an id or a Population (the default population, ``community``, when
+    None); the card's calibration gives the risk in the population it was fitted on, moved by
+    prior shift. NaN for a card without calibration.
+    """
+    from scoring.engine.populations import load_population
+    from scoring.engine.risk import risk_in_population
+
+    trained = card.probability(totals, red_flag_mask)
+    if card.calibration is None:
+        return trained
+    calibration = card.calibration
+    return risk_in_population(
+        trained, outcome=calibration.outcome, population=load_population(population), trained_on=calibration.population
+    )
+
+
+def risk_table(card: Card | str = "default", population: Any = None) -> pd.DataFrame:
+    """Every total the card can give, with its risk in a stated population and what was observed.
 
     Parameters
     ----------
     card : Card or str
-    frame : DataFrame, optional
-        Vignettes with a ``triage`` column to count; by default the counts stored with the
-        calibration (its synthetic fitting sample).
+    population : str or Population, optional
+        Whom the ``risk`` column is for (the default population, ``community``, when None).
 
     Returns
     -------
     DataFrame
         Indexed by ``points_total`` (from the card's minimum to its maximum): ``band``,
-        ``recommendation`` (the band's, without red flags), ``probability`` (calibrated),
-        ``n`` (vignettes without a red flag at that total) and ``observed`` (their share
-        needing review; empty where ``n`` is 0).
+        ``recommendation`` (the band's, without red flags), ``risk`` (in ``population``),
+        ``risk_trained`` (in the population the card was fitted on), ``n`` (fitting vignettes
+        without a red flag at that total), ``n_outcome`` and ``observed`` (their share with the
+        outcome; NaN where ``n`` is 0). ``attrs`` holds ``outcome``, ``population``,
+        ``trained_on`` and the red-flag risk in both (``red_flag_risk``, ``red_flag_risk_trained``).
     """
+    from scoring.engine.populations import load_population
+
     card = load_card(card)
+    calibration = _calibration(card)
+    target = load_population(population)
     totals = np.arange(card.min_total, card.max_total + 1)
+    no_flags = np.zeros(len(totals), dtype=np.uint64)
     table = pd.DataFrame(
         {
             "band": [card.band_for_total(int(t)).name for t in totals],
             "recommendation": [card.band_for_total(int(t)).recommendation.value for t in totals],
-            "probability": card.probability(totals, np.zeros(len(totals), dtype=np.uint64)),
+            "risk": card_risk(card, totals, no_flags, target),
+            "risk_trained": card.probability(totals, no_flags),
         },
         index=pd.Index(totals, name="points_total"),
     )
-    if frame is None:
-        counts = pd.DataFrame(_stored(card)["table"]).set_index("points_total")
-    else:
-        t, masks, outcome = _scored(card, frame)
-        keep = masks == 0
-        counts = (
-            pd.DataFrame({"points_total": t[keep], "review": outcome[keep]})
-            .groupby("points_total")["review"]
-            .agg(n="size", n_review="sum")
-        )
+    counts = pd.DataFrame(calibration.data["table"]).set_index("points_total")
     table["n"] = counts["n"].reindex(totals, fill_value=0).to_numpy()
+    table["n_outcome"] = counts["n_outcome"].reindex(totals, fill_value=0).to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
-        table["observed"] = counts["n_review"].reindex(totals, fill_value=0).to_numpy() / table["n"].to_numpy()
+        table["observed"] = table["n_outcome"].to_numpy() / table["n"].to_numpy()
+    flagged = np.array([1], dtype=np.uint64)
+    table.attrs.update(
+        outcome=calibration.outcome,
+        population=target.id,
+        trained_on=calibration.population,
+        red_flag_risk=float(card_risk(card, [0], flagged, target)[0]),
+        red_flag_risk_trained=float(card.probability([0], flagged)[0]),
+    )
     return table
 
 
-def calibration_bins(card: Card | str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Observed against predicted per points total (the natural bins of a points card).
+def _fresh(frame: pd.DataFrame | None, population: Any, n: int, seed: int) -> tuple[pd.DataFrame, str]:
+    from scoring.engine.populations import load_population
 
-    Vignettes with a red flag form one extra bin labelled ``"red flag"``.
+    target = load_population(population)
+    return (_synthetic(n, seed, target.id) if frame is None else frame), target.id
+
+
+def calibration_bins(
+    card: Card | str, frame: pd.DataFrame, *, population: Any = None, outcome: str | None = None
+) -> pd.DataFrame:
+    """Observed against predicted risk per points total (the natural bins of a points card).
+
+    ``frame`` holds vignettes of ``population`` (with ``latent_cause``); predictions are the
+    card's risks moved to that population. Vignettes with a red flag form one extra bin
+    labelled ``"red flag"``.
 
     Returns
     -------
     DataFrame
-        Columns ``bin``, ``n``, ``predicted`` (mean probability), ``observed`` (share needing
-        review).
+        Columns ``bin``, ``n``, ``predicted`` (mean risk), ``observed`` (share with the outcome).
     """
     card = load_card(card)
-    totals, masks, outcome = _scored(card, frame)
-    predicted = card.probability(totals, masks)
-    labels = np.where(masks != 0, "red flag", totals.astype(str))
-    table = (
+    calibration = _calibration(card)
+    frame, population_id = _fresh(frame, population, 0, 0)
+    totals, masks, labels, _ = _scored(card, frame, _outcome(outcome or calibration.outcome))
+    predicted = card_risk(card, totals, masks, population_id)
+    labels_text = np.where(masks != 0, "red flag", totals.astype(str))
+    return (
         pd.DataFrame(
-            {"bin": labels, "total": np.where(masks != 0, card.max_total + 1, totals), "p": predicted, "y": outcome}
+            {"bin": labels_text, "total": np.where(masks != 0, card.max_total + 1, totals), "p": predicted, "y": labels}
         )
         .groupby(["total", "bin"], sort=True)
         .agg(n=("y", "size"), predicted=("p", "mean"), observed=("y", "mean"))
         .reset_index()
         .drop(columns="total")
     )
-    return table
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -297,50 +372,33 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def calibration_metrics(
-    card: Card | str = "default",
-    frame: pd.DataFrame | None = None,
-    *,
-    n: int = 100_000,
-    seed: int = EVALUATION_SEED,
-    label_noise: float = CALIBRATION_LABEL_NOISE,
-) -> dict[str, float]:
-    """How well the stored probabilities match a fresh sample.
+def calibration_summary(predicted: Any, outcome: Any) -> dict[str, float]:
+    """Calibration-in-the-large, calibration slope and Brier score of risks against outcomes.
 
     Parameters
     ----------
-    card : Card or str
-    frame : DataFrame, optional
-        Vignettes with a ``triage`` column; by default a fresh synthetic sample
-        (``n``, ``seed``, ``label_noise``), drawn with a seed never used for fitting.
+    predicted : array-like of float
+        Risks (any model), one per row.
+    outcome : array-like of bool
 
     Returns
     -------
     dict
-        ``n``; ``calibration_intercept`` (calibration-in-the-large: 0 is ideal, positive means
-        the card underestimates the risk); ``calibration_slope`` (1 is ideal, below 1 means
-        predictions too extreme); both from the rows without a red flag, which the logistic
-        curve covers. ``brier`` over all rows (red-flag rows use their own probability) and
-        ``brier_reference`` (always predicting the overall share, for comparison),
-        ``observed`` and ``predicted_mean``.
+        ``n``, ``observed``, ``predicted_mean``, ``calibration_intercept`` (0 is ideal; positive
+        means risks are too low), ``calibration_slope`` (1 is ideal; below 1 means too extreme),
+        ``brier`` and ``brier_reference`` (always predicting the observed share).
     """
-    card = load_card(card)
-    if frame is None:
-        frame = _synthetic(n, seed, label_noise)
-    totals, masks, outcome = _scored(card, frame)
-    predicted = card.probability(totals, masks)
-    y = outcome.astype(np.float64)
-    keep = masks == 0
-    # Predictions take one value per total, so fit on grouped counts: a handful of rows
-    # instead of the whole sample, with the same estimates.
-    grouped = pd.DataFrame({"lp": _logit(predicted[keep]), "y": y[keep]}).groupby("lp")["y"].agg(["sum", "size"])
+    predicted = np.asarray(predicted, dtype=np.float64)
+    y = np.asarray(outcome, dtype=np.float64)
+    # Fit on grouped counts when predictions take few values (a points card), with the
+    # same estimates as the row-level fit.
+    grouped = pd.DataFrame({"lp": _logit(predicted), "y": y}).groupby("lp")["y"].agg(["sum", "size"])
     lp, successes, size = grouped.index.to_numpy(), grouped["sum"].to_numpy(), grouped["size"].to_numpy()
     a = _weighted_logistic(lp, successes, size, with_slope=False)
     b = _weighted_logistic(lp, successes, size, with_slope=True)
     base = y.mean()
     return {
         "n": int(len(y)),
-        "n_red_flag": int((~keep).sum()),
         "observed": float(base),
         "predicted_mean": float(predicted.mean()),
         "calibration_intercept": float(a[0]),
@@ -348,6 +406,41 @@ def calibration_metrics(
         "brier": float(np.mean((predicted - y) ** 2)),
         "brier_reference": float(np.mean((base - y) ** 2)),
     }
+
+
+def calibration_metrics(
+    card: Card | str = "default",
+    frame: pd.DataFrame | None = None,
+    *,
+    population: Any = None,
+    n: int = 100_000,
+    seed: int = EVALUATION_SEED,
+) -> dict[str, float]:
+    """How well the card's risks, moved to a population, match a fresh sample of it.
+
+    Parameters
+    ----------
+    card : Card or str
+    frame : DataFrame, optional
+        Vignettes of ``population`` with a ``latent_cause`` column; by default a fresh
+        synthetic sample of it (``n``, ``seed``), drawn with a seed never used for fitting.
+    population : str or Population, optional
+        The default population (``community``) when None.
+
+    Returns
+    -------
+    dict
+        :func:`calibration_summary` over all rows (red-flag rows use their own risk), plus
+        ``n_red_flag`` and ``population``.
+    """
+    card = load_card(card)
+    calibration = _calibration(card)
+    frame, population_id = _fresh(frame, population, n, seed)
+    totals, masks, labels, _ = _scored(card, frame, _outcome(calibration.outcome))
+    summary: dict[str, Any] = calibration_summary(card_risk(card, totals, masks, population_id), labels)
+    summary["n_red_flag"] = int((masks != 0).sum())
+    summary["population"] = population_id
+    return summary
 
 
 def _weighted_logistic(lp: np.ndarray, successes: np.ndarray, size: np.ndarray, *, with_slope: bool) -> np.ndarray:

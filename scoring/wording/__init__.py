@@ -32,6 +32,7 @@ from scoring.wording._values import (
     how_soon_text,
     leaf_share_text,
     percent,
+    risk_percent,
     probability_text,
 )
 
@@ -59,6 +60,7 @@ __all__ = [
     "influence_sentence",
     "leaf_share_text",
     "percent",
+    "risk_percent",
     "probability_text",
     "render_partial",
 ]

@@ -108,6 +108,30 @@ def percent(share: Any, decimals: int = 0, *, missing: str = "n/a") -> str:
     return f"{float(share):.{decimals}%}"
 
 
+def risk_percent(risk: Any, *, missing: str = "n/a") -> str:
+    """A risk as a percentage with as many decimals as a small risk needs.
+
+    Risks of serious causes are often well under 1%, where "0%" would mislead: from 10%
+    whole percents, from 1% one decimal, below that two significant figures, and below
+    0.01% "under 0.01%".
+
+    Examples
+    --------
+    >>> risk_percent(0.253), risk_percent(0.0412), risk_percent(0.00347), risk_percent(0.00002)
+    ('25%', '4.1%', '0.35%', 'under 0.01%')
+    """
+    if risk is None or (isinstance(risk, float) and math.isnan(risk)):
+        return missing
+    value = float(risk)
+    if value >= 0.1:
+        return f"{value:.0%}"
+    if value >= 0.01:
+        return f"{value:.1%}"
+    if value >= 0.0001:
+        return f"{value * 100:.2g}%"
+    return "under 0.01%"
+
+
 #: How a page names the tree's leaf probabilities: they are not plain shares.
 WEIGHTED_PROBABILITY = "the tree's class-weighted probability"
 

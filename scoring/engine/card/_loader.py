@@ -378,9 +378,11 @@ def _read_calibration(card_file: Path, card_fingerprint: str) -> CardCalibration
     calibration = CardCalibration(
         intercept=stored.intercept,
         slope=stored.slope,
-        band_step=stored.band_step,
         red_flag_probability=stored.red_flag_probability,
         card_fingerprint=stored.card_fingerprint,
+        outcome=stored.outcome,
+        population=stored.population,
+        prevalence=stored.prevalence,
         data=data,
     )
     if calibration.card_fingerprint != card_fingerprint:

@@ -9,6 +9,7 @@ vignette (:meth:`Card.score_encoded`, same answers) and turns a score into the
 from __future__ import annotations
 
 import hashlib
+import math
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -91,33 +92,40 @@ class CardGroup:
 
 @dataclass(frozen=True)
 class CardCalibration:
-    """The points-to-probability mapping stored next to a card (fitted by scoring.engine.calibration).
+    """The points-to-risk mapping stored next to a card (fitted by scoring.engine.calibration).
 
-    For a vignette without a red flag::
+    It estimates the risk of an outcome (``outcome``, e.g. ``"serious_cause"``) in the
+    population the card was calibrated on (``population``, the enriched learning mix, where
+    the outcome's prevalence is ``prevalence``). For a vignette without a red flag::
 
-        logit P(needs review) = intercept + slope * total + band_step * review_band
+        logit P(outcome) = intercept + slope * total
 
-    where ``review_band`` is 1 when the total's band recommends at least ``see_doctor``.
-    Vignettes with a red flag get ``red_flag_probability``, the observed share needing
-    review among red-flag vignettes in the fitting data.
+    Vignettes with a red flag get ``red_flag_probability``, the observed share with the
+    outcome among red-flag vignettes in the fitting data (a red flag decides the answer
+    whatever the total, so the total is not what carries their risk).
     """
 
     intercept: float
     slope: float
-    band_step: float
     red_flag_probability: float
     card_fingerprint: str
+    outcome: str = "serious_cause"
+    population: str = "enriched"
+    prevalence: float = float("nan")
     data: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
-    def probability(self, totals: Any, review_band: Any, red_flag_mask: Any) -> np.ndarray:
-        """Probabilities for arrays of totals, review-band indicators and red-flag bitmasks."""
-        logit = (
-            self.intercept
-            + self.slope * np.asarray(totals, dtype=np.float64)
-            + self.band_step * np.asarray(review_band, dtype=np.float64)
-        )
+    def probability(self, totals: Any, red_flag_mask: Any) -> np.ndarray:
+        """Risks for arrays of totals and red-flag bitmasks, in the calibration's population."""
+        logit = self.intercept + self.slope * np.asarray(totals, dtype=np.float64)
         p = 1.0 / (1.0 + np.exp(-logit))
         return np.where(np.asarray(red_flag_mask) != 0, self.red_flag_probability, p)
+
+    def item_evidence(self, item_id: str) -> Mapping[str, Any] | None:
+        """What the fitting data say about one item (likelihood ratios and counts), if recorded."""
+        for entry in self.data.get("items", ()):
+            if entry.get("id") == item_id:
+                return entry
+        return None
 
 
 @dataclass(frozen=True)
@@ -380,7 +388,7 @@ class Card:
         return self._band_levels[index] > 0
 
     def probability(self, totals: Any, red_flag_mask: Any) -> np.ndarray:
-        """Calibrated probability of needing review; NaN when the card has no calibration.
+        """Calibrated risk of the calibration's outcome, in its population; NaN without a calibration.
 
         Looks each total up in a table of every total's probability (computed once per
         card), so one vignette and a million rows get bit-identical numbers, and a million
@@ -391,15 +399,21 @@ class Card:
         table = self._probability_table
         if table is None:
             every = np.arange(self.min_total, self.max_total + 1)
-            table = self.calibration.probability(every, self.review_band(every), np.zeros(len(every), np.uint64))
+            table = self.calibration.probability(every, np.zeros(len(every), np.uint64))
             object.__setattr__(self, "_probability_table", table)
         p = table[np.asarray(totals, dtype=np.int64) - self.min_total]
         return np.where(np.asarray(red_flag_mask) != 0, self.calibration.red_flag_probability, p)
 
+    def likelihood_ratio(self, item_id: str) -> float:
+        """The item's likelihood ratio in the calibration data (NaN when not recorded)."""
+        evidence = None if self.calibration is None else self.calibration.item_evidence(item_id)
+        value = None if evidence is None else evidence.get("lr_present")
+        return math.nan if value is None else float(value)
+
     def view(self, score: CardScore) -> CardView:
         """Turn one :class:`CardScore` into the :class:`~scoring.assessment.CardView` users see."""
         items = [
-            ItemScore(item.item_id, item.label, item.condition, points, item.evidence)
+            ItemScore(item.item_id, item.label, item.condition, points, item.evidence, self.likelihood_ratio(item.item_id))
             for item, points in zip(self.items, score.item_points)
             if points
         ]

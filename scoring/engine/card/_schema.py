@@ -118,10 +118,12 @@ class CalibrationFile(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     intercept: float
-    slope: float
-    band_step: float
+    slope: float = Field(ge=0.0)
     red_flag_probability: float = Field(ge=0.0, le=1.0)
     card_fingerprint: StrictStr
+    outcome: StrictStr
+    population: StrictStr
+    prevalence: float = Field(gt=0.0, lt=1.0)
 
 
 #: Per list of entries: how an entry is called in messages, the key that names it, its schema.
