@@ -57,6 +57,14 @@ def _resolve_card(card: Card | str | os.PathLike[str] | None) -> Card:
     return load_card(card)  # type: ignore[arg-type]
 
 
+def _resolve_policy(population: Any, policy: Any) -> tuple[Any, Any]:
+    """The population and policy, loaded (an unknown name is an error before any file is touched)."""
+    from scoring.engine.policies import load_policy
+    from scoring.engine.populations import load_population
+
+    return load_population(population), load_policy(policy)
+
+
 def resolve_tree_option(tree: Any) -> Any:
     """``"default"`` and None pass through; a path loads a saved tree, or an error naming the file."""
     if tree is None or (isinstance(tree, str) and tree == "default") or not isinstance(tree, (str, os.PathLike)):
@@ -83,6 +91,8 @@ def assess_file(
     rejects: str | os.PathLike[str] | None = None,
     card: Card | str | os.PathLike[str] = "default",
     tree: Any = "default",
+    population: Any = None,
+    policy: Any = None,
     chunk_rows: int = 200_000,
     overwrite: bool = False,
     formula_safe: bool = True,
@@ -105,6 +115,10 @@ def assess_file(
         Where the rejected rows go, one line per problem (default: ``OUT`` with ``.rejects.csv``).
     card, tree
         As for :func:`scoring.assessment.assess_frame`; ``tree`` may also be the path of a saved tree.
+    population, policy : str, optional
+        Whom the risks are for (``"community"`` by default) and whose answer is
+        ``recommendation`` (``"guideline"`` by default, or ``"risk"``), as for
+        :func:`~scoring.assessment.assess_frame`; both engines score the same columns.
     chunk_rows : int, default 200_000
         Rows read and scored at a time (bounds the memory used).
     overwrite : bool, default False
@@ -143,8 +157,9 @@ def assess_file(
         A missing or unreadable input, an output that is the input by any route (hard link,
         symlink), an output that exists without ``overwrite``, a missing output folder,
         duplicated column names. Nothing is written.
-    VignetteError, CardError
-        The file as a whole breaks the contract (a missing required column), or a bad card.
+    VignetteError, CardError, PopulationError, PolicyError
+        The file as a whole breaks the contract (a missing required column), a bad card, or
+        an unknown population or policy (checked before anything is read or written).
     """
     import pandas as pd
 
@@ -161,6 +176,7 @@ def assess_file(
         raise InputError(f"csv_engine must be 'pyarrow' or 'pandas' (got {csv_engine!r})")
     the_card = _resolve_card(card)
     the_tree = resolve_tree_option(tree)
+    the_population, the_policy = _resolve_policy(population, policy)
     if _chosen_engine(engine, source, in_format) == "duckdb":
         from scoring.batch._duckdb import score_with_duckdb
 
@@ -173,6 +189,8 @@ def assess_file(
                 card=the_card,
                 tree=the_tree,
                 formula_safe=formula_safe,
+                population=the_population,
+                policy=the_policy,
             )
             _Progress(progress).done(counts[0])
             return counts
@@ -187,6 +205,8 @@ def assess_file(
             TableWriter(rejects_partial, rejects_format, formula_safe=formula_safe),
             card=the_card,
             tree=the_tree,
+            population=the_population,
+            policy=the_policy,
             progress=tracker,
         )
 
@@ -251,6 +271,8 @@ def _score_chunks(
     *,
     card: Card,
     tree: Any,
+    population: Any,
+    policy: Any,
     progress: _Progress,
 ) -> tuple[int, int, int, int]:
     """Score every chunk into the two writers; returns (rows in, scored, rejected, problems)."""
@@ -259,7 +281,7 @@ def _score_chunks(
     rows_in = rows_scored = rows_rejected = problems = 0
     try:
         for chunk in chunks:
-            result = assess_frame(chunk, card=card, tree=tree)
+            result = assess_frame(chunk, card=card, tree=tree, population=population, policy=policy)
             out.write(result.scored)
             # Row numbers count data rows from 1 across the whole file, not per chunk.
             rejects.write(result.rejected.assign(row=result.rejected["row"] + rows_in))

@@ -13,6 +13,8 @@ from scoring.cli._group import (
     formula_option,
     main,
     overwrite_option,
+    policy_option,
+    population_option,
     reading,
     sigterm_as_interrupt,
     tree_option,
@@ -35,6 +37,12 @@ from scoring.wording import NOTICE
 )
 @card_option
 @tree_option
+@population_option(
+    "community",
+    "Whom the risks are for (scoring/definitions/populations.toml): community is adults who notice "
+    "twitching; enriched is the learning mix the models were fitted on.",
+)
+@policy_option
 @click.option("--json", "as_json", is_flag=True, help="Print one vignette's assessment as JSON.")
 @click.option(
     "--chunk-size",
@@ -59,6 +67,8 @@ def assess_command(
     rejects: str | None,
     card_name: str,
     tree_path: str | None,
+    population: str,
+    policy: str,
     as_json: bool,
     chunk_size: int,
     engine: str | None,
@@ -89,7 +99,14 @@ def assess_command(
     if vignette_json is not None or str(source).lower().endswith(".json"):
         if out or rejects:
             raise click.UsageError("--out and --rejects are for CSV and Parquet files; one vignette is printed")
-        _assess_one(vignette_json if vignette_json is not None else source, card_name, tree_path, as_json)  # type: ignore[arg-type]
+        _assess_one(
+            vignette_json if vignette_json is not None else source,  # type: ignore[arg-type]
+            card_name,
+            tree_path,
+            as_json,
+            population=population,
+            policy=policy,
+        )
         return
     if as_json:
         raise click.UsageError("--json is for one vignette; a file is scored to --out")
@@ -101,6 +118,8 @@ def assess_command(
         rejects=rejects,
         card=card_name,
         tree=tree_path or "default",
+        population=population,
+        policy=policy,
         chunk_rows=chunk_size,
         engine=engine,
         overwrite=overwrite,
@@ -109,7 +128,9 @@ def assess_command(
     )
 
 
-def _assess_one(text_or_path: str, card_name: str, tree_path: str | None, as_json: bool) -> None:
+def _assess_one(
+    text_or_path: str, card_name: str, tree_path: str | None, as_json: bool, *, population: str, policy: str
+) -> None:
     import json
 
     from scoring.assessment import assess
@@ -119,7 +140,7 @@ def _assess_one(text_or_path: str, card_name: str, tree_path: str | None, as_jso
     card = load_card(card_name)
     tree = resolve_tree_option(tree_path or "default")
     reading("the vignette" if text_or_path.lstrip()[:1] in ("{", "[") else text_or_path)
-    assessment = assess(read_vignette_json(text_or_path), card=card, tree=tree)
+    assessment = assess(read_vignette_json(text_or_path), card=card, tree=tree, population=population, policy=policy)
     if as_json:
         click.echo(json.dumps(assessment.to_dict(), indent=2))
     else:

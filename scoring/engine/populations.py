@@ -141,13 +141,13 @@ def load_populations(path: str | Path | None = None) -> dict[str, Population]:
     }
 
 
-def load_population(population: str | Population, path: str | Path | None = None) -> Population:
+def load_population(population: str | Population | None, path: str | Path | None = None) -> Population:
     """One population by id (a Population is returned as it is).
 
     Parameters
     ----------
-    population : str or Population
-        A population id, e.g. ``"community"``.
+    population : str, Population or None
+        A population id, e.g. ``"community"``; None for :data:`DEFAULT_POPULATION`.
     path : str or Path, optional
         The populations file to look in (the shipped one by default).
 
@@ -158,5 +158,7 @@ def load_population(population: str | Population, path: str | Path | None = None
     """
     if isinstance(population, Population):
         return population
+    if population is None:
+        population = DEFAULT_POPULATION
     file_name = POPULATIONS_FILE.name if path is None else Path(path).name
     return population_by_name(population, load_populations(path), file_name)
