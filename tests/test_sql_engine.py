@@ -9,9 +9,15 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from scoring.assessment import assess_frame
 from scoring.batch import InputError, assess_file
 from scoring.cli import main
+from scoring.engine.policies import PolicyError
 from scoring.engine.synth import generate_vignettes
+
+#: The tree is refitted to a risk of serious_cause; until the shipped one is, the card runs alone.
+TREE = None
+TREE_ARGS = ["--no-tree"]
 
 
 @pytest.fixture(scope="module")
@@ -29,11 +35,17 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"csv": csv, "parquet": folder / "in.parquet"}
 
 
-@pytest.mark.parametrize("source", ["csv", "parquet"])
-def test_duckdb_writes_the_same_csv_bytes_as_pandas(inputs: dict[str, Path], tmp_path: Path, source: str) -> None:
+@pytest.mark.parametrize(
+    ("source", "policy", "population"), [("csv", "risk", "community"), ("parquet", None, "enriched")]
+)
+def test_duckdb_writes_the_same_csv_bytes_as_pandas(
+    inputs: dict[str, Path], tmp_path: Path, source: str, policy: str | None, population: str
+) -> None:
     summaries = {}
     for engine in ("duckdb", "pandas"):
-        summaries[engine] = assess_file(inputs[source], tmp_path / f"{engine}.csv", engine=engine)
+        summaries[engine] = assess_file(
+            inputs[source], tmp_path / f"{engine}.csv", engine=engine, tree=TREE, policy=policy, population=population
+        )
     assert summaries["duckdb"] == summaries["pandas"].__class__(
         *[getattr(summaries["pandas"], f) for f in ("rows_in", "rows_scored", "rows_rejected", "problems")],
         paths=summaries["duckdb"].paths,
@@ -45,7 +57,7 @@ def test_duckdb_writes_the_same_csv_bytes_as_pandas(inputs: dict[str, Path], tmp
 
 
 def test_rows_in_are_rows_scored_plus_rejected(inputs: dict[str, Path], tmp_path: Path) -> None:
-    summary = assess_file(inputs["csv"], tmp_path / "out.csv", engine="duckdb")
+    summary = assess_file(inputs["csv"], tmp_path / "out.csv", engine="duckdb", tree=TREE)
     assert (summary.rows_in, summary.rows_scored, summary.rows_rejected) == (402, 400, 2)
     rejects = pd.read_csv(tmp_path / "out.rejects.csv", dtype=str, keep_default_na=False)
     assert set(rejects["row"]) == {"401", "402"}
@@ -54,23 +66,33 @@ def test_rows_in_are_rows_scored_plus_rejected(inputs: dict[str, Path], tmp_path
 
 def test_parquet_out_has_the_values_of_the_pandas_engine(inputs: dict[str, Path], tmp_path: Path) -> None:
     for engine in ("duckdb", "pandas"):
-        assess_file(inputs["parquet"], tmp_path / f"{engine}.parquet", engine=engine)
+        assess_file(inputs["parquet"], tmp_path / f"{engine}.parquet", engine=engine, tree=TREE, policy="risk")
     duck = pd.read_parquet(tmp_path / "duckdb.parquet")
     python = pd.read_parquet(tmp_path / "pandas.parquet")
     assert list(duck.columns) == list(python.columns)
+    assert duck["risk_serious_cause"].dtype == python["risk_serious_cause"].dtype == "float64"
     for column in python.columns:
-        assert duck[column].astype(str).tolist() == python[column].astype(str).tolist(), column
+        as_text = [["" if pd.isna(v) else str(v) for v in frame[column]] for frame in (duck, python)]
+        assert as_text[0] == as_text[1], column
+    assert (duck["risk_serious_cause"] == python["risk_serious_cause"]).all()
+    assert set(duck["timeframe"].dropna()) <= {"within_2_weeks", "same_day", "emergency"}
+
+
+def test_an_unknown_policy_is_refused_before_anything_is_written(inputs: dict[str, Path], tmp_path: Path) -> None:
+    with pytest.raises(PolicyError, match="unknown policy 'cheap'; use one of guideline, risk"):
+        assess_file(inputs["csv"], tmp_path / "out.csv", engine="duckdb", tree=TREE, policy="cheap")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_duckdb_keeps_the_guards_of_the_file_engine(inputs: dict[str, Path], tmp_path: Path) -> None:
     with pytest.raises(InputError, match="same file"):
-        assess_file(inputs["csv"], inputs["csv"], engine="duckdb", overwrite=True)
+        assess_file(inputs["csv"], inputs["csv"], engine="duckdb", overwrite=True, tree=TREE)
     out = tmp_path / "out.csv"
     out.write_text("keep me", encoding="utf-8")
     with pytest.raises(InputError, match="overwrite"):
-        assess_file(inputs["csv"], out, engine="duckdb")
+        assess_file(inputs["csv"], out, engine="duckdb", tree=TREE)
     assert out.read_text(encoding="utf-8") == "keep me"
-    assess_file(inputs["csv"], out, engine="duckdb", overwrite=True)
+    assess_file(inputs["csv"], out, engine="duckdb", overwrite=True, tree=TREE)
     assert out.read_text(encoding="utf-8").startswith("age,sex,")
     assert not list(tmp_path.glob(".*.tmp"))
 
@@ -80,7 +102,7 @@ def test_an_unreadable_csv_leaves_no_output(tmp_path: Path) -> None:
     frame = generate_vignettes(3, seed=1)
     bad.write_text(frame.to_csv(index=False) + "a,b,c," + ",".join(["x"] * 40) + "\n", encoding="utf-8")
     with pytest.raises(InputError, match="not a readable"):
-        assess_file(bad, tmp_path / "out.csv", engine="duckdb")
+        assess_file(bad, tmp_path / "out.csv", engine="duckdb", tree=TREE)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
 
 
@@ -100,15 +122,34 @@ def test_cli_assess_with_the_duckdb_engine(inputs: dict[str, Path], tmp_path: Pa
 
 @pytest.mark.parametrize("dialect", ["duckdb", "spark", "postgres"])
 def test_cli_sql_prints_the_query(dialect: str) -> None:
-    result = CliRunner().invoke(main, ["sql", "--dialect", dialect])
+    result = CliRunner().invoke(main, ["sql", "--dialect", dialect, *TREE_ARGS])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("WITH _zaro_checked AS (")
 
 
-def test_printed_duckdb_query_scores_a_table(inputs: dict[str, Path]) -> None:
-    query = CliRunner().invoke(main, ["sql", "--table", "vignettes"]).output
+@pytest.mark.parametrize("policy", ["guideline", "risk"])
+def test_printed_duckdb_query_scores_a_table_as_assess_frame_does(inputs: dict[str, Path], policy: str) -> None:
+    options = ["--table", "vignettes", "--policy", policy, "--population", "enriched", *TREE_ARGS]
+    query = CliRunner().invoke(main, ["sql", *options]).output
     con = duckdb.connect()
     frame = pd.read_parquet(inputs["parquet"]).drop(columns=["latent_cause", "triage", "narrative"])
     con.register("vignettes", frame)
     scored = con.sql(query).df()
-    assert len(scored) == 400 and set(scored["recommendation"]) <= {"self_care", "see_doctor", "urgent"}
+    expected = assess_frame(frame, tree=TREE, policy=policy, population="enriched").scored
+    assert list(scored.columns) == list(expected.columns)
+    assert scored["recommendation"].tolist() == expected["recommendation"].astype(str).tolist()
+    assert (scored["risk_serious_cause"] == expected["risk_serious_cause"]).all()
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--policy", "cheap"], "unknown policy 'cheap'; known policies: guideline, risk"),
+        (["--population", "clinic"], "unknown population 'clinic'; known populations: enriched, community"),
+        (["--tree", "t.skops", "--no-tree"], "give --tree or --no-tree, not both"),
+    ],
+)
+def test_cli_sql_names_a_bad_option(option: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, ["sql", *option])
+    assert result.exit_code == 2
+    assert message in result.output
