@@ -8,9 +8,10 @@ combined :class:`Assessment` (a frozen dataclass with ``to_dict()`` for JSON).
 Every assessment reports, side by side:
 
 * the **guideline** answer (policy ``guideline``, the default and the safety floor): the
-  most cautious of the referral ladder (``scoring/definitions/triage.toml``: any red flag →
-  urgent, any reason to see a GP → see a doctor) and the card's own answer (its band, or
-  urgent when one of its red flags fired). No card can make it less cautious than the ladder;
+  referral ladder (``scoring/definitions/triage.toml``: any red flag → urgent, any reason to
+  see a GP → see a doctor, otherwise self-care), also urgent when a red flag of the loaded
+  card fires. No card can make it less cautious than the ladder; the card's points estimate
+  a risk and its bands are the card's own view, shown beside it;
 * the **risk** of the outcome (``serious_cause``) for a stated population (``community`` by
   default), from the card's calibrated total moved there by prior shift, and the tree's risk
   as a second opinion;
@@ -35,7 +36,6 @@ from scoring.contract.recommendation import (
     LEVELS,
     TIMEFRAMES,
     Recommendation,
-    more_cautious,
     most_urgent_timeframe,
 )
 from scoring.results import (
@@ -144,7 +144,13 @@ def _card_risk(card: Card, totals: Any, masks: Any, population: Population) -> n
 def _tree_risk(tree: TreeModel, risk_trained: Any, population: Population) -> np.ndarray:
     from scoring.engine.risk import risk_in_population
 
-    return risk_in_population(risk_trained, outcome=tree.outcome, population=population, trained_on=tree.population)
+    return risk_in_population(
+        risk_trained,
+        outcome=tree.outcome,
+        population=population,
+        trained_on=tree.population,
+        transport=getattr(tree, "transport", None),
+    )
 
 
 def _estimate(
@@ -244,10 +250,12 @@ def combine_frame(
     chosen, risk_policy = _policies(policy)
     card_levels = np.asarray(scores.level, dtype=np.int8)
     ladder = np.asarray(triage_levels(features), dtype=np.int8)
-    guideline = np.asarray(more_cautious(card_levels, ladder), dtype=np.int8)
-    red_flag = (np.asarray(scores.red_flag_mask) != 0) | (ladder == Recommendation.URGENT.level)
-    risk = _card_risk(card, scores.totals, scores.red_flag_mask, target)
+    card_flagged = np.asarray(scores.red_flag_mask) != 0
     urgent = np.int8(Recommendation.URGENT.level)
+    # The guideline is the ladder, made urgent by any red flag of the loaded card too.
+    guideline = np.where(card_flagged, urgent, ladder).astype(np.int8)
+    red_flag = card_flagged | (ladder == urgent)
+    risk = _card_risk(card, scores.totals, scores.red_flag_mask, target)
     by_risk = _risk_levels(risk_policy, risk, guideline)
     risk_levels = np.where(red_flag, urgent, by_risk).astype(np.int8)
     result: dict[str, Any] = {
@@ -433,12 +441,7 @@ def _disagreement(risk: RiskEstimate | None, tree_risk: RiskEstimate, card_level
 
 def _guideline_result(policy: Policy, level: int, ladder_rules: tuple[Any, ...], card: CardView) -> PolicyResult:
     reasons = [f"{rule.description.rstrip('.')} ({rule.level})" for rule in ladder_rules]
-    if card.red_flags:
-        reasons += [f"card red flag: {flag.label.lower()}" for flag in card.red_flags]
-    elif card.recommendation.level >= level and card.recommendation.level > 0:
-        reasons.append(
-            f"the card's band '{card.band.name}' ({card.points_total} points) says {card.recommendation.value}"
-        )
+    reasons += [f"card red flag: {flag.label.lower()}" for flag in card.red_flags]
     if not reasons:
         reasons.append("no warning sign and no reason to see a doctor")
     return PolicyResult(policy.id, policy.label, Recommendation.from_level(level), tuple(dict.fromkeys(reasons)))
@@ -550,7 +553,7 @@ def assess(
     card_view = the_card.view(score)
     ladder_level, ladder_rules = _ladder_encoded(encoded)
     fired = tuple(rule.id for rule in ladder_rules if rule.level == Recommendation.URGENT.value)
-    guideline_level = max(score.level, ladder_level)
+    guideline_level = Recommendation.URGENT.level if score.red_flag_mask else ladder_level
     mask = np.array([score.red_flag_mask], dtype=np.uint64)
 
     risk = None

@@ -53,8 +53,9 @@ def assess(
     Returns
     -------
     pyspark.sql.DataFrame
-        The valid rows with the columns of ``assess_frame``'s ``scored`` frame; the rows left
-        out are those :func:`rejects` reports.
+        The valid rows with the columns of ``assess_frame``'s ``scored`` frame (with a tree,
+        its risk of its outcome in the population it was fitted on, ``tree_risk_<outcome>``);
+        the rows left out are those :func:`rejects` reports.
     """
     sql = to_sql(
         card=card,

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scoring import batch
 from scoring.assessment import assess_frame
 from scoring.batch import (
     MAX_JSON_BYTES,
     InputError,
+    assess_file,
     escape_formulas,
     read_vignette_json,
 )
@@ -39,14 +39,6 @@ RESULT_COLUMNS = [
     "recommendation",
     "timeframe",
 ]
-#: The tree is refitted to a risk of serious_cause; until the shipped one is, the card runs alone.
-TREE = None
-
-
-def assess_file(*args: Any, **options: Any) -> batch.BatchSummary:
-    """:func:`scoring.batch.assess_file` with the tree of these tests."""
-    options.setdefault("tree", TREE)
-    return batch.assess_file(*args, **options)
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +70,7 @@ def test_file_scores_like_the_frame_and_counts_every_row(tmp_path, source, vigne
     assert seen == [70, 70, 70, 70, 20]
     assert summary.paths.rejects == tmp_path / "out.rejects.csv"
     scored = pd.read_csv(tmp_path / "out.csv", keep_default_na=False)
-    expected = assess_frame(vignettes, tree=TREE).scored
+    expected = assess_frame(vignettes).scored
     assert scored["recommendation"].tolist() == expected["recommendation"].astype(str).tolist()
     assert scored["points_total"].tolist() == expected["points_total"].tolist()
     assert leftovers(tmp_path) == []
@@ -286,7 +278,7 @@ def test_parquet_in_and_out_keep_types_and_results(tmp_path, vignettes):
     summary = assess_file(tmp_path / "in.parquet", tmp_path / "out.parquet", chunk_rows=128)
     assert summary.summary() == "300 rows read, 300 scored, 0 rejected"
     scored = pd.read_parquet(tmp_path / "out.parquet")
-    expected = assess_frame(vignettes, tree=TREE).scored
+    expected = assess_frame(vignettes).scored
     assert scored["points_total"].dtype == expected["points_total"].dtype
     assert isinstance(scored["recommendation"].dtype, pd.CategoricalDtype)
     assert scored["recommendation"].astype(str).tolist() == expected["recommendation"].astype(str).tolist()
@@ -464,7 +456,7 @@ def assert_engines_agree(got: pd.DataFrame, rejects: pd.DataFrame, expected: Any
 def test_both_file_engines_give_assess_frames_answers_and_rejects(
     tmp_path: Path, frame: pd.DataFrame, policy: str, population: str
 ) -> None:
-    expected = assess_frame(frame, tree=TREE, policy=policy, population=population)
+    expected = assess_frame(frame, policy=policy, population=population)
     source = tmp_path / "in.csv"
     frame.to_csv(source, index=False)
     for engine in ("pandas", "duckdb"):
@@ -486,8 +478,8 @@ def test_spark_gives_assess_frames_answers_and_rejects(spark: Any, frame: pd.Dat
     # Spark is slow to plan the query (seconds per run): two examples of 20-40 rows, bad cells among them.
     from scoring import spark as zaro_spark
 
-    expected = assess_frame(frame, tree=TREE, policy=policy, population="community")
+    expected = assess_frame(frame, policy=policy, population="community")
     data = spark_frame(spark, frame)
-    scored = zaro_spark.assess(data, tree=TREE, policy=policy, population="community").toPandas()
+    scored = zaro_spark.assess(data, policy=policy, population="community").toPandas()
     rejects = zaro_spark.rejects(data).toPandas()
     assert_engines_agree(scored, rejects, expected, "spark")

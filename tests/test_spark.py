@@ -26,8 +26,6 @@ RESULTS = [
     "recommendation",
     "timeframe",
 ]
-#: The tree is refitted to a risk of serious_cause; until the shipped one is, the card runs alone.
-TREE = None
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +41,8 @@ def _text(column: pd.Series) -> list[str]:
 def test_spark_scores_as_assess_frame(spark: Any, generated: pd.DataFrame, policy: str, population: str) -> None:
     from scoring import spark as zaro_spark
 
-    expected = assess_frame(generated, tree=TREE, policy=policy, population=population).scored
-    result = zaro_spark.assess(spark_frame(spark, generated), tree=TREE, policy=policy, population=population)
+    expected = assess_frame(generated, policy=policy, population=population).scored
+    result = zaro_spark.assess(spark_frame(spark, generated), policy=policy, population=population)
     result = result.toPandas().sort_values("vignette_id").reset_index(drop=True)
     expected = expected.sort_values("vignette_id").reset_index(drop=True)
     assert list(result.columns) == list(expected.columns)
@@ -60,10 +58,10 @@ def test_spark_rejects_as_validate_frame(spark: Any, generated: pd.DataFrame) ->
     frame.loc[frame.index[[3, 17]], "age"] = ["12", "old"]
     frame.loc[frame.index[17], "locations"] = "eyelid;knee"
     frame.loc[frame.index[30], "weakness"] = "maybe"
-    expected = assess_frame(frame, tree=TREE)
+    expected = assess_frame(frame)
     keys = ["row", "field", "value", "reason", "allowed"]
     got = zaro_spark.rejects(spark.createDataFrame(frame)).toPandas()
     assert got[keys].astype(str).values.tolist() == expected.rejected[keys].astype(str).values.tolist()
-    scored = zaro_spark.assess(spark.createDataFrame(frame), tree=TREE).toPandas()
+    scored = zaro_spark.assess(spark.createDataFrame(frame)).toPandas()
     assert len(scored) + got["row"].nunique() == len(frame)
     assert sorted(scored["vignette_id"]) == sorted(expected.scored["vignette_id"])

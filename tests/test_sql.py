@@ -19,24 +19,27 @@ from scoring import to_sql
 from scoring._paths import CARDS_DIR
 from scoring.assessment import assess, assess_frame
 from scoring.contract.errors import VignetteError
+from scoring.contract.features import Features
 from scoring.contract.fields import FIELDS
+from scoring.contract.recommendation import LEVELS
+from scoring.contract.schema import validate_frame
 from scoring.engine.card import load_card
 from scoring.engine.ladder import load_triage_ladder
 from scoring.engine.policies import PolicyError, load_policy
 from scoring.engine.populations import PopulationError
+from scoring.engine.risk import risk_in_population
 from scoring.engine.synth import generate_vignettes
+from scoring.engine.tree import default_tree
 from scoring.sql import rejects_sql, scored_columns
 from tests.strategies import text_frames, vignettes
 
-RISKS = ["risk_serious_cause", "tree_risk_serious_cause"]
+TREE_RISK = "tree_risk_serious_cause"
+RISKS = ["risk_serious_cause", TREE_RISK]
 REJECT_KEYS = ["row", "field", "value", "reason", "allowed"]
-#: The tree is refitted to a risk of serious_cause; until the shipped one is, the card runs alone.
-TREE = None
 
 
 def in_duckdb(frame: pd.DataFrame, **options: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The scored rows and the rejects of ``frame`` computed by DuckDB."""
-    options.setdefault("tree", TREE)
     con = duckdb.connect()
     con.register("vignettes", frame)
     columns = list(frame.columns)
@@ -53,7 +56,6 @@ def as_text(column: pd.Series) -> list[str]:
 
 def assert_same(frame: pd.DataFrame, **options: Any) -> pd.DataFrame:
     """DuckDB and the Python path agree on every column, the risks (to 1e-9) and the rejects."""
-    options.setdefault("tree", TREE)
     expected = assess_frame(frame, **options)
     scored, rejects = in_duckdb(frame, **options)
     python = expected.scored.reset_index(drop=True)
@@ -116,7 +118,7 @@ def test_how_soon_is_what_assess_says(generated: pd.DataFrame) -> None:
         urgent = scored.index[scored["recommendation"] == "urgent"][:40]
         assert len(urgent) > 5
         for i in urgent:
-            expected = assess(rows.iloc[int(i)].to_dict(), tree=TREE, policy=policy)
+            expected = assess(rows.iloc[int(i)].to_dict(), policy=policy)
             assert scored["timeframe"].iloc[int(i)] == expected.timeframe
         assert scored.loc[scored["recommendation"] != "urgent", "timeframe"].isna().all()
 
@@ -170,6 +172,33 @@ def test_every_ladder_rule_and_both_thresholds_are_in_the_query() -> None:
 def test_card_alone_without_a_tree(generated: pd.DataFrame) -> None:
     assert_same(generated.head(300), tree=None)
     assert "tree_recommendation" not in scored_columns(list(generated.columns), tree=False)
+    assert TREE_RISK not in scored_columns(list(generated.columns), tree=False)
+
+
+def test_the_tree_as_nested_case_gives_each_rows_leaf_risk_and_advice() -> None:
+    # Independent of assess_frame: the SQL tree against the tree itself on fresh rows.
+    frame = generate_vignettes(20_000, seed=31)
+    tree = default_tree()
+    scored, rejects = in_duckdb(frame, tree=tree)
+    assert rejects.empty
+    valid = validate_frame(frame).valid
+    features = Features(valid)
+    trained = tree.predict_risk(features)
+    # The risk is stated for the population asked for (community by default): moved from the
+    # population the tree was fitted on as the Python path moves it.
+    moved = risk_in_population(
+        trained, outcome=tree.outcome, population="community", trained_on=tree.population, transport=tree.transport
+    )
+    np.testing.assert_allclose(scored[TREE_RISK], moved, rtol=0, atol=1e-12)
+    fitted_on, _ = in_duckdb(frame, tree=tree, population=tree.population)
+    np.testing.assert_allclose(fitted_on[TREE_RISK], trained, rtol=0, atol=1e-12)
+    advice = np.asarray(LEVELS, dtype=object)[tree.policy_levels(features)]
+    assert scored["tree_recommendation"].astype(str).tolist() == advice.tolist()
+    # Every leaf is reached by some row, so every branch of the CASE was checked.
+    assert set(np.unique(tree.apply(features))) == set(np.flatnonzero(tree.tree_structure().is_leaf))
+    # The tree is a second opinion: the combined answer is the card's and the ladder's floor alone.
+    alone, _ = in_duckdb(frame, tree=None)
+    assert scored["recommendation"].astype(str).tolist() == alone["recommendation"].astype(str).tolist()
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -239,26 +268,26 @@ def test_absent_optional_columns_take_their_defaults(generated: pd.DataFrame) ->
 
 def test_unknown_and_missing_columns_are_refused_as_validate_frame_refuses_them() -> None:
     with pytest.raises(VignetteError, match="caffeine"):
-        to_sql(tree=TREE, columns=[f.name for f in FIELDS] + ["caffeine"])
+        to_sql(columns=[f.name for f in FIELDS] + ["caffeine"])
     with pytest.raises(VignetteError, match="age"):
-        to_sql(tree=TREE, columns=[f.name for f in FIELDS if f.name != "age"])
+        to_sql(columns=[f.name for f in FIELDS if f.name != "age"])
 
 
 @pytest.mark.parametrize("dialect", ["spark", "postgres"])
 def test_other_dialects_are_valid_sql_of_that_dialect(dialect: str) -> None:
-    for sql in (to_sql(tree=TREE, policy="risk", dialect=dialect), rejects_sql(dialect=dialect)):
+    for sql in (to_sql(policy="risk", dialect=dialect), rejects_sql(dialect=dialect)):
         assert sqlglot.parse_one(sql, read=dialect) is not None
         assert "REGEXP_FULL_MATCH" not in sql.upper()
 
 
 def test_unknown_dialect_names_the_choices() -> None:
     with pytest.raises(ValueError, match="duckdb, spark, postgres"):
-        to_sql(tree=TREE, dialect="oracle")
+        to_sql(dialect="oracle")
 
 
 def test_every_card_item_and_flag_is_in_the_query() -> None:
     card = load_card("default")
-    sql = to_sql(card=card, tree=TREE)
+    sql = to_sql(card=card)
     for flag in card.red_flags:
         assert f"'{flag.flag_id}'" in sql
     assert sql.count("THEN") >= len(card.items)

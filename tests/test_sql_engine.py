@@ -15,10 +15,6 @@ from scoring.cli import main
 from scoring.engine.policies import PolicyError
 from scoring.engine.synth import generate_vignettes
 
-#: The tree is refitted to a risk of serious_cause; until the shipped one is, the card runs alone.
-TREE = None
-TREE_ARGS = ["--no-tree"]
-
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
@@ -44,7 +40,7 @@ def test_duckdb_writes_the_same_csv_bytes_as_pandas(
     summaries = {}
     for engine in ("duckdb", "pandas"):
         summaries[engine] = assess_file(
-            inputs[source], tmp_path / f"{engine}.csv", engine=engine, tree=TREE, policy=policy, population=population
+            inputs[source], tmp_path / f"{engine}.csv", engine=engine, policy=policy, population=population
         )
     assert summaries["duckdb"] == summaries["pandas"].__class__(
         *[getattr(summaries["pandas"], f) for f in ("rows_in", "rows_scored", "rows_rejected", "problems")],
@@ -57,7 +53,7 @@ def test_duckdb_writes_the_same_csv_bytes_as_pandas(
 
 
 def test_rows_in_are_rows_scored_plus_rejected(inputs: dict[str, Path], tmp_path: Path) -> None:
-    summary = assess_file(inputs["csv"], tmp_path / "out.csv", engine="duckdb", tree=TREE)
+    summary = assess_file(inputs["csv"], tmp_path / "out.csv", engine="duckdb")
     assert (summary.rows_in, summary.rows_scored, summary.rows_rejected) == (402, 400, 2)
     rejects = pd.read_csv(tmp_path / "out.rejects.csv", dtype=str, keep_default_na=False)
     assert set(rejects["row"]) == {"401", "402"}
@@ -66,7 +62,7 @@ def test_rows_in_are_rows_scored_plus_rejected(inputs: dict[str, Path], tmp_path
 
 def test_parquet_out_has_the_values_of_the_pandas_engine(inputs: dict[str, Path], tmp_path: Path) -> None:
     for engine in ("duckdb", "pandas"):
-        assess_file(inputs["parquet"], tmp_path / f"{engine}.parquet", engine=engine, tree=TREE, policy="risk")
+        assess_file(inputs["parquet"], tmp_path / f"{engine}.parquet", engine=engine, policy="risk")
     duck = pd.read_parquet(tmp_path / "duckdb.parquet")
     python = pd.read_parquet(tmp_path / "pandas.parquet")
     assert list(duck.columns) == list(python.columns)
@@ -80,19 +76,19 @@ def test_parquet_out_has_the_values_of_the_pandas_engine(inputs: dict[str, Path]
 
 def test_an_unknown_policy_is_refused_before_anything_is_written(inputs: dict[str, Path], tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match="unknown policy 'cheap'; use one of guideline, risk"):
-        assess_file(inputs["csv"], tmp_path / "out.csv", engine="duckdb", tree=TREE, policy="cheap")
+        assess_file(inputs["csv"], tmp_path / "out.csv", engine="duckdb", policy="cheap")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_duckdb_keeps_the_guards_of_the_file_engine(inputs: dict[str, Path], tmp_path: Path) -> None:
     with pytest.raises(InputError, match="same file"):
-        assess_file(inputs["csv"], inputs["csv"], engine="duckdb", overwrite=True, tree=TREE)
+        assess_file(inputs["csv"], inputs["csv"], engine="duckdb", overwrite=True)
     out = tmp_path / "out.csv"
     out.write_text("keep me", encoding="utf-8")
     with pytest.raises(InputError, match="overwrite"):
-        assess_file(inputs["csv"], out, engine="duckdb", tree=TREE)
+        assess_file(inputs["csv"], out, engine="duckdb")
     assert out.read_text(encoding="utf-8") == "keep me"
-    assess_file(inputs["csv"], out, engine="duckdb", overwrite=True, tree=TREE)
+    assess_file(inputs["csv"], out, engine="duckdb", overwrite=True)
     assert out.read_text(encoding="utf-8").startswith("age,sex,")
     assert not list(tmp_path.glob(".*.tmp"))
 
@@ -102,7 +98,7 @@ def test_an_unreadable_csv_leaves_no_output(tmp_path: Path) -> None:
     frame = generate_vignettes(3, seed=1)
     bad.write_text(frame.to_csv(index=False) + "a,b,c," + ",".join(["x"] * 40) + "\n", encoding="utf-8")
     with pytest.raises(InputError, match="not a readable"):
-        assess_file(bad, tmp_path / "out.csv", engine="duckdb", tree=TREE)
+        assess_file(bad, tmp_path / "out.csv", engine="duckdb")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
 
 
@@ -122,20 +118,20 @@ def test_cli_assess_with_the_duckdb_engine(inputs: dict[str, Path], tmp_path: Pa
 
 @pytest.mark.parametrize("dialect", ["duckdb", "spark", "postgres"])
 def test_cli_sql_prints_the_query(dialect: str) -> None:
-    result = CliRunner().invoke(main, ["sql", "--dialect", dialect, *TREE_ARGS])
+    result = CliRunner().invoke(main, ["sql", "--dialect", dialect])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("WITH _zaro_checked AS (")
 
 
 @pytest.mark.parametrize("policy", ["guideline", "risk"])
 def test_printed_duckdb_query_scores_a_table_as_assess_frame_does(inputs: dict[str, Path], policy: str) -> None:
-    options = ["--table", "vignettes", "--policy", policy, "--population", "enriched", *TREE_ARGS]
+    options = ["--table", "vignettes", "--policy", policy, "--population", "enriched"]
     query = CliRunner().invoke(main, ["sql", *options]).output
     con = duckdb.connect()
     frame = pd.read_parquet(inputs["parquet"]).drop(columns=["latent_cause", "triage", "narrative"])
     con.register("vignettes", frame)
     scored = con.sql(query).df()
-    expected = assess_frame(frame, tree=TREE, policy=policy, population="enriched").scored
+    expected = assess_frame(frame, policy=policy, population="enriched").scored
     assert list(scored.columns) == list(expected.columns)
     assert scored["recommendation"].tolist() == expected["recommendation"].astype(str).tolist()
     assert (scored["risk_serious_cause"] == expected["risk_serious_cause"]).all()

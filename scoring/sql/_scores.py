@@ -30,7 +30,15 @@ if TYPE_CHECKING:
     from scoring.engine.policies import Policy
     from scoring.engine.populations import Population
 
-__all__ = ["Scoring", "scored_columns", "scores_select"]
+__all__ = [
+    "Scoring",
+    "scored_columns",
+    "scores_select",
+    "tree_case_sql",
+    "tree_level_sql",
+    "tree_risk_column",
+    "tree_risk_sql",
+]
 
 _URGENT = Recommendation.URGENT.level
 
@@ -82,7 +90,7 @@ def scored_columns(
     out = [f.name for f in FIELDS] + [m for m in METADATA_COLUMNS if m in columns]
     out += ["points_total", "band", "red_flags", "card_recommendation", risk_column(outcome)]
     if tree:
-        out += [f"tree_{risk_column(tree_outcome or outcome)}", "tree_recommendation", "agree"]
+        out += [tree_risk_column(tree_outcome or outcome), "tree_recommendation", "agree"]
     return [*out, "guideline_recommendation", "risk_policy_recommendation", "recommendation", "timeframe"]
 
 
@@ -180,22 +188,21 @@ def card_risk(card: Card, population: Population, total: str, any_flag: str) -> 
     return f"CASE WHEN {any_flag} THEN {literal(float(flagged))} ELSE CASE {total} {cases} END END"
 
 
-def tree_risk(tree: Any, population: Population) -> str:
-    """The tree's risk in ``population`` as nested ``CASE``: each leaf's risk, moved by prior shift."""
-    from scoring.engine.risk import risk_in_population
+def tree_case_sql(structure: Any, values: Sequence[str]) -> str:
+    """The tree as nested ``CASE`` (one level per depth), each leaf giving ``values[leaf]``.
 
-    structure = tree.tree_structure()
-    moved = risk_in_population(structure.risk, outcome=tree.outcome, population=population, trained_on=tree.population)
-    return _tree_case(structure, [literal(float(p)) for p in moved.tolist()])
-
-
-def _tree_case(structure: Any, leaf_values: Sequence[str]) -> str:
-    """The value of the leaf each row lands in (one ``CASE`` per depth); floats compared as scikit-learn does."""
+    Parameters
+    ----------
+    structure : TreeStructure
+        The tree's arrays; the features are read from their ``feature_column`` names.
+    values : sequence of str
+        One SQL expression per node (only the leaves' are used), e.g. the leaf's risk.
+    """
 
     def node_sql(node: int) -> str:
         if structure.left[node] < 0:
-            return leaf_values[node]
-        # The tree compares float32 values against float64 thresholds.
+            return values[node]
+        # The tree compares float32 values (as scikit-learn does) against float64 thresholds.
         name = structure.feature_names[int(structure.feature[node])]
         value = f"CAST(CAST({feature_column(name)} AS FLOAT) AS DOUBLE)"
         threshold = literal(float(structure.threshold[node]))
@@ -203,6 +210,33 @@ def _tree_case(structure: Any, leaf_values: Sequence[str]) -> str:
         return f"CASE WHEN {value} <= {threshold} THEN {left} ELSE {right} END"
 
     return node_sql(0)
+
+
+def tree_risk_sql(tree: Any, population: Any = None) -> str:
+    """Each row's leaf risk of the tree's outcome in ``population``, as nested ``CASE``.
+
+    Without a population, the risk in the population the tree was fitted on (its leaves'
+    shares). With one, each leaf's risk is moved there in Python as
+    :func:`scoring.assessment.assess_frame` moves it (prior shift and the tree's stored
+    recalibration), and written as a literal.
+    """
+    from scoring.assessment import _population, _tree_risk
+
+    structure = tree.tree_structure()
+    risk = np.asarray(structure.risk, dtype=np.float64)
+    if population is not None:
+        risk = _tree_risk(tree, risk, _population(population))
+    return tree_case_sql(structure, [literal(float(r)) for r in risk.tolist()])
+
+
+def tree_level_sql(tree: Any, population: Any = None) -> str:
+    """Each row's risk-policy level (0, 1, 2) for its leaf's risk moved to ``population`` (default population)."""
+    return tree_case_sql(tree.tree_structure(), [str(int(level)) for level in tree.node_levels(population)])
+
+
+def tree_risk_column(outcome: str) -> str:
+    """The name of the column holding the tree's risk of ``outcome``, e.g. ``tree_risk_serious_cause``."""
+    return f"tree_risk_{outcome}"
 
 
 def threshold_level(policy: Policy, risk: str) -> str:
@@ -219,9 +253,9 @@ def scores_select(scoring: Scoring, columns: Sequence[str]) -> str:
     """The result columns over ``_zaro_features``, as :func:`scoring.assessment.combine_frame` combines them.
 
     Five nested steps, each naming what the next one reads: (1) total, card flags, ladder level,
-    red-flag time frame, the tree's risk; (2) the card's level and risk; (3) the guideline's
-    level, the risk thresholds on each model's risk; (4) the risk policy's level; (5) the
-    columns of ``assess_frame`` in its order.
+    red-flag time frame, the tree's risk; (2) the card's level and risk, the guideline's level;
+    (3) the risk thresholds on each model's risk; (4) the risk policy's level; (5) the columns
+    of ``assess_frame`` in its order.
     """
     from scoring.assessment import risk_column
 
@@ -239,19 +273,19 @@ def scores_select(scoring: Scoring, columns: Sequence[str]) -> str:
         f"{red_flag_timeframe(card, flags)} AS _zaro_flag_timeframe",
     ]
     if tree is not None:
-        step1.append(f"{tree_risk(tree, scoring.population)} AS _zaro_tree_risk")
+        step1.append(f"{tree_risk_sql(tree, scoring.population)} AS _zaro_tree_risk")
+    # The guideline is the ladder, made urgent by a red flag of the loaded card too.
     step2 = [
         "*",
         f"CASE WHEN _zaro_any_flag THEN {_URGENT} ELSE {band_case(card, total, 'level')} END AS _zaro_card",
         f"{card_risk(card, scoring.population, total, '_zaro_any_flag')} AS _zaro_risk",
+        f"CASE WHEN _zaro_any_flag THEN {_URGENT} ELSE _zaro_ladder END AS _zaro_guideline",
     ]
-    # The guideline is the more cautious of card and ladder; without a risk estimate the risk
-    # thresholds fall back to it (as combine_frame does).
+    # Without a risk estimate the risk thresholds fall back to the guideline (as combine_frame does).
     step3 = [
         "*",
-        "GREATEST(_zaro_card, _zaro_ladder) AS _zaro_guideline",
         f"(_zaro_any_flag OR _zaro_ladder = {_URGENT}) AS _zaro_red_flag",
-        "CASE WHEN _zaro_risk IS NULL THEN GREATEST(_zaro_card, _zaro_ladder) "
+        "CASE WHEN _zaro_risk IS NULL THEN _zaro_guideline "
         f"ELSE {threshold_level(scoring.risk_policy, '_zaro_risk')} END AS _zaro_by_risk",
     ]
     if tree is not None:
@@ -270,7 +304,7 @@ def scores_select(scoring: Scoring, columns: Sequence[str]) -> str:
     ]
     if tree is not None:
         outer += [
-            f"_zaro_tree_risk AS {quote('tree_' + risk_column(tree.outcome))}",
+            f"_zaro_tree_risk AS {quote(tree_risk_column(tree.outcome))}",
             f"{level_text('_zaro_tree')} AS {quote('tree_recommendation')}",
             # Like with like: the risk policy's thresholds on each model's risk.
             "(_zaro_tree = _zaro_by_risk) AS agree",

@@ -9,8 +9,8 @@ vignette (:meth:`Card.score_encoded`, same answers) and turns a score into the
 from __future__ import annotations
 
 import hashlib
-import math
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -413,7 +413,9 @@ class Card:
     def view(self, score: CardScore) -> CardView:
         """Turn one :class:`CardScore` into the :class:`~scoring.assessment.CardView` users see."""
         items = [
-            ItemScore(item.item_id, item.label, item.condition, points, item.evidence, self.likelihood_ratio(item.item_id))
+            ItemScore(
+                item.item_id, item.label, item.condition, points, item.evidence, self.likelihood_ratio(item.item_id)
+            )
             for item, points in zip(self.items, score.item_points)
             if points
         ]
