@@ -413,18 +413,22 @@ def test_parquet_keeps_text_as_it_is(tmp_path, vignettes):
 # Python, DuckDB and Spark: the same answers for the same rows
 # --------------------------------------------------------------------------------------
 
-#: What every engine must give alike: both policies' answers, the card's total, flags and time frame.
+#: What every engine must give alike: both policies' answers, the card's total, flags and time
+#: frame, the tree's second opinion; and the two risks, to 1e-9.
 AGREED = [
     "vignette_id",
     "points_total",
     "band",
     "red_flags",
     "card_recommendation",
+    "tree_recommendation",
+    "agree",
     "guideline_recommendation",
     "risk_policy_recommendation",
     "recommendation",
     "timeframe",
 ]
+RISKS = ["risk_serious_cause", "tree_risk_serious_cause"]
 REJECT_KEYS = ["row", "vignette_id", "field", "value", "reason", "allowed"]
 
 
@@ -439,7 +443,8 @@ def assert_engines_agree(got: pd.DataFrame, rejects: pd.DataFrame, expected: Any
     got = got.sort_values("vignette_id", key=lambda c: c.str[1:].astype(int)).reset_index(drop=True)
     assert list(got.columns) == list(python.columns), engine
     assert _text(got, AGREED) == _text(python, AGREED), engine
-    np.testing.assert_allclose(got["risk_serious_cause"], python["risk_serious_cause"], rtol=0, atol=1e-9)
+    for risk in RISKS:
+        np.testing.assert_allclose(got[risk], python[risk], rtol=0, atol=1e-9, err_msg=f"{engine}: {risk}")
     assert _text(rejects, REJECT_KEYS) == _text(expected.rejected, REJECT_KEYS), engine
 
 

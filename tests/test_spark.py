@@ -21,6 +21,8 @@ RESULTS = [
     "band",
     "red_flags",
     "card_recommendation",
+    "tree_recommendation",
+    "agree",
     "guideline_recommendation",
     "risk_policy_recommendation",
     "recommendation",
@@ -48,7 +50,8 @@ def test_spark_scores_as_assess_frame(spark: Any, generated: pd.DataFrame, polic
     assert list(result.columns) == list(expected.columns)
     for column in RESULTS:
         assert _text(result[column]) == _text(expected[column]), column
-    np.testing.assert_allclose(result["risk_serious_cause"], expected["risk_serious_cause"], rtol=0, atol=1e-9)
+    for risk in ("risk_serious_cause", "tree_risk_serious_cause"):
+        np.testing.assert_allclose(result[risk], expected[risk], rtol=0, atol=1e-9, err_msg=risk)
 
 
 def test_spark_rejects_as_validate_frame(spark: Any, generated: pd.DataFrame) -> None:
@@ -58,6 +61,8 @@ def test_spark_rejects_as_validate_frame(spark: Any, generated: pd.DataFrame) ->
     frame.loc[frame.index[[3, 17]], "age"] = ["12", "old"]
     frame.loc[frame.index[17], "locations"] = "eyelid;knee"
     frame.loc[frame.index[30], "weakness"] = "maybe"
+    # Far out of range, and far beyond a BIGINT: refused, not an overflow that stops the query.
+    frame.loc[frame.index[[5, 6]], ["age", "stress_level"]] = [["-3.0e91", "4"], ["40", "9" * 400]]
     expected = assess_frame(frame)
     keys = ["row", "field", "value", "reason", "allowed"]
     got = zaro_spark.rejects(spark.createDataFrame(frame)).toPandas()

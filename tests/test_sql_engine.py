@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -114,6 +115,21 @@ def test_cli_assess_with_the_duckdb_engine(inputs: dict[str, Path], tmp_path: Pa
     )
     assert result.exit_code == 1, result.output  # rows were rejected
     assert "402 rows read, 400 scored, 2 rejected" in result.output
+
+
+def test_cli_assess_passes_the_population_and_policy_to_both_engines(inputs: dict[str, Path], tmp_path: Path) -> None:
+    for engine in ("duckdb", "pandas"):
+        options = ["--policy", "risk", "--population", "enriched", "--engine", engine, "--no-progress"]
+        result = CliRunner().invoke(
+            main, ["assess", str(inputs["csv"]), "--out", str(tmp_path / f"{engine}.csv"), *options]
+        )
+        assert result.exit_code == 1, result.output
+    assert (tmp_path / "duckdb.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+    written = pd.read_csv(tmp_path / "duckdb.csv", keep_default_na=False)
+    expected = assess_frame(pd.read_parquet(inputs["parquet"]), policy="risk", population="enriched").scored
+    assert written["recommendation"].tolist() == written["risk_policy_recommendation"].tolist()
+    assert written["recommendation"].tolist() == expected["recommendation"].astype(str).tolist()
+    np.testing.assert_allclose(written["risk_serious_cause"], expected["risk_serious_cause"], rtol=0, atol=1e-15)
 
 
 @pytest.mark.parametrize("dialect", ["duckdb", "spark", "postgres"])
