@@ -1,26 +1,32 @@
-"""Combining red flags, the points card and the decision tree into one :class:`Assessment`.
+"""Combining red flags, the points card, the tree and a recommendation policy into one :class:`Assessment`.
 
 The per-model result types (:class:`~scoring.results.CardView`,
-:class:`~scoring.results.TreeView`) live in :mod:`scoring.results`; this module owns the
+:class:`~scoring.results.TreeView`, :class:`~scoring.results.RiskEstimate`,
+:class:`~scoring.results.PolicyResult`) live in :mod:`scoring.results`; this module owns the
 combined :class:`Assessment` (a frozen dataclass with ``to_dict()`` for JSON).
 
-The combination rule follows the project's safety principles:
+Every assessment reports, side by side:
 
-* any red flag makes the card's recommendation ``urgent``, whatever the points;
-* the combined recommendation is the most cautious of the card's, the tree's monotone
-  envelope (``envelope_levels``: the tree's own leaf, raised to the highest leaf that a
-  less worrying version of the same answers reaches) and the guideline floor (``urgent``
-  whenever an ``urgent`` rule of the reference ladder fires, whatever card is loaded); so it
-  is never less cautious than the card, and adding a warning sign, a location, more weeks,
-  more severity or more frequency never lowers it;
-* by default (``tree="default"``) the shipped tree is used, loaded once per process;
-  without a tree (``tree=None``) the combined recommendation is the card's.
+* the **guideline** answer (policy ``guideline``, the default and the safety floor): the
+  referral ladder (``scoring/definitions/triage.toml``: any red flag → urgent, any reason to
+  see a GP → see a doctor, otherwise self-care), also urgent when a red flag of the loaded
+  card fires. No card can make it less cautious than the ladder; the card's points estimate
+  a risk and its bands are the card's own view, shown beside it;
+* the **risk** of the outcome (``serious_cause``) for a stated population (``community`` by
+  default), from the card's calibrated total moved there by prior shift, and the tree's risk
+  as a second opinion;
+* the **risk policy**'s answer (policy ``risk``): urgent on any red flag, with its time frame;
+  otherwise the policy's thresholds on the card's risk (``scoring/definitions/policies.toml``).
+
+The recommendation a person receives is the answer of the policy asked for (``policy=``,
+the guideline by default). The tree no longer enters it: it estimates the same risk from
+different rules, so a reader sees where the two models agree and where they do not.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -29,23 +35,26 @@ import pandas as pd
 from scoring.contract.recommendation import (
     LEVELS,
     Recommendation,
-    more_cautious,
     most_urgent_timeframe,
 )
 from scoring.results import (
     Band,
     CardView,
     ItemScore,
+    PolicyResult,
     RedFlag,
+    RiskEstimate,
     TreeModel,
     TreeStep,
     TreeView,
     fields_dict,
 )
-from scoring.wording import how_soon_text
+from scoring.wording import how_soon_text, risk_percent
 
 if TYPE_CHECKING:  # the engine imports pandas/scikit-learn: load it only when assessing.
     from scoring.engine.card import Card
+    from scoring.engine.policies import Policy
+    from scoring.engine.populations import Population
 
 __all__ = [
     "ItemScore",
@@ -55,32 +64,22 @@ __all__ = [
     "TreeStep",
     "TreeView",
     "TreeModel",
+    "RiskEstimate",
+    "PolicyResult",
     "Assessment",
     "AssessedFrame",
     "assess",
     "assess_frame",
-    "combine_levels",
     "combine_frame",
     "guideline_red_flags",
+    "risk_column",
     "triage_agreement",
 ]
 
 
 # --------------------------------------------------------------------------------------
-# The combination
+# The parts: ladder, risks, policies
 # --------------------------------------------------------------------------------------
-
-
-def combine_levels(card_levels: Any, tree_levels: Any | None, floor_levels: Any | None = None) -> Any:
-    """The combined level: the most cautious of the card's, the tree's and the guideline floor.
-
-    Works on ints or integer arrays. ``tree_levels=None`` (no tree) and ``floor_levels=None``
-    leave those out. The card's level already includes its red flags, so the result is never
-    below the card's and is ``urgent`` whenever a red flag fired. Pass the tree's envelope
-    (``envelope_levels``), not its leaf levels, to keep the result monotone.
-    """
-    levels = [level for level in (card_levels, tree_levels, floor_levels) if level is not None]
-    return more_cautious(*levels) if len(levels) > 1 else card_levels
 
 
 def guideline_red_flags(features: Any) -> Any:
@@ -98,114 +97,203 @@ def guideline_red_flags(features: Any) -> Any:
         For one vignette, the ids of the rules that fire; for a frame, a mask of the rows
         where any fires.
     """
-    from scoring.engine.synth import load_triage_ladder
+    from scoring.engine.ladder import red_flag_rules, red_flags_fired
 
-    rules = [rule for rule in load_triage_ladder() if rule.level == Recommendation.URGENT.value]
     if isinstance(features, dict):
-        return tuple(rule.id for rule in rules if bool(rule.condition.evaluate(features)))
-    fired = np.zeros(len(features), dtype=bool)
-    for rule in rules:
-        fired |= np.asarray(rule.condition.evaluate(features), dtype=bool)
-    return fired
+        return tuple(rule.id for rule in red_flag_rules() if bool(rule.condition.evaluate(features)))
+    return red_flags_fired(features)
 
 
-def _timeframe(card: CardView, ladder_ids: tuple[str, ...]) -> tuple[str | None, str]:
-    """The most urgent time frame of the fired red flags (card's and ladder's) and its advice.
+def _ladder_encoded(encoded: dict[str, float]) -> tuple[int, tuple[Any, ...]]:
+    """The ladder's level for one encoded vignette and the rules that fired (ladder order)."""
+    from scoring.engine.ladder import load_triage_ladder
 
-    The advice joins, without repeats, the card's wording for its flags in that time frame,
-    then the ladder's for its rules in it.
-    """
-    from scoring.engine.synth import load_triage_ladder
-
-    rules = [rule for rule in load_triage_ladder() if rule.id in ladder_ids]
-    pairs = [(flag.timeframe, flag.advice) for flag in card.red_flags if flag.timeframe is not None]
-    pairs += [(rule.timeframe, rule.advice) for rule in rules if rule.timeframe is not None]
-    timeframe = most_urgent_timeframe(frame for frame, _ in pairs)
-    advice = dict.fromkeys(text for frame, text in pairs if frame == timeframe and text)
-    return timeframe, " ".join(advice)
+    fired = tuple(rule for rule in load_triage_ladder() if bool(rule.condition.evaluate(encoded)))
+    level = max((LEVELS.index(rule.level) for rule in fired), default=0)
+    return level, fired
 
 
-def _floor(fired: Any) -> Any:
-    """Level 2 (urgent) where a guideline red flag fired, else 0."""
-    return np.where(fired, np.int8(Recommendation.URGENT.level), np.int8(0))
+def _population(population: Any) -> Population:
+    from scoring.engine.populations import load_population
+
+    return load_population(population)
 
 
-def _envelope_encoded(tree: TreeModel, encoded: dict[str, float], view: TreeView) -> int:
-    """The tree's monotone level for one vignette (its leaf's level for a tree without one)."""
-    envelope = getattr(tree, "envelope_level_encoded", None)
-    return int(envelope(encoded)) if envelope is not None else view.recommendation.level
+def _policies(policy: Any) -> tuple[Policy, Policy]:
+    """The chosen policy and the risk policy every assessment also reports."""
+    from scoring.engine.policies import load_policies, load_policy
+
+    chosen = load_policy(policy)
+    risk = chosen if chosen.kind == "risk" else next(p for p in load_policies().values() if p.kind == "risk")
+    return chosen, risk
 
 
-def _envelope_levels(tree: TreeModel, features: Any, leaf_levels: np.ndarray) -> np.ndarray:
-    envelope = getattr(tree, "envelope_levels", None)
-    return np.asarray(envelope(features), dtype=np.int8) if envelope is not None else leaf_levels
+def _labels(outcome: str, population: Population) -> tuple[str, str]:
+    from scoring.engine.risk import load_outcomes
+
+    return load_outcomes()[outcome].label, population.label
 
 
-def combine_frame(features: Any, card_levels: Any, tree: TreeModel | None) -> dict[str, Any]:
-    """The combination for many vignettes at once: what :func:`assess_frame` and explanations use.
+def _card_risk(card: Card, totals: Any, masks: Any, population: Population) -> np.ndarray:
+    from scoring.engine.calibration import card_risk
+
+    return card_risk(card, totals, masks, population)
+
+
+def _tree_risk(tree: TreeModel, risk_trained: Any, population: Population) -> np.ndarray:
+    from scoring.engine.risk import risk_in_population
+
+    return risk_in_population(risk_trained, outcome=tree.outcome, population=population, trained_on=tree.population)
+
+
+def _estimate(
+    probability: float, trained: float, outcome: str, population: Population, model: str, model_label: str, on: str
+) -> RiskEstimate:
+    outcome_label, population_label = _labels(outcome, population)
+    return RiskEstimate(
+        probability=float(probability),
+        outcome=outcome,
+        outcome_label=outcome_label,
+        population=population.id,
+        population_label=population_label,
+        model=model,
+        model_label=model_label,
+        trained_on=on,
+        probability_trained=float(trained),
+    )
+
+
+def _risk_levels(policy: Policy, risk: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """The policy's level per risk; ``fallback`` (the guideline's) where there is no estimate."""
+    levels = policy.risk_levels(np.nan_to_num(risk, nan=0.0))
+    return np.where(np.isnan(risk), fallback, levels).astype(np.int8)
+
+
+def risk_column(outcome: str) -> str:
+    """The name of :func:`assess_frame`'s risk column for an outcome, e.g. ``risk_serious_cause``."""
+    return f"risk_{outcome}"
+
+
+# --------------------------------------------------------------------------------------
+# The combination, for many vignettes at once
+# --------------------------------------------------------------------------------------
+
+
+def combine_frame(
+    features: Any,
+    scores: Any,
+    card: Card,
+    tree: TreeModel | None,
+    *,
+    population: Any = None,
+    policy: Any = None,
+) -> dict[str, Any]:
+    """Every policy's answer and every risk for many vignettes: what :func:`assess_frame` uses.
 
     Parameters
     ----------
     features : Features
         The vignettes' features.
-    card_levels : array of int
-        The card's level per row (red flags included).
+    scores : CardScores
+        ``card.score_frame(features)``.
+    card : Card
     tree : TreeModel or None
+    population, policy : str, optional
+        As for :func:`assess`.
 
     Returns
     -------
-    dict
-        ``tree`` (the tree's own leaf levels, or None), ``proba`` (the tree's (n, 3)
-        probabilities, or None), ``envelope`` (the tree's monotone levels, or None) and
-        ``combined`` (the combined level per row, int8).
+    dict of arrays (one entry per row)
+        ``card`` (the card's level), ``ladder`` (the referral ladder's level), ``red_flag``
+        (any red flag, ladder's or card's), ``risk`` (the card's risk in the population; NaN
+        without calibration), ``card_risk_level`` (the risk policy's thresholds on that risk,
+        red flags left out, as the tree's level is), ``guideline`` and ``risk_policy`` (each policy's level),
+        ``tree_risk`` and ``tree`` (the tree's risk and the risk policy's level for it; None
+        without a tree) and ``combined`` (the chosen policy's level, int8).
     """
-    floor = _floor(guideline_red_flags(features))
-    if tree is None:
-        combined = combine_levels(card_levels, None, floor)
-        return {"tree": None, "proba": None, "envelope": None, "combined": np.asarray(combined, dtype=np.int8)}
-    tree_levels, proba = tree.predict_levels(features)
-    tree_levels = np.asarray(tree_levels, dtype=np.int8)
-    envelope = _envelope_levels(tree, features, tree_levels)
-    combined = np.asarray(combine_levels(card_levels, envelope, floor), dtype=np.int8)
-    return {"tree": tree_levels, "proba": proba, "envelope": envelope, "combined": combined}
+    from scoring.engine.ladder import triage_levels
+
+    target = _population(population)
+    chosen, risk_policy = _policies(policy)
+    card_levels = np.asarray(scores.level, dtype=np.int8)
+    ladder = np.asarray(triage_levels(features), dtype=np.int8)
+    card_flagged = np.asarray(scores.red_flag_mask) != 0
+    urgent = np.int8(Recommendation.URGENT.level)
+    # The guideline is the ladder, made urgent by any red flag of the loaded card too.
+    guideline = np.where(card_flagged, urgent, ladder).astype(np.int8)
+    red_flag = card_flagged | (ladder == urgent)
+    risk = _card_risk(card, scores.totals, scores.red_flag_mask, target)
+    by_risk = _risk_levels(risk_policy, risk, guideline)
+    risk_levels = np.where(red_flag, urgent, by_risk).astype(np.int8)
+    result: dict[str, Any] = {
+        "card": card_levels,
+        "ladder": ladder,
+        "red_flag": red_flag,
+        "risk": risk,
+        "card_risk_level": by_risk,
+        "guideline": guideline,
+        "risk_policy": risk_levels,
+        "tree_risk": None,
+        "tree": None,
+    }
+    if tree is not None:
+        tree_risk = _tree_risk(tree, tree.predict_risk(features), target)
+        result["tree_risk"] = tree_risk
+        result["tree"] = risk_policy.risk_levels(tree_risk)
+    result["combined"] = guideline if chosen.kind == "guideline" else risk_levels
+    return result
+
+
+# --------------------------------------------------------------------------------------
+# One vignette
+# --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Assessment:
-    """One vignette assessed by the points card (with its red flags) and, optionally, the tree.
+    """One vignette assessed by the points card (with its red flags), the tree and the policies.
 
     Attributes
     ----------
     vignette : Vignette
         The validated input.
     recommendation : Recommendation
-        The combined recommendation (the more cautious of card and tree).
+        What the person is told: the answer of ``policy`` (the guideline by default).
     card : CardView
         The points card's view.
     tree : TreeView or None
-        The tree's view, or None when assessed without a tree.
+        The tree's view (its ``recommendation`` is what the risk policy says for the tree's
+        risk), or None when assessed without a tree.
     agree : bool
-        Whether card and tree recommend the same (True without a tree).
+        Whether the card's risk and the tree's risk lead the risk policy to the same answer
+        (True without a tree).
     disagreement : str or None
-        When they differ: which card items and red flags and which tree rules led where.
+        When they differ: the two risks, what each leads to, and the tree's rules.
     advice : str
-        Advice for the combined recommendation.
+        Advice for ``recommendation``.
     notice : str
         The educational-use notice (``scoring.NOTICE``).
-    tree_envelope : Recommendation or None
-        The tree's answer used in the combination: its leaf's, or higher when a less
-        worrying version of the same answers reaches a more cautious leaf (so that more
-        warning signs can never lower the combined answer). None without a tree.
     guideline_red_flags : tuple of str
-        Ids of the reference ladder's ``urgent`` rules that fire; any makes the combined
-        recommendation urgent whatever card is loaded.
+        Ids of the reference ladder's ``urgent`` rules that fire; any makes every policy's
+        answer urgent whatever card is loaded.
     timeframe : str or None
-        How soon to get help: the most urgent time frame (``within_2_weeks``, ``same_day``,
-        ``emergency``) of the red flags that fired, the card's and the ladder's; None when
-        no red flag fired.
+        How soon to get help when the answer is urgent: the most urgent time frame of the
+        red flags that fired (the card's and the ladder's), or the risk policy's for a high
+        risk; None otherwise.
     timeframe_advice : str
-        What to do in that time frame: the advice of the fired red flags that carry it
-        ('' when no red flag fired).
+        What to do in that time frame ('' when there is none).
+    population : str
+        The population the risks are stated for (``community`` by default).
+    policy : str
+        The id of the policy whose answer is ``recommendation``.
+    risk : RiskEstimate or None
+        The card's risk of its outcome in ``population``; None for a card without calibration.
+    tree_risk : RiskEstimate or None
+        The tree's risk of its outcome in ``population``; None without a tree.
+    guideline : PolicyResult or None
+        What the guideline policy says, and why.
+    risk_policy : PolicyResult or None
+        What the risk policy says, and why.
     """
 
     vignette: Any
@@ -216,21 +304,19 @@ class Assessment:
     disagreement: str | None
     advice: str
     notice: str
-    tree_envelope: Recommendation | None = None
     guideline_red_flags: tuple[str, ...] = ()
     timeframe: str | None = None
     timeframe_advice: str = ""
-
-    @property
-    def envelope_raised(self) -> bool:
-        """Whether the tree's envelope is more cautious than the leaf the tree lands in."""
-        return (
-            self.tree is not None and self.tree_envelope is not None and self.tree_envelope > self.tree.recommendation
-        )
+    population: str = ""
+    policy: str = ""
+    risk: RiskEstimate | None = None
+    tree_risk: RiskEstimate | None = None
+    guideline: PolicyResult | None = None
+    risk_policy: PolicyResult | None = None
 
     @property
     def red_flags(self) -> tuple[RedFlag, ...]:
-        """Red flags that fired."""
+        """Red flags of the card that fired."""
         return self.card.red_flags
 
     @property
@@ -240,23 +326,34 @@ class Assessment:
 
     @property
     def probability(self) -> float:
-        """The card's calibrated probability of needing professional review."""
-        return self.card.probability
+        """The card's risk of its outcome in the stated population (NaN without calibration)."""
+        return math.nan if self.risk is None else self.risk.probability
+
+    @property
+    def policies_differ(self) -> bool:
+        """Whether the guideline and the risk policy give different answers."""
+        return (
+            self.guideline is not None
+            and self.risk_policy is not None
+            and self.guideline.recommendation is not self.risk_policy.recommendation
+        )
 
     def summary(self) -> str:
-        """The assessment as plain text: recommendation, reasons, advice and the notice."""
-        lines = [f"Recommendation: {self.recommendation.label} ({self.recommendation.value})"]
+        """The assessment as plain text: recommendation, reasons, risks, advice and the notice."""
+        lines = [f"Recommendation: {self.recommendation.label} ({self.recommendation.value}; {self.policy} policy)"]
         if self.timeframe is not None:
             lines.append(how_soon_text(self.timeframe, self.timeframe_advice))
+        for result in (self.guideline, self.risk_policy):
+            if result is not None:
+                lines.append(f"{result.label}: {result.recommendation.value}; " + "; ".join(result.reasons))
+        if self.risk is not None:
+            lines.append(f"Risk (card): {self.risk.text()}")
+        if self.tree_risk is not None:
+            lines.append(f"Risk (tree): {self.tree_risk.text()}")
         card = self.card
-        chance = (
-            "no calibration for this card"
-            if math.isnan(card.probability)
-            else f"probability of needing review {card.probability:.0%}"
-        )
         lines.append(
             f"Points card ({card.card_name} {card.card_version}): {card.points_total} points, "
-            f"band '{card.band.name}' -> {card.recommendation.value}; {chance}"
+            f"band '{card.band.name}' -> {card.recommendation.value}"
         )
         for item in card.items:
             lines.append(f"  {item.points:+d}  {item.label}")
@@ -266,11 +363,6 @@ class Assessment:
         if self.tree is not None:
             lines.append(f"Decision tree: {self.tree.recommendation.value}")
             lines.extend(f"  {step.text}" for step in self.tree.path)
-            if self.envelope_raised and self.tree_envelope is not None:
-                lines.append(
-                    f"  raised to {self.tree_envelope.value}: a less worrying version of these answers "
-                    f"lands in a leaf that says {self.tree_envelope.value}"
-                )
         if self.disagreement:
             lines.append(f"Card and tree differ: {self.disagreement}")
         lines.append(f"Advice: {self.advice}")
@@ -282,11 +374,6 @@ class Assessment:
         data = fields_dict(self)
         data["vignette"] = self.vignette.to_dict()
         return data
-
-
-# --------------------------------------------------------------------------------------
-# Assessing one vignette
-# --------------------------------------------------------------------------------------
 
 
 def _card(card: Card | str) -> Card:
@@ -308,96 +395,199 @@ def _tree(tree: TreeModel | str | None) -> TreeModel | None:
     return resolve_tree(tree)
 
 
-def _disagreement(card: CardView, tree: TreeView) -> str:
-    """Why card and tree differ, in words: the card's items and flags against the tree's rules."""
-    if card.red_flags:
-        card_reasons = "red flag: " + ", ".join(f.label.lower() for f in card.red_flags)
-    elif card.items:
-        card_reasons = ", ".join(f"{i.label.lower()} {i.points:+d}" for i in card.items)
-    else:
-        card_reasons = "no item scored"
+def _disagreement(risk: RiskEstimate | None, tree_risk: RiskEstimate, card_level: int, tree: TreeView) -> str:
+    """Why card and tree differ, in words: their risks, where each leads, and the tree's rules."""
+    card_risk = "no risk estimate" if risk is None else risk_percent(risk.probability)
     tree_reasons = "; ".join(step.text for step in tree.path) or "the root leaf"
     return (
-        f"the card says {card.recommendation.value} ({card.points_total} points: {card_reasons}); "
-        f"the tree says {tree.recommendation.value} ({tree_reasons})"
+        f"the card's risk {card_risk} leads to {LEVELS[card_level]}; the tree's risk "
+        f"{risk_percent(tree_risk.probability)} leads to {tree.recommendation.value} ({tree_reasons})"
     )
 
 
+def _guideline_result(policy: Policy, level: int, ladder_rules: tuple[Any, ...], card: CardView) -> PolicyResult:
+    reasons = [f"{rule.description.rstrip('.')} ({rule.level})" for rule in ladder_rules]
+    reasons += [f"card red flag: {flag.label.lower()}" for flag in card.red_flags]
+    if not reasons:
+        reasons.append("no warning sign and no reason to see a doctor")
+    return PolicyResult(policy.id, policy.label, Recommendation.from_level(level), tuple(dict.fromkeys(reasons)))
+
+
+def _risk_result(policy: Policy, level: int, red_flags: list[str], risk: RiskEstimate | None) -> PolicyResult:
+    recommendation = Recommendation.from_level(level)
+    if red_flags:
+        reasons = [f"red flag: {text}" for text in red_flags]
+    elif risk is None or math.isnan(risk.probability):
+        reasons = ["no risk estimate for this card: the guideline's answer"]
+    else:
+        chance = risk_percent(risk.probability)
+        reached = [t for t in policy.thresholds if risk.probability >= t.at_least]
+        if reached:
+            t = reached[-1]
+            reasons = [
+                f"risk {chance} is at least {risk_percent(t.at_least)} (harm to benefit {t.harm_to_benefit}) "
+                f"in {risk.population_label}"
+            ]
+        else:
+            first = policy.thresholds[0]
+            reasons = [f"risk {chance} is below {risk_percent(first.at_least)} in {risk.population_label}"]
+    return PolicyResult(policy.id, policy.label, recommendation, tuple(reasons))
+
+
+def _timeframe(card: CardView, ladder_ids: tuple[str, ...]) -> tuple[str | None, str]:
+    """The most urgent time frame of the fired red flags (card's and ladder's) and its advice.
+
+    The advice joins, without repeats, the card's wording for its flags in that time frame,
+    then the ladder's for its rules in it.
+    """
+    from scoring.engine.ladder import red_flag_rules
+
+    rules = [rule for rule in red_flag_rules() if rule.id in ladder_ids]
+    pairs = [(flag.timeframe, flag.advice) for flag in card.red_flags if flag.timeframe is not None]
+    pairs += [(rule.timeframe, rule.advice) for rule in rules if rule.timeframe is not None]
+    timeframe = most_urgent_timeframe(frame for frame, _ in pairs)
+    advice = dict.fromkeys(text for frame, text in pairs if frame == timeframe and text)
+    return timeframe, " ".join(advice)
+
+
 def _advice(card: Card, view: CardView, recommendation: Recommendation, red_flag: bool) -> str:
-    """Advice for the combined recommendation, in the card's words."""
+    """Advice for the answer given, in the card's words."""
     if recommendation is view.recommendation:
         return view.advice
     if recommendation is Recommendation.URGENT and not red_flag and card.tree_urgent_advice:
-        # No red flag fired: the tree escalated on a pattern, so the red-flag wording
-        # ("a warning sign is present") would not be true.
+        # No red flag fired: a high risk made it urgent, so the red-flag wording ("a warning
+        # sign is present") would not be true.
         return card.tree_urgent_advice
     return card.advice_for(recommendation)
 
 
-def assess(vignette: Any, *, card: Card | str = "default", tree: TreeModel | str | None = DEFAULT_TREE) -> Assessment:
-    """Assess one vignette with the points card, its red flags and, optionally, a tree.
+def assess(
+    vignette: Any,
+    *,
+    card: Card | str = "default",
+    tree: TreeModel | str | None = DEFAULT_TREE,
+    population: Population | str | None = None,
+    policy: Policy | str | None = None,
+) -> Assessment:
+    """Assess one vignette: card, red flags, tree, risks for a population, and both policies.
 
     Parameters
     ----------
     vignette : Vignette, dict or JSON text
         Anything :func:`scoring.contract.schema.validate_vignette` accepts.
     card : Card or str, optional
-        A card or a card name/path for :func:`scoring.engine.card.load_card`; the default card when
-        not given.
+        A card or a card name/path for :func:`scoring.engine.card.load_card` (``"default"``,
+        ``"learned"``, ``"strict"`` or a file).
     tree : TreeModel, "default", path or None, default "default"
-        ``"default"`` uses the shipped tree (``scoring/models/tree.skops``, loaded once);
-        any object following :class:`TreeModel` or a saved tree's path uses that tree;
-        ``None`` assesses with the card alone.
+        ``"default"`` uses the shipped tree (loaded once); ``None`` assesses without one.
+    population : str or Population, optional
+        Whom the risks are stated for: ``"community"`` (the default) or ``"enriched"``
+        (``scoring/definitions/populations.toml``).
+    policy : str or Policy, optional
+        Whose answer is the recommendation: ``"guideline"`` (the default, the referral ladder
+        and the card, never less cautious than the ladder) or ``"risk"``.
 
     Returns
     -------
     Assessment
-        The combined recommendation is the more cautious of the card's (with red flags) and
-        the tree's.
 
     Raises
     ------
     VignetteError
         When the vignette does not meet the contract.
+    PopulationError, PolicyError
+        For an unknown population or policy name.
 
     Examples
     --------
     >>> a = assess({"age": 25, "duration_weeks": 1, "frequency": "daily",
     ...             "severity": "minor", "locations": "eyelid", "caffeine_mg_per_day": 500})
-    >>> a.recommendation.value
-    'self_care'
+    >>> a.recommendation.value, a.risk.population
+    ('self_care', 'community')
     """
     from scoring.contract.features import encode_vignette
     from scoring.contract.schema import validate_vignette
     from scoring.wording import NOTICE
 
     the_card = _card(card)
-    tree = _tree(tree)
+    the_tree = _tree(tree)
+    target = _population(population)
+    chosen, risk_policy = _policies(policy)
     validated = validate_vignette(vignette)
     encoded = encode_vignette(validated)
     score = the_card.score_encoded(encoded)
     card_view = the_card.view(score)
-    tree_view = tree.explain_encoded(encoded) if tree is not None else None
-    envelope = None if tree is None or tree_view is None else _envelope_encoded(tree, encoded, tree_view)
-    fired = guideline_red_flags(encoded)
-    level = int(combine_levels(score.level, envelope, int(_floor(bool(fired)))))
+    ladder_level, ladder_rules = _ladder_encoded(encoded)
+    fired = tuple(rule.id for rule in ladder_rules if rule.level == Recommendation.URGENT.value)
+    guideline_level = Recommendation.URGENT.level if score.red_flag_mask else ladder_level
+    mask = np.array([score.red_flag_mask], dtype=np.uint64)
+
+    risk = None
+    if the_card.calibration is not None:
+        calibration = the_card.calibration
+        risk = _estimate(
+            _card_risk(the_card, [score.total], mask, target)[0],
+            the_card.probability([score.total], mask)[0],
+            calibration.outcome,
+            target,
+            f"card:{the_card.name}",
+            f"{the_card.name} card {the_card.version}",
+            calibration.population,
+        )
+    red_flags = [flag.label.lower() for flag in card_view.red_flags]
+    red_flags += [rule.description.rstrip(".") for rule in ladder_rules if rule.level == Recommendation.URGENT.value]
+    red_flags = list(dict.fromkeys(red_flags))
+    if red_flags:
+        risk_level = Recommendation.URGENT.level
+    elif risk is None:
+        risk_level = guideline_level
+    else:
+        risk_level = int(risk_policy.risk_levels(risk.probability))
+
+    tree_view, tree_risk = None, None
+    if the_tree is not None:
+        view = the_tree.explain_encoded(encoded)
+        moved = float(_tree_risk(the_tree, view.probability, target))
+        tree_risk = _estimate(
+            moved, view.probability, the_tree.outcome, target, "tree", "decision tree", the_tree.population
+        )
+        tree_view = replace(view, recommendation=Recommendation.from_level(int(risk_policy.risk_levels(moved))))
+
+    # Agreement compares like with like: the risk policy's thresholds on each model's risk.
+    card_risk_level = guideline_level if risk is None else int(risk_policy.risk_levels(risk.probability))
+    agree = tree_view is None or tree_view.recommendation.level == card_risk_level
+    level = guideline_level if chosen.kind == "guideline" else risk_level
     recommendation = Recommendation.from_level(level)
-    agree = tree_view is None or tree_view.recommendation is card_view.recommendation
     timeframe, timeframe_advice = _timeframe(card_view, fired)
+    if timeframe is None and recommendation is Recommendation.URGENT:
+        high = risk_policy.threshold_for(Recommendation.URGENT)
+        timeframe = None if high is None else high.timeframe
     return Assessment(
         vignette=validated,
         recommendation=recommendation,
         card=card_view,
         tree=tree_view,
         agree=agree,
-        disagreement=None if agree else _disagreement(card_view, tree_view),  # type: ignore[arg-type]
-        advice=_advice(the_card, card_view, recommendation, bool(fired)),
+        disagreement=None if agree else _disagreement(risk, tree_risk, card_risk_level, tree_view),  # type: ignore[arg-type]
+        advice=_advice(the_card, card_view, recommendation, bool(red_flags)),
         notice=NOTICE,
-        tree_envelope=None if envelope is None else Recommendation.from_level(envelope),
         guideline_red_flags=fired,
         timeframe=timeframe,
         timeframe_advice=timeframe_advice,
+        population=target.id,
+        policy=chosen.id,
+        risk=risk,
+        tree_risk=tree_risk,
+        guideline=_guideline_result(load_guideline(), guideline_level, ladder_rules, card_view),
+        risk_policy=_risk_result(risk_policy, risk_level, red_flags, risk),
     )
+
+
+def load_guideline() -> Policy:
+    """The guideline policy (the default policy, the referral ladder)."""
+    from scoring.engine.policies import load_policies
+
+    return next(p for p in load_policies().values() if p.kind == "guideline")
 
 
 # --------------------------------------------------------------------------------------
@@ -405,16 +595,6 @@ def assess(vignette: Any, *, card: Card | str = "default", tree: TreeModel | str
 # --------------------------------------------------------------------------------------
 
 _LEVEL_DTYPE = pd.CategoricalDtype(list(LEVELS), ordered=True)
-
-#: Columns :func:`assess_frame` adds to the valid rows.
-RESULT_COLUMNS: tuple[str, ...] = (
-    "points_total",
-    "band",
-    "red_flags",
-    "card_recommendation",
-    "probability",
-    "recommendation",
-)
 
 
 def _levels_column(levels: np.ndarray) -> pd.Categorical:
@@ -430,9 +610,11 @@ class AssessedFrame:
     scored : DataFrame
         The valid input rows (canonical dtypes, original index, metadata columns kept) with
         ``points_total``, ``band``, ``red_flags`` (';'-joined flag ids, '' for none),
-        ``card_recommendation`` (band, or urgent with a red flag), ``probability``
-        (calibrated probability of needing review) and ``recommendation`` (combined); with a
-        tree also ``tree_recommendation`` and ``agree``.
+        ``card_recommendation`` (band, or urgent with a red flag), ``risk_<outcome>`` (the
+        card's risk in the population; NaN without calibration), ``guideline_recommendation``,
+        ``risk_policy_recommendation`` and ``recommendation`` (the chosen policy's); with a
+        tree also ``tree_risk_<outcome>``, ``tree_recommendation`` (the risk policy on the
+        tree's risk) and ``agree``.
     rejected : DataFrame
         One line per problem, as :func:`scoring.contract.schema.validate_frame` reports it.
     n_input : int
@@ -441,6 +623,8 @@ class AssessedFrame:
         Rows rejected (a row with two problems counts once): ``n_input == len(scored) + n_rejected``.
     card : Card
         The card applied.
+    population, policy : str
+        The population the risks are for and the policy whose answer is ``recommendation``.
     """
 
     scored: pd.DataFrame
@@ -448,6 +632,8 @@ class AssessedFrame:
     n_input: int
     n_rejected: int
     card: Card
+    population: str = ""
+    policy: str = ""
 
     def summary(self) -> str:
         """One line: rows read, scored, rejected."""
@@ -459,6 +645,8 @@ def assess_frame(
     *,
     card: Card | str = "default",
     tree: TreeModel | str | None = DEFAULT_TREE,
+    population: Population | str | None = None,
+    policy: Policy | str | None = None,
     extra: Literal["error", "keep", "drop"] = "error",
 ) -> AssessedFrame:
     """Validate and assess every row of a frame, column by column (no loop over rows).
@@ -467,10 +655,8 @@ def assess_frame(
     ----------
     frame : DataFrame
         One vignette per row (contract fields; metadata columns are carried along).
-    card : Card or str, optional
-        The card (default card when not given).
-    tree : TreeModel, "default", path or None, default "default"
-        As for :func:`assess`: the shipped tree by default, ``None`` for the card alone.
+    card, tree, population, policy
+        As for :func:`assess`.
     extra : {"error", "keep", "drop"}
         Columns that are neither contract fields nor metadata, as in
         :func:`scoring.contract.schema.validate_frame`.
@@ -489,23 +675,29 @@ def assess_frame(
     from scoring.contract.schema import validate_frame
 
     the_card = _card(card)
-    tree = _tree(tree)
+    the_tree = _tree(tree)
+    target = _population(population)
+    chosen, _ = _policies(policy)
     validation = validate_frame(frame, extra=extra)
     valid = validation.valid
     features = Features(valid)
     scores = the_card.score_frame(features)
     codes, names = the_card.flag_text(scores.red_flag_mask)
+    combined = combine_frame(features, scores, the_card, the_tree, population=target, policy=chosen)
+    outcome = the_card.calibration.outcome if the_card.calibration is not None else "serious_cause"
     columns: dict[str, Any] = {
         "points_total": scores.totals,
         "band": pd.Categorical.from_codes(scores.band_index, categories=[b.name for b in the_card.bands]),
         "red_flags": pd.Categorical.from_codes(codes, categories=names),
         "card_recommendation": _levels_column(scores.level),
-        "probability": the_card.probability(scores.totals, scores.red_flag_mask),
+        risk_column(outcome): combined["risk"],
     }
-    combined = combine_frame(features, scores.level, tree)
-    if combined["tree"] is not None:
+    if the_tree is not None:
+        columns[f"tree_{risk_column(the_tree.outcome)}"] = combined["tree_risk"]
         columns["tree_recommendation"] = _levels_column(combined["tree"])
-        columns["agree"] = combined["tree"] == scores.level
+        columns["agree"] = combined["tree"] == combined["card_risk_level"]
+    columns["guideline_recommendation"] = _levels_column(combined["guideline"])
+    columns["risk_policy_recommendation"] = _levels_column(combined["risk_policy"])
     columns["recommendation"] = _levels_column(combined["combined"])
     # ``valid`` is a new frame from validate_frame; assign() adds the result columns without
     # copying the input columns (copy-on-write), unlike a concat.
@@ -516,6 +708,8 @@ def assess_frame(
         n_input=validation.n_input,
         n_rejected=validation.n_rejected_rows,
         card=the_card,
+        population=target.id,
+        policy=chosen.id,
     )
 
 

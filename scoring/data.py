@@ -1,9 +1,10 @@
 """The shipped data set: writing it reproducibly, reading it back, and its generated README.
 
-``data/vignettes.csv`` (5,000 rows, seed 7) is made by :func:`write_dataset`, together with
-``vignettes.meta.json`` (provenance and a SHA-256 of the CSV) and ``README.md`` (the data
-dictionary, the prevalences, the triage ladder and which numbers are assumed), all
-generated from the package's definitions so they cannot drift apart.
+``data/vignettes.csv`` (5,000 rows of the ``enriched`` population, seed 7) is made by
+:func:`write_dataset`, together with ``vignettes.meta.json`` (provenance and a SHA-256 of the
+CSV) and ``README.md`` (the data dictionary, the prevalences, the triage ladder, the
+populations and which numbers are assumed), all generated from the package's definitions so
+they cannot drift apart.
 
 :func:`load_default_vignettes` reads the CSV in a source checkout and regenerates the same
 rows from ``(n, seed)`` anywhere else (an installed wheel ships no data).
@@ -24,6 +25,7 @@ from scoring._paths import DEFAULT_N_VIGNETTES, DEFAULT_SEED, project_root
 from scoring._version import __version__
 from scoring.contract.recommendation import LEVELS
 from scoring.contract.schema import FIELDS, FrameValidation, validate_frame
+from scoring.engine.populations import TRAINING_POPULATION, Population, load_population, load_populations
 from scoring.engine.synth import (
     CAUSES,
     GENERATOR_VERSION,
@@ -74,11 +76,16 @@ def meta_path_for(csv_path: Path) -> Path:
 
 
 def regenerate_command(
-    n: int = DEFAULT_N_VIGNETTES, seed: int = DEFAULT_SEED, out: str = "data/vignettes.csv", label_noise: float = 0.0
+    n: int = DEFAULT_N_VIGNETTES,
+    seed: int = DEFAULT_SEED,
+    out: str = "data/vignettes.csv",
+    label_noise: float = 0.0,
+    population: str = TRAINING_POPULATION,
 ) -> str:
     """The CLI command that writes this data set."""
     noise = f" --label-noise {label_noise:g}" if label_noise else ""
-    return f"zaro generate --n {n} --seed {seed}{noise} --out {out}"
+    who = f" --population {population}" if population != TRAINING_POPULATION else ""
+    return f"zaro generate --n {n} --seed {seed}{who}{noise} --out {out}"
 
 
 # --------------------------------------------------------------------------------------
@@ -191,13 +198,16 @@ def _sha256(path: Path) -> str:
 # --------------------------------------------------------------------------------------
 
 
-def dataset_meta(*, n: int, seed: int, label_noise: float, sha256: str, file: str) -> dict[str, Any]:
+def dataset_meta(
+    *, n: int, seed: int, label_noise: float, sha256: str, file: str, population: str = TRAINING_POPULATION
+) -> dict[str, Any]:
     """The provenance record written to ``*.meta.json`` (no timestamps: it is reproducible)."""
     return {
         "file": file,
         "generator_version": GENERATOR_VERSION,
         "label_noise": float(label_noise),
         "n": int(n),
+        "population": population,
         "seed": int(seed),
         "sha256": sha256,
         "zaro_version": __version__,
@@ -256,7 +266,13 @@ _METADATA_DOC = {
 }
 
 
-def render_data_readme(frame: pd.DataFrame, meta: dict[str, Any], *, csv_name: str = "vignettes.csv") -> str:
+def render_data_readme(
+    frame: pd.DataFrame,
+    meta: dict[str, Any],
+    *,
+    csv_name: str = "vignettes.csv",
+    population: Population | None = None,
+) -> str:
     """The data README for a written data set, as Markdown text.
 
     Parameters
@@ -264,47 +280,54 @@ def render_data_readme(frame: pd.DataFrame, meta: dict[str, Any], *, csv_name: s
     frame : DataFrame
         The data set that was written (observed shares are computed from it).
     meta : dict
-        Its provenance record (:func:`dataset_meta`).
+        Its provenance record (:func:`dataset_meta`); a record without ``population`` is of
+        the ``enriched`` population.
     csv_name : str
         The CSV's file name, as it appears in the README.
+    population : Population, optional
+        The population the data were drawn from; by default the shipped one named in ``meta``.
     """
     from scoring.wording import NOTICE
 
-    params = load_generator_params()
-    reference = generate_vignettes(REFERENCE_N, meta["seed"], label_noise=meta["label_noise"])
+    if population is None:
+        population = load_population(meta.get("population", TRAINING_POPULATION))
+    reference = generate_vignettes(REFERENCE_N, meta["seed"], population=population, label_noise=meta["label_noise"])
     out: list[str] = [README_MARKER, "", f"# Synthetic vignettes: `{csv_name}`", "", f"> {NOTICE}", ""]
-    out += _readme_intro(meta, csv_name)
+    out += _readme_intro(meta, csv_name, population)
     out += _readme_columns()
-    out += _readme_causes(frame, reference, params, meta["n"])
+    out += _readme_causes(frame, reference, population, meta["n"])
     out += _readme_ladder()
-    out += _readme_triage_shares(frame, reference, meta["n"])
-    out += _readme_parameters(params)
+    out += _readme_triage_shares(frame, reference, meta["n"], population)
+    out += _readme_parameters(load_generator_params())
+    out += _readme_populations(population)
     return "\n".join(out)
 
 
-def _readme_intro(meta: dict[str, Any], csv_name: str) -> list[str]:
+def _readme_intro(meta: dict[str, Any], csv_name: str, population: Population) -> list[str]:
     n, seed, noise = meta["n"], meta["seed"], meta["label_noise"]
     meta_name = Path(csv_name).stem + ".meta.json"
     return [
         f"{n:,} synthetic vignettes of muscle twitching, one per row, made by zaro "
-        f"{meta['zaro_version']} (generator {meta['generator_version']}) with seed {seed} and label noise "
-        f"{noise:g}. None of it is real patient data.",
+        f"{meta['zaro_version']} (generator {meta['generator_version']}) from the `{population.id}` population "
+        f"({population.label.lower()}) with seed {seed} and label noise {noise:g}. None of it is real patient data.",
         "",
         "This file and its two neighbours are generated; do not edit them by hand. To rebuild all three:",
         "",
         "```",
-        regenerate_command(n, seed, f"data/{csv_name}", noise),
+        regenerate_command(n, seed, f"data/{csv_name}", noise, population.id),
         "```",
         "",
-        f'or in Python: `scoring.data.write_dataset("data/{csv_name}", n={n}, seed={seed})`. The same '
-        "version, `n` and seed give the same bytes; "
+        f'or in Python: `scoring.data.write_dataset("data/{csv_name}", n={n}, seed={seed}'
+        + (f', population="{population.id}"' if population.id != TRAINING_POPULATION else "")
+        + ")`. The same version, population, `n` and seed give the same bytes; "
         f"`{meta_name}` records them with the file's SHA-256 (`{meta['sha256']}`).",
         "",
         "## How the rows are made",
         "",
-        "1. A latent cause is drawn from the prior below.",
+        "1. A latent cause is drawn from the population's prior below.",
         "2. Every contract field is drawn from that cause's distribution "
-        "(`scoring/definitions/generator.toml`), independently given the cause, and rounded the "
+        "(`scoring/definitions/generator.toml`, with the population's own entries from "
+        "`scoring/definitions/populations.toml` in their place), independently given the cause, and rounded the "
         "way a person would report it: age to a year, duration to 0.1 week, caffeine to a whole mg, "
         "stress to a whole number, sleep to half an hour.",
         "3. The triage label is the reference ladder (`scoring/definitions/triage.toml`) applied to "
@@ -315,10 +338,23 @@ def _readme_intro(meta: dict[str, Any], csv_name: str) -> list[str]:
         + "The noise-free label of any row is `scoring.engine.ladder.triage_frame(frame)`; no extra column is kept.",
         "5. A short narrative is written from the fields.",
         "",
-        "The disease shares of the prior are deliberately enriched so that red-flag cases are common "
-        "enough to learn from; reweight to a natural prior (the `prior=` argument of "
-        "`generate_vignettes`) before reading calibration off this data.",
+        *_population_note(population),
         "",
+    ]
+
+
+def _population_note(population: Population) -> list[str]:
+    if population.id == TRAINING_POPULATION:
+        return [
+            "The disease shares of the prior are deliberately enriched so that red-flag cases are common "
+            "enough to learn from, and benign twitching is drawn from clinic cohorts (often long-lasting and "
+            "in several places). Do not read chances for a person off this data: generate the `community` "
+            "population (`--population community`) for that, or move a model's probabilities there and check "
+            "them on a community sample (see Populations below)."
+        ]
+    return [
+        f"This is the `{population.id}` population. {population.description} See Populations below for how "
+        "it differs from the learning mix."
     ]
 
 
@@ -336,7 +372,8 @@ def _readme_columns() -> list[str]:
     return ["## Columns", "", _table(["column", "type", "allowed", "default", "unit", "description"], rows), ""]
 
 
-def _readme_causes(frame: pd.DataFrame, reference: pd.DataFrame, params: GeneratorParams, n: int) -> list[str]:
+def _readme_causes(frame: pd.DataFrame, reference: pd.DataFrame, population: Population, n: int) -> list[str]:
+    params = population.params
     observed = frame["latent_cause"].value_counts().reindex(list(CAUSES), fill_value=0)
     shares = reference["latent_cause"].value_counts(normalize=True).reindex(list(CAUSES), fill_value=0)
     rows = [
@@ -353,7 +390,9 @@ def _readme_causes(frame: pd.DataFrame, reference: pd.DataFrame, params: Generat
     return [
         "## Latent causes",
         "",
-        f"Prior from `generator.toml`; observed shares in this file (n = {n:,}) and in a reference "
+        f"Prior of the `{population.id}` population "
+        + ("(`generator.toml`)" if not population.tags else "(`populations.toml`)")
+        + f"; observed shares in this file (n = {n:,}) and in a reference "
         f"sample of {REFERENCE_N:,} rows with the same seed.",
         "",
         _table(header, rows),
@@ -393,7 +432,7 @@ def _readme_ladder() -> list[str]:
     ]
 
 
-def _readme_triage_shares(frame: pd.DataFrame, reference: pd.DataFrame, n: int) -> list[str]:
+def _readme_triage_shares(frame: pd.DataFrame, reference: pd.DataFrame, n: int, population: Population) -> list[str]:
     observed = frame["triage"].value_counts().reindex(list(LEVELS), fill_value=0)
     shares = reference["triage"].value_counts(normalize=True).reindex(list(LEVELS), fill_value=0)
     rows = [
@@ -409,9 +448,14 @@ def _readme_triage_shares(frame: pd.DataFrame, reference: pd.DataFrame, n: int) 
         "",
         _table(["triage", f"observed (n = {n:,})", f"reference (n = {REFERENCE_N:,})"], rows),
         "",
-        "Most rows are `see_doctor`: with the docs/clinical.md parameters, most benign vignettes have "
-        "twitching in two or more places or for more than two weeks, and the NHS advice sends both "
-        "to a doctor.",
+        (
+            "Most rows are `see_doctor`: with the docs/clinical.md parameters, most benign vignettes have "
+            "twitching in two or more places or for more than two weeks, and the NHS advice sends both "
+            "to a doctor."
+            if population.id == TRAINING_POPULATION
+            else "The ladder is the same in every population. Benign twitching here is mostly brief and in one "
+            "place, so far fewer benign rows reach a reason to see a doctor than in the `enriched` learning mix."
+        ),
         "",
         "Triage by latent cause in this file (counts):",
         "",
@@ -443,6 +487,52 @@ def _readme_parameters(params: GeneratorParams) -> list[str]:
     return out
 
 
+def _readme_populations(drawn_from: Population) -> list[str]:
+    populations = load_populations()
+    rows = [
+        [
+            f"`{p.id}`" + (" (this file)" if p.id == drawn_from.id else ""),
+            p.label,
+            "yes" if p.is_default else "",
+            ", ".join(f"{cause} {_pct(share, 1)}" for cause, share in p.prior.items()),
+            p.description,
+        ]
+        for p in populations.values()
+    ]
+    out = [
+        "## Populations",
+        "",
+        "Who the vignettes describe (`scoring/definitions/populations.toml`, docs/clinical.md §5). A population "
+        "is `generator.toml` with some entries replaced; the default one is the population zaro's "
+        "probabilities are shown for.",
+        "",
+        _table(["population", "label", "default", "prior", "who"], rows),
+        "",
+        "Only the benign cause's answers differ between populations; the other causes answer alike in all of "
+        "them. A probability moved from one population to another by prior shift is therefore nearly right "
+        "for a disease outcome, but not exactly (the people without the outcome answer differently), so it "
+        "must be checked on a sample of the target population.",
+        "",
+    ]
+    for population in populations.values():
+        if not population.tags:
+            continue
+        values = {entry.path: entry.values for entry in population.params.entries()}
+        entry_rows = [
+            [f"`{path}`", _values_text(values[path]), "S" if tag_kind(tag) == "sourced" else "A", tag]
+            for path, tag in population.tags.items()
+        ]
+        assumed = sum(tag_kind(tag) == "assumed" for tag in population.tags.values())
+        out += [
+            f"Numbers the `{population.id}` population sets in place of `generator.toml`'s "
+            f"({assumed} of {len(entry_rows)} assumed):",
+            "",
+            _table(["parameter", "values", "S/A", "tag"], entry_rows),
+            "",
+        ]
+    return out
+
+
 # --------------------------------------------------------------------------------------
 # Writing and loading the data set
 # --------------------------------------------------------------------------------------
@@ -459,6 +549,7 @@ class DatasetFiles:
     n: int
     seed: int
     label_noise: float
+    population: str = TRAINING_POPULATION
 
 
 def write_dataset(
@@ -466,6 +557,7 @@ def write_dataset(
     n: int = DEFAULT_N_VIGNETTES,
     seed: int = DEFAULT_SEED,
     *,
+    population: str | Population = TRAINING_POPULATION,
     label_noise: float = 0.0,
     readme: bool = True,
     progress: bool = False,
@@ -476,8 +568,9 @@ def write_dataset(
     ----------
     path : str or Path, optional
         The CSV to write; default ``data/vignettes.csv`` in the source checkout.
-    n, seed, label_noise
-        Passed to :func:`scoring.engine.synth.generate_vignettes`.
+    n, seed, population, label_noise
+        Passed to :func:`scoring.engine.synth.generate_vignettes`. The population (by default
+        ``enriched``, the learning mix) is recorded in the ``.meta.json`` and the README.
     readme : bool, default True
         Also write ``README.md`` in the CSV's folder. An existing README that was not
         generated by zaro is left alone (with a warning).
@@ -499,9 +592,10 @@ def write_dataset(
         if path is None:
             raise ValueError("no path given and no source checkout found: pass path='somewhere/vignettes.csv'")
     path = Path(path)
-    frame = generate_vignettes(n, seed, label_noise=label_noise, progress=progress)
+    who = load_population(population)
+    frame = generate_vignettes(n, seed, population=who, label_noise=label_noise, progress=progress)
     sha = write_vignettes_csv(frame, path, progress=progress)
-    meta = dataset_meta(n=n, seed=seed, label_noise=label_noise, sha256=sha, file=path.name)
+    meta = dataset_meta(n=n, seed=seed, label_noise=label_noise, sha256=sha, file=path.name, population=who.id)
     meta_file = meta_path_for(path)
     meta_file.write_text(_meta_text(meta), encoding="utf-8")
     readme_file: Path | None = None
@@ -510,9 +604,9 @@ def write_dataset(
         if candidate.exists() and not candidate.read_text(encoding="utf-8").startswith(README_MARKER):
             warnings.warn(f"{candidate} was not generated by zaro; left unchanged", stacklevel=2)
         else:
-            candidate.write_text(render_data_readme(frame, meta, csv_name=path.name), encoding="utf-8")
+            candidate.write_text(render_data_readme(frame, meta, csv_name=path.name, population=who), encoding="utf-8")
             readme_file = candidate
-    return DatasetFiles(path, meta_file, readme_file, sha, int(n), int(seed), float(label_noise))
+    return DatasetFiles(path, meta_file, readme_file, sha, int(n), int(seed), float(label_noise), who.id)
 
 
 def load_default_vignettes() -> pd.DataFrame:
@@ -533,7 +627,10 @@ def load_default_vignettes() -> pd.DataFrame:
             "seed": DEFAULT_SEED,
             "label_noise": 0.0,
         }
-        if all(meta.get(k) == v for k, v in expected.items()):
+        # A record without a population predates populations: it is the enriched one.
+        if all(meta.get(k) == v for k, v in expected.items()) and (
+            meta.get("population", TRAINING_POPULATION) == TRAINING_POPULATION
+        ):
             return read_vignettes_csv(path)
         warnings.warn(
             f"{path} does not match this generator ({GENERATOR_VERSION}, n={DEFAULT_N_VIGNETTES}, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pandas as pd
@@ -20,13 +21,14 @@ from scoring.assessment import (
     TreeView,
     assess,
     assess_frame,
-    combine_levels,
     triage_agreement,
 )
 from scoring.cli import main
 from scoring.contract.recommendation import LEVELS, Recommendation
 from scoring.contract.schema import VignetteError, vignettes_to_frame
 from scoring.engine.card import CardError, list_cards, load_card
+from scoring.engine.policies import load_policy
+from scoring.wording import risk_percent
 
 SELF_CARE, SEE_DOCTOR, URGENT = Recommendation.SELF_CARE, Recommendation.SEE_DOCTOR, Recommendation.URGENT
 
@@ -40,22 +42,24 @@ def card_only(vignette, **kwargs) -> Assessment:
 
 
 class ConstantTree:
-    """A stand-in tree that always answers ``level``: exercises the combination rule."""
+    """A stand-in tree that always estimates the same risk (in the learning mix)."""
 
-    def __init__(self, level: int):
-        self.level = level
+    outcome = "serious_cause"
+    population = "enriched"
+
+    def __init__(self, risk: float):
+        self.risk = risk
 
     def explain_encoded(self, encoded):
-        recommendation = Recommendation.from_level(self.level)
         step = TreeStep(0, "duration_weeks", "<=", 2.0, "duration 2 weeks or less")
-        probabilities = {value: float(i == self.level) for i, value in enumerate(LEVELS)}
-        return TreeView(recommendation, probabilities, (step,), 1, 100, "duration 2 weeks or less")
+        return TreeView(SELF_CARE, self.risk, self.outcome, (step,), 1, 100, "duration 2 weeks or less")
 
-    def predict_levels(self, features):
-        n = len(features)
-        probabilities = np.zeros((n, 3))
-        probabilities[:, self.level] = 1.0
-        return np.full(n, self.level, dtype=np.int8), probabilities
+    def predict_risk(self, features):
+        return np.full(len(features), self.risk)
+
+
+#: Constant risks whose community risk lands in each level of the risk policy.
+TREE_RISK = {0: 0.001, 1: 0.3, 2: 0.9}
 
 
 def shipped_tree():
@@ -137,20 +141,23 @@ LADDER = [
 
 
 @pytest.mark.parametrize(("vignette", "expected"), LADDER)
-def test_card_follows_the_ladder(vignette, expected):
+def test_the_default_answer_follows_the_ladder(vignette, expected):
+    # The held-out guideline cases: the default policy is the referral ladder.
     assert card_only(vignette).recommendation is expected
+    assert assess(vignette).recommendation is expected
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.lists(vignettes(), min_size=1, max_size=20))
-def test_card_equals_the_reference_ladder(data):
+def test_the_default_answer_equals_the_reference_ladder(data):
     # The reference triage of the synthetic data is the ladder of docs/clinical.md section 2
-    # (definitions/triage.toml); the default card must reproduce it exactly.
+    # (definitions/triage.toml); the default (guideline) policy gives it exactly.
     from scoring.engine.synth import triage_frame
 
     frame = vignettes_to_frame(data)
     result = assess_frame(frame, tree=None)
-    assert (result.scored["card_recommendation"].astype(str) == triage_frame(frame).astype(str)).all()
+    assert (result.scored["recommendation"].astype(str) == triage_frame(frame).astype(str)).all()
+    assert (result.scored["guideline_recommendation"].astype(str) == triage_frame(frame).astype(str)).all()
 
 
 # --------------------------------------------------------------------------------------
@@ -196,7 +203,7 @@ def test_each_red_flag_makes_it_urgent(flag_id):
     vignette=vignettes(), flag_id=st.sampled_from(sorted(RED_FLAG_CHANGES)), tree_level=st.sampled_from([None, 0, 1])
 )
 def test_any_red_flag_means_urgent_whatever_the_tree(vignette, flag_id, tree_level):
-    tree = None if tree_level is None else ConstantTree(tree_level)
+    tree = None if tree_level is None else ConstantTree(TREE_RISK[tree_level])
     flagged = with_red_flag(vignette, flag_id)
     result = assess(flagged, tree=tree)
     assert result.card.recommendation is URGENT
@@ -280,77 +287,95 @@ def test_total_within_the_cards_range(vignette):
 # --------------------------------------------------------------------------------------
 
 
-# Which advice a person receives, written out case by case (card level, tree level): the
-# card's own advice when the card decides, the see-a-doctor advice when only the tree
-# escalates to it, and the tree-urgent wording (no warning sign claimed) when only the tree
-# says urgent.
-EXPECTED_ADVICE = {
-    ("self", 0): "card",
-    ("self", 1): "see_doctor",
-    ("self", 2): "tree_urgent",
-    ("doctor", 0): "card",
-    ("doctor", 1): "card",
-    ("doctor", 2): "tree_urgent",
-    ("urgent", 0): "card",
-    ("urgent", 1): "card",
-    ("urgent", 2): "card",
-}
-CASES = {"self": PLAIN, "doctor": dict(PLAIN, duration_weeks=3), "urgent": dict(PLAIN, atrophy=True)}
-
-
 @pytest.mark.parametrize("tree_level", [0, 1, 2])
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_combined_is_the_more_cautious_of_card_and_tree(case, tree_level):
-    result = assess(CASES[case], tree=ConstantTree(tree_level))
-    card_level = {"self": 0, "doctor": 1, "urgent": 2}[case]
-    assert result.card.recommendation.level == card_level
-    assert result.recommendation.level == max(card_level, tree_level)
+@pytest.mark.parametrize("case", ["self", "doctor", "urgent"])
+def test_the_tree_is_a_second_opinion_that_never_changes_the_answer(case, tree_level):
+    vignette = {"self": PLAIN, "doctor": dict(PLAIN, duration_weeks=3), "urgent": dict(PLAIN, atrophy=True)}[case]
+    result = assess(vignette, tree=ConstantTree(TREE_RISK[tree_level]))
+    assert result.recommendation is card_only(vignette).recommendation
+    assert result.tree.recommendation.level == tree_level  # the risk policy on the tree's risk
+    assert result.tree_risk.probability_trained == TREE_RISK[tree_level]
+    assert result.tree_risk.population == "community" and result.tree_risk.model == "tree"
+    card_level = int(load_policy("risk").risk_levels(result.risk.probability))
     assert result.agree == (card_level == tree_level)
     if result.agree:
         assert result.disagreement is None
     else:
-        assert f"the card says {result.card.recommendation.value}" in result.disagreement
-        assert "the tree says" in result.disagreement and "duration 2 weeks or less" in result.disagreement
-    card = load_card()
-    expected = {
-        "card": result.card.advice,
-        "see_doctor": card.advice_for(Recommendation.SEE_DOCTOR),
-        "tree_urgent": card.tree_urgent_advice,
-    }[EXPECTED_ADVICE[case, tree_level]]
-    assert result.advice == expected
-    if EXPECTED_ADVICE[case, tree_level] == "tree_urgent":
-        assert "No single warning sign is present" in result.advice
+        assert result.disagreement.startswith("the card's risk ")
+        assert "duration 2 weeks or less" in result.disagreement
 
 
-def test_disagreement_names_the_card_items():
-    result = assess(dict(PLAIN, duration_weeks=3), tree=ConstantTree(0))
+def test_disagreement_gives_both_risks_and_where_they_lead():
+    result = assess(dict(PLAIN, weakness=True, duration_weeks=30, age=62), tree=ConstantTree(TREE_RISK[0]))
+    assert not result.agree
     assert result.disagreement == (
-        "the card says see_doctor (3 points: twitching for more than 2 weeks +3); "
-        "the tree says self_care (duration 2 weeks or less)"
+        f"the card's risk {risk_percent(result.risk.probability)} leads to "
+        f"{result.risk_policy.recommendation.value}; the tree's risk {risk_percent(result.tree_risk.probability)} "
+        "leads to self_care (duration 2 weeks or less)"
     )
 
 
 def test_no_tree_means_card_only():
     result = card_only(PLAIN)
-    assert result.tree is None and result.agree and result.disagreement is None
-    assert result.recommendation is result.card.recommendation
+    assert result.tree is None and result.tree_risk is None and result.agree and result.disagreement is None
 
 
 def test_shipped_tree_follows_the_protocol_assess_relies_on():
     assert isinstance(shipped_tree(), TreeModel)
 
 
-def test_combine_levels_on_arrays():
-    assert combine_levels(np.array([0, 1, 2]), np.array([2, 0, 1])).tolist() == [2, 1, 2]
-    assert combine_levels(1, None) == 1
+@pytest.mark.parametrize("population", ["community", "enriched"])
+def test_the_risk_is_stated_for_a_population(population):
+    result = assess(dict(PLAIN, duration_weeks=3), population=population, tree=None)
+    assert result.risk.population == result.population == population
+    assert result.risk.outcome == "serious_cause" and result.risk.model == "card:default"
+    assert result.risk.trained_on == "enriched"
+    if population == "enriched":
+        assert result.risk.probability == result.risk.probability_trained == result.card.probability
+    else:
+        # Serious causes are rarer in the community: the same answers mean a lower risk.
+        assert result.risk.probability < result.risk.probability_trained
+    assert population_label(population) in result.risk.text()
 
 
-@settings(max_examples=150, deadline=None)
-@given(vignette=vignettes())
-def test_combined_never_less_cautious_than_the_card_with_the_shipped_tree(vignette):
-    result = assess(vignette, tree=shipped_tree())
-    assert result.recommendation >= result.card.recommendation
-    assert result.recommendation >= result.tree.recommendation
+def population_label(population):
+    from scoring.engine.populations import load_population
+
+    return load_population(population).label
+
+
+def test_the_two_policies_can_differ_and_both_are_reported():
+    # Three weeks of calf and eyelid twitching at 30 and nothing else: a reason to see a GP
+    # on the ladder, but a low risk of a serious cause.
+    vignette = dict(PLAIN, age=30, duration_weeks=3, locations="calf;eyelid")
+    guideline = assess(vignette, tree=None)
+    risk = assess(vignette, tree=None, policy="risk")
+    assert guideline.recommendation is SEE_DOCTOR and guideline.policy == "guideline"
+    assert risk.recommendation is SELF_CARE and risk.policy == "risk"
+    assert guideline.guideline == risk.guideline and guideline.risk_policy == risk.risk_policy
+    assert guideline.policies_differ
+    assert "is below 2.0%" in risk.risk_policy.reasons[0]
+    assert "Twitching for more than 2 weeks (see_doctor)" in guideline.guideline.reasons
+
+
+def test_a_high_risk_without_a_red_flag_is_urgent_on_the_risk_policy_with_its_time_frame():
+    vignette = dict(PLAIN, age=65, duration_weeks=40, locations="hand;arm;thigh", weakness=True, numbness=True)
+    result = assess(vignette, tree=None, policy="risk", population="enriched")
+    threshold = load_policy("risk").threshold_for(URGENT)
+    if result.risk.probability >= threshold.at_least:
+        assert result.recommendation is URGENT and result.timeframe == threshold.timeframe
+        assert not result.red_flags
+        assert result.advice == load_card().tree_urgent_advice
+
+
+def test_unknown_population_and_policy_are_clear_errors():
+    from scoring.engine.policies import PolicyError
+    from scoring.engine.populations import PopulationError
+
+    with pytest.raises(PopulationError, match="unknown population 'mars'"):
+        assess(PLAIN, population="mars")
+    with pytest.raises(PolicyError, match="unknown policy 'cautious'; use one of guideline, risk"):
+        assess(PLAIN, policy="cautious")
 
 
 # --------------------------------------------------------------------------------------
@@ -368,8 +393,11 @@ def compare_one_and_frame(data, tree):
         assert row["card_recommendation"] == one.card.recommendation.value
         assert row["recommendation"] == one.recommendation.value
         assert row["red_flags"] == ";".join(flag.flag_id for flag in one.red_flags)
-        assert row["probability"] == one.probability
+        assert row["risk_serious_cause"] == one.probability == one.risk.probability
+        assert row["guideline_recommendation"] == one.guideline.recommendation.value
+        assert row["risk_policy_recommendation"] == one.risk_policy.recommendation.value
         if tree is not None:
+            assert row["tree_risk_serious_cause"] == one.tree_risk.probability
             assert row["tree_recommendation"] == one.tree.recommendation.value
             assert row["agree"] == one.agree
 
@@ -377,7 +405,7 @@ def compare_one_and_frame(data, tree):
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.lists(vignettes(), min_size=1, max_size=6), tree_level=st.sampled_from([None, 0, 1, 2]))
 def test_one_vignette_equals_the_same_vignette_in_a_frame(data, tree_level):
-    compare_one_and_frame(data, None if tree_level is None else ConstantTree(tree_level))
+    compare_one_and_frame(data, None if tree_level is None else ConstantTree(TREE_RISK[tree_level]))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -431,12 +459,13 @@ def test_result_columns_and_dtypes():
     assert scored["recommendation"].cat.ordered
     # One week of weakness that is getting worse is rapid as well as progressive.
     assert scored["red_flags"].tolist() == ["", "progressive_weakness;wasting;rapid_weakness"]
-    assert scored["probability"].between(0, 1).all()
-    assert "tree_recommendation" not in scored
+    assert scored["risk_serious_cause"].between(0, 1).all()
+    assert scored["risk_serious_cause"].iloc[1] > scored["risk_serious_cause"].iloc[0]
+    assert "tree_recommendation" not in scored and "tree_risk_serious_cause" not in scored
 
 
 def test_frame_with_a_tree_has_tree_columns():
-    result = assess_frame(pd.DataFrame([PLAIN, dict(PLAIN, duration_weeks=3)]), tree=ConstantTree(1))
+    result = assess_frame(pd.DataFrame([PLAIN, dict(PLAIN, duration_weeks=3)]), tree=ConstantTree(TREE_RISK[1]))
     assert result.scored["tree_recommendation"].tolist() == ["see_doctor", "see_doctor"]
     assert result.scored["agree"].tolist() == [False, True]
     assert result.scored["recommendation"].tolist() == ["see_doctor", "see_doctor"]
@@ -468,7 +497,7 @@ def test_synthetic_frame_keeps_metadata():
 
 
 def test_assessment_to_dict_is_json():
-    result = assess(dict(PLAIN, duration_weeks=3, locations="tongue;calf"), tree=ConstantTree(1))
+    result = assess(dict(PLAIN, duration_weeks=3, locations="tongue;calf"), tree=ConstantTree(TREE_RISK[1]))
     data = json.loads(json.dumps(result.to_dict()))
     assert data["recommendation"] == "urgent"
     assert data["card"]["red_flags"][0]["flag_id"] == "tongue_twitching"
@@ -492,13 +521,23 @@ def test_items_add_up_to_the_total():
     assert sum(item.points for item in result.card.items) == result.points_total == -2
 
 
-def test_probability_follows_the_stored_calibration_equation():
-    # logit P = intercept + slope * total + band_step * [band recommends review], with the
-    # numbers of scoring/cards/default.calibration.json worked out by hand.
-    assert card_only(PLAIN).probability == pytest.approx(0.0300177, abs=1e-6)  # 0 points
-    assert card_only(dict(PLAIN, duration_weeks=3)).probability == pytest.approx(0.9845794, abs=1e-6)  # 3 points
-    assert card_only(dict(PLAIN, duration_weeks=3, weakness=True)).probability == pytest.approx(0.9847293, abs=1e-6)
-    assert card_only(dict(PLAIN, atrophy=True)).probability == 1.0  # red flag: the stored red-flag rate
+def test_the_risk_follows_the_stored_calibration_and_the_prior_shift():
+    # logit P(serious cause) = intercept + slope * total in the learning mix (the numbers of
+    # scoring/cards/default.calibration.json), then the odds times the ratio of the prior odds.
+    calibration = load_card().calibration
+    from scoring.engine.populations import load_population
+
+    enriched = load_population("enriched").prevalence("serious_cause")
+    community = load_population("community").prevalence("serious_cause")
+    factor = (community / (1 - community)) / (enriched / (1 - enriched))
+    for vignette in (PLAIN, dict(PLAIN, duration_weeks=3), dict(PLAIN, duration_weeks=3, weakness=True)):
+        result = card_only(vignette)
+        trained = 1 / (1 + math.exp(-(calibration.intercept + calibration.slope * result.points_total)))
+        assert result.risk.probability_trained == pytest.approx(trained, rel=1e-12)
+        odds = factor * trained / (1 - trained)
+        assert result.risk.probability == pytest.approx(odds / (1 + odds), rel=1e-12)
+    flagged = card_only(dict(PLAIN, atrophy=True))
+    assert flagged.risk.probability_trained == calibration.red_flag_probability
 
 
 def test_bad_vignette_raises_with_field_value_and_allowed():

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from scoring.cli import main
+from scoring.data import read_vignettes_csv
 from scoring.engine.synth import generate_vignettes
 
 
@@ -23,6 +26,42 @@ def test_generate_writes_the_same_bytes_as_the_api(tmp_path):
     again = tmp_path / "again.csv"
     CliRunner().invoke(main, ["generate", "--n", "200", "--seed", "11", "--out", str(again), "--no-readme"])
     assert again.read_bytes() == out.read_bytes()
+
+
+def test_generate_a_community_data_set_records_its_population(tmp_path):
+    out = tmp_path / "community.csv"
+    result = CliRunner().invoke(
+        main, ["generate", "--n", "300", "--seed", "4", "--population", "community", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "300 vignettes (seed 4) of the community population written to" in result.output
+    written = read_vignettes_csv(out)
+    expected = generate_vignettes(300, 4, population="community")
+    assert written.equals(expected)
+    assert not written.equals(generate_vignettes(300, 4))
+    meta = json.loads((tmp_path / "community.meta.json").read_text(encoding="utf-8"))
+    assert meta["population"] == "community" and meta["n"] == 300
+    readme = (tmp_path / "README.md").read_text(encoding="utf-8")
+    assert "from the `community` population (adults who notice twitching)" in readme
+    assert "zaro generate --n 300 --seed 4 --population community --out data/community.csv" in readme
+    assert "| `community` (this file) |" in readme and "| `flags.numbness.benign_lifestyle` | p = 0.1 | A |" in readme
+
+
+def test_generate_defaults_to_the_enriched_population(tmp_path):
+    out = tmp_path / "v.csv"
+    assert CliRunner().invoke(main, ["generate", "--n", "50", "--out", str(out), "--no-readme"]).exit_code == 0
+    assert json.loads((tmp_path / "v.meta.json").read_text(encoding="utf-8"))["population"] == "enriched"
+    assert read_vignettes_csv(out).equals(generate_vignettes(50, 7))
+
+
+def test_generate_an_unknown_population_lists_the_known_ones(tmp_path):
+    out = tmp_path / "v.csv"
+    result = CliRunner().invoke(main, ["generate", "--n", "10", "--population", "general", "--out", str(out)])
+    assert result.exit_code == 2
+    assert "unknown population 'general'; known populations: enriched, community" in result.output
+    assert "Traceback" not in result.output and not out.exists()
+    shown = CliRunner().invoke(main, ["generate", "--help"])
+    assert "--population [enriched|community]" in shown.output
 
 
 def test_validate_reports_every_rejected_row_and_exits_1(tmp_path):

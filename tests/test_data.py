@@ -48,6 +48,7 @@ def test_meta_records_provenance_and_the_csv_hash():
         "generator_version": GENERATOR_VERSION,
         "label_noise": 0.0,
         "n": DEFAULT_N_VIGNETTES,
+        "population": "enriched",
         "seed": DEFAULT_SEED,
         "sha256": meta["sha256"],
         "zaro_version": scoring.__version__,

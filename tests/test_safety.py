@@ -1,9 +1,10 @@
-"""Safety of the combined recommendation: more warning signs never lower it, whatever the card.
+"""Safety of what a person receives: more warning signs never lower it, whatever the card.
 
-Every single-step worsening of a vignette (a warning field turning true, a location added,
-more weeks, severity or frequency one step up) must leave the combined recommendation the
-same or more cautious, for the shipped card and for a card without red flags; and the
-reference ladder's red flags make it urgent whatever card is loaded.
+On the default policy (the guideline): every single-step worsening of a vignette (a warning
+field turning true, a location added, more weeks, severity or frequency one step up) leaves
+the recommendation the same or more cautious, for the shipped cards and for a card without
+red flags; it is never less cautious than the referral ladder; the tree never changes it.
+On every policy, the reference ladder's red flags make it urgent whatever card is loaded.
 """
 
 from __future__ import annotations
@@ -19,12 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scoring.assessment import assess, assess_frame
-from scoring.contract.features import WARNING_FIELDS, Features
-from scoring.contract.recommendation import Recommendation, more_cautious
+from scoring.contract.features import WARNING_FIELDS
+from scoring.contract.recommendation import Recommendation
 from scoring.contract.schema import FIELDS, LOCATIONS, field_spec, validate_frame
 from scoring.engine.card import load_card
-from scoring.engine.synth import generate_vignettes
-from scoring.engine.tree import default_tree
+from scoring.engine.synth import generate_vignettes, triage_frame
 from tests.strategies import vignettes
 
 NO_RED_FLAGS_CARD = """
@@ -95,14 +95,38 @@ def test_no_single_worsening_lowers_the_combined_recommendation(cards, vignette,
             assert after >= before, f"{card_name} card, {step}: {before.value} -> {after.value} for {vignette}"
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(vignette=vignettes())
-def test_the_envelope_is_never_below_the_trees_own_leaf(vignette):
-    assessment = assess(vignette)
-    assert assessment.tree is not None and assessment.tree_envelope is not None
-    assert assessment.tree_envelope >= assessment.tree.recommendation
-    assert assessment.envelope_raised == (assessment.tree_envelope > assessment.tree.recommendation)
-    assert assessment.recommendation >= assessment.tree_envelope
+def test_the_default_answer_is_never_below_the_ladder_and_the_tree_never_changes_it(cards, vignette):
+    from scoring.contract.features import encode_vignette
+    from scoring.contract.schema import validate_vignette
+    from scoring.engine.ladder import load_triage_ladder
+
+    encoded = encode_vignette(validate_vignette(vignette))
+    ladder = max(
+        (Recommendation(rule.level) for rule in load_triage_ladder() if rule.condition.evaluate(encoded)),
+        default=Recommendation.SELF_CARE,
+    )
+    for card in cards.values():
+        with_tree = assess(vignette, card=card)
+        assert with_tree.policy == "guideline"
+        assert with_tree.recommendation >= ladder
+        assert with_tree.recommendation is assess(vignette, card=card, tree=None).recommendation
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(vignette=vignettes())
+def test_every_policy_is_urgent_on_a_red_flag_and_reports_both_answers(cards, vignette):
+    for card in cards.values():
+        for policy in ("guideline", "risk"):
+            assessment = assess(vignette, card=card, policy=policy, tree=None)
+            assert assessment.guideline is not None and assessment.risk_policy is not None
+            if assessment.card.red_flags or assessment.guideline_red_flags:
+                assert assessment.recommendation is Recommendation.URGENT
+                assert assessment.risk_policy.recommendation is Recommendation.URGENT
+                assert assessment.timeframe is not None
+            chosen = assessment.guideline if policy == "guideline" else assessment.risk_policy
+            assert assessment.recommendation is chosen.recommendation
 
 
 EXAMPLE = {
@@ -116,24 +140,20 @@ EXAMPLE = {
 }
 
 
-@pytest.mark.parametrize(
-    "change", [{}, {"locations": ["thigh", "calf"]}, {"duration_weeks": 3}], ids=["as is", "+calf", "3 weeks"]
-)
-def test_the_reported_example_stays_urgent_and_says_why(change):
-    assessment = assess({**EXAMPLE, **change})
-    assert assessment.recommendation is Recommendation.URGENT
-    if change:
-        # The tree's own leaf is still shown; the envelope says it was raised.
-        assert assessment.tree is not None and assessment.tree.recommendation is Recommendation.SEE_DOCTOR
-        assert assessment.envelope_raised and assessment.tree_envelope is Recommendation.URGENT
-        assert "raised to urgent: a less worrying version of these answers lands in a leaf that says urgent" in (
-            assessment.summary()
-        )
-        assert assessment.to_dict()["tree_envelope"] == "urgent"
+def test_the_reported_example_never_gets_less_cautious_as_it_worsens():
+    # Once reported because a second place lowered the answer (the tree's leaves were not
+    # monotone); the tree no longer decides, and the ladder sends all three to a doctor.
+    answers = [
+        assess({**EXAMPLE, **change}).recommendation
+        for change in ({}, {"locations": ["thigh", "calf"]}, {"duration_weeks": 3})
+    ]
+    assert answers[0] is Recommendation.SEE_DOCTOR
+    assert all(answer >= answers[0] for answer in answers)
 
 
+@pytest.mark.parametrize("policy", ["guideline", "risk"])
 @pytest.mark.parametrize("tree", [None, "default"], ids=["card only", "with the tree"])
-def test_guideline_red_flags_are_a_floor_no_card_removes(cards, tree):
+def test_guideline_red_flags_are_a_floor_no_card_removes(cards, tree, policy):
     vignette = {
         "age": 40,
         "duration_weeks": 1,
@@ -144,12 +164,12 @@ def test_guideline_red_flags_are_a_floor_no_card_removes(cards, tree):
         "breathing_difficulty": True,
         "atrophy": True,
     }
-    assessment = assess(vignette, card=cards["no red flags"], tree=tree)
+    assessment = assess(vignette, card=cards["no red flags"], tree=tree, policy=policy)
     assert assessment.card.recommendation is Recommendation.SELF_CARE
     assert assessment.recommendation is Recommendation.URGENT
     assert set(assessment.guideline_red_flags) == {"atrophy", "bulbar", "tongue_twitching", "breathing_difficulty"}
     assert assessment.advice == "Get seen today."
-    scored = assess_frame(pd.DataFrame([vignette]), card=cards["no red flags"], tree=tree).scored
+    scored = assess_frame(pd.DataFrame([vignette]), card=cards["no red flags"], tree=tree, policy=policy).scored
     assert list(scored["recommendation"]) == ["urgent"]
 
 
@@ -197,18 +217,24 @@ def test_no_worsening_lowers_the_recommendation_of_200k_generated_vignettes(card
     assert time.perf_counter() - started < 300
 
 
-def test_the_frame_and_the_single_vignette_combine_alike(cards):
+@pytest.mark.parametrize("policy", ["guideline", "risk"])
+def test_the_frame_and_the_single_vignette_combine_alike(policy):
     frame = validate_frame(generate_vignettes(300, seed=5).drop(columns=["narrative"]), extra="keep").valid
-    tree = default_tree()
-    envelope = tree.envelope_levels(Features(frame))
-    leaf_levels, _ = tree.predict_levels(Features(frame))
-    assert np.all(envelope >= leaf_levels)
-    scored = assess_frame(frame, extra="keep").scored
+    scored = assess_frame(frame, extra="keep", policy=policy).scored
     records = frame.drop(columns=["vignette_id", "latent_cause", "triage"]).to_dict("records")
-    single = [assess({**r, "locations": r["locations"].split(";")}).recommendation.level for r in records]
-    assert list(scored["recommendation"].cat.codes) == single
-    card_levels = scored["card_recommendation"].cat.codes.to_numpy()
-    assert np.all(scored["recommendation"].cat.codes.to_numpy() >= more_cautious(card_levels, envelope))
+    single = [assess({**r, "locations": r["locations"].split(";")}, policy=policy) for r in records]
+    assert list(scored["recommendation"].cat.codes) == [a.recommendation.level for a in single]
+    assert list(scored["guideline_recommendation"].astype(str)) == [a.guideline.recommendation.value for a in single]
+    assert list(scored["risk_policy_recommendation"].astype(str)) == [
+        a.risk_policy.recommendation.value for a in single
+    ]
+    assert np.array_equal(scored["risk_serious_cause"].to_numpy(), [a.risk.probability for a in single])
+    assert np.array_equal(scored["tree_risk_serious_cause"].to_numpy(), [a.tree_risk.probability for a in single])
+    assert list(scored["tree_recommendation"].astype(str)) == [a.tree.recommendation.value for a in single]
+    assert list(scored["agree"]) == [a.agree for a in single]
+    if policy == "guideline":
+        ladder = triage_frame(frame).astype(str).to_numpy()
+        assert (scored["recommendation"].astype(str).to_numpy() == ladder).all()
 
 
 # --------------------------------------------------------------------------------------
@@ -219,7 +245,7 @@ NEWER_WARNINGS = ("sudden_onset", "fluid_loss_illness", "stiffness")
 
 
 def test_the_newer_fields_count_as_warning_fields():
-    # The tree's monotone envelope and the worsening steps above both read WARNING_FIELDS.
+    # The worsening steps above read WARNING_FIELDS.
     assert set(NEWER_WARNINGS) <= set(WARNINGS)
     from scoring.contract.features import feature_spec
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from pathlib import Path
@@ -196,6 +197,34 @@ def test_same_seed_same_bytes_other_seed_other_bytes():
     first = csv_bytes(generate_vignettes(3000, seed=11))
     assert csv_bytes(generate_vignettes(3000, seed=11)) == first
     assert csv_bytes(generate_vignettes(3000, seed=12)) != first
+
+
+#: SHA-256 of ``generate_vignettes(...).to_csv()`` recorded before populations existed (generator
+#: 1.2.0): the enriched population must keep giving exactly these rows.
+BEFORE_POPULATIONS = {
+    (2000, 3, 0.0): "99c38c46951baa4f62e3bd016b1f6aaeea97c0084ffe32893af14dd402eea945",
+    (70_000, 11, 0.03): "12d40eedfd545827bf90b58f843b571af10dd05a9112636a8fc6d9d755bded5e",
+}
+
+
+@pytest.mark.parametrize(("n", "seed", "noise"), list(BEFORE_POPULATIONS))
+@pytest.mark.parametrize("how", ["default", "by name", "as a Population"])
+def test_the_enriched_population_gives_the_rows_it_gave_before_populations(n, seed, noise, how):
+    from scoring.engine.populations import load_population
+
+    population = {"default": {}, "by name": {"population": "enriched"}}.get(
+        how, {"population": load_population("enriched")}
+    )
+    frame = generate_vignettes(n, seed=seed, label_noise=noise, **population)
+    assert hashlib.sha256(frame.to_csv().encode()).hexdigest() == BEFORE_POPULATIONS[(n, seed, noise)]
+
+
+def test_the_community_population_is_another_sample_from_the_same_seed():
+    enriched = generate_vignettes(2000, seed=3)
+    community = generate_vignettes(2000, seed=3, population="community")
+    assert list(community.columns) == list(enriched.columns) and community.dtypes.equals(enriched.dtypes)
+    assert csv_bytes(community) != csv_bytes(enriched)
+    assert csv_bytes(generate_vignettes(2000, seed=3, population="community")) == csv_bytes(community)
 
 
 def test_progress_bar_does_not_change_the_output():

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from scoring.cli._group import EXIT_INPUT, EXIT_ROWS, formula_option, main, overwrite_option, reading
+from scoring.cli._group import (
+    EXIT_INPUT,
+    EXIT_ROWS,
+    formula_option,
+    main,
+    overwrite_option,
+    population_option,
+    reading,
+)
 
 
 @main.command("generate", epilog=EXIT_INPUT)
@@ -24,13 +32,21 @@ from scoring.cli._group import EXIT_INPUT, EXIT_ROWS, formula_option, main, over
     show_default=True,
     help="Share of triage labels moved one step, to mimic clinicians disagreeing.",
 )
+@population_option(
+    "enriched",
+    "Who the vignettes describe (scoring/definitions/populations.toml): enriched is the learning mix "
+    "models are fitted on (the shipped data set); community is adults who notice twitching.",
+)
 @click.option("--no-readme", is_flag=True, help="Do not write the data README next to the CSV.")
 @click.option("--no-progress", is_flag=True, help="Do not show a progress bar.")
-def generate_command(n: int, seed: int, out: str, label_noise: float, no_readme: bool, no_progress: bool) -> None:
-    """Generate synthetic vignettes: the same n, seed and version give the same bytes.
+def generate_command(
+    n: int, seed: int, out: str, label_noise: float, population: str, no_readme: bool, no_progress: bool
+) -> None:
+    """Generate synthetic vignettes: the same n, seed, population and version give the same bytes.
 
     \b
     zaro generate --n 5000 --seed 7 --out data/vignettes.csv   # the shipped data set
+    zaro generate --n 200000 --population community --out community.csv
     """
     import warnings
 
@@ -43,13 +59,14 @@ def generate_command(n: int, seed: int, out: str, label_noise: float, no_readme:
             out,
             n=n,
             seed=seed,
+            population=population,
             label_noise=label_noise,
             readme=not no_readme,
             progress=not no_progress and n >= 100_000,
         )
     for warning in caught:
         click.echo(f"Note: {warning.message}", err=True)
-    click.echo(f"{files.n} vignettes (seed {files.seed}) written to {files.csv}")
+    click.echo(f"{files.n} vignettes (seed {files.seed}) of the {files.population} population written to {files.csv}")
     click.echo(f"provenance: {files.meta}" + (f"; data dictionary: {files.readme}" if files.readme else ""))
     click.echo(f"sha256 {files.sha256}")
 

@@ -149,3 +149,35 @@ tree_option = click.option(
     type=click.Path(path_type=str),
     help="A tree saved by `zaro fit` (tree.skops, or its folder) instead of the shipped one.",
 )
+
+
+class PopulationName(click.ParamType):
+    """A population of ``populations.toml``; the file is read only when the option is used or shown."""
+
+    name = "population"
+
+    @staticmethod
+    def known() -> list[str]:
+        """The population ids, in file order."""
+        from scoring.engine.populations import load_populations
+
+        return list(load_populations())
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        return "[" + "|".join(self.known()) + "]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        known = self.known()
+        if value in known:
+            return str(value)
+        self.fail(f"unknown population {value!r}; known populations: {', '.join(known)}", param, ctx)
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        from click.shell_completion import CompletionItem
+
+        return [CompletionItem(name) for name in self.known() if name.startswith(incomplete)]
+
+
+def population_option(default: str, help: str) -> Any:
+    """``--population NAME``: one of the populations of ``scoring/definitions/populations.toml``."""
+    return click.option("--population", type=PopulationName(), default=default, show_default=True, help=help)

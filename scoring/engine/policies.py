@@ -74,7 +74,7 @@ def threshold_from_ratio(ratio: str) -> float:
     """
     match = _RATIO.match(ratio)
     if match is None or float(match.group(1)) <= 0 or float(match.group(2)) <= 0:
-        raise ValueError(f"harm_to_benefit {ratio!r} is not a ratio of two positive numbers; write it as \"1:50\"")
+        raise ValueError(f'harm_to_benefit {ratio!r} is not a ratio of two positive numbers; write it as "1:50"')
     harm, benefit = float(match.group(1)), float(match.group(2))
     return harm / (harm + benefit)
 

@@ -97,20 +97,29 @@ def card_table_figure(card: Any) -> go.Figure:
 
 
 def risk_table_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
-    """Probability by points total (line), observed share (markers) and counts (bars).
+    """Risk by points total, in the stated population and the learning mix, with observed shares and counts.
+
+    Risks of a serious cause span several orders of magnitude, so the risk axis is
+    logarithmic. The observed shares are those of the fitting sample (the learning mix), so
+    they sit next to the learning-mix line; the stated population's line is the one a reader
+    is given.
 
     Parameters
     ----------
     table : DataFrame
         From :func:`scoring.engine.calibration.risk_table` (indexed by ``points_total``).
     """
+    from scoring.engine.populations import load_population
+
+    population = load_population(table.attrs.get("population"))
+    trained = load_population(table.attrs.get("trained_on", "enriched"))
     totals = table.index.to_numpy()
     colours = [RECOMMENDATION_COLOURS[r] for r in table["recommendation"]]
     figure = go.Figure()
     figure.add_bar(
         x=totals,
         y=table["n"],
-        name="vignettes (no red flag)",
+        name="fitting vignettes (no red flag)",
         marker_color=colours,
         opacity=0.35,
         yaxis="y2",
@@ -118,25 +127,35 @@ def risk_table_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Fi
     )
     figure.add_scatter(
         x=totals,
-        y=table["probability"],
+        y=table["risk"],
         mode="lines+markers",
-        name="calibrated probability",
+        name=f"risk: {population.label}",
         line=dict(color=_TOTAL),
-        hovertemplate="total %{x}: %{y:.1%}<extra></extra>",
+        hovertemplate="total %{x}: %{y:.2%}<extra></extra>",
     )
+    if population.id != trained.id:
+        figure.add_scatter(
+            x=totals,
+            y=table["risk_trained"],
+            mode="lines",
+            name=f"risk: {trained.label}",
+            line=dict(color=_TOTAL, dash="dot"),
+            hovertemplate="total %{x}: %{y:.2%} in the learning mix<extra></extra>",
+        )
+    observed = table["observed"].where(table["observed"] > 0)
     figure.add_scatter(
         x=totals,
-        y=table["observed"],
+        y=observed,
         mode="markers",
-        name="observed share needing review",
+        name=f"observed share: {trained.label}",
         marker=dict(symbol="x", size=9, color="#CC79A7"),
-        hovertemplate="total %{x}: %{y:.1%} observed<extra></extra>",
+        hovertemplate="total %{x}: %{y:.2%} observed<extra></extra>",
     )
     figure.update_layout(
-        title=title or "Points total and the probability<br>of needing review",
+        title=title or "Points total and the risk<br>of a serious cause",
         # Whole points, as many ticks as the width has room for (one per point crowds a phone).
         xaxis=dict(title="points total", tickformat="d"),
-        yaxis=dict(title="probability", range=[0, 1.02], tickformat=".0%"),
+        yaxis=dict(title="risk (log scale)", type="log", tickformat=".1%"),
         yaxis2=dict(title="vignettes", overlaying="y", side="right", showgrid=False),
         legend=dict(orientation="h", y=-0.2),
     )
@@ -178,7 +197,7 @@ def calibration_figure(bins: pd.DataFrame, metrics: Mapping[str, float] | None =
         )
     figure.update_layout(
         title=title,
-        xaxis=dict(title="predicted probability of needing review", range=[-0.02, 1.02], tickformat=".0%"),
+        xaxis=dict(title="predicted risk", range=[-0.02, 1.02], tickformat=".0%"),
         yaxis=dict(title="observed share", range=[-0.02, 1.05], tickformat=".0%"),
         showlegend=False,
     )

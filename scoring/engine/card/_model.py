@@ -413,7 +413,9 @@ class Card:
     def view(self, score: CardScore) -> CardView:
         """Turn one :class:`CardScore` into the :class:`~scoring.assessment.CardView` users see."""
         items = [
-            ItemScore(item.item_id, item.label, item.condition, points, item.evidence, self.likelihood_ratio(item.item_id))
+            ItemScore(
+                item.item_id, item.label, item.condition, points, item.evidence, self.likelihood_ratio(item.item_id)
+            )
             for item, points in zip(self.items, score.item_points)
             if points
         ]

@@ -1,15 +1,18 @@
 """The synthetic vignette generator: latent cause, contract fields, triage label, narrative.
 
 The model is kept as data in ``definitions/generator.toml`` (docs/clinical.md, section 4,
-says which numbers are sourced and which assumed); the label is the reference triage
+says which numbers are sourced and which assumed), and the populations it can describe in
+``definitions/populations.toml`` (section 5): ``enriched``, generator.toml as it is, the mix
+models learn from, and ``community``, adults who notice twitching; the label is the reference triage
 ladder of :mod:`scoring.engine.ladder`. For each vignette the generator draws a latent
 cause from the prior, then every contract field from that cause's distributions
 (independently given the cause), rounds the values the way a person would report them,
 applies the ladder to the *rounded, observable* fields, and writes a short narrative from
 the same fields.
 
-The parts: :mod:`._params` (the parameter file and its schema), :mod:`._sampler` (seeded,
-vectorised sampling), :mod:`._narrative` (the text).
+The parts: :mod:`._params` (the parameter file and its schema), :mod:`._populations` (the
+population file merged over it), :mod:`._sampler` (seeded, vectorised sampling),
+:mod:`._narrative` (the text).
 
 Reproducibility
 ---------------
@@ -18,7 +21,7 @@ block has its own stream, derived from ``numpy.random.SeedSequence(seed)`` by th
 number and the quantity's name, and each stream is read with exactly one vectorised call.
 Two consequences, both tested:
 
-* the output depends only on ``(n, seed, label_noise, prior)`` and the generator version,
+* the output depends only on ``(n, seed, population, label_noise, prior)`` and the generator version,
   never on how the work is split up (``progress=True`` gives the same bytes);
 * the first ``m`` rows of ``generate_vignettes(n, seed)`` are ``generate_vignettes(m, seed)``.
 """
@@ -57,17 +60,26 @@ from scoring.engine.synth._params import (
     prior_array,
     tag_kind,
 )
+from scoring.engine.synth._populations import (
+    POPULATIONS_FILE,
+    TRAINING_POPULATION,
+    GeneratorPopulation,
+    population_by_name,
+    read_populations,
+)
 from scoring.engine.synth._sampler import BLOCK_ROWS, blocks, flip_labels, sample_block
 
 __all__ = [
     "GENERATOR_VERSION",
     "GENERATOR_FILE",
+    "POPULATIONS_FILE",
     "TRIAGE_FILE",
     "CAUSES",
     "OUTPUT_COLUMNS",
     "BLOCK_ROWS",
     "GeneratorError",
     "GeneratorParams",
+    "GeneratorPopulation",
     "ParameterEntry",
     "TriageRule",
     "tag_kind",
@@ -101,6 +113,7 @@ def generate_vignettes(
     n: int,
     seed: int = DEFAULT_SEED,
     *,
+    population: str | GeneratorPopulation = TRAINING_POPULATION,
     label_noise: float = 0.0,
     prior: Mapping[str, float] | None = None,
     progress: bool = False,
@@ -112,8 +125,14 @@ def generate_vignettes(
     n : int
         Number of vignettes (0 or more).
     seed : int, default 7
-        Seed (a non-negative integer). Same ``(n, seed, label_noise, prior)`` and the same
-        :data:`GENERATOR_VERSION` give identical data.
+        Seed (a non-negative integer). Same ``(n, seed, population, label_noise, prior)`` and
+        the same :data:`GENERATOR_VERSION` give identical data.
+    population : str or Population, default "enriched"
+        Who the vignettes describe: a population of ``definitions/populations.toml`` by name
+        or a :class:`scoring.engine.populations.Population`. ``"enriched"`` (generator.toml as
+        it is) is the learning mix, with disease causes over-represented; ``"community"`` is
+        adults who notice twitching, with realistic cause shares and brief, one-place benign
+        twitching. The same seed gives unrelated rows in two populations.
     label_noise : float, default 0.0
         Share of labels moved one step to an adjacent level, to mimic disagreement between
         clinicians (``self_care`` and ``urgent`` move to ``see_doctor``; ``see_doctor``
@@ -121,8 +140,8 @@ def generate_vignettes(
         columns do not depend on it. The noise-free label of any row is
         ``triage_frame(frame)``; no extra column is kept.
     prior : mapping of cause to probability, optional
-        Replaces the latent cause prior of generator.toml (causes left out get 0), e.g. a
-        natural-prevalence prior for evaluation, or ``{"motor_neuron_like": 1.0}``.
+        Replaces the population's latent cause prior (causes left out get 0), e.g.
+        ``{"motor_neuron_like": 1.0}``; every other number stays the population's.
     progress : bool, default False
         Show a tqdm progress bar (per block of :data:`BLOCK_ROWS` rows). The output is the
         same either way.
@@ -144,6 +163,9 @@ def generate_vignettes(
     ['v0000001', 'v0000002', 'v0000003']
     >>> generate_vignettes(3, seed=1).equals(frame)
     True
+    >>> community = generate_vignettes(1000, seed=1, population="community")
+    >>> bool((community["latent_cause"] == "benign_lifestyle").mean() > 0.9)
+    True
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"n must be a whole number of vignettes, 0 or more (got {n!r})")
@@ -152,7 +174,7 @@ def generate_vignettes(
     if isinstance(label_noise, bool) or not isinstance(label_noise, (int, float)) or not 0.0 <= label_noise <= 1.0:
         raise ValueError(f"label_noise must be a share from 0 to 1, e.g. 0.03 (got {label_noise!r})")
     n, seed = int(n), int(seed)
-    params = load_generator_params()
+    params = _population_params(population)
     prior_cdf = np.cumsum(prior_array(prior, params))
     prior_cdf[-1] = 1.0
 
@@ -170,6 +192,12 @@ def generate_vignettes(
             parts.append(columns)
             bar.update(m)
     return _assemble(parts, texts, n)
+
+
+def _population_params(population: str | GeneratorPopulation) -> GeneratorParams:
+    if isinstance(population, GeneratorPopulation):
+        return population.params
+    return population_by_name(population, read_populations()).params
 
 
 class _NoBar:

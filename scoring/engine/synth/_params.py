@@ -48,6 +48,7 @@ __all__ = [
     "field_range",
     "tag_kind",
     "load_generator_params",
+    "params_from_raw",
     "prior_array",
 ]
 
@@ -165,13 +166,13 @@ def _duration_arrays(duration: Duration) -> tuple[np.ndarray, np.ndarray, np.nda
     return weight_cdf, log_median, sigma
 
 
-def _caffeine_arrays(caffeine: CaffeineTable, path: Path) -> tuple[np.ndarray, np.ndarray]:
+def _caffeine_arrays(caffeine: CaffeineTable, where: str) -> tuple[np.ndarray, np.ndarray]:
     above = caffeine.above.value
     log_median, sigma = [], []
     for cause, entry in zip(CAUSES, caffeine.by_cause.values()):
         if entry.median >= above:
             raise GeneratorError(
-                f"{path.name}: caffeine_mg_per_day.by_cause.{cause}: median {entry.median:g} must be below "
+                f"{where}caffeine_mg_per_day.by_cause.{cause}: median {entry.median:g} must be below "
                 f"{above:g} mg for p_above < 0.5; lower the median or raise `above`"
             )
         # Solve P(X > above) = p_above for the lognormal's sigma.
@@ -180,19 +181,19 @@ def _caffeine_arrays(caffeine: CaffeineTable, path: Path) -> tuple[np.ndarray, n
     return np.array(log_median), np.array(sigma)
 
 
-def _check_ranges(checked: GeneratorFile, path: Path) -> None:
+def _check_ranges(checked: GeneratorFile, where: str) -> None:
     prior = sum(e.p for e in checked.prior.values())
     if abs(prior - 1.0) > 1e-6:
-        raise GeneratorError(f"{path.name}: prior: probabilities sum to {prior:g}, not 1; make them add up to 1")
+        raise GeneratorError(f"{where}prior: probabilities sum to {prior:g}, not 1; make them add up to 1")
     low, high = checked.duration_weeks.min.value, field_range("duration_weeks")[1]
     if not 0.0 <= low <= high:
         raise GeneratorError(
-            f"{path.name}: duration_weeks.min: value = {low:g} is out of range; it must be from 0 to {high:g}"
+            f"{where}duration_weeks.min: value = {low:g} is out of range; it must be from 0 to {high:g}"
         )
     for cause, parts in zip(CAUSES, checked.duration_weeks.components.values()):
         if sum(part.weight for part in parts) <= 0:
             raise GeneratorError(
-                f"{path.name}: duration_weeks.components.{cause}: weights must not all be zero; "
+                f"{where}duration_weeks.components.{cause}: weights must not all be zero; "
                 "give at least one component a positive weight"
             )
 
@@ -219,23 +220,43 @@ def load_generator_params(path: Path | None = None) -> GeneratorParams:
         sourced nor assumed.
     """
     path = GENERATOR_FILE if path is None else Path(path)
-    raw = read_toml(path, GeneratorError)
+    return params_from_raw(read_toml(path, GeneratorError), path.name)
+
+
+def params_from_raw(raw: dict[str, Any], name: str, *, prefix: str = "") -> GeneratorParams:
+    """Check a generator table (as read from TOML) and turn it into the sampler's arrays.
+
+    Parameters
+    ----------
+    raw : dict
+        The tables of a generator file (for a population: generator.toml with its overrides merged in).
+    name : str
+        What to call the source in an error, e.g. ``"generator.toml"``.
+    prefix : str
+        Put before every entry path in an error (``"overrides."`` for a population).
+
+    Raises
+    ------
+    GeneratorError
+        As :func:`load_generator_params`.
+    """
     try:
         checked = GeneratorFile.model_validate(raw)
     except ValidationError as exc:
-        raise GeneratorError(schema_message(exc, raw, path)) from None
-    _check_ranges(checked, path)
-    return _arrays(checked, raw, path)
+        raise GeneratorError(schema_message(exc, raw, name, prefix=prefix)) from None
+    where = f"{name}: {prefix}"
+    _check_ranges(checked, where)
+    return _arrays(checked, raw, where)
 
 
-def _arrays(checked: GeneratorFile, raw: dict[str, Any], path: Path) -> GeneratorParams:
+def _arrays(checked: GeneratorFile, raw: dict[str, Any], where: str) -> GeneratorParams:
     def per_cause(table: PerCause[Any], attribute: str) -> np.ndarray:
         return np.array([getattr(entry, attribute) for entry in table.values()])
 
     prior = per_cause(checked.prior, "p")
     weight_cdf, log_median, sigma = _duration_arrays(checked.duration_weeks)
     location_weights = [np.array([getattr(e, k) for k in LOCATIONS]) for e in checked.location_weights.values()]
-    caffeine_log_median, caffeine_sigma = _caffeine_arrays(checked.caffeine_mg_per_day, path)
+    caffeine_log_median, caffeine_sigma = _caffeine_arrays(checked.caffeine_mg_per_day, where)
     sleep = checked.sleep_hours
     return GeneratorParams(
         raw=raw,

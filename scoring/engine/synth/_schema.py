@@ -214,7 +214,13 @@ def _node(raw: Any, loc: tuple[int | str, ...]) -> Any:
     return raw
 
 
-def schema_message(exc: ValidationError, raw: dict[str, Any], path: Path) -> str:
+def schema_message(exc: ValidationError, raw: dict[str, Any], path: Path | str, *, prefix: str = "") -> str:
+    """The first schema problem as one line: the file, the entry's dotted path, the problem and the fix.
+
+    ``path`` names the file (a path, or the text to show for it); ``prefix`` goes before every
+    entry path (a population's ``overrides.``, so the path is the one written in its file).
+    """
+    name = path.name if isinstance(path, Path) else path
     error = first_error(exc)
     kind, loc, value = error["type"], error["loc"], error.get("input")
     parent, key = loc[:-1], str(loc[-1]) if loc else ""
@@ -225,15 +231,17 @@ def schema_message(exc: ValidationError, raw: dict[str, Any], path: Path) -> str
         text = (
             f"needs exactly the causes {', '.join(CAUSES)} (missing {missing}, unknown {extra}); name each cause once"
         )
-        return f"{path.name}: {_dotted(parent)}: {text}"
+        return f"{name}: {prefix}{_dotted(parent)}: {text}"
     if (kind == "missing" and key == "tag") or (kind == "model_type" and isinstance(value, (int, float))):
         where = _dotted(parent if key == "tag" else loc)
-        return f"{path.name}: {where}: a number without a tag; write the entry as {{ ..., tag = ... }} and {_TAG_FIX}"
+        return (
+            f"{name}: {prefix}{where}: a number without a tag; write the entry as {{ ..., tag = ... }} and {_TAG_FIX}"
+        )
     if kind == _ENTRY_CHECK:
-        return f"{path.name}: {_dotted(loc)}: {error['msg']}"
+        return f"{name}: {prefix}{_dotted(loc)}: {error['msg']}"
     model = _model_at(parent)
     text = problem_text(error, key, allowed=allowed_keys(model) if model else ())
-    return f"{path.name}: {_dotted(parent)}: {text}" if parent else f"{path.name}: {text}"
+    return f"{name}: {prefix}{_dotted(parent)}: {text}" if parent else f"{name}: {text}"
 
 
 def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
