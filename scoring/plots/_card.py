@@ -37,13 +37,17 @@ def card_table_figure(card: Any) -> go.Figure:
     """
     from scoring.engine.card import likelihood_ratio_note, likelihood_ratio_text
 
-    points, ratios, labels, conditions, notes, fills = [], [], [], [], [], []
+    # One list per table column, filled row by row.
+    points: list[str] = []
+    ratios: list[str] = []
+    labels: list[str] = []
+    conditions: list[str] = []
+    notes: list[str] = []
+    fills: list[str] = []
     groups = {g.group_id: g for g in card.groups}
 
-    def add(point: str, ratio: str, label: str, condition: str, note: str, fill: str) -> None:
-        for column, value in zip(
-            (points, ratios, labels, conditions, notes, fills), (point, ratio, label, condition, note, fill)
-        ):
+    def add(*row: str) -> None:
+        for column, value in zip((points, ratios, labels, conditions, notes, fills), row, strict=True):
             column.append(value)
 
     for section in [None, *groups]:
