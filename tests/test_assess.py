@@ -477,7 +477,8 @@ def test_frame_with_a_tree_has_tree_columns():
     )
     assert result.scored["tree_recommendation"].tolist() == ["see_doctor", "see_doctor"]
     assert result.scored["agree"].tolist() == [False, True]
-    assert result.scored["recommendation"].tolist() == ["see_doctor", "see_doctor"]
+    # The tree is a second opinion: the answer is the guideline's.
+    assert result.scored["recommendation"].tolist() == ["self_care", "see_doctor"]
 
 
 def test_empty_frame():
@@ -518,7 +519,8 @@ def test_assessment_to_dict_is_json():
 def test_summary_text_lists_items_flags_advice_and_notice():
     result = card_only(dict(PLAIN, duration_weeks=3, breathing_difficulty=True))
     text = result.summary()
-    assert text.splitlines()[0] == "Recommendation: Urgent assessment (urgent)"
+    assert text.splitlines()[0] == "Recommendation: Urgent assessment (urgent; guideline policy)"
+    assert "Risk (card): " in text and "chance of a serious cause (Adults who notice twitching" in text
     assert "  +4  Twitching for more than 2 weeks" in text
     assert "  !  Shortness of breath not explained by exertion" in text
     assert "call emergency services now" in text
@@ -532,7 +534,8 @@ def test_items_add_up_to_the_total():
 
 def test_the_risk_follows_the_stored_calibration_and_the_prior_shift():
     # logit P(serious cause) = intercept + slope * total in the learning mix (the numbers of
-    # scoring/cards/default.calibration.json), then the odds times the ratio of the prior odds.
+    # scoring/cards/default.calibration.json), then the odds times the ratio of the prior odds,
+    # then the community recalibration stored in the same file.
     calibration = load_card().calibration
     from scoring.engine.populations import load_population
 
@@ -544,7 +547,10 @@ def test_the_risk_follows_the_stored_calibration_and_the_prior_shift():
         trained = 1 / (1 + math.exp(-(calibration.intercept + calibration.slope * result.points_total)))
         assert result.risk.probability_trained == pytest.approx(trained, rel=1e-12)
         odds = factor * trained / (1 - trained)
-        assert result.risk.probability == pytest.approx(odds / (1 + odds), rel=1e-12)
+        # Then the stored community recalibration on the log-odds.
+        step = calibration.data["transport"]["community"]
+        logit = step["intercept"] + step["slope"] * math.log(odds)
+        assert result.risk.probability == pytest.approx(1 / (1 + math.exp(-logit)), rel=1e-9)
     flagged = card_only(dict(PLAIN, atrophy=True))
     assert flagged.risk.probability_trained == calibration.red_flag_probability
 
