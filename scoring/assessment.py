@@ -143,7 +143,13 @@ def _card_risk(card: Card, totals: Any, masks: Any, population: Population) -> n
 def _tree_risk(tree: TreeModel, risk_trained: Any, population: Population) -> np.ndarray:
     from scoring.engine.risk import risk_in_population
 
-    return risk_in_population(risk_trained, outcome=tree.outcome, population=population, trained_on=tree.population)
+    return risk_in_population(
+        risk_trained,
+        outcome=tree.outcome,
+        population=population,
+        trained_on=tree.population,
+        transport=getattr(tree, "transport", None),
+    )
 
 
 def _estimate(

@@ -149,6 +149,31 @@ def item_evidence(card: Card, features: Any, outcome: np.ndarray) -> list[dict[s
     return rows
 
 
+def _fit_card_transport(
+    card: Card, outcome: Any, trained_on: str, intercept: float, slope: float, red_flag_probability: float
+) -> dict[str, Any]:
+    """For every other population, the recalibration of the card's prior-shifted risks.
+
+    Fitted on a fresh synthetic sample of that population (``TRANSPORT_N`` vignettes, seed
+    ``TRANSPORT_SEED``): the card scores it, the fit just made gives each vignette's risk in
+    the training population, and :func:`scoring.engine.risk.fit_transport` recalibrates the
+    prior-shifted risks.
+    """
+    from scoring.engine.populations import load_populations
+    from scoring.engine.risk import TRANSPORT_N, TRANSPORT_SEED, fit_transport
+
+    transport: dict[str, Any] = {}
+    for population in load_populations().values():
+        if population.id == trained_on:
+            continue
+        totals, masks, labels, _ = _scored(card, _synthetic(TRANSPORT_N, TRANSPORT_SEED, population.id), outcome)
+        trained = 1.0 / (1.0 + np.exp(-(intercept + slope * totals.astype(np.float64))))
+        trained = np.where(masks != 0, red_flag_probability, trained)
+        fitted = fit_transport(trained, labels, outcome=outcome, population=population, trained_on=trained_on)
+        transport[population.id] = fitted | {"n": TRANSPORT_N, "seed": TRANSPORT_SEED}
+    return transport
+
+
 def fit_calibration(
     card: Card | str = "default",
     *,
@@ -209,6 +234,10 @@ def fit_calibration(
         .groupby("points_total")["outcome"]
         .agg(["size", "sum"])
     )
+    red_flag_probability = round(float(labels[flagged].mean()), 6) if n_flagged else 1.0
+    transport = _fit_card_transport(
+        card, the_outcome, population.id, round(intercept, 6), round(slope, 6), red_flag_probability
+    )
     result: dict[str, Any] = {
         "card": card.name,
         "card_version": card.version,
@@ -220,7 +249,7 @@ def fit_calibration(
         "prevalence": round(population.prevalence(the_outcome), 6),
         "intercept": round(intercept, 6),
         "slope": round(slope, 6),
-        "red_flag_probability": round(float(labels[flagged].mean()), 6) if n_flagged else 1.0,
+        "red_flag_probability": red_flag_probability,
         "n_red_flag": n_flagged,
         "n_red_flag_outcome": int(labels[flagged].sum()),
         "data": data_info,
@@ -229,6 +258,7 @@ def fit_calibration(
             for total, row in table.iterrows()
         ],
         "items": item_evidence(card, features, labels),
+        "transport": transport,
     }
     if save:
         if card.path is None:
@@ -274,7 +304,11 @@ def card_risk(card: Card, totals: Any, red_flag_mask: Any, population: Any = Non
         return trained
     calibration = card.calibration
     return risk_in_population(
-        trained, outcome=calibration.outcome, population=load_population(population), trained_on=calibration.population
+        trained,
+        outcome=calibration.outcome,
+        population=load_population(population),
+        trained_on=calibration.population,
+        transport=calibration.data.get("transport"),
     )
 
 

@@ -26,6 +26,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from pathlib import Path
 
 from scoring.engine.risk import Outcome, OutcomeError, load_outcomes
@@ -135,19 +136,31 @@ def load_populations(path: str | Path | None = None) -> dict[str, Population]:
     >>> list(load_populations())
     ['enriched', 'community']
     """
+    if path is None:
+        return dict(_shipped_populations())
+    return _read(path)
+
+
+def _read(path: str | Path | None) -> dict[str, Population]:
     return {
         name: Population(**{f.name: getattr(spec, f.name) for f in fields(spec)})
         for name, spec in read_populations(path).items()
     }
 
 
-def load_population(population: str | Population, path: str | Path | None = None) -> Population:
-    """One population by id (a Population is returned as it is).
+@lru_cache(maxsize=1)
+def _shipped_populations() -> dict[str, Population]:
+    # Read once per process: every assessment looks its population up.
+    return _read(None)
+
+
+def load_population(population: str | Population | None = None, path: str | Path | None = None) -> Population:
+    """One population by id (a Population is returned as it is; None gives the default one).
 
     Parameters
     ----------
-    population : str or Population
-        A population id, e.g. ``"community"``.
+    population : str, Population or None
+        A population id, e.g. ``"community"``; None for :data:`DEFAULT_POPULATION`.
     path : str or Path, optional
         The populations file to look in (the shipped one by default).
 
@@ -158,5 +171,7 @@ def load_population(population: str | Population, path: str | Path | None = None
     """
     if isinstance(population, Population):
         return population
+    if population is None:
+        population = DEFAULT_POPULATION
     file_name = POPULATIONS_FILE.name if path is None else Path(path).name
     return population_by_name(population, load_populations(path), file_name)

@@ -15,7 +15,13 @@ from scoring.engine.risk._integer_score import IntegerScore, fit_integer_score, 
 from scoring.engine.risk._learned import LEARNED_CARD, LearnedCardFit, LearnedCardRecipe, fit_learned_card, held_out_auc
 from scoring.engine.risk._outcomes import OUTCOMES_FILE, Outcome, OutcomeError, load_outcomes, outcome_labels
 from scoring.engine.risk._prior import shift_probability
-from scoring.engine.risk._transport import outcome_prevalence, risk_in_population
+from scoring.engine.risk._transport import (
+    TRANSPORT_N,
+    TRANSPORT_SEED,
+    fit_transport,
+    outcome_prevalence,
+    risk_in_population,
+)
 
 __all__ = [
     "BINARY_FEATURES",
@@ -38,6 +44,9 @@ __all__ = [
     "outcome_labels",
     "shift_probability",
     "risk_in_population",
+    "fit_transport",
+    "TRANSPORT_N",
+    "TRANSPORT_SEED",
     "outcome_prevalence",
     "learned_card_text",
     "write_learned_card",
