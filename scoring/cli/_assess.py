@@ -173,15 +173,16 @@ def card_command(card_name: str, population: str, as_html: bool) -> None:
             "No calibration fitted for this card: run scoring.engine.calibration.fit_calibration(card, save=True)."
         )
     else:
-        click.echo(_risk_table_text(risk_table(card, population=population), card.calibration.data.get("data", {})))
+        click.echo(_risk_table_text(risk_table(card, population=population), card.calibration.data))
     click.echo(f"Cards available: {', '.join(list_cards())}")
     click.echo(NOTICE)
 
 
-def _risk_table_text(table: Any, data: Any) -> str:
+def _risk_table_text(table: Any, calibration: Any) -> str:
     """The risk table as text: a paragraph saying what the risks are, then one row per total.
 
-    ``data`` is the calibration's record of the vignettes it was fitted on (``n``, ``seed``).
+    ``calibration`` is the card's stored calibration record: what it was fitted on (``data``)
+    and how its risks are moved to other populations (``transport``).
     """
     import textwrap
 
@@ -193,8 +194,13 @@ def _risk_table_text(table: Any, data: Any) -> str:
     outcome = load_outcomes()[attrs["outcome"]]
     target, trained = load_population(attrs["population"]), load_population(attrs["trained_on"])
     moved = target.id != trained.id
+    data = calibration.get("data", {})
     fitted = f"{data['n']:,} synthetic vignettes" if "n" in data else "synthetic vignettes"
     seed = f" (seed {data['seed']})" if "seed" in data else ""
+    how = " by prior shift"
+    step = calibration.get("transport", {}).get(target.id)
+    if step is not None:
+        how += f" and a recalibration on {step['n']:,} {target.id} vignettes (seed {step['seed']})"
     red_flag = risk_percent(attrs["red_flag_risk"])
     if moved:
         red_flag += f" ({trained.id}: {risk_percent(attrs['red_flag_risk_trained'])})"
@@ -202,8 +208,8 @@ def _risk_table_text(table: Any, data: Any) -> str:
         f"Risk table: the risk of {outcome.name} ({outcome.label.lower()}) for each points total "
         f"without a red flag, in the {target.id} population ({target.label.lower()}). Calibrated on {fitted} "
         f"of the {trained.id} population{seed}"
-        + (f" and moved to {target.id} by prior shift" if moved else "")
-        + f"; n and observed are those vignettes. With a red flag: {red_flag}."
+        + (f" and moved to {target.id}{how}" if moved else "")
+        + f"; n, with outcome and observed count the {trained.id} vignettes. With a red flag: {red_flag}."
     )
     columns = {
         "total": [str(t) for t in table.index],

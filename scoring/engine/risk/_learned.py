@@ -242,12 +242,22 @@ def _notes(
 
 
 def _risk_of_total(fit: dict[str, Any], population: str) -> Any:
-    """The calibrated risk per total (no red flag) moved to ``population``."""
+    """The calibrated risk per total (no red flag) moved to ``population`` as the card's risks are.
+
+    That is prior shift, then the calibration's stored recalibration for ``population``
+    (:func:`scoring.engine.calibration.card_risk` does the same for a loaded card).
+    """
     from scoring.engine.risk._transport import risk_in_population
 
     def risk(totals: np.ndarray) -> np.ndarray:
         trained = 1.0 / (1.0 + np.exp(-(fit["intercept"] + fit["slope"] * np.asarray(totals, dtype=np.float64))))
-        return risk_in_population(trained, outcome=fit["outcome"], population=population, trained_on=fit["population"])
+        return risk_in_population(
+            trained,
+            outcome=fit["outcome"],
+            population=population,
+            trained_on=fit["population"],
+            transport=fit.get("transport"),
+        )
 
     return risk
 
@@ -304,6 +314,9 @@ def fit_learned_card(folder: str | Path | None = None, recipe: LearnedCardRecipe
         draft = write_learned_card(score, Path(scratch) / f"{recipe.name}.toml", name=recipe.name, **options)
         draft_fit = fit_calibration(load_card(draft), **calibration)
     target.mkdir(parents=True, exist_ok=True)
+    # The old calibration was fitted for the old card: remove it, so the new card is never
+    # read with it (the loader would warn and drop it); the new one is written below.
+    calibration_path(target / f"{recipe.name}.toml").unlink(missing_ok=True)
     card_path = write_learned_card(
         score,
         target / f"{recipe.name}.toml",
