@@ -129,7 +129,7 @@ def test_load_card_accepts_a_card_and_caches():
 
 
 def test_unknown_card_name_lists_the_shipped_cards():
-    with pytest.raises(CardError, match=r"unknown card 'nope'; shipped cards: default, strict"):
+    with pytest.raises(CardError, match=r"unknown card 'nope'; shipped cards: default, learned, strict"):
         load_card("nope")
 
 
@@ -737,3 +737,26 @@ def test_every_items_points_point_the_way_its_likelihood_ratio_does_or_the_doc_s
         ratio = card.likelihood_ratio(item.item_id)
         agrees = (item.points > 0) == (ratio > 1)
         assert agrees or rows[item.item_id]["Reason"].startswith("**Exception."), (item.item_id, item.points, ratio)
+
+
+def test_the_learned_card_explains_a_vignette_item_by_item_with_its_evidence():
+    card = load_card("learned")
+    vignette = {
+        "age": 58,
+        "duration_weeks": 12,
+        "frequency": "daily",
+        "severity": "moderate",
+        "locations": "hand;arm",
+        "weakness": True,
+    }
+    view = card.view(card.score_encoded(encode_vignette(vignette)))
+    assert [(i.item_id, i.points) for i in view.items] == [
+        ("age_ge_50", 2),
+        ("duration_weeks_gt_4", 4),
+        ("weakness", 5),
+    ]
+    assert view.points_total == 11 and view.band.name == "high risk" and view.recommendation.value == "see_doctor"
+    # Each item carries what the calibration data say about it: weakness points towards a serious cause.
+    assert all(i.likelihood_ratio > 1 for i in view.items)
+    eyelid = card.likelihood_ratio("loc_eyelid")
+    assert eyelid < 1, f"eyelid twitching has -3 points but LR {eyelid}"
