@@ -241,6 +241,8 @@ def test_a_saved_comparison_for_other_arguments_is_refused(comparison, tmp_path)
         compare_models("enriched", N, SEED, cards=CARDS, tree=None, resamples=200, saved=path)
     with pytest.raises(ValueError, match=r"cards .*\(asked for \{'default'"):
         compare_models("community", N, SEED, cards=("default",), tree=None, resamples=200, saved=path)
+    with pytest.raises(ValueError, match=r"cards \{'default'.*\(asked for \{'strict'"):
+        compare_models("community", N, SEED, cards=CARDS[::-1], tree=None, resamples=200, saved=path)
     (tmp_path / "junk.json").write_text("[]", encoding="utf-8")
     with pytest.raises(ValueError, match=r"junk\.json' is not a comparison saved by Comparison\.save"):
         load_comparison(tmp_path / "junk.json")
