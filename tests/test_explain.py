@@ -22,6 +22,7 @@ from scoring.assessment import assess
 from scoring.contract.recommendation import LEVELS, Recommendation
 from scoring.contract.schema import field_spec, frame_to_vignettes, validate_vignette
 from scoring.engine.synth import generate_vignettes
+from scoring.engine.tree import default_tree
 
 EYELID = {"age": 30, "duration_weeks": 1, "frequency": "daily", "severity": "minor", "locations": ["eyelid"]}
 WORSENING_WEAKNESS = {
@@ -184,9 +185,7 @@ def test_sweep_over_duration_matches_assessing_each_value():
     assert list(table.columns) == [
         "value",
         "points_total",
-        "p_self_care",
-        "p_see_doctor",
-        "p_urgent",
+        "tree_risk",
         "card_recommendation",
         "tree_recommendation",
         "recommendation",
@@ -195,14 +194,18 @@ def test_sweep_over_duration_matches_assessing_each_value():
     ]
     assert table["value"].tolist() == [0, 1, 2, 2.1, 6, 52, 520]
     assert not table["is_current"].any()
+    assert (table.attrs["tree_outcome"], table.attrs["tree_population"]) == ("serious_cause", "enriched")
+    tree = default_tree()
     for row in table.itertuples():
-        result = assess({**WORSENING_WEAKNESS, "duration_weeks": row.value})
+        changed = {**WORSENING_WEAKNESS, "duration_weeks": row.value}
+        result = assess(changed)
         assert row.points_total == result.points_total
         assert row.recommendation == result.recommendation.value
         assert row.card_recommendation == result.card.recommendation.value
-        assert row.tree_recommendation == result.tree.recommendation.value
-        assert [row.p_self_care, row.p_see_doctor, row.p_urgent] == [result.tree.probabilities[k] for k in LEVELS]
-    assert np.allclose(table[["p_self_care", "p_see_doctor", "p_urgent"]].sum(axis=1), 1)
+        view = tree.explain(changed)
+        assert row.tree_risk == view.probability
+        assert row.tree_recommendation == view.recommendation.value
+    assert table["tree_risk"].between(0, 1).all()
 
 
 def test_default_sweeps_cover_the_range_and_mark_the_vignettes_value():
@@ -215,7 +218,7 @@ def test_default_sweeps_cover_the_range_and_mark_the_vignettes_value():
     assert sweep(EYELID, "frequency")["value"].tolist() == ["occasional", "daily", "constant"]
     locations = sweep(EYELID, "locations", tree=None)
     assert locations["value"].iloc[0] == ("eyelid",) and locations["is_current"].iloc[0]
-    assert locations["p_urgent"].isna().all()
+    assert locations["tree_risk"].isna().all() and locations["tree_recommendation"].isna().all()
     assert locations.loc[locations["value"] == ("eyelid", "tongue"), "recommendation"].item() == "urgent"
 
 
@@ -326,14 +329,18 @@ def test_influence_text_names_the_new_recommendation_only_when_it_moves():
     from scoring.wording import influence_sentence
 
     change = "duration 2 weeks instead of 6"
-    assert influence_sentence(change, "see_doctor", "self_care", -2, (0.9, 0.2)) == (
+    assert influence_sentence(change, "see_doctor", "self_care", -2, (0.09, 0.02)) == (
         "duration 2 weeks instead of 6 → self_care"
     )
-    assert influence_sentence(change, "see_doctor", "see_doctor", 0, (0.95, 0.8)) == (
-        "duration 2 weeks instead of 6: the tree's P(see_doctor) 80% instead of 95%, still see_doctor"
+    assert influence_sentence(change, "see_doctor", "see_doctor", 0, (0.41, 0.063)) == (
+        "duration 2 weeks instead of 6: the tree's risk of a serious cause 6.3% instead of 41%, still see_doctor"
     )
-    assert influence_sentence(change, "urgent", "urgent", 0, (1.0, 0.999)) == (
+    # A move too small to show at the precision of a risk, or no tree at all: nothing to say.
+    assert influence_sentence(change, "urgent", "urgent", 0, (0.93, 0.934)) == (
         "duration 2 weeks instead of 6: same points, still urgent"
+    )
+    assert influence_sentence(change, "urgent", "urgent", 0, (float("nan"), float("nan"))).endswith(
+        "same points, still urgent"
     )
 
 

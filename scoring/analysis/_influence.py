@@ -35,7 +35,7 @@ class FieldInfluence:
         The largest change in the card's points total (signed) over the same values.
     value : Any
         The value giving ``level_change`` (when no value changes the level, the one giving
-        ``points_change``, then the biggest change in the tree's probability).
+        ``points_change``, then the biggest change in the tree's risk).
     text : str
         That change in words, e.g. "duration 2 weeks instead of 6 → self_care". A change
         that leaves the recommendation as it is says what it does move instead, e.g.
@@ -66,7 +66,7 @@ def field_influence(
     Sorted from most to least influential: by the size of the recommendation change, then
     the size of the points change, then contract order.
     """
-    from scoring.engine.tree import resolve_tree
+    from scoring.engine.tree import DEFAULT_OUTCOME, outcome_words, resolve_tree
 
     the_card, the_tree = _the_card(card), resolve_tree(tree)
     v = validate_vignette(vignette)
@@ -75,33 +75,39 @@ def field_influence(
     everything = _score_variants(v, [{}, *singles], the_card, the_tree)
     base = {key: value[0] for key, value in everything.items()}
     scores = {key: value[1:] for key, value in everything.items()}
+    # Without a tree no risk moves, so the label is never shown; the default outcome's will do.
+    outcome_label = outcome_words(DEFAULT_OUTCOME if the_tree is None else the_tree.outcome)
     out = []
     for name in names:
         rows = [i for i, change in enumerate(singles) if name in change]
         if not rows:
             out.append(FieldInfluence(name, 0, 0, getattr(v, name), "no other value to try"))
             continue
-        out.append(
-            _strongest_change(v, name, [singles[i] for i in rows], base, {k: s[rows] for k, s in scores.items()})
-        )
+        chosen = {k: s[rows] for k, s in scores.items()}
+        out.append(_strongest_change(v, name, [singles[i] for i in rows], base, chosen, outcome_label))
     order = {name: i for i, name in enumerate(names)}
     out.sort(key=lambda f: (-abs(f.level_change), -abs(f.points_change), order[f.field]))
     return out
 
 
 def _strongest_change(
-    v: Any, name: str, changes: list[dict[str, Any]], base: dict[str, Any], scores: dict[str, np.ndarray]
+    v: Any,
+    name: str,
+    changes: list[dict[str, Any]],
+    base: dict[str, Any],
+    scores: dict[str, np.ndarray],
+    outcome_label: str,
 ) -> FieldInfluence:
     """Of one field's single changes (scored in ``scores``), the one that moves the assessment most."""
     base_level, base_points = int(base["combined"]), int(base["points"])
-    base_probability = float(base["proba"][base_level])
+    base_risk = float(base["tree_risk"])
     level_moves = scores["combined"].astype(int) - base_level
     point_moves = scores["points"].astype(int) - base_points
-    # The tree's probability of the recommendation given: 0 without a tree.
-    probability_moves = np.nan_to_num(scores["proba"][:, base_level] - base_probability)
+    # The tree's risk of its outcome: no move without a tree (NaN).
+    risk_moves = np.nan_to_num(scores["tree_risk"] - base_risk)
     # Biggest level move first; among equals the biggest points move, then the biggest
-    # move in the tree's probability, then the first value.
-    key = np.lexsort((np.arange(len(changes)), -np.abs(probability_moves), -np.abs(point_moves), -np.abs(level_moves)))
+    # move in the tree's risk, then the first value.
+    key = np.lexsort((np.arange(len(changes)), -np.abs(risk_moves), -np.abs(point_moves), -np.abs(level_moves)))
     pick = int(key[0])
     change = changes[pick]
     text = influence_sentence(
@@ -109,7 +115,8 @@ def _strongest_change(
         LEVELS[base_level],
         LEVELS[int(scores["combined"][pick])],
         int(point_moves[pick]),
-        (base_probability, float(scores["proba"][pick, base_level])),
+        (base_risk, float(scores["tree_risk"][pick])),
+        outcome_label,
     )
     return FieldInfluence(name, int(level_moves[pick]), int(point_moves[pick]), change[name], text)
 

@@ -72,11 +72,13 @@ def sweep(
     Returns
     -------
     DataFrame
-        One row per value, in the order given: ``value``, ``points_total``,
-        ``p_self_care``, ``p_see_doctor``, ``p_urgent`` (the tree's leaf probabilities; NaN
-        without a tree), ``card_recommendation``, ``tree_recommendation``,
+        One row per value, in the order given: ``value``, ``points_total``, ``tree_risk``
+        (the tree's risk of its outcome in the population it learnt from, the learning mix;
+        NaN without a tree), ``card_recommendation``, ``tree_recommendation`` (what the risk
+        policy advises for the tree's risk in the default population; None without a tree),
         ``recommendation`` (combined), ``red_flags`` and ``is_current``. The frame's
-        ``attrs`` hold the field and the vignette.
+        ``attrs`` hold the field, the vignette, and the tree's ``tree_outcome`` and
+        ``tree_population`` (None without a tree).
 
     Raises
     ------
@@ -89,15 +91,21 @@ def sweep(
     v = validate_vignette(vignette)
     field_spec(field)
     chosen = list(_default_sweep_values(v, field, the_card, the_tree) if values is None else values)
-    scored = _assess_values(v, field, chosen, the_card, the_tree)
+    scored = _assess_values(v, field, chosen, the_card)
     result = _sweep_table(v, field, chosen, scored, the_tree)
     result.attrs["field"] = field
     result.attrs["vignette"] = v.to_dict()
+    result.attrs["tree_outcome"] = None if the_tree is None else the_tree.outcome
+    result.attrs["tree_population"] = None if the_tree is None else the_tree.population
     return result
 
 
-def _assess_values(v: Any, field: str, chosen: list[Any], card: Any, tree: Any) -> pd.DataFrame:
-    """The vignette with ``field`` set to each value, assessed as one frame (every row valid)."""
+def _assess_values(v: Any, field: str, chosen: list[Any], card: Any) -> pd.DataFrame:
+    """The vignette with ``field`` set to each value, assessed as one frame (every row valid).
+
+    The tree is a second opinion that does not enter the recommendation, so the frame is
+    assessed without it and :func:`_sweep_table` asks the tree for its risk.
+    """
     from scoring.assessment import assess_frame
 
     rows = v.to_dict()
@@ -107,7 +115,7 @@ def _assess_values(v: Any, field: str, chosen: list[Any], card: Any, tree: Any) 
         record[field] = ";".join(value) if field == "locations" and not isinstance(value, str) else value
         records.append(record)
     frame = pd.DataFrame.from_records(records, columns=list(rows))
-    assessed = assess_frame(frame, card=card, tree=tree)
+    assessed = assess_frame(frame, card=card, tree=None)
     if assessed.n_rejected:
         from scoring.contract.schema import FieldError, VignetteError
 
@@ -120,11 +128,12 @@ def _assess_values(v: Any, field: str, chosen: list[Any], card: Any, tree: Any) 
 
 def _sweep_table(v: Any, field: str, chosen: list[Any], scored: pd.DataFrame, tree: Any) -> pd.DataFrame:
     if tree is None:
-        proba = np.full((len(scored), len(LEVELS)), np.nan)
+        tree_risk = np.full(len(scored), np.nan)
         tree_recommendation = pd.Series([None] * len(scored), dtype=object)
     else:
-        _, proba = tree.predict_levels(Features(scored))
-        tree_recommendation = scored["tree_recommendation"].astype(str).to_numpy()
+        features = Features(scored)
+        tree_risk = tree.predict_risk(features)
+        tree_recommendation = np.asarray(LEVELS, dtype=object)[tree.policy_levels(features)]
     current = getattr(v, field)
     shown = [
         tuple(x.split(";"))
@@ -136,7 +145,7 @@ def _sweep_table(v: Any, field: str, chosen: list[Any], scored: pd.DataFrame, tr
         {
             "value": pd.Series(shown, dtype=object) if field == "locations" else shown,
             "points_total": scored["points_total"].to_numpy(),
-            **{f"p_{level}": proba[:, i] for i, level in enumerate(LEVELS)},
+            "tree_risk": tree_risk,
             "card_recommendation": scored["card_recommendation"].astype(str).to_numpy(),
             "tree_recommendation": tree_recommendation,
             "recommendation": scored["recommendation"].astype(str).to_numpy(),

@@ -2,8 +2,8 @@
 
 * :func:`counterfactuals` finds the smallest sets of input changes (one field, then two)
   that move the combined recommendation up (more cautious) or down (less cautious).
-* :func:`sweep` shows how the points, the tree's probabilities and the recommendations move
-  as one field runs over its range (in :mod:`scoring.analysis._sweep`).
+* :func:`sweep` shows how the points, the tree's risk and the recommendations move as one
+  field runs over its range (in :mod:`scoring.analysis._sweep`).
 * :func:`field_influence` / :func:`most_influential_field` rank the fields by how far a
   single change moves the recommendation and the points (in :mod:`scoring.analysis._influence`).
 
@@ -242,18 +242,19 @@ def _variants_frame(v: Any, changes: Sequence[dict[str, Any]]) -> pd.DataFrame:
 
 
 def _score_variants(v: Any, changes: Sequence[dict[str, Any]], card: Any, tree: Any) -> dict[str, np.ndarray]:
+    """Points, card level, combined level and the tree's risk for each set of changes (row 0: none)."""
     frame = _variants_frame(v, changes)
     features = Features(frame)
     scores = card.score_frame(features)
     card_levels = np.asarray(scores.level, dtype=np.int8)
     # The combination of assess_frame, so every counterfactual's claim is what assess gives.
-    combined = combine_frame(features, card_levels, tree)
+    # The tree is a second opinion beside it and does not enter it.
+    combined = combine_frame(features, card_levels, None)
     return {
         "points": np.asarray(scores.totals),
         "card": card_levels,
-        "tree": card_levels if combined["tree"] is None else combined["tree"],
         "combined": combined["combined"],
-        "proba": np.full((len(frame), len(LEVELS)), np.nan) if combined["proba"] is None else combined["proba"],
+        "tree_risk": np.full(len(frame), np.nan) if tree is None else tree.predict_risk(features),
     }
 
 

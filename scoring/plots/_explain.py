@@ -13,7 +13,7 @@ from scoring.analysis.explain import LOG_SCALED_FIELDS, RESOLUTION
 from scoring.contract.recommendation import LABELS, LEVELS
 from scoring.contract.schema import field_spec
 from scoring.plots._tree import RECOMMENDATION_COLOURS
-from scoring.wording import axis_title_text, format_number
+from scoring.wording import axis_title_text, format_number, share_percent
 
 __all__ = ["sweep_axis", "sweep_figure"]
 
@@ -86,8 +86,9 @@ def sweep_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
     """Draw a sweep from :func:`scoring.analysis.explain.sweep`.
 
     Top panel: the card's points total, with a marker per value coloured by the combined
-    recommendation. Bottom panel: the tree's class probabilities at each value. The
-    vignette's own value is marked.
+    recommendation. Bottom panel: the tree's risk of its outcome in the learning mix at each
+    value, each marker coloured by what the risk policy advises for it in the default
+    population. The vignette's own value is marked.
 
     Parameters
     ----------
@@ -120,7 +121,7 @@ def sweep_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
         shared_xaxes=True,
         vertical_spacing=0.08,
         row_heights=[0.55, 0.45],
-        subplot_titles=("Points total and combined recommendation", "Decision tree: class probabilities"),
+        subplot_titles=("Points total and combined recommendation", _tree_title(table)),
     )
     figure.update_annotations(font_size=13)  # the subplot titles, short enough for a phone
     _add_points(figure, table, x, shown, numeric)
@@ -133,7 +134,7 @@ def sweep_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
         # Upright labels at a known height, so the legend can start below them at any width.
         figure.update_xaxes(tickangle=-90, automargin=False)
     figure.update_yaxes(title_text="points", row=1, col=1)
-    figure.update_yaxes(title_text="probability", range=[-0.02, 1.02], tickformat=".0%", row=2, col=1)
+    figure.update_yaxes(title_text="risk", range=[-0.02, 1.02], tickformat=".0%", row=2, col=1)
     figure.update_layout(
         title=title or f"What if {_TOPIC.get(field, label.lower())} changes?",
         height=400 + bottom,
@@ -193,9 +194,14 @@ def _add_points(figure: go.Figure, table: pd.DataFrame, x: list[Any], shown: lis
                 legendgroup="combined",
                 text=[si for si, m in zip(shown, mask) if m],
                 customdata=np.stack(
-                    [table.loc[mask, "card_recommendation"], table.loc[mask, "tree_recommendation"].astype(str)], axis=1
+                    [
+                        table.loc[mask, "card_recommendation"],
+                        [share_percent(float(r)) if r == r else "n/a" for r in table.loc[mask, "tree_risk"]],
+                    ],
+                    axis=1,
                 ),
-                hovertemplate="%{text}: %{y} points<br>card %{customdata[0]}, tree %{customdata[1]}<extra></extra>",
+                hovertemplate="%{text}: %{y} points<br>card %{customdata[0]}, tree's risk %{customdata[1]}"
+                "<extra></extra>",
             ),
             row=1,
             col=1,
@@ -203,28 +209,56 @@ def _add_points(figure: go.Figure, table: pd.DataFrame, x: list[Any], shown: lis
 
 
 def _add_tree(figure: go.Figure, table: pd.DataFrame, x: list[Any], shown: list[str], numeric: bool) -> None:
-    """Bottom panel: the tree's class probabilities at each value (or a note: no tree)."""
-    if table["p_urgent"].isna().all():
+    """Bottom panel: the tree's risk at each value, coloured by its advice (or a note: no tree)."""
+    if table["tree_risk"].isna().all():
         figure.add_annotation(
             text="assessed without a tree", showarrow=False, xref="x2 domain", yref="y2 domain", x=0.5, y=0.5
         )
         return
-    for level, symbol in zip(LEVELS, _SYMBOLS):
+    if numeric:
+        # The tree's risk changes only at its splits: steps, as for the points.
         figure.add_trace(
             go.Scatter(
                 x=x,
-                y=table[f"p_{level}"],
-                mode="lines" if numeric else "markers",
-                line=dict(color=RECOMMENDATION_COLOURS[level], shape="hv"),
-                marker=dict(color=RECOMMENDATION_COLOURS[level], size=9, symbol=symbol),
-                name=f"tree: P({LABELS[level]})",
-                legendgroup="tree",
-                text=shown,
-                hovertemplate="%{text}: %{y:.0%}<extra></extra>",
+                y=table["tree_risk"],
+                mode="lines",
+                line=dict(color=_POINTS, shape="hv", width=1.5),
+                hoverinfo="skip",
+                showlegend=False,
             ),
             row=2,
             col=1,
         )
+    advice = table["tree_recommendation"].astype(str).to_numpy()
+    for level, symbol in zip(LEVELS, _SYMBOLS):
+        mask = advice == level
+        if not mask.any():
+            continue
+        figure.add_trace(
+            go.Scatter(
+                x=[xi for xi, m in zip(x, mask) if m],
+                y=table.loc[mask, "tree_risk"],
+                mode="markers",
+                marker=dict(color=RECOMMENDATION_COLOURS[level], size=9, symbol=symbol),
+                name=f"tree's risk, advice: {LABELS[level]}",
+                legendgroup="tree",
+                text=[si for si, m in zip(shown, mask) if m],
+                customdata=[share_percent(float(r)) for r in table.loc[mask, "tree_risk"]],
+                hovertemplate="%{text}: %{customdata}<extra></extra>",
+            ),
+            row=2,
+            col=1,
+        )
+
+
+def _tree_title(table: pd.DataFrame) -> str:
+    """The bottom panel's title: the tree's outcome and where its risk holds."""
+    from scoring.engine.tree import outcome_words, population_words
+
+    outcome, population = table.attrs.get("tree_outcome"), table.attrs.get("tree_population")
+    if outcome is None or population is None:
+        return "Decision tree"
+    return f"Decision tree: risk of a {outcome_words(outcome)} in {population_words(population)}"
 
 
 def _mark_current(figure: go.Figure, table: pd.DataFrame, x: list[Any], shown: list[str], *, log: bool) -> None:

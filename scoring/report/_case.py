@@ -13,7 +13,7 @@ from typing import Any
 
 from scoring.contract.schema import FIELDS
 from scoring.report import _html as H
-from scoring.wording import MISSING, WEIGHTED_PROBABILITY, format_value, how_soon_text, leaf_share_text, percent
+from scoring.wording import format_value, how_soon_text
 
 
 def _inputs(vignette: Any) -> list[dict[str, Any]]:
@@ -95,25 +95,17 @@ def _card_context(assessment: Any, card: Any) -> dict[str, Any]:
 
 
 def _tree_context(assessment: Any, tree: Any) -> dict[str, Any]:
-    from scoring.contract.recommendation import LEVELS
+    from scoring.engine.tree import outcome_words
 
     view = assessment.tree
     value, label = recommendation_text(view.recommendation)
-    count = int(tree.node_counts_[view.leaf_id][LEVELS.index(value)])
     return {
         "recommendation_value": value,
         "recommendation_label": label,
         "path": [step.text for step in view.path] or ["(the tree is a single leaf)"],
         "leaf_id": view.leaf_id,
-        "leaf_counts": leaf_share_text(view.leaf_samples, count, label),
-        "probability_caption": f"{WEIGHTED_PROBABILITY.capitalize()} for this leaf, per recommendation",
-        "probabilities": [
-            {
-                "label": recommendation_text(level)[1],
-                "value": percent(float(view.probabilities.get(level, 0.0)), missing=MISSING),
-            }
-            for level in LEVELS
-        ],
+        "leaf_risk": tree.leaf_risk_text(view.leaf_id),
+        "outcome": outcome_words(view.outcome),
     }
 
 
@@ -164,7 +156,7 @@ def _sweep_context(case: Any, slug: str, card: Any, tree: Any) -> dict[str, Any]
         ),
         "figure": {
             "html": figure,
-            "caption": f"Top: points total and combined recommendation as {spec.label.lower()} varies; bottom: the tree's class probabilities. The vignette's own value is marked.",
+            "caption": f"Top: points total and combined recommendation as {spec.label.lower()} varies; bottom: the tree's risk of a serious cause in the learning mix. The vignette's own value is marked.",
         },
         "explorer": {
             "html": explorer,

@@ -17,7 +17,7 @@ from scoring.wording import (
     counterfactual_lines,
     format_value,
     how_soon_text,
-    percent,
+    leaf_risk_text,
     probability_text,
     render_partial,
 )
@@ -113,19 +113,18 @@ def agreement_html(assessment: Any) -> str:
 
 
 def tree_path_html(tree_view: Any, problem: str | None = None) -> str:
-    """The tree's path for one vignette as an ordered list, ending at the leaf."""
+    """The tree's path for one vignette as an ordered list, ending at the leaf and its risk."""
     if tree_view is None:
         return str(render_partial("tree_path", steps=None, problem=problem or ""))
+    from scoring.engine.tree import outcome_words
+
     return str(
         render_partial(
             "tree_path",
             steps=[step.text for step in tree_view.path],
             leaf_id=tree_view.leaf_id,
+            risk=leaf_risk_text(tree_view.probability, tree_view.leaf_samples, outcome_words(tree_view.outcome)),
             label=tree_view.recommendation.label,
-            leaf_samples=tree_view.leaf_samples,
-            probabilities=[
-                f"{Recommendation(key).label} {percent(value)}" for key, value in tree_view.probabilities.items()
-            ],
         )
     )
 

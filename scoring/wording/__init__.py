@@ -23,17 +23,18 @@ from scoring.wording._changes import (
 )
 from scoring.wording._html import render_partial
 from scoring.wording._values import (
+    LEARNING_MIX,
     MISSING,
-    WEIGHTED_PROBABILITY,
     axis_title_text,
     display_unit,
     format_number,
     format_value,
     how_soon_text,
-    leaf_share_text,
+    leaf_risk_text,
     percent,
-    risk_percent,
     probability_text,
+    risk_percent,
+    share_percent,
 )
 
 NOTICE = (
@@ -44,9 +45,9 @@ NOTICE = (
 )
 
 __all__ = [
+    "LEARNING_MIX",
     "MISSING",
     "NOTICE",
-    "WEIGHTED_PROBABILITY",
     "axis_title_text",
     "CounterfactualLine",
     "change_phrase",
@@ -58,9 +59,10 @@ __all__ = [
     "format_value",
     "how_soon_text",
     "influence_sentence",
-    "leaf_share_text",
+    "leaf_risk_text",
     "percent",
     "risk_percent",
     "probability_text",
     "render_partial",
+    "share_percent",
 ]

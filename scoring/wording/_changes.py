@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from scoring.wording._values import format_number, format_value, percent
+from scoring.wording._values import format_number, format_value, risk_percent
 
 __all__ = [
     "CounterfactualLine",
@@ -197,7 +197,12 @@ def counterfactual_lines(items: Iterable[_Counterfactual]) -> list[Counterfactua
 
 
 def influence_sentence(
-    change: str, level: str, new_level: str, points_change: int, probabilities: tuple[float, float]
+    change: str,
+    level: str,
+    new_level: str,
+    points_change: int,
+    tree_risks: tuple[float, float],
+    outcome_label: str = "serious cause",
 ) -> str:
     """One change in words, claiming a new recommendation only when there is one.
 
@@ -209,15 +214,19 @@ def influence_sentence(
         The recommendation's value before and after the change.
     points_change : int
         The change in the card's points total.
-    probabilities : (float, float)
-        The tree's probability of ``level`` before and after the change.
+    tree_risks : (float, float)
+        The tree's risk of its outcome before and after the change (NaN without a tree).
+    outcome_label : str
+        The tree's outcome in words, lower case.
 
     Examples
     --------
-    >>> influence_sentence("duration 2 weeks instead of 6", "see_doctor", "self_care", -2, (0.9, 0.2))
+    >>> influence_sentence("duration 2 weeks instead of 6", "see_doctor", "self_care", -2, (0.09, 0.02))
     'duration 2 weeks instead of 6 → self_care'
-    >>> influence_sentence("without real weakness", "urgent", "urgent", -4, (1.0, 1.0))
+    >>> influence_sentence("without real weakness", "urgent", "urgent", -4, (0.4, 0.4))
     'without real weakness: 4 points fewer, still urgent'
+    >>> influence_sentence("without numbness", "see_doctor", "see_doctor", 0, (0.12, 0.031))
+    "without numbness: the tree's risk of a serious cause 3.1% instead of 12%, still see_doctor"
     """
     if new_level != level:
         return f"{change} → {new_level}"
@@ -226,7 +235,7 @@ def influence_sentence(
         size = abs(points_change)
         more = "more" if points_change > 0 else "fewer"
         return f"{change}: {size} point{'s' if size != 1 else ''} {more}, {still}"
-    before, after = probabilities
-    if percent(before) != percent(after):  # only a move that shows in whole percentages
-        return f"{change}: the tree's P({level}) {percent(after)} instead of {percent(before)}, {still}"
+    before, after = (risk_percent(risk, missing="") for risk in tree_risks)
+    if before != after:  # only a move that shows at the precision a risk is written with
+        return f"{change}: the tree's risk of a {outcome_label} {after} instead of {before}, {still}"
     return f"{change}: same points, {still}"
