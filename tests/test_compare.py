@@ -250,10 +250,12 @@ def test_a_saved_comparison_for_other_arguments_is_refused(comparison, tmp_path)
 
 def test_figures_are_drawn_from_the_tables(comparison):
     roc = roc_figure(comparison.roc, models=comparison.models, operating_points=comparison.policies)
-    curves = [t for t in roc.data if t.mode == "lines" and t.name != "chance"]
+    # Each curve and point is drawn twice, whole and zoomed in, with one legend entry.
+    curves = [t for t in roc.data if t.mode == "lines" and t.name != "chance" and t.showlegend]
     assert [t.name.split(":")[0] for t in curves] == list(comparison.models["label"])
-    points = [t for t in roc.data if t.mode == "markers"][0]
-    assert list(points.y) == list(comparison.policies["sensitivity"])
+    points = [t for t in roc.data if t.mode == "markers" and t.showlegend]
+    assert [t.name for t in points] == list(comparison.policies["label"])
+    assert [t.y[0] for t in points] == list(comparison.policies["sensitivity"])
     calibration = model_calibration_figure(comparison.calibration, models=comparison.models)
     assert calibration.layout.xaxis.type == "log" and len(calibration.data) == 1 + len(comparison.models)
     bars = referral_figure(comparison.policies)
