@@ -247,9 +247,10 @@ def _score_variants(v: Any, changes: Sequence[dict[str, Any]], card: Any, tree: 
     features = Features(frame)
     scores = card.score_frame(features)
     card_levels = np.asarray(scores.level, dtype=np.int8)
-    # The combination of assess_frame, so every counterfactual's claim is what assess gives.
-    # The tree is a second opinion beside it and does not enter it.
-    combined = combine_frame(features, card_levels, None)
+    # The combination of assess_frame (default population and policy), so every
+    # counterfactual's claim is what assess gives. The tree is a second opinion beside it
+    # and does not enter it.
+    combined = combine_frame(features, scores, card, None)
     return {
         "points": np.asarray(scores.totals),
         "card": card_levels,

@@ -231,7 +231,38 @@ def fit_default_tree(
         "param_grid": {k: list(v) for k, v in (param_grid or DEFAULT_PARAM_GRID).items()},
     }
     check = check_on_fresh_sample(tree, n=check_n) if check_n else None
-    return TreeFit(tree, search, record_round(_record(tree, search, features, labels, source, cross_validation, check)))
+    tree.transport = fit_tree_transport(tree)
+    record = _record(tree, search, features, labels, source, cross_validation, check)
+    record["transport"] = tree.transport
+    return TreeFit(tree, search, record_round(record))
+
+
+def fit_tree_transport(tree: Any) -> dict[str, Any]:
+    """For every population but the tree's own, the recalibration of its prior-shifted leaf risks.
+
+    Fitted on a synthetic sample of that population (:data:`scoring.engine.risk.TRANSPORT_N`
+    vignettes, seed :data:`scoring.engine.risk.TRANSPORT_SEED`), as for the cards (see
+    :mod:`scoring.engine.risk._transport` for why the prior shift alone is not enough).
+    """
+    from scoring.engine.populations import load_populations
+    from scoring.engine.risk import TRANSPORT_N, TRANSPORT_SEED, fit_transport
+    from scoring.engine.synth import generate_vignettes
+
+    transport: dict[str, Any] = {}
+    for population in load_populations().values():
+        if population.id == tree.population:
+            continue
+        valid = valid_frame(generate_vignettes(TRANSPORT_N, seed=TRANSPORT_SEED, population=population))
+        labels = _outcome_of(valid, tree.outcome, f"the {population.id} sample")
+        fitted = fit_transport(
+            tree.predict_risk(Features(valid)),
+            labels,
+            outcome=tree.outcome,
+            population=population,
+            trained_on=tree.population,
+        )
+        transport[population.id] = fitted | {"n": TRANSPORT_N, "seed": TRANSPORT_SEED}
+    return transport
 
 
 def _record(

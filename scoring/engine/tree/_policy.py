@@ -2,7 +2,8 @@
 
 The tree estimates a risk in the population it was fitted on (the enriched learning mix). The
 advice a reader sees is for another population (``community`` by default), so each node's
-risk is moved there by prior shift (:func:`scoring.engine.risk.risk_in_population`) and read
+risk is moved there (prior shift and the tree's stored recalibration,
+:func:`scoring.engine.risk.risk_in_population`) and read
 against the thresholds of the risk policy for the tree's outcome
 (``definitions/policies.toml``). A tree has a handful of nodes, so this is done once per
 tree, population and policy and kept.
@@ -10,6 +11,8 @@ tree, population and policy and kept.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -55,7 +58,15 @@ def risk_policy(policy: Any, outcome: str) -> Any:
     return chosen
 
 
-def node_levels(risk: np.ndarray, *, outcome: str, trained_on: str, population: Any, policy: Any = None) -> np.ndarray:
+def node_levels(
+    risk: np.ndarray,
+    *,
+    outcome: str,
+    trained_on: str,
+    population: Any,
+    policy: Any = None,
+    transport: Mapping[str, Mapping[str, Any]] | None = None,
+) -> np.ndarray:
     """The risk policy's level (0 self-care, 1 see a doctor, 2 urgent) for each node's risk.
 
     Parameters
@@ -68,6 +79,9 @@ def node_levels(risk: np.ndarray, *, outcome: str, trained_on: str, population: 
         Where the advice is for; None means :data:`scoring.engine.populations.DEFAULT_POPULATION`.
     policy : Policy, str or None
         See :func:`risk_policy`.
+    transport : mapping, optional
+        The tree's recalibrations by population (see
+        :func:`scoring.engine.risk.risk_in_population`).
 
     Returns
     -------
@@ -77,19 +91,25 @@ def node_levels(risk: np.ndarray, *, outcome: str, trained_on: str, population: 
 
     chosen = risk_policy(policy, outcome)
     target = DEFAULT_POPULATION if population is None else population
+    steps = json.dumps(transport or {}, sort_keys=True)
     if isinstance(target, str):
         # Populations named by id are read from the shipped file: the answer can be kept.
-        return np.asarray(_levels(tuple(float(r) for r in risk), outcome, trained_on, target, chosen), dtype=np.int8)
-    return _compute(np.asarray(risk, dtype=np.float64), outcome, trained_on, target, chosen)
+        key = tuple(float(r) for r in risk)
+        return np.asarray(_levels(key, outcome, trained_on, target, chosen, steps), dtype=np.int8)
+    return _compute(np.asarray(risk, dtype=np.float64), outcome, trained_on, target, chosen, steps)
 
 
-def _compute(risk: np.ndarray, outcome: str, trained_on: str, population: Any, policy: Any) -> np.ndarray:
+def _compute(risk: np.ndarray, outcome: str, trained_on: str, population: Any, policy: Any, steps: str) -> np.ndarray:
     from scoring.engine.risk import risk_in_population
 
-    moved = risk_in_population(risk, outcome=outcome, population=population, trained_on=trained_on)
+    moved = risk_in_population(
+        risk, outcome=outcome, population=population, trained_on=trained_on, transport=json.loads(steps)
+    )
     return np.asarray(policy.risk_levels(moved), dtype=np.int8)
 
 
 @lru_cache(maxsize=64)
-def _levels(risk: tuple[float, ...], outcome: str, trained_on: str, population: str, policy: Any) -> tuple[int, ...]:
-    return tuple(int(level) for level in _compute(np.asarray(risk), outcome, trained_on, population, policy))
+def _levels(
+    risk: tuple[float, ...], outcome: str, trained_on: str, population: str, policy: Any, steps: str
+) -> tuple[int, ...]:
+    return tuple(int(level) for level in _compute(np.asarray(risk), outcome, trained_on, population, policy, steps))

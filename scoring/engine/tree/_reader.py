@@ -83,8 +83,8 @@ class TreeReader:
     def node_levels(self, population: Any = None, policy: Any = None) -> np.ndarray:
         """The risk policy's level (0 self-care, 1 see a doctor, 2 urgent) at every node.
 
-        Each node's risk is moved from :attr:`population` to ``population`` by prior shift
-        and read against the thresholds of the risk policy for :attr:`outcome`.
+        Each node's risk is moved from :attr:`population` to ``population`` (prior shift and
+        the stored recalibration, :attr:`transport`) and read against the thresholds of the risk policy for :attr:`outcome`.
 
         Parameters
         ----------
@@ -99,6 +99,7 @@ class TreeReader:
             trained_on=self.population,
             population=population,
             policy=policy,
+            transport=getattr(self, "transport", None),
         )
 
     def policy_levels(self, features: Any, population: Any = None, policy: Any = None) -> np.ndarray:

@@ -78,6 +78,8 @@ class ShippedTree(TreeReader):
         self.feature_names_ = list(structure.feature_names)
         self.outcome = str(self.record["outcome"])
         self.population = str(self.record["population"])
+        #: Recalibrations of the prior-shifted risk per population (see fit_tree_transport).
+        self.transport: dict[str, Any] = dict(self.record.get("transport") or {})
 
     @classmethod
     def from_record(cls, path: str | Path) -> ShippedTree:
