@@ -155,32 +155,3 @@ def readable_tree_rules(tree: Any) -> ReadableTable:
         ]
     )
     return ReadableTable(frame, "The tree's rules, one per leaf")
-
-
-_MODEL_NAMES = {"card": "Points card", "tree": "Decision tree", "combined": "Combined"}
-
-
-def readable_comparison_metrics(comparison: Any) -> ReadableTable:
-    """:attr:`Comparison.metrics` for reading: one row per model, shares as percentages."""
-    metrics = comparison.metrics
-    frame = pd.DataFrame(
-        {
-            "Model": [_MODEL_NAMES.get(m, m) for m in metrics.index],
-            "Accuracy": [percent(v, 1, missing=MISSING) for v in metrics["accuracy"]],
-            "Balanced accuracy": [percent(v, 1, missing=MISSING) for v in metrics["balanced_accuracy"]],
-            **{
-                f"Recall, {LABELS[level]}": [percent(v, 1, missing=MISSING) for v in metrics[f"recall_{level}"]]
-                for level in LABELS
-            },
-            "Under-triage": [
-                f"{percent(r.under_triage, 1, missing=MISSING)} ({r.n_under})" for r in metrics.itertuples()
-            ],
-            "Over-triage": [f"{percent(r.over_triage, 1, missing=MISSING)} ({r.n_over})" for r in metrics.itertuples()],
-            "Serious causes sent to self-care": [int(v) for v in metrics["serious_to_self_care"]],
-        }
-    )
-    footnote = "Under- and over-triage: share of all vignettes (count)."
-    if metrics.isna().to_numpy().any():
-        footnote = f"{MISSING}: no vignette of that level in the sample. " + footnote
-    caption = f"Card, tree and combined against the reference triage ({comparison.n:,} fresh synthetic vignettes)"
-    return ReadableTable(frame, caption, footnote)
