@@ -602,8 +602,10 @@ def test_readable_risk_table_shows_percentages_and_a_dash_with_a_footnote():
     assert len(table.frame) == len(raw)
     text = str(table)
     assert "NaN" not in text and "%" in text
-    assert (table.frame["Observed share needing review"] == "—").sum() == int((raw["n"] == 0).sum())
-    assert table.footnote and table.footnote.startswith("—: no vignette")
+    assert (table.frame["Observed share there"] == "—").sum() == int((raw["n"] == 0).sum())
+    assert "Risk of a serious cause: Adults who notice twitching" in table.frame.columns
+    assert table.footnote and table.footnote.startswith("With a red flag: ")
+    assert "—: no vignette" in table.footnote
     assert "<table" in table._repr_html_() and "—: no vignette" in table._repr_html_()
 
 
