@@ -47,6 +47,15 @@ def _in_list(values: Sequence[str]) -> str:
     return "(" + ", ".join(literal(v) for v in values) + ")"
 
 
+def _one_of(expression: str, values: Sequence[str]) -> str:
+    """Whether ``expression`` is one of ``values``.
+
+    Written as comparisons joined by OR: DuckDB turns a long ``IN (...)`` list into a join,
+    which costs more here and does not promise to keep the rows' order.
+    """
+    return "(" + " OR ".join(f"{expression} = {literal(v)}" for v in values) + ")"
+
+
 #: What Python's ``str.strip()`` removes (the readers strip cells with it). The characters
 #: themselves go into patterns, not escapes: RE2, Java and PostgreSQL write hex escapes differently.
 _STRIP = "".join(chr(code) for code in range(0x3001) if chr(code).isspace())
@@ -124,20 +133,6 @@ def _shown_text(cell: str) -> str:
     return f"COALESCE({cell}, 'NaN')"
 
 
-def _canonical_number(cell: str, kind: str) -> str:
-    """True for number text exactly as DuckDB (and Python's ``repr``) writes it, e.g. ``34`` or ``2.5``.
-
-    Such text certainly matches the number pattern, so most cells skip the regular
-    expressions; infinity and NaN (``inf``, ``nan``) are not finite and take the long way.
-    """
-    whole = f"TRY_CAST({cell} AS BIGINT)"
-    checks = [f"CAST({whole} AS VARCHAR) = {cell}"]
-    if kind == "float":
-        real = f"TRY_CAST({cell} AS DOUBLE)"
-        checks.append(f"(CAST({real} AS VARCHAR) = {cell} AND ABS({real}) <= {_HUGE})")
-    return "(" + " OR ".join(checks) + ")"
-
-
 def _number_reason(spec: FieldSpec, absent: str, number: str, *, finite: bool) -> str:
     """Why a number is refused, in the order of the Python readers (``number_reason_codes``)."""
     low, high = spec.bounds
@@ -150,17 +145,27 @@ def _number_reason(spec: FieldSpec, absent: str, number: str, *, finite: bool) -
     )
 
 
-def _number(spec: FieldSpec, text: str, *, fast: bool) -> FieldSql:
+#: The number pattern without the spaces it allows around a number: most cells have none.
+_PLAIN_NUMBER = NUMBER_PATTERN.replace(r"[ \t\r\n]*", "")
+
+
+def _overflow(text: str) -> str:
+    # An overflowing number ('1e400') is finite and far out of range, as in read_number.
+    return f"CASE WHEN {text} LIKE '-%' THEN -{_HUGE} ELSE {_HUGE} END"
+
+
+def _number(spec: FieldSpec, text: str) -> FieldSql:
     cell, number = _step(spec.name, "cell"), _step(spec.name, "number")
-    # Stripping with Python's set of spaces is slow: only cells that start or end with one pay for it.
+    # Only text that is a number is cast, so a dialect without TRY_CAST never casts bad text.
+    # Most cells are a number without spaces, read as they are; stripping with Python's set
+    # of spaces is slow, so only the other cells that match the whole pattern pay for it.
     trimmed = _stripped(cell)
-    # An overflowing number ('1e400') is finite and far out of range, as in read_number. Only
-    # text that is a number is cast, so a dialect without TRY_CAST never casts bad text.
-    overflow = f"CASE WHEN {trimmed} LIKE '-%' THEN -{_HUGE} ELSE {_HUGE} END"
-    matches = f"REGEXP_MATCHES({cell}, {literal(f'^(?:{NUMBER_PATTERN})$')})"
-    parsed = f"WHEN {matches} THEN COALESCE(TRY_CAST({trimmed} AS DOUBLE), {overflow})"
-    if fast:
-        parsed = f"WHEN {_canonical_number(cell, spec.kind)} THEN TRY_CAST({cell} AS DOUBLE) {parsed}"
+    plain = f"REGEXP_MATCHES({cell}, {literal(f'^(?:{_PLAIN_NUMBER})$')})"
+    spaced = f"REGEXP_MATCHES({cell}, {literal(f'^(?:{NUMBER_PATTERN})$')})"
+    parsed = (
+        f"CASE WHEN {plain} THEN COALESCE(TRY_CAST({cell} AS DOUBLE), {_overflow(cell)}) "
+        f"WHEN {spaced} THEN COALESCE(TRY_CAST({trimmed} AS DOUBLE), {_overflow(trimmed)}) END"
+    )
     whole = f"WHEN {number} <> FLOOR({number}) THEN {literal(Reasons.NOT_WHOLE)} " if spec.kind == "int" else ""
     low, high = spec.bounds
     reason = (
@@ -171,7 +176,7 @@ def _number(spec: FieldSpec, text: str, *, fast: bool) -> FieldSql:
         f"WHEN {number} > {literal(float(high))} THEN {literal(Reasons.ABOVE)} END"
     )
     value = f"CAST(CASE WHEN {cell} IS NULL THEN {_default(spec)} ELSE {number} END AS {_number_type(spec)})"
-    return FieldSql(text, {"number": f"CASE {parsed} END"}, value, reason, _shown_text(cell))
+    return FieldSql(text, {"number": parsed}, value, reason, _shown_text(cell))
 
 
 def _number_type(spec: FieldSpec) -> str:
@@ -221,26 +226,27 @@ def _stripped(cell: str) -> str:
     return f"CASE WHEN REGEXP_MATCHES({cell}, {literal(f'^[{_STRIP}]|[{_STRIP}]$')}) THEN TRIM({cell}, {literal(_STRIP)}) ELSE {cell} END"
 
 
-def _word_field(spec: FieldSpec, text: str, word: str, accepted: Sequence[str], refusal: str, value: str) -> FieldSql:
-    """A field whose stripped cell ``word`` is one of ``accepted``; ``value`` (over the word) when it is given."""
-    cell, column = _step(spec.name, "cell"), _step(spec.name, "word")
-    reason = (
-        f"CASE WHEN {cell} IS NULL THEN {_missing(spec)} "
-        f"WHEN {column} IN {_in_list(accepted)} THEN NULL ELSE {literal(refusal)} END"
-    )
-    given = value.format(word=column)
-    value_sql = f"CASE WHEN {cell} IS NULL THEN {_default(spec)} ELSE {given} END"
-    return FieldSql(text, {"word": word}, value_sql, reason, _shown_text(cell))
-
-
 def _yes_no(spec: FieldSpec, text: str) -> FieldSql:
-    cell = _step(spec.name, "cell")
-    # The words as pandas and DuckDB write them skip the stripping (most cells).
-    exact = _in_list(sorted({w for w in TRUE_TEXT | FALSE_TEXT} | {w.capitalize() for w in TRUE_TEXT | FALSE_TEXT}))
-    word = f"LOWER(CASE WHEN {cell} IN {exact} THEN {cell} ELSE {_stripped(cell)} END)"
-    words = sorted(TRUE_TEXT | FALSE_TEXT)
-    true_words = _in_list(sorted(TRUE_TEXT))
-    return _word_field(spec, text, word, words, Reasons.NOT_YES_NO, "{word} IN " + true_words)
+    cell, exact, word = _step(spec.name, "cell"), _step(spec.name, "exact"), _step(spec.name, "word")
+    # The words as pandas and DuckDB write them are read by comparison (most cells); only
+    # other cells are stripped, lower-cased and looked for among all the words.
+    written = {w: w in TRUE_TEXT for w in ("true", "false")}
+    written.update({w.capitalize(): value for w, value in written.items()})
+    derived = {
+        "exact": f"CASE {cell} "
+        + " ".join(f"WHEN {literal(w)} THEN {literal(v)}" for w, v in written.items())
+        + " END",
+    }
+    derived["word"] = f"CASE WHEN {derived['exact']} IS NULL THEN LOWER({_stripped(cell)}) END"
+    reason = (
+        f"CASE WHEN {cell} IS NULL THEN {_missing(spec)} WHEN {exact} IS NOT NULL THEN NULL "
+        f"WHEN {_one_of(word, sorted(TRUE_TEXT | FALSE_TEXT))} THEN NULL ELSE {literal(Reasons.NOT_YES_NO)} END"
+    )
+    value = (
+        f"CASE WHEN {cell} IS NULL THEN {_default(spec)} WHEN {exact} IS NOT NULL THEN {exact} "
+        f"ELSE {_one_of(word, sorted(TRUE_TEXT))} END"
+    )
+    return FieldSql(text, derived, value, reason, _shown_text(cell))
 
 
 def _enum(values: Sequence[str]) -> str:
@@ -264,7 +270,7 @@ def _category(spec: FieldSpec, text: str, *, duckdb: bool) -> FieldSql:
     code = f"COALESCE({exact}, {stripped_position})"
     reason = (
         f"CASE WHEN {cell} IS NULL THEN {_missing(spec)} WHEN {exact} IS NOT NULL THEN NULL "
-        f"WHEN {word} IN {_in_list(spec.allowed)} THEN NULL ELSE {literal(Reasons.UNKNOWN_CATEGORY)} END"
+        f"WHEN {_one_of(word, spec.allowed)} THEN NULL ELSE {literal(Reasons.UNKNOWN_CATEGORY)} END"
     )
     value = f"CASE WHEN {cell} IS NULL THEN {_default(spec)} WHEN {exact} IS NOT NULL THEN {cell} ELSE {word} END"
     default_code = "NULL" if spec.required else str(spec.allowed.index(str(spec.default)))
@@ -344,9 +350,8 @@ def field_sql(
 
     ``types`` gives a column's SQL type; a number or yes/no field whose column holds numbers
     or yes/no values is checked on them (the typed path); any other column is read through
-    its text. In DuckDB and Spark, text that is a number as DuckDB writes it skips the
-    regular expressions (the test relies on ``TRY_CAST`` of any text, which PostgreSQL
-    lacks); in DuckDB, categories and locations are looked up as ENUM values.
+    its text. In DuckDB, categories and locations are looked up as ENUM values (one hash
+    lookup a cell); other dialects compare them.
     """
     duckdb = dialect == "duckdb"
     present = spec.name in columns
@@ -358,7 +363,7 @@ def field_sql(
         return _typed_yes_no(spec, column, family)
     text = f"CAST({column} AS VARCHAR)" if present else "CAST(NULL AS VARCHAR)"
     if spec.is_numeric:
-        return _number(spec, text, fast=dialect in ("duckdb", "spark"))
+        return _number(spec, text)
     if spec.kind == "bool":
         return _yes_no(spec, text)
     if spec.kind == "category":
