@@ -53,6 +53,36 @@ def test_duckdb_writes_the_same_csv_bytes_as_pandas(
     assert "'=HYPERLINK" in text and ",'@risky," in text
 
 
+def test_typed_parquet_with_bad_values_gives_the_pandas_engines_files(tmp_path: Path) -> None:
+    # Typed columns take the typed path in DuckDB: the same rows scored, the same rejects.
+    frame = generate_vignettes(300, seed=4)
+    frame.loc[[5, 50], "age"] = [12, 130]
+    frame.loc[[7, 8], "duration_weeks"] = [float("nan"), float("inf")]
+    frame["stress_level"] = frame["stress_level"].astype(float)
+    frame.loc[9, "stress_level"] = 6.5
+    frame["weakness"] = frame["weakness"].astype("int64")
+    frame.loc[10, "weakness"] = 3
+    frame.loc[11, "sleep_hours"] = float("nan")  # optional: the default
+    source = tmp_path / "typed.parquet"
+    frame.to_parquet(source)
+    summaries = {
+        engine: assess_file(source, tmp_path / f"{engine}.csv", engine=engine) for engine in ("duckdb", "pandas")
+    }
+    assert summaries["duckdb"].rows_rejected == summaries["pandas"].rows_rejected == 6
+    assert summaries["duckdb"].rows_in == summaries["duckdb"].rows_scored + 6 == 300
+    assert (tmp_path / "duckdb.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+    assert (tmp_path / "duckdb.rejects.csv").read_bytes() == (tmp_path / "pandas.rejects.csv").read_bytes()
+
+
+def test_a_clean_parquet_file_gets_an_empty_rejects_file(inputs: dict[str, Path], tmp_path: Path) -> None:
+    for fmt in ("csv", "parquet"):
+        summary = assess_file(inputs["parquet"], tmp_path / "out.csv", rejects=tmp_path / f"rej.{fmt}", engine="duckdb")
+        assert (summary.rows_in, summary.rows_rejected, summary.problems) == (400, 0, 0)
+        rejects = pd.read_csv(tmp_path / "rej.csv") if fmt == "csv" else pd.read_parquet(tmp_path / "rej.parquet")
+        assert list(rejects.columns) == ["row", "vignette_id", "field", "value", "reason", "allowed"] and rejects.empty
+        (tmp_path / "out.csv").unlink()
+
+
 def test_rows_in_are_rows_scored_plus_rejected(inputs: dict[str, Path], tmp_path: Path) -> None:
     summary = assess_file(inputs["csv"], tmp_path / "out.csv", engine="duckdb")
     assert (summary.rows_in, summary.rows_scored, summary.rows_rejected) == (402, 400, 2)

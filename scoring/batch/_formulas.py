@@ -8,6 +8,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 # OWASP: a cell starting with one of these is run as a formula by spreadsheet programs.
+FORMULA_CHARACTERS = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_START = r"^[=+\-@\t\r]"
 # ...but a plain number such as -1.5 or +3 is a number, not a formula, and stays as it is.
 PLAIN_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"

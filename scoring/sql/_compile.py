@@ -14,11 +14,11 @@ from typing import Any
 
 from scoring.contract.conditions import And, CategoryTest, Compare, Flag, Node, Not
 from scoring.contract.encoding import FeatureSpec
-from scoring.contract.fields import FIELDS, LOCATIONS, FieldSpec
+from scoring.contract.fields import FIELDS, LOCATIONS, FieldSpec, field_spec
 from scoring.contract.readers import FALSE_TEXT, NUMBER_PATTERN, TRUE_TEXT, Reasons
 from scoring.contract.recommendation import LEVELS
 
-__all__ = ["quote", "literal", "FieldSql", "field_sql", "feature_sql", "condition_sql", "level_text"]
+__all__ = ["quote", "literal", "FieldSql", "field_sql", "feature_sql", "condition_sql", "level_text", "type_family"]
 
 #: A finite number written out in full that overflows a double (Python keeps it finite).
 _HUGE = "1.7976931348623157e308"
@@ -47,6 +47,15 @@ def _in_list(values: Sequence[str]) -> str:
     return "(" + ", ".join(literal(v) for v in values) + ")"
 
 
+def _one_of(expression: str, values: Sequence[str]) -> str:
+    """Whether ``expression`` is one of ``values``.
+
+    Written as comparisons joined by OR: DuckDB turns a long ``IN (...)`` list into a join,
+    which costs more here and does not promise to keep the rows' order.
+    """
+    return "(" + " OR ".join(f"{expression} = {literal(v)}" for v in values) + ")"
+
+
 #: What Python's ``str.strip()`` removes (the readers strip cells with it). The characters
 #: themselves go into patterns, not escapes: RE2, Java and PostgreSQL write hex escapes differently.
 _STRIP = "".join(chr(code) for code in range(0x3001) if chr(code).isspace())
@@ -58,19 +67,36 @@ class FieldSql:
 
     Attributes
     ----------
-    text : str
-        Step 1: the cell as text (NULL when absent), as the Python readers see a CSV cell; it
-        becomes the column ``<field>__text``.
+    cell : str
+        Step 1: the cell as read (NULL when absent): its text, as the Python readers see a
+        CSV cell, or on the typed path the typed value itself; it becomes the column
+        ``<field>__cell``.
     derived : dict
-        Step 2: columns ``<field>__<suffix>`` computed from the text (stripped words, the
+        Step 2: columns ``<field>__<suffix>`` computed from the cell (stripped words, the
         number read), so the checks below refer to columns, not to repeated expressions.
     value, reason : str
         Step 3: the value in its contract type (the default when the optional cell is empty),
         and the reason the cell is refused (the Python readers' wording) or NULL.
+    shown : str
+        The cell as the rejects table shows it (``validate_frame``'s ``value``), over step 3's
+        columns; only computed for refused cells.
+    codes : dict
+        Step 3 columns ``<field>__<suffix>`` that the features read instead of the text: a
+        category's position among its allowed values (``code``), the locations as bits
+        (``mask``, bit ``i`` for the ``i``-th allowed location).
     """
 
-    def __init__(self, text: str, derived: dict[str, str], value: str, reason: str):
-        self.text, self.derived, self.value, self.reason = text, derived, value, reason
+    def __init__(
+        self,
+        cell: str,
+        derived: dict[str, str],
+        value: str,
+        reason: str,
+        shown: str,
+        codes: dict[str, str] | None = None,
+    ):
+        self.cell, self.derived, self.value, self.reason, self.shown = cell, derived, value, reason, shown
+        self.codes = codes or {}
 
 
 def _step(name: str, suffix: str) -> str:
@@ -85,15 +111,61 @@ def _default(spec: FieldSpec) -> str:
     return "NULL" if spec.required else literal(spec.default)
 
 
+#: Column types (as DuckDB's ``DESCRIBE`` or Spark's ``dtypes`` name them) by what they hold.
+#: A field whose column holds numbers or yes/no is checked on these values (the typed path);
+#: any other type is read through its text, as a CSV cell is.
+_TYPE_FAMILIES: dict[str, str] = {
+    **dict.fromkeys(
+        ("TINYINT", "SMALLINT", "INTEGER", "INT", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"), "integer"
+    ),
+    **dict.fromkeys(("FLOAT", "DOUBLE", "REAL"), "float"),
+    "BOOLEAN": "boolean",
+}
+
+
+def type_family(sql_type: str | None) -> str:
+    """``"integer"``, ``"float"``, ``"boolean"``, or ``"text"`` for every other type (read through its text)."""
+    return _TYPE_FAMILIES.get(str(sql_type).upper(), "text")
+
+
+def _shown_text(cell: str) -> str:
+    # How validate_frame shows a cell of text: the text, 'NaN' when empty.
+    return f"COALESCE({cell}, 'NaN')"
+
+
+def _number_reason(spec: FieldSpec, absent: str, number: str, *, finite: bool) -> str:
+    """Why a number is refused, in the order of the Python readers (``number_reason_codes``)."""
+    low, high = spec.bounds
+    infinite = "" if finite else f"WHEN ABS({number}) > {_HUGE} THEN {literal(Reasons.NOT_FINITE)} "
+    whole = f"WHEN {number} <> FLOOR({number}) THEN {literal(Reasons.NOT_WHOLE)} " if spec.kind == "int" else ""
+    return (
+        f"CASE WHEN {absent} THEN {_missing(spec)} {infinite}{whole}"
+        f"WHEN {number} < {literal(float(low))} THEN {literal(Reasons.below(spec))} "
+        f"WHEN {number} > {literal(float(high))} THEN {literal(Reasons.ABOVE)} END"
+    )
+
+
+#: The number pattern without the spaces it allows around a number: most cells have none.
+_PLAIN_NUMBER = NUMBER_PATTERN.replace(r"[ \t\r\n]*", "")
+
+
+def _overflow(text: str) -> str:
+    # An overflowing number ('1e400') is finite and far out of range, as in read_number.
+    return f"CASE WHEN {text} LIKE '-%' THEN -{_HUGE} ELSE {_HUGE} END"
+
+
 def _number(spec: FieldSpec, text: str) -> FieldSql:
-    cell, number = _step(spec.name, "text"), _step(spec.name, "number")
-    # Stripping with Python's set of spaces is slow: only cells that start or end with one pay for it.
+    cell, number = _step(spec.name, "cell"), _step(spec.name, "number")
+    # Only text that is a number is cast, so a dialect without TRY_CAST never casts bad text.
+    # Most cells are a number without spaces, read as they are; stripping with Python's set
+    # of spaces is slow, so only the other cells that match the whole pattern pay for it.
     trimmed = _stripped(cell)
-    # An overflowing number ('1e400') is finite and far out of range, as in read_number. Only
-    # text that is a number is cast, so a dialect without TRY_CAST never casts bad text.
-    overflow = f"CASE WHEN {trimmed} LIKE '-%' THEN -{_HUGE} ELSE {_HUGE} END"
-    matches = f"REGEXP_MATCHES({cell}, {literal(f'^(?:{NUMBER_PATTERN})$')})"
-    parsed = f"CASE WHEN {matches} THEN COALESCE(TRY_CAST({trimmed} AS DOUBLE), {overflow}) END"
+    plain = f"REGEXP_MATCHES({cell}, {literal(f'^(?:{_PLAIN_NUMBER})$')})"
+    spaced = f"REGEXP_MATCHES({cell}, {literal(f'^(?:{NUMBER_PATTERN})$')})"
+    parsed = (
+        f"CASE WHEN {plain} THEN COALESCE(TRY_CAST({cell} AS DOUBLE), {_overflow(cell)}) "
+        f"WHEN {spaced} THEN COALESCE(TRY_CAST({trimmed} AS DOUBLE), {_overflow(trimmed)}) END"
+    )
     # Every double of 2**52 or more is whole: skipping FLOOR there keeps Spark, whose FLOOR gives
     # a BIGINT, from overflowing on a number such as -3e91 (which is out of range, as in Python).
     whole = (
@@ -109,12 +181,53 @@ def _number(spec: FieldSpec, text: str) -> FieldSql:
         f"WHEN {number} < {literal(float(low))} THEN {literal(Reasons.below(spec))} "
         f"WHEN {number} > {literal(float(high))} THEN {literal(Reasons.ABOVE)} END"
     )
-    sql_type = "BIGINT" if spec.kind == "int" else "DOUBLE"
     # Only a number in range is cast (a row with any other is refused): a huge one would
     # overflow BIGINT in Spark.
     in_range = f"CASE WHEN {number} BETWEEN {literal(float(low))} AND {literal(float(high))} THEN {number} END"
-    value = f"CAST(CASE WHEN {cell} IS NULL THEN {_default(spec)} ELSE {in_range} END AS {sql_type})"
-    return FieldSql(text, {"number": parsed}, value, reason)
+    value = f"CAST(CASE WHEN {cell} IS NULL THEN {_default(spec)} ELSE {in_range} END AS {_number_type(spec)})"
+    return FieldSql(text, {"number": parsed}, value, reason, _shown_text(cell))
+
+
+def _number_type(spec: FieldSpec) -> str:
+    return "BIGINT" if spec.kind == "int" else "DOUBLE"
+
+
+def _yes_no_text(cell: str) -> str:
+    # A yes/no as pandas writes it (True/False), as validate_frame shows a refused one.
+    return f"CASE WHEN {cell} THEN 'True' WHEN NOT {cell} THEN 'False' ELSE 'NaN' END"
+
+
+def _typed_number(spec: FieldSpec, column: str, family: str) -> FieldSql:
+    """A number field over a column of numbers (or of yes/no, refused as read_number refuses it)."""
+    cell = _step(spec.name, "cell")
+    if family == "boolean":
+        reason = f"CASE WHEN {cell} IS NULL THEN {_missing(spec)} ELSE {literal(Reasons.YES_NO_FOR_NUMBER)} END"
+        value = f"CAST({_default(spec)} AS {_number_type(spec)})"  # only a missing cell is accepted
+        return FieldSql(column, {}, value, reason, _yes_no_text(cell))
+    # A missing number is NULL, or NaN in a column of floats (pandas writes NaN for missing).
+    absent = f"{cell} IS NULL" if family == "integer" else f"({cell} IS NULL OR ISNAN({cell}))"
+    number = f"CAST({cell} AS DOUBLE)" if family == "integer" else cell
+    reason = _number_reason(spec, absent, number, finite=family == "integer")
+    value = f"CAST(CASE WHEN {absent} THEN {_default(spec)} ELSE {number} END AS {_number_type(spec)})"
+    shown = f"CASE WHEN {absent} THEN 'NaN' ELSE CAST({cell} AS VARCHAR) END"
+    return FieldSql(column, {}, value, reason, shown)
+
+
+def _typed_yes_no(spec: FieldSpec, column: str, family: str) -> FieldSql:
+    """A yes/no field over a column of yes/no values, or of numbers (0 and 1 allowed, as read_yes_no allows)."""
+    cell = _step(spec.name, "cell")
+    if family == "boolean":
+        reason = "NULL" if not spec.required else f"CASE WHEN {cell} IS NULL THEN {_missing(spec)} END"
+        value = f"COALESCE({cell}, {_default(spec)})"
+        return FieldSql(column, {}, value, reason, _yes_no_text(cell))
+    absent = f"{cell} IS NULL" if family == "integer" else f"({cell} IS NULL OR ISNAN({cell}))"
+    reason = (
+        f"CASE WHEN {absent} THEN {_missing(spec)} WHEN {cell} = 0 OR {cell} = 1 THEN NULL "
+        f"ELSE {literal(Reasons.NOT_YES_NO)} END"
+    )
+    value = f"CASE WHEN {absent} THEN {_default(spec)} ELSE {cell} = 1 END"
+    shown = f"CASE WHEN {absent} THEN 'NaN' ELSE CAST({cell} AS VARCHAR) END"
+    return FieldSql(column, {}, value, reason, shown)
 
 
 def _stripped(cell: str) -> str:
@@ -122,36 +235,56 @@ def _stripped(cell: str) -> str:
     return f"CASE WHEN REGEXP_MATCHES({cell}, {literal(f'^[{_STRIP}]|[{_STRIP}]$')}) THEN TRIM({cell}, {literal(_STRIP)}) ELSE {cell} END"
 
 
-def _word_field(spec: FieldSpec, text: str, word: str, accepted: Sequence[str], refusal: str, value: str) -> FieldSql:
-    """A field whose stripped cell ``word`` is one of ``accepted``; ``value`` (over the word) when it is given."""
-    cell, column = _step(spec.name, "text"), _step(spec.name, "word")
-    reason = (
-        f"CASE WHEN {cell} IS NULL THEN {_missing(spec)} "
-        f"WHEN {column} IN {_in_list(accepted)} THEN NULL ELSE {literal(refusal)} END"
-    )
-    given = value.format(word=column)
-    return FieldSql(text, {"word": word}, f"CASE WHEN {cell} IS NULL THEN {_default(spec)} ELSE {given} END", reason)
-
-
 def _yes_no(spec: FieldSpec, text: str) -> FieldSql:
-    cell = _step(spec.name, "text")
-    # The words as pandas and DuckDB write them skip the stripping (most cells).
-    exact = _in_list(sorted({w for w in TRUE_TEXT | FALSE_TEXT} | {w.capitalize() for w in TRUE_TEXT | FALSE_TEXT}))
-    word = f"LOWER(CASE WHEN {cell} IN {exact} THEN {cell} ELSE {_stripped(cell)} END)"
-    words = sorted(TRUE_TEXT | FALSE_TEXT)
-    true_words = _in_list(sorted(TRUE_TEXT))
-    return _word_field(spec, text, word, words, Reasons.NOT_YES_NO, "{word} IN " + true_words)
+    cell, exact, word = _step(spec.name, "cell"), _step(spec.name, "exact"), _step(spec.name, "word")
+    # The words as pandas and DuckDB write them are read by comparison (most cells); only
+    # other cells are stripped, lower-cased and looked for among all the words.
+    written = {w: w in TRUE_TEXT for w in ("true", "false")}
+    written.update({w.capitalize(): value for w, value in written.items()})
+    derived = {
+        "exact": f"CASE {cell} "
+        + " ".join(f"WHEN {literal(w)} THEN {literal(v)}" for w, v in written.items())
+        + " END",
+    }
+    derived["word"] = f"CASE WHEN {derived['exact']} IS NULL THEN LOWER({_stripped(cell)}) END"
+    reason = (
+        f"CASE WHEN {cell} IS NULL THEN {_missing(spec)} WHEN {exact} IS NOT NULL THEN NULL "
+        f"WHEN {_one_of(word, sorted(TRUE_TEXT | FALSE_TEXT))} THEN NULL ELSE {literal(Reasons.NOT_YES_NO)} END"
+    )
+    value = (
+        f"CASE WHEN {cell} IS NULL THEN {_default(spec)} WHEN {exact} IS NOT NULL THEN {exact} "
+        f"ELSE {_one_of(word, sorted(TRUE_TEXT))} END"
+    )
+    return FieldSql(text, derived, value, reason, _shown_text(cell))
 
 
-def _category(spec: FieldSpec, text: str) -> FieldSql:
-    cell = _step(spec.name, "text")
-    word = f"CASE WHEN {cell} IN {_in_list(spec.allowed)} THEN {cell} ELSE {_stripped(cell)} END"
-    return _word_field(spec, text, word, spec.allowed, Reasons.UNKNOWN_CATEGORY, "{word}")
+def _enum(values: Sequence[str]) -> str:
+    return f"ENUM{_in_list(values)}"
 
 
-def location_flag(canonical: str, name: str) -> str:
-    """Whether canonical locations text (names joined by ';', no spaces) names the location ``name``."""
-    return f"(';' || {canonical} || ';' LIKE {literal(f'%;{name};%')})"
+def _category(spec: FieldSpec, text: str, *, duckdb: bool) -> FieldSql:
+    cell, word, exact = _step(spec.name, "cell"), _step(spec.name, "word"), _step(spec.name, "exact")
+    # The position of a cell that is exactly an allowed value: one hash lookup in DuckDB (an
+    # ENUM cast), comparisons elsewhere; only other cells are stripped and compared again.
+    if duckdb:
+        position = f"enum_code(TRY_CAST({cell} AS {_enum(spec.allowed)}))"
+    else:
+        position = (
+            f"CASE {cell} " + " ".join(f"WHEN {literal(v)} THEN {i}" for i, v in enumerate(spec.allowed)) + " END"
+        )
+    stripped_position = (
+        f"CASE {word} " + " ".join(f"WHEN {literal(v)} THEN {i}" for i, v in enumerate(spec.allowed)) + " END"
+    )
+    derived = {"exact": position, "word": f"CASE WHEN {position} IS NULL THEN {_stripped(cell)} END"}
+    code = f"COALESCE({exact}, {stripped_position})"
+    reason = (
+        f"CASE WHEN {cell} IS NULL THEN {_missing(spec)} WHEN {exact} IS NOT NULL THEN NULL "
+        f"WHEN {_one_of(word, spec.allowed)} THEN NULL ELSE {literal(Reasons.UNKNOWN_CATEGORY)} END"
+    )
+    value = f"CASE WHEN {cell} IS NULL THEN {_default(spec)} WHEN {exact} IS NOT NULL THEN {cell} ELSE {word} END"
+    default_code = "NULL" if spec.required else str(spec.allowed.index(str(spec.default)))
+    codes = {"code": f"CASE WHEN {cell} IS NULL THEN {default_code} ELSE {code} END"}
+    return FieldSql(text, derived, value, reason, _shown_text(cell), codes)
 
 
 _REPR_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
@@ -170,62 +303,114 @@ def python_repr(text: str) -> str:
     )
 
 
-def _locations(spec: FieldSpec, text: str) -> FieldSql:
-    cell = _step(spec.name, "text")
+def _canonical_locations(names: Sequence[str]) -> str:
+    """A pattern for locations text as zaro writes it: known names in contract order, once each, joined by ';'."""
+    starts = ["".join([first, *(f"(?:;{later})?" for later in names[i + 1 :])]) for i, first in enumerate(names)]
+    return f"^(?:{'|'.join(starts)})$"
+
+
+def canonical_locations_texts(names: Sequence[str]) -> list[str]:
+    """Every canonical locations text, the one whose bits (bit ``i`` for ``names[i]``) are ``m`` at position ``m - 1``."""
+    return [";".join(name for i, name in enumerate(names) if mask >> i & 1) for mask in range(1, 1 << len(names))]
+
+
+def _locations(spec: FieldSpec, text: str, *, duckdb: bool) -> FieldSql:
+    cell = _step(spec.name, "cell")
     names = "|".join(spec.allowed)
     item = f"{_SPACE}(?:{names})?{_SPACE}"
+    # Most cells are already canonical (as generated, or as zaro writes them): DuckDB finds
+    # their bits with one hash lookup (an ENUM cast, listed in bit order), other engines
+    # with one pattern; only the other cells are searched item by item.
+    if duckdb and len(spec.allowed) <= 12:
+        derived = {"bits": f"enum_code(TRY_CAST({cell} AS {_enum(canonical_locations_texts(spec.allowed))})) + 1"}
+        canonical = f"({_step(spec.name, 'bits')} IS NOT NULL)"
+    else:
+        pattern = literal(_canonical_locations(spec.allowed))
+        derived = {"canonical": f"COALESCE(REGEXP_MATCHES({cell}, {pattern}), FALSE)"}
+        canonical = _step(spec.name, "canonical")
     # Known or empty items followed by ';', as many as possible: the next item is the first
     # one that is not a known name. Only cells that are not all known names pay for it.
     all_known = f"REGEXP_MATCHES({cell}, {literal(f'^{item}(?:;{item})*$')})"
     first_other = f"REGEXP_EXTRACT({cell}, {literal(f'^(?:{item};)*{_SPACE}([^;]*?){_SPACE}(?:;|$)')}, 1)"
-    derived = {
-        "unknown": f"CASE WHEN {all_known} THEN NULL ELSE {first_other} END",
-        "named": f"REGEXP_MATCHES({cell}, {literal(f'[^;{_STRIP}]')})",
-        # Once every item is known, the cell without spaces names each location between ';'s.
-        "packed": f"';' || CASE WHEN REGEXP_MATCHES({cell}, {literal(f'[{_STRIP}]')}) "
-        f"THEN TRANSLATE({cell}, {literal(_STRIP)}, '') ELSE {cell} END || ';'",
-    }
-    unknown, packed = _step(spec.name, "unknown"), _step(spec.name, "packed")
+    named = f"REGEXP_MATCHES({cell}, {literal(f'[^;{_STRIP}]')})"
     reason = (
-        f"CASE WHEN {cell} IS NULL THEN {_missing(spec)} "
-        f"WHEN NOT {_step(spec.name, 'named')} THEN {literal(Reasons.NO_LOCATIONS)} "
-        f"WHEN {unknown} IS NOT NULL THEN 'unknown location ' || {python_repr(unknown)} END"
+        f"CASE WHEN {cell} IS NULL THEN {_missing(spec)} WHEN {canonical} THEN NULL "
+        f"WHEN NOT {named} THEN {literal(Reasons.NO_LOCATIONS)} "
+        f"WHEN NOT {all_known} THEN 'unknown location ' || {python_repr(first_other)} END"
     )
-    flags = [f"CASE WHEN {packed} LIKE {literal(f'%;{name};%')} THEN {literal(name)} END" for name in spec.allowed]
-    return FieldSql(text, derived, f"CONCAT_WS(';', {', '.join(flags)})", reason)
+    # Once every item is known, the cell without spaces names each location between ';'s.
+    packed = (
+        f"(';' || CASE WHEN REGEXP_MATCHES({cell}, {literal(f'[{_STRIP}]')}) "
+        f"THEN TRANSLATE({cell}, {literal(_STRIP)}, '') ELSE {cell} END || ';')"
+    )
+    named_in = [f"{packed} LIKE {literal(f'%;{name};%')}" for name in spec.allowed]
+    flags = [f"CASE WHEN {test} THEN {literal(name)} END" for test, name in zip(named_in, spec.allowed)]
+    value = f"CASE WHEN {canonical} THEN {cell} ELSE CONCAT_WS(';', {', '.join(flags)}) END"
+    searched = " + ".join(f"CASE WHEN {test} THEN {1 << i} ELSE 0 END" for i, test in enumerate(named_in))
+    bits = _step(spec.name, "bits") if "bits" in derived else f"CASE WHEN {canonical} THEN NULL END"
+    codes = {"mask": f"COALESCE({bits}, {searched})"}
+    return FieldSql(text, derived, value, reason, _shown_text(cell), codes)
 
 
-def field_sql(spec: FieldSpec, columns: Sequence[str]) -> FieldSql:
-    """The SQL of one field over a table whose columns are ``columns`` (absent optional fields take defaults)."""
-    text = f"CAST({quote(spec.name)} AS VARCHAR)" if spec.name in columns else "CAST(NULL AS VARCHAR)"
+def field_sql(
+    spec: FieldSpec, columns: Sequence[str], types: Mapping[str, str] | None = None, *, dialect: str = "duckdb"
+) -> FieldSql:
+    """The SQL of one field over a table whose columns are ``columns`` (absent optional fields take defaults).
+
+    ``types`` gives a column's SQL type; a number or yes/no field whose column holds numbers
+    or yes/no values is checked on them (the typed path); any other column is read through
+    its text. In DuckDB, categories and locations are looked up as ENUM values (one hash
+    lookup a cell); other dialects compare them.
+    """
+    duckdb = dialect == "duckdb"
+    present = spec.name in columns
+    family = type_family((types or {}).get(spec.name)) if present else "text"
+    column = quote(spec.name)
+    if spec.is_numeric and family != "text":
+        return _typed_number(spec, column, family)
+    if spec.kind == "bool" and family in ("boolean", "integer", "float"):
+        return _typed_yes_no(spec, column, family)
+    text = f"CAST({column} AS VARCHAR)" if present else "CAST(NULL AS VARCHAR)"
     if spec.is_numeric:
         return _number(spec, text)
     if spec.kind == "bool":
         return _yes_no(spec, text)
     if spec.kind == "category":
-        return _category(spec, text)
-    return _locations(spec, text)
+        return _category(spec, text, duckdb=duckdb)
+    return _locations(spec, text, duckdb=duckdb)
 
 
 def _bool_number(expression: str) -> str:
     return f"CASE WHEN {expression} THEN 1.0 ELSE 0.0 END"
 
 
+def code_column(field: str, suffix: str) -> str:
+    """The quoted step-3 column of a field's codes (see :class:`FieldSql`): ``code`` or ``mask``."""
+    return _step(field, suffix)
+
+
 def feature_sql(spec: FeatureSpec) -> str:
-    """A feature as a DOUBLE over the canonical columns (as :class:`~scoring.contract.encoding.Features` computes it)."""
+    """A feature as a DOUBLE over the checked columns (as :class:`~scoring.contract.encoding.Features` computes it)."""
     name = spec.name
     if spec.kind == "number":
         return f"CAST({quote(name)} AS DOUBLE)"
     if spec.kind == "ordinal":
+        field = field_spec(str(spec.source_field))
+        if tuple(spec.levels) == tuple(field.allowed):
+            return f"CAST({code_column(field.name, 'code')} AS DOUBLE)"
         cases = " ".join(f"WHEN {literal(level)} THEN {i}.0" for i, level in enumerate(spec.levels))
-        return f"CASE {quote(str(spec.source_field))} {cases} END"
-    locations = quote("locations")
+        return f"CASE {quote(field.name)} {cases} END"
+    mask = code_column("locations", "mask")
     if name == "n_locations":
-        return " + ".join(_bool_number(location_flag(locations, loc)) for loc in LOCATIONS)
+        return (
+            "CAST("
+            + " + ".join(f"CASE WHEN ({mask} & {1 << i}) <> 0 THEN 1 ELSE 0 END" for i in range(len(LOCATIONS)))
+            + " AS DOUBLE)"
+        )
     if name.startswith("loc_"):
-        return _bool_number(location_flag(locations, name[4:]))
+        return _bool_number(f"({mask} & {1 << LOCATIONS.index(name[4:])}) <> 0")
     if name == "eyelid_only":
-        return _bool_number(f"{locations} = 'eyelid'")
+        return _bool_number(f"{mask} = {1 << LOCATIONS.index('eyelid')}")
     if name == "progressive_weakness":
         return _bool_number(f"{quote('weakness')} AND {quote('worsening')}")
     return _bool_number(quote(name))
@@ -242,7 +427,7 @@ def feature_column(name: str) -> str:
 
 def category_level(field: str) -> str:
     """The quoted column holding a category field's position among its allowed values."""
-    return feature_column(f"{field}_level")
+    return code_column(field, "code")
 
 
 def condition_sql(node: Node) -> str:
@@ -266,6 +451,8 @@ def level_text(level_sql: str) -> str:
     return "CASE " + level_sql + " " + " ".join(f"WHEN {i} THEN {literal(v)}" for i, v in enumerate(LEVELS)) + " END"
 
 
-def every_field(columns: Sequence[str]) -> Mapping[str, FieldSql]:
-    """Each contract field's SQL, in contract order."""
-    return {spec.name: field_sql(spec, columns) for spec in FIELDS}
+def every_field(
+    columns: Sequence[str], types: Mapping[str, str] | None = None, *, dialect: str = "duckdb"
+) -> Mapping[str, FieldSql]:
+    """Each contract field's SQL, in contract order (see :func:`field_sql`)."""
+    return {spec.name: field_sql(spec, columns, types, dialect=dialect) for spec in FIELDS}

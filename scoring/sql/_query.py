@@ -9,7 +9,7 @@ between them), so no dialect is a hand-kept copy of the query.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from scoring.contract.encoding import FEATURES
@@ -17,7 +17,7 @@ from scoring.contract.errors import FieldError, VignetteError, unknown_field_err
 from scoring.contract.fields import FIELD_NAMES, FIELDS, METADATA_COLUMNS
 from scoring.sql._compile import (
     FieldSql,
-    category_level,
+    code_column,
     every_field,
     feature_column,
     feature_sql,
@@ -82,17 +82,17 @@ def _resolve(card: Card | str | None, tree: Any, population: Any, policy: Any, o
 def _checked(table: str, columns: Sequence[str], fields: dict[str, FieldSql], row: str | None = None) -> str:
     """Each field read into its contract type, with the reason it is refused (NULL when fine).
 
-    Three nested steps (the cells as text, what is derived from them, the checks), so each
+    Three nested steps (the cells as read, what is derived from them, the checks), so each
     piece is computed once per row. ``row``: a column of the table numbering its rows from 1,
     or ``"scan"`` to number them in the order the table is read (``ROW_NUMBER() OVER ()``),
     or None for no numbering.
     """
     metadata = [quote(name) for name in METADATA_COLUMNS if name in columns]
     numbered = [] if row is None else [_ROW]
-    cells = [f"{sql.text} AS {quote(name + '__text')}" for name, sql in fields.items()]
+    cells = [f"{sql.cell} AS {quote(name + '__cell')}" for name, sql in fields.items()]
     if row is not None:
         cells.insert(0, f"{'ROW_NUMBER() OVER ()' if row == 'scan' else quote(row)} AS {_ROW}")
-    texts = [quote(name + "__text") for name in fields]
+    read = [quote(name + "__cell") for name in fields]
     derived = [
         f"{expr} AS {quote(f'{name}__{suffix}')}"
         for name, sql in fields.items()
@@ -103,10 +103,11 @@ def _checked(table: str, columns: Sequence[str], fields: dict[str, FieldSql], ro
         checks += [
             f"{sql.value} AS {quote(name)}",
             f"{sql.reason} AS {quote(name + '__reason')}",
-            quote(name + "__text"),
+            quote(name + "__cell"),
+            *(f"{expr} AS {code_column(name, suffix)}" for suffix, expr in sql.codes.items()),
         ]
     step1 = f"SELECT {', '.join(metadata + cells)} FROM {table} AS _zaro_source"
-    step2 = f"SELECT {', '.join(numbered + metadata + texts + derived)} FROM ({step1}) AS _zaro_cells"
+    step2 = f"SELECT {', '.join(numbered + metadata + read + derived)} FROM ({step1}) AS _zaro_cells"
     return f"SELECT {', '.join(numbered + metadata + checks)} FROM ({step2}) AS _zaro_derived"
 
 
@@ -114,19 +115,12 @@ def _valid(fields: dict[str, FieldSql]) -> str:
     return " AND ".join(f"{quote(name + '__reason')} IS NULL" for name in fields)
 
 
-def _features_select(columns: Sequence[str]) -> str:
+def _features_select(columns: Sequence[str], fields: dict[str, FieldSql]) -> str:
     kept = [quote(f.name) for f in FIELDS] + [quote(m) for m in METADATA_COLUMNS if m in columns]
+    # The codes the checks computed (category positions, location bits) are what the features read.
+    codes = [code_column(name, suffix) for name, sql in fields.items() for suffix in sql.codes]
     features = [f"{feature_sql(spec)} AS {feature_column(spec.name)}" for spec in FEATURES]
-    levels = [
-        f"CASE {quote(f.name)} "
-        + " ".join(f"WHEN {literal(v)} THEN {i}" for i, v in enumerate(f.allowed))
-        + f" END AS {category_level(f.name)}"
-        for f in FIELDS
-        # frequency and severity already have their level as a shared feature (same codes):
-        # a second column of the same name is ambiguous to Spark.
-        if f.kind == "category" and f"{f.name}_level" not in {spec.name for spec in FEATURES}
-    ]
-    return ", ".join(kept + features + levels)
+    return ", ".join(kept + codes + features)
 
 
 def _transpile(sql: str, dialect: str) -> str:
@@ -153,6 +147,7 @@ def to_sql(
     dialect: str = "duckdb",
     table: str = "vignettes",
     columns: Sequence[str] | None = None,
+    column_types: Mapping[str, str] | None = None,
 ) -> str:
     """One assessment as one SQL ``SELECT`` over a table of vignettes: the scored, valid rows.
 
@@ -187,6 +182,13 @@ def to_sql(
     columns : sequence of str, optional
         The table's columns (default: every contract field and ``vignette_id``); absent
         optional fields take their defaults, as in :func:`~scoring.contract.schema.validate_frame`.
+    column_types : mapping of str to str, optional
+        Each column's SQL type as the engine names it (DuckDB's ``DESCRIBE``: ``BIGINT``,
+        ``DOUBLE``, ``BOOLEAN``, ``VARCHAR``...). A number or yes/no field whose column holds
+        numbers or yes/no values is checked on those values with plain comparisons (the typed
+        path, much faster than reading text); every other column, and every column when
+        this is not given, is read through its text as a CSV cell is. Both paths give the
+        verdicts of ``validate_frame``.
 
     Returns
     -------
@@ -208,9 +210,9 @@ def to_sql(
     names = _columns(columns)
     _check_columns(names)
     scoring = _resolve(card, tree, population, policy, outcome)
-    fields = dict(every_field(names))
+    fields = dict(every_field(names, column_types, dialect=dialect))
     checked = _checked(table, names, fields)
-    features = f"SELECT {_features_select(names)} FROM _zaro_checked WHERE {_valid(fields)}"
+    features = f"SELECT {_features_select(names, fields)} FROM _zaro_checked WHERE {_valid(fields)}"
     sql = f"WITH _zaro_checked AS ({checked}), _zaro_features AS ({features}) {scores_select(scoring, names)}"
     return _transpile(sql, dialect)
 
@@ -224,6 +226,7 @@ def rejects_sql(
     dialect: str = "duckdb",
     table: str = "vignettes",
     columns: Sequence[str] | None = None,
+    column_types: Mapping[str, str] | None = None,
     row_column: str | None = None,
 ) -> str:
     """The rows that break the contract, one line per problem, as ``validate_frame`` reports them.
@@ -235,7 +238,7 @@ def rejects_sql(
 
     Parameters
     ----------
-    dialect, table, columns
+    dialect, table, columns, column_types
         As for :func:`to_sql`.
     row_column : str, optional
         A column of the table that numbers its rows from 1 (not one of ``columns``), for an
@@ -248,19 +251,21 @@ def rejects_sql(
     """
     names = _columns(columns)
     _check_columns(names)
-    fields = dict(every_field(names))
+    fields = dict(every_field(names, column_types, dialect=dialect))
     vignette_id = "CAST(vignette_id AS VARCHAR)" if "vignette_id" in names else "''"
     pieces = []
     for order, spec in enumerate(FIELDS):
         reason = quote(spec.name + "__reason")
-        value = f"COALESCE({quote(spec.name + '__text')}, 'NaN')"
         pieces.append(
-            f"SELECT {_ROW} AS row, {vignette_id} AS vignette_id, {literal(spec.name)} AS field, {value} AS value, "
-            f"{reason} AS reason, {literal(spec.allowed_text())} AS allowed, {order} AS _zaro_order "
-            f"FROM _zaro_checked WHERE {reason} IS NOT NULL"
+            f"SELECT {_ROW} AS row, {vignette_id} AS vignette_id, {literal(spec.name)} AS field, "
+            f"{fields[spec.name].shown} AS value, {reason} AS reason, {literal(spec.allowed_text())} AS allowed, "
+            f"{order} AS _zaro_order FROM _zaro_refused WHERE {reason} IS NOT NULL"
         )
+    # The refused rows are picked out in one pass; each field's lines are then taken from them.
+    refused = " OR ".join(f"{quote(name + '__reason')} IS NOT NULL" for name in fields)
     sql = (
-        f"WITH _zaro_checked AS ({_checked(table, names, fields, row_column or 'scan')}) "
+        f"WITH _zaro_checked AS ({_checked(table, names, fields, row_column or 'scan')}), "
+        f"_zaro_refused AS (SELECT * FROM _zaro_checked WHERE {refused}) "
         f"SELECT row, vignette_id, field, value, reason, allowed FROM ({' UNION ALL '.join(pieces)}) AS _zaro_problems "
         "ORDER BY row, _zaro_order"
     )
