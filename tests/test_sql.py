@@ -78,7 +78,7 @@ def generated() -> pd.DataFrame:
     return generate_vignettes(2000, seed=11)
 
 
-@pytest.mark.parametrize("card", ["default", "strict"])
+@pytest.mark.parametrize("card", ["default", "strict", "learned"])
 @pytest.mark.parametrize("policy", ["guideline", "risk"])
 @pytest.mark.parametrize("population", ["community", "enriched"])
 def test_generated_vignettes_get_the_same_answers(
