@@ -119,15 +119,28 @@ def write_vignettes_csv(frame: pd.DataFrame, path: str | Path, *, progress: bool
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(frame), unit="row", unit_scale=True, desc="writing", disable=None)
-    with open(path, "wb") as handle:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from scoring.batch import csv_bytes
+
+    def store(data: Any, rows: int) -> None:
+        digest.update(data)
+        handle.write(data)
+        if bar is not None:
+            bar.update(rows)
+
+    # One chunk is hashed and written (both release the GIL) while the next is formatted.
+    with open(path, "wb") as handle, ThreadPoolExecutor(max_workers=1) as writer:
+        pending = None
         for start in range(0, max(len(frame), 1), _WRITE_CHUNK_ROWS):
             chunk = frame.iloc[start : start + _WRITE_CHUNK_ROWS]
-            text = chunk.to_csv(index=False, header=start == 0, float_format=CSV_FLOAT_FORMAT, lineterminator="\n")
-            data = text.encode("utf-8")
-            digest.update(data)
-            handle.write(data)
-            if bar is not None:
-                bar.update(len(chunk))
+            # The bytes pandas' to_csv writes, formatted column by column (see scoring.batch.csv_bytes).
+            data = csv_bytes(chunk, header=start == 0, float_format=CSV_FLOAT_FORMAT)
+            if pending is not None:
+                pending.result()  # in order, and an error in writing stops the loop
+            pending = writer.submit(store, data, len(chunk))
+        if pending is not None:
+            pending.result()
     if bar is not None:
         bar.close()
     return digest.hexdigest()

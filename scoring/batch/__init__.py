@@ -10,7 +10,8 @@ Both tables are written to temporary files in their target folder and moved into
 line late in the file, never leaves a partial output that looks finished, and an earlier
 good output survives. A run killed outright (SIGKILL) can leave only a hidden ``.tmp`` file.
 
-Text cells that a spreadsheet would run as a formula (OWASP "CSV injection") are prefixed
+CSV outputs are written by :func:`csv_bytes`: the bytes pandas' ``to_csv`` writes, several
+times faster. Text cells that a spreadsheet would run as a formula (OWASP "CSV injection") are prefixed
 with a single quote unless ``formula_safe=False``.
 
 :func:`read_vignette_json` is the one reader of a single vignette as JSON (text or file):
@@ -18,6 +19,7 @@ duplicate keys, NaN/Infinity, deep nesting and oversized files are errors.
 """
 
 from scoring.batch._assess import BatchSummary, assess_file, resolve_tree_option
+from scoring.batch._csv import csv_bytes
 from scoring.batch._errors import InputError
 from scoring.batch._files import BatchPaths, check_rejects_target, default_rejects_path, write_table
 from scoring.batch._formulas import escape_formulas
@@ -33,6 +35,7 @@ __all__ = [
     "assess_file",
     "check_columns",
     "check_rejects_target",
+    "csv_bytes",
     "default_rejects_path",
     "escape_formulas",
     "read_csv_header",

@@ -117,10 +117,12 @@ class TableWriter:
             # Spreadsheets run formulas from CSV text; Parquet keeps the values as they are.
             frame = escape_formulas(frame)
         if self.fmt == "csv":
+            from scoring.batch._csv import csv_bytes
+
             first = self._handle is None
             if first:
-                self._handle = open(self.path, "w", encoding="utf-8", newline="")
-            frame.to_csv(self._handle, header=first, index=False)
+                self._handle = open(self.path, "wb")
+            self._handle.write(csv_bytes(frame, header=first))
         else:
             self._write_parquet(frame)
 
