@@ -66,6 +66,14 @@ def test_counterfactuals_of_generated_vignettes_hold_when_reassessed(sample):
         check(vignette, counterfactuals(vignette))
 
 
+@pytest.mark.parametrize("policy", ["guideline", "risk"])
+@pytest.mark.parametrize("population", ["community", "enriched"])
+def test_counterfactuals_move_the_chosen_policys_answer(sample, policy, population):
+    for vignette in sample[::3]:
+        options = {"tree": None, "policy": policy, "population": population}
+        check(vignette, counterfactuals(vignette, **options), **options)
+
+
 def test_card_only_counterfactuals_in_words():
     found = counterfactuals(EYELID, tree=None)
     texts = [cf.text for cf in found]
@@ -184,15 +192,17 @@ def test_sweep_over_duration_matches_assessing_each_value():
     assert list(table.columns) == [
         "value",
         "points_total",
-        "p_self_care",
-        "p_see_doctor",
-        "p_urgent",
+        "risk",
+        "tree_risk",
         "card_recommendation",
         "tree_recommendation",
+        "guideline_recommendation",
+        "risk_policy_recommendation",
         "recommendation",
         "red_flags",
         "is_current",
     ]
+    assert table.attrs["population"] == "community" and table.attrs["policy"] == "guideline"
     assert table["value"].tolist() == [0, 1, 2, 2.1, 6, 52, 520]
     assert not table["is_current"].any()
     for row in table.itertuples():
@@ -201,8 +211,20 @@ def test_sweep_over_duration_matches_assessing_each_value():
         assert row.recommendation == result.recommendation.value
         assert row.card_recommendation == result.card.recommendation.value
         assert row.tree_recommendation == result.tree.recommendation.value
-        assert [row.p_self_care, row.p_see_doctor, row.p_urgent] == [result.tree.probabilities[k] for k in LEVELS]
-    assert np.allclose(table[["p_self_care", "p_see_doctor", "p_urgent"]].sum(axis=1), 1)
+        assert row.risk == pytest.approx(result.risk.probability, rel=1e-12)
+        assert row.tree_risk == pytest.approx(result.tree_risk.probability, rel=1e-12)
+        assert row.risk_policy_recommendation == result.risk_policy.recommendation.value
+    assert ((table["risk"] > 0) & (table["risk"] < 1)).all()
+
+
+def test_sweep_states_risks_for_the_population_and_follows_the_policy():
+    community = sweep(WORSENING_WEAKNESS, "stress_level", tree=None)
+    enriched = sweep(WORSENING_WEAKNESS, "stress_level", tree=None, population="enriched")
+    # Serious causes are rarer in the community than in the learning mix the card was fitted on.
+    assert (community["risk"] < enriched["risk"]).all()
+    by_risk = sweep(WORSENING_WEAKNESS, "stress_level", tree=None, policy="risk")
+    assert by_risk["recommendation"].tolist() == by_risk["risk_policy_recommendation"].tolist()
+    assert community["recommendation"].tolist() == community["guideline_recommendation"].tolist()
 
 
 def test_default_sweeps_cover_the_range_and_mark_the_vignettes_value():
@@ -215,7 +237,7 @@ def test_default_sweeps_cover_the_range_and_mark_the_vignettes_value():
     assert sweep(EYELID, "frequency")["value"].tolist() == ["occasional", "daily", "constant"]
     locations = sweep(EYELID, "locations", tree=None)
     assert locations["value"].iloc[0] == ("eyelid",) and locations["is_current"].iloc[0]
-    assert locations["p_urgent"].isna().all()
+    assert locations["tree_risk"].isna().all() and locations["tree_recommendation"].isna().all()
     assert locations.loc[locations["value"] == ("eyelid", "tongue"), "recommendation"].item() == "urgent"
 
 
@@ -326,15 +348,17 @@ def test_influence_text_names_the_new_recommendation_only_when_it_moves():
     from scoring.wording import influence_sentence
 
     change = "duration 2 weeks instead of 6"
-    assert influence_sentence(change, "see_doctor", "self_care", -2, (0.9, 0.2)) == (
+    assert influence_sentence(change, "see_doctor", "self_care", -2, (0.09, 0.02)) == (
         "duration 2 weeks instead of 6 → self_care"
     )
-    assert influence_sentence(change, "see_doctor", "see_doctor", 0, (0.95, 0.8)) == (
-        "duration 2 weeks instead of 6: the tree's P(see_doctor) 80% instead of 95%, still see_doctor"
+    assert influence_sentence(change, "see_doctor", "see_doctor", 0, (0.095, 0.08)) == (
+        "duration 2 weeks instead of 6: the tree's risk 8.0% instead of 9.5%, still see_doctor"
     )
-    assert influence_sentence(change, "urgent", "urgent", 0, (1.0, 0.999)) == (
+    assert influence_sentence(change, "urgent", "urgent", 0, (0.5, 0.499)) == (
         "duration 2 weeks instead of 6: same points, still urgent"
     )
+    nan = float("nan")  # no tree: nothing to say about its risk
+    assert influence_sentence(change, "urgent", "urgent", 0, (nan, nan)).endswith(": same points, still urgent")
 
 
 # ------------------------------------------------------------------------------ command line

@@ -35,7 +35,7 @@ class FieldInfluence:
         The largest change in the card's points total (signed) over the same values.
     value : Any
         The value giving ``level_change`` (when no value changes the level, the one giving
-        ``points_change``, then the biggest change in the tree's probability).
+        ``points_change``, then the biggest change in the tree's risk).
     text : str
         That change in words, e.g. "duration 2 weeks instead of 6 → self_care". A change
         that leaves the recommendation as it is says what it does move instead, e.g.
@@ -59,12 +59,19 @@ class FieldInfluence:
 
 
 def field_influence(
-    vignette: Any, *, card: Any = "default", tree: Any = "default", fields: Iterable[str] | None = None
+    vignette: Any,
+    *,
+    card: Any = "default",
+    tree: Any = "default",
+    fields: Iterable[str] | None = None,
+    population: Any = None,
+    policy: Any = None,
 ) -> list[FieldInfluence]:
     """For each changeable field, the largest move one change to it makes (see :class:`FieldInfluence`).
 
-    Sorted from most to least influential: by the size of the recommendation change, then
-    the size of the points change, then contract order.
+    Sorted from most to least influential: by the size of the recommendation change (the
+    recommendation ``policy`` gives, as in :func:`scoring.assessment.assess`), then the size
+    of the points change, then contract order.
     """
     from scoring.engine.tree import resolve_tree
 
@@ -72,7 +79,7 @@ def field_influence(
     v = validate_vignette(vignette)
     names = list(CHANGEABLE_FIELDS if fields is None else fields)
     singles = _single_changes(v, the_card, the_tree, names)
-    everything = _score_variants(v, [{}, *singles], the_card, the_tree)
+    everything = _score_variants(v, [{}, *singles], the_card, the_tree, population, policy)
     base = {key: value[0] for key, value in everything.items()}
     scores = {key: value[1:] for key, value in everything.items()}
     out = []
@@ -94,14 +101,14 @@ def _strongest_change(
 ) -> FieldInfluence:
     """Of one field's single changes (scored in ``scores``), the one that moves the assessment most."""
     base_level, base_points = int(base["combined"]), int(base["points"])
-    base_probability = float(base["proba"][base_level])
+    base_risk = float(base["tree_risk"])
     level_moves = scores["combined"].astype(int) - base_level
     point_moves = scores["points"].astype(int) - base_points
-    # The tree's probability of the recommendation given: 0 without a tree.
-    probability_moves = np.nan_to_num(scores["proba"][:, base_level] - base_probability)
+    # The move in the tree's risk: 0 without a tree.
+    risk_moves = np.nan_to_num(scores["tree_risk"] - base_risk)
     # Biggest level move first; among equals the biggest points move, then the biggest
-    # move in the tree's probability, then the first value.
-    key = np.lexsort((np.arange(len(changes)), -np.abs(probability_moves), -np.abs(point_moves), -np.abs(level_moves)))
+    # move in the tree's risk, then the first value.
+    key = np.lexsort((np.arange(len(changes)), -np.abs(risk_moves), -np.abs(point_moves), -np.abs(level_moves)))
     pick = int(key[0])
     change = changes[pick]
     text = influence_sentence(
@@ -109,12 +116,14 @@ def _strongest_change(
         LEVELS[base_level],
         LEVELS[int(scores["combined"][pick])],
         int(point_moves[pick]),
-        (base_probability, float(scores["proba"][pick, base_level])),
+        (base_risk, float(scores["tree_risk"][pick])),
     )
     return FieldInfluence(name, int(level_moves[pick]), int(point_moves[pick]), change[name], text)
 
 
-def most_influential_field(vignette: Any, *, card: Any = "default", tree: Any = "default") -> FieldInfluence:
+def most_influential_field(
+    vignette: Any, *, card: Any = "default", tree: Any = "default", population: Any = None, policy: Any = None
+) -> FieldInfluence:
     """The changeable field whose single change moves this vignette's assessment most.
 
     Examples
@@ -122,4 +131,4 @@ def most_influential_field(vignette: Any, *, card: Any = "default", tree: Any = 
     >>> most_influential_field(v).field          # doctest: +SKIP
     'weakness'
     """
-    return field_influence(vignette, card=card, tree=tree)[0]
+    return field_influence(vignette, card=card, tree=tree, population=population, policy=policy)[0]

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from scoring.wording._values import format_number, format_value, percent
+from scoring.wording._values import format_number, format_value, risk_percent
 
 __all__ = [
     "CounterfactualLine",
@@ -196,9 +196,7 @@ def counterfactual_lines(items: Iterable[_Counterfactual]) -> list[Counterfactua
     return lines
 
 
-def influence_sentence(
-    change: str, level: str, new_level: str, points_change: int, probabilities: tuple[float, float]
-) -> str:
+def influence_sentence(change: str, level: str, new_level: str, points_change: int, risks: tuple[float, float]) -> str:
     """One change in words, claiming a new recommendation only when there is one.
 
     Parameters
@@ -209,13 +207,15 @@ def influence_sentence(
         The recommendation's value before and after the change.
     points_change : int
         The change in the card's points total.
-    probabilities : (float, float)
-        The tree's probability of ``level`` before and after the change.
+    risks : (float, float)
+        The tree's risk of a serious cause before and after the change (NaN without a tree).
 
     Examples
     --------
-    >>> influence_sentence("duration 2 weeks instead of 6", "see_doctor", "self_care", -2, (0.9, 0.2))
+    >>> influence_sentence("duration 2 weeks instead of 6", "see_doctor", "self_care", -2, (0.09, 0.02))
     'duration 2 weeks instead of 6 → self_care'
+    >>> influence_sentence("with cramps", "see_doctor", "see_doctor", 0, (0.012, 0.031))
+    "with cramps: the tree's risk 3.1% instead of 1.2%, still see_doctor"
     >>> influence_sentence("without real weakness", "urgent", "urgent", -4, (1.0, 1.0))
     'without real weakness: 4 points fewer, still urgent'
     """
@@ -226,7 +226,7 @@ def influence_sentence(
         size = abs(points_change)
         more = "more" if points_change > 0 else "fewer"
         return f"{change}: {size} point{'s' if size != 1 else ''} {more}, {still}"
-    before, after = probabilities
-    if percent(before) != percent(after):  # only a move that shows in whole percentages
-        return f"{change}: the tree's P({level}) {percent(after)} instead of {percent(before)}, {still}"
+    before, after = (risk_percent(r) for r in risks)
+    if before != after:  # only a move that shows in the risk as written
+        return f"{change}: the tree's risk {after} instead of {before}, {still}"
     return f"{change}: same points, {still}"
