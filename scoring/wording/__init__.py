@@ -22,6 +22,17 @@ from scoring.wording._changes import (
     influence_sentence,
 )
 from scoring.wording._html import render_partial
+from scoring.wording._risk import (
+    PolicyColumn,
+    RiskRow,
+    leaf_risk_text,
+    likelihood_ratio_text,
+    lower_first,
+    policies_differ_text,
+    policy_columns,
+    risk_rows,
+    sentence_case,
+)
 from scoring.wording._values import (
     MISSING,
     WEIGHTED_PROBABILITY,
@@ -32,8 +43,8 @@ from scoring.wording._values import (
     how_soon_text,
     leaf_share_text,
     percent,
-    risk_percent,
     probability_text,
+    risk_percent,
 )
 
 NOTICE = (
@@ -59,7 +70,16 @@ __all__ = [
     "how_soon_text",
     "influence_sentence",
     "leaf_share_text",
+    "leaf_risk_text",
+    "likelihood_ratio_text",
+    "lower_first",
     "percent",
+    "policies_differ_text",
+    "policy_columns",
+    "PolicyColumn",
+    "RiskRow",
+    "risk_rows",
+    "sentence_case",
     "risk_percent",
     "probability_text",
     "render_partial",

@@ -113,16 +113,18 @@ def risk_percent(risk: Any, *, missing: str = "n/a") -> str:
 
     Risks of serious causes are often well under 1%, where "0%" would mislead: from 10%
     whole percents, from 1% one decimal, below that two significant figures, and below
-    0.01% "under 0.01%".
+    0.01% "under 0.01%" (exactly none is "0%": an observed share can be).
 
     Examples
     --------
-    >>> risk_percent(0.253), risk_percent(0.0412), risk_percent(0.00347), risk_percent(0.00002)
-    ('25%', '4.1%', '0.35%', 'under 0.01%')
+    >>> risk_percent(0.253), risk_percent(0.0412), risk_percent(0.00347), risk_percent(0.00002), risk_percent(0)
+    ('25%', '4.1%', '0.35%', 'under 0.01%', '0%')
     """
     if risk is None or (isinstance(risk, float) and math.isnan(risk)):
         return missing
     value = float(risk)
+    if value == 0:
+        return "0%"
     if value >= 0.1:
         return f"{value:.0%}"
     if value >= 0.01:
