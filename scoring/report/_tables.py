@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from scoring.contract.recommendation import LABELS, Recommendation
-from scoring.wording import MISSING, leaf_share_text, percent
+from scoring.wording import MISSING, leaf_share_text, lower_first, percent, risk_percent
 
 
 @dataclass(frozen=True)
@@ -42,21 +42,35 @@ class ReadableTable:
 def readable_risk_table(table: pd.DataFrame) -> ReadableTable:
     """:func:`scoring.engine.calibration.risk_table` for reading: one row per points total.
 
+    Each total's chance of the outcome for the table's population, the same chance in the
+    population the card was calibrated on, and what was observed there.
+
     Examples
     --------
     >>> from scoring.engine.calibration import risk_table
     >>> print(readable_risk_table(risk_table()).frame.columns[3])   # doctest: +SKIP
-    Estimated chance of needing review
+    Chance of a serious cause: adults who notice twitching
     """
+    from scoring.engine.populations import load_population
+    from scoring.engine.risk import load_outcomes
+
+    outcome = load_outcomes()[table.attrs.get("outcome", "serious_cause")].label.lower()
+    shown = lower_first(load_population(table.attrs.get("population")).label)
+    fitted = lower_first(load_population(table.attrs.get("trained_on", "enriched")).label)
     empty = table["n"] == 0
     frame = pd.DataFrame(
         {
             "Points total": table.index.astype(int),
             "Band": table["band"].to_numpy(),
             "Recommendation": [LABELS[value] for value in table["recommendation"]],
-            "Estimated chance of needing review": [percent(p, 1, missing=MISSING) for p in table["probability"]],
+            f"Chance of a {outcome}: {shown}": [risk_percent(p, missing=MISSING) for p in table["risk"]],
+            f"Chance in the calibration data ({fitted})": [
+                risk_percent(p, missing=MISSING) for p in table["risk_trained"]
+            ],
             "Vignettes in the calibration sample": [f"{int(n):,}" for n in table["n"]],
-            "Observed share needing review": [percent(p, 1, missing=MISSING) for p in table["observed"]],
+            f"Observed share with a {outcome}": [
+                MISSING if n == 0 else risk_percent(p, missing=MISSING) for p, n in zip(table["observed"], table["n"])
+            ],
         }
     )
     footnote = (
@@ -64,7 +78,7 @@ def readable_risk_table(table: pd.DataFrame) -> ReadableTable:
         if empty.any()
         else None
     )
-    return ReadableTable(frame, "Points total, band and estimated chance of needing review", footnote)
+    return ReadableTable(frame, f"Points total, band and chance of a {outcome}", footnote)
 
 
 #: Cross-validation measures in reading order, and whether each is a share or a count.
