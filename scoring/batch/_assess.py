@@ -91,6 +91,8 @@ def assess_file(
     out_format: Format | None = None,
     csv_engine: Literal["pyarrow", "pandas"] = "pyarrow",
     engine: Literal["duckdb", "pandas"] | None = None,
+    population: str | None = None,
+    policy: str | None = None,
 ) -> BatchSummary:
     """Score a CSV or Parquet file of vignettes in chunks; write scored rows and rejected rows.
 
@@ -131,6 +133,11 @@ def assess_file(
         Parquet, whose typed columns pandas reads without parsing text, pandas was faster
         (3.5 s against 17.3 s). The two meet near 20,000 rows (9 MB of CSV: 1.1 s each); at
         100,000 rows (44 MB) DuckDB took 1.8 s against 2.6 s.
+    population, policy : str, optional
+        As for :func:`~scoring.assessment.assess_frame`: whom the risks are stated for and
+        whose answer is ``recommendation``. The compiled SQL is for the defaults
+        (``community``, ``guideline``) only, so another population or policy is scored with
+        pandas (and ``engine="duckdb"`` with one is an error).
 
     Returns
     -------
@@ -161,6 +168,14 @@ def assess_file(
         raise InputError(f"csv_engine must be 'pyarrow' or 'pandas' (got {csv_engine!r})")
     the_card = _resolve_card(card)
     the_tree = resolve_tree_option(tree)
+    chosen = {"population": population, "policy": policy}
+    if _not_default(population, policy):
+        if engine == "duckdb":
+            raise InputError(
+                "the DuckDB engine scores with the default population and policy; "
+                "use engine='pandas' (--engine pandas) to choose a population or a policy"
+            )
+        engine = "pandas"
     if _chosen_engine(engine, source, in_format) == "duckdb":
         from scoring.batch._duckdb import score_with_duckdb
 
@@ -188,6 +203,7 @@ def assess_file(
             card=the_card,
             tree=the_tree,
             progress=tracker,
+            **chosen,
         )
 
     tracker = _Progress(progress)
@@ -197,6 +213,14 @@ def assess_file(
 
 #: Input files at least this large are scored by DuckDB when no engine is named (see assess_file).
 DUCKDB_FROM_BYTES = 16 << 20
+
+
+def _not_default(population: str | None, policy: str | None) -> bool:
+    """Whether a population or policy other than the defaults was asked for."""
+    from scoring.engine.policies import DEFAULT_POLICY
+    from scoring.engine.populations import DEFAULT_POPULATION
+
+    return population not in (None, DEFAULT_POPULATION) or policy not in (None, DEFAULT_POLICY)
 
 
 def _chosen_engine(engine: str | None, source: Path | pd.DataFrame, in_format: Format) -> str:
@@ -252,6 +276,8 @@ def _score_chunks(
     card: Card,
     tree: Any,
     progress: _Progress,
+    population: str | None = None,
+    policy: str | None = None,
 ) -> tuple[int, int, int, int]:
     """Score every chunk into the two writers; returns (rows in, scored, rejected, problems)."""
     from scoring.assessment import assess_frame
@@ -259,7 +285,7 @@ def _score_chunks(
     rows_in = rows_scored = rows_rejected = problems = 0
     try:
         for chunk in chunks:
-            result = assess_frame(chunk, card=card, tree=tree)
+            result = assess_frame(chunk, card=card, tree=tree, population=population, policy=policy)
             out.write(result.scored)
             # Row numbers count data rows from 1 across the whole file, not per chunk.
             rejects.write(result.rejected.assign(row=result.rejected["row"] + rows_in))

@@ -13,10 +13,13 @@ from scoring.cli._group import (
     formula_option,
     main,
     overwrite_option,
+    policy_option,
+    population_option,
     reading,
     sigterm_as_interrupt,
     tree_option,
 )
+from scoring.cli._text import assessment_text
 from scoring.wording import NOTICE
 
 
@@ -35,6 +38,11 @@ from scoring.wording import NOTICE
 )
 @card_option
 @tree_option
+@population_option("community", "Whom the risks are stated for (scoring/definitions/populations.toml).")
+@policy_option(
+    "guideline",
+    "Whose answer is the recommendation (scoring/definitions/policies.toml); both policies' answers are shown.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one vignette's assessment as JSON.")
 @click.option(
     "--chunk-size",
@@ -59,6 +67,8 @@ def assess_command(
     rejects: str | None,
     card_name: str,
     tree_path: str | None,
+    population: str,
+    policy: str,
     as_json: bool,
     chunk_size: int,
     engine: str | None,
@@ -72,7 +82,13 @@ def assess_command(
     zaro assess '{"age": 30, "duration_weeks": 1, "frequency": "daily",
                   "severity": "minor", "locations": "eyelid"}'
     zaro assess case.json --json
+    zaro assess case.json --population enriched --policy risk
     zaro assess vignettes.csv --out scored.csv --rejects rejects.csv
+
+    One vignette prints the recommendation (the chosen policy's), both policies' answers
+    with their reasons, the card's and the tree's chance of a serious cause for the
+    population, the points and the advice. A file gets the columns of assess_frame:
+    risk_serious_cause, guideline_recommendation, risk_policy_recommendation, recommendation, ...
 
     Bad input stops with a one-line message naming the field, the value and what is
     allowed (exit status 2). In a file, bad rows go to the rejects file and every row is
@@ -89,7 +105,14 @@ def assess_command(
     if vignette_json is not None or str(source).lower().endswith(".json"):
         if out or rejects:
             raise click.UsageError("--out and --rejects are for CSV and Parquet files; one vignette is printed")
-        _assess_one(vignette_json if vignette_json is not None else source, card_name, tree_path, as_json)  # type: ignore[arg-type]
+        _assess_one(
+            vignette_json if vignette_json is not None else source,  # type: ignore[arg-type]
+            card_name,
+            tree_path,
+            as_json,
+            population=population,
+            policy=policy,
+        )
         return
     if as_json:
         raise click.UsageError("--json is for one vignette; a file is scored to --out")
@@ -106,10 +129,20 @@ def assess_command(
         overwrite=overwrite,
         formula_safe=not no_formula_guard,
         progress=not no_progress,
+        population=population,
+        policy=policy,
     )
 
 
-def _assess_one(text_or_path: str, card_name: str, tree_path: str | None, as_json: bool) -> None:
+def _assess_one(
+    text_or_path: str,
+    card_name: str,
+    tree_path: str | None,
+    as_json: bool,
+    *,
+    population: str | None = None,
+    policy: str | None = None,
+) -> None:
     import json
 
     from scoring.assessment import assess
@@ -119,11 +152,11 @@ def _assess_one(text_or_path: str, card_name: str, tree_path: str | None, as_jso
     card = load_card(card_name)
     tree = resolve_tree_option(tree_path or "default")
     reading("the vignette" if text_or_path.lstrip()[:1] in ("{", "[") else text_or_path)
-    assessment = assess(read_vignette_json(text_or_path), card=card, tree=tree)
+    assessment = assess(read_vignette_json(text_or_path), card=card, tree=tree, population=population, policy=policy)
     if as_json:
         click.echo(json.dumps(assessment.to_dict(), indent=2))
     else:
-        click.echo(assessment.summary())
+        click.echo(assessment_text(assessment))
 
 
 def _assess_file(source: str, out: str, *, progress: bool, **options: Any) -> None:

@@ -181,3 +181,35 @@ class PopulationName(click.ParamType):
 def population_option(default: str, help: str) -> Any:
     """``--population NAME``: one of the populations of ``scoring/definitions/populations.toml``."""
     return click.option("--population", type=PopulationName(), default=default, show_default=True, help=help)
+
+
+class PolicyName(click.ParamType):
+    """A policy of ``policies.toml``; the file is read only when the option is used or shown."""
+
+    name = "policy"
+
+    @staticmethod
+    def known() -> list[str]:
+        """The policy ids, in file order."""
+        from scoring.engine.policies import load_policies
+
+        return list(load_policies())
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        return "[" + "|".join(self.known()) + "]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        known = self.known()
+        if value in known:
+            return str(value)
+        self.fail(f"unknown policy {value!r}; known policies: {', '.join(known)}", param, ctx)
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        from click.shell_completion import CompletionItem
+
+        return [CompletionItem(name) for name in self.known() if name.startswith(incomplete)]
+
+
+def policy_option(default: str, help: str) -> Any:
+    """``--policy NAME``: one of the policies of ``scoring/definitions/policies.toml``."""
+    return click.option("--policy", type=PolicyName(), default=default, show_default=True, help=help)
