@@ -44,8 +44,15 @@ def _learned_card(learned: Any, main: Any) -> Any:
 
 def _selector(description: str, options: list[tuple[str, str]], value: str, tooltip: str) -> widgets.RadioButtons:
     # Radio buttons, as for the category fields: every option visible, real labelled inputs.
+    # Stacked, so long population names never push the page wider than a phone.
     return widgets.RadioButtons(
-        options=options, value=value, description=description, tooltip=tooltip, style=STYLE, orientation="horizontal"
+        options=options,
+        value=value,
+        description=description,
+        tooltip=tooltip,
+        style=STYLE,
+        orientation="vertical",
+        layout=widgets.Layout(width="auto", margin="0.2rem 2rem 0.4rem 0"),
     )
 
 
