@@ -15,8 +15,8 @@ Measured, each against a baseline in the same run:
 2. ``counterfactuals`` of one vignette (median ms; with one red flag, with two, where the
    search has to try pairs, and for a self-care vignette), and ``assess`` + counterfactuals;
 3. ``assess_frame`` with the tree against card only on the same frame (rows/s and ratio);
-4. the tree alone: the shipped tree's ``predict_levels`` (a depth-wise walk over the features
-   the tree uses: one gather per level) and its monotone ``envelope_levels``, against
+4. the tree alone: the shipped tree's ``predict_risk`` (one comparison per split over the
+   features the tree uses, packed into a code that a table maps to the leaf), against
    scikit-learn's ``DecisionTreeClassifier.predict_proba`` on the full float32 matrix
    (including building that matrix), with peak memory (tracemalloc).
 """
@@ -120,30 +120,25 @@ def main() -> None:
     names = estimator.feature_names_
 
     def ours():
-        tree.predict_levels(Features(valid))
-
-    def envelope():
-        tree.envelope_levels(Features(valid))
+        tree.predict_risk(Features(valid))
 
     def sklearn_full():
         model.predict_proba(Features(valid).matrix(names, dtype=np.float32))
 
     walk = args.rows / best_of(ours)
-    bounded = args.rows / best_of(envelope)
     reference = args.rows / best_of(sklearn_full)
     print(
-        f"  predict_levels (walk over {len(tree.used_features_)} used features) {walk / 1e6:6.2f} M rows/s, "
+        f"  predict_risk (walk over {len(tree.used_features_)} used features) {walk / 1e6:6.2f} M rows/s, "
         f"peak {peak_mib(ours):6.1f} MiB"
     )
     print(
         f"  sklearn predict_proba on the {len(names)}-column float32 matrix  {reference / 1e6:6.2f} M rows/s, "
         f"peak {peak_mib(sklearn_full):6.1f} MiB"
     )
-    print(f"  envelope_levels (monotone answer) {bounded / 1e6:6.2f} M rows/s")
-    print(f"  ratio walk / sklearn {walk / reference:4.2f}x, envelope / sklearn {bounded / reference:4.2f}x")
-    levels, proba = tree.predict_levels(Features(valid))
-    same = np.array_equal(proba, model.predict_proba(Features(valid).matrix(names, dtype=np.float32)))
-    print(f"  identical probabilities: {same}")
+    print(f"  ratio walk / sklearn {walk / reference:4.2f}x")
+    risk = tree.predict_risk(Features(valid))
+    same = np.array_equal(risk, model.predict_proba(Features(valid).matrix(names, dtype=np.float32))[:, 1])
+    print(f"  identical risks: {same}")
 
 
 if __name__ == "__main__":

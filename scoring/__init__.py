@@ -38,7 +38,7 @@ _LAZY = {
     "VignetteError": "scoring.contract.schema",
     "validate_frame": "scoring.contract.schema",
     "validate_vignette": "scoring.contract.schema",
-    "TriageTree": "scoring.engine.tree",
+    "RiskTree": "scoring.engine.tree",
     "load_tree": "scoring.engine.tree",
     "counterfactuals": "scoring.analysis.explain",
     "sweep": "scoring.analysis.explain",
@@ -68,7 +68,7 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the lazy names
     from scoring.data import load_default_vignettes
     from scoring.engine.card import CardError, list_cards, load_card
     from scoring.engine.synth import generate_vignettes
-    from scoring.engine.tree import TriageTree, load_tree
+    from scoring.engine.tree import RiskTree, load_tree
     from scoring.report import build_reports, render_case
     from scoring.sql import to_sql
 
@@ -94,7 +94,7 @@ __all__ = [
     "CardError",
     "FrameValidation",
     "Recommendation",
-    "TriageTree",
+    "RiskTree",
     "Vignette",
     "VignetteError",
     "assess",

@@ -45,8 +45,9 @@ def assess(frame: DataFrame, *, card: Card | str | None = None, tree: Any = "def
     Returns
     -------
     pyspark.sql.DataFrame
-        The valid rows with the columns of ``assess_frame``'s ``scored`` frame; the rows left
-        out are those :func:`rejects` reports.
+        The valid rows with the columns of ``assess_frame``'s ``scored`` frame (with a tree,
+        its risk of its outcome in the population it was fitted on, ``tree_risk_<outcome>``);
+        the rows left out are those :func:`rejects` reports.
     """
     sql = to_sql(card=card, tree=tree, dialect="spark", table=_view(frame), columns=frame.columns)
     return frame.sparkSession.sql(sql)

@@ -33,7 +33,7 @@ def files(tmp_path_factory) -> Path:
     (folder / "twice.csv").write_text(
         "age,duration_weeks,frequency,severity,locations,age\n30,1,daily,minor,eyelid,4\n"
     )
-    (folder / "notriage.csv").write_text(HEADER + "a,30,1,daily,minor,eyelid\n")
+    (folder / "nocause.csv").write_text(HEADER + "a,30,1,daily,minor,eyelid\n")
     (folder / "bad.json").write_text("{'age': 30")
     (folder / "twice.json").write_text('{"age": 30, "bulbar": true, "bulbar": false}')
     (folder / "nan.json").write_text('{"age": NaN}')
@@ -82,7 +82,7 @@ CASES = [
     ("fit --data {f}/missing.csv", 2, "missing.csv' does not exist"),
     ("fit --data {f}/empty.csv", 2, "empty.csv is empty"),
     ("fit --data {f}/latin1.csv", 2, "latin1.csv is not UTF-8 text"),
-    ("fit --data {f}/notriage.csv", 2, "no 'triage' column"),
+    ("fit --data {f}/nocause.csv", 2, "nocause.csv has no latent_cause column"),
     # assess: one vignette
     ("assess", 2, "give exactly one of"),
     ("assess {f}/missing.json", 2, "missing.json: no such file"),

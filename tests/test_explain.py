@@ -205,8 +205,10 @@ def test_sweep_over_duration_matches_assessing_each_value():
     assert table.attrs["population"] == "community" and table.attrs["policy"] == "guideline"
     assert table["value"].tolist() == [0, 1, 2, 2.1, 6, 52, 520]
     assert not table["is_current"].any()
+    assert (table.attrs["tree_outcome"], table.attrs["tree_population"]) == ("serious_cause", "enriched")
     for row in table.itertuples():
-        result = assess({**WORSENING_WEAKNESS, "duration_weeks": row.value})
+        changed = {**WORSENING_WEAKNESS, "duration_weeks": row.value}
+        result = assess(changed)
         assert row.points_total == result.points_total
         assert row.recommendation == result.recommendation.value
         assert row.card_recommendation == result.card.recommendation.value
@@ -351,14 +353,16 @@ def test_influence_text_names_the_new_recommendation_only_when_it_moves():
     assert influence_sentence(change, "see_doctor", "self_care", -2, (0.09, 0.02)) == (
         "duration 2 weeks instead of 6 → self_care"
     )
-    assert influence_sentence(change, "see_doctor", "see_doctor", 0, (0.095, 0.08)) == (
-        "duration 2 weeks instead of 6: the tree's risk 8.0% instead of 9.5%, still see_doctor"
+    assert influence_sentence(change, "see_doctor", "see_doctor", 0, (0.41, 0.063)) == (
+        "duration 2 weeks instead of 6: the tree's risk of a serious cause 6.3% instead of 41%, still see_doctor"
     )
-    assert influence_sentence(change, "urgent", "urgent", 0, (0.5, 0.499)) == (
+    # A move too small to show at the precision of a risk, or no tree at all: nothing to say.
+    assert influence_sentence(change, "urgent", "urgent", 0, (0.93, 0.934)) == (
         "duration 2 weeks instead of 6: same points, still urgent"
     )
-    nan = float("nan")  # no tree: nothing to say about its risk
-    assert influence_sentence(change, "urgent", "urgent", 0, (nan, nan)).endswith(": same points, still urgent")
+    assert influence_sentence(change, "urgent", "urgent", 0, (float("nan"), float("nan"))).endswith(
+        "same points, still urgent"
+    )
 
 
 # ------------------------------------------------------------------------------ command line

@@ -6,13 +6,18 @@ the layout decisions that make it pass, quickly and without a browser.
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given
 from hypothesis import strategies as st
 
 from scoring.analysis.explain import sweep
+from scoring.contract.recommendation import LEVELS
+from scoring.engine.populations import DEFAULT_POPULATION, load_population
 from scoring.engine.tree import default_tree
 from scoring.plots import calibration_figure, sweep_explorer_figure, sweep_figure, tree_figure
 from scoring.plots._text import wrap, wrap_units
+from scoring.plots._tree import RECOMMENDATION_COLOURS
 
 VIGNETTE = {
     "age": 58,
@@ -34,11 +39,29 @@ def test_tree_figure_gives_every_node_its_own_row():
     assert figure.layout.height >= 38 * len(rows)
 
 
-def test_tree_figure_leaf_labels_say_the_recommendation_and_its_share():
-    figure = tree_figure(default_tree())
-    leaf_texts = [a.text for a in figure.layout.annotations if "% of " in a.text]
-    assert len(leaf_texts) == int((default_tree().tree_structure().left < 0).sum())
-    assert all("<b>" in text for text in leaf_texts)
+def test_tree_figure_leaves_say_their_risk_and_the_legend_says_what_the_colours_mean():
+    tree = default_tree()
+    figure = tree_figure(tree)
+    structure = tree.tree_structure()
+    leaf_texts = [a.text for a in figure.layout.annotations if " of " in a.text.split("<br>")[-1]]
+    assert len(leaf_texts) == structure.n_leaves
+    assert all(re.search(r"<b>[\d.]+%</b> of [\d,]+$", text) for text in leaf_texts), leaf_texts
+    legend = figure.layout.legend.title.text.replace("<br>", " ")
+    assert "risk policy" in legend and load_population(DEFAULT_POPULATION).label in legend
+    assert "risk of a serious cause" in figure.layout.title.text
+    # Each leaf's marker has the colour of the risk policy's advice for it.
+    nodes = next(trace for trace in figure.data if trace.name == "nodes")
+    order = [int(re.match(r"node (\d+):", text).group(1)) for text in nodes.hovertext]
+    levels = tree.node_levels()
+    for node, colour in zip(order, nodes.marker.color):
+        if structure.is_leaf[node]:
+            assert colour == RECOMMENDATION_COLOURS[LEVELS[int(levels[node])]]
+
+
+def test_tree_figure_can_colour_for_another_population():
+    tree = default_tree()
+    enriched = tree_figure(tree, population="enriched")
+    assert load_population("enriched").label in enriched.layout.legend.title.text.replace("<br>", " ")
 
 
 def test_explorer_draws_duration_on_the_log_axis_and_each_menu_entry_swaps_its_axis():

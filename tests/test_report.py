@@ -382,21 +382,22 @@ def test_every_page_shows_the_notice_exactly_once(site):
         assert _visible(page).count(notice) == 1, f"{page.name}: the notice is not shown exactly once"
 
 
-def test_leaf_numbers_say_whether_they_are_shares_or_weighted_probabilities(site):
+def test_leaves_say_their_risk_where_it_holds_and_how_many_vignettes_it_rests_on(site):
     index, rules = _visible(site.index), _visible(site.out_dir / "notebooks" / "decision-tree.html")
+    leaf_risk = r"P\(serious cause\) = [\d.]+% in the learning mix \([\d,]+ training vignettes\)"
     for text in (index, rules):
-        assert "(share of training vignettes)" in text
+        assert re.search(leaf_risk, text)
         assert not re.search(r"\d+% (self_care|see_doctor|urgent)\b", text), "a raw, unlabelled leaf share"
+        assert "class-weighted" not in text
     # The same leaf reads the same on the index and on the tree's page.
     from scoring.engine.tree import default_tree
     from scoring.report._tables import tree_leaves
 
     for leaf in tree_leaves(default_tree()):
-        assert f"{leaf['conditions']} {leaf['label']} {leaf['counts']}" in index
-        assert f"{leaf['conditions']} {leaf['label']} {leaf['counts']}" in rules
+        assert f"{leaf['conditions']} {leaf['risk']} {leaf['label']}" in index
+        assert f"{leaf['conditions']} {leaf['risk']} {leaf['label']}" in rules
     case = _visible(site.out_dir / "cases" / "everyday-triggers.html")
-    assert "of them with a serious cause (training population:" in case
-    assert "class-weighted" not in case
+    assert re.search(leaf_risk, case) and "class-weighted" not in case
 
 
 def test_notebook_tables_are_formatted_for_people(site):
@@ -407,7 +408,7 @@ def test_notebook_tables_are_formatted_for_people(site):
     assert f"Chance of a serious cause: {_label('community')}" in card
     assert "needing review" not in card
     assert "{'ccp_alpha'" not in tree and "'class_weight'" not in tree, "a raw dict on the tree page"
-    assert "Pruning strength (ccp_alpha)" in tree and "Balanced accuracy" in tree
+    assert "Pruning strength (ccp_alpha)" in tree and "Log loss (lower is better)" in tree
     assert not re.search(r"\b0\.\d{6}\b", compare)
 
 
@@ -729,8 +730,8 @@ def test_readable_risk_table_shows_percentages_and_a_dash_with_a_footnote():
 
 
 def test_readable_tree_params_has_no_raw_dict():
-    table = readable_tree_params({"max_depth": 4, "class_weight": "balanced", "feature_names": None})
-    assert table.frame["Setting"].tolist() == ["Maximum depth", "Class weighting"]
+    table = readable_tree_params({"max_depth": 4, "outcome": "serious_cause", "feature_names": None})
+    assert table.frame["Setting"].tolist() == ["Maximum depth", "Outcome"]
     assert "{" not in str(table)
 
 

@@ -15,13 +15,18 @@ from hypothesis import strategies as st
 from scoring import to_sql
 from scoring.assessment import assess_frame
 from scoring.contract.errors import VignetteError, cell_text
+from scoring.contract.features import Features
 from scoring.contract.fields import FIELDS
+from scoring.contract.recommendation import LEVELS
+from scoring.contract.schema import validate_frame
 from scoring.engine.card import load_card
 from scoring.engine.synth import generate_vignettes
+from scoring.engine.tree import default_tree
 from scoring.sql import rejects_sql, scored_columns
 from tests.strategies import field_inputs, vignettes
 
 RESULTS = ["points_total", "band", "red_flags", "card_recommendation", "tree_recommendation", "agree", "recommendation"]
+TREE_RISK = "tree_risk_serious_cause"
 REJECT_KEYS = ["row", "field", "value", "reason", "allowed"]
 
 
@@ -45,6 +50,8 @@ def assert_same(frame: pd.DataFrame, **options: Any) -> None:
     for column in [c for c in RESULTS if c in python.columns] + ["locations"]:
         assert scored[column].astype(str).tolist() == python[column].astype(str).tolist(), column
     np.testing.assert_allclose(scored["probability"], python["probability"], rtol=0, atol=1e-9)
+    if TREE_RISK in python.columns:
+        np.testing.assert_allclose(scored[TREE_RISK], python[TREE_RISK], rtol=0, atol=1e-12)
     assert (
         rejects[REJECT_KEYS].astype(str).values.tolist() == expected.rejected[REJECT_KEYS].astype(str).values.tolist()
     )
@@ -64,6 +71,25 @@ def test_generated_vignettes_get_the_same_answers(generated: pd.DataFrame, card:
 def test_card_alone_without_a_tree(generated: pd.DataFrame) -> None:
     assert_same(generated.head(300), tree=None)
     assert "tree_recommendation" not in scored_columns(list(generated.columns), tree=False)
+    assert TREE_RISK not in scored_columns(list(generated.columns), tree=False)
+
+
+def test_the_tree_as_nested_case_gives_each_rows_leaf_risk_and_advice() -> None:
+    # Independent of assess_frame: the SQL tree against the tree itself on fresh rows.
+    frame = generate_vignettes(20_000, seed=31)
+    tree = default_tree()
+    scored, rejects = in_duckdb(frame)
+    assert rejects.empty
+    valid = validate_frame(frame).valid
+    features = Features(valid)
+    np.testing.assert_allclose(scored[TREE_RISK], tree.predict_risk(features), rtol=0, atol=1e-12)
+    advice = np.asarray(LEVELS, dtype=object)[tree.policy_levels(features)]
+    assert scored["tree_recommendation"].astype(str).tolist() == advice.tolist()
+    # Every leaf is reached by some row, so every branch of the CASE was checked.
+    assert set(np.unique(tree.apply(features))) == set(np.flatnonzero(tree.tree_structure().is_leaf))
+    # The tree is a second opinion: the combined answer is the card's and the ladder's floor alone.
+    alone, _ = in_duckdb(frame, tree=None)
+    assert scored["recommendation"].astype(str).tolist() == alone["recommendation"].astype(str).tolist()
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

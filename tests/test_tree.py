@@ -1,4 +1,4 @@
-"""The decision tree: same answers as scikit-learn, readable rules, and the shipped model."""
+"""The decision tree: a risk of a serious cause, the same as scikit-learn's, readable, shipped."""
 
 from __future__ import annotations
 
@@ -12,30 +12,42 @@ import numpy as np
 import pandas as pd
 import pytest
 import skops.io
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.base import clone
+from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from scoring._paths import MODELS_DIR, project_root
+from scoring._paths import MODELS_DIR
 from scoring.contract.features import Features, encode_vignette
-from scoring.contract.recommendation import LEVELS, Recommendation, level_codes
+from scoring.contract.recommendation import Recommendation
 from scoring.contract.schema import frame_to_vignettes, validate_frame
-from scoring.engine.synth import generate_vignettes
+from scoring.engine.calibration import calibration_summary
+from scoring.engine.policies import PolicyError, load_policy
+from scoring.engine.populations import DEFAULT_POPULATION
+from scoring.engine.risk import load_outcomes, outcome_labels, risk_in_population
+from scoring.engine.synth import GENERATOR_VERSION, generate_vignettes
 from scoring.engine.tree import (
     DEFAULT_FEATURES,
+    DEFAULT_OUTCOME,
+    TREE_N,
+    TREE_SEED,
     TRUSTED_TYPES,
+    RiskTree,
     ShippedTree,
     TreeLoadError,
     TreeStructure,
-    TriageTree,
+    check_on_fresh_sample,
     default_tree,
     load_tree,
     load_tree_metadata,
     render_rules_text,
+    risk_scores,
     search_tree,
     step_text,
     tree_rules,
-    triage_metrics,
 )
+from scoring.results import TreeModel
 
 
 @pytest.fixture(scope="module")
@@ -48,40 +60,65 @@ def fresh() -> pd.DataFrame:
     return validate_frame(generate_vignettes(2000, seed=12)).valid
 
 
+@pytest.fixture(scope="module")
+def large_fresh() -> pd.DataFrame:
+    """A fresh enriched sample the shipped tree has not seen (neither its seed nor the record's check)."""
+    return validate_frame(generate_vignettes(200_000, seed=4242)).valid
+
+
 # ------------------------------------------------------------------------- estimator basics
 
 
-def test_the_tree_answers_the_same_whatever_the_sex(fresh):
+def test_the_tree_gives_the_same_risk_whatever_the_sex(fresh):
     tree = default_tree()
-    answers = [
-        tree.predict_levels(Features(validate_frame(fresh.assign(sex=sex)).valid))[0]
-        for sex in ("female", "male", "unspecified")
-    ]
-    assert (answers[0] == answers[1]).all() and (answers[0] == answers[2]).all()
+    risks = [tree.predict_risk(Features(validate_frame(fresh.assign(sex=sex)).valid)) for sex in ("female", "male")]
+    assert np.array_equal(risks[0], risks[1])
     assert not any(name.startswith("sex") for name in DEFAULT_FEATURES)
-    assert TriageTree().get_params()["max_depth"] == 4
 
 
-def test_is_a_scikit_learn_estimator(frame):
-    tree = TriageTree(max_depth=3, min_samples_leaf=7)
+def test_is_a_scikit_learn_estimator_of_an_outcome(frame):
+    tree = RiskTree(max_depth=3, min_samples_leaf=7)
     assert tree.fit(frame) is tree
     copy = clone(tree)
     assert copy.get_params() == tree.get_params()
     assert not hasattr(copy, "tree_model_")
-    assert list(tree.classes_) == list(LEVELS)
+    assert list(tree.classes_) == [False, True]
+    params = RiskTree().get_params()
+    assert params["max_depth"] == 4 and params["outcome"] == "serious_cause" and params["population"] == "enriched"
+    assert "class_weight" not in params, "a class-weighted leaf would not be a plain share"
+    assert isinstance(tree, TreeModel) and isinstance(default_tree(), TreeModel)
+
+
+def test_the_default_outcome_is_the_primary_one_of_the_outcomes_file():
+    primary = [o.name for o in load_outcomes().values() if o.role == "primary"]
+    assert primary == [DEFAULT_OUTCOME] == [RiskTree().outcome] == [default_tree().outcome]
+
+
+def test_fitting_a_frame_reads_the_outcome_from_the_hidden_cause(frame):
+    by_default = RiskTree(max_depth=2).fit(frame)
+    explicit = RiskTree(max_depth=2).fit(frame, outcome_labels(frame, "serious_cause"))
+    assert by_default.tree_structure().same_as(explicit.tree_structure())
+    broader = RiskTree(max_depth=2, outcome="any_cause").fit(frame)
+    assert broader.tree_structure().risk[0] == pytest.approx(outcome_labels(frame, "any_cause").mean())
 
 
 @pytest.mark.parametrize("depth", [0, 5, 2.5])
 def test_depth_beyond_four_is_refused_with_a_reason(frame, depth):
     with pytest.raises(ValueError, match=r"max_depth must be a whole number from 1 to 4 .*readable"):
-        TriageTree(max_depth=depth).fit(frame)
+        RiskTree(max_depth=depth).fit(frame)
 
 
-def test_unknown_feature_and_bad_labels_are_named(frame):
+def test_unknown_feature_outcome_population_and_missing_labels_are_named(frame):
     with pytest.raises(ValueError, match=r"unknown feature\(s\) \['shoe_size'\]"):
-        TriageTree(feature_names=["age", "shoe_size"]).fit(frame)
-    with pytest.raises(ValueError, match=r"1 label\(s\) are not triage levels \(first: 'maybe'\)"):
-        TriageTree().fit(frame.head(3), ["urgent", "maybe", "self_care"])
+        RiskTree(feature_names=["age", "shoe_size"]).fit(frame)
+    with pytest.raises(
+        ValueError, match=r"outcome 'stroke' is not an outcome; known outcomes: serious_cause, any_cause"
+    ):
+        RiskTree(outcome="stroke").fit(frame)
+    with pytest.raises(ValueError, match=r"unknown population 'mars'"):
+        RiskTree(population="mars").fit(frame)
+    with pytest.raises(ValueError, match=r"latent_cause column"):
+        RiskTree().fit(frame.drop(columns="latent_cause"))
 
 
 # ------------------------------------------------------------------------------- the oracle
@@ -91,29 +128,28 @@ def test_unknown_feature_and_bad_labels_are_named(frame):
     "params",
     [
         {"max_depth": 1},
-        {"max_depth": 3, "class_weight": None},
-        {"max_depth": 4, "min_samples_leaf": 1, "class_weight": "balanced"},
+        {"max_depth": 3},
+        {"max_depth": 4, "min_samples_leaf": 1},
         {"max_depth": 4, "min_samples_leaf": 30, "ccp_alpha": 0.002},
     ],
 )
-def test_predictions_equal_the_wrapped_decision_tree(frame, fresh, params):
-    tree = TriageTree(**params).fit(frame)
+def test_risks_equal_the_wrapped_decision_tree(frame, fresh, params):
+    tree = RiskTree(**params).fit(frame)
     features = Features(fresh)
     matrix = features.matrix(tree.feature_names_, dtype=np.float32)
     model = tree.tree_model_
 
-    levels, proba = tree.predict_levels(features)
-    assert np.array_equal(levels, model.predict(matrix))
-    assert np.array_equal(proba[:, model.classes_], model.predict_proba(matrix))
+    risk = tree.predict_risk(features)
+    assert risk.dtype == np.float64 and risk.shape == (len(fresh),)
+    assert np.array_equal(risk, model.predict_proba(matrix)[:, 1])
     assert np.array_equal(tree.apply(features), model.apply(matrix))
-    assert np.array_equal(tree.predict(fresh), np.asarray(LEVELS, dtype=object)[model.predict(matrix)])
-    assert levels.dtype == np.int8 and proba.shape == (len(fresh), 3)
+    assert np.array_equal(tree.predict(fresh), tree.classes_[model.predict(matrix)])
 
 
 def test_the_walk_reads_only_the_features_the_tree_splits_on(frame, fresh):
-    tree = TriageTree(max_depth=3).fit(frame)
+    tree = RiskTree(max_depth=3).fit(frame)
     features = Features(fresh)
-    tree.predict_levels(features)
+    tree.predict_risk(features)
     assert set(features._cache) == set(tree.used_features_)
     assert len(tree.used_features_) < len(tree.feature_names_)
 
@@ -121,7 +157,7 @@ def test_the_walk_reads_only_the_features_the_tree_splits_on(frame, fresh):
 def test_values_next_to_a_threshold_follow_scikit_learn_float32_rounding(frame):
     # sklearn casts inputs to float32 and compares them with float64 thresholds; values a
     # hair either side of each threshold (and the threshold itself) must land alike.
-    tree = TriageTree(max_depth=4, min_samples_leaf=1).fit(frame)
+    tree = RiskTree(max_depth=4, min_samples_leaf=1).fit(frame)
     structure = tree.tree_model_.tree_
     internal = np.flatnonzero(structure.children_left >= 0)
     rows = []
@@ -141,53 +177,128 @@ def test_values_next_to_a_threshold_follow_scikit_learn_float32_rounding(frame):
             block[:, structure.feature[node]] = value
             rows.append(block)
     X = np.vstack(rows)
-    assert np.array_equal(tree.predict_levels(X)[0], tree.tree_model_.predict(X.astype(np.float32)))
     assert np.array_equal(tree.apply(X), tree.tree_model_.apply(X.astype(np.float32)))
+    assert np.array_equal(tree.predict_risk(X), tree.tree_model_.predict_proba(X.astype(np.float32))[:, 1])
 
 
-def test_a_level_missing_from_training_gets_probability_zero(frame):
-    keep = frame[frame["triage"] != "self_care"]
-    tree = TriageTree(max_depth=2).fit(keep)
-    levels, proba = tree.predict_levels(Features(frame))
-    assert set(np.unique(levels)) <= {1, 2}
-    assert np.all(proba[:, 0] == 0) and np.allclose(proba.sum(axis=1), 1)
+# ------------------------------------------------------------------- leaf risks are shares
 
 
-# ------------------------------------------------------------------------- one vignette's path
+def test_a_leafs_risk_is_the_share_of_its_training_vignettes_with_the_outcome(frame):
+    tree = RiskTree(max_depth=4, min_samples_leaf=10).fit(frame)
+    structure = tree.tree_structure()
+    y = outcome_labels(frame, "serious_cause")
+    leaves = tree.apply(frame)
+    for leaf in np.flatnonzero(structure.is_leaf):
+        in_leaf = y[leaves == leaf]
+        assert structure.samples[leaf] == len(in_leaf)
+        assert structure.positives[leaf] == in_leaf.sum()
+        assert structure.risk[leaf] == pytest.approx(in_leaf.mean(), abs=1e-15)
+    assert structure.risk[0] == pytest.approx(y.mean(), abs=1e-15)
 
 
-def test_each_path_ends_at_the_predicted_leaf(frame, fresh):
-    tree = TriageTree(max_depth=4, min_samples_leaf=5).fit(frame)
-    sample = fresh.head(400)
-    leaves = tree.apply(sample)
-    predicted = tree.predict(sample)
-    proba = tree.predict_proba(sample)
-    structure = tree.tree_model_.tree_
-    for i, vignette in enumerate(frame_to_vignettes(sample)):
-        view = tree.explain_encoded(encode_vignette(vignette))
-        assert view.leaf_id == leaves[i]
-        assert view.recommendation == Recommendation(predicted[i])
-        assert [view.probabilities[level] for level in LEVELS] == pytest.approx(proba[i], abs=0)
-        assert view.leaf_samples == structure.n_node_samples[view.leaf_id]
-        # Each step names the branch taken: the next step's node is that child.
-        nodes = [step.node_id for step in view.path] + [view.leaf_id]
-        assert nodes[0] == 0
-        for step, child in zip(view.path, nodes[1:]):
-            side = structure.children_left if step.op == "<=" else structure.children_right
-            assert side[step.node_id] == child
-            assert step.feature == tree.feature_names_[structure.feature[step.node_id]]
+def test_the_shipped_trees_leaves_add_up_to_its_training_sample():
+    structure, record = default_tree().tree_structure(), load_tree_metadata()
+    leaf = structure.is_leaf
+    assert structure.samples[leaf].sum() == record["data"]["n"] == TREE_N
+    assert structure.positives[leaf].sum() == record["data"]["n_outcome"]
+    np.testing.assert_allclose(structure.risk, structure.positives / structure.samples, rtol=0, atol=1e-15)
+
+
+def test_a_sample_without_the_outcome_gives_risk_zero(frame):
+    benign = frame[~outcome_labels(frame, "serious_cause")]
+    tree = RiskTree(max_depth=2).fit(benign)
+    assert np.all(tree.predict_risk(Features(frame)) == 0) and np.all(tree.tree_structure().positives == 0)
+
+
+# ------------------------------------------------------------ calibrated and discriminating
+
+
+def test_the_shipped_risks_are_calibrated_on_a_fresh_enriched_sample(large_fresh):
+    y = outcome_labels(large_fresh, "serious_cause")
+    summary = calibration_summary(default_tree().predict_risk(Features(large_fresh)), y)
+    assert 0.9 <= summary["calibration_slope"] <= 1.1, summary
+    assert abs(summary["calibration_intercept"]) <= 0.1, summary
+    assert summary["predicted_mean"] == pytest.approx(summary["observed"], abs=0.005)
+    assert summary["brier"] < 0.6 * summary["brier_reference"]
+
+
+def test_the_shipped_tree_tells_serious_causes_apart_on_a_fresh_sample(large_fresh):
+    y = outcome_labels(large_fresh, "serious_cause")
+    auc = roc_auc_score(y, default_tree().predict_risk(Features(large_fresh)))
+    # The expert card's total reached 0.89 on the same kind of sample before issue 10.
+    assert auc >= 0.89
+
+
+def test_the_recorded_fresh_sample_check_is_reproduced():
+    record = load_tree_metadata()["fresh_sample"]
+    again = check_on_fresh_sample(default_tree(), n=record["n"], seed=record["seed"])
+    assert again == pytest.approx(record, abs=1e-6)
+
+
+def test_risk_scores_match_scikit_learn():
+    rng = np.random.default_rng(3)
+    y = rng.random(500) < 0.2
+    p = np.clip(rng.random(500) * 0.6 + 0.2 * y, 0, 1)
+    scores = risk_scores(y, p)
+    assert scores["log_loss"] == pytest.approx(log_loss(y, p))
+    assert scores["brier"] == pytest.approx(brier_score_loss(y, p))
+    assert scores["auc"] == pytest.approx(roc_auc_score(y, p))
+    assert np.isnan(risk_scores([False, False], [0.1, 0.2])["auc"])
+
+
+# ------------------------------------------------------------ advice at the leaves
+
+
+def test_a_leafs_advice_is_the_risk_policy_for_its_risk_in_the_default_population():
+    tree = default_tree()
+    structure = tree.tree_structure()
+    moved = risk_in_population(structure.risk, outcome="serious_cause", population=DEFAULT_POPULATION)
+    expected = load_policy("risk").risk_levels(moved)
+    assert np.array_equal(tree.node_levels(), expected)
+    assert np.array_equal(tree.node_levels("enriched"), load_policy("risk").risk_levels(structure.risk))
+    # A higher risk is never less cautious advice.
+    order = np.argsort(structure.risk, kind="stable")
+    assert np.all(np.diff(tree.node_levels()[order].astype(int)) >= 0)
+
+
+def test_only_a_risk_policy_for_the_trees_outcome_reads_its_leaves():
+    with pytest.raises(PolicyError, match=r"policy 'guideline' is a guideline policy; .*use one of risk"):
+        default_tree().node_levels(policy="guideline")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2000 - 1))
+def test_each_path_ends_at_its_leaf_with_that_leafs_risk_and_advice(fresh, row):
+    tree = default_tree()
+    sample = fresh.iloc[[row]]
+    (vignette,) = frame_to_vignettes(sample)
+    view = tree.explain_encoded(encode_vignette(vignette))
+    structure = tree.tree_structure()
+    assert view.leaf_id == tree.apply(sample)[0]
+    assert view.probability == tree.predict_risk(sample)[0]
+    assert view.outcome == "serious_cause" and view.leaf_samples == structure.samples[view.leaf_id]
+    assert view.recommendation is Recommendation.from_level(int(tree.node_levels()[view.leaf_id]))
+    assert view.rules_text.endswith(tree.leaf_risk_text(view.leaf_id))
+    # Each step names the branch taken: the next step's node is that child.
+    nodes = [step.node_id for step in view.path] + [view.leaf_id]
+    assert nodes[0] == 0
+    for step, child in zip(view.path, nodes[1:]):
+        side = structure.left if step.op == "<=" else structure.right
+        assert side[step.node_id] == child
+        assert step.feature == structure.feature_names[structure.feature[step.node_id]]
 
 
 # ------------------------------------------------------------------------------- rules in words
 
 
 def _toy_frame() -> pd.DataFrame:
-    # A small, fully determined data set: urgent with progressive weakness, see a doctor
-    # after more than 4 weeks, self-care otherwise.
+    # A small, fully determined data set: 8 in 10 with real weakness have a serious cause,
+    # 3 in 10 without weakness but with more than 4 weeks, none of the others.
     rows = []
     for weeks in (1, 2, 3, 6, 8, 12):
-        for progressive in (False, True):
-            for _ in range(5):
+        for weak in (False, True):
+            for _ in range(10):
                 rows.append(
                     {
                         "age": 40,
@@ -195,42 +306,51 @@ def _toy_frame() -> pd.DataFrame:
                         "frequency": "daily",
                         "severity": "minor",
                         "locations": "calf",
-                        "weakness": progressive,
-                        "worsening": progressive,
+                        "weakness": weak,
                     }
                 )
     frame = validate_frame(pd.DataFrame(rows)).valid
-    triage = np.where(frame["weakness"], "urgent", np.where(frame["duration_weeks"] > 4, "see_doctor", "self_care"))
-    return frame.assign(triage=triage)
+    i = np.arange(len(frame)) % 10
+    serious = np.where(frame["weakness"], i < 8, (frame["duration_weeks"] > 4) & (i < 3))
+    return frame.assign(latent_cause=np.where(serious, "motor_neuron_like", "benign_lifestyle"))
 
 
-def test_rules_text_reads_the_whole_tree_in_plain_words():
-    tree = TriageTree(max_depth=2, min_samples_leaf=1, feature_names=["duration_weeks", "progressive_weakness"])
+def test_rules_text_reads_the_whole_tree_as_risks_in_plain_words():
+    tree = RiskTree(max_depth=2, min_samples_leaf=1, ccp_alpha=0.001, feature_names=["duration_weeks", "weakness"])
     tree.fit(_toy_frame())
     assert render_rules_text(tree) == (
-        "if no weakness that is getting worse and duration 4.5 weeks or less → self_care (15 vignettes, 100% self_care)\n"
-        "if no weakness that is getting worse and duration over 4.5 weeks → see_doctor (15 vignettes, 100% see_doctor)\n"
-        "if weakness that is getting worse → urgent (30 vignettes, 100% urgent)"
+        "if no real weakness and duration 4.5 weeks or less → P(serious cause) = 0% in the learning mix "
+        "(30 training vignettes)\n"
+        "if no real weakness and duration over 4.5 weeks → P(serious cause) = 30% in the learning mix "
+        "(30 training vignettes)\n"
+        "if real weakness → P(serious cause) = 80% in the learning mix (60 training vignettes)"
     )
     view = tree.explain(
         {"age": 40, "duration_weeks": 6, "frequency": "daily", "severity": "minor", "locations": "calf"}
     )
     assert view.rules_text == (
-        "if no weakness that is getting worse\nand duration over 4.5 weeks\n→ see_doctor (15 vignettes, 100% see_doctor)"
+        "if no real weakness\nand duration over 4.5 weeks\n→ P(serious cause) = 30% in the learning mix "
+        "(30 training vignettes)"
     )
-    assert [step.text for step in view.path] == ["no weakness that is getting worse", "duration over 4.5 weeks"]
+    assert [step.text for step in view.path] == ["no real weakness", "duration over 4.5 weeks"]
+    assert view.probability == pytest.approx(0.3)
 
 
 def test_rules_cover_every_training_vignette_once(frame):
-    tree = TriageTree(max_depth=4, min_samples_leaf=10).fit(frame)
+    tree = RiskTree(max_depth=4, min_samples_leaf=10).fit(frame)
     rules = tree_rules(tree)
+    y = outcome_labels(frame, "serious_cause")
     assert len(rules) == tree.tree_model_.get_n_leaves()
     assert sum(rule.samples for rule in rules) == len(frame)
     leaves = tree.apply(frame)
+    levels = tree.node_levels()
     for rule in rules:
-        in_leaf = frame[leaves == rule.leaf_id]
-        assert rule.counts == {level: int((in_leaf["triage"] == level).sum()) for level in LEVELS}
-        assert rule.text.startswith("if ") and f"→ {rule.recommendation.value} (" in rule.text
+        assert rule.positives == int(y[leaves == rule.leaf_id].sum())
+        assert rule.recommendation is Recommendation.from_level(int(levels[rule.leaf_id]))
+        assert rule.text.startswith("if ") and rule.text.endswith(f"→ {rule.risk_text}")
+        assert re.fullmatch(
+            r"P\(serious cause\) = [\d.]+% in the learning mix \([\d,]+ training vignettes\)", rule.risk_text
+        )
 
 
 @pytest.mark.parametrize(
@@ -253,31 +373,21 @@ def test_split_words(feature, op, threshold, text):
 # -------------------------------------------------------------------------------------- search
 
 
-def test_search_is_repeatable_and_records_every_combination(frame):
-    grid = {"max_depth": (2, 3), "min_samples_leaf": (5, 50), "ccp_alpha": (0.0,), "class_weight": (None, "balanced")}
+def test_search_is_repeatable_and_takes_the_simplest_tree_within_one_standard_error(frame):
+    grid = {"max_depth": (2, 3, 4), "min_samples_leaf": (5, 50), "ccp_alpha": (0.0,)}
     first = search_tree(frame, param_grid=grid, n_splits=3)
     again = search_tree(frame, param_grid=grid, n_splits=3)
     pd.testing.assert_frame_equal(first.results, again.results)
-    assert len(first.results) == 8 and first.results["selected"].sum() == 1
-    # The documented rule: within one standard error (the best row's fold SD / sqrt(folds)) of
-    # the best mean balanced accuracy, the lowest over-triage (to 3 decimals) wins.
     results = first.results
-    best = results.loc[results["mean_balanced_accuracy"].idxmax()]
-    threshold = best["mean_balanced_accuracy"] - best["std_balanced_accuracy"] / 3**0.5
+    assert len(results) == 6 and results["selected"].sum() == 1
+    assert {"mean_log_loss", "mean_brier", "mean_auc", "mean_n_leaves"} <= set(results.columns)
+    best = results.loc[results["mean_log_loss"].idxmin()]
+    threshold = best["mean_log_loss"] + best["std_log_loss"] / 3**0.5
+    eligible = results[results["mean_log_loss"] <= threshold]
     chosen = first.best
-    assert chosen["mean_balanced_accuracy"] >= threshold
-    eligible = results[results["mean_balanced_accuracy"] >= threshold]
-    assert round(chosen["mean_over_triage"], 3) == eligible["mean_over_triage"].round(3).min()
+    assert chosen["mean_log_loss"] <= threshold
+    assert chosen["mean_n_leaves"] == eligible["mean_n_leaves"].min()
     assert set(first.best_params) == set(grid)
-
-
-def test_metrics_count_under_and_over_triage():
-    metrics = triage_metrics(
-        ["urgent", "urgent", "self_care", "see_doctor"], ["see_doctor", "urgent", "urgent", "see_doctor"]
-    )
-    assert metrics["under_triage"] == 0.25 and metrics["over_triage"] == 0.25
-    assert metrics["recall_urgent"] == 0.5 and metrics["urgent_missed"] == 0.5
-    assert metrics["balanced_accuracy"] == pytest.approx((0.5 + 0 + 1) / 3)
 
 
 # ------------------------------------------------------------------------------ shipped model
@@ -287,28 +397,29 @@ def test_shipped_tree_loads_with_exactly_the_listed_trusted_types():
     path = MODELS_DIR / "tree.skops"
     assert sorted(skops.io.get_untrusted_types(file=path)) == sorted(TRUSTED_TYPES)
     tree = load_tree()
-    assert isinstance(tree, TriageTree) and tree.tree_model_.get_depth() <= 4
+    assert isinstance(tree, RiskTree) and tree.tree_model_.get_depth() <= 4
 
 
-def test_shipped_record_is_deterministic_and_describes_the_model():
+def test_shipped_record_is_deterministic_and_describes_the_model_and_its_data():
     text = (MODELS_DIR / "tree.json").read_text(encoding="utf-8")
     record = load_tree_metadata()
     assert text == json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     assert not re.search(r"\d{4}-\d{2}-\d{2}|\d{2}:\d{2}:\d{2}", text)  # no dates or times
     assert record["model_sha256"] == hashlib.sha256((MODELS_DIR / "tree.skops").read_bytes()).hexdigest()
     tree = load_tree()
+    assert record["outcome"] == tree.outcome == "serious_cause" and record["population"] == "enriched"
     assert record["feature_names"] == tree.feature_names_
     assert record["rules"] == [rule.text for rule in tree_rules(tree)]
-    root = project_root()
-    if root is not None:
-        data = (root / "data" / "vignettes.csv").read_bytes()
-        assert record["data"]["sha256"] == hashlib.sha256(data).hexdigest()
+    data = record["data"]
+    assert (data["n"], data["seed"], data["population"]) == (TREE_N, TREE_SEED, "enriched")
+    assert data["generator_version"] == GENERATOR_VERSION, "the generator changed: refit with `zaro fit`"
+    assert "data/vignettes.csv" in data["choice"], "the record says why it does not use the shipped data"
+    assert set(record["cross_validation"]["selected"]) == {"log_loss", "brier", "auc", "n_leaves"}
+    assert record["fresh_sample"]["population"] == "enriched" and record["fresh_sample"]["seed"] != TREE_SEED
 
 
 @pytest.mark.slow
-def test_refitting_from_the_shipped_data_reproduces_the_shipped_model_byte_for_byte(tmp_path):
-    if project_root() is None:
-        pytest.skip("the shipped data is only in a source checkout")
+def test_refitting_reproduces_the_shipped_model_byte_for_byte(tmp_path):
     # Through the command line, in a separate process: skops names objects after their
     # ids, which the byte-identical output must not depend on.
     done = subprocess.run(
@@ -318,12 +429,13 @@ def test_refitting_from_the_shipped_data_reproduces_the_shipped_model_byte_for_b
         text=True,
     )
     assert done.stdout.startswith("Chosen by cross-validation: max_depth=")
+    assert re.search(r"CV log loss [\d.]+ ± [\d.]+; Brier [\d.]+; AUC [\d.]+", done.stdout)
+    assert re.search(
+        r"Fresh enriched sample \(200,000 vignettes, seed \d+\): AUC [\d.]+, calibration slope", done.stdout
+    )
+    assert "→ P(serious cause) = " in done.stdout
     shipped, refit = load_tree(), load_tree(tmp_path)
-    frame = validate_frame(generate_vignettes(2000, seed=99)).valid
-    assert np.array_equal(shipped.predict_proba(frame), refit.predict_proba(frame))
-    a, b = shipped.tree_model_.tree_, refit.tree_model_.tree_
-    for name in ("children_left", "children_right", "feature", "threshold", "value", "n_node_samples"):
-        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    assert shipped.tree_structure().same_as(refit.tree_structure())
     assert np.array_equal(shipped.node_counts_, refit.node_counts_)
     # Byte for byte when the libraries that write the file are the ones it was made with.
     if load_tree_metadata(tmp_path)["environment"] == load_tree_metadata()["environment"]:
@@ -333,14 +445,8 @@ def test_refitting_from_the_shipped_data_reproduces_the_shipped_model_byte_for_b
 
 # ---------------------------------------------------------------------- a scikit-learn estimator
 
-# scikit-learn expects this check to fail for its own DecisionTreeClassifier too: leaf sizes
-# count rows, so a weight of 2 is not the same as a row seen twice.
-_EXPECTED_FAILURES = {
-    "check_sample_weight_equivalence_on_dense_data": "min_samples_leaf counts rows, not sample weights",
-}
 
-
-@parametrize_with_checks([TriageTree()], expected_failed_checks=lambda estimator: _EXPECTED_FAILURES)
+@parametrize_with_checks([RiskTree()])
 def test_passes_scikit_learn_estimator_checks(estimator, check):
     check(estimator)
 
@@ -349,24 +455,27 @@ def test_plain_numeric_arrays_fit_with_their_own_labels():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, 3))
     y = np.where(X[:, 0] > 0, "yes", "no")
-    tree = TriageTree(max_depth=2, min_samples_leaf=5).fit(X, y)
+    tree = RiskTree(max_depth=2, min_samples_leaf=5).fit(X, y)
     assert list(tree.classes_) == ["no", "yes"] and tree.n_features_in_ == 3
     assert set(tree.predict(X)) == {"no", "yes"}
-    with pytest.raises(ValueError, match=r"fitted to labels \['no', 'yes'\], not triage levels"):
-        tree.tree_structure()
+    with pytest.raises(ValueError, match=r"fitted to labels \['no', 'yes'\], not to an outcome"):
+        tree.predict_risk(X)
+    numeric = RiskTree(max_depth=2, min_samples_leaf=5).fit(X, X[:, 0] > 0)
+    assert np.array_equal(numeric.predict_risk(X), numeric.predict_proba(X)[:, 1])
 
 
 # ------------------------------------------------------------------------- the tree as arrays
 
 
-def test_tree_structure_is_the_wrapped_trees_arrays_in_level_order(frame):
-    tree = TriageTree(max_depth=3).fit(frame)
+def test_tree_structure_is_the_wrapped_trees_arrays(frame):
+    tree = RiskTree(max_depth=3).fit(frame)
     structure = tree.tree_structure()
     model = tree.tree_model_.tree_
     assert structure.feature_names == tuple(tree.feature_names_)
     assert np.array_equal(structure.left, model.children_left)
     assert np.array_equal(structure.threshold, model.threshold)
-    assert np.array_equal(structure.counts, tree.node_counts_)
+    assert np.array_equal(structure.risk, model.value[:, 0, 1])
+    assert np.array_equal(structure.positives, tree.node_counts_[:, 1])
     assert structure.depth == tree.tree_model_.get_depth()
     with pytest.raises(AttributeError):
         structure.left = structure.right  # type: ignore[misc]
@@ -384,21 +493,26 @@ def many() -> pd.DataFrame:
 def test_the_light_shipped_tree_answers_exactly_as_the_estimator(many):
     light, estimator = default_tree(), load_tree()
     assert isinstance(light, ShippedTree) and light.tree_structure().same_as(estimator.tree_structure())
+    assert (light.outcome, light.population) == (estimator.outcome, estimator.population)
     features = Features(many)
-    levels, proba = light.predict_levels(features)
     matrix = features.matrix(estimator.feature_names_, dtype=np.float32)
-    assert np.array_equal(levels, level_codes(estimator.predict(matrix)))
-    assert np.array_equal(proba, estimator.predict_proba(matrix))
-    assert np.array_equal(light.envelope_levels(features), estimator.envelope_levels(features))
+    assert np.array_equal(light.predict_risk(features), estimator.predict_proba(matrix)[:, 1])
+    assert np.array_equal(light.node_levels(), estimator.node_levels())
     assert render_rules_text(light) == render_rules_text(estimator)
 
 
-def test_assessing_with_the_shipped_tree_does_not_import_scikit_learn():
+def test_the_shipped_tree_explains_and_scores_without_importing_scikit_learn():
     code = (
-        "import sys, scoring\n"
-        "a = scoring.assess({'age': 40, 'duration_weeks': 3, 'frequency': 'daily', 'severity': 'minor',"
+        "import sys\n"
+        "from scoring.engine.tree import default_tree\n"
+        "from scoring.contract.features import Features\n"
+        "from scoring.engine.synth import generate_vignettes\n"
+        "from scoring.contract.schema import validate_frame\n"
+        "tree = default_tree()\n"
+        "view = tree.explain({'age': 40, 'duration_weeks': 3, 'frequency': 'daily', 'severity': 'minor',"
         " 'locations': 'calf;thigh', 'weakness': True})\n"
-        "assert a.tree is not None\n"
+        "assert 0 <= view.probability <= 1\n"
+        "tree.predict_risk(Features(validate_frame(generate_vignettes(50, seed=1)).valid))\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'skops')))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
@@ -419,10 +533,6 @@ def _pickle_bytes() -> bytes:
     import pickle
 
     return pickle.dumps({"not": "a tree"})
-
-
-def _untrusted_zip() -> bytes:
-    return skops.io.dumps(pd.DataFrame({"a": [1]}).to_dict())
 
 
 @pytest.mark.parametrize(
@@ -448,8 +558,8 @@ def test_a_model_holding_untrusted_types_is_refused(tmp_path):
         pass
 
     path = tmp_path / "tree.skops"
-    skops.io.dump(TriageTree(), path)  # an unfitted estimator of the trusted class is fine ...
-    assert isinstance(load_tree(path), TriageTree)
+    skops.io.dump(RiskTree(), path)  # an unfitted estimator of the trusted class is fine ...
+    assert isinstance(load_tree(path), RiskTree)
     path.write_bytes(skops.io.dumps(Untrusted()))  # ... a class of its own is not
     with pytest.raises(TreeLoadError, match=r"holds types zaro does not trust .*Untrusted"):
         load_tree(path)
@@ -471,33 +581,39 @@ def test_a_model_that_does_not_match_its_record_is_refused(saved):
 
 def test_a_record_whose_arrays_were_edited_is_refused(saved):
     record = json.loads((saved / "tree.json").read_text())
-    record["nodes"]["threshold"][0] += 1.0
+    record["nodes"]["risk"][0] += 0.01
     (saved / "tree.json").write_text(json.dumps(record))
     with pytest.raises(TreeLoadError, match=r"the tree arrays do not match their hash .*zaro fit"):
         ShippedTree.from_record(saved)
 
 
-# ----------------------------------------------------------------------------- one metrics home
+def test_a_record_of_an_older_triage_tree_is_refused_with_the_fix(saved):
+    record = json.loads((saved / "tree.json").read_text())
+    del record["outcome"]
+    (saved / "tree.json").write_text(json.dumps(record))
+    with pytest.raises(TreeLoadError, match=r"does not say which outcome .*refit with `zaro fit`"):
+        ShippedTree.from_record(saved)
 
 
-def test_metrics_have_one_home():
-    from scoring.assessment import triage_agreement
-    from scoring.engine import metrics
+def test_the_table_walk_equals_the_step_by_step_one(many):
+    from scoring.engine.tree._walk import _walk_by_depth, columns_of, walk
 
-    assert triage_metrics is metrics.triage_metrics
-    reference, predicted = ["urgent", "self_care", "see_doctor"], ["see_doctor", "self_care", "urgent"]
-    table = triage_agreement(reference, predicted)
-    pd.testing.assert_frame_equal(table, metrics.agreement_table(reference, predicted))
-    summary = triage_metrics(reference, predicted)
-    assert table.loc["all", "under_triage"] == summary["under_triage"] == pytest.approx(1 / 3)
-    assert table.loc["urgent", "correct"] == summary["recall_urgent"] == 0.0
-
-
-def test_the_table_walk_and_envelope_equal_the_step_by_step_ones(many):
-    from scoring.engine.tree._walk import _envelope_by_boxes, _walk_by_depth, columns_of, envelope, walk
-
-    for tree in (default_tree(), TriageTree(max_depth=4, min_samples_leaf=1).fit(many)):
+    for tree in (default_tree(), RiskTree(max_depth=4, min_samples_leaf=1).fit(many)):
         structure = tree.tree_structure()
         columns = columns_of(structure, Features(many))
         assert np.array_equal(walk(structure, columns), _walk_by_depth(structure, columns))
-        assert np.array_equal(envelope(structure, columns), _envelope_by_boxes(structure, columns))
+
+
+# ----------------------------------------------------------------------------- one metrics home
+
+
+def test_triage_agreement_is_the_metrics_modules_table():
+    from scoring.assessment import triage_agreement
+    from scoring.engine import metrics
+
+    reference, predicted = ["urgent", "self_care", "see_doctor"], ["see_doctor", "self_care", "urgent"]
+    table = triage_agreement(reference, predicted)
+    pd.testing.assert_frame_equal(table, metrics.agreement_table(reference, predicted))
+    summary = metrics.triage_metrics(reference, predicted)
+    assert table.loc["all", "under_triage"] == summary["under_triage"] == pytest.approx(1 / 3)
+    assert table.loc["urgent", "correct"] == summary["recall_urgent"] == 0.0

@@ -73,7 +73,7 @@ def field_influence(
     recommendation ``policy`` gives, as in :func:`scoring.assessment.assess`), then the size
     of the points change, then contract order.
     """
-    from scoring.engine.tree import resolve_tree
+    from scoring.engine.tree import DEFAULT_OUTCOME, outcome_words, resolve_tree
 
     the_card, the_tree = _the_card(card), resolve_tree(tree)
     v = validate_vignette(vignette)
@@ -82,29 +82,35 @@ def field_influence(
     everything = _score_variants(v, [{}, *singles], the_card, the_tree, population, policy)
     base = {key: value[0] for key, value in everything.items()}
     scores = {key: value[1:] for key, value in everything.items()}
+    # Without a tree no risk moves, so the label is never shown; the default outcome's will do.
+    outcome_label = outcome_words(DEFAULT_OUTCOME if the_tree is None else the_tree.outcome)
     out = []
     for name in names:
         rows = [i for i, change in enumerate(singles) if name in change]
         if not rows:
             out.append(FieldInfluence(name, 0, 0, getattr(v, name), "no other value to try"))
             continue
-        out.append(
-            _strongest_change(v, name, [singles[i] for i in rows], base, {k: s[rows] for k, s in scores.items()})
-        )
+        chosen = {k: s[rows] for k, s in scores.items()}
+        out.append(_strongest_change(v, name, [singles[i] for i in rows], base, chosen, outcome_label))
     order = {name: i for i, name in enumerate(names)}
     out.sort(key=lambda f: (-abs(f.level_change), -abs(f.points_change), order[f.field]))
     return out
 
 
 def _strongest_change(
-    v: Any, name: str, changes: list[dict[str, Any]], base: dict[str, Any], scores: dict[str, np.ndarray]
+    v: Any,
+    name: str,
+    changes: list[dict[str, Any]],
+    base: dict[str, Any],
+    scores: dict[str, np.ndarray],
+    outcome_label: str,
 ) -> FieldInfluence:
     """Of one field's single changes (scored in ``scores``), the one that moves the assessment most."""
     base_level, base_points = int(base["combined"]), int(base["points"])
     base_risk = float(base["tree_risk"])
     level_moves = scores["combined"].astype(int) - base_level
     point_moves = scores["points"].astype(int) - base_points
-    # The move in the tree's risk: 0 without a tree.
+    # The tree's risk of its outcome: no move without a tree (NaN).
     risk_moves = np.nan_to_num(scores["tree_risk"] - base_risk)
     # Biggest level move first; among equals the biggest points move, then the biggest
     # move in the tree's risk, then the first value.
@@ -117,6 +123,7 @@ def _strongest_change(
         LEVELS[int(scores["combined"][pick])],
         int(point_moves[pick]),
         (base_risk, float(scores["tree_risk"][pick])),
+        outcome_label,
     )
     return FieldInfluence(name, int(level_moves[pick]), int(point_moves[pick]), change[name], text)
 

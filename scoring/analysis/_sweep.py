@@ -86,7 +86,8 @@ def sweep(
         ``tree_recommendation`` (the risk policy on the tree's risk; None without a tree),
         ``guideline_recommendation``, ``risk_policy_recommendation``, ``recommendation``
         (the chosen policy's), ``red_flags`` and ``is_current``. The frame's ``attrs`` hold
-        the field, the vignette, the outcome, the population (id and label) and the policy.
+        the field, the vignette, the outcome, the population (id and label), the policy, and
+        the tree's ``tree_outcome`` and ``tree_population`` (where it was fitted; None without a tree).
 
     Raises
     ------
@@ -108,6 +109,8 @@ def sweep(
     result.attrs["population"] = assessed.population
     result.attrs["population_label"] = load_population(assessed.population).label
     result.attrs["policy"] = assessed.policy
+    result.attrs["tree_outcome"] = None if the_tree is None else the_tree.outcome
+    result.attrs["tree_population"] = None if the_tree is None else the_tree.population
     return result
 
 

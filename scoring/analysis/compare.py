@@ -13,7 +13,7 @@ tables; :func:`render_comparison_text` and :mod:`scoring.plots` turn it into tex
 A comparison can be saved (:meth:`Comparison.save`) and read back (:func:`load_comparison`,
 or ``compare_models(..., saved=path)``, which checks that it was computed for the same
 arguments): a report build computes it once for its index and hands the file to the
-comparison notebook. Rates come from :func:`scoring.engine.tree.triage_metrics`; counts are
+comparison notebook. Rates come from :func:`scoring.engine.metrics.triage_metrics`; counts are
 read off the confusion tables.
 """
 
@@ -171,7 +171,7 @@ def _crosstab(rows: np.ndarray, columns: np.ndarray, row_name: str, column_name:
 
 def _model_metrics(confusion: pd.DataFrame, reference: np.ndarray, levels: np.ndarray, serious: np.ndarray) -> dict:
     """One model's row: rates from triage_metrics, counts read off its confusion table."""
-    from scoring.engine.tree import triage_metrics
+    from scoring.engine.metrics import triage_metrics
 
     m = triage_metrics(reference, levels)
     counts = confusion.to_numpy()

@@ -249,6 +249,7 @@ def _score_variants(
     population: Any = None,
     policy: Any = None,
 ) -> dict[str, np.ndarray]:
+    """Points, card level, the chosen policy's level and the tree's risk (in the population) per set of changes."""
     frame = _variants_frame(v, changes)
     features = Features(frame)
     scores = card.score_frame(features)
@@ -258,7 +259,6 @@ def _score_variants(
     return {
         "points": np.asarray(scores.totals),
         "card": card_levels,
-        "tree": card_levels if combined["tree"] is None else combined["tree"],
         "combined": combined["combined"],
         # The tree's risk in the population: NaN without a tree.
         "tree_risk": np.full(len(frame), np.nan) if combined["tree_risk"] is None else combined["tree_risk"],

@@ -123,13 +123,20 @@ def score_with_duckdb(
     import duckdb
     import pandas as pd
 
+    from scoring.engine.tree import resolve_tree
+
+    the_tree = resolve_tree(tree)
     con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "preserve_insertion_order": True})
     try:
         table, columns = _source(con, src, fmt)
-        scored = to_sql(card=card, tree=tree, table=table, columns=columns)
+        scored = to_sql(card=card, tree=the_tree, table=table, columns=columns)
         problems_sql = rejects_sql(table=table, columns=columns)
         if out[1] == "csv":
-            kept = scored_columns(columns, tree=tree is not None)
+            kept = (
+                scored_columns(columns, tree=False)
+                if the_tree is None
+                else scored_columns(columns, tree_outcome=the_tree.outcome)
+            )
             text = {c for c in METADATA_COLUMNS if c in columns} if formula_safe else set()
             yes_no = {f.name for f in FIELDS if f.kind == "bool"} | {"agree"}
             scored = _csv_columns(scored, kept, text, yes_no)

@@ -1,4 +1,4 @@
-"""`zaro` generate, validate and fit: the data set and the tree fitted to it."""
+"""`zaro` generate, validate and fit: the data set, and the tree fitted to the risk of a serious cause."""
 
 from __future__ import annotations
 
@@ -112,7 +112,8 @@ def validate_command(path: str, rejects: str | None, keep_extra: bool, overwrite
     "--data",
     "data_path",
     type=click.Path(exists=True, dir_okay=False, path_type=str),
-    help="CSV of vignettes with a triage column (default: data/vignettes.csv, seed 7).",
+    help="CSV of generated vignettes with their latent_cause column "
+    "(default: a seeded sample generated in memory from the enriched mix, as tree.json records).",
 )
 @click.option(
     "--out",
@@ -122,11 +123,12 @@ def validate_command(path: str, rejects: str | None, keep_extra: bool, overwrite
 )
 @click.option("--no-progress", is_flag=True, help="Do not show a progress bar.")
 def fit_command(data_path: str | None, out_dir: str | None, no_progress: bool) -> None:
-    """Fit the decision tree: choose depth, leaf size and pruning by 5-fold CV, then save it.
+    """Fit the decision tree to the risk of a serious cause: depth, leaf size and pruning by 5-fold CV.
 
-    With no options this rebuilds the shipped model from the shipped data, byte for byte.
+    With no options this rebuilds the shipped model from its seeded sample, byte for byte.
     """
     from scoring.engine.tree import fit_default_tree, render_rules_text
+    from scoring.wording import percent
 
     if data_path is not None:
         from scoring.batch import read_csv_header
@@ -135,12 +137,26 @@ def fit_command(data_path: str | None, out_dir: str | None, no_progress: bool) -
         read_csv_header(data_path)
     fit = fit_default_tree(data_path, progress=not no_progress)
     model_path, record_path = fit.save(out_dir)
-    chosen = fit.record["cross_validation"]["selected"]
+    record = fit.record
+    chosen = record["cross_validation"]["selected"]
     params = ", ".join(f"{k}={v}" for k, v in fit.search.best_params.items())
+    data = record["data"]
     click.echo(f"Chosen by cross-validation: {params}")
     click.echo(
-        f"CV balanced accuracy {chosen['balanced_accuracy']['mean']:.3f} ± {chosen['balanced_accuracy']['std']:.3f}; "
-        f"urgent recall {chosen['recall_urgent']['mean']:.3f}; under-triage {chosen['under_triage']['mean']:.2%}"
+        f"Fitted to {record['outcome']} on {data['n']:,} vignettes of the {record['population']} population "
+        f"({data['n_outcome']:,} with the outcome, {percent(data['prevalence'], 1)}): "
+        f"depth {record['structure']['depth']}, {record['structure']['n_leaves']} leaves"
     )
+    click.echo(
+        f"CV log loss {chosen['log_loss']['mean']:.4f} ± {chosen['log_loss']['std']:.4f}; "
+        f"Brier {chosen['brier']['mean']:.4f}; AUC {chosen['auc']['mean']:.3f} ± {chosen['auc']['std']:.3f}"
+    )
+    check = record.get("fresh_sample")
+    if check:
+        click.echo(
+            f"Fresh {check['population']} sample ({check['n']:,} vignettes, seed {check['seed']}): "
+            f"AUC {check['auc']:.3f}, calibration slope {check['calibration_slope']:.2f}, "
+            f"intercept {check['calibration_intercept']:+.2f}, Brier {check['brier']:.4f}"
+        )
     click.echo(render_rules_text(fit.tree))
     click.echo(f"Wrote {model_path} and {record_path}", err=True)

@@ -1,4 +1,10 @@
-"""The decision tree drawn as a plotly figure, optionally with one vignette's path highlighted."""
+"""The decision tree drawn as a plotly figure, optionally with one vignette's path highlighted.
+
+Each leaf says its risk of the tree's outcome where the tree learnt it (the learning mix) and
+how many training vignettes it rests on; its colour is what the risk policy advises for that
+risk moved to the population the figure is drawn for (the default population unless told),
+and the legend says so.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ import plotly.graph_objects as go
 
 from scoring.contract.recommendation import LABELS, LEVELS
 from scoring.plots._text import wrap
+from scoring.wording import share_percent
 
 __all__ = ["tree_figure", "RECOMMENDATION_COLOURS"]
 
@@ -49,12 +56,12 @@ def _rows(left: np.ndarray, right: np.ndarray) -> tuple[list[int], dict[int, int
 
 
 def _node_labels(structure: Any, order: list[int], parents: dict[int, tuple[int, str]]) -> list[str]:
-    """Two lines per node: the answer that leads there, then its vignettes (and a leaf's verdict)."""
+    """Two lines per node: the answer that leads there, then its vignettes (and a leaf's risk)."""
     from scoring.engine.tree import step_text
 
     labels = []
     for node in order:
-        total = int(structure.counts[node].sum())
+        total = int(structure.samples[node])
         if node in parents:
             parent, op = parents[node]
             name = structure.feature_names[int(structure.feature[parent])]
@@ -62,11 +69,9 @@ def _node_labels(structure: Any, order: list[int], parents: dict[int, tuple[int,
         else:
             first = "<b>All training vignettes</b>"
         if structure.left[node] < 0:
-            level = int(structure.level[node])
-            share = structure.counts[node][level] / max(total, 1)
-            second = f"<b>{LABELS[LEVELS[level]]}</b> {share:.0%} of {total}"
+            second = f"<b>{share_percent(float(structure.risk[node]))}</b> of {total:,}"
         else:
-            second = f"{total} vignettes"
+            second = f"{total:,} vignettes"
         labels.append(f"{first}<br>{second}")
     return labels
 
@@ -97,14 +102,14 @@ def _edge_traces(order: list[int], parents: dict, row: dict, depth: dict, path_e
     ]
 
 
-def _node_trace(structure: Any, order: list[int], row: dict, depth: dict, on_path: set) -> go.Scatter:
-    """One marker per node (leaves coloured by recommendation); hover shows the counts per level."""
+def _node_trace(
+    structure: Any, levels: np.ndarray, outcome: str, order: list[int], row: dict, depth: dict, on_path: set
+) -> go.Scatter:
+    """One marker per node (leaves coloured by the risk policy's advice); hover shows the counts."""
     leaf = structure.left < 0
     hover = [
-        "<br>".join(
-            [f"node {n}: {int(structure.counts[n].sum())} training vignettes"]
-            + [f"{LABELS[level]}: {int(c)}" for level, c in zip(LEVELS, structure.counts[n])]
-        )
+        f"node {n}: {int(structure.samples[n]):,} training vignettes<br>"
+        f"{int(structure.positives[n]):,} with a {outcome} ({share_percent(float(structure.risk[n]))})"
         for n in order
     ]
     return go.Scatter(
@@ -117,7 +122,7 @@ def _node_trace(structure: Any, order: list[int], row: dict, depth: dict, on_pat
         name="nodes",
         marker=dict(
             size=[16 if leaf[n] else 10 for n in order],
-            color=[RECOMMENDATION_COLOURS[LEVELS[int(structure.level[n])]] if leaf[n] else "#FFFFFF" for n in order],
+            color=[RECOMMENDATION_COLOURS[LEVELS[int(levels[n])]] if leaf[n] else "#FFFFFF" for n in order],
             symbol=["square" if leaf[n] else "circle" for n in order],
             line=dict(
                 color=[_PATH if n in on_path else "#777777" for n in order],
@@ -127,8 +132,8 @@ def _node_trace(structure: Any, order: list[int], row: dict, depth: dict, on_pat
     )
 
 
-def tree_figure(tree: Any, path: Any = None, *, title: str | None = None) -> go.Figure:
-    """Draw a fitted :class:`scoring.engine.tree.TriageTree` as an outline, each branch in plain words.
+def tree_figure(tree: Any, path: Any = None, *, population: Any = None, title: str | None = None) -> go.Figure:
+    """Draw a fitted risk tree as an outline, each branch in plain words.
 
     One row per node, read top to bottom: a node's two branches sit below it, indented, each
     labelled with the answer that leads there. One row per node keeps every label apart,
@@ -136,20 +141,30 @@ def tree_figure(tree: Any, path: Any = None, *, title: str | None = None) -> go.
 
     Parameters
     ----------
-    tree : TriageTree
-        A fitted tree (e.g. :func:`scoring.engine.tree.load_tree`).
+    tree : RiskTree or ShippedTree
+        A fitted tree (e.g. :func:`scoring.engine.tree.default_tree`).
     path : TreeView, sequence of TreeStep or of node ids, optional
         A vignette's path (``assessment.tree`` or ``tree.explain(v)``) to highlight.
+    population : str or Population, optional
+        Whose advice colours the leaves; default
+        :data:`scoring.engine.populations.DEFAULT_POPULATION`.
     title : str, optional
-        Figure title; by default it says the depth and number of leaves.
+        Figure title; by default it says the outcome, the depth and the number of leaves.
 
     Returns
     -------
     plotly.graph_objects.Figure
-        Leaves are coloured by recommendation and say their share of the training vignettes
-        they hold; hovering a node shows its counts per reference level.
+        Leaves say their risk of the outcome in the learning mix (the share of their training
+        vignettes with it) and are coloured by what the risk policy advises for that risk in
+        ``population``; hovering a node shows its vignettes and how many had the outcome.
     """
+    from scoring.engine.populations import DEFAULT_POPULATION, load_population
+    from scoring.engine.tree import outcome_words
+
     structure = tree.tree_structure()
+    target = load_population(DEFAULT_POPULATION if population is None else population)
+    levels = tree.node_levels(target)
+    outcome = outcome_words(tree.outcome)
     left, right = structure.left, structure.right
     order, row, depth = _rows(left, right)
     parents = {int(left[n]): (n, "<=") for n in order if left[n] >= 0}
@@ -158,7 +173,7 @@ def tree_figure(tree: Any, path: Any = None, *, title: str | None = None) -> go.
     path_edges = set(zip(nodes, nodes[1:]))
 
     figure = go.Figure(_edge_traces(order, parents, row, depth, path_edges))
-    figure.add_trace(_node_trace(structure, order, row, depth, set(nodes)))
+    figure.add_trace(_node_trace(structure, levels, outcome, order, row, depth, set(nodes)))
     for level in LEVELS:
         # Legend entries for the leaf colours (no points of their own).
         figure.add_scatter(
@@ -182,16 +197,20 @@ def tree_figure(tree: Any, path: Any = None, *, title: str | None = None) -> go.
         for n, text in zip(order, _node_labels(structure, order, parents))
     ]
     max_depth = max(depth.values())
+    n_leaves = int((left < 0).sum())
+    legend_title = wrap(f"Leaf colour: the risk policy's advice for the leaf's risk in {target.label}", width=60)
     figure.update_layout(
-        title=title or f"Decision tree: depth {max_depth}, {int((left < 0).sum())} leaves",
+        title=title
+        or f"Decision tree: risk of a {outcome}<br><sup>depth {max_depth}, {n_leaves} leaves; "
+        "each leaf: its share of training vignettes with the outcome</sup>",
         annotations=annotations,
         # Room to the right of the deepest row for its two lines of text.
         xaxis=dict(visible=False, range=[-0.3, max_depth + 4.5], fixedrange=True),
         yaxis=dict(visible=False, range=[-len(order) + 0.4, 0.6], fixedrange=True),
         plot_bgcolor="white",
-        height=_ROW_HEIGHT * len(order) + 130,
-        margin=dict(l=10, r=10, t=60, b=10),
-        legend=dict(orientation="h", y=0, yanchor="top", x=0),
+        height=_ROW_HEIGHT * len(order) + 160,
+        margin=dict(l=10, r=10, t=70, b=10),
+        legend=dict(orientation="h", y=0, yanchor="top", x=0, title=dict(text=legend_title, side="top")),
     )
     return figure
 

@@ -26,12 +26,13 @@ _FEATURE_LABELS = {spec.name: spec.label for spec in FEATURES}
 
 
 def tree_search_figure(record: Mapping[str, Any], *, title: str | None = None) -> go.Figure:
-    """Every tree tried in cross-validation: balanced accuracy against size, chosen one marked.
+    """Every tree tried in cross-validation: log loss against size, chosen one marked.
 
-    Each point is one parameter combination (x: mean number of leaves, y: mean balanced
-    accuracy over the folds, bar: one standard deviation), coloured by maximum depth. The
-    dashed line is one standard error below the best score: the selection rule takes the
-    simplest tree above it (see ``record["cross_validation"]["selection_rule"]``).
+    Each point is one parameter combination (x: mean number of leaves, y: mean log loss of
+    the risk over the held-out folds, lower is better; bar: one standard deviation), coloured
+    by maximum depth. The dashed line is one standard error above the best loss: the
+    selection rule takes the simplest tree below it (see
+    ``record["cross_validation"]["selection_rule"]``).
 
     Parameters
     ----------
@@ -43,46 +44,38 @@ def tree_search_figure(record: Mapping[str, Any], *, title: str | None = None) -
     results = pd.DataFrame(cv["results"])
     figure = go.Figure()
     hover = (
-        "depth %{customdata[0]}, min leaf %{customdata[1]}, ccp_alpha %{customdata[2]}, "
-        "class weight %{customdata[3]}<br>%{x:.1f} leaves, balanced accuracy %{y:.3f}, "
-        "urgent recall %{customdata[4]:.2f}<extra></extra>"
+        "depth %{customdata[0]}, min leaf %{customdata[1]}, ccp_alpha %{customdata[2]}"
+        "<br>%{x:.1f} leaves, log loss %{y:.4f}, AUC %{customdata[3]:.3f}<extra></extra>"
     )
     for index, depth in enumerate(sorted(results["max_depth"].unique())):
         rows = results[results["max_depth"] == depth]
         figure.add_trace(
             go.Scatter(
                 x=rows["mean_n_leaves"],
-                y=rows["mean_balanced_accuracy"],
-                error_y=dict(array=rows["std_balanced_accuracy"], thickness=1, width=0),
+                y=rows["mean_log_loss"],
+                error_y=dict(array=rows["std_log_loss"], thickness=1, width=0),
                 mode="markers",
                 marker=dict(color=_DEPTH_COLOURS[index % len(_DEPTH_COLOURS)], size=7, opacity=0.75),
                 name=f"max depth {depth}",
                 customdata=np.stack(
-                    [
-                        rows["max_depth"],
-                        rows["min_samples_leaf"],
-                        rows["ccp_alpha"],
-                        rows["class_weight"].fillna("none"),
-                        rows["mean_recall_urgent"],
-                    ],
-                    axis=1,
+                    [rows["max_depth"], rows["min_samples_leaf"], rows["ccp_alpha"], rows["mean_auc"]], axis=1
                 ),
                 hovertemplate=hover,
             )
         )
-    best = results.loc[results["mean_balanced_accuracy"].idxmax()]
-    threshold = best["mean_balanced_accuracy"] - best["std_balanced_accuracy"] / math.sqrt(cv["n_splits"])
+    best = results.loc[results["mean_log_loss"].idxmin()]
+    threshold = best["mean_log_loss"] + best["std_log_loss"] / math.sqrt(cv["n_splits"])
     figure.add_hline(
         y=threshold,
         line=dict(color="#555555", dash="dash", width=1),
-        annotation_text="one standard error below the best",
-        annotation_position="bottom right",
+        annotation_text="one standard error above the best",
+        annotation_position="top right",
     )
     chosen = results[results["selected"]]
     figure.add_trace(
         go.Scatter(
             x=chosen["mean_n_leaves"],
-            y=chosen["mean_balanced_accuracy"],
+            y=chosen["mean_log_loss"],
             mode="markers",
             marker=dict(color=_CHOSEN, size=14, symbol="star"),
             name="chosen tree",
@@ -93,7 +86,7 @@ def tree_search_figure(record: Mapping[str, Any], *, title: str | None = None) -
         title=title
         or f"How the tree was chosen<br><sup>{len(results)} settings, {cv['n_splits']}-fold cross-validation</sup>",
         xaxis_title="leaves (mean over folds)",
-        yaxis_title="balanced accuracy (mean over folds)",
+        yaxis_title="log loss of the risk (mean over folds; lower is better)",
         legend=dict(orientation="h", y=-0.2),
     )
     return figure
@@ -106,7 +99,7 @@ def feature_importance_figure(tree: Any, *, title: str | None = None) -> go.Figu
 
     Parameters
     ----------
-    tree : scoring.engine.tree.TriageTree
+    tree : scoring.engine.tree.RiskTree or ShippedTree
         A fitted tree or the shipped one (anything with ``tree_structure()``).
     title : str, optional
     """

@@ -17,7 +17,6 @@ from scoring.wording import (
     MISSING,
     format_value,
     how_soon_text,
-    leaf_risk_text,
     likelihood_ratio_text,
     lower_first,
     policies_differ_text,
@@ -115,19 +114,20 @@ def _population_label(population: str) -> str:
     return str(load_population(population).label)
 
 
-def _tree_context(assessment: Any) -> dict[str, Any]:
-    view, risk = assessment.tree, assessment.tree_risk
+def _tree_context(assessment: Any, tree: Any) -> dict[str, Any]:
+    from scoring.engine.tree import outcome_words
+
+    view = assessment.tree
     value, label = recommendation_text(view.recommendation)
-    fitted_on = _population_label(risk.trained_on)
     return {
         "recommendation_value": value,
         "recommendation_label": label,
         "path": [step.text for step in view.path] or ["(the tree is a single leaf)"],
         "leaf_id": view.leaf_id,
-        "leaf_counts": f"{view.leaf_samples} training vignettes, "
-        + leaf_risk_text(view.probability, risk.outcome_label, fitted_on),
-        "risk": risk.text(),
-        "fitted_on": lower_first(fitted_on),
+        "leaf_risk": tree.leaf_risk_text(view.leaf_id),
+        "outcome": outcome_words(view.outcome),
+        # The leaf's risk moved to the population the page states chances for.
+        "risk": assessment.tree_risk.text(),
     }
 
 
@@ -281,7 +281,7 @@ def case_context(case: Any, *, slug: str, card: Any, tree: Any) -> tuple[dict[st
         "risks": risks_context(risks),
         "policies": policies_context(assessment),
         "card": _card_context(assessment, card),
-        "tree": _tree_context(assessment),
+        "tree": _tree_context(assessment, tree),
         "comparison": _comparison(assessment),
         "counterfactuals": _counterfactual_context(case, card, tree),
         "sweep": _sweep_context(case, slug, card, tree),

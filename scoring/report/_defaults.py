@@ -10,7 +10,7 @@ def ensure_defaults(*, progress: bool = True) -> list[str]:
     whether it was made now.
     """
     from scoring._paths import MODELS_DIR
-    from scoring.data import default_dataset_path, load_default_vignettes, write_dataset
+    from scoring.data import default_dataset_path, write_dataset
     from scoring.engine.card import load_card
     from scoring.engine.tree import TREE_FILE, fit_default_tree
 
@@ -27,8 +27,8 @@ def ensure_defaults(*, progress: bool = True) -> list[str]:
     if tree_path.is_file():
         lines.append(f"tree: {tree_path} (present)")
     else:
-        data = None if data_path is not None and data_path.is_file() else load_default_vignettes()
-        skops_path, record_path = fit_default_tree(data, progress=progress).save()
+        # The tree is fitted on its own seeded sample of the enriched mix, not on the data file.
+        skops_path, record_path = fit_default_tree(progress=progress).save()
         lines.append(f"tree: fitted and wrote {skops_path} and {record_path}")
     card = load_card()
     if card.calibration is None:

@@ -8,7 +8,7 @@ from typing import Any
 from scoring.report._case import condition_words, recommendation_text
 from scoring.report._pages import render_page
 from scoring.report._provenance import Provenance, tree_metadata, tree_version
-from scoring.report._tables import tree_leaves
+from scoring.report._tables import tree_advice_heading, tree_leaves
 from scoring.wording import MISSING, likelihood_ratio_text, percent, risk_percent
 
 
@@ -91,14 +91,20 @@ def policies_summary() -> list[dict[str, Any]]:
 
 
 def tree_summary(tree: Any, record: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The tree's size and one row per leaf: its conditions, what it says, and its training counts."""
+    """The tree's size and one row per leaf: its conditions, its risk, and the risk policy's advice."""
     if not record:
         return None
+    from scoring.engine.populations import DEFAULT_POPULATION, load_population
+    from scoring.engine.tree import outcome_words
+
     structure = record.get("structure", {})
     return {
         "depth": structure.get("depth", "?"),
         "n_leaves": structure.get("n_leaves", "?"),
         "version": tree_version(record),
+        "outcome": outcome_words(tree.outcome),
+        "advice_heading": tree_advice_heading(),
+        "population_label": load_population(DEFAULT_POPULATION).label,
         "leaves": tree_leaves(tree),
     }
 

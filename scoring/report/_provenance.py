@@ -61,12 +61,16 @@ def tree_metadata() -> dict[str, Any]:
 
 
 def tree_version(record: Mapping[str, Any]) -> str | None:
-    """A short name for the shipped tree: the zaro version that fitted it and its data hash."""
+    """A short name for the shipped tree: the zaro version that fitted it and its data (hash or seed)."""
     if not record:
         return None
-    sha = (record.get("data") or {}).get("sha256")
+    data = record.get("data") or {}
     fitted = record.get("zaro_version", "?")
-    return f"fitted by zaro {fitted}" + (f" on data {sha[:12]}" if sha else "")
+    if data.get("sha256"):
+        return f"fitted by zaro {fitted} on data {data['sha256'][:12]}"
+    if data.get("seed") is not None and data.get("n"):
+        return f"fitted by zaro {fitted} on {data['n']:,} generated vignettes (seed {data['seed']})"
+    return f"fitted by zaro {fitted}"
 
 
 def collect_provenance(card: Any = "default") -> Provenance:

@@ -14,8 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from scoring.contract.recommendation import LABELS, Recommendation
-from scoring.wording import MISSING, leaf_share_text, lower_first, percent, risk_percent
+from scoring.contract.recommendation import LABELS
+from scoring.wording import MISSING, lower_first, percent, risk_percent, share_percent
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def readable_risk_table(table: pd.DataFrame) -> ReadableTable:
             ],
             "Vignettes in the calibration sample": [f"{int(n):,}" for n in table["n"]],
             f"Observed share with a {outcome}": [
-                MISSING if n == 0 else risk_percent(p, missing=MISSING) for p, n in zip(table["observed"], table["n"])
+                MISSING if n == 0 else share_percent(float(p)) for p, n in zip(table["observed"], table["n"])
             ],
         }
     )
@@ -81,17 +81,12 @@ def readable_risk_table(table: pd.DataFrame) -> ReadableTable:
     return ReadableTable(frame, f"Points total, band and chance of a {outcome}", footnote)
 
 
-#: Cross-validation measures in reading order, and whether each is a share or a count.
+#: Cross-validation measures in reading order, and how each is shown.
 _CV_MEASURES = {
-    "accuracy": ("Accuracy", True),
-    "balanced_accuracy": ("Balanced accuracy", True),
-    "recall_self_care": (f"Recall, {LABELS['self_care']}", True),
-    "recall_see_doctor": (f"Recall, {LABELS['see_doctor']}", True),
-    "recall_urgent": (f"Recall, {LABELS['urgent']}", True),
-    "urgent_missed": ("Urgent vignettes missed", True),
-    "under_triage": ("Under-triage (less cautious than the reference)", True),
-    "over_triage": ("Over-triage (more cautious than the reference)", True),
-    "n_leaves": ("Leaves", False),
+    "log_loss": ("Log loss (lower is better)", "number"),
+    "brier": ("Brier score (lower is better)", "number"),
+    "auc": ("AUC (how well it ranks a serious cause above a harmless one)", "number"),
+    "n_leaves": ("Leaves", "count"),
 }
 
 
@@ -99,9 +94,9 @@ def readable_cv_metrics(selected: Mapping[str, Mapping[str, float]]) -> Readable
     """The chosen tree settings' cross-validated measures (``record["cross_validation"]["selected"]``)."""
     rows = []
     for key in [k for k in _CV_MEASURES if k in selected] + sorted(set(selected) - set(_CV_MEASURES)):
-        name, share = _CV_MEASURES.get(key, (key.replace("_", " ").capitalize(), False))
+        name, kind = _CV_MEASURES.get(key, (key.replace("_", " ").capitalize(), "count"))
         stats = selected[key]
-        shown = (lambda v: percent(v, 1, missing=MISSING)) if share else (lambda v: f"{v:g}")
+        shown = (lambda v: f"{v:.4f}") if kind == "number" else (lambda v: f"{v:.3g}")
         rows.append({"Measure": name, "Mean over the folds": shown(stats["mean"]), "Spread (SD)": shown(stats["std"])})
     return ReadableTable(pd.DataFrame(rows), "Cross-validated measures of the chosen settings")
 
@@ -110,7 +105,8 @@ _PARAMETERS = {
     "max_depth": ("Maximum depth", "questions asked, at most, before a leaf"),
     "min_samples_leaf": ("Smallest leaf", "training vignettes a leaf must hold"),
     "ccp_alpha": ("Pruning strength (ccp_alpha)", "higher values cut more branches"),
-    "class_weight": ("Class weighting", "how the triage levels are weighted when fitting"),
+    "outcome": ("Outcome", "what the tree estimates the risk of"),
+    "population": ("Fitted on", "the population the training vignettes come from"),
     "random_state": ("Random state", "fixes tie-breaking, so refits are identical"),
 }
 
@@ -125,41 +121,50 @@ def readable_tree_params(params: Mapping[str, Any]) -> ReadableTable:
         if value is None:
             continue
         name, meaning = _PARAMETERS.get(key, (key.replace("_", " ").capitalize(), ""))
-        if key == "class_weight":
-            value = "balanced: each triage level weighs the same" if value == "balanced" else str(value)
         rows.append({"Setting": name, "Value": str(value), "What it means": meaning})
     return ReadableTable(pd.DataFrame(rows), "The chosen settings")
 
 
 def tree_leaves(tree: Any) -> list[dict[str, str]]:
-    """One row per leaf of a fitted tree: its conditions, its recommendation, its training counts.
+    """One row per leaf of a fitted tree: its conditions, its risk, and the risk policy's advice.
 
-    The counts are worded by :func:`leaf_share_text`, which says they are a plain share of
-    training vignettes (not the tree's class-weighted probability).
+    The risk is the share of the leaf's training vignettes with the tree's outcome, worded by
+    :func:`scoring.wording.leaf_risk_text` (it says where the risk holds and how many
+    vignettes it rests on); the advice is the risk policy's for that risk in the default
+    population.
     """
     # merged_conditions turns the splits on one feature into one phrase ("2 to 6 weeks").
     from scoring.engine.tree import merged_conditions, tree_rules
 
     rows = []
     for rule in tree_rules(tree):
-        recommendation = Recommendation(rule.recommendation)
         conditions = merged_conditions(rule.conditions)
         rows.append(
             {
                 "conditions": " and ".join(conditions) if conditions else "always",
-                "value": recommendation.value,
-                "label": recommendation.label,
-                "counts": leaf_share_text(rule.samples, rule.counts[recommendation.value], recommendation.label),
+                "risk": rule.risk_text,
+                "value": rule.recommendation.value,
+                "label": rule.recommendation.label,
             }
         )
     return rows
 
 
+def tree_advice_heading() -> str:
+    """The heading of the advice column: whose risk policy, for which population."""
+    from scoring.engine.populations import DEFAULT_POPULATION, load_population
+
+    return f"Risk-based advice for {load_population(DEFAULT_POPULATION).label}"
+
+
 def readable_tree_rules(tree: Any) -> ReadableTable:
     """The tree's rules as a table, one leaf a row (what the index page shows too)."""
+    from scoring.engine.tree import outcome_words
+
+    advice = tree_advice_heading()
     frame = pd.DataFrame(
         [
-            {"If": leaf["conditions"], "Then": leaf["label"], "Training vignettes at the leaf": leaf["counts"]}
+            {"If": leaf["conditions"], f"Risk of a {outcome_words(tree.outcome)}": leaf["risk"], advice: leaf["label"]}
             for leaf in tree_leaves(tree)
         ]
     )

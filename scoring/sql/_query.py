@@ -18,6 +18,7 @@ from scoring.contract.encoding import FEATURES
 from scoring.contract.errors import FieldError, VignetteError, unknown_field_error
 from scoring.contract.fields import FIELD_NAMES, FIELDS, METADATA_COLUMNS
 from scoring.contract.recommendation import Recommendation
+from scoring.engine.tree import DEFAULT_OUTCOME
 from scoring.sql._compile import (
     FieldSql,
     category_level,
@@ -33,7 +34,16 @@ from scoring.sql._compile import (
 if TYPE_CHECKING:
     from scoring.engine.card import Card
 
-__all__ = ["DIALECTS", "to_sql", "rejects_sql", "scored_columns"]
+__all__ = [
+    "DIALECTS",
+    "to_sql",
+    "rejects_sql",
+    "scored_columns",
+    "tree_case_sql",
+    "tree_risk_sql",
+    "tree_level_sql",
+    "tree_risk_column",
+]
 
 #: Dialects the query is written for.
 DIALECTS = ("duckdb", "spark", "postgres")
@@ -167,12 +177,20 @@ def _tree_value(structure: Any, column: int) -> str:
     return f"CAST(CAST({feature_column(name)} AS FLOAT) AS DOUBLE)"
 
 
-def _tree_leaf_level(structure: Any) -> str:
-    """The level of the leaf each row lands in, as nested CASE (one level per depth)."""
+def tree_case_sql(structure: Any, values: Sequence[str]) -> str:
+    """The tree as nested ``CASE`` (one level per depth), each leaf giving ``values[leaf]``.
+
+    Parameters
+    ----------
+    structure : TreeStructure
+        The tree's arrays; the features are read from their ``feature_column`` names.
+    values : sequence of str
+        One SQL expression per node (only the leaves' are used), e.g. the leaf's risk.
+    """
 
     def node_sql(node: int) -> str:
         if structure.left[node] < 0:
-            return str(int(structure.level[node]))
+            return values[node]
         value = _tree_value(structure, int(structure.feature[node]))
         threshold = literal(float(structure.threshold[node]))
         left, right = node_sql(int(structure.left[node])), node_sql(int(structure.right[node]))
@@ -181,24 +199,15 @@ def _tree_leaf_level(structure: Any) -> str:
     return node_sql(0)
 
 
-def _tree_envelope(structure: Any) -> str:
-    """The tree's monotone envelope (see ``scoring.engine.tree._walk.envelope``), leaf box by leaf box."""
-    from scoring.contract.encoding import feature_spec
+def tree_risk_sql(tree: Any) -> str:
+    """Each row's leaf risk of the tree's outcome, in the population the tree was fitted on."""
+    structure = tree.tree_structure()
+    return tree_case_sql(structure, [literal(float(r)) for r in structure.risk])
 
-    parts = ["0"]
-    for leaf, box in structure.boxes.items():
-        level = int(structure.level[leaf])
-        if level == 0:
-            continue
-        tests = []
-        for column, (low, high) in sorted(box.items()):
-            value, direction = _tree_value(structure, column), feature_spec(structure.feature_names[column]).worse
-            if direction <= 0 and high < np.inf:
-                tests.append(f"{value} <= {literal(float(high))}")
-            if direction >= 0 and low > -np.inf:
-                tests.append(f"NOT ({value} <= {literal(float(low))})")
-        parts.append(f"CASE WHEN {' AND '.join(tests) or 'TRUE'} THEN {level} ELSE 0 END")
-    return f"GREATEST({', '.join(parts)})"
+
+def tree_level_sql(tree: Any, population: Any = None) -> str:
+    """Each row's risk-policy level (0, 1, 2) for its leaf's risk moved to ``population`` (default population)."""
+    return tree_case_sql(tree.tree_structure(), [str(int(level)) for level in tree.node_levels(population)])
 
 
 def _floor() -> str:
@@ -210,11 +219,21 @@ def _floor() -> str:
     return f"CASE WHEN {fired} THEN {Recommendation.URGENT.level} ELSE 0 END"
 
 
-def scored_columns(columns: Sequence[str], *, tree: bool = True) -> list[str]:
-    """The columns of the scored result, in order (as :func:`scoring.assessment.assess_frame` gives them)."""
+def tree_risk_column(outcome: str) -> str:
+    """The name of the column holding the tree's risk of ``outcome``, e.g. ``tree_risk_serious_cause``."""
+    return f"tree_risk_{outcome}"
+
+
+def scored_columns(columns: Sequence[str], *, tree: bool = True, tree_outcome: str = DEFAULT_OUTCOME) -> list[str]:
+    """The columns of the scored result, in order (as :func:`scoring.assessment.assess_frame` gives them).
+
+    With a tree: ``tree_risk_<outcome>`` (the tree's risk in its training population),
+    ``tree_recommendation`` (the risk policy's advice for it in the default population) and
+    ``agree`` (card and tree advise the same).
+    """
     out = [f.name for f in FIELDS] + [m for m in METADATA_COLUMNS if m in columns]
     out += ["points_total", "band", "red_flags", "card_recommendation", "probability"]
-    out += ["tree_recommendation", "agree"] if tree else []
+    out += [tree_risk_column(tree_outcome), "tree_recommendation", "agree"] if tree else []
     return [*out, "recommendation"]
 
 
@@ -233,8 +252,7 @@ def _scores_select(card: Card, tree: Any, columns: Sequence[str]) -> str:
         f"{_floor()} AS _zaro_floor",
     ]
     if tree is not None:
-        structure = tree.tree_structure()
-        inner += [f"{_tree_leaf_level(structure)} AS _zaro_tree", f"{_tree_envelope(structure)} AS _zaro_envelope"]
+        inner += [f"{tree_risk_sql(tree)} AS _zaro_tree_risk", f"{tree_level_sql(tree)} AS _zaro_tree"]
     card_level = (
         f"CASE WHEN _zaro_any_flag THEN {Recommendation.URGENT.level} ELSE {_band_case(card, total, 'level')} END"
     )
@@ -246,15 +264,15 @@ def _scores_select(card: Card, tree: Any, columns: Sequence[str]) -> str:
         f"{level_text('_zaro_card')} AS {quote('card_recommendation')}",
         f"{_probability(card, total, '_zaro_any_flag')} AS {quote('probability')}",
     ]
-    # The combination is scoring.contract.recommendation.more_cautious: the highest level.
     if tree is not None:
         outer += [
+            f"_zaro_tree_risk AS {quote(tree_risk_column(tree.outcome))}",
             f"{level_text('_zaro_tree')} AS {quote('tree_recommendation')}",
             "(_zaro_tree = _zaro_card) AS agree",
         ]
-        combined = "GREATEST(_zaro_card, _zaro_envelope, _zaro_floor)"
-    else:
-        combined = "GREATEST(_zaro_card, _zaro_floor)"
+    # The combination is scoring.contract.recommendation.more_cautious: the highest level. The
+    # tree is a second opinion beside it and does not enter it.
+    combined = "GREATEST(_zaro_card, _zaro_floor)"
     outer.append(f"{level_text(combined)} AS {quote('recommendation')}")
     return (
         f"SELECT {', '.join(outer)} FROM (SELECT *, {card_level} AS _zaro_card FROM (SELECT {', '.join(inner)} "
@@ -290,8 +308,10 @@ def to_sql(
     The query reads each contract field as the Python readers do (text, numbers, yes/no,
     categories, locations), keeps the rows that meet the contract, computes the features,
     each card item's points and the total (with group limits), the red flags, the ladder's
-    urgent floor, the tree (nested ``CASE``) and its monotone envelope, the combined
-    recommendation and the card's calibrated probability. Its columns are those of
+    urgent floor, the combined recommendation and the card's calibrated probability, and,
+    with a tree, the tree as nested ``CASE``: its leaf's risk of the tree's outcome in the
+    population it was fitted on (``tree_risk_<outcome>``) and the risk policy's advice for
+    that risk in the default population (``tree_recommendation``). Its columns are those of
     :func:`scoring.assessment.assess_frame`'s ``scored`` frame (:func:`scored_columns`); the
     rows it leaves out are exactly those :func:`rejects_sql` reports.
 

@@ -274,7 +274,7 @@ class Explorer:
         self.policies.value = policies_html(assessment)
         self.risks.value = risks_html([assessment.risk, learned_risk, assessment.tree_risk])
         self.agreement.value = agreement_html(assessment)
-        self.tree_path.value = tree_path_html(assessment.tree, self.tree_problem, assessment.tree_risk)
+        self.tree_path.value = tree_path_html(assessment.tree, self.tree_problem)
         self.waterfall = show_figure(self.waterfall, points_waterfall_figure(assessment.card))
         if self.show_counterfactuals:
             from scoring.analysis.explain import counterfactuals

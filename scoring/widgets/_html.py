@@ -205,24 +205,19 @@ def agreement_html(assessment: Any) -> str:
     )
 
 
-def tree_path_html(tree_view: Any, problem: str | None = None, tree_risk: Any = None) -> str:
-    """The tree's path for one vignette as an ordered list, ending at the leaf and its risk.
-
-    ``tree_risk`` is the assessment's :class:`~scoring.results.RiskEstimate` for the tree
-    (it names the outcome and the population the tree was fitted on).
-    """
+def tree_path_html(tree_view: Any, problem: str | None = None) -> str:
+    """The tree's path for one vignette as an ordered list, ending at the leaf and its risk."""
     if tree_view is None:
         return str(render_partial("tree_path", steps=None, problem=problem or ""))
-    outcome = "Serious cause" if tree_risk is None else tree_risk.outcome_label
-    fitted_on = population_label(tree_risk.trained_on if tree_risk is not None else "enriched")
+    from scoring.engine.tree import outcome_words
+
     return str(
         render_partial(
             "tree_path",
             steps=[step.text for step in tree_view.path],
             leaf_id=tree_view.leaf_id,
+            risk=leaf_risk_text(tree_view.probability, tree_view.leaf_samples, outcome_words(tree_view.outcome)),
             label=tree_view.recommendation.label,
-            leaf_samples=tree_view.leaf_samples,
-            leaf_risk=leaf_risk_text(tree_view.probability, outcome, fitted_on),
         )
     )
 

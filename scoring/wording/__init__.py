@@ -25,7 +25,6 @@ from scoring.wording._html import render_partial
 from scoring.wording._risk import (
     PolicyColumn,
     RiskRow,
-    leaf_risk_text,
     likelihood_ratio_text,
     lower_first,
     policies_differ_text,
@@ -34,17 +33,18 @@ from scoring.wording._risk import (
     sentence_case,
 )
 from scoring.wording._values import (
+    LEARNING_MIX,
     MISSING,
-    WEIGHTED_PROBABILITY,
     axis_title_text,
     display_unit,
     format_number,
     format_value,
     how_soon_text,
-    leaf_share_text,
+    leaf_risk_text,
     percent,
     probability_text,
     risk_percent,
+    share_percent,
 )
 
 NOTICE = (
@@ -55,9 +55,9 @@ NOTICE = (
 )
 
 __all__ = [
+    "LEARNING_MIX",
     "MISSING",
     "NOTICE",
-    "WEIGHTED_PROBABILITY",
     "axis_title_text",
     "CounterfactualLine",
     "change_phrase",
@@ -69,7 +69,6 @@ __all__ = [
     "format_value",
     "how_soon_text",
     "influence_sentence",
-    "leaf_share_text",
     "leaf_risk_text",
     "likelihood_ratio_text",
     "lower_first",
@@ -83,4 +82,5 @@ __all__ = [
     "risk_percent",
     "probability_text",
     "render_partial",
+    "share_percent",
 ]

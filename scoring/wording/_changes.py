@@ -196,7 +196,14 @@ def counterfactual_lines(items: Iterable[_Counterfactual]) -> list[Counterfactua
     return lines
 
 
-def influence_sentence(change: str, level: str, new_level: str, points_change: int, risks: tuple[float, float]) -> str:
+def influence_sentence(
+    change: str,
+    level: str,
+    new_level: str,
+    points_change: int,
+    tree_risks: tuple[float, float],
+    outcome_label: str = "serious cause",
+) -> str:
     """One change in words, claiming a new recommendation only when there is one.
 
     Parameters
@@ -207,17 +214,19 @@ def influence_sentence(change: str, level: str, new_level: str, points_change: i
         The recommendation's value before and after the change.
     points_change : int
         The change in the card's points total.
-    risks : (float, float)
-        The tree's risk of a serious cause before and after the change (NaN without a tree).
+    tree_risks : (float, float)
+        The tree's risk of its outcome before and after the change (NaN without a tree).
+    outcome_label : str
+        The tree's outcome in words, lower case.
 
     Examples
     --------
     >>> influence_sentence("duration 2 weeks instead of 6", "see_doctor", "self_care", -2, (0.09, 0.02))
     'duration 2 weeks instead of 6 → self_care'
-    >>> influence_sentence("with cramps", "see_doctor", "see_doctor", 0, (0.012, 0.031))
-    "with cramps: the tree's risk 3.1% instead of 1.2%, still see_doctor"
-    >>> influence_sentence("without real weakness", "urgent", "urgent", -4, (1.0, 1.0))
+    >>> influence_sentence("without real weakness", "urgent", "urgent", -4, (0.4, 0.4))
     'without real weakness: 4 points fewer, still urgent'
+    >>> influence_sentence("without numbness", "see_doctor", "see_doctor", 0, (0.12, 0.031))
+    "without numbness: the tree's risk of a serious cause 3.1% instead of 12%, still see_doctor"
     """
     if new_level != level:
         return f"{change} → {new_level}"
@@ -226,7 +235,7 @@ def influence_sentence(change: str, level: str, new_level: str, points_change: i
         size = abs(points_change)
         more = "more" if points_change > 0 else "fewer"
         return f"{change}: {size} point{'s' if size != 1 else ''} {more}, {still}"
-    before, after = (risk_percent(r) for r in risks)
-    if before != after:  # only a move that shows in the risk as written
-        return f"{change}: the tree's risk {after} instead of {before}, {still}"
+    before, after = (risk_percent(risk, missing="") for risk in tree_risks)
+    if before != after:  # only a move that shows at the precision a risk is written with
+        return f"{change}: the tree's risk of a {outcome_label} {after} instead of {before}, {still}"
     return f"{change}: same points, {still}"

@@ -20,7 +20,6 @@ from scoring.wording._values import MISSING, risk_percent
 __all__ = [
     "PolicyColumn",
     "RiskRow",
-    "leaf_risk_text",
     "likelihood_ratio_text",
     "lower_first",
     "policies_differ_text",
@@ -70,18 +69,6 @@ def likelihood_ratio_text(ratio: float | None) -> str:
     if value >= 10:
         return f"{value:.0f}"
     return f"{value:.2g}" if value < 1 else f"{value:.1f}"
-
-
-def leaf_risk_text(share: float, outcome_label: str, population_label: str) -> str:
-    """A tree leaf's risk in words: the share of its training vignettes with the outcome.
-
-    Examples
-    --------
-    >>> leaf_risk_text(0.0093, "Serious cause", "Learning mix")
-    '0.93% of them with a serious cause (training population: learning mix)'
-    """
-    share_text = risk_percent(share, missing=MISSING)
-    return f"{share_text} of them with a {outcome_label.lower()} (training population: {lower_first(population_label)})"
 
 
 @dataclass(frozen=True)

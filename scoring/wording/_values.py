@@ -11,14 +11,16 @@ from typing import Any
 
 __all__ = [
     "MISSING",
-    "WEIGHTED_PROBABILITY",
+    "LEARNING_MIX",
     "axis_title_text",
     "display_unit",
     "format_number",
     "format_value",
-    "leaf_share_text",
+    "leaf_risk_text",
     "percent",
     "probability_text",
+    "risk_percent",
+    "share_percent",
 ]
 
 
@@ -113,18 +115,16 @@ def risk_percent(risk: Any, *, missing: str = "n/a") -> str:
 
     Risks of serious causes are often well under 1%, where "0%" would mislead: from 10%
     whole percents, from 1% one decimal, below that two significant figures, and below
-    0.01% "under 0.01%" (exactly none is "0%": an observed share can be).
+    0.01% "under 0.01%".
 
     Examples
     --------
-    >>> risk_percent(0.253), risk_percent(0.0412), risk_percent(0.00347), risk_percent(0.00002), risk_percent(0)
-    ('25%', '4.1%', '0.35%', 'under 0.01%', '0%')
+    >>> risk_percent(0.253), risk_percent(0.0412), risk_percent(0.00347), risk_percent(0.00002)
+    ('25%', '4.1%', '0.35%', 'under 0.01%')
     """
     if risk is None or (isinstance(risk, float) and math.isnan(risk)):
         return missing
     value = float(risk)
-    if value == 0:
-        return "0%"
     if value >= 0.1:
         return f"{value:.0%}"
     if value >= 0.01:
@@ -134,20 +134,39 @@ def risk_percent(risk: Any, *, missing: str = "n/a") -> str:
     return "under 0.01%"
 
 
-#: How a page names the tree's leaf probabilities: they are not plain shares.
-WEIGHTED_PROBABILITY = "the tree's class-weighted probability"
+#: How a leaf's text names the population the tree learnt from (the generator's enriched mix,
+#: where serious causes are over-represented on purpose).
+LEARNING_MIX = "the learning mix"
 
 
-def leaf_share_text(samples: int, count: int, label: str) -> str:
-    """A leaf's training counts in words, saying that the number is a plain share.
+def share_percent(share: float) -> str:
+    """A counted share of vignettes with an outcome: 0% and 100% as counted, else :func:`risk_percent`.
+
+    A leaf with no vignette with the outcome has a share of exactly 0, which "under 0.01%"
+    would overstate as an estimate.
 
     Examples
     --------
-    >>> leaf_share_text(252, 232, "Self-care")
-    '252 training vignettes, 92% of them labelled Self-care (share of training vignettes)'
+    >>> share_percent(0.0), share_percent(0.0035), share_percent(1.0)
+    ('0%', '0.35%', '100%')
     """
-    share = percent(count / samples, missing=MISSING) if samples else MISSING
-    return f"{samples} training vignettes, {share} of them labelled {label} (share of training vignettes)"
+    return f"{share:.0%}" if share in (0.0, 1.0) else risk_percent(share)
+
+
+def leaf_risk_text(risk: float, samples: int, outcome_label: str, population: str = LEARNING_MIX) -> str:
+    """A tree leaf's risk in words, saying where it holds and how many vignettes it rests on.
+
+    The risk is a plain share of the training vignettes in the leaf, so it is a risk in the
+    population the tree learnt from; ``population`` names it.
+
+    Examples
+    --------
+    >>> leaf_risk_text(0.1234, 2431, "serious cause")
+    'P(serious cause) = 12% in the learning mix (2,431 training vignettes)'
+    >>> leaf_risk_text(0.0, 812, "serious cause")
+    'P(serious cause) = 0% in the learning mix (812 training vignettes)'
+    """
+    return f"P({outcome_label}) = {share_percent(risk)} in {population} ({samples:,} training vignettes)"
 
 
 def probability_text(probability: float | None) -> str | None:

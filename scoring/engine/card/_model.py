@@ -9,8 +9,8 @@ vignette (:meth:`Card.score_encoded`, same answers) and turns a score into the
 from __future__ import annotations
 
 import hashlib
-import math
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path

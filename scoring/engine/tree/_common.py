@@ -11,11 +11,13 @@ import pandas as pd
 from scoring.contract.features import FEATURE_NAMES, Features
 from scoring.contract.schema import FieldError, VignetteError, validate_frame
 
-#: Features the tree may split on: the shared encoding without sex, which the card does not
-#: score and which should not move a triage decision either.
-# Every shared feature. Sex is not among them (the generator uses it as a covariate only), so
-# no tree fitted on these can give a different answer for the same answers and another sex.
+#: Features the tree may split on: every shared feature. Sex is not among them (the generator
+#: uses it as a covariate only), so no tree fitted on these gives a different risk for the same
+#: answers and another sex.
 DEFAULT_FEATURES: tuple[str, ...] = FEATURE_NAMES
+
+#: What the shipped tree predicts (the primary outcome of ``definitions/outcomes.toml``).
+DEFAULT_OUTCOME = "serious_cause"
 
 #: The deepest tree zaro accepts: deeper trees stop reading as a handful of rules.
 MAX_DEPTH_LIMIT = 4

@@ -1,4 +1,4 @@
-"""The scikit-learn estimator: :class:`TriageTree`, a thin wrapper around one decision tree."""
+"""The scikit-learn estimator: :class:`RiskTree`, a thin wrapper around one decision tree."""
 
 from __future__ import annotations
 
@@ -13,35 +13,45 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from scoring.contract.features import FEATURE_NAMES
-from scoring.contract.recommendation import LEVELS, level_codes
-from scoring.engine.tree._common import DEFAULT_FEATURES, MAX_DEPTH_LIMIT, plain_param, vignette_features
+from scoring.engine.tree._common import (
+    DEFAULT_FEATURES,
+    DEFAULT_OUTCOME,
+    MAX_DEPTH_LIMIT,
+    plain_param,
+    vignette_features,
+)
 from scoring.engine.tree._reader import TreeReader
 from scoring.engine.tree._walk import TreeStructure
 
-__all__ = ["TriageTree"]
+__all__ = ["RiskTree"]
 
 
-class TriageTree(TreeReader, ClassifierMixin, BaseEstimator):
-    """A shallow decision tree for triage, fitted on the shared feature encoding.
+class RiskTree(TreeReader, ClassifierMixin, BaseEstimator):
+    """A shallow decision tree estimating the risk of an outcome, on the shared feature encoding.
 
     A scikit-learn classifier (it passes ``check_estimator``): it fits vignette frames
     (validated and encoded with :mod:`scoring.contract.features`) as well as plain numeric
     arrays, and ``predict``/``predict_proba`` equal the wrapped
-    :class:`~sklearn.tree.DecisionTreeClassifier`'s. Fitted to triage labels, it also reads
-    as rules and explains one vignette's path (:class:`TreeReader`).
+    :class:`~sklearn.tree.DecisionTreeClassifier`'s. It is fitted without class weights, so
+    the probability at a leaf is the plain share of the leaf's training vignettes that have
+    the outcome: a risk in the training population. Fitted to a yes/no outcome, it also
+    reads as rules and explains one vignette's path (:class:`TreeReader`).
 
     Parameters
     ----------
     max_depth : int, default=4
         Deepest split chain, at most 4 so that any path reads as a handful of rules.
     min_samples_leaf : int, default=20
-        Fewest training vignettes in a leaf.
+        Fewest training vignettes in a leaf (so that a leaf's share rests on enough of them).
     ccp_alpha : float, default=0.0
         Minimal cost-complexity pruning strength (see scikit-learn's user guide).
-    class_weight : {"balanced", None} or dict, default="balanced"
-        ``"balanced"`` weighs each triage level by the inverse of its frequency, so the rare
-        ``urgent`` level is not traded away for accuracy on the common ones; a dict maps
-        labels to weights.
+    outcome : str, default="serious_cause"
+        The outcome (``definitions/outcomes.toml``) the labels say yes or no to. For a frame
+        of generated vignettes without ``y``, the labels are read from its ``latent_cause``
+        column (:func:`scoring.engine.risk.outcome_labels`).
+    population : str, default="enriched"
+        The population the training vignettes come from (``definitions/populations.toml``):
+        the risks the tree gives hold there.
     random_state : int, default=0
         Seed for the wrapped tree's tie-breaking between equally good splits.
     feature_names : sequence of str, optional
@@ -58,18 +68,15 @@ class TriageTree(TreeReader, ClassifierMixin, BaseEstimator):
     n_features_in_ : int
         Number of columns.
     classes_ : ndarray
-        The labels seen in ``fit``. Triage values (``self_care``/``see_doctor``/``urgent``)
-        are kept least cautious first; other labels are sorted as scikit-learn does.
-    class_levels_ : ndarray of int
-        The triage level of each class, or -1 for labels that are not triage levels.
+        The labels seen in ``fit``, sorted (``[False, True]`` for an outcome).
     node_counts_ : ndarray of shape (n_nodes, n_classes)
-        Training rows of each class reaching each node (unweighted, so the shares in the
-        rules are plain proportions even with class weighting).
+        Training rows of each class reaching each node (unweighted, also when ``fit`` was
+        given sample weights).
 
     Examples
     --------
-    >>> tree = TriageTree(max_depth=3).fit(frame, frame["triage"])   # doctest: +SKIP
-    >>> print(render_rules_text(tree))                               # doctest: +SKIP
+    >>> tree = RiskTree(max_depth=3).fit(generated)        # doctest: +SKIP
+    >>> print(render_rules_text(tree))                     # doctest: +SKIP
     """
 
     def __init__(
@@ -77,20 +84,25 @@ class TriageTree(TreeReader, ClassifierMixin, BaseEstimator):
         max_depth: int = 4,
         min_samples_leaf: int = 20,
         ccp_alpha: float = 0.0,
-        class_weight: str | None = "balanced",
+        outcome: str = DEFAULT_OUTCOME,
+        population: str = "enriched",
         random_state: int = 0,
         feature_names: Sequence[str] | None = None,
     ):
         self.max_depth = max_depth
         self.min_samples_leaf = min_samples_leaf
         self.ccp_alpha = ccp_alpha
-        self.class_weight = class_weight
+        self.outcome = outcome
+        self.population = population
         self.random_state = random_state
         self.feature_names = feature_names
 
     # -- fitting -----------------------------------------------------------------------
 
     def _check_params(self) -> None:
+        from scoring.engine.populations import load_population
+        from scoring.engine.risk import load_outcomes
+
         if self.feature_names is not None:
             unknown = [n for n in self.feature_names if n not in FEATURE_NAMES]
             if unknown:
@@ -102,10 +114,10 @@ class TriageTree(TreeReader, ClassifierMixin, BaseEstimator):
                 f"max_depth must be a whole number from 1 to {MAX_DEPTH_LIMIT} (got {self.max_depth!r}): "
                 "zaro's tree must stay readable as a few rules"
             )
-        if not (self.class_weight in (None, "balanced") or isinstance(self.class_weight, dict)):
-            raise ValueError(
-                f"class_weight must be 'balanced', None or a dict of label to weight (got {self.class_weight!r})"
-            )
+        outcomes = load_outcomes()
+        if self.outcome not in outcomes:
+            raise ValueError(f"outcome {self.outcome!r} is not an outcome; known outcomes: {', '.join(outcomes)}")
+        load_population(self.population)  # an unknown population is an error naming the known ones
 
     def _fit_matrix(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """The float32 training matrix, the labels and the column names."""
@@ -113,9 +125,9 @@ class TriageTree(TreeReader, ClassifierMixin, BaseEstimator):
         if data is not None:
             names = list(DEFAULT_FEATURES if self.feature_names is None else self.feature_names)
             if y is None:
-                if "triage" not in data.frame.columns:
-                    raise ValueError("y is missing: pass reference labels, or a frame with a 'triage' column")
-                y = data.frame["triage"]
+                from scoring.engine.risk import outcome_labels
+
+                y = outcome_labels(data.frame, self.outcome)
             labels = column_or_1d(np.asarray(y.to_numpy() if isinstance(y, pd.Series) else y), warn=True)
             self.n_features_in_ = len(names)
             return data.matrix(names, dtype=np.float32), labels, names
@@ -131,64 +143,37 @@ class TriageTree(TreeReader, ClassifierMixin, BaseEstimator):
             names = [str(n) for n in getattr(self, "feature_names_in_", [f"x{i}" for i in range(width)])]
         return matrix, labels, names
 
-    def _classes(self, labels: np.ndarray) -> np.ndarray:
-        """Set ``classes_``/``class_levels_`` and return each label's class index."""
-        check_classification_targets(labels)
-        values = labels
-        codes = level_codes(values)
-        textual = values.dtype.kind in "OUS"
-        if textual and (codes >= 0).all():
-            present = sorted(set(codes.tolist()))
-            self.classes_ = np.asarray([LEVELS[i] for i in present], dtype=object)
-            index = np.searchsorted(np.asarray(present), codes)
-        elif textual and (codes >= 0).any():
-            first = plain_param(values[np.flatnonzero(codes < 0)[0]])
-            raise ValueError(
-                f"y: {int((codes < 0).sum())} label(s) are not triage levels (first: {first!r}); "
-                f"allowed: {', '.join(LEVELS)} or their levels 0, 1, 2"
-            )
-        else:
-            self.classes_, index = np.unique(values, return_inverse=True)
-        self.class_levels_ = level_codes(self.classes_).astype(np.int64)
-        if len(set(self.class_levels_.tolist())) != len(self.classes_):
-            self.class_levels_ = np.full(len(self.classes_), -1, dtype=np.int64)
-        return np.asarray(index, dtype=np.int64)
-
-    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> TriageTree:
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> RiskTree:
         """Fit the tree.
 
         Parameters
         ----------
         X : DataFrame, Features or 2-D array
             Vignettes (a contract frame, validated here unless already canonical), their
-            :class:`~scoring.contract.features.Features`, or a numeric matrix (for triage,
-            its columns are ``feature_names`` in order).
+            :class:`~scoring.contract.features.Features`, or a numeric matrix (for vignette
+            features, its columns are ``feature_names`` in order).
         y : array-like, optional
-            Labels per row: for triage ``self_care``/``see_doctor``/``urgent`` or 0/1/2.
-            Default for vignettes: the frame's ``triage`` column.
+            Labels per row: for an outcome, True/False (or 1/0). Default for generated
+            vignettes: whether each row's ``latent_cause`` counts as :attr:`outcome`.
         sample_weight : array-like, optional
-            Passed to the wrapped tree.
+            Passed to the wrapped tree (its leaf probabilities are then weighted shares).
 
         Returns
         -------
-        TriageTree
+        RiskTree
             self, fitted.
         """
         self._check_params()
         matrix, labels, names = self._fit_matrix(X, y)
         if len(labels) != len(matrix):
             raise ValueError(f"X has {len(matrix)} rows but y has {len(labels)} labels")
-        index = self._classes(labels)
-        class_weight = self.class_weight
-        if isinstance(class_weight, dict):
-            # The wrapped tree sees class indices: key the weights the same way.
-            position = {plain_param(label): i for i, label in enumerate(self.classes_)}
-            class_weight = {position[k]: w for k, w in class_weight.items() if k in position}
+        check_classification_targets(labels)
+        self.classes_, index = np.unique(labels, return_inverse=True)
+        # No class weights: a leaf's probability stays the plain share of its vignettes.
         model = DecisionTreeClassifier(
             max_depth=int(self.max_depth),
             min_samples_leaf=self.min_samples_leaf,
             ccp_alpha=float(self.ccp_alpha),
-            class_weight=class_weight,
             random_state=self.random_state,
         )
         model.fit(matrix, index, sample_weight=sample_weight)
@@ -228,41 +213,43 @@ class TriageTree(TreeReader, ClassifierMixin, BaseEstimator):
 
     # -- the tree as arrays ------------------------------------------------------------
 
+    def _positive_column(self) -> int | None:
+        """The class index of "has the outcome" (None when no training row had it)."""
+        values = [plain_param(c) for c in self.classes_]
+        if not all(isinstance(v, (bool, int, float)) and v in (0, 1) for v in values):
+            raise ValueError(
+                f"this RiskTree was fitted to labels {values!r}, not to an outcome; "
+                "fit it to yes/no labels (True/False or 1/0) to read it as a risk tree"
+            )
+        return next((i for i, v in enumerate(values) if v == 1), None)
+
     def tree_structure(self) -> TreeStructure:
-        """The fitted tree as arrays, probabilities and counts in ``LEVELS`` order.
+        """The fitted tree as arrays: each node's risk, vignettes and those with the outcome.
 
         Raises
         ------
         NotFittedError
             Before :meth:`fit`.
         ValueError
-            When the tree was fitted to labels that are not triage levels.
+            When the tree was fitted to labels other than yes/no.
         """
         check_is_fitted(self, "tree_model_")
-        levels = self.class_levels_
-        if (levels < 0).any():
-            raise ValueError(
-                f"this TriageTree was fitted to labels {[plain_param(c) for c in self.classes_]!r}, not triage levels; "
-                f"fit it to {', '.join(LEVELS)} (or 0, 1, 2) to read it as triage"
-            )
+        positive = self._positive_column()
         structure = self.tree_model_.tree_
-        value = structure.value[:, 0, :]
-        # Spread the classes seen onto all three levels, so a level missing from the training
-        # labels simply gets probability 0 (and count 0).
-        proba = np.zeros((structure.node_count, len(LEVELS)), dtype=np.float64)
-        proba[:, levels] = value
-        counts = np.zeros((structure.node_count, len(LEVELS)), dtype=np.int64)
-        counts[:, levels] = self.node_counts_
+        if positive is None:  # every training row was without the outcome
+            risk = np.zeros(structure.node_count, dtype=np.float64)
+            positives = np.zeros(structure.node_count, dtype=np.int64)
+        else:
+            risk = np.asarray(structure.value[:, 0, positive], dtype=np.float64)
+            positives = np.asarray(self.node_counts_[:, positive], dtype=np.int64)
         return TreeStructure(
             feature_names=tuple(self.feature_names_),
             left=np.asarray(structure.children_left, dtype=np.int64),
             right=np.asarray(structure.children_right, dtype=np.int64),
             feature=np.asarray(structure.feature, dtype=np.int64),
             threshold=np.asarray(structure.threshold, dtype=np.float64),
-            proba=proba,
-            # argmax over the wrapped tree's own columns, exactly as DecisionTreeClassifier.predict does.
-            level=levels[np.argmax(value, axis=1)].astype(np.int8),
+            risk=risk,
             samples=np.asarray(structure.n_node_samples, dtype=np.int64),
-            counts=counts,
+            positives=positives,
             importances=np.asarray(self.tree_model_.feature_importances_, dtype=np.float64),
         )

@@ -1,7 +1,9 @@
 """The tree in words: one split, one path, every leaf as a rule (like scikit-learn's ``_export``).
 
 Everything here reads a :class:`~scoring.engine.tree._walk.TreeStructure`, so the fitted
-estimator and the light shipped tree put themselves into the same words.
+estimator and the light shipped tree put themselves into the same words. A leaf says its risk
+of the tree's outcome where the tree learnt it, e.g. "P(serious cause) = 12% in the learning
+mix (2,431 training vignettes)".
 """
 
 from __future__ import annotations
@@ -9,15 +11,27 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from scoring.contract.features import describe_threshold, feature_spec
-from scoring.contract.recommendation import LEVELS, Recommendation
+from scoring.contract.recommendation import Recommendation
 from scoring.contract.schema import field_spec
 from scoring.engine.tree._walk import TreeStructure
 from scoring.results import TreeStep
+from scoring.wording import LEARNING_MIX, leaf_risk_text
 
-__all__ = ["Rule", "step_text", "tree_rules", "render_rules_text", "path_rule_lines", "leaf_outcome"]
+__all__ = [
+    "Rule",
+    "step_text",
+    "tree_rules",
+    "render_rules_text",
+    "path_rule_lines",
+    "leaf_outcome",
+    "merged_conditions",
+    "outcome_words",
+    "population_words",
+]
 
 
 def _is_whole_number(feature: str) -> bool:
@@ -79,6 +93,7 @@ def _fmt(x: float) -> str:
 
 
 def path_rule_lines(steps: Sequence[TreeStep], outcome: str) -> str:
+    """A path as rules, one condition a line, ending with what the leaf says (``outcome``)."""
     if not steps:
         return f"always → {outcome}"
     lines = [("if " if i == 0 else "and ") + text for i, text in enumerate(merged_conditions(steps))]
@@ -101,7 +116,7 @@ def merged_conditions(steps: Sequence[TreeStep]) -> list[str]:
 
 @dataclass(frozen=True)
 class Rule:
-    """One leaf of the tree as a rule: the conditions that lead there and what it predicts.
+    """One leaf of the tree as a rule: the conditions that lead there and the risk it gives.
 
     Attributes
     ----------
@@ -109,47 +124,78 @@ class Rule:
         The leaf's node id.
     conditions : tuple of TreeStep
         The splits from the root to the leaf.
-    recommendation : Recommendation
-        What the tree predicts at this leaf.
+    risk : float
+        The leaf's risk of ``outcome`` in the tree's training population: the share of the
+        leaf's training vignettes with the outcome.
     samples : int
         Training vignettes reaching the leaf.
-    counts : dict of str to int
-        Those vignettes by reference triage level.
+    positives : int
+        Those of them with the outcome.
+    outcome : str
+        What the tree predicts, e.g. ``"serious_cause"``.
+    recommendation : Recommendation
+        What the risk policy advises for this risk moved to the default population
+        (:data:`scoring.engine.populations.DEFAULT_POPULATION`).
+    risk_text : str
+        The leaf's risk in words, e.g. "P(serious cause) = 41% in the learning mix (312
+        training vignettes)".
     text : str
-        The rule in one line, e.g. "if real weakness and duration over 6 weeks → urgent
-        (312 vignettes, 94% urgent)".
+        The rule in one line: the conditions, then ``risk_text``, e.g. "if real weakness and
+        duration over 6 weeks → P(serious cause) = 41% in the learning mix (312 training
+        vignettes)".
     """
 
     leaf_id: int
     conditions: tuple[TreeStep, ...]
-    recommendation: Recommendation
+    risk: float
     samples: int
-    counts: dict[str, int]
+    positives: int
+    outcome: str
+    recommendation: Recommendation
+    risk_text: str
     text: str
-
-    @property
-    def share(self) -> float:
-        """Share of the leaf's training vignettes whose reference level is the prediction."""
-        return self.counts[self.recommendation.value] / self.samples if self.samples else 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "leaf_id": self.leaf_id,
             "conditions": [step.to_dict() for step in self.conditions],
-            "recommendation": self.recommendation.value,
+            "risk": self.risk,
             "samples": self.samples,
-            "counts": dict(self.counts),
+            "positives": self.positives,
+            "outcome": self.outcome,
+            "recommendation": self.recommendation.value,
+            "risk_text": self.risk_text,
             "text": self.text,
         }
 
 
-def leaf_outcome(structure: TreeStructure, leaf: int) -> str:
-    """'urgent (312 vignettes, 94% urgent)' for a leaf, from unweighted training counts."""
-    level = int(structure.level[leaf])
-    counts = structure.counts[leaf]
-    total = int(counts.sum())
-    share = counts[level] / total if total else 0.0
-    return f"{LEVELS[level]} ({total} vignettes, {share:.0%} {LEVELS[level]})"
+@lru_cache(maxsize=16)
+def outcome_words(outcome: str) -> str:
+    """An outcome's label in lower case, as a leaf's text reads it (e.g. 'serious cause').
+
+    Kept per process: every explained vignette's text needs it, and the shipped outcome
+    definitions do not change while zaro runs.
+    """
+    from scoring.engine.risk import load_outcomes
+
+    outcomes = load_outcomes()
+    return outcomes[outcome].label.lower() if outcome in outcomes else outcome.replace("_", " ")
+
+
+def population_words(population: str) -> str:
+    """Where a tree's leaf risk holds, in words: the learning mix for the enriched population."""
+    from scoring.engine.populations import TRAINING_POPULATION, load_population
+
+    if population == TRAINING_POPULATION:
+        return LEARNING_MIX
+    return load_population(population).label
+
+
+def leaf_outcome(structure: TreeStructure, leaf: int, outcome: str, population: str) -> str:
+    """'P(serious cause) = 41% in the learning mix (312 training vignettes)' for a leaf."""
+    return leaf_risk_text(
+        float(structure.risk[leaf]), int(structure.samples[leaf]), outcome_words(outcome), population_words(population)
+    )
 
 
 def tree_rules(tree: Any) -> list[Rule]:
@@ -157,21 +203,23 @@ def tree_rules(tree: Any) -> list[Rule]:
 
     Parameters
     ----------
-    tree : TriageTree or the light shipped tree
-        Anything with a ``tree_structure()`` method.
+    tree : RiskTree or the light shipped tree
+        A :class:`~scoring.engine.tree.TreeReader`: it has ``tree_structure()``, ``outcome``,
+        ``population`` and ``node_levels()``.
 
     Examples
     --------
     >>> [rule.text for rule in tree_rules(load_tree())][:1]   # doctest: +SKIP
-    ['if weakness that is getting worse → urgent (61 vignettes, 95% urgent)']
+    ['if no real weakness and at most 1 area → P(serious cause) = 1.2% in the learning mix (30,112 training vignettes)']
     """
     structure: TreeStructure = tree.tree_structure()
+    levels = tree.node_levels()
     rules: list[Rule] = []
     stack: list[tuple[int, tuple[TreeStep, ...]]] = [(0, ())]
     while stack:
         node, steps = stack.pop()
         if structure.left[node] < 0:
-            rules.append(_leaf_rule(structure, node, steps))
+            rules.append(_leaf_rule(structure, node, steps, tree.outcome, tree.population, int(levels[node])))
             continue
         name = structure.feature_names[int(structure.feature[node])]
         cut = float(structure.threshold[node])
@@ -181,17 +229,21 @@ def tree_rules(tree: Any) -> list[Rule]:
     return rules
 
 
-def _leaf_rule(structure: TreeStructure, leaf: int, steps: tuple[TreeStep, ...]) -> Rule:
-    counts = structure.counts[leaf]
-    outcome = leaf_outcome(structure, leaf)
+def _leaf_rule(
+    structure: TreeStructure, leaf: int, steps: tuple[TreeStep, ...], outcome: str, population: str, level: int
+) -> Rule:
+    said = leaf_outcome(structure, leaf, outcome, population)
     conditions = merged_conditions(steps)
-    text = f"if {' and '.join(conditions)} → {outcome}" if conditions else f"always → {outcome}"
+    text = f"if {' and '.join(conditions)} → {said}" if conditions else f"always → {said}"
     return Rule(
         leaf_id=leaf,
         conditions=steps,
-        recommendation=Recommendation.from_level(int(structure.level[leaf])),
-        samples=int(counts.sum()),
-        counts={level: int(c) for level, c in zip(LEVELS, counts)},
+        risk=float(structure.risk[leaf]),
+        samples=int(structure.samples[leaf]),
+        positives=int(structure.positives[leaf]),
+        outcome=outcome,
+        recommendation=Recommendation.from_level(level),
+        risk_text=said,
         text=text,
     )
 

@@ -22,7 +22,7 @@ from scoring.engine.tree._common import TREE_FILE, TREE_RECORD
 from scoring.engine.tree._shipped import MissingTreeError, ShippedTree, TreeLoadError, nodes_sha256, read_record
 
 if TYPE_CHECKING:
-    from scoring.engine.tree._estimator import TriageTree
+    from scoring.engine.tree._estimator import RiskTree
 
 __all__ = [
     "TRUSTED_TYPES",
@@ -38,7 +38,7 @@ __all__ = [
 #: The types a shipped tree file holds beyond those skops trusts by default (it already
 #: trusts scikit-learn's estimators, but not the Cython ``Tree`` nor zaro's own class).
 TRUSTED_TYPES: tuple[str, ...] = (
-    "scoring.engine.tree._estimator.TriageTree",
+    "scoring.engine.tree._estimator.RiskTree",
     "sklearn.tree._tree.Tree",
 )
 
@@ -136,11 +136,12 @@ def _write_member(target: zipfile.ZipFile, name: str, payload: bytes) -> None:
 # --------------------------------------------------------------------------------------
 
 
-def save_tree(tree: TriageTree, record: Mapping[str, Any], out_dir: str | Path | None = None) -> tuple[Path, Path]:
+def save_tree(tree: RiskTree, record: Mapping[str, Any], out_dir: str | Path | None = None) -> tuple[Path, Path]:
     """Write a fitted tree (skops, byte-reproducible) and its JSON record into ``out_dir``.
 
-    The record gains ``model_sha256`` (the skops file's hash), ``nodes`` (the tree's arrays,
-    floats to every digit, for :class:`ShippedTree`) and ``nodes_sha256``.
+    The record gains ``outcome`` and ``population`` (the tree's), ``model_sha256`` (the
+    skops file's hash), ``nodes`` (the tree's arrays, floats to every digit, for
+    :class:`ShippedTree`) and ``nodes_sha256``.
 
     Returns
     -------
@@ -158,6 +159,7 @@ def save_tree(tree: TriageTree, record: Mapping[str, Any], out_dir: str | Path |
         raise RuntimeError("the canonical skops file does not load back to the same tree; check the skops version")
     nodes = structure.to_dict()
     full = record_round(dict(record))
+    full["outcome"], full["population"] = tree.outcome, tree.population
     full["model_sha256"] = hashlib.sha256(payload).hexdigest()
     full["nodes"] = nodes  # not rounded: the light tree must split exactly where the estimator does
     full["nodes_sha256"] = nodes_sha256(nodes)
@@ -192,7 +194,7 @@ def _check_against_record(location: Path, payload: bytes) -> dict[str, Any] | No
     return record
 
 
-def load_tree(path: str | Path | None = None) -> TriageTree:
+def load_tree(path: str | Path | None = None) -> RiskTree:
     """Load a tree saved by :func:`save_tree` (default: the shipped model).
 
     Only the types in :data:`TRUSTED_TYPES` (and skops' built-in safe types) are accepted.
@@ -209,7 +211,7 @@ def load_tree(path: str | Path | None = None) -> TriageTree:
     import skops.io
     from skops.io.exceptions import UntrustedTypesFoundException
 
-    from scoring.engine.tree._estimator import TriageTree
+    from scoring.engine.tree._estimator import RiskTree
 
     location = _model_location(path)
     payload = location.read_bytes()
@@ -225,8 +227,8 @@ def load_tree(path: str | Path | None = None) -> TriageTree:
         raise TreeLoadError(
             f"{location} is not a tree saved by zaro ({reason}); refit with `zaro fit` or pass another path"
         ) from None
-    if not isinstance(tree, TriageTree):
-        raise TreeLoadError(f"{location} holds a {type(tree).__name__}, not a TriageTree; refit with `zaro fit`")
+    if not isinstance(tree, RiskTree):
+        raise TreeLoadError(f"{location} holds a {type(tree).__name__}, not a RiskTree; refit with `zaro fit`")
     if record is not None and "nodes" in record and tree.tree_structure().to_dict() != record["nodes"]:
         raise TreeLoadError(
             f"{location.name} and the arrays in {TREE_RECORD} differ in {location.parent}; refit with `zaro fit`"
@@ -246,7 +248,7 @@ def load_tree_metadata(path: str | Path | None = None) -> dict[str, Any]:
 def default_tree() -> ShippedTree:
     """The shipped tree, read once per process from ``tree.json`` (no scikit-learn needed).
 
-    It gives the same levels and probabilities as ``load_tree()`` (tested); use
+    It gives the same risks and explanations as ``load_tree()`` (tested); use
     :func:`load_tree` for the scikit-learn estimator itself.
     """
     return ShippedTree.from_record(MODELS_DIR / TREE_RECORD)
@@ -267,5 +269,5 @@ def resolve_tree(tree: Any) -> Any:
 
 
 @lru_cache(maxsize=8)
-def _load_tree_cached(path: str) -> TriageTree:
+def _load_tree_cached(path: str) -> RiskTree:
     return load_tree(path)

@@ -1,6 +1,6 @@
-"""What every fitted triage tree can do once it is arrays: predict, explain, and stay monotone.
+"""What every fitted risk tree can do once it is arrays: estimate a risk, advise, explain.
 
-:class:`TreeReader` is shared by :class:`~scoring.engine.tree.TriageTree` (the scikit-learn
+:class:`TreeReader` is shared by :class:`~scoring.engine.tree.RiskTree` (the scikit-learn
 estimator) and :class:`~scoring.engine.tree.ShippedTree` (the shipped tree read from
 ``tree.json`` without importing scikit-learn), so both give the same answers by construction.
 """
@@ -13,17 +13,26 @@ from typing import Any
 import numpy as np
 
 from scoring.contract.features import Features
-from scoring.contract.recommendation import LEVELS, Recommendation
+from scoring.contract.recommendation import Recommendation
 from scoring.engine.tree._common import as_features
 from scoring.engine.tree._export import leaf_outcome, path_rule_lines, step_text
-from scoring.engine.tree._walk import TreeStructure, columns_of, encoded_row, envelope, walk
+from scoring.engine.tree._policy import node_levels
+from scoring.engine.tree._walk import TreeStructure, columns_of, walk
 from scoring.results import TreeStep, TreeView
 
 __all__ = ["TreeReader"]
 
 
 class TreeReader:
-    """Predictions and explanations from :meth:`tree_structure` (a mixin; numpy only)."""
+    """Risks, advice and explanations from :meth:`tree_structure` (a mixin; numpy only).
+
+    A class using it has ``outcome`` (what the tree predicts, e.g. ``"serious_cause"``) and
+    ``population`` (the population it was fitted on, ``"enriched"``), as the
+    :class:`~scoring.results.TreeModel` protocol asks.
+    """
+
+    outcome: str
+    population: str
 
     def tree_structure(self) -> TreeStructure:
         """The fitted tree as arrays (see :class:`~scoring.engine.tree.TreeStructure`)."""
@@ -45,18 +54,17 @@ class TreeReader:
             )
         return structure, columns_of(structure, data)
 
-    def apply_levels(self, X: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Leaf id, level and (n, 3) probabilities for each row, by a vectorised walk.
+    def apply(self, X: Any) -> np.ndarray:
+        """The leaf (node id) each row lands in, by a vectorised walk.
 
         Only the features the tree splits on are read; each is cast to float32 before
-        comparing, as scikit-learn does, so the result equals the wrapped tree's.
+        comparing, as scikit-learn does, so the result equals the wrapped tree's ``apply``.
         """
         structure, columns = self._columns(X)
-        leaf = walk(structure, columns)
-        return leaf, structure.level[leaf].astype(np.int8), structure.proba[leaf]
+        return walk(structure, columns)
 
-    def predict_levels(self, features: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Levels (0 self-care, 1 see a doctor, 2 urgent) and (n, 3) probabilities in LEVELS order.
+    def predict_risk(self, features: Any) -> np.ndarray:
+        """The risk of :attr:`outcome` per row, in the tree's training population.
 
         Parameters
         ----------
@@ -64,40 +72,52 @@ class TreeReader:
 
         Returns
         -------
-        levels : ndarray of int8
-            The leaf's level: the tree's own answer, which :meth:`envelope_levels` may raise.
-        proba : ndarray of float64, shape (n, 3)
-            Equal to the wrapped tree's ``predict_proba`` (tested). With
-            ``class_weight="balanced"`` these are class-weighted leaf shares.
-        """
-        _, levels, proba = self.apply_levels(features)
-        return levels, proba
-
-    def envelope_levels(self, features: Any) -> np.ndarray:
-        """The tree's monotone level per row: what the combined recommendation uses.
-
-        The highest level of any leaf reachable by a version of the row that is no more
-        worrying (see :func:`scoring.engine.tree._walk.envelope`). Never below
-        :meth:`predict_levels`, and never lowered by a warning sign, a location, more weeks,
-        more severity or more frequency.
+        ndarray of float64
+            The share of training vignettes with the outcome in each row's leaf; equal to
+            the wrapped tree's ``predict_proba`` for the outcome (tested). Move it to another
+            population with :func:`scoring.engine.risk.risk_in_population`.
         """
         structure, columns = self._columns(features)
-        return envelope(structure, columns)
+        return structure.risk[walk(structure, columns)]
 
-    def envelope_level_encoded(self, encoded: Mapping[str, float]) -> int:
-        """:meth:`envelope_levels` for one vignette encoded by ``encode_vignette``."""
-        structure = self.tree_structure()
-        return int(envelope(structure, encoded_row(structure, encoded))[0])
+    def node_levels(self, population: Any = None, policy: Any = None) -> np.ndarray:
+        """The risk policy's level (0 self-care, 1 see a doctor, 2 urgent) at every node.
 
-    def apply(self, X: Any) -> np.ndarray:
-        """The leaf (node id) each row lands in."""
-        return self.apply_levels(X)[0]
+        Each node's risk is moved from :attr:`population` to ``population`` (prior shift and
+        the stored recalibration, :attr:`transport`) and read against the thresholds of the risk policy for :attr:`outcome`.
+
+        Parameters
+        ----------
+        population : str, Population or None
+            Default :data:`scoring.engine.populations.DEFAULT_POPULATION`.
+        policy : Policy, str or None
+            A risk policy for the tree's outcome; default the first one in ``policies.toml``.
+        """
+        return node_levels(
+            self.tree_structure().risk,
+            outcome=self.outcome,
+            trained_on=self.population,
+            population=population,
+            policy=policy,
+            transport=getattr(self, "transport", None),
+        )
+
+    def policy_levels(self, features: Any, population: Any = None, policy: Any = None) -> np.ndarray:
+        """The risk policy's level for each row's leaf (see :meth:`node_levels`), int8."""
+        return self.node_levels(population, policy)[self.apply(features)]
+
+    def leaf_risk_text(self, leaf_id: int) -> str:
+        """A leaf's risk in words: 'P(serious cause) = 12% in the learning mix (2,431 training vignettes)'."""
+        return leaf_outcome(self.tree_structure(), int(leaf_id), self.outcome, self.population)
 
     def explain_encoded(self, encoded: Mapping[str, float]) -> TreeView:
         """The tree's view of one vignette encoded by :func:`scoring.contract.features.encode_vignette`.
 
         The path lists every split the vignette passed, from the root, and ends at the leaf
-        the tree predicts from (tested against :meth:`apply`).
+        whose risk :meth:`predict_risk` gives (tested against :meth:`apply`). The view's
+        recommendation is what the risk policy advises for that risk in the default
+        population; :func:`scoring.assess` replaces it with the advice for the population
+        it reports for.
         """
         structure = self.tree_structure()
         left, right, feature, threshold = structure.left, structure.right, structure.feature, structure.threshold
@@ -112,12 +132,13 @@ class TreeReader:
             steps.append(TreeStep(int(node), name, op, cut, step_text(name, op, cut)))
             node = int(left[node] if goes_left else right[node])
         return TreeView(
-            recommendation=Recommendation.from_level(int(structure.level[node])),
-            probabilities={level: float(p) for level, p in zip(LEVELS, structure.proba[node])},
+            recommendation=Recommendation.from_level(int(self.node_levels()[node])),
+            probability=float(structure.risk[node]),
+            outcome=self.outcome,
             path=tuple(steps),
             leaf_id=node,
             leaf_samples=int(structure.samples[node]),
-            rules_text=path_rule_lines(steps, leaf_outcome(structure, node)),
+            rules_text=path_rule_lines(steps, self.leaf_risk_text(node)),
         )
 
     def explain(self, vignette: Any) -> TreeView:

@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from scoring.contract.recommendation import LEVELS
 from scoring.engine.tree._common import TREE_FILE, TREE_RECORD
 from scoring.engine.tree._reader import TreeReader
 from scoring.engine.tree._walk import TreeStructure
@@ -57,16 +56,17 @@ def read_record(path: Path) -> dict[str, Any]:
 class ShippedTree(TreeReader):
     """A fitted tree rebuilt from its record's arrays (same answers as the saved estimator).
 
-    Implements the ``TreeModel`` protocol (``explain_encoded``, ``predict_levels``) and
-    the readers that plots and explanations use (``tree_structure``, ``feature_names_``,
-    ``node_counts_``, ``feature_importances_``). For refitting or scikit-learn's own API,
-    load the estimator with :func:`load_tree`.
+    Implements the ``TreeModel`` protocol (``outcome``, ``population``, ``predict_risk``,
+    ``explain_encoded``) and the readers that plots and explanations use
+    (``tree_structure``, ``feature_names_``, ``feature_importances_``). For refitting or
+    scikit-learn's own API, load the estimator with :func:`load_tree`.
 
     Parameters
     ----------
     structure : TreeStructure
     record : mapping
-        The ``tree.json`` record it came from.
+        The ``tree.json`` record it came from; its ``outcome`` and ``population`` say what
+        the tree predicts and where its risks hold.
     source : Path, optional
         Where the record was read from (named in messages).
     """
@@ -76,7 +76,10 @@ class ShippedTree(TreeReader):
         self.record = dict(record)
         self.source = source
         self.feature_names_ = list(structure.feature_names)
-        self.classes_ = np.asarray(LEVELS, dtype=object)
+        self.outcome = str(self.record["outcome"])
+        self.population = str(self.record["population"])
+        #: Recalibrations of the prior-shifted risk per population (see fit_tree_transport).
+        self.transport: dict[str, Any] = dict(self.record.get("transport") or {})
 
     @classmethod
     def from_record(cls, path: str | Path) -> ShippedTree:
@@ -85,13 +88,18 @@ class ShippedTree(TreeReader):
         Raises
         ------
         TreeLoadError
-            When the record is missing, not JSON, has no arrays, or its arrays do not match
-            ``nodes_sha256``.
+            When the record is missing, not JSON, names no outcome or population, has no
+            arrays, or its arrays do not match ``nodes_sha256``.
         """
         location = Path(path)
         if location.is_dir():
             location = location / TREE_RECORD
         record = read_record(location)
+        if not isinstance(record.get("outcome"), str) or not isinstance(record.get("population"), str):
+            raise TreeLoadError(
+                f"{location} does not say which outcome the tree predicts and on which population it was fitted "
+                "(an older triage tree?); refit with `zaro fit`"
+            )
         nodes = record.get("nodes")
         if not isinstance(nodes, dict):
             raise TreeLoadError(f"{location} holds no tree arrays ('nodes'); refit with `zaro fit`")
@@ -111,11 +119,6 @@ class ShippedTree(TreeReader):
     def tree_structure(self) -> TreeStructure:
         """The tree as arrays."""
         return self._structure
-
-    @property
-    def node_counts_(self) -> np.ndarray:
-        """Training vignettes per node and reference level (unweighted)."""
-        return self._structure.counts
 
     @property
     def feature_importances_(self) -> np.ndarray:

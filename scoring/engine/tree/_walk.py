@@ -1,8 +1,8 @@
-"""A fitted tree as plain arrays, and the vectorised walks over them (numpy only).
+"""A fitted tree as plain arrays, and the vectorised walk over them (numpy only).
 
-:class:`TreeStructure` is what every reader of a tree needs (plots, explanations, the light
-shipped tree); the walks move all rows one level down per step, so a depth-4 tree costs four
-gathers per row whatever its number of nodes.
+:class:`TreeStructure` is what every reader of a tree needs (plots, explanations, SQL, the
+light shipped tree); the walk packs each split's comparison into a bit code that a table maps
+to the leaf, so a depth-4 tree costs one comparison per split and row whatever its shape.
 """
 
 from __future__ import annotations
@@ -14,15 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from scoring.contract.features import Features, feature_spec
-from scoring.contract.recommendation import more_cautious
+from scoring.contract.features import Features
 
-__all__ = ["TreeStructure", "walk", "envelope", "columns_of"]
+__all__ = ["TreeStructure", "walk", "columns_of", "encoded_row"]
 
 
 @dataclass(frozen=True, eq=False)
 class TreeStructure:
-    """A fitted triage tree as arrays, node ids in depth-first order (the root is 0).
+    """A fitted risk tree as arrays, node ids in depth-first order (the root is 0).
 
     Attributes
     ----------
@@ -34,15 +33,14 @@ class TreeStructure:
         Column split on at each node (``-2`` at leaves).
     threshold : ndarray of float
         A row goes left when its float32 value is at most the threshold.
-    proba : ndarray of shape (n_nodes, 3)
-        The wrapped tree's probabilities per node, in ``LEVELS`` order (class-weighted shares
-        when the tree was fitted with ``class_weight="balanced"``).
-    level : ndarray of int8
-        The level predicted at each node (0 self-care, 1 see a doctor, 2 urgent).
+    risk : ndarray of float
+        The wrapped tree's probability of the outcome at each node: the share of the
+        training vignettes reaching the node that have the outcome (fitted without class
+        weights, so it is a plain share, a risk in the training population).
     samples : ndarray of int
         Training vignettes reaching each node.
-    counts : ndarray of shape (n_nodes, 3)
-        Those vignettes per reference level (unweighted).
+    positives : ndarray of int
+        Those of them with the outcome.
     importances : ndarray of float
         Impurity-based importance of each column (scikit-learn's ``feature_importances_``).
     """
@@ -52,10 +50,9 @@ class TreeStructure:
     right: np.ndarray
     feature: np.ndarray
     threshold: np.ndarray
-    proba: np.ndarray
-    level: np.ndarray
+    risk: np.ndarray
     samples: np.ndarray
-    counts: np.ndarray
+    positives: np.ndarray
     importances: np.ndarray
 
     @property
@@ -67,6 +64,11 @@ class TreeStructure:
     def is_leaf(self) -> np.ndarray:
         """Boolean mask of the leaves."""
         return self.left < 0
+
+    @property
+    def n_leaves(self) -> int:
+        """Number of leaves."""
+        return int(self.is_leaf.sum())
 
     @cached_property
     def used(self) -> tuple[int, ...]:
@@ -101,43 +103,6 @@ class TreeStructure:
         return int((~self.is_leaf).sum())
 
     @cached_property
-    def _envelope_by_code(self) -> np.ndarray:
-        # A leaf counts for a code when, at every split on its path, either the code takes the
-        # same branch or the branch not taken is the less worrying side (see envelope()).
-        internal = np.flatnonzero(~self.is_leaf)
-        bit = {int(node): i for i, node in enumerate(internal)}
-        codes = np.arange(1 << len(internal), dtype=np.int64)
-        out = np.zeros(len(codes), dtype=np.int8)
-        for leaf, path in self._paths.items():
-            if self.level[leaf] == 0:
-                continue
-            reaches = np.ones(len(codes), dtype=bool)
-            for node, went_left in path:
-                direction = feature_spec(self.feature_names[int(self.feature[node])]).worse
-                goes_left = (codes >> bit[node]) & 1 == 1
-                if went_left and direction > 0:
-                    continue  # a lower value is no more worrying: any row can get there
-                if not went_left and direction < 0:
-                    continue
-                reaches &= goes_left if went_left else ~goes_left
-            out = more_cautious(out, np.where(reaches, self.level[leaf], 0)).astype(np.int8)
-        return out
-
-    @cached_property
-    def _paths(self) -> dict[int, tuple[tuple[int, bool], ...]]:
-        """Each leaf's path: (split node, went left) from the root."""
-        out: dict[int, tuple[tuple[int, bool], ...]] = {}
-        stack: list[tuple[int, tuple[tuple[int, bool], ...]]] = [(0, ())]
-        while stack:
-            node, path = stack.pop()
-            if self.left[node] < 0:
-                out[node] = path
-                continue
-            stack.append((int(self.left[node]), (*path, (node, True))))
-            stack.append((int(self.right[node]), (*path, (node, False))))
-        return out
-
-    @cached_property
     def _leaf_by_code(self) -> np.ndarray:
         # Every combination of split outcomes (bit i: "goes left at the i-th split") → leaf.
         internal = np.flatnonzero(~self.is_leaf)
@@ -150,22 +115,6 @@ class TreeStructure:
             node = np.where((codes >> bit[node]) & 1 == 1, left[node], right[node])
         return node
 
-    @cached_property
-    def boxes(self) -> dict[int, dict[int, tuple[float, float]]]:
-        """Each leaf's region: column → (lower, upper), meaning lower < x <= upper."""
-        out: dict[int, dict[int, tuple[float, float]]] = {}
-        stack: list[tuple[int, dict[int, tuple[float, float]]]] = [(0, {})]
-        while stack:
-            node, box = stack.pop()
-            if self.left[node] < 0:
-                out[node] = box
-                continue
-            j, cut = int(self.feature[node]), float(self.threshold[node])
-            low, high = box.get(j, (-np.inf, np.inf))
-            stack.append((int(self.left[node]), {**box, j: (low, min(high, cut))}))
-            stack.append((int(self.right[node]), {**box, j: (max(low, cut), high)}))
-        return out
-
     def to_dict(self) -> dict[str, Any]:
         """The arrays as JSON-ready lists (floats exactly: JSON keeps every digit of a double)."""
         return {
@@ -174,10 +123,9 @@ class TreeStructure:
             "right": self.right.tolist(),
             "feature": self.feature.tolist(),
             "threshold": [float(t) for t in self.threshold],
-            "proba": self.proba.tolist(),
-            "level": self.level.tolist(),
+            "risk": [float(r) for r in self.risk],
             "samples": self.samples.tolist(),
-            "counts": self.counts.tolist(),
+            "positives": self.positives.tolist(),
             "importances": self.importances.tolist(),
         }
 
@@ -190,10 +138,9 @@ class TreeStructure:
             right=np.asarray(data["right"], dtype=np.int64),
             feature=np.asarray(data["feature"], dtype=np.int64),
             threshold=np.asarray(data["threshold"], dtype=np.float64),
-            proba=np.asarray(data["proba"], dtype=np.float64).reshape(-1, 3),
-            level=np.asarray(data["level"], dtype=np.int8),
+            risk=np.asarray(data["risk"], dtype=np.float64),
             samples=np.asarray(data["samples"], dtype=np.int64),
-            counts=np.asarray(data["counts"], dtype=np.int64).reshape(-1, 3),
+            positives=np.asarray(data["positives"], dtype=np.int64),
             importances=np.asarray(data["importances"], dtype=np.float64),
         )
 
@@ -217,7 +164,7 @@ def columns_of(structure: TreeStructure, data: Features | np.ndarray) -> np.ndar
 
 
 def encoded_row(structure: TreeStructure, encoded: Mapping[str, float]) -> np.ndarray:
-    """One encoded vignette as a (1, used) float32 matrix for :func:`walk` and :func:`envelope`."""
+    """One encoded vignette as a (1, used) float32 matrix for :func:`walk`."""
     names = structure.feature_names
     values = [encoded[names[j]] for j in structure.used] or [0.0]
     return np.asarray([values], dtype=np.float32)
@@ -258,53 +205,3 @@ def _walk_by_depth(structure: TreeStructure, columns: np.ndarray) -> np.ndarray:
         goes_left = flat[column[node] * n + rows] <= threshold[node]
         node = np.where(goes_left, left[node], right[node])
     return node
-
-
-def worse_directions(structure: TreeStructure) -> list[int]:
-    """Per used column: +1 when higher is more worrying, -1 when lower is, 0 for no order."""
-    return [feature_spec(structure.feature_names[j]).worse for j in structure.used]
-
-
-def envelope(structure: TreeStructure, columns: np.ndarray) -> np.ndarray:
-    """The monotone envelope of the tree: a level per row that worsening can never lower.
-
-    For each row, the highest level among the leaves whose region holds some point that is
-    no more worrying than the row: on a feature that grows with worry (``worse=+1``) that
-    point may be lower, on one that shrinks (``-1``) higher, and on a feature without such an
-    order (``0``) it must equal the row's value. The row's own leaf always qualifies, so the
-    envelope is never below the tree's own level; and a more worrying row qualifies for every
-    leaf a less worrying one does, so it never gets a lower envelope.
-
-    Parameters
-    ----------
-    structure : TreeStructure
-    columns : ndarray
-        As :func:`columns_of` gives.
-
-    Returns
-    -------
-    ndarray of int8
-    """
-    if structure.n_splits <= _TABLE_SPLITS:
-        return structure._envelope_by_code[_split_codes(structure, columns)]
-    return _envelope_by_boxes(structure, columns)
-
-
-def _envelope_by_boxes(structure: TreeStructure, columns: np.ndarray) -> np.ndarray:
-    directions = worse_directions(structure)
-    position = {j: i for i, j in enumerate(structure.used)}
-    out = np.zeros(len(columns), dtype=np.int8)
-    leaves = sorted(structure.boxes, key=lambda leaf: -int(structure.level[leaf]))
-    for leaf in leaves:
-        level = np.int8(structure.level[leaf])
-        if level == 0:
-            break
-        reaches = np.ones(len(columns), dtype=bool)
-        for j, (low, high) in structure.boxes[leaf].items():
-            x, direction = columns[:, position[j]], directions[position[j]]
-            if direction <= 0 and high < np.inf:
-                reaches &= x <= high
-            if direction >= 0 and low > -np.inf:
-                reaches &= ~(x <= low)
-        out = more_cautious(out, np.where(reaches, level, np.int8(0))).astype(np.int8)
-    return out
