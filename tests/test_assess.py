@@ -684,7 +684,7 @@ def test_cli_card_prints_card_and_risk_table():
     result = CliRunner().invoke(main, ["card"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith(render_default_card_text())
-    assert "Risk table" in result.output and "points_total" in result.output
+    assert "Risk table" in result.output and "risk (community)" in result.output
     html = CliRunner().invoke(main, ["card", "--card", "strict", "--html"])
     assert html.exit_code == 0 and html.output.startswith('<table class="zaro-card">')
 

@@ -122,7 +122,7 @@ def test_load_card_accepts_a_card_and_caches():
 
 
 def test_unknown_card_name_lists_the_shipped_cards():
-    with pytest.raises(CardError, match=r"unknown card 'nope'; shipped cards: default, strict"):
+    with pytest.raises(CardError, match=r"unknown card 'nope'; shipped cards: default, learned, strict"):
         load_card("nope")
 
 
@@ -526,3 +526,26 @@ def test_an_unreadable_calibration_is_left_out_with_a_warning(tmp_path):
         card = load_card(path)
     assert card.calibration is None
     assert np.isnan(card.probability(np.array([0]), np.array([0], dtype=np.uint64))).all()
+
+
+def test_the_learned_card_explains_a_vignette_item_by_item_with_its_evidence():
+    card = load_card("learned")
+    vignette = {
+        "age": 58,
+        "duration_weeks": 12,
+        "frequency": "daily",
+        "severity": "moderate",
+        "locations": "hand;arm",
+        "weakness": True,
+    }
+    view = card.view(card.score_encoded(encode_vignette(vignette)))
+    assert [(i.item_id, i.points) for i in view.items] == [
+        ("age_ge_50", 2),
+        ("duration_weeks_gt_4", 4),
+        ("weakness", 5),
+    ]
+    assert view.points_total == 11 and view.band.name == "high risk" and view.recommendation.value == "see_doctor"
+    # Each item carries what the calibration data say about it: weakness points towards a serious cause.
+    assert all(i.likelihood_ratio > 1 for i in view.items)
+    eyelid = card.likelihood_ratio("loc_eyelid")
+    assert eyelid < 1, f"eyelid twitching has -3 points but LR {eyelid}"

@@ -240,3 +240,64 @@ def test_the_duckdb_engine_refuses_another_population_in_one_line(tmp_path):
     result = run("assess", path, "--out", tmp_path / "o.csv", "--engine", "duckdb", "--policy", "risk")
     assert result.exit_code == 2 and "--engine pandas" in result.stderr
     assert not (tmp_path / "o.csv").exists()
+
+
+# --------------------------------------------------------------------------------------
+# zaro card: the card and its risk table in a stated population
+# --------------------------------------------------------------------------------------
+
+
+def _risk_rows(output: str) -> list[list[str]]:
+    """The rows of the printed risk table, split on runs of two or more spaces."""
+    import re
+
+    lines = output.split("\n\n")
+    table = next(block for block in lines if block.lstrip().startswith("total"))
+    return [re.split(r"\s{2,}", line.strip()) for line in table.splitlines()]
+
+
+def test_card_learned_prints_the_card_and_its_community_risk_table():
+    from scoring.engine.calibration import risk_table
+    from scoring.engine.card import load_card, render_card_text
+    from scoring.wording import risk_percent
+
+    card = load_card("learned")
+    result = CliRunner().invoke(main, ["card", "--card", "learned"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(render_card_text(card))
+    text = " ".join(result.output.split())
+    assert "Risk table: the risk of serious_cause (serious cause) for each points total without a red flag, " in text
+    assert "in the community population (adults who notice twitching)" in text
+    assert "moved to community by prior shift" in text
+    table = risk_table(card, population="community")
+    assert f"With a red flag: {risk_percent(table.attrs['red_flag_risk'])} (enriched: " in text
+    rows = _risk_rows(result.output)
+    assert rows[0] == [
+        "total", "band", "recommendation", "risk (community)", "risk (enriched)", "n", "with outcome",
+        "observed (enriched)",
+    ]  # fmt: skip
+    assert len(rows) - 1 == card.max_total - card.min_total + 1
+    for row, (total, entry) in zip(rows[1:], table.iterrows()):
+        assert row[:5] == [
+            str(total), entry["band"], entry["recommendation"], risk_percent(entry["risk"]),
+            risk_percent(entry["risk_trained"]),
+        ]  # fmt: skip
+        assert row[5:7] == [f"{entry['n']:,}", f"{entry['n_outcome']:,}"]
+    assert "Cards available: default, learned, strict" in result.output
+
+
+def test_card_risk_table_in_the_enriched_population_shows_one_risk_column():
+    result = CliRunner().invoke(main, ["card", "--card", "learned", "--population", "enriched"])
+    assert result.exit_code == 0, result.output
+    rows = _risk_rows(result.output)
+    assert rows[0] == ["total", "band", "recommendation", "risk (enriched)", "n", "with outcome", "observed (enriched)"]
+    assert "prior shift" not in result.output
+    community = _risk_rows(CliRunner().invoke(main, ["card", "--card", "learned"]).output)
+    # The enriched risks are the community table's training column.
+    assert [r[3] for r in rows[1:]] == [r[4] for r in community[1:]]
+
+
+def test_card_with_an_unknown_population_lists_the_known_ones():
+    result = CliRunner().invoke(main, ["card", "--card", "learned", "--population", "mars"])
+    assert result.exit_code == 2
+    assert "unknown population 'mars'; known populations: enriched, community" in result.output

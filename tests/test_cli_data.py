@@ -1,4 +1,4 @@
-"""`zaro generate` and `zaro validate`: the data set from the command line."""
+"""`zaro generate`, `zaro validate` and `zaro fit` (the learned card): the data set and the models from the command line."""
 
 from __future__ import annotations
 
@@ -158,3 +158,45 @@ def test_validate_keeps_an_existing_rejects_file_unless_overwrite(tmp_path):
     raw = CliRunner().invoke(main, ["validate", str(bad), "--overwrite", "--no-formula-guard"])
     assert raw.exit_code == 1 and rejects.read_bytes() != first
     assert pd.read_csv(rejects)["vignette_id"].tolist() == ["=1+1"]
+
+
+# --------------------------------------------------------------------------------------
+# zaro fit: the learned card
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_fit_learned_only_rebuilds_the_shipped_learned_card_byte_for_byte(tmp_path):
+    """The shipped recipe (about 8 s of CPU); tests/test_risk_score.py refits a small one twice."""
+    from scoring.engine.card import calibration_path, load_card
+
+    shipped = load_card("learned")
+    result = CliRunner().invoke(main, ["fit", "--learned-only", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["learned.calibration.json", "learned.toml"]
+    assert (tmp_path / "learned.toml").read_bytes() == shipped.path.read_bytes()
+    assert (tmp_path / "learned.calibration.json").read_bytes() == calibration_path(shipped.path).read_bytes()
+    # It says what it chose, item by item, with the card's own labels.
+    assert f"Learned card: {len(shipped.items)} items for serious_cause" in result.output
+    assert f"k = {len(shipped.items)} is the smallest size within 0.005 held-out AUC of k = 8" in result.output
+    for item in shipped.items:
+        assert f"  {item.points:+d}  {item.label}\n" in result.output
+    assert f"Wrote {tmp_path / 'learned.toml'} and {tmp_path / 'learned.calibration.json'}" in result.output
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--tree-only", "--learned-only"], "give --tree-only or --learned-only, not both"),
+        (["--learned-only", "--data", "{data}"], "--data is the tree's training CSV"),
+    ],
+)
+def test_fit_options_that_contradict_each_other_are_one_line(tmp_path, arguments, message):
+    data = tmp_path / "vignettes.csv"
+    generate_vignettes(20, 3).to_csv(data, index=False)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["fit", *(a.format(data=data) for a in arguments), "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: ") and message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not out.exists()

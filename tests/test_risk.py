@@ -237,18 +237,48 @@ def test_written_card_loads_and_scores_what_the_score_scores(tmp_path, frame):
     assert card.urgent_advice == default.urgent_advice
 
 
-def test_card_bands_start_seeing_a_doctor_where_the_risk_reaches_the_cut_off(tmp_path):
+def _bands(card) -> list[tuple[str, int, int, str]]:
+    return [(b.name, b.min_points, b.max_points, b.recommendation.value) for b in card.bands]
+
+
+def test_card_bands_follow_the_risk_policy_thresholds_in_the_stated_population(tmp_path):
+    from scoring.engine.policies import load_policy
+    from scoring.engine.risk import risk_in_population
+
     score = _score()
-    table = score.probability_table()
-    start = int(table.loc[table["probability"] >= 0.03, "total"].iloc[0])
-    assert table.loc[table["total"] == start - 1, "probability"].item() < 0.03
-    card = load_card(write_learned_card(score, tmp_path / "learned.toml", review_risk=0.03))
-    assert [(b.min_points, b.max_points, b.recommendation.value) for b in card.bands] == [
-        (-3, start - 1, "self_care"),
-        (start, 14, "see_doctor"),
+    see_doctor, soon = (t.at_least for t in load_policy("risk").thresholds)
+    totals = np.arange(score.min_total, score.max_total + 1)
+    community = risk_in_population(score.probability_of_total(totals), outcome="serious_cause", population="community")
+    first, second = (int(totals[np.argmax(community >= cut)]) for cut in (see_doctor, soon))
+    assert community[totals == first - 1] < see_doctor <= community[totals == first]
+    card = load_card(write_learned_card(score, tmp_path / "learned.toml"))
+    assert _bands(card) == [
+        ("lower risk", -3, first - 1, "self_care"),
+        ("raised risk", first, second - 1, "see_doctor"),
+        ("high risk", second, 14, "see_doctor"),
     ]
-    rare = load_card(write_learned_card(score, tmp_path / "rare.toml", review_risk=0.03, target_prevalence=0.005))
-    assert rare.bands[-1].min_points > start
+    default = {b.name: b.advice for b in load_card("default").bands}
+    assert [b.advice for b in card.bands] == [default["reassuring"], default["review"], default["review soon"]]
+    assert f"totals {first} to {second - 1} (risk 1.96% to under 20%): see_doctor;" in card.description
+    # The same score judged in the enriched population, where serious causes are commoner,
+    # sends lower totals to a doctor.
+    enriched = load_card(write_learned_card(score, tmp_path / "enriched.toml", population="enriched"))
+    assert enriched.bands[1].min_points < first
+
+
+def test_card_bands_can_follow_a_given_risk_per_total(tmp_path):
+    def risk(totals):
+        return np.where(totals >= 10, 0.5, np.where(totals >= 2, 0.05, 0.001))
+
+    card = load_card(write_learned_card(_score(), tmp_path / "given.toml", risk_of_total=risk))
+    assert _bands(card) == [
+        ("lower risk", -3, 1, "self_care"),
+        ("raised risk", 2, 9, "see_doctor"),
+        ("high risk", 10, 14, "see_doctor"),
+    ]
+    # A level no total reaches gets no band.
+    card = load_card(write_learned_card(_score(), tmp_path / "two.toml", risk_of_total=lambda t: np.full(len(t), 0.3)))
+    assert _bands(card) == [("high risk", -3, 14, "see_doctor")]
 
 
 def test_card_file_bytes_are_reproducible(tmp_path):
@@ -267,14 +297,20 @@ def test_card_file_bytes_are_reproducible(tmp_path):
 
 
 def test_card_writer_errors_say_what_to_change(tmp_path):
-    with pytest.raises(ValueError, match=r"no total reaches review_risk 0\.9999 .*lower review_risk"):
-        learned_card_text(_score(), review_risk=0.9999)
     with pytest.raises(ValueError, match=r"fitted for outcome 'serious_cause', not 'any_cause'; pass outcome="):
         learned_card_text(_score(), outcome="any_cause")
     with pytest.raises(ValueError, match=r"unknown outcome 'death'; known outcomes: serious_cause, any_cause"):
         learned_card_text(_score(), outcome="death")
-    with pytest.raises(ValueError, match=r"review_risk must be strictly between 0 and 1"):
-        learned_card_text(_score(), review_risk=3)
+    with pytest.raises(ValueError, match=r"policy 'guideline' is a guideline policy without risk thresholds"):
+        learned_card_text(_score(), policy="guideline")
+    with pytest.raises(ValueError, match=r"unknown policy 'cheap'; use one of guideline, risk"):
+        learned_card_text(_score(), policy="cheap")
+    with pytest.raises(ValueError, match=r"unknown population 'mars'"):
+        learned_card_text(_score(), population="mars")
+    with pytest.raises(ValueError, match=r"the risk must not fall as the total rises"):
+        learned_card_text(_score(), risk_of_total=lambda t: np.where(t > 3, 0.001, 0.5))
+    with pytest.raises(ValueError, match=r"every total needs a risk from 0 to 1 .*got NaN"):
+        learned_card_text(_score(), risk_of_total=lambda t: np.full(len(t), np.nan))
     with pytest.raises(KeyError, match=r"unknown binary feature 'x0'"):
         learned_card_text(_score(feature_names=("x0", "x1", "x2", "x3", "x4")))
 

@@ -1,4 +1,5 @@
-"""The sparse integer risk score (FasterRisk method): recovery, integrity, determinism, accuracy."""
+"""The sparse integer risk score (FasterRisk method) and the shipped learned card: recovery, integrity,
+determinism, accuracy, and a refit that gives the shipped bytes."""
 
 from __future__ import annotations
 
@@ -12,8 +13,20 @@ from hypothesis import strategies as st
 from sklearn.metrics import roc_auc_score
 
 from scoring.contract.features import Features
-from scoring.engine.card import load_card
-from scoring.engine.risk import BINARY_FEATURES, binarize, fit_integer_score, outcome_labels, write_learned_card
+from scoring.engine.calibration import CALIBRATION_SEED
+from scoring.engine.card import list_cards, load_card
+from scoring.engine.risk import (
+    BINARY_FEATURES,
+    LEARNED_CARD,
+    LearnedCardRecipe,
+    binarize,
+    binary_feature,
+    fit_integer_score,
+    fit_integer_scores,
+    fit_learned_card,
+    outcome_labels,
+    write_learned_card,
+)
 from scoring.engine.risk._logistic import Patterns, logistic_loss
 from scoring.engine.risk._search import _multipliers, _round_sequentially
 from scoring.engine.synth import generate_vignettes
@@ -172,3 +185,144 @@ def test_the_documented_example_runs(tmp_path):
     exec(code, namespace)
     card = load_card(tmp_path / "learned.toml")
     assert [i.points for i in card.items] == list(namespace["score"].points)
+
+
+def test_every_size_from_one_search_is_the_size_fitted_alone(planted):
+    x, y = planted
+    together = fit_integer_scores(x, y, sizes=(4, 1, 3), beam_size=3)
+    assert list(together) == [1, 3, 4]
+    for k, score in together.items():
+        assert score == fit_integer_score(x, y, k=k, beam_size=3)
+    with pytest.raises(ValueError, match=r"sizes is empty; give at least one k"):
+        fit_integer_scores(x, y, sizes=())
+    with pytest.raises(ValueError, match=r"k must be a whole number from 1 to the number of features \(12\), got 0"):
+        fit_integer_scores(x, y, sizes=(0, 2))
+
+
+# --------------------------------------------------------------------------------------
+# The shipped learned card
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def learned():
+    return load_card(LEARNED_CARD)
+
+
+@pytest.fixture(scope="module")
+def fresh_enriched():
+    """Fresh enriched vignettes (seeds the card never saw): one half fits the reference, one is held out."""
+    return generate_vignettes(20_000, seed=8801, population="enriched"), generate_vignettes(
+        20_000, seed=8802, population="enriched"
+    )
+
+
+def test_the_shipped_learned_card_is_a_small_integer_card_for_serious_cause(learned):
+    assert learned.name == "learned" and LEARNED_CARD in list_cards()
+    assert 1 <= len(learned.items) <= 8
+    assert all(isinstance(i.points, int) and i.points != 0 and -5 <= i.points <= 5 for i in learned.items)
+    assert {i.item_id for i in learned.items} <= {f.name for f in BINARY_FEATURES}
+    assert all(i.condition == binary_feature(i.item_id).condition for i in learned.items)
+    calibration = learned.calibration
+    assert calibration is not None, "learned.calibration.json is missing or was fitted for other points"
+    assert (calibration.outcome, calibration.population) == ("serious_cause", "enriched")
+    assert calibration.data["data"]["population"] == "enriched"
+    assert calibration.slope > 0
+
+
+def test_its_red_flags_and_advice_are_the_default_cards(learned):
+    default = load_card("default")
+    assert learned.red_flags == default.red_flags
+    assert learned.red_flag_advice == default.red_flag_advice
+    assert learned.urgent_advice == default.urgent_advice
+
+
+def test_its_header_says_how_it_was_made(learned):
+    recipe = LearnedCardRecipe()
+    header = "".join(line for line in learned.path.read_text().splitlines(keepends=True) if line.startswith("#"))
+    header = " ".join(line.lstrip("# ") for line in header.splitlines())
+    for words in (
+        "Made by `zaro fit` (scoring.engine.risk.fit_learned_card)",
+        "FasterRisk method (Liu et al., NeurIPS 2022)",
+        "whole points from -5 to +5",
+        f"Outcome: {recipe.outcome}.",
+        f"{recipe.n:,} synthetic vignettes of the enriched population",
+        f"seed {recipe.seed}",
+        f"k = {len(learned.items)} is the smallest k within {recipe.tolerance:g} of k = {recipe.max_items}",
+        "Red flags: the default card's rules",
+        "stay outside the sum",
+    ):
+        assert words in header, words
+    assert not re.search(r"20\d\d-\d\d-\d\d", header), "the header must not carry a date"
+
+
+def test_its_bands_are_the_risk_policys_thresholds_on_the_community_risk(learned):
+    from scoring.engine.calibration import risk_table
+    from scoring.engine.policies import load_policy
+
+    see_doctor, soon = (t.at_least for t in load_policy("risk").thresholds)
+    table = risk_table(learned, population="community")
+    expected = np.where(
+        table["risk"] >= soon, "high risk", np.where(table["risk"] >= see_doctor, "raised risk", "lower risk")
+    )
+    assert table["band"].tolist() == expected.tolist()
+    assert set(table["band"]) == {"lower risk", "raised risk", "high risk"}
+    assert (table.loc[table["band"] == "lower risk", "recommendation"] == "self_care").all()
+    assert (table.loc[table["band"] != "lower risk", "recommendation"] == "see_doctor").all()
+
+
+def test_it_discriminates_within_003_auc_of_a_logistic_regression_on_every_feature(learned, fresh_enriched):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from scoring.contract.features import FEATURE_NAMES
+    from scoring.engine.calibration import card_risk
+
+    train, test = fresh_enriched
+    reference = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+    reference.fit(Features(train).matrix(FEATURE_NAMES, dtype=np.float64), outcome_labels(train, "serious_cause"))
+    y = outcome_labels(test, "serious_cause")
+    reference_auc = roc_auc_score(
+        y, reference.predict_proba(Features(test).matrix(FEATURE_NAMES, dtype=np.float64))[:, 1]
+    )
+    scores = learned.score_frame(Features(test))
+    card_auc = roc_auc_score(y, card_risk(learned, scores.totals, scores.red_flag_mask, "enriched"))
+    assert card_auc >= reference_auc - 0.03, f"learned card AUC {card_auc:.4f}, logistic regression {reference_auc:.4f}"
+
+
+SMALL = LearnedCardRecipe(n=6000, check_n=6000, max_items=3, calibration_n=20_000, seed=5, check_seed=6)
+
+
+def test_a_refit_twice_is_byte_identical_and_sized_by_the_held_out_rule(tmp_path):
+    # The shipped recipe itself is refitted byte for byte in tests/test_cli_data.py (zaro fit).
+    first, second = fit_learned_card(tmp_path / "a", SMALL), fit_learned_card(tmp_path / "b", SMALL)
+    assert first.card_path.read_bytes() == second.card_path.read_bytes()
+    assert first.calibration_path.read_bytes() == second.calibration_path.read_bytes()
+    card = load_card(first.card_path)
+    assert card.calibration is not None and len(card.items) == len(first.score.points) <= 3
+    aucs = first.sizes.set_index("k")["held_out_auc"]
+    assert list(aucs.index) == [1, 2, 3] and first.sizes["chosen"].sum() == 1
+    assert first.k == min(k for k, auc in aucs.items() if auc >= aucs[3] - SMALL.tolerance)
+    assert card.calibration.data["data"] == {
+        "generator": "scoring.engine.synth.generate_vignettes",
+        "generator_version": card.calibration.data["data"]["generator_version"],
+        "population": "enriched",
+        "n": 20_000,
+        "seed": CALIBRATION_SEED,
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"n": 0}, r"LearnedCardRecipe\.n must be a whole number of 1 or more, got 0"),
+        ({"seed": -1}, r"LearnedCardRecipe\.seed must be a whole number of 0 or more, got -1"),
+        ({"max_items": 2.5}, r"LearnedCardRecipe\.max_items must be a whole number of 1 or more, got 2\.5"),
+        ({"tolerance": 1.5}, r"LearnedCardRecipe\.tolerance must be an AUC difference from 0 to 1, got 1\.5"),
+        ({"name": "../x"}, r"LearnedCardRecipe\.name must be a file stem such as 'learned'"),
+    ],
+)
+def test_a_bad_recipe_says_what_is_allowed(change, message):
+    with pytest.raises(ValueError, match=message):
+        LearnedCardRecipe(**change)

@@ -179,9 +179,19 @@ def _assess_file(source: str, out: str, *, progress: bool, **options: Any) -> No
 
 @main.command("card", epilog=EXIT_INPUT)
 @card_option
+@population_option(
+    "community",
+    "Whose risk the risk table shows (scoring/definitions/populations.toml): community is adults who notice "
+    "twitching; enriched is the learning mix the card was calibrated on.",
+)
 @click.option("--html", "as_html", is_flag=True, help="Print the card as an HTML table instead of text.")
-def card_command(card_name: str, as_html: bool) -> None:
-    """Print a points card and its risk table (probability of needing review per total)."""
+def card_command(card_name: str, population: str, as_html: bool) -> None:
+    """Print a points card and its risk table: each total's risk of the card's outcome in a population.
+
+    \b
+    zaro card --card learned                       # risk in the community population
+    zaro card --card learned --population enriched
+    """
     from scoring.engine.calibration import risk_table
     from scoring.engine.card import list_cards, load_card, render_card_html, render_card_text
 
@@ -195,25 +205,69 @@ def card_command(card_name: str, as_html: bool) -> None:
             "No calibration fitted for this card: run scoring.engine.calibration.fit_calibration(card, save=True)."
         )
     else:
-        table = risk_table(card)
-        shown = _format_risk(table)
-        info = card.calibration.data.get("data", {})
-        click.echo(
-            f"Risk table: probability that the reference triage says see_doctor or urgent, by total "
-            f"(no red flag); fitted on {info.get('n', '?')} synthetic vignettes, seed {info.get('seed', '?')}, "
-            f"label noise {info.get('label_noise', '?')}. Red flag: {card.calibration.red_flag_probability:.1%}."
-        )
-        click.echo(shown)
+        click.echo(_risk_table_text(risk_table(card, population=population), card.calibration.data))
     click.echo(f"Cards available: {', '.join(list_cards())}")
     click.echo(NOTICE)
 
 
-def _format_risk(table) -> str:
-    """The risk table as text: percentages, and '-' where no vignette had that total."""
-    shown = table.copy()
-    shown["probability"] = shown["probability"].map(lambda p: f"{p:.1%}")
-    shown["observed"] = [f"{p:.1%}" if n else "-" for p, n in zip(table["observed"], table["n"])]
-    return shown.to_string()
+def _risk_table_text(table: Any, calibration: Any) -> str:
+    """The risk table as text: a paragraph saying what the risks are, then one row per total.
+
+    ``calibration`` is the card's stored calibration record: what it was fitted on (``data``)
+    and how its risks are moved to other populations (``transport``).
+    """
+    import textwrap
+
+    from scoring.engine.populations import load_population
+    from scoring.engine.risk import load_outcomes
+    from scoring.wording import risk_percent
+
+    attrs = table.attrs
+    outcome = load_outcomes()[attrs["outcome"]]
+    target, trained = load_population(attrs["population"]), load_population(attrs["trained_on"])
+    moved = target.id != trained.id
+    data = calibration.get("data", {})
+    fitted = f"{data['n']:,} synthetic vignettes" if "n" in data else "synthetic vignettes"
+    seed = f" (seed {data['seed']})" if "seed" in data else ""
+    how = " by prior shift"
+    step = calibration.get("transport", {}).get(target.id)
+    if step is not None:
+        how += f" and a recalibration on {step['n']:,} {target.id} vignettes (seed {step['seed']})"
+    red_flag = risk_percent(attrs["red_flag_risk"])
+    if moved:
+        red_flag += f" ({trained.id}: {risk_percent(attrs['red_flag_risk_trained'])})"
+    heading = (
+        f"Risk table: the risk of {outcome.name} ({outcome.label.lower()}) for each points total "
+        f"without a red flag, in the {target.id} population ({target.label.lower()}). Calibrated on {fitted} "
+        f"of the {trained.id} population{seed}"
+        + (f" and moved to {target.id}{how}" if moved else "")
+        + f"; n, with outcome and observed count the {trained.id} vignettes. With a red flag: {red_flag}."
+    )
+    columns = {
+        "total": [str(t) for t in table.index],
+        "band": table["band"].tolist(),
+        "recommendation": table["recommendation"].tolist(),
+        f"risk ({target.id})": [risk_percent(p) for p in table["risk"]],
+    }
+    if moved:
+        columns[f"risk ({trained.id})"] = [risk_percent(p) for p in table["risk_trained"]]
+    columns["n"] = [f"{n:,}" for n in table["n"]]
+    columns["with outcome"] = [f"{n:,}" for n in table["n_outcome"]]
+    # An observed share of 0 out of a few vignettes is 0%, not a small risk.
+    columns[f"observed ({trained.id})"] = [
+        "-" if not n else "0%" if not k else risk_percent(p)
+        for p, n, k in zip(table["observed"], table["n"], table["n_outcome"])
+    ]
+    left = {"band", "recommendation"}
+    widths = {name: max(len(name), *(len(v) for v in values)) for name, values in columns.items()}
+
+    def line(cells: dict[str, str]) -> str:
+        parts = [cells[c].ljust(widths[c]) if c in left else cells[c].rjust(widths[c]) for c in columns]
+        return "  ".join(parts).rstrip()
+
+    rows = [line({c: c for c in columns})]
+    rows += [line({c: values[i] for c, values in columns.items()}) for i in range(len(table))]
+    return "\n".join(textwrap.wrap(heading, 100)) + "\n\n" + "\n".join(rows) + "\n"
 
 
 @main.command("explain", epilog=EXIT_INPUT)

@@ -119,14 +119,39 @@ def validate_command(path: str, rejects: str | None, keep_extra: bool, overwrite
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=str),
-    help="Folder for tree.skops and tree.json (default: the shipped scoring/models).",
+    help="Folder for tree.skops and tree.json, and for learned.toml and learned.calibration.json "
+    "(default: the shipped scoring/models and scoring/cards).",
 )
 @click.option("--no-progress", is_flag=True, help="Do not show a progress bar.")
-def fit_command(data_path: str | None, out_dir: str | None, no_progress: bool) -> None:
+@click.option("--tree-only", is_flag=True, help="Fit the decision tree only, not the learned card.")
+@click.option(
+    "--learned-only",
+    is_flag=True,
+    help="Refit the learned card only (learned.toml and its calibration; into --out when given, else scoring/cards).",
+)
+def fit_command(
+    data_path: str | None, out_dir: str | None, no_progress: bool, tree_only: bool, learned_only: bool
+) -> None:
     """Fit the decision tree to the risk of a serious cause: depth, leaf size and pruning by 5-fold CV.
 
     With no options this rebuilds the shipped model from its seeded sample, byte for byte.
+
+    It also refits the learned card (scoring/cards/learned.toml and learned.calibration.json)
+    from generated vignettes by its fixed recipe, byte for byte; --data is for the tree only.
     """
+    # -- the learned card (scoring.engine.risk.fit_learned_card), before the tree ---------
+    if tree_only and learned_only:
+        raise click.UsageError("give --tree-only or --learned-only, not both")
+    if learned_only and data_path is not None:
+        raise click.UsageError(
+            "--data is the tree's training CSV; the learned card is fitted on generated vignettes, "
+            "so leave out --data with --learned-only"
+        )
+    if not tree_only:
+        _fit_learned_card(out_dir)
+        if learned_only:
+            return
+    # -- the decision tree ------------------------------------------------------------------
     from scoring.engine.tree import fit_default_tree, render_rules_text
     from scoring.wording import percent
 
@@ -160,3 +185,22 @@ def fit_command(data_path: str | None, out_dir: str | None, no_progress: bool) -
         )
     click.echo(render_rules_text(fit.tree))
     click.echo(f"Wrote {model_path} and {record_path}", err=True)
+
+
+def _fit_learned_card(out_dir: str | None) -> None:
+    """Refit the learned card by its recipe and say what was chosen."""
+    from scoring.engine.risk import binary_feature, fit_learned_card
+
+    fit = fit_learned_card(out_dir)
+    sizes = fit.sizes.set_index("k")["held_out_auc"]
+    largest = int(sizes.index.max())
+    recipe = fit.recipe
+    click.echo(
+        f"Learned card: {len(fit.score.points)} items for {recipe.outcome}, fitted on the {fit.n_fitted:,} of "
+        f"{recipe.n:,} enriched vignettes (seed {recipe.seed}) without a red flag. k = {fit.k} is the smallest "
+        f"size within {recipe.tolerance:g} held-out AUC of k = {largest} ({sizes[fit.k]:.4f} against "
+        f"{sizes[largest]:.4f}; {recipe.check_n:,} vignettes, seed {recipe.check_seed})."
+    )
+    for name, points in zip(fit.score.feature_names, fit.score.points):
+        click.echo(f"  {points:+d}  {binary_feature(name).label}")
+    click.echo(f"Wrote {fit.card_path} and {fit.calibration_path}", err=True)

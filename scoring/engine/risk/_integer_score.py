@@ -1,7 +1,8 @@
 """A sparse integer risk score: a few yes/no items with whole points, and what a total means.
 
 :func:`fit_integer_score` runs the FasterRisk method (:mod:`scoring.engine.risk._search`)
-on a yes/no feature matrix and returns an :class:`IntegerScore`: which features count, their
+on a yes/no feature matrix and returns an :class:`IntegerScore` (:func:`fit_integer_scores`
+fits several sizes from one search): which features count, their
 points, an integer intercept and a multiplier, so that
 
     P(outcome) = sigmoid((intercept + total points) / multiplier)
@@ -17,11 +18,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from scoring.engine.risk._prior import shift_probability
-from scoring.engine.risk._search import sparse_beam_search, star_ray_round
+from scoring.engine.risk._search import Solution, sparse_beam_path, star_ray_round
 
-__all__ = ["IntegerScore", "fit_integer_score"]
+__all__ = ["IntegerScore", "fit_integer_score", "fit_integer_scores"]
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -142,6 +144,92 @@ def _check_settings(k: int, coef_bounds: tuple[int, int], beam_size: int, n_feat
         raise ValueError(f"beam_size must be a whole number of 1 or more, got {beam_size!r}")
 
 
+def _score_from_beam(
+    x: np.ndarray,
+    y: np.ndarray,
+    beam: Sequence[Solution],
+    bounds: tuple[int, int],
+    rays: int,
+    names: tuple[str, ...],
+    outcome: str,
+) -> IntegerScore:
+    """Round every solution of a beam; keep the integer solution with the lowest loss."""
+    best: tuple[float, tuple[int, ...], np.ndarray, float] | None = None
+    for solution in beam:
+        integer, multiplier, loss = star_ray_round(x, y, solution, bounds, rays)
+        if best is None or loss < best[0]:
+            best = (loss, solution.support, integer, multiplier)
+    if best is None:
+        raise ValueError("the beam search returned no solution; check that X has at least one column")
+    _, support, integer, multiplier = best
+    keep = [i for i, p in enumerate(integer[1:]) if p != 0]
+    indices = tuple(support[i] for i in keep)
+    return IntegerScore(
+        feature_indices=indices,
+        feature_names=tuple(names[j] for j in indices),
+        points=tuple(int(integer[1 + i]) for i in keep),
+        intercept=int(integer[0]),
+        multiplier=multiplier,
+        n_features=x.shape[1],
+        train_prevalence=float(y.mean()),
+        outcome=outcome,
+    )
+
+
+def fit_integer_scores(
+    x: np.ndarray,
+    y: np.ndarray,
+    sizes: Sequence[int] = (8,),
+    coef_bounds: tuple[int, int] = (-5, 5),
+    beam_size: int = 10,
+    *,
+    feature_names: Sequence[str] | None = None,
+    outcome: str = "",
+    rays: int = 20,
+) -> dict[int, IntegerScore]:
+    """Fit sparse integer risk scores of several sizes from one beam search.
+
+    The beam at each size does not depend on the largest size searched, so one search up to
+    ``max(sizes)`` gives every smaller size the same score that :func:`fit_integer_score`
+    gives it alone, for little more than the price of the largest.
+
+    Parameters
+    ----------
+    x, y, coef_bounds, beam_size, feature_names, outcome, rays
+        As for :func:`fit_integer_score`.
+    sizes : sequence of int, default (8,)
+        The values of ``k`` to fit, each from 1 to the number of features.
+
+    Returns
+    -------
+    dict of int to IntegerScore
+        One score per size, in ascending order of size.
+
+    Examples
+    --------
+    >>> scores = fit_integer_scores(binarize(frame), outcome_labels(frame, "serious_cause"), sizes=range(1, 9))  # doctest: +SKIP
+    >>> {k: len(s.points) for k, s in scores.items()}  # doctest: +SKIP
+    """
+    x, y = _as_binary(x, y)
+    names = tuple(feature_names) if feature_names is not None else tuple(f"x{j}" for j in range(x.shape[1]))
+    if len(names) != x.shape[1]:
+        raise ValueError(f"feature_names has {len(names)} names for {x.shape[1]} columns; give one name per column")
+    wanted = sorted(set(sizes))
+    if not wanted:
+        raise ValueError("sizes is empty; give at least one k, e.g. sizes=(8,)")
+    for k in wanted:
+        _check_settings(k, coef_bounds, beam_size, x.shape[1])
+    if isinstance(rays, bool) or not isinstance(rays, int | np.integer) or rays < 1:
+        raise ValueError(f"rays must be a whole number of 1 or more, got {rays!r}")
+    bounds = (int(coef_bounds[0]), int(coef_bounds[1]))
+    # One BLAS thread: the search makes thousands of small matrix products, which several
+    # threads slow down many times over on a busy machine (and thread counts must not
+    # decide the last bits of a fit that is written to a file byte for byte).
+    with threadpool_limits(limits=1, user_api="blas"):
+        path = sparse_beam_path(x, y, wanted[-1], (float(bounds[0]), float(bounds[1])), int(beam_size))
+        return {k: _score_from_beam(x, y, path[k - 1], bounds, int(rays), names, outcome) for k in wanted}
+
+
 def fit_integer_score(
     x: np.ndarray,
     y: np.ndarray,
@@ -166,7 +254,7 @@ def fit_integer_score(
     coef_bounds : (int, int), default (-5, 5)
         Lowest and highest points one feature may get.
     beam_size : int, default 10
-        Supports kept at each size of the beam search, and features tried per support.
+        Supports kept at each size, and features tried per support.
     feature_names : sequence of str, optional
         One per column (default ``x0``, ``x1``, ...).
     outcome : str, optional
@@ -186,31 +274,14 @@ def fit_integer_score(
     >>> score = fit_integer_score(binarize(frame), outcome_labels(frame, "serious_cause"))  # doctest: +SKIP
     >>> score.probability_table()  # doctest: +SKIP
     """
-    x, y = _as_binary(x, y)
-    names = tuple(feature_names) if feature_names is not None else tuple(f"x{j}" for j in range(x.shape[1]))
-    if len(names) != x.shape[1]:
-        raise ValueError(f"feature_names has {len(names)} names for {x.shape[1]} columns; give one name per column")
-    _check_settings(k, coef_bounds, beam_size, x.shape[1])
-    if rays < 1:
-        raise ValueError(f"rays must be at least 1, got {rays}")
-    bounds = (int(coef_bounds[0]), int(coef_bounds[1]))
-    best: tuple[float, tuple[int, ...], np.ndarray, float] | None = None
-    for solution in sparse_beam_search(x, y, int(k), (float(bounds[0]), float(bounds[1])), int(beam_size)):
-        integer, multiplier, loss = star_ray_round(x, y, solution, bounds, rays)
-        if best is None or loss < best[0]:
-            best = (loss, solution.support, integer, multiplier)
-    if best is None:
-        raise ValueError("the beam search returned no solution; check that X has at least one column")
-    _, support, integer, multiplier = best
-    keep = [i for i, p in enumerate(integer[1:]) if p != 0]
-    indices = tuple(support[i] for i in keep)
-    return IntegerScore(
-        feature_indices=indices,
-        feature_names=tuple(names[j] for j in indices),
-        points=tuple(int(integer[1 + i]) for i in keep),
-        intercept=int(integer[0]),
-        multiplier=multiplier,
-        n_features=x.shape[1],
-        train_prevalence=float(y.mean()),
+    scores = fit_integer_scores(
+        x,
+        y,
+        (k,),
+        coef_bounds,
+        beam_size,
+        feature_names=feature_names,
         outcome=outcome,
+        rays=rays,
     )
+    return scores[k]

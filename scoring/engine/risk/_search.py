@@ -22,7 +22,7 @@ from scipy.optimize import minimize_scalar
 
 from scoring.engine.risk._logistic import Patterns, fit_bounded, logistic_loss
 
-__all__ = ["Solution", "sparse_beam_search", "star_ray_round"]
+__all__ = ["Solution", "sparse_beam_path", "sparse_beam_search", "star_ray_round"]
 
 
 @dataclass(frozen=True)
@@ -56,10 +56,10 @@ def _fit_support(
     return Solution(support, beta, loss)
 
 
-def sparse_beam_search(
+def sparse_beam_path(
     x: np.ndarray, y: np.ndarray, k: int, bounds: tuple[float, float], beam_size: int
-) -> list[Solution]:
-    """Supports of ``k`` features with bounded logistic coefficients, best (lowest loss) first.
+) -> list[list[Solution]]:
+    """The beam at every size from 1 to ``k`` features, each best (lowest loss) first.
 
     Parameters
     ----------
@@ -68,7 +68,7 @@ def sparse_beam_search(
     y : ndarray of float64, shape (rows,)
         0/1 outcome.
     k : int
-        Features per support.
+        Features per support at the last size.
     bounds : (float, float)
         Bounds on every coefficient.
     beam_size : int
@@ -76,13 +76,16 @@ def sparse_beam_search(
 
     Returns
     -------
-    list of Solution
-        Up to ``beam_size`` supports of size ``k``; equal losses are ordered by support.
+    list of list of Solution
+        Entry ``j`` holds up to ``beam_size`` supports of ``j + 1`` features; equal losses are
+        ordered by support. The beam at a size does not depend on ``k``, so one search gives
+        the candidates of every smaller size too.
     """
     prevalence = float(y.mean())
     start = np.array([np.log(prevalence / (1.0 - prevalence))])
     bits = np.asfortranarray(x != 0)  # column by column: cheap to gather a support's columns
     beam = [_fit_support(bits, y, (), start, bounds)]
+    path: list[list[Solution]] = []
     for _ in range(k):
         grown: dict[tuple[int, ...], Solution] = {}
         for solution in beam:
@@ -95,7 +98,19 @@ def sparse_beam_search(
                 guess = np.array([solution.beta[0], *(coefficients.get(i, 0.0) for i in support)])
                 grown[support] = _fit_support(bits, y, support, guess, bounds)
         beam = sorted(grown.values(), key=lambda s: (s.loss, s.support))[:beam_size]
-    return beam
+        path.append(beam)
+    return path
+
+
+def sparse_beam_search(
+    x: np.ndarray, y: np.ndarray, k: int, bounds: tuple[float, float], beam_size: int
+) -> list[Solution]:
+    """Supports of ``k`` features with bounded logistic coefficients, best (lowest loss) first.
+
+    The last beam of :func:`sparse_beam_path` (same parameters): up to ``beam_size``
+    supports of size ``k``; equal losses are ordered by support.
+    """
+    return sparse_beam_path(x, y, k, bounds, beam_size)[-1]
 
 
 def _round_sequentially(beta: np.ndarray, patterns: Patterns, multiplier: float) -> np.ndarray:
