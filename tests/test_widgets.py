@@ -195,7 +195,7 @@ def test_agreement_and_tree_path_are_shown(explorer):
         assert "class='zaro-tree-path'" in explorer.tree_path.value
         for step in explorer.assessment.tree.path:
             assert f"<li>{escape(step.text)}</li>" in explorer.tree_path.value
-        assert "of them with a serious cause" in explorer.tree_path.value
+        assert "P(serious cause) = " in explorer.tree_path.value  # the leaf's risk
 
 
 # -- population and policy ---------------------------------------------------------------

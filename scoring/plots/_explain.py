@@ -163,7 +163,7 @@ def _bottom_margin(shown: list[str], numeric: bool) -> int:
 
 
 def _add_points(figure: go.Figure, table: pd.DataFrame, x: list[Any], shown: list[str], numeric: bool) -> None:
-    """Top panel: the points total, a marker per value coloured by the combined recommendation."""
+    """Top panel: the points total, a marker per value coloured by the recommendation (the sweep's policy)."""
     # Points between categories mean nothing: join the markers only along a number line,
     # as steps (the card and the tree change only at thresholds).
     if numeric:

@@ -142,7 +142,7 @@ def metrics_summary(comparison: Any) -> dict[str, Any]:
     from scoring.analysis.compare import MODELS
 
     table = comparison.metrics
-    names = {"card": "Points card", "tree": "Decision tree", "combined": "Combined"}
+    names = {"card": "Points card", "tree": "Decision tree", "combined": "Recommendation (guideline)"}
 
     def shown(value: Any, kind: str) -> str:
         return str(int(value)) if kind == "count" else percent(value, 1, missing=MISSING)
@@ -159,7 +159,8 @@ def metrics_summary(comparison: Any) -> dict[str, Any]:
         ],
         "note": (
             f"Card and tree agree on {percent(comparison.agreement, 1, missing=MISSING)} of these vignettes. "
-            "The combined recommendation is the more cautious of the two; the target for "
+            "The recommendation is the guideline's (the default policy): the card with the referral "
+            "ladder as its floor; the tree is a second opinion and does not enter it. The target for "
             "serious causes sent to self-care is zero."
         ),
     }
