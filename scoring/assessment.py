@@ -34,6 +34,7 @@ import pandas as pd
 
 from scoring.contract.recommendation import (
     LEVELS,
+    TIMEFRAMES,
     Recommendation,
     most_urgent_timeframe,
 )
@@ -175,6 +176,31 @@ def _risk_levels(policy: Policy, risk: np.ndarray, fallback: np.ndarray) -> np.n
     return np.where(np.isnan(risk), fallback, levels).astype(np.int8)
 
 
+def _timeframe_codes(card: Card, masks: Any, features: Any, level: np.ndarray, risk_policy: Policy) -> np.ndarray:
+    """Per row, the position in ``TIMEFRAMES`` of how soon to get help (-1 for none), as :func:`assess` says it.
+
+    The most urgent time frame of the red flags that fired (the card's and the ladder's); for an
+    urgent answer without one (a high risk), the risk policy's urgent threshold's.
+    """
+    from scoring.engine.ladder import red_flag_rules
+
+    codes = np.full(len(level), -1, dtype=np.int8)
+    masks = np.asarray(masks, dtype=np.uint64)
+    fired = [((masks >> np.uint64(bit)) & np.uint64(1)) != 0 for bit in range(len(card.red_flags))]
+    frames = [flag.timeframe for flag in card.red_flags]
+    for rule in red_flag_rules():
+        fired.append(np.asarray(rule.condition.evaluate(features), dtype=bool))
+        frames.append(rule.timeframe)
+    for mask, frame in zip(fired, frames):
+        if frame is not None:
+            codes = np.where(mask, np.maximum(codes, np.int8(TIMEFRAMES.index(frame))), codes)
+    high = risk_policy.threshold_for(Recommendation.URGENT)
+    if high is not None and high.timeframe is not None:
+        urgent = (codes < 0) & (np.asarray(level) == Recommendation.URGENT.level)
+        codes = np.where(urgent, np.int8(TIMEFRAMES.index(high.timeframe)), codes)
+    return codes
+
+
 def risk_column(outcome: str) -> str:
     """The name of :func:`assess_frame`'s risk column for an outcome, e.g. ``risk_serious_cause``."""
     return f"risk_{outcome}"
@@ -215,7 +241,8 @@ def combine_frame(
         without calibration), ``card_risk_level`` (the risk policy's thresholds on that risk,
         red flags left out, as the tree's level is), ``guideline`` and ``risk_policy`` (each policy's level),
         ``tree_risk`` and ``tree`` (the tree's risk and the risk policy's level for it; None
-        without a tree) and ``combined`` (the chosen policy's level, int8).
+        without a tree), ``combined`` (the chosen policy's level, int8) and ``timeframe``
+        (how soon, as a position in ``TIMEFRAMES``; -1 for none).
     """
     from scoring.engine.ladder import triage_levels
 
@@ -247,6 +274,7 @@ def combine_frame(
         result["tree_risk"] = tree_risk
         result["tree"] = risk_policy.risk_levels(tree_risk)
     result["combined"] = guideline if chosen.kind == "guideline" else risk_levels
+    result["timeframe"] = _timeframe_codes(card, scores.red_flag_mask, features, result["combined"], risk_policy)
     return result
 
 
@@ -601,6 +629,7 @@ def load_guideline() -> Policy:
 # --------------------------------------------------------------------------------------
 
 _LEVEL_DTYPE = pd.CategoricalDtype(list(LEVELS), ordered=True)
+_TIMEFRAME_DTYPE = pd.CategoricalDtype(list(TIMEFRAMES), ordered=True)
 
 
 def _levels_column(levels: np.ndarray) -> pd.Categorical:
@@ -618,7 +647,8 @@ class AssessedFrame:
         ``points_total``, ``band``, ``red_flags`` (';'-joined flag ids, '' for none),
         ``card_recommendation`` (band, or urgent with a red flag), ``risk_<outcome>`` (the
         card's risk in the population; NaN without calibration), ``guideline_recommendation``,
-        ``risk_policy_recommendation`` and ``recommendation`` (the chosen policy's); with a
+        ``risk_policy_recommendation``, ``recommendation`` (the chosen policy's) and
+        ``timeframe`` (how soon, as :attr:`Assessment.timeframe`; missing unless urgent); with a
         tree also ``tree_risk_<outcome>``, ``tree_recommendation`` (the risk policy on the
         tree's risk) and ``agree``.
     rejected : DataFrame
@@ -705,6 +735,7 @@ def assess_frame(
     columns["guideline_recommendation"] = _levels_column(combined["guideline"])
     columns["risk_policy_recommendation"] = _levels_column(combined["risk_policy"])
     columns["recommendation"] = _levels_column(combined["combined"])
+    columns["timeframe"] = pd.Categorical.from_codes(combined["timeframe"], dtype=_TIMEFRAME_DTYPE)
     # ``valid`` is a new frame from validate_frame; assign() adds the result columns without
     # copying the input columns (copy-on-write), unlike a concat.
     scored = valid.assign(**columns)

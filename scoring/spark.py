@@ -32,15 +32,23 @@ def _view(frame: DataFrame) -> str:
     return name
 
 
-def assess(frame: DataFrame, *, card: Card | str | None = None, tree: Any = "default") -> DataFrame:
+def assess(
+    frame: DataFrame,
+    *,
+    card: Card | str | None = None,
+    tree: Any = "default",
+    population: Any = None,
+    policy: Any = None,
+) -> DataFrame:
     """The scored rows of a Spark DataFrame of vignettes, as :func:`scoring.assessment.assess_frame` scores them.
 
     Parameters
     ----------
     frame : pyspark.sql.DataFrame
         One vignette per row (contract fields, text or typed; metadata columns are kept).
-    card, tree
-        As for :func:`scoring.sql.to_sql`.
+    card, tree, population, policy
+        As for :func:`scoring.sql.to_sql`: the card and tree, whom the risks are for, and
+        whose answer is ``recommendation``.
 
     Returns
     -------
@@ -49,7 +57,15 @@ def assess(frame: DataFrame, *, card: Card | str | None = None, tree: Any = "def
         its risk of its outcome in the population it was fitted on, ``tree_risk_<outcome>``);
         the rows left out are those :func:`rejects` reports.
     """
-    sql = to_sql(card=card, tree=tree, dialect="spark", table=_view(frame), columns=frame.columns)
+    sql = to_sql(
+        card=card,
+        tree=tree,
+        population=population,
+        policy=policy,
+        dialect="spark",
+        table=_view(frame),
+        columns=frame.columns,
+    )
     return frame.sparkSession.sql(sql)
 
 

@@ -196,3 +196,31 @@ def old_vignettes(draw: st.DrawFn) -> dict[str, Any]:
     """A valid vignette as written before :data:`NEWER_FIELDS` existed: it leaves them out."""
     vignette = draw(vignettes())
     return {name: value for name, value in vignette.items() if name not in NEWER_FIELDS}
+
+
+def _as_cell(value: Any) -> str | None:
+    """A value as a CSV reader gives it: text, or None for an empty cell."""
+    from scoring.contract.errors import cell_text
+
+    text = cell_text(value)
+    return text if text not in ("", "NaN", "<NA>") else None
+
+
+@st.composite
+def text_frames(draw: st.DrawFn, min_rows: int = 1, max_rows: int = 12) -> pd.DataFrame:
+    """An all-text frame, as read from a CSV: valid rows with some cells replaced by bad or tricky text.
+
+    Some optional columns are left out (they take their defaults) and every row has a
+    ``vignette_id`` (``v0``, ``v1``, ...).
+    """
+    records = draw(st.lists(vignettes(), min_size=min_rows, max_size=max_rows))
+    rows = []
+    for record in records:
+        row = {name: _as_cell(value) for name, value in record.items()}
+        for spec in draw(st.lists(st.sampled_from(FIELDS), max_size=3, unique_by=lambda f: f.name)):
+            row[spec.name] = _as_cell(draw(field_inputs(spec)))
+        rows.append(row)
+    frame = pd.DataFrame(rows, dtype="str")
+    optional = [f.name for f in FIELDS if not f.required]
+    dropped = draw(st.lists(st.sampled_from(optional), max_size=3, unique=True))
+    return frame.drop(columns=dropped).assign(vignette_id=[f"v{i}" for i in range(len(frame))])

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,8 +23,22 @@ from scoring.batch import (
 )
 from scoring.contract.schema import VignetteError
 from scoring.engine.synth import generate_vignettes
+from tests.local_spark import quiet_spark, spark, spark_frame
+from tests.strategies import text_frames
 
-RESULT_COLUMNS = ["points_total", "band", "red_flags", "card_recommendation", "probability", "recommendation"]
+__all__ = ["spark"]  # the session fixture, for the engines' agreement test
+
+RESULT_COLUMNS = [
+    "points_total",
+    "band",
+    "red_flags",
+    "card_recommendation",
+    "risk_serious_cause",
+    "guideline_recommendation",
+    "risk_policy_recommendation",
+    "recommendation",
+    "timeframe",
+]
 
 
 @pytest.fixture(scope="module")
@@ -216,7 +233,7 @@ def test_formulas_are_quoted_in_output_and_rejects_and_only_when_asked(tmp_path,
     assert safe["vignette_id"].tolist() == ["'" + a for a in ATTACKS]
     assert safe["narrative"].tolist() == ["'" + a for a in ATTACKS]
     assert raw["vignette_id"].tolist() == ATTACKS and raw["narrative"].tolist() == ATTACKS
-    assert safe["probability"].tolist() == raw["probability"].tolist()
+    assert safe["risk_serious_cause"].tolist() == raw["risk_serious_cause"].tolist()
     rejects = pd.read_csv(tmp_path / "safe.rejects.csv", keep_default_na=False, dtype=str)
     assert rejects[["vignette_id", "field", "value"]].values.tolist() == [["-2", "duration_weeks", "-1.5"]]
 
@@ -390,3 +407,84 @@ def test_parquet_keeps_text_as_it_is(tmp_path, vignettes):
     frame.to_parquet(tmp_path / "in.parquet", index=False)
     assess_file(tmp_path / "in.parquet", tmp_path / "out.parquet", rejects=tmp_path / "r.parquet")
     assert pd.read_parquet(tmp_path / "out.parquet")["vignette_id"].tolist() == ["=1+1", "@SUM(A1)", "ok"]
+
+
+# --------------------------------------------------------------------------------------
+# Python, DuckDB and Spark: the same answers for the same rows
+# --------------------------------------------------------------------------------------
+
+#: What every engine must give alike: both policies' answers, the card's total, flags and time
+#: frame, the tree's second opinion; and the two risks, to 1e-9.
+AGREED = [
+    "vignette_id",
+    "points_total",
+    "band",
+    "red_flags",
+    "card_recommendation",
+    "tree_recommendation",
+    "agree",
+    "guideline_recommendation",
+    "risk_policy_recommendation",
+    "recommendation",
+    "timeframe",
+]
+RISKS = ["risk_serious_cause", "tree_risk_serious_cause"]
+REJECT_KEYS = ["row", "vignette_id", "field", "value", "reason", "allowed"]
+
+
+def _text(frame: pd.DataFrame, columns: list[str]) -> list[list[str]]:
+    """Rows of ``columns`` as text, missing cells as '' (engines write a missing value differently)."""
+    return [["" if pd.isna(v) else str(v) for v in row] for row in frame[columns].itertuples(index=False)]
+
+
+def assert_engines_agree(got: pd.DataFrame, rejects: pd.DataFrame, expected: Any, engine: str) -> None:
+    """An engine's scored rows and rejects are assess_frame's: answers exactly, risks to 1e-9."""
+    python = expected.scored.reset_index(drop=True)
+    got = got.sort_values("vignette_id", key=lambda c: c.str[1:].astype(int)).reset_index(drop=True)
+    assert list(got.columns) == list(python.columns), engine
+    assert _text(got, AGREED) == _text(python, AGREED), engine
+    for risk in RISKS:
+        np.testing.assert_allclose(got[risk], python[risk], rtol=0, atol=1e-9, err_msg=f"{engine}: {risk}")
+    assert _text(rejects, REJECT_KEYS) == _text(expected.rejected, REJECT_KEYS), engine
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    frame=text_frames(max_rows=30),
+    policy=st.sampled_from(["guideline", "risk"]),
+    population=st.sampled_from(["community", "enriched"]),
+)
+def test_both_file_engines_give_assess_frames_answers_and_rejects(
+    tmp_path: Path, frame: pd.DataFrame, policy: str, population: str
+) -> None:
+    expected = assess_frame(frame, policy=policy, population=population)
+    source = tmp_path / "in.csv"
+    frame.to_csv(source, index=False)
+    for engine in ("pandas", "duckdb"):
+        out, rejects = tmp_path / f"{engine}.parquet", tmp_path / f"{engine}.rejects.parquet"
+        summary = assess_file(
+            source, out, rejects=rejects, engine=engine, policy=policy, population=population, overwrite=True
+        )
+        assert summary.rows_in == len(frame) == summary.rows_scored + summary.rows_rejected
+        assert_engines_agree(pd.read_parquet(out), pd.read_parquet(rejects), expected, engine)
+
+
+@quiet_spark
+@pytest.mark.slow
+@settings(
+    max_examples=2, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(frame=text_frames(min_rows=20, max_rows=40), policy=st.sampled_from(["guideline", "risk"]))
+def test_spark_gives_assess_frames_answers_and_rejects(spark: Any, frame: pd.DataFrame, policy: str) -> None:
+    # Spark is slow to plan the query (seconds per run): two examples of 20-40 rows, bad cells among them.
+    from scoring import spark as zaro_spark
+
+    expected = assess_frame(frame, policy=policy, population="community")
+    data = spark_frame(spark, frame)
+    scored = zaro_spark.assess(data, policy=policy, population="community").toPandas()
+    rejects = zaro_spark.rejects(data).toPandas()
+    assert_engines_agree(scored, rejects, expected, "spark")

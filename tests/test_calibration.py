@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import warnings
 
 import numpy as np
 import pytest
 
+from scoring.contract.recommendation import Recommendation
 from scoring.engine.calibration import (
     calibration_bins,
     calibration_metrics,
@@ -18,6 +20,7 @@ from scoring.engine.calibration import (
     risk_table,
 )
 from scoring.engine.card import calibration_path, list_cards, load_card
+from scoring.engine.populations import load_population
 from scoring.engine.risk import outcome_labels
 from scoring.engine.synth import generate_vignettes
 
@@ -71,7 +74,11 @@ def test_the_community_risk_is_lower_and_keeps_the_order():
     enriched = risk_table("default", population="enriched")
     community = risk_table("default", population="community")
     assert community.attrs["population"] == "community" and community.attrs["trained_on"] == "enriched"
-    assert (community["risk"] < enriched["risk"]).all()
+    # Lower wherever the learning-mix risk is above the community's prevalence; at the lowest
+    # totals the community recalibration (slope below 1) may lift a tiny risk a little.
+    above = enriched["risk"] > load_population("community").prevalence("serious_cause")
+    assert above.sum() >= 10
+    assert (community["risk"][above] < enriched["risk"][above]).all()
     assert (
         np.argsort(community["risk"].to_numpy(), kind="stable")
         == np.argsort(enriched["risk"].to_numpy(), kind="stable")
@@ -84,6 +91,38 @@ def test_more_points_mean_a_higher_risk_for_the_default_card():
     # A real slope: the total now grades the risk of a serious cause.
     assert table["risk"].iloc[-1] > 10 * table["risk"].iloc[0]
     assert load_card("default").calibration.slope > 0
+
+
+def test_one_point_of_the_default_card_about_doubles_the_odds():
+    # The points were set at one point per doubling of the odds (docs/expert_card.md); the
+    # fitted slope per point shows that the card as a whole keeps to it.
+    assert load_card("default").calibration.slope == pytest.approx(math.log(2), abs=0.05)
+
+
+def test_the_default_cards_bands_are_the_risk_policys_answers_in_the_community():
+    from scoring.engine.policies import load_policy
+
+    table = risk_table("default", population="community")
+    levels = load_policy("risk").risk_levels(table["risk"].to_numpy())
+    assert [Recommendation.from_level(int(level)).value for level in levels] == table["recommendation"].tolist()
+
+
+def test_the_default_card_ranks_serious_causes_well_on_a_fresh_sample(fresh_enriched):
+    from sklearn.metrics import roc_auc_score
+
+    from scoring.contract.features import Features
+    from scoring.contract.schema import validate_frame
+
+    valid = validate_frame(fresh_enriched, extra="keep").valid
+    serious = np.asarray(outcome_labels(valid, "serious_cause"), dtype=bool)
+    auc = {}
+    for name in ("default", "strict"):
+        card = load_card(name)
+        scores = card.score_frame(Features(valid))
+        auc[name] = roc_auc_score(serious, card_risk(card, scores.totals, scores.red_flag_mask, "enriched"))
+    # Target of the re-aimed card: 0.93 (version 1.2 reached 0.90 on the same kind of sample).
+    assert auc["default"] >= 0.93
+    assert auc["default"] > auc["strict"] + 0.03
 
 
 @pytest.mark.parametrize("name", list_cards())

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,7 +17,15 @@ from strategies import vignettes
 from scoring.contract.features import Condition, Features, encode_vignette, parse_condition
 from scoring.contract.recommendation import Recommendation
 from scoring.contract.schema import vignettes_to_frame
-from scoring.engine.card import Card, CardError, list_cards, load_card, render_card_html, render_card_text
+from scoring.engine.card import (
+    Card,
+    CardError,
+    likelihood_ratio_text,
+    list_cards,
+    load_card,
+    render_card_html,
+    render_card_text,
+)
 from scoring.engine.card import _loader as card_loader
 
 # A small card used to check the loader one problem at a time and the exact printed text.
@@ -107,12 +117,9 @@ def test_shipped_cards_load_and_are_listed():
 
 def test_default_card_range_and_bands():
     card = load_card()
-    assert (card.min_total, card.max_total) == (-2, 35)
+    assert (card.version, card.min_total, card.max_total) == ("2.0", -5, 23)
     assert card.bands[0].min_points == card.min_total and card.bands[-1].max_points == card.max_total
-    # Every GP trigger of docs/clinical.md section 2 is worth at least 3 points; reassuring
-    # pointers are capped at -2; so one trigger always reaches a review band.
-    review_start = min(b.min_points for b in card.bands if b.recommendation >= Recommendation.SEE_DOCTOR)
-    assert 3 + card.min_total >= review_start
+    assert [b.recommendation.value for b in card.bands] == ["self_care", "see_doctor", "urgent"]
 
 
 def test_load_card_accepts_a_card_and_caches():
@@ -371,23 +378,78 @@ def test_red_flag_overrides_band(tmp_path):
     assert [(f.flag_id, f.timeframe) for f in view.red_flags] == [("tongue", "within_2_weeks")]
 
 
-def test_reassuring_pointers_never_cancel_a_trigger():
+EVERY_LIFESTYLE_TRIGGER = {
+    "recent_exercise": True,
+    "caffeine_mg_per_day": 800,
+    "stress_level": 9,
+    "sleep_hours": 4,
+    "dehydration": True,
+}
+
+
+def test_lifestyle_triggers_are_likely_explanations_that_lower_the_total_by_at_most_2():
     card = load_card()
-    everything_reassuring = {
-        "age": 25,
-        "duration_weeks": 3,
-        "frequency": "daily",
-        "severity": "minor",
-        "locations": "eyelid",
-        "recent_exercise": True,
-        "caffeine_mg_per_day": 800,
-        "stress_level": 9,
-        "sleep_hours": 4,
-        "dehydration": True,
+    (group,) = [g for g in card.groups if g.group_id == "lifestyle"]
+    members = [item for item in card.items if item.group == "lifestyle"]
+    assert {item.item_id for item in members} == {
+        "recent_exercise",
+        "high_caffeine",
+        "high_stress",
+        "short_sleep",
+        "dehydration",
     }
-    score = card.score_encoded(encode_vignette(everything_reassuring))
-    assert score.total == 1
-    assert Recommendation.from_level(score.level) is Recommendation.SEE_DOCTOR
+    assert group.min_points == -2 and "likely explanations" in group.label.lower()
+    for item in members:
+        assert item.points == -1
+        assert "likely explanation" in item.label and item.evidence.startswith("A likely explanation")
+    plain = {**BASE, "age": 45, "locations": "calf", "duration_weeks": 3, "numbness": True}
+    without = card.score_encoded(encode_vignette(plain))
+    with_all = card.score_encoded(encode_vignette({**plain, **EVERY_LIFESTYLE_TRIGGER}))
+    assert with_all.item_points.count(-1) == len(members)
+    assert with_all.total == without.total - 2
+    assert with_all.group_adjustments == (len(members) - 2,)
+
+
+def test_the_guideline_still_sends_a_reason_to_see_a_gp_whatever_the_triggers():
+    from scoring.assessment import assess
+
+    # Twitching for 3 weeks, young, eyelid only and every trigger: the card's total is low and
+    # its band says self-care, but the referral ladder (the default policy) says see a doctor.
+    vignette = {**BASE, "age": 25, "duration_weeks": 3, **EVERY_LIFESTYLE_TRIGGER}
+    result = assess(vignette, tree=None)
+    assert result.card.points_total == 4 - 2 - 1 - 2
+    assert result.card.recommendation is Recommendation.SELF_CARE
+    assert result.policy == "guideline" and result.recommendation is Recommendation.SEE_DOCTOR
+
+
+def worse_by_one_step(vignette: dict) -> list[tuple[str, dict]]:
+    """Every single-step worsening of a vignette: a warning field turning true, one more
+    area, a longer course, stronger or more frequent twitching."""
+    from scoring.contract.features import WARNING_FIELDS
+    from scoring.contract.schema import FIELDS, LOCATIONS, field_spec
+
+    steps = [(f.name, {**vignette, f.name: True}) for f in FIELDS if f.name in WARNING_FIELDS and not vignette[f.name]]
+    locations = vignette["locations"].split(";") if isinstance(vignette["locations"], str) else vignette["locations"]
+    steps += [(f"+{a}", {**vignette, "locations": [*locations, a]}) for a in LOCATIONS if a not in locations]
+    longer = min(field_spec("duration_weeks").max, vignette["duration_weeks"] * 2 + 1)
+    steps.append(("longer", {**vignette, "duration_weeks": longer}))
+    for name in ("severity", "frequency"):
+        order = field_spec(name).allowed
+        if order.index(vignette[name]) + 1 < len(order):
+            steps.append((f"{name} up", {**vignette, name: order[order.index(vignette[name]) + 1]}))
+    return steps
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(vignette=vignettes())
+def test_a_warning_sign_never_lowers_the_default_cards_total(vignette):
+    # The items whose data point away from a serious cause but which are reasons to see a GP
+    # (more than one place, medicines, vomiting or diarrhoea) are left out of the sum, so more
+    # warning signs always mean the same or a higher risk (docs/expert_card.md).
+    card = load_card()
+    before = card.score_encoded(encode_vignette(vignette)).total
+    for step, worse in worse_by_one_step(vignette):
+        assert card.score_encoded(encode_vignette(worse)).total >= before, step
 
 
 @pytest.mark.parametrize("name", list_cards())
@@ -433,8 +495,8 @@ def test_flag_text_joins_once_per_distinct_mask():
 
 
 def test_band_for_total_outside_range():
-    with pytest.raises(ValueError, match="outside this card's range -2 to 35"):
-        load_card().band_for_total(36)
+    with pytest.raises(ValueError, match="outside this card's range -5 to 23"):
+        load_card().band_for_total(24)
 
 
 def test_advice_for_each_recommendation():
@@ -485,6 +547,75 @@ def test_render_card_text_exact(tmp_path):
     assert render_card_text(small_card(tmp_path)) == EXPECTED_TEXT
 
 
+def with_evidence(tmp_path) -> Card:
+    """The small card with a calibration that records each item's likelihood ratio."""
+    card = small_card(tmp_path)
+    ratios = {"long": 1.525, "exercise": 0.2993, "coffee": float("nan")}
+    stored = {
+        "intercept": -3.0,
+        "slope": 0.7,
+        "red_flag_probability": 0.5,
+        "card_fingerprint": card.fingerprint,
+        "outcome": "serious_cause",
+        "population": "enriched",
+        "prevalence": 0.07,
+        "data": {"n": 1000, "seed": 1},
+        "items": [
+            {"id": item_id, "lr_present": None if ratio != ratio else ratio} for item_id, ratio in ratios.items()
+        ],
+    }
+    (tmp_path / "small.calibration.json").write_text(json.dumps(stored))
+    return load_card(card.path)
+
+
+EXPECTED_TEXT_WITH_LR = """\
+Points card: small (version 0.1)
+A small card for tests.
+
+Points     LR  Item                             Condition
+------  -----  -------------------------------  ---------
+    +3    1.5  Twitching for more than 2 weeks  duration_weeks > 2
+               Calming pointers (together at least -1):
+    -1   0.30  Recent hard exercise             recent_exercise
+    -1      -  Lots of coffee                   caffeine_mg_per_day > 400
+
+Totals run from -1 to 3.
+LR: the likelihood ratio in the learning data. How many times more often the item holds in vignettes
+with a serious cause than in those without: above 1 it points towards a serious cause, below 1 away
+from it. Measured on the 1,000 synthetic vignettes (enriched population) the card's risk was fitted
+on. The data are synthetic, so the ratios reflect the generator's assumptions
+(scoring/definitions/generator.toml); docs/expert_card.md says how the points follow them.
+
+Red flags (urgent whatever the total):
+     !         Tongue twitching                 loc_tongue
+
+Bands:
+  -1 to 0  low   self_care
+  1 to 3   high  see_doctor
+"""
+
+
+def test_render_card_text_shows_each_items_likelihood_ratio(tmp_path):
+    assert render_card_text(with_evidence(tmp_path)) == EXPECTED_TEXT_WITH_LR
+
+
+def test_render_card_html_shows_each_items_likelihood_ratio(tmp_path):
+    page = render_card_html(with_evidence(tmp_path))
+    assert '<th title="likelihood ratio in the learning data">LR</th>' in page
+    assert "<tr><td>+3</td><td>1.5</td><td>Twitching for more than 2 weeks</td>" in page
+    assert "<tr><td>-1</td><td>-</td><td>Lots of coffee</td>" in page
+    assert "<tr><td>!</td><td></td><td>Tongue twitching</td>" in page
+    assert '<tfoot><tr><td colspan="5">LR: the likelihood ratio in the learning data.' in page
+    assert page.endswith("</table>\n") and page.count('colspan="4"') == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [(24.2021, "24"), (9.3233, "9.3"), (1.0, "1.0"), (0.4058, "0.41"), (0.0558, "0.056")]
+)
+def test_likelihood_ratio_text(value, text):
+    assert likelihood_ratio_text(value) == text
+
+
 def test_render_card_html_escapes_and_lists_everything(tmp_path):
     text = SMALL_CARD.replace('label = "Lots of coffee"', 'label = "Coffee <b>&</b> tea"')
     card = load_card(write_card(tmp_path, text))
@@ -501,7 +632,12 @@ def test_render_default_card_text_lists_every_item_and_flag():
     text = render_card_text(card)
     for entry in [*card.items, *card.red_flags]:
         assert entry.condition in text
-    assert "Totals run from -2 to 35." in text
+    assert "Totals run from -5 to 23." in text
+    # Each item's points, then its likelihood ratio in the learning data, then its label.
+    assert re.search(r"^    \+5     24  Real weakness", text, re.MULTILINE)
+    assert re.search(r"^    -1   0\.30  Hard exercise", text, re.MULTILINE)
+    assert "LR: the likelihood ratio in the learning data." in text
+    assert "200,000 synthetic vignettes" in text and "generator's assumptions" in text
 
 
 def test_card_table_figure_rows_come_from_the_card():
@@ -509,13 +645,28 @@ def test_card_table_figure_rows_come_from_the_card():
 
     card = load_card()
     figure = card_table_figure(card)
-    conditions = figure.data[0].cells.values[2]
-    assert [c for c in conditions if c] == [
-        *[i.condition for i in card.items if i.group is None],
-        *[i.condition for i in card.items if i.group is not None],
+    header = list(figure.data[0].header.values)
+    assert header[:2] == ["Points", "LR"]
+    columns = dict(zip(header, figure.data[0].cells.values))
+    in_order = [*[i for i in card.items if i.group is None], *[i for i in card.items if i.group is not None]]
+    assert [c for c in columns["Condition"] if c] == [
+        *[i.condition for i in in_order],
         *[f.condition for f in card.red_flags],
         *[b.recommendation.value for b in card.bands],
     ]
+    # The LR sits next to each item's points and is explained under the table.
+    pairs = [(p, r) for p, r in zip(columns["Points"], columns["LR"]) if r]
+    assert pairs == [(f"{i.points:+d}", likelihood_ratio_text(card.likelihood_ratio(i.item_id))) for i in in_order]
+    (note,) = figure.layout.annotations
+    assert note.text.startswith("LR: the likelihood ratio in the learning data.")
+
+
+def test_card_table_figure_without_likelihood_ratios_has_no_lr_column(tmp_path):
+    from scoring.plots import card_table_figure
+
+    figure = card_table_figure(small_card(tmp_path))
+    assert list(figure.data[0].header.values) == ["Points", "Item", "Condition", "Source / advice"]
+    assert not figure.layout.annotations
 
 
 def test_an_unreadable_calibration_is_left_out_with_a_warning(tmp_path):
@@ -526,6 +677,66 @@ def test_an_unreadable_calibration_is_left_out_with_a_warning(tmp_path):
         card = load_card(path)
     assert card.calibration is None
     assert np.isnan(card.probability(np.array([0]), np.array([0], dtype=np.uint64))).all()
+
+
+# --------------------------------------------------------------------------------------
+# docs/expert_card.md: the table of every item's points and evidence
+# --------------------------------------------------------------------------------------
+
+EXPERT_CARD_DOC = Path(__file__).resolve().parents[1] / "docs" / "expert_card.md"
+
+
+def expert_card_rows() -> dict[str, dict[str, str]]:
+    """The rows of the points table in docs/expert_card.md, by item id."""
+    text = EXPERT_CARD_DOC.read_text(encoding="utf-8")
+    section = text.split("## The points", 1)[1].split("\n## ", 1)[0]
+    lines = [line for line in section.splitlines() if line.startswith("|")]
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    rows = {}
+    for line in lines[2:]:
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        row = dict(zip(header, cells))
+        rows[row["Item"].strip("`")] = row
+    return rows
+
+
+def _number(text: str) -> float | None:
+    text = text.replace("\u2212", "-").strip()
+    return None if text in {"", "\u2014", "-"} else float(text)
+
+
+def test_the_expert_card_doc_has_a_row_for_every_item_with_its_points():
+    card = load_card()
+    rows = expert_card_rows()
+    assert set(rows) >= {item.item_id for item in card.items}
+    for item in card.items:
+        assert _number(rows[item.item_id]["New points"]) == item.points, item.item_id
+    # Items the doc records as removed are not on the card.
+    removed = {item_id for item_id, row in rows.items() if _number(row["New points"]) is None}
+    assert removed == {"more_than_one_place", "stimulant_medication", "diuretic", "fluid_loss", "spreading"}
+    assert not removed & {item.item_id for item in card.items}
+
+
+def test_the_expert_card_doc_shows_the_stored_likelihood_ratios_and_the_rule():
+    card = load_card()
+    rows = expert_card_rows()
+    for item in card.items:
+        evidence = card.calibration.item_evidence(item.item_id)
+        row = rows[item.item_id]
+        assert _number(row["LR+"]) == pytest.approx(evidence["lr_present"], abs=0.006), item.item_id
+        assert _number(row["LR\u2212"]) == pytest.approx(evidence["lr_absent"], abs=0.006), item.item_id
+        # One point per doubling of the odds: (ln LR+ - ln LR-) / ln 2.
+        rule = (math.log(evidence["lr_present"]) - math.log(evidence["lr_absent"])) / math.log(2)
+        assert _number(row["By the rule"]) == pytest.approx(rule, abs=0.051), item.item_id
+
+
+def test_every_items_points_point_the_way_its_likelihood_ratio_does_or_the_doc_says_why():
+    card = load_card()
+    rows = expert_card_rows()
+    for item in card.items:
+        ratio = card.likelihood_ratio(item.item_id)
+        agrees = (item.points > 0) == (ratio > 1)
+        assert agrees or rows[item.item_id]["Reason"].startswith("**Exception."), (item.item_id, item.points, ratio)
 
 
 def test_the_learned_card_explains_a_vignette_item_by_item_with_its_evidence():

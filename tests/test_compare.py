@@ -1,170 +1,277 @@
-"""Card against tree against combined: the tables add up and the safety targets are checked."""
+"""The risk models and policies compared on a fresh sample: the tables, what a person receives, the faces."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from scoring.analysis.compare import (
-    MODELS,
-    SERIOUS_CAUSES,
+    DEFAULT_CARDS,
+    REFERENCE_MODEL,
+    TREE_MODEL,
     compare_frame,
     compare_models,
+    comparison_findings,
     load_comparison,
     render_comparison_text,
 )
+from scoring.analysis.reference import fit_reference_model
 from scoring.assessment import assess_frame
-from scoring.contract.recommendation import LEVELS
+from scoring.engine.risk import outcome_labels
 from scoring.engine.synth import generate_vignettes
-from scoring.plots import confusion_figure, metrics_figure, sweep_figure, tree_figure
+from scoring.plots import model_calibration_figure, referral_figure, roc_figure
+
+N, SEED = 20_000, 2026
+#: Two shipped cards, so that more than one card is compared whatever else has been fitted.
+CARDS = ("default", "strict")
+
+MODEL_COLUMNS = {
+    "label",
+    "auc",
+    "auc_low",
+    "auc_high",
+    "n",
+    "observed",
+    "predicted_mean",
+    "calibration_intercept",
+    "calibration_slope",
+    "brier",
+    "brier_reference",
+}
+POLICY_COLUMNS = {
+    "label",
+    "model",
+    "reference",
+    "sensitivity",
+    "specificity",
+    "ppv",
+    "npv",
+    "share_self_care",
+    "share_see_doctor",
+    "share_urgent",
+    "share_referred",
+    "n",
+    "n_outcome",
+    "n_referred",
+    "n_outcome_referred",
+    "n_outcome_missed",
+    "n_motor_neuron_like",
+    "motor_neuron_like_self_care",
+    "n_central_ms_like",
+    "central_ms_like_self_care",
+}
 
 
 @pytest.fixture(scope="module")
 def comparison():
-    return compare_models(4000, seed=2026)
+    return compare_models("community", N, SEED, cards=CARDS, tree=None, resamples=200)
 
 
-def test_tables_add_up(comparison):
+@pytest.fixture(scope="module")
+def sample():
+    return generate_vignettes(N, seed=SEED, population="community")
+
+
+def test_one_row_per_model_and_policy_with_the_expected_columns(comparison):
     c = comparison
-    assert c.n == 4000 and c.seed == 2026
-    assert list(c.metrics.index) == list(MODELS)
-    for model in MODELS:
-        table = c.confusion[model]
-        assert table.to_numpy().sum() == c.n
-        counts = table.to_numpy()
-        # Under-triage is below the diagonal (recommended less cautious than the reference).
-        assert np.tril(counts, -1).sum() == c.metrics.loc[model, "n_under"]
-        assert np.triu(counts, 1).sum() == c.metrics.loc[model, "n_over"]
-        assert c.metrics.loc[model, "accuracy"] == pytest.approx(np.trace(counts) / c.n)
-        for i, level in enumerate(LEVELS):
-            assert c.metrics.loc[model, f"recall_{level}"] == pytest.approx(counts[i, i] / counts[i].sum())
-    assert c.card_vs_tree.to_numpy().sum() == c.n
-    assert c.agreement == pytest.approx(np.trace(c.card_vs_tree.to_numpy()) / c.n)
-    assert c.by_cause["n"].sum() == c.n
+    assert (c.population, c.outcome, c.n, c.seed, c.resamples) == ("community", "serious_cause", N, SEED, 200)
+    assert list(c.models.index) == ["default_card", "strict_card", REFERENCE_MODEL]
+    assert list(c.models["label"]) == ["Expert card", "Card 'strict'", "Logistic regression (reference)"]
+    assert set(c.models.columns) == MODEL_COLUMNS
+    assert list(c.policies.index) == ["guideline", "risk_default_card", "risk_strict_card", "risk_logistic_regression"]
+    assert set(c.policies.columns) == POLICY_COLUMNS
+    assert c.policies["reference"].tolist() == [False, False, False, True]
+    assert set(c.roc["model"]) == set(c.calibration["model"]) == set(c.models.index)
+    assert set(c.by_cause["policy"]) == set(c.policies.index)
+    assert c.cards.keys() == set(CARDS) and not c.tree and c.reference["population"] == "enriched"
 
 
-def test_combined_is_never_less_cautious_than_the_card_on_the_sample():
-    frame = generate_vignettes(3000, seed=2026)
-    scored = assess_frame(frame).scored
-    card = scored["card_recommendation"].cat.codes.to_numpy()
-    combined = scored["recommendation"].cat.codes.to_numpy()
-    tree = scored["tree_recommendation"].cat.codes.to_numpy()
-    # The combination may go above both (the tree's monotone envelope, the guideline's red
-    # flags), never below either.
-    assert np.all(combined >= card) and np.all(combined >= np.maximum(card, tree))
+def test_every_auc_interval_contains_its_estimate(comparison):
+    m = comparison.models
+    assert (m["auc_low"] < m["auc"]).all() and (m["auc"] < m["auc_high"]).all()
+    assert ((m["auc"] > 0.5) & (m["auc"] <= 1)).all()
 
 
-def test_combined_under_triages_no_more_than_either_model(comparison):
-    under = comparison.metrics["n_under"]
-    assert under["combined"] <= min(under["card"], under["tree"])
-    assert comparison.metrics.loc["combined", "recall_urgent"] >= comparison.metrics.loc["card", "recall_urgent"]
+def test_the_bootstrap_is_reproducible_by_seed(comparison, sample):
+    again = compare_frame(sample, cards=CARDS, tree=None, resamples=200, seed=SEED)
+    pd.testing.assert_frame_equal(again.models, comparison.models)
+    other = compare_frame(sample, cards=CARDS, tree=None, resamples=200, seed=SEED + 1)
+    assert (other.models["auc"] == comparison.models["auc"]).all()
+    assert (other.models["auc_low"] != comparison.models["auc_low"]).any()
 
 
-def test_safety_counts_match_the_cause_table(comparison):
-    c = comparison
-    for model in MODELS:
-        from_table = sum(int(c.by_cause.loc[cause, f"{model}_self_care"]) for cause in SERIOUS_CAUSES)
-        assert c.serious_to_self_care[model] == from_table
-    assert c.serious_to_self_care["combined"] <= c.serious_to_self_care["card"]
+def test_policy_counts_match_a_hand_count_of_what_people_receive(comparison, sample):
+    # The policies' numbers are the recommendations assess_frame gives, counted by hand.
+    scored = assess_frame(sample, card="default", tree=None, population="community", policy="risk").scored
+    serious = outcome_labels(scored, "serious_cause")
+    for policy, column in (("guideline", "guideline_recommendation"), ("risk_default_card", "recommendation")):
+        referred = scored[column].astype(str).isin(["see_doctor", "urgent"]).to_numpy()
+        row = comparison.policies.loc[policy]
+        assert row["n_referred"] == referred.sum()
+        assert row["n_outcome_referred"] == (referred & serious).sum()
+        assert row["sensitivity"] == (referred & serious).sum() / serious.sum()
+        assert row["specificity"] == (~referred & ~serious).sum() / (~serious).sum()
+        assert row["ppv"] == (referred & serious).sum() / referred.sum()
+        assert row["npv"] == (~referred & ~serious).sum() / (~referred).sum()
+        motor = (scored["latent_cause"] == "motor_neuron_like").to_numpy()
+        self_care = (scored[column].astype(str) == "self_care").to_numpy()
+        assert row["motor_neuron_like_self_care"] == (motor & self_care).sum()
 
 
-def test_a_frame_of_only_motor_neuron_like_cases():
-    frame = generate_vignettes(500, seed=5, prior={"motor_neuron_like": 1.0})
-    c = compare_frame(frame)
-    assert c.by_cause.loc["motor_neuron_like", "n"] == 500
-    assert c.serious_to_self_care["combined"] == c.by_cause.loc["motor_neuron_like", "combined_self_care"]
+def test_the_tables_add_up(comparison):
+    p = comparison.policies
+    shares = p[["share_self_care", "share_see_doctor", "share_urgent"]].sum(axis=1)
+    assert np.allclose(shares, 1) and np.allclose(p["share_referred"], p["share_see_doctor"] + p["share_urgent"])
+    assert (p["n_outcome_referred"] + p["n_outcome_missed"] == comparison.n_outcome).all()
+    by_cause = comparison.by_cause
+    assert (by_cause.groupby("policy")["n"].sum() == comparison.n).all()
+    assert (by_cause[["self_care", "see_doctor", "urgent"]].sum(axis=1) == by_cause["n"]).all()
+    missed = by_cause[by_cause["latent_cause"] == "motor_neuron_like"].set_index("policy")["self_care"]
+    assert (missed == p["motor_neuron_like_self_care"]).all()
+    for model, bins in comparison.calibration.groupby("model"):
+        assert bins["n"].sum() == comparison.n, model
 
 
-def test_text_names_every_table(comparison):
+def test_the_guideline_refers_every_serious_cause_it_can_see(comparison):
+    # The guideline is the safety floor: it sends no motor-neuron-like case to self-care.
+    assert comparison.never_self_care["guideline"] == 0
+    assert comparison.policies.loc["guideline", "share_referred"] >= comparison.policies["share_referred"].max() - 1e-12
+
+
+def test_a_red_flag_is_urgent_under_every_policy_the_reference_ones_included():
+    frame = generate_vignettes(3000, seed=11, population="community").assign(bulbar=True)
+    c = compare_frame(frame, cards=("default",), tree=None, resamples=20)
+    assert (c.policies["share_urgent"] == 1).all()
+
+
+def test_the_reference_regression_is_reproducible_and_moved_like_every_model(sample):
+    first, second = fit_reference_model(n=3000, seed=5), fit_reference_model(n=3000, seed=5)
+    assert first is second  # cached: fitted once per arguments
+    from scoring.analysis.reference import _fit
+
+    _fit.cache_clear()
+    refit = fit_reference_model(n=3000, seed=5)
+    assert refit.coefficients.tobytes() == first.coefficients.tobytes() and refit.intercept == first.intercept
+    assert set(refit.transport) == {"community"}
+    risk = refit.risk_in_population(sample.head(500), "community")
+    assert ((risk > 0) & (risk < 1)).all()
+    assert np.allclose(refit.risk_in_population(sample.head(500), "enriched"), refit.predict_risk(sample.head(500)))
+
+
+def test_bad_input_names_what_is_missing(sample):
+    with pytest.raises(ValueError, match="no 'latent_cause' column"):
+        compare_frame(sample.drop(columns="latent_cause"), cards=("default",), tree=None)
+    with pytest.raises(ValueError, match="cards is empty"):
+        compare_frame(sample, cards=(), tree=None)
+    with pytest.raises(ValueError, match="unknown population 'nowhere'"):
+        compare_models("nowhere", 100)
+
+
+def test_text_shows_the_quality_bar_tables(comparison):
     text = render_comparison_text(comparison)
-    assert text.startswith("Card, tree and combined on 4000 fresh synthetic vignettes (seed 2026).")
+    assert text.startswith(f"Risk models and policies on {N:,} fresh synthetic vignettes of the community population")
     for heading in (
-        "Agreement with the reference triage",
-        "Card (rows) against tree (columns):",
-        "Confusion matrix, tree",
-        "By latent cause",
-        "Motor-neuron-like or central (MS-like)",
+        "Models: the risk of a serious cause, moved to the community population",
+        "AUC (95% CI)",
+        "cal. intercept",
+        "cal. slope",
+        "Brier",
+        "Policies: referred (see a doctor or urgent) against a serious cause",
+        "sensitivity",
+        "specificity",
+        "PPV",
+        "NPV",
+        "Share sent to each level",
+        "What the numbers say:",
     ):
-        assert heading in text
+        assert heading in text, heading
+    auc = comparison.models.loc["default_card"]
+    assert f"Expert card {auc['auc']:.3f} ({auc['auc_low']:.3f}-{auc['auc_high']:.3f})" in " ".join(text.split())
 
 
-def test_needs_a_tree_and_labels():
-    frame = generate_vignettes(10, seed=1)
-    with pytest.raises(ValueError, match="needs a tree"):
-        compare_frame(frame, tree=None)
-    with pytest.raises(ValueError, match="'triage'"):
-        compare_frame(frame.drop(columns="triage"))
+def test_findings_are_drawn_from_the_numbers(comparison):
+    findings = comparison_findings(comparison)
+    best = comparison.models.drop(index=REFERENCE_MODEL)["auc"].idxmax()
+    assert findings[0].startswith(
+        f"Best discrimination among the readable models: {comparison.models.loc[best, 'label']}"
+    )
+    guideline = comparison.policies.loc["guideline"]
+    assert any(f"guideline's {guideline['share_referred']:.1%}" in finding for finding in findings)
+    assert findings[-1].startswith(("Keep the guideline as the default", "Of the policies a person can receive"))
 
 
-def test_figures_are_built_from_the_tables(comparison):
-    confusion = confusion_figure(comparison)
-    assert len([t for t in confusion.data if t.type == "heatmap"]) == 3
-    bars = metrics_figure(comparison)
-    assert [t.name for t in bars.data] == ["Points card", "Decision tree", "Combined"]
-    assert list(bars.data[2].x[:3]) == [comparison.metrics.loc["combined", f"recall_{level}"] for level in LEVELS]
-
-
-def test_tree_and_sweep_figures_highlight_the_vignette():
-    from scoring.analysis.explain import sweep
-    from scoring.engine.tree import default_tree
-
-    vignette = {
-        "age": 58,
-        "duration_weeks": 12,
-        "frequency": "daily",
-        "severity": "moderate",
-        "locations": ["hand", "arm"],
-        "weakness": True,
-    }
-    view = default_tree().explain(vignette)
-    figure = tree_figure(default_tree(), view)
-    path = [t for t in figure.data if t.name == "this vignette's path"]
-    assert len(path) == 1 and len([x for x in path[0].x if x is None]) == len(view.path)
-    table = sweep(vignette, "duration_weeks", values=[1, 2, 3, 12])
-    sweep_figure(table)  # builds without error
-    assert table["is_current"].tolist() == [False, False, False, True]
-
-
-def test_zaro_compare_prints_the_tables():
+def test_zaro_compare_prints_the_table():
     from click.testing import CliRunner
 
     from scoring.cli import main
 
-    result = CliRunner().invoke(main, ["compare", "--n", "800", "--seed", "3"])
+    args = ["compare", "--population", "enriched", "--n", "3000", "--seed", "3", "--card", "default", "--no-tree"]
+    result = CliRunner().invoke(main, [*args, "--resamples", "50"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("Card, tree and combined on 800 fresh synthetic vignettes (seed 3).")
-    assert "not a medical device" in result.output
+    assert result.output.startswith(
+        "Risk models and policies on 3,000 fresh synthetic vignettes of the enriched population"
+    )
+    assert "Logistic regression (reference)" in result.output and "not a medical device" in result.output
+    as_json = CliRunner().invoke(main, [*args, "--resamples", "50", "--json"])
+    record = json.loads(as_json.output)
+    assert record["population"] == "enriched" and record["n"] == 3000 and record["resamples"] == 50
+    both = CliRunner().invoke(main, [*args, "--tree", "x.skops"])
+    assert both.exit_code == 2 and "give --tree or --no-tree, not both" in both.output
 
 
 def test_a_saved_comparison_reads_back_to_the_same_tables(comparison, tmp_path):
-    import pandas as pd
-
     path = comparison.save(tmp_path / "comparison.json")
+    json.loads(path.read_text(encoding="utf-8"))  # strict JSON: infinities are written as text
     again = load_comparison(path)
-    pd.testing.assert_frame_equal(again.metrics, comparison.metrics)
-    pd.testing.assert_frame_equal(again.by_cause, comparison.by_cause)
-    pd.testing.assert_frame_equal(again.card_vs_tree, comparison.card_vs_tree)
-    for model in MODELS:
-        pd.testing.assert_frame_equal(again.confusion[model], comparison.confusion[model])
-    assert (again.n, again.seed, again.agreement) == (comparison.n, comparison.seed, comparison.agreement)
+    for table in ("models", "policies", "roc", "calibration", "by_cause"):
+        pd.testing.assert_frame_equal(getattr(again, table), getattr(comparison, table))
     assert render_comparison_text(again) == render_comparison_text(comparison)
-    assert render_comparison_text(compare_models(4000, seed=2026, saved=path)) == render_comparison_text(comparison)
+    assert again.save(tmp_path / "again.json").read_bytes() == path.read_bytes()
+    assert compare_models("community", N, SEED, cards=CARDS, tree=None, resamples=200, saved=path).n == N
 
 
 def test_a_saved_comparison_for_other_arguments_is_refused(comparison, tmp_path):
     path = comparison.save(tmp_path / "comparison.json")
-    with pytest.raises(ValueError, match=r"computed for another sample or card: seed 2026 \(asked for 3\)"):
-        compare_models(4000, seed=3, saved=path)
-    with pytest.raises(ValueError, match=r"n 4000 \(asked for 500\)"):
-        compare_models(500, seed=2026, saved=path)
+    with pytest.raises(ValueError, match=r"computed for other arguments: seed 2026 \(asked for 3\)"):
+        compare_models("community", N, 3, cards=CARDS, tree=None, resamples=200, saved=path)
+    with pytest.raises(ValueError, match=r"population 'community' \(asked for 'enriched'\)"):
+        compare_models("enriched", N, SEED, cards=CARDS, tree=None, resamples=200, saved=path)
+    with pytest.raises(ValueError, match=r"cards .*\(asked for \{'default'"):
+        compare_models("community", N, SEED, cards=("default",), tree=None, resamples=200, saved=path)
+    with pytest.raises(ValueError, match=r"cards \{'default'.*\(asked for \{'strict'"):
+        compare_models("community", N, SEED, cards=CARDS[::-1], tree=None, resamples=200, saved=path)
     (tmp_path / "junk.json").write_text("[]", encoding="utf-8")
     with pytest.raises(ValueError, match=r"junk\.json' is not a comparison saved by Comparison\.save"):
         load_comparison(tmp_path / "junk.json")
 
 
-def test_counts_agree_with_the_triage_metrics(comparison):
-    # Rates come from triage_metrics, counts from the confusion tables: they must agree.
-    for model in MODELS:
-        row = comparison.metrics.loc[model]
-        assert row["n_under"] == pytest.approx(row["under_triage"] * comparison.n)
-        assert row["n_over"] == pytest.approx(row["over_triage"] * comparison.n)
+def test_figures_are_drawn_from_the_tables(comparison):
+    roc = roc_figure(comparison.roc, models=comparison.models, operating_points=comparison.policies)
+    # Each curve and point is drawn twice, whole and zoomed in, with one legend entry.
+    curves = [t for t in roc.data if t.mode == "lines" and t.name != "chance" and t.showlegend]
+    assert [t.name.split(":")[0] for t in curves] == list(comparison.models["label"])
+    points = [t for t in roc.data if t.mode == "markers" and t.showlegend]
+    assert [t.name for t in points] == list(comparison.policies["label"])
+    assert [t.y[0] for t in points] == list(comparison.policies["sensitivity"])
+    calibration = model_calibration_figure(comparison.calibration, models=comparison.models)
+    assert calibration.layout.xaxis.type == "log" and len(calibration.data) == 1 + len(comparison.models)
+    bars = referral_figure(comparison.policies)
+    assert [t.name for t in bars.data] == ["Self-care", "See a doctor", "Urgent assessment"]
+    assert list(bars.data[0].x) == list(comparison.policies["share_self_care"])
+
+
+@pytest.mark.slow
+def test_the_default_comparison_has_every_model_and_policy():
+    c = compare_models("community", N, SEED, resamples=50)
+    assert c.cards.keys() == set(DEFAULT_CARDS) and c.tree
+    assert list(c.models.index) == ["default_card", "learned_card", TREE_MODEL, REFERENCE_MODEL]
+    assert list(c.policies.index) == [
+        "guideline",
+        "risk_default_card",
+        "risk_learned_card",
+        "risk_tree",
+        "risk_logistic_regression",
+    ]

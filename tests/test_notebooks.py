@@ -23,7 +23,7 @@ from scoring.report._notebooks import kernel_environment
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
-EXPECTED = {"explorer", "points_card", "decision_tree", "card_vs_tree", "what_if"}
+EXPECTED = {"explorer", "points_card", "decision_tree", "risk_models", "card_vs_tree", "what_if"}
 CELL_TIMEOUT = 600
 
 

@@ -247,7 +247,7 @@ def test_index_summarises_data_card_tree_and_links_everything(site):
     text = site.index.read_text(encoding="utf-8")
     assert "5000 synthetic vignettes" in text and "Seed" in text and "Generator" in text
     assert "Card “default”" in text and "Red flags" in text and "depth" in text
-    assert "Balanced accuracy" in text and "fresh synthetic vignettes" in text
+    assert "AUC (95% CI)" in text and "Sensitivity" in text and "fresh synthetic vignettes" in text
     for page in site.case_pages + site.notebook_pages:
         assert f'href="{page.relative_to(site.out_dir).as_posix()}"' in text
 
@@ -405,7 +405,7 @@ def test_notebook_tables_are_formatted_for_people(site):
     card, tree, compare = pages["points-card"], pages["decision-tree"], pages["card-vs-tree"]
     assert "NaN" not in card and not re.search(r"\b0\.\d{6}\b", card), "a raw float or NaN on the card page"
     assert "—: no vignette in the calibration sample had this total" in card
-    assert f"Chance of a serious cause: {_label('community')}" in card
+    assert "Risk of a serious cause: Adults who notice twitching" in card
     assert "needing review" not in card
     assert "{'ccp_alpha'" not in tree and "'class_weight'" not in tree, "a raw dict on the tree page"
     assert "Pruning strength (ccp_alpha)" in tree and "Log loss (lower is better)" in tree
@@ -415,9 +415,9 @@ def test_notebook_tables_are_formatted_for_people(site):
 def test_index_and_comparison_notebook_show_one_comparison(site):
     # The build computes the comparison once and the notebook reads it back: same numbers.
     index = _visible(site.index)
-    agreement = re.search(r"Card and tree agree on (\d+\.\d%) of these vignettes", index).group(1)
-    notebook = _visible(site.out_dir / "notebooks" / "card-vs-tree.html")
-    assert f"Card and tree agree on {agreement} of vignettes" in notebook
+    row = re.search(r"Expert card \d\.\d{3} \(\d\.\d{3} to \d\.\d{3}\)", index).group(0)
+    for page in ("card-vs-tree", "risk-models"):
+        assert row in _visible(site.out_dir / "notebooks" / f"{page}.html"), page
 
 
 # --------------------------------------------------------------------------------------
@@ -514,9 +514,15 @@ def test_inject_parameters_follows_the_parameters_cell():
 
 
 def test_find_notebooks_reads_in_report_order(tmp_path):
-    for name in ("zeta", "what_if", "points_card", "card_vs_tree"):
+    for name in ("zeta", "what_if", "points_card", "card_vs_tree", "risk_models"):
         nbformat.write(nbformat.v4.new_notebook(), tmp_path / f"{name}.ipynb")
-    assert [p.stem for p in find_notebooks(tmp_path)] == ["points_card", "card_vs_tree", "what_if", "zeta"]
+    assert [p.stem for p in find_notebooks(tmp_path)] == [
+        "points_card",
+        "risk_models",
+        "card_vs_tree",
+        "what_if",
+        "zeta",
+    ]
     with pytest.raises(ReportError, match="not found"):
         find_notebooks(tmp_path / "missing")
 
@@ -562,7 +568,7 @@ def test_the_comparison_is_computed_once_and_handed_to_the_notebooks(tmp_path, m
             nbformat.v4.new_code_cell(
                 "from scoring.analysis.compare import load_comparison\n"
                 "saved = load_comparison(comparison_file)\n"
-                "print(f'read back: {saved.n} vignettes, agreement {saved.agreement:.1%}')"
+                "print(f'read back: {saved.n} vignettes, AUC {saved.models.auc.iloc[0]:.3f}')"
             ),
         ]
     )
@@ -570,8 +576,8 @@ def test_the_comparison_is_computed_once_and_handed_to_the_notebooks(tmp_path, m
     nbformat.write(nb, folder / "reads_it.ipynb")
     result = build_reports(tmp_path / "out", progress=False, cases=[], notebooks_dir=folder)
     assert len(calls) == 1  # in the builder; the notebook reads the file instead
-    agreement = re.search(r"Card and tree agree on (\d+\.\d%)", _visible(result.index)).group(1)
-    assert f"read back: 20000 vignettes, agreement {agreement}" in _visible(result.notebook_pages[0])
+    auc = re.search(r"Expert card (\d\.\d{3}) \(", _visible(result.index)).group(1)
+    assert f"read back: 200000 vignettes, AUC {auc}" in _visible(result.notebook_pages[0])
 
 
 # --------------------------------------------------------------------------------------
@@ -718,14 +724,10 @@ def test_readable_risk_table_shows_percentages_and_a_dash_with_a_footnote():
     assert len(table.frame) == len(raw)
     text = str(table)
     assert "NaN" not in text and "%" in text
-    assert (table.frame["Observed share with a serious cause"] == "—").sum() == int((raw["n"] == 0).sum())
-    # The chance for the population the table states, next to the one where the card was fitted.
-    assert list(table.frame.columns)[3:5] == [
-        f"Chance of a serious cause: {_label('community')}",
-        f"Chance in the calibration data ({_label('enriched')})",
-    ]
-    assert table.frame.iloc[0, 3] != table.frame.iloc[0, 4]
-    assert table.footnote and table.footnote.startswith("—: no vignette")
+    assert (table.frame["Observed share there"] == "—").sum() == int((raw["n"] == 0).sum())
+    assert "Risk of a serious cause: Adults who notice twitching" in table.frame.columns
+    assert table.footnote and table.footnote.startswith("With a red flag: ")
+    assert "—: no vignette" in table.footnote
     assert "<table" in table._repr_html_() and "—: no vignette" in table._repr_html_()
 
 

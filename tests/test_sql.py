@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -13,20 +16,25 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scoring import to_sql
-from scoring.assessment import assess_frame
-from scoring.contract.errors import VignetteError, cell_text
+from scoring._paths import CARDS_DIR
+from scoring.assessment import assess, assess_frame
+from scoring.contract.errors import VignetteError
 from scoring.contract.features import Features
 from scoring.contract.fields import FIELDS
 from scoring.contract.recommendation import LEVELS
 from scoring.contract.schema import validate_frame
 from scoring.engine.card import load_card
+from scoring.engine.ladder import load_triage_ladder
+from scoring.engine.policies import PolicyError, load_policy
+from scoring.engine.populations import PopulationError
+from scoring.engine.risk import risk_in_population
 from scoring.engine.synth import generate_vignettes
 from scoring.engine.tree import default_tree
 from scoring.sql import rejects_sql, scored_columns
-from tests.strategies import field_inputs, vignettes
+from tests.strategies import text_frames, vignettes
 
-RESULTS = ["points_total", "band", "red_flags", "card_recommendation", "tree_recommendation", "agree", "recommendation"]
 TREE_RISK = "tree_risk_serious_cause"
+RISKS = ["risk_serious_cause", TREE_RISK]
 REJECT_KEYS = ["row", "field", "value", "reason", "allowed"]
 
 
@@ -41,21 +49,28 @@ def in_duckdb(frame: pd.DataFrame, **options: Any) -> tuple[pd.DataFrame, pd.Dat
     return scored, rejects
 
 
-def assert_same(frame: pd.DataFrame, **options: Any) -> None:
-    """DuckDB and the Python path agree on every result column, the probability and the rejects."""
+def as_text(column: pd.Series) -> list[str]:
+    """A result column as text, missing values written alike (DuckDB gives None, a categorical NaN)."""
+    return ["" if pd.isna(v) else str(v) for v in column]
+
+
+def assert_same(frame: pd.DataFrame, **options: Any) -> pd.DataFrame:
+    """DuckDB and the Python path agree on every column, the risks (to 1e-9) and the rejects."""
     expected = assess_frame(frame, **options)
     scored, rejects = in_duckdb(frame, **options)
     python = expected.scored.reset_index(drop=True)
     assert list(scored.columns) == list(python.columns)
-    for column in [c for c in RESULTS if c in python.columns] + ["locations"]:
-        assert scored[column].astype(str).tolist() == python[column].astype(str).tolist(), column
-    np.testing.assert_allclose(scored["probability"], python["probability"], rtol=0, atol=1e-9)
-    if TREE_RISK in python.columns:
-        np.testing.assert_allclose(scored[TREE_RISK], python[TREE_RISK], rtol=0, atol=1e-12)
+    for column in python.columns:
+        if column in RISKS:
+            np.testing.assert_allclose(scored[column], python[column], rtol=0, atol=1e-9, err_msg=column)
+            assert scored[column].isna().tolist() == python[column].isna().tolist(), column
+        elif column not in ("latent_cause", "triage", "narrative"):
+            assert as_text(scored[column]) == as_text(python[column]), column
     assert (
         rejects[REJECT_KEYS].astype(str).values.tolist() == expected.rejected[REJECT_KEYS].astype(str).values.tolist()
     )
     assert len(frame) == len(scored) + rejects["row"].nunique()
+    return scored
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +79,94 @@ def generated() -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("card", ["default", "strict"])
-def test_generated_vignettes_get_the_same_answers(generated: pd.DataFrame, card: str) -> None:
-    assert_same(generated, card=card)
+@pytest.mark.parametrize("policy", ["guideline", "risk"])
+@pytest.mark.parametrize("population", ["community", "enriched"])
+def test_generated_vignettes_get_the_same_answers(
+    generated: pd.DataFrame, card: str, policy: str, population: str
+) -> None:
+    scored = assert_same(generated, card=card, policy=policy, population=population)
+    chosen = {"guideline": "guideline_recommendation", "risk": "risk_policy_recommendation"}[policy]
+    assert scored["recommendation"].tolist() == scored[chosen].tolist()
+
+
+def test_the_risk_policy_refers_fewer_and_red_flags_stay_urgent(generated: pd.DataFrame) -> None:
+    scored = assert_same(generated, policy="risk")
+    referred = {p: (scored[f"{p}_recommendation"] != "self_care").mean() for p in ("guideline", "risk_policy")}
+    assert referred["risk_policy"] < referred["guideline"]
+    flagged = (scored["red_flags"] != "") | scored["timeframe"].isin(["same_day", "emergency"])
+    assert (scored.loc[flagged, "risk_policy_recommendation"] == "urgent").all()
+
+
+def test_the_columns_are_named_for_the_outcome_and_in_assess_frames_order(generated: pd.DataFrame) -> None:
+    columns = list(generated.columns)
+    assert scored_columns(columns, tree=False)[-6:] == [
+        "card_recommendation",
+        "risk_serious_cause",
+        "guideline_recommendation",
+        "risk_policy_recommendation",
+        "recommendation",
+        "timeframe",
+    ]
+    with_tree = scored_columns(columns, outcome="any_cause", tree_outcome="serious_cause")
+    assert with_tree[-8:-4] == ["risk_any_cause", "tree_risk_serious_cause", "tree_recommendation", "agree"]
+
+
+def test_how_soon_is_what_assess_says(generated: pd.DataFrame) -> None:
+    rows = generated.head(400)
+    for policy in ("guideline", "risk"):
+        scored = assert_same(rows, policy=policy)
+        urgent = scored.index[scored["recommendation"] == "urgent"][:40]
+        assert len(urgent) > 5
+        for i in urgent:
+            expected = assess(rows.iloc[int(i)].to_dict(), policy=policy)
+            assert scored["timeframe"].iloc[int(i)] == expected.timeframe
+        assert scored.loc[scored["recommendation"] != "urgent", "timeframe"].isna().all()
+
+
+def test_a_policy_given_as_an_object_is_compiled_from_its_thresholds(generated: pd.DataFrame) -> None:
+    policy = load_policy("risk")
+    stricter = replace(
+        policy,
+        thresholds=(
+            replace(policy.thresholds[0], at_least=0.005, harm_to_benefit="1:199"),
+            replace(policy.thresholds[1], at_least=0.05, harm_to_benefit="1:19"),
+        ),
+    )
+    scored = assert_same(generated, policy=stricter)
+    default = assert_same(generated, policy="risk")
+    assert (scored["recommendation"] != "self_care").sum() > (default["recommendation"] != "self_care").sum()
+
+
+def test_a_card_without_calibration_has_no_risk_and_the_risk_policy_falls_back(
+    generated: pd.DataFrame, tmp_path: Path
+) -> None:
+    shutil.copy(CARDS_DIR / "strict.toml", tmp_path / "bare.toml")
+    card = load_card(tmp_path / "bare.toml")
+    assert card.calibration is None
+    scored = assert_same(generated.head(300), card=card, policy="risk")
+    assert scored["risk_serious_cause"].isna().all()
+    assert scored["risk_policy_recommendation"].tolist() == scored["guideline_recommendation"].tolist()
+
+
+def test_unknown_policy_population_and_outcome_are_named() -> None:
+    with pytest.raises(PolicyError, match="unknown policy 'cautious'; use one of guideline, risk"):
+        to_sql(tree=None, policy="cautious")
+    with pytest.raises(PopulationError, match="'clinic'.*enriched, community"):
+        to_sql(tree=None, population="clinic")
+    with pytest.raises(ValueError, match="unknown outcome 'death'; use one of serious_cause, any_cause"):
+        to_sql(tree=None, outcome="death")
+    with pytest.raises(ValueError, match="calibrated to 'serious_cause'; pass outcome='serious_cause'"):
+        to_sql(tree=None, outcome="any_cause")
+    assert to_sql(tree=None, outcome="serious_cause") == to_sql(tree=None)
+
+
+def test_every_ladder_rule_and_both_thresholds_are_in_the_query() -> None:
+    sql = to_sql(tree=None, policy="risk")
+    for rule in load_triage_ladder():
+        if rule.timeframe is not None:
+            assert f"'{rule.timeframe}'" in sql
+    for threshold in load_policy("risk").thresholds:
+        assert f">= {threshold.at_least!r}e0" in sql or f">= {threshold.at_least!r}" in sql
 
 
 def test_card_alone_without_a_tree(generated: pd.DataFrame) -> None:
@@ -78,11 +179,19 @@ def test_the_tree_as_nested_case_gives_each_rows_leaf_risk_and_advice() -> None:
     # Independent of assess_frame: the SQL tree against the tree itself on fresh rows.
     frame = generate_vignettes(20_000, seed=31)
     tree = default_tree()
-    scored, rejects = in_duckdb(frame)
+    scored, rejects = in_duckdb(frame, tree=tree)
     assert rejects.empty
     valid = validate_frame(frame).valid
     features = Features(valid)
-    np.testing.assert_allclose(scored[TREE_RISK], tree.predict_risk(features), rtol=0, atol=1e-12)
+    trained = tree.predict_risk(features)
+    # The risk is stated for the population asked for (community by default): moved from the
+    # population the tree was fitted on as the Python path moves it.
+    moved = risk_in_population(
+        trained, outcome=tree.outcome, population="community", trained_on=tree.population, transport=tree.transport
+    )
+    np.testing.assert_allclose(scored[TREE_RISK], moved, rtol=0, atol=1e-12)
+    fitted_on, _ = in_duckdb(frame, tree=tree, population=tree.population)
+    np.testing.assert_allclose(fitted_on[TREE_RISK], trained, rtol=0, atol=1e-12)
     advice = np.asarray(LEVELS, dtype=object)[tree.policy_levels(features)]
     assert scored["tree_recommendation"].astype(str).tolist() == advice.tolist()
     # Every leaf is reached by some row, so every branch of the CASE was checked.
@@ -93,39 +202,17 @@ def test_the_tree_as_nested_case_gives_each_rows_leaf_risk_and_advice() -> None:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(vignettes(), min_size=1, max_size=20))
-def test_valid_vignettes_agree(records: list[dict[str, Any]]) -> None:
+@given(st.lists(vignettes(), min_size=1, max_size=20), st.sampled_from(["guideline", "risk"]))
+def test_valid_vignettes_agree(records: list[dict[str, Any]], policy: str) -> None:
     frame = pd.DataFrame(records)
     frame["locations"] = frame["locations"].map(";".join)
-    assert_same(frame)
-
-
-def _as_cell(value: Any) -> str | None:
-    """A value as a CSV reader gives it: text, or None for an empty cell."""
-    text = cell_text(value)
-    return text if text not in ("", "NaN", "<NA>") else None
-
-
-@st.composite
-def text_frames(draw: st.DrawFn) -> pd.DataFrame:
-    """An all-text frame, as read from a CSV: valid rows with some cells replaced by bad or tricky text."""
-    records = draw(st.lists(vignettes(), min_size=1, max_size=12))
-    rows = []
-    for record in records:
-        row = {name: _as_cell(value) for name, value in record.items()}
-        for spec in draw(st.lists(st.sampled_from(FIELDS), max_size=3, unique_by=lambda f: f.name)):
-            row[spec.name] = _as_cell(draw(field_inputs(spec)))
-        rows.append(row)
-    frame = pd.DataFrame(rows, dtype="str")
-    optional = [f.name for f in FIELDS if not f.required]
-    dropped = draw(st.lists(st.sampled_from(optional), max_size=3, unique=True))
-    return frame.drop(columns=dropped).assign(vignette_id=[f"v{i}" for i in range(len(frame))])
+    assert_same(frame, policy=policy)
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text_frames())
-def test_text_cells_get_the_same_verdicts(frame: pd.DataFrame) -> None:
-    assert_same(frame)
+@given(text_frames(), st.sampled_from(["guideline", "risk"]))
+def test_text_cells_get_the_same_verdicts(frame: pd.DataFrame, policy: str) -> None:
+    assert_same(frame, policy=policy)
 
 
 BAD_CELLS = [
@@ -188,7 +275,7 @@ def test_unknown_and_missing_columns_are_refused_as_validate_frame_refuses_them(
 
 @pytest.mark.parametrize("dialect", ["spark", "postgres"])
 def test_other_dialects_are_valid_sql_of_that_dialect(dialect: str) -> None:
-    for sql in (to_sql(dialect=dialect), rejects_sql(dialect=dialect)):
+    for sql in (to_sql(policy="risk", dialect=dialect), rejects_sql(dialect=dialect)):
         assert sqlglot.parse_one(sql, read=dialect) is not None
         assert "REGEXP_FULL_MATCH" not in sql.upper()
 

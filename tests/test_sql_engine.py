@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from scoring.assessment import assess_frame
 from scoring.batch import InputError, assess_file
 from scoring.cli import main
+from scoring.engine.policies import PolicyError
 from scoring.engine.synth import generate_vignettes
 
 
@@ -29,11 +32,17 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"csv": csv, "parquet": folder / "in.parquet"}
 
 
-@pytest.mark.parametrize("source", ["csv", "parquet"])
-def test_duckdb_writes_the_same_csv_bytes_as_pandas(inputs: dict[str, Path], tmp_path: Path, source: str) -> None:
+@pytest.mark.parametrize(
+    ("source", "policy", "population"), [("csv", "risk", "community"), ("parquet", None, "enriched")]
+)
+def test_duckdb_writes_the_same_csv_bytes_as_pandas(
+    inputs: dict[str, Path], tmp_path: Path, source: str, policy: str | None, population: str
+) -> None:
     summaries = {}
     for engine in ("duckdb", "pandas"):
-        summaries[engine] = assess_file(inputs[source], tmp_path / f"{engine}.csv", engine=engine)
+        summaries[engine] = assess_file(
+            inputs[source], tmp_path / f"{engine}.csv", engine=engine, policy=policy, population=population
+        )
     assert summaries["duckdb"] == summaries["pandas"].__class__(
         *[getattr(summaries["pandas"], f) for f in ("rows_in", "rows_scored", "rows_rejected", "problems")],
         paths=summaries["duckdb"].paths,
@@ -54,12 +63,22 @@ def test_rows_in_are_rows_scored_plus_rejected(inputs: dict[str, Path], tmp_path
 
 def test_parquet_out_has_the_values_of_the_pandas_engine(inputs: dict[str, Path], tmp_path: Path) -> None:
     for engine in ("duckdb", "pandas"):
-        assess_file(inputs["parquet"], tmp_path / f"{engine}.parquet", engine=engine)
+        assess_file(inputs["parquet"], tmp_path / f"{engine}.parquet", engine=engine, policy="risk")
     duck = pd.read_parquet(tmp_path / "duckdb.parquet")
     python = pd.read_parquet(tmp_path / "pandas.parquet")
     assert list(duck.columns) == list(python.columns)
+    assert duck["risk_serious_cause"].dtype == python["risk_serious_cause"].dtype == "float64"
     for column in python.columns:
-        assert duck[column].astype(str).tolist() == python[column].astype(str).tolist(), column
+        as_text = [["" if pd.isna(v) else str(v) for v in frame[column]] for frame in (duck, python)]
+        assert as_text[0] == as_text[1], column
+    assert (duck["risk_serious_cause"] == python["risk_serious_cause"]).all()
+    assert set(duck["timeframe"].dropna()) <= {"within_2_weeks", "same_day", "emergency"}
+
+
+def test_an_unknown_policy_is_refused_before_anything_is_written(inputs: dict[str, Path], tmp_path: Path) -> None:
+    with pytest.raises(PolicyError, match="unknown policy 'cheap'; use one of guideline, risk"):
+        assess_file(inputs["csv"], tmp_path / "out.csv", engine="duckdb", policy="cheap")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_duckdb_keeps_the_guards_of_the_file_engine(inputs: dict[str, Path], tmp_path: Path) -> None:
@@ -98,6 +117,21 @@ def test_cli_assess_with_the_duckdb_engine(inputs: dict[str, Path], tmp_path: Pa
     assert "402 rows read, 400 scored, 2 rejected" in result.output
 
 
+def test_cli_assess_passes_the_population_and_policy_to_both_engines(inputs: dict[str, Path], tmp_path: Path) -> None:
+    for engine in ("duckdb", "pandas"):
+        options = ["--policy", "risk", "--population", "enriched", "--engine", engine, "--no-progress"]
+        result = CliRunner().invoke(
+            main, ["assess", str(inputs["csv"]), "--out", str(tmp_path / f"{engine}.csv"), *options]
+        )
+        assert result.exit_code == 1, result.output
+    assert (tmp_path / "duckdb.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+    written = pd.read_csv(tmp_path / "duckdb.csv", keep_default_na=False)
+    expected = assess_frame(pd.read_parquet(inputs["parquet"]), policy="risk", population="enriched").scored
+    assert written["recommendation"].tolist() == written["risk_policy_recommendation"].tolist()
+    assert written["recommendation"].tolist() == expected["recommendation"].astype(str).tolist()
+    np.testing.assert_allclose(written["risk_serious_cause"], expected["risk_serious_cause"], rtol=0, atol=1e-15)
+
+
 @pytest.mark.parametrize("dialect", ["duckdb", "spark", "postgres"])
 def test_cli_sql_prints_the_query(dialect: str) -> None:
     result = CliRunner().invoke(main, ["sql", "--dialect", dialect])
@@ -105,10 +139,29 @@ def test_cli_sql_prints_the_query(dialect: str) -> None:
     assert result.output.startswith("WITH _zaro_checked AS (")
 
 
-def test_printed_duckdb_query_scores_a_table(inputs: dict[str, Path]) -> None:
-    query = CliRunner().invoke(main, ["sql", "--table", "vignettes"]).output
+@pytest.mark.parametrize("policy", ["guideline", "risk"])
+def test_printed_duckdb_query_scores_a_table_as_assess_frame_does(inputs: dict[str, Path], policy: str) -> None:
+    options = ["--table", "vignettes", "--policy", policy, "--population", "enriched"]
+    query = CliRunner().invoke(main, ["sql", *options]).output
     con = duckdb.connect()
     frame = pd.read_parquet(inputs["parquet"]).drop(columns=["latent_cause", "triage", "narrative"])
     con.register("vignettes", frame)
     scored = con.sql(query).df()
-    assert len(scored) == 400 and set(scored["recommendation"]) <= {"self_care", "see_doctor", "urgent"}
+    expected = assess_frame(frame, policy=policy, population="enriched").scored
+    assert list(scored.columns) == list(expected.columns)
+    assert scored["recommendation"].tolist() == expected["recommendation"].astype(str).tolist()
+    assert (scored["risk_serious_cause"] == expected["risk_serious_cause"]).all()
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--policy", "cheap"], "unknown policy 'cheap'; known policies: guideline, risk"),
+        (["--population", "clinic"], "unknown population 'clinic'; known populations: enriched, community"),
+        (["--tree", "t.skops", "--no-tree"], "give --tree or --no-tree, not both"),
+    ],
+)
+def test_cli_sql_names_a_bad_option(option: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, ["sql", *option])
+    assert result.exit_code == 2
+    assert message in result.output

@@ -253,9 +253,13 @@ def test_risk_scores_match_scikit_learn():
 def test_a_leafs_advice_is_the_risk_policy_for_its_risk_in_the_default_population():
     tree = default_tree()
     structure = tree.tree_structure()
-    moved = risk_in_population(structure.risk, outcome="serious_cause", population=DEFAULT_POPULATION)
+    moved = risk_in_population(
+        structure.risk, outcome="serious_cause", population=DEFAULT_POPULATION, transport=tree.transport
+    )
     expected = load_policy("risk").risk_levels(moved)
     assert np.array_equal(tree.node_levels(), expected)
+    # The community recalibration is stored with the tree, fitted on its own sample.
+    assert tree.transport["community"]["seed"] == 20241
     assert np.array_equal(tree.node_levels("enriched"), load_policy("risk").risk_levels(structure.risk))
     # A higher risk is never less cautious advice.
     order = np.argsort(structure.risk, kind="stable")

@@ -1,289 +1,150 @@
-"""Card against tree against both combined, on a fresh synthetic sample.
+"""The risk models and the recommendation policies, compared on a fresh sample of a population.
 
-The shipped tree was fitted to ``data/vignettes.csv`` (seed 7); the comparison draws a new
-sample with a different seed (default 2026), so none of its vignettes were seen in fitting.
-For each model (``card`` with its red flags, ``tree``, and ``combined``, the more cautious
-of the two) it reports accuracy against the reference triage label, recall per level,
-under- and over-triage, the confusion matrix, how often card and tree agree, and, against
-the latent cause the generator drew, how many motor-neuron-like and central (MS-like) cases
-each model sends to self-care (the target is none).
+Every model estimates the same thing, the risk of an outcome (``serious_cause``, the risk
+policy's outcome) for a stated population (``community`` by default), and every policy turns
+answers into what a person is told. :func:`compare_models` draws a fresh synthetic sample of
+the population (seed 2026 by default: no model was fitted on it) and measures, in that
+population:
 
-Compute here, render elsewhere: :func:`compare_models` returns a :class:`Comparison` of
-tables; :func:`render_comparison_text` and :mod:`scoring.plots` turn it into text and figures.
-A comparison can be saved (:meth:`Comparison.save`) and read back (:func:`load_comparison`,
-or ``compare_models(..., saved=path)``, which checks that it was computed for the same
-arguments): a report build computes it once for its index and hands the file to the
-comparison notebook. Rates come from :func:`scoring.engine.metrics.triage_metrics`; counts are
-read off the confusion tables.
+* per **model** — the expert card (``default``), the learned card (``learned``), the tree,
+  and a plain logistic regression on every encoded feature, the reference ceiling
+  (:mod:`scoring.analysis.reference`) — the AUC with a bootstrap 95% interval, the
+  calibration intercept and slope and the Brier score
+  (:func:`scoring.engine.calibration.calibration_summary`), the ROC curve and a binned
+  calibration curve;
+* per **policy** — the guideline (the referral ladder with the expert card; the default and
+  the safety floor), the risk policy on each card, and, for reference, the risk policy's
+  thresholds on the tree's and the logistic regression's risks (red flags still urgent, as in
+  every policy) — sensitivity, specificity, PPV and NPV of being referred (see a doctor or
+  urgent) for the outcome, the share sent to each level, the outcomes referred, and how many
+  motor-neuron-like and MS-like cases are sent to self-care (the target is none).
+
+The cards' answers come from :func:`scoring.assess_frame`, so they are what a person receives.
+Every model was fitted on the enriched learning population and its risks are moved to the
+sample's population as the assessment moves them (prior shift, then the model's stored
+recalibration for that population, fitted on another sample of it: never this one).
+
+Compute here, render elsewhere: a :class:`Comparison` holds tidy tables;
+:func:`render_comparison_text` prints them (``zaro compare``), :mod:`scoring.plots` draws them
+and :func:`comparison_findings` reads them out in plain words. A comparison can be saved
+(:meth:`Comparison.save`) and read back (:func:`load_comparison`, or
+``compare_models(..., saved=path)``, which checks it was computed for the same arguments): a
+report build computes it once for its index and hands the file to the notebooks.
 """
 
 from __future__ import annotations
 
-import json
-import math
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from scoring.contract.recommendation import LEVELS, values_to_levels
+from scoring.analysis._compare_text import comparison_findings, render_comparison_text
+from scoring.analysis._comparison import (
+    REFERENCE_MODEL,
+    TREE_MODEL,
+    Comparison,
+    card_label,
+    card_model_id,
+    load_comparison,
+)
+from scoring.analysis.risk_metrics import (
+    DEFAULT_RESAMPLES,
+    calibration_curve,
+    cause_table,
+    model_table,
+    policy_table,
+    roc_points,
+)
+from scoring.contract.recommendation import Recommendation, values_to_levels
 
 __all__ = [
-    "MODELS",
-    "SERIOUS_CAUSES",
-    "DEFAULT_COMPARE_SEED",
     "DEFAULT_COMPARE_N",
+    "DEFAULT_COMPARE_SEED",
+    "DEFAULT_CARDS",
+    "CALIBRATION_BINS",
+    "REFERENCE_MODEL",
+    "TREE_MODEL",
     "Comparison",
     "compare_models",
     "compare_frame",
     "load_comparison",
     "render_comparison_text",
+    "comparison_findings",
+    "card_model_id",
+    "card_label",
 ]
 
-#: The three recommendations compared, in display order.
-MODELS: tuple[str, ...] = ("card", "tree", "combined")
-#: Latent causes that must never be sent to self-care.
-SERIOUS_CAUSES: tuple[str, ...] = ("motor_neuron_like", "central_ms_like")
-#: A seed different from the training data's (7), so the sample is fresh.
+#: A seed no model was fitted with (the data set: 7; calibrations: 20240; the reference: 20250).
 DEFAULT_COMPARE_SEED = 2026
-DEFAULT_COMPARE_N = 20_000
-
-_COLUMNS = {"card": "card_recommendation", "tree": "tree_recommendation", "combined": "recommendation"}
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """The comparison tables.
-
-    Attributes
-    ----------
-    metrics : DataFrame
-        One row per model (``card``, ``tree``, ``combined``): ``accuracy``,
-        ``balanced_accuracy``, ``recall_self_care``, ``recall_see_doctor``,
-        ``recall_urgent``, ``under_triage``, ``over_triage`` (shares of all vignettes),
-        ``n_under``, ``n_over`` and ``serious_to_self_care`` (count).
-    confusion : dict of str to DataFrame
-        Per model, counts with the reference level as rows and the model's as columns.
-    agreement : float
-        Share of vignettes where card and tree recommend the same.
-    card_vs_tree : DataFrame
-        Counts with the card's recommendation as rows and the tree's as columns.
-    by_cause : DataFrame
-        One row per latent cause: ``n``, then per model the number sent to self-care
-        (``<model>_self_care``) and the number sent to urgent (``<model>_urgent``).
-    n : int
-        Vignettes compared.
-    seed : int or None
-        The sample's seed (None for a frame passed in).
-    card_fingerprint : str or None
-        The compared card's fingerprint (its items, bands and red flags).
-    label_noise : float
-        The sample's label noise (see :func:`compare_models`).
-    """
-
-    metrics: pd.DataFrame
-    confusion: dict[str, pd.DataFrame]
-    agreement: float
-    card_vs_tree: pd.DataFrame
-    by_cause: pd.DataFrame
-    n: int
-    seed: int | None
-    card_fingerprint: str | None = None
-    label_noise: float = 0.0
-
-    @property
-    def serious_to_self_care(self) -> dict[str, int]:
-        """Motor-neuron-like and central cases each model sends to self-care (target: 0)."""
-        return {model: int(self.metrics.loc[model, "serious_to_self_care"]) for model in self.metrics.index}
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain values for JSON."""
-        return {
-            "n": self.n,
-            "seed": self.seed,
-            "card_fingerprint": self.card_fingerprint,
-            "label_noise": self.label_noise,
-            "agreement": self.agreement,
-            "metrics": self.metrics.to_dict(orient="index"),
-            "confusion": {model: table.to_dict(orient="index") for model, table in self.confusion.items()},
-            "card_vs_tree": self.card_vs_tree.to_dict(orient="index"),
-            "by_cause": self.by_cause.to_dict(orient="index"),
-        }
-
-    def save(self, path: str | Path) -> Path:
-        """Write the comparison as JSON, for :func:`load_comparison` (or ``compare_models(saved=...)``).
-
-        A report build computes the comparison once, saves it, and hands the file to the
-        comparison notebook, so the index and the notebook show the same numbers from one run.
-        """
-        path = Path(path)
-        path.write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
-        return path
+#: Large enough for a few thousand serious causes in the community population.
+DEFAULT_COMPARE_N = 200_000
+#: The expert card and the card learned from the data.
+DEFAULT_CARDS: tuple[str, ...] = ("default", "learned")
+#: Bins of each model's calibration curve.
+CALIBRATION_BINS = 10
 
 
-def _table(rows: dict[str, dict[str, Any]], index_name: str, columns_name: str | None = None) -> pd.DataFrame:
-    table = pd.DataFrame.from_dict(rows, orient="index")
-    table.index.name, table.columns.name = index_name, columns_name
-    return table
+# --------------------------------------------------------------------------------------
+# Computing
+# --------------------------------------------------------------------------------------
 
 
-def load_comparison(path: str | Path) -> Comparison:
-    """Read a comparison written by :meth:`Comparison.save` (the same tables, the same numbers).
+def _risk_policy() -> Any:
+    from scoring.engine.policies import load_policies
 
-    Raises
-    ------
-    ValueError
-        If the file is missing or is not a saved comparison, naming the file.
-    """
-    path = Path(path)
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-        confusion = {model: _table(table, "reference", model) for model, table in record["confusion"].items()}
-        by_cause = _table(record["by_cause"], "latent_cause") if record["by_cause"] else pd.DataFrame(columns=["n"])
-        return Comparison(
-            metrics=_table(record["metrics"], "model"),
-            confusion=confusion,
-            agreement=float(record["agreement"]),
-            card_vs_tree=_table(record["card_vs_tree"], "card", "tree"),
-            by_cause=by_cause,
-            n=int(record["n"]),
-            seed=record["seed"],
-            card_fingerprint=record.get("card_fingerprint"),
-            label_noise=float(record.get("label_noise", 0.0)),
-        )
-    except (OSError, json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(
-            f"{str(path)!r} is not a comparison saved by Comparison.save ({type(exc).__name__}: {exc}); "
-            "compute it again with compare_models()"
-        ) from None
+    return next(p for p in load_policies().values() if p.kind == "risk")
 
 
-def _crosstab(rows: np.ndarray, columns: np.ndarray, row_name: str, column_name: str) -> pd.DataFrame:
-    from sklearn.metrics import confusion_matrix
-
-    counts = confusion_matrix(rows, columns, labels=list(range(len(LEVELS))))
-    table = pd.DataFrame(counts.astype(np.int64), index=list(LEVELS), columns=list(LEVELS))
-    table.index.name, table.columns.name = row_name, column_name
-    return table
+def _levels(column: pd.Series) -> np.ndarray:
+    return values_to_levels(column.to_numpy(dtype=object)).astype(np.int8)
 
 
-def _model_metrics(confusion: pd.DataFrame, reference: np.ndarray, levels: np.ndarray, serious: np.ndarray) -> dict:
-    """One model's row: rates from triage_metrics, counts read off its confusion table."""
-    from scoring.engine.metrics import triage_metrics
-
-    m = triage_metrics(reference, levels)
-    counts = confusion.to_numpy()
-    return {
-        "accuracy": m["accuracy"],
-        "balanced_accuracy": m["balanced_accuracy"],
-        **{f"recall_{level}": m[f"recall_{level}"] for level in LEVELS},
-        "under_triage": m["under_triage"],
-        "over_triage": m["over_triage"],
-        # Below the diagonal: recommended less cautious than the reference; above: more.
-        "n_under": int(np.tril(counts, -1).sum()),
-        "n_over": int(np.triu(counts, 1).sum()),
-        "serious_to_self_care": int((serious & (levels == 0)).sum()),
-    }
+def _thresholds_with_red_flags(policy: Any, risk: np.ndarray, red_flag: np.ndarray) -> np.ndarray:
+    """What the risk policy would answer with ``risk`` in place of the card's: red flags stay urgent."""
+    return np.where(red_flag, np.int8(Recommendation.URGENT.level), policy.risk_levels(risk)).astype(np.int8)
 
 
-def _by_cause(causes: np.ndarray | None, predicted: dict[str, np.ndarray]) -> pd.DataFrame:
-    if causes is None:
-        return pd.DataFrame(columns=["n"])
-    from scoring.engine.synth import CAUSES
+def _red_flags(scored: pd.DataFrame, card: Any) -> np.ndarray:
+    """Any red flag, the ladder's or the card's: the rows every policy sends to urgent."""
+    from scoring.assessment import guideline_red_flags
+    from scoring.contract.features import Features
 
-    names = list(CAUSES) + sorted(set(causes) - set(CAUSES))
-    table = {"n": [int((causes == c).sum()) for c in names]}
-    for model, levels in predicted.items():
-        table[f"{model}_self_care"] = [int(((causes == c) & (levels == 0)).sum()) for c in names]
-        table[f"{model}_urgent"] = [int(((causes == c) & (levels == 2)).sum()) for c in names]
-    return pd.DataFrame(table, index=pd.Index(names, name="latent_cause"))
+    features = Features(scored)
+    return np.asarray(guideline_red_flags(features), dtype=bool) | (card.score_frame(features).red_flag_mask != 0)
 
 
 def compare_frame(
     frame: pd.DataFrame,
     *,
-    card: Any = "default",
+    population: Any = "community",
+    cards: Sequence[Any] = DEFAULT_CARDS,
     tree: Any = "default",
+    reference: bool = True,
+    resamples: int = DEFAULT_RESAMPLES,
     seed: int | None = None,
-    label_noise: float = 0.0,
 ) -> Comparison:
-    """Compare card, tree and combined on vignettes that carry a reference ``triage`` label.
+    """Compare the models and policies on vignettes of ``population`` with a known ``latent_cause``.
 
     Parameters
     ----------
     frame : DataFrame
-        Vignettes with ``triage`` (and, for the safety table, ``latent_cause``).
-    card, tree
-        As for :func:`scoring.assessment.assess_frame`; the tree must not be None.
+        Vignettes of ``population`` with their ``latent_cause`` (as generated).
+    population : str or Population, default "community"
+        Whom the vignettes describe: every risk is moved there and every policy reads it.
+    cards : sequence of str or Card, default ("default", "learned")
+        The first is the expert card the guideline uses; each needs a calibration to
+        ``outcome``.
+    tree : str, tree or None, default "default"
+        As for :func:`scoring.assessment.assess_frame`; None leaves the tree out.
+    reference : bool, default True
+        Include the reference logistic regression.
+    resamples : int, default 1000
+        Bootstrap resamples of each AUC interval.
     seed : int, optional
-        Recorded in the result.
-    label_noise : float, default 0
-        Recorded in the result: the label noise the frame was drawn with.
-
-    Returns
-    -------
-    Comparison
-    """
-    from scoring.assessment import assess_frame
-    from scoring.engine.card import load_card
-    from scoring.engine.tree import resolve_tree
-
-    if "triage" not in frame.columns:
-        raise ValueError("the frame has no 'triage' column: a comparison needs the reference label")
-    the_tree = resolve_tree(tree)
-    if the_tree is None:
-        raise ValueError("tree=None: the comparison needs a tree (use 'default' for the shipped one)")
-    the_card = load_card(card)
-    scored = assess_frame(frame, card=the_card, tree=the_tree).scored
-    reference = values_to_levels(scored["triage"].astype(str))
-    predicted = {model: values_to_levels(scored[column].astype(str)) for model, column in _COLUMNS.items()}
-
-    causes = scored["latent_cause"].astype(str).to_numpy() if "latent_cause" in scored else None
-    serious = np.isin(causes, SERIOUS_CAUSES) if causes is not None else np.zeros(len(scored), dtype=bool)
-    confusion = {model: _crosstab(reference, levels, "reference", model) for model, levels in predicted.items()}
-    rows = {model: _model_metrics(confusion[model], reference, levels, serious) for model, levels in predicted.items()}
-    metrics = pd.DataFrame.from_dict(rows, orient="index")
-    metrics.index.name = "model"
-    card_vs_tree = _crosstab(predicted["card"], predicted["tree"], "card", "tree")
-    agreement = float(np.trace(card_vs_tree.to_numpy()) / len(scored)) if len(scored) else float("nan")
-    return Comparison(
-        metrics,
-        confusion,
-        agreement,
-        card_vs_tree,
-        _by_cause(causes, predicted),
-        int(len(scored)),
-        seed,
-        card_fingerprint=the_card.fingerprint,
-        label_noise=label_noise,
-    )
-
-
-def compare_models(
-    n: int = DEFAULT_COMPARE_N,
-    *,
-    seed: int = DEFAULT_COMPARE_SEED,
-    card: Any = "default",
-    tree: Any = "default",
-    label_noise: float = 0.0,
-    saved: str | Path | None = None,
-) -> Comparison:
-    """Draw a fresh synthetic sample and compare card, tree and combined on it.
-
-    Parameters
-    ----------
-    n : int, default 20000
-    seed : int, default 2026
-        Different from the training data's seed (7), so the tree has not seen the sample.
-    card, tree
-        As for :func:`scoring.assessment.assess_frame`.
-    label_noise : float, default 0
-        Passed to :func:`scoring.engine.synth.generate_vignettes`.
-    saved : str or Path, optional
-        A comparison written by :meth:`Comparison.save` for these same arguments: it is
-        read instead of computed again (a report build passes the one its index shows).
+        Seeds the bootstrap (2026 when None) and is recorded in the result.
 
     Returns
     -------
@@ -292,85 +153,200 @@ def compare_models(
     Raises
     ------
     ValueError
-        If ``saved`` was computed for another sample size, seed, label noise or card.
+        Naming what is missing: no card, no ``latent_cause`` column, a card without a
+        calibration or calibrated to another outcome, a sample without the outcome.
+    """
+    from scoring.assessment import assess_frame, risk_column
+    from scoring.engine.card import load_card
+    from scoring.engine.populations import load_population
+    from scoring.engine.risk import outcome_labels
+    from scoring.engine.tree import resolve_tree
+
+    if not cards:
+        raise ValueError("cards is empty: name at least one card (the first is the guideline's expert card)")
+    if "latent_cause" not in frame.columns:
+        raise ValueError(
+            "the frame has no 'latent_cause' column: a comparison needs each vignette's hidden cause "
+            "(generated vignettes have it; see scoring.engine.synth.generate_vignettes)"
+        )
+    target = load_population(population)
+    policy = _risk_policy()
+    outcome = policy.outcome
+    the_cards = [load_card(card) for card in cards]
+    for card in the_cards:
+        if card.calibration is None or card.calibration.outcome != outcome:
+            found = "no calibration" if card.calibration is None else f"a calibration to {card.calibration.outcome!r}"
+            raise ValueError(
+                f"card {card.name!r} has {found}; the comparison needs every card calibrated to {outcome!r} "
+                f"(the risk policy's outcome): run scoring.engine.calibration.fit_calibration({card.name!r}, save=True)"
+            )
+    the_tree = resolve_tree(tree)
+
+    risks: dict[str, np.ndarray] = {}
+    levels: dict[str, np.ndarray] = {}
+    model_labels: dict[str, str] = {}
+    policy_rows: dict[str, dict[str, Any]] = {}
+    # The first card's assessment carries the tree, the guideline and every vignette's columns.
+    scored = assess_frame(
+        frame, card=the_cards[0], tree=the_tree, population=target, policy=policy, extra="keep"
+    ).scored
+    expert = card_model_id(the_cards[0].name)
+    levels["guideline"] = _levels(scored["guideline_recommendation"])
+    policy_rows["guideline"] = {"label": f"Guideline ({card_label(the_cards[0].name).lower()})", "model": expert}
+    for k, card in enumerate(the_cards):
+        assessed = (
+            scored
+            if k == 0
+            else assess_frame(frame, card=card, tree=None, population=target, policy=policy, extra="keep").scored
+        )
+        model = card_model_id(card.name)
+        model_labels[model] = card_label(card.name)
+        risks[model] = assessed[risk_column(outcome)].to_numpy(dtype=np.float64)
+        levels[f"risk_{model}"] = _levels(assessed["risk_policy_recommendation"])
+        policy_rows[f"risk_{model}"] = {"label": f"Risk policy, {model_labels[model].lower()}", "model": model}
+    red_flag = _red_flags(scored, the_cards[0])
+    if the_tree is not None:
+        risks[TREE_MODEL] = scored[f"tree_{risk_column(the_tree.outcome)}"].to_numpy(dtype=np.float64)
+        model_labels[TREE_MODEL] = "Decision tree"
+    if reference:
+        from scoring.analysis.reference import fit_reference_model
+
+        regression = fit_reference_model(outcome)
+        risks[REFERENCE_MODEL] = regression.risk_in_population(scored, target)
+        model_labels[REFERENCE_MODEL] = regression.label
+    for model in (TREE_MODEL, REFERENCE_MODEL):
+        if model in risks:
+            levels[f"risk_{model}"] = _thresholds_with_red_flags(policy, risks[model], red_flag)
+            policy_rows[f"risk_{model}"] = {
+                "label": f"Risk thresholds, {model_labels[model].lower()}",
+                "model": model,
+                "reference": True,
+            }
+
+    y = outcome_labels(scored, outcome)
+    causes = scored["latent_cause"].astype(str).to_numpy()
+    boot_seed = DEFAULT_COMPARE_SEED if seed is None else seed
+    models = model_table(risks, y, labels=model_labels, resamples=resamples, seed=boot_seed)
+    policies = policy_table(levels, y, causes=causes, labels={p: row["label"] for p, row in policy_rows.items()})
+    policies.insert(1, "model", [policy_rows[p]["model"] for p in policies.index])
+    policies.insert(2, "reference", [bool(policy_rows[p].get("reference", False)) for p in policies.index])
+    from scoring.engine.synth import CAUSES
+
+    return Comparison(
+        models=models,
+        policies=policies,
+        roc=_long({m: roc_points(r, y) for m, r in risks.items()}, model_labels),
+        calibration=_long({m: calibration_curve(r, y, bins=CALIBRATION_BINS) for m, r in risks.items()}, model_labels),
+        by_cause=cause_table(levels, causes, order=CAUSES),
+        population=target.id,
+        outcome=outcome,
+        n=int(len(scored)),
+        n_outcome=int(y.sum()),
+        seed=seed,
+        resamples=int(resamples),
+        cards={card.name: card.fingerprint for card in the_cards},
+        tree=the_tree is not None,
+        reference=(
+            {"n": regression.n, "seed": regression.seed, "population": regression.population} if reference else {}
+        ),
+    )
+
+
+def _long(tables: dict[str, pd.DataFrame], labels: dict[str, str]) -> pd.DataFrame:
+    """Per-model tables stacked into one, with the model's id and label in front."""
+    parts = [table.assign(model=model, label=labels[model]) for model, table in tables.items()]
+    stacked = pd.concat(parts, ignore_index=True)
+    return stacked[["model", "label", *[c for c in stacked.columns if c not in ("model", "label")]]]
+
+
+def compare_models(
+    population: Any = "community",
+    n: int = DEFAULT_COMPARE_N,
+    seed: int = DEFAULT_COMPARE_SEED,
+    *,
+    cards: Sequence[Any] = DEFAULT_CARDS,
+    tree: Any = "default",
+    reference: bool = True,
+    resamples: int = DEFAULT_RESAMPLES,
+    saved: str | Path | None = None,
+) -> Comparison:
+    """Draw a fresh synthetic sample of a population and compare the models and policies on it.
+
+    Parameters
+    ----------
+    population : str or Population, default "community"
+        Whom the sample describes (``community`` or ``enriched``).
+    n : int, default 200000
+    seed : int, default 2026
+        No model was fitted on a sample with this seed; it also seeds the bootstrap.
+    cards, tree, reference, resamples
+        As for :func:`compare_frame`.
+    saved : str or Path, optional
+        A comparison written by :meth:`Comparison.save` for these same arguments: it is read
+        instead of computed again (a report build passes the one its index shows).
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    ValueError
+        If ``saved`` was computed for another population, sample size, seed, card, tree or
+        number of resamples.
 
     Examples
     --------
-    >>> result = compare_models(2000)                 # doctest: +SKIP
-    >>> result.serious_to_self_care                   # doctest: +SKIP
-    {'card': 0, 'tree': 0, 'combined': 0}
+    >>> result = compare_models(n=20_000, cards=("default",), tree=None)    # doctest: +SKIP
+    >>> result.never_self_care["guideline"]                                 # doctest: +SKIP
+    0
     """
+    from scoring.engine.populations import load_population
+
+    target = load_population(population)
     if saved is not None:
-        return _checked(load_comparison(saved), saved, n=n, seed=seed, card=card, label_noise=label_noise)
+        wanted = _wanted(target.id, n, seed, cards, tree, reference, resamples)
+        return _checked(load_comparison(saved), saved, wanted)
     from scoring.engine.synth import generate_vignettes
 
-    frame = generate_vignettes(n, seed=seed, label_noise=label_noise)
-    return compare_frame(frame, card=card, tree=tree, seed=seed, label_noise=label_noise)
+    frame = generate_vignettes(n, seed=seed, population=target.id)
+    return compare_frame(
+        frame, population=target, cards=cards, tree=tree, reference=reference, resamples=resamples, seed=seed
+    )
 
 
-def _checked(
-    comparison: Comparison, path: str | Path, *, n: int, seed: int, card: Any, label_noise: float
-) -> Comparison:
-    """``comparison`` if it was computed for these arguments; else a ValueError naming the difference."""
+def _wanted(
+    population: str, n: int, seed: int, cards: Sequence[Any], tree: Any, reference: bool, resamples: int
+) -> dict[str, Any]:
     from scoring.engine.card import load_card
 
-    fingerprint = (load_card(card)).fingerprint
-    wanted = {"n": n, "seed": seed, "label_noise": label_noise, "card_fingerprint": fingerprint}
+    the_cards = [load_card(card) for card in cards]
+    return {
+        "population": population,
+        "n": n,
+        "seed": seed,
+        "resamples": resamples,
+        "cards": {card.name: card.fingerprint for card in the_cards},
+        "tree": tree is not None,
+        "reference": reference,
+    }
+
+
+def _checked(comparison: Comparison, path: str | Path, wanted: dict[str, Any]) -> Comparison:
+    """``comparison`` if it was computed for these arguments; else a ValueError naming the difference."""
     found = {name: getattr(comparison, name) for name in wanted}
+    found["reference"] = bool(comparison.reference)
+    # Cards in order: the first one is the guideline's, so ("strict", "default") is another comparison.
+    ordered = {name: list(value.items()) if isinstance(value, dict) else value for name, value in found.items()}
     different = [
         f"{name} {found[name]!r} (asked for {value!r})"
         for name, value in wanted.items()
-        if not (found[name] == value or (isinstance(value, float) and math.isclose(found[name], value)))
+        if ordered[name] != (list(value.items()) if isinstance(value, dict) else value)
     ]
     if different:
         raise ValueError(
-            f"the saved comparison {str(path)!r} was computed for another sample or card: "
+            f"the saved comparison {str(path)!r} was computed for other arguments: "
             + "; ".join(different)
             + ". Pass saved=None to compute it, or save one for these arguments."
         )
     return comparison
-
-
-def _percent(x: float) -> str:
-    return "n/a" if x != x else f"{x:.1%}"
-
-
-def render_comparison_text(comparison: Comparison) -> str:
-    """The comparison as plain-text tables (what ``zaro compare`` prints)."""
-    c = comparison
-    source = f"seed {c.seed}" if c.seed is not None else "the given frame"
-    lines = [f"Card, tree and combined on {c.n} fresh synthetic vignettes ({source}).", ""]
-    shown = pd.DataFrame(
-        {
-            "accuracy": c.metrics["accuracy"].map(_percent),
-            "balanced": c.metrics["balanced_accuracy"].map(_percent),
-            **{f"recall {level}": c.metrics[f"recall_{level}"].map(_percent) for level in LEVELS},
-            "under-triage": [f"{_percent(r.under_triage)} ({r.n_under})" for r in c.metrics.itertuples()],
-            "over-triage": [f"{_percent(r.over_triage)} ({r.n_over})" for r in c.metrics.itertuples()],
-        },
-        index=c.metrics.index,
-    )
-    lines += ["Agreement with the reference triage", shown.to_string(), ""]
-    lines.append(f"Card and tree agree on {_percent(c.agreement)} of vignettes.")
-    lines += ["Card (rows) against tree (columns):", c.card_vs_tree.to_string(), ""]
-    for model, table in c.confusion.items():
-        lines += [f"Confusion matrix, {model} (rows: reference; columns: {model}):", table.to_string(), ""]
-    if len(c.by_cause):
-        lines.append("By latent cause (vignettes sent to self-care / to urgent):")
-        cause_table = pd.DataFrame(
-            {
-                "n": c.by_cause["n"],
-                **{
-                    m: [f"{s} / {u}" for s, u in zip(c.by_cause[f"{m}_self_care"], c.by_cause[f"{m}_urgent"])]
-                    for m in MODELS
-                },
-            },
-            index=c.by_cause.index,
-        )
-        lines += [cause_table.to_string(), ""]
-        serious = ", ".join(f"{m} {k}" for m, k in c.serious_to_self_care.items())
-        verdict = "met" if not any(c.serious_to_self_care.values()) else "missed"
-        lines.append(
-            f"Motor-neuron-like or central (MS-like) cases sent to self-care: {serious} (target 0, {verdict})."
-        )
-    return "\n".join(lines)

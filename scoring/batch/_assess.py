@@ -57,6 +57,14 @@ def _resolve_card(card: Card | str | os.PathLike[str] | None) -> Card:
     return load_card(card)  # type: ignore[arg-type]
 
 
+def _resolve_policy(population: Any, policy: Any) -> tuple[Any, Any]:
+    """The population and policy, loaded (an unknown name is an error before any file is touched)."""
+    from scoring.engine.policies import load_policy
+    from scoring.engine.populations import load_population
+
+    return load_population(population), load_policy(policy)
+
+
 def resolve_tree_option(tree: Any) -> Any:
     """``"default"`` and None pass through; a path loads a saved tree, or an error naming the file."""
     if tree is None or (isinstance(tree, str) and tree == "default") or not isinstance(tree, (str, os.PathLike)):
@@ -83,6 +91,8 @@ def assess_file(
     rejects: str | os.PathLike[str] | None = None,
     card: Card | str | os.PathLike[str] = "default",
     tree: Any = "default",
+    population: Any = None,
+    policy: Any = None,
     chunk_rows: int = 200_000,
     overwrite: bool = False,
     formula_safe: bool = True,
@@ -91,8 +101,6 @@ def assess_file(
     out_format: Format | None = None,
     csv_engine: Literal["pyarrow", "pandas"] = "pyarrow",
     engine: Literal["duckdb", "pandas"] | None = None,
-    population: str | None = None,
-    policy: str | None = None,
 ) -> BatchSummary:
     """Score a CSV or Parquet file of vignettes in chunks; write scored rows and rejected rows.
 
@@ -107,6 +115,10 @@ def assess_file(
         Where the rejected rows go, one line per problem (default: ``OUT`` with ``.rejects.csv``).
     card, tree
         As for :func:`scoring.assessment.assess_frame`; ``tree`` may also be the path of a saved tree.
+    population, policy : str, optional
+        Whom the risks are for (``"community"`` by default) and whose answer is
+        ``recommendation`` (``"guideline"`` by default, or ``"risk"``), as for
+        :func:`~scoring.assessment.assess_frame`; both engines score the same columns.
     chunk_rows : int, default 200_000
         Rows read and scored at a time (bounds the memory used).
     overwrite : bool, default False
@@ -133,11 +145,6 @@ def assess_file(
         Parquet, whose typed columns pandas reads without parsing text, pandas was faster
         (3.5 s against 17.3 s). The two meet near 20,000 rows (9 MB of CSV: 1.1 s each); at
         100,000 rows (44 MB) DuckDB took 1.8 s against 2.6 s.
-    population, policy : str, optional
-        As for :func:`~scoring.assessment.assess_frame`: whom the risks are stated for and
-        whose answer is ``recommendation``. The compiled SQL is for the defaults
-        (``community``, ``guideline``) only, so another population or policy is scored with
-        pandas (and ``engine="duckdb"`` with one is an error).
 
     Returns
     -------
@@ -150,8 +157,9 @@ def assess_file(
         A missing or unreadable input, an output that is the input by any route (hard link,
         symlink), an output that exists without ``overwrite``, a missing output folder,
         duplicated column names. Nothing is written.
-    VignetteError, CardError
-        The file as a whole breaks the contract (a missing required column), or a bad card.
+    VignetteError, CardError, PopulationError, PolicyError
+        The file as a whole breaks the contract (a missing required column), a bad card, or
+        an unknown population or policy (checked before anything is read or written).
     """
     import pandas as pd
 
@@ -168,14 +176,7 @@ def assess_file(
         raise InputError(f"csv_engine must be 'pyarrow' or 'pandas' (got {csv_engine!r})")
     the_card = _resolve_card(card)
     the_tree = resolve_tree_option(tree)
-    chosen = {"population": population, "policy": policy}
-    if _not_default(population, policy):
-        if engine == "duckdb":
-            raise InputError(
-                "the DuckDB engine scores with the default population and policy; "
-                "use engine='pandas' (--engine pandas) to choose a population or a policy"
-            )
-        engine = "pandas"
+    the_population, the_policy = _resolve_policy(population, policy)
     if _chosen_engine(engine, source, in_format) == "duckdb":
         from scoring.batch._duckdb import score_with_duckdb
 
@@ -188,6 +189,8 @@ def assess_file(
                 card=the_card,
                 tree=the_tree,
                 formula_safe=formula_safe,
+                population=the_population,
+                policy=the_policy,
             )
             _Progress(progress).done(counts[0])
             return counts
@@ -202,8 +205,9 @@ def assess_file(
             TableWriter(rejects_partial, rejects_format, formula_safe=formula_safe),
             card=the_card,
             tree=the_tree,
+            population=the_population,
+            policy=the_policy,
             progress=tracker,
-            **chosen,
         )
 
     tracker = _Progress(progress)
@@ -213,14 +217,6 @@ def assess_file(
 
 #: Input files at least this large are scored by DuckDB when no engine is named (see assess_file).
 DUCKDB_FROM_BYTES = 16 << 20
-
-
-def _not_default(population: str | None, policy: str | None) -> bool:
-    """Whether a population or policy other than the defaults was asked for."""
-    from scoring.engine.policies import DEFAULT_POLICY
-    from scoring.engine.populations import DEFAULT_POPULATION
-
-    return population not in (None, DEFAULT_POPULATION) or policy not in (None, DEFAULT_POLICY)
 
 
 def _chosen_engine(engine: str | None, source: Path | pd.DataFrame, in_format: Format) -> str:
@@ -275,9 +271,9 @@ def _score_chunks(
     *,
     card: Card,
     tree: Any,
+    population: Any,
+    policy: Any,
     progress: _Progress,
-    population: str | None = None,
-    policy: str | None = None,
 ) -> tuple[int, int, int, int]:
     """Score every chunk into the two writers; returns (rows in, scored, rejected, problems)."""
     from scoring.assessment import assess_frame

@@ -20,6 +20,7 @@ from scoring.batch._read import check_columns, read_csv_header
 from scoring.contract.fields import FIELDS, METADATA_COLUMNS
 from scoring.sql import REJECT_COLUMNS, rejects_sql, scored_columns, to_sql
 from scoring.sql._compile import literal, quote
+from scoring.sql._scores import card_outcome
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -112,8 +113,12 @@ def score_with_duckdb(
     card: Card,
     tree: Any,
     formula_safe: bool,
+    population: Any = None,
+    policy: Any = None,
 ) -> tuple[int, int, int, int]:
     """Score ``src`` into ``out`` and ``rejects`` (path, format); returns (rows in, scored, rejected, problems).
+
+    ``card``, ``tree``, ``population`` and ``policy`` are as for :func:`scoring.sql.to_sql`.
 
     Raises
     ------
@@ -125,17 +130,18 @@ def score_with_duckdb(
 
     from scoring.engine.tree import resolve_tree
 
-    the_tree = resolve_tree(tree)
+    tree = None if tree is None else resolve_tree(tree)
     con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "preserve_insertion_order": True})
     try:
         table, columns = _source(con, src, fmt)
-        scored = to_sql(card=card, tree=the_tree, table=table, columns=columns)
+        scored = to_sql(card=card, tree=tree, population=population, policy=policy, table=table, columns=columns)
         problems_sql = rejects_sql(table=table, columns=columns)
         if out[1] == "csv":
-            kept = (
-                scored_columns(columns, tree=False)
-                if the_tree is None
-                else scored_columns(columns, tree_outcome=the_tree.outcome)
+            kept = scored_columns(
+                columns,
+                tree=tree is not None,
+                outcome=card_outcome(card),
+                tree_outcome=None if tree is None else tree.outcome,
             )
             text = {c for c in METADATA_COLUMNS if c in columns} if formula_safe else set()
             yes_no = {f.name for f in FIELDS if f.kind == "bool"} | {"agree"}

@@ -38,11 +38,12 @@ from scoring.wording import NOTICE
 )
 @card_option
 @tree_option
-@population_option("community", "Whom the risks are stated for (scoring/definitions/populations.toml).")
-@policy_option(
-    "guideline",
-    "Whose answer is the recommendation (scoring/definitions/policies.toml); both policies' answers are shown.",
+@population_option(
+    "community",
+    "Whom the risks are for (scoring/definitions/populations.toml): community is adults who notice "
+    "twitching; enriched is the learning mix the models were fitted on.",
 )
+@policy_option
 @click.option("--json", "as_json", is_flag=True, help="Print one vignette's assessment as JSON.")
 @click.option(
     "--chunk-size",
@@ -124,24 +125,18 @@ def assess_command(
         rejects=rejects,
         card=card_name,
         tree=tree_path or "default",
+        population=population,
+        policy=policy,
         chunk_rows=chunk_size,
         engine=engine,
         overwrite=overwrite,
         formula_safe=not no_formula_guard,
         progress=not no_progress,
-        population=population,
-        policy=policy,
     )
 
 
 def _assess_one(
-    text_or_path: str,
-    card_name: str,
-    tree_path: str | None,
-    as_json: bool,
-    *,
-    population: str | None = None,
-    policy: str | None = None,
+    text_or_path: str, card_name: str, tree_path: str | None, as_json: bool, *, population: str, policy: str
 ) -> None:
     import json
 
@@ -335,27 +330,68 @@ def explain_command(
 
 
 @main.command("compare", epilog=EXIT_INPUT)
-@click.option("--n", "n", type=click.IntRange(1), default=20_000, show_default=True, help="Vignettes to draw.")
+@click.option(
+    "--population",
+    type=click.Choice(["community", "enriched"]),
+    default="community",
+    show_default=True,
+    help="Whom the fresh sample describes; every risk is moved to it.",
+)
+@click.option("--n", "n", type=click.IntRange(1), default=200_000, show_default=True, help="Vignettes to draw.")
 @click.option(
     "--seed",
     type=click.IntRange(0),
     default=2026,
     show_default=True,
-    help="Seed of the fresh sample (the tree was fitted on seed 7).",
+    help="Seed of the fresh sample and of the bootstrap (no model was fitted on seed 2026).",
 )
-@card_option
+@click.option(
+    "--card",
+    "card_names",
+    multiple=True,
+    help="A card to compare, by name or path; repeat for several. The first is the guideline's. "
+    "[default: default, learned]",
+)
+@tree_option
+@click.option("--no-tree", is_flag=True, help="Leave the tree out.")
+@click.option(
+    "--resamples",
+    type=click.IntRange(1),
+    default=1000,
+    show_default=True,
+    help="Bootstrap resamples of each AUC's 95% interval.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the tables as JSON.")
-def compare_command(n: int, seed: int, card_name: str, as_json: bool) -> None:
-    """Compare the points card, the tree and both combined on a fresh synthetic sample."""
+def compare_command(
+    population: str,
+    n: int,
+    seed: int,
+    card_names: tuple[str, ...],
+    tree_path: str | None,
+    no_tree: bool,
+    resamples: int,
+    as_json: bool,
+) -> None:
+    """Compare the risk models and the policies on a fresh synthetic sample of a population.
+
+    For the expert card, the learned card, the tree and a logistic regression on every
+    feature (the reference ceiling): AUC with its 95% interval, calibration and Brier score.
+    For the guideline and the risk policy: sensitivity, specificity, PPV and NPV of a
+    referral for a serious cause, and the share sent to each level.
+    """
     import json
 
-    from scoring.analysis.compare import compare_models, render_comparison_text
+    from scoring.analysis.compare import DEFAULT_CARDS, compare_models, render_comparison_text
+    from scoring.batch import resolve_tree_option
     from scoring.engine.card import load_card
 
-    card = load_card(card_name)
-    result = compare_models(n, seed=seed, card=card)
+    if no_tree and tree_path:
+        raise click.UsageError("give --tree or --no-tree, not both")
+    cards = [load_card(name) for name in (card_names or DEFAULT_CARDS)]
+    tree = None if no_tree else resolve_tree_option(tree_path or "default")
+    result = compare_models(population, n, seed, cards=cards, tree=tree, resamples=resamples)
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2))
+        click.echo(json.dumps(result.to_dict(), indent=1, allow_nan=False))
     else:
         click.echo(render_comparison_text(result))
         click.echo("")

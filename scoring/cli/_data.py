@@ -147,6 +147,12 @@ def fit_command(
             "--data is the tree's training CSV; the learned card is fitted on generated vignettes, "
             "so leave out --data with --learned-only"
         )
+    if data_path is not None:
+        # Check the tree's data before anything is refitted, so a bad file changes nothing.
+        from scoring.batch import read_csv_header
+
+        reading(data_path)
+        read_csv_header(data_path)
     if not tree_only:
         _fit_learned_card(out_dir)
         if learned_only:
@@ -155,11 +161,6 @@ def fit_command(
     from scoring.engine.tree import fit_default_tree, render_rules_text
     from scoring.wording import percent
 
-    if data_path is not None:
-        from scoring.batch import read_csv_header
-
-        reading(data_path)
-        read_csv_header(data_path)
     fit = fit_default_tree(data_path, progress=not no_progress)
     model_path, record_path = fit.save(out_dir)
     record = fit.record

@@ -204,12 +204,12 @@ class PolicyName(click.ParamType):
             return str(value)
         self.fail(f"unknown policy {value!r}; known policies: {', '.join(known)}", param, ctx)
 
-    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
-        from click.shell_completion import CompletionItem
 
-        return [CompletionItem(name) for name in self.known() if name.startswith(incomplete)]
-
-
-def policy_option(default: str, help: str) -> Any:
-    """``--policy NAME``: one of the policies of ``scoring/definitions/policies.toml``."""
-    return click.option("--policy", type=PolicyName(), default=default, show_default=True, help=help)
+policy_option = click.option(
+    "--policy",
+    type=PolicyName(),
+    default="guideline",
+    show_default=True,
+    help="Whose answer is the recommendation (scoring/definitions/policies.toml): guideline is the referral "
+    "ladder with the card (the safety floor); risk follows the card's risk after the red flags.",
+)

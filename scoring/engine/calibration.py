@@ -491,7 +491,11 @@ def _weighted_logistic(lp: np.ndarray, successes: np.ndarray, size: np.ndarray, 
         p = 1.0 / (1.0 + np.exp(-eta))
         gradient = design.T @ (successes - size * p)
         hessian = (design * (size * p * (1 - p))[:, None]).T @ design
-        step = np.linalg.solve(hessian, gradient)
+        try:
+            step = np.linalg.solve(hessian, gradient)
+        except np.linalg.LinAlgError:
+            # One distinct prediction (every row alike) or a diverging fit: no slope to give.
+            return np.full(design.shape[1], math.nan)
         beta = beta + step
         if np.max(np.abs(step)) < 1e-12:
             break

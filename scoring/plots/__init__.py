@@ -12,7 +12,7 @@ from scoring.plots._card import (
     risk_table_figure,
 )
 from scoring.plots._case import sweep_explorer_figure
-from scoring.plots._compare import confusion_figure, metrics_figure
+from scoring.plots._compare import model_calibration_figure, referral_figure, roc_figure
 from scoring.plots._explain import sweep_axis, sweep_figure
 from scoring.plots._tree import tree_figure
 from scoring.plots._tree_search import feature_importance_figure, tree_search_figure
@@ -20,11 +20,12 @@ from scoring.plots._tree_search import feature_importance_figure, tree_search_fi
 __all__ = [
     "calibration_figure",
     "card_table_figure",
-    "confusion_figure",
     "feature_importance_figure",
-    "metrics_figure",
+    "model_calibration_figure",
     "points_waterfall_figure",
+    "referral_figure",
     "risk_table_figure",
+    "roc_figure",
     "sweep_axis",
     "sweep_explorer_figure",
     "sweep_figure",

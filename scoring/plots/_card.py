@@ -26,63 +26,77 @@ _TOTAL = "#333333"
 def card_table_figure(card: Any) -> go.Figure:
     """The card as a plotly table: items (with group limits), red flags and bands.
 
+    When the card's calibration records likelihood ratios, an "LR" column next to the points
+    shows each item's ratio in the learning data, explained in a note under the table
+    (:func:`scoring.engine.card.likelihood_ratio_note`).
+
     Parameters
     ----------
     card : Card
         From :func:`scoring.engine.card.load_card`.
     """
-    points, labels, conditions, notes, fills = [], [], [], [], []
+    from scoring.engine.card import likelihood_ratio_note, likelihood_ratio_text
+
+    # One list per table column, filled row by row.
+    points: list[str] = []
+    ratios: list[str] = []
+    labels: list[str] = []
+    conditions: list[str] = []
+    notes: list[str] = []
+    fills: list[str] = []
     groups = {g.group_id: g for g in card.groups}
+
+    def add(*row: str) -> None:
+        for column, value in zip((points, ratios, labels, conditions, notes, fills), row, strict=True):
+            column.append(value)
+
     for section in [None, *groups]:
         members = [item for item in card.items if item.group == section]
         if not members:
             continue
         if section is not None:
             group = groups[section]
-            points.append("")
-            labels.append(f"<b>{group.label}</b> ({group.cap_text()})")
-            conditions.append("")
-            notes.append(group.note)
-            fills.append("#F2F2F2")
+            add("", "", f"<b>{group.label}</b> ({group.cap_text()})", "", group.note, "#F2F2F2")
         for item in members:
-            points.append(f"{item.points:+d}")
-            labels.append(item.label)
-            conditions.append(item.condition)
-            notes.append(item.evidence)
-            fills.append("white")
+            ratio = likelihood_ratio_text(card.likelihood_ratio(item.item_id))
+            add(f"{item.points:+d}", ratio, item.label, item.condition, item.evidence, "white")
     if card.red_flags:
-        points.append("")
-        labels.append("<b>Red flags: urgent whatever the total</b>")
-        conditions.append("")
-        notes.append("")
-        fills.append("#F2F2F2")
+        add("", "", "<b>Red flags: urgent whatever the total</b>", "", "", "#F2F2F2")
         for flag in card.red_flags:
-            points.append("!")
-            labels.append(flag.label)
-            conditions.append(flag.condition)
-            notes.append(flag.evidence)
-            fills.append("#FBE3D6")
-    points.append("")
-    labels.append(f"<b>Bands</b> (totals run from {card.min_total} to {card.max_total})")
-    conditions.append("")
-    notes.append("")
-    fills.append("#F2F2F2")
+            add("!", "", flag.label, flag.condition, flag.evidence, "#FBE3D6")
+    add("", "", f"<b>Bands</b> (totals run from {card.min_total} to {card.max_total})", "", "", "#F2F2F2")
     for band in card.bands:
-        points.append(f"{band.min_points} to {band.max_points}")
-        labels.append(band.name)
-        conditions.append(band.recommendation.value)
-        notes.append(band.advice)
-        fills.append("white")
+        add(f"{band.min_points} to {band.max_points}", "", band.name, band.recommendation.value, band.advice, "white")
+    footnote = likelihood_ratio_note(card)
+    header = ["Points", "LR", "Item", "Condition", "Source / advice"]
+    values, widths = [points, ratios, labels, conditions, notes], [60, 50, 260, 200, 420]
+    if not footnote:
+        # Without recorded ratios the column would be empty: leave it out.
+        del header[1], values[1], widths[1]
     figure = go.Figure(
         go.Table(
-            columnwidth=[60, 260, 200, 420],
-            header=dict(values=["Points", "Item", "Condition", "Source / advice"], align="left", fill_color="#DDDDDD"),
-            cells=dict(values=[points, labels, conditions, notes], align="left", fill_color=[fills] * 4, height=24),
+            columnwidth=widths,
+            header=dict(values=header, align="left", fill_color="#DDDDDD"),
+            cells=dict(values=values, align="left", fill_color=[fills] * len(values), height=24),
         )
     )
     figure.update_layout(
-        title=f"Points card: {card.name} (version {card.version})", margin=dict(l=10, r=10, t=50, b=10)
+        title=f"Points card: {card.name} (version {card.version})",
+        margin=dict(l=10, r=10, t=50, b=110 if footnote else 10),
     )
+    if footnote:
+        figure.add_annotation(
+            text=wrap(footnote, 150),
+            xref="paper",
+            yref="paper",
+            x=0,
+            y=0,
+            yanchor="top",
+            yshift=-8,
+            showarrow=False,
+            align="left",
+            font=dict(size=11),
+        )
     return figure
 
 

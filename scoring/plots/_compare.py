@@ -1,141 +1,285 @@
-"""Figures for the card–tree comparison: confusion matrices and a metrics bar chart."""
+"""Figures of the risk-model comparison: ROC curves, calibration curves, and where policies send people.
+
+Each takes the tidy tables of :class:`scoring.analysis.compare.Comparison` (or any tables with
+the same columns, e.g. from :mod:`scoring.analysis.risk_metrics`), so a figure can be drawn
+for any set of models or policies; nothing here computes a metric.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from scoring.contract.recommendation import LABELS, LEVELS
+from scoring.plots._tree import RECOMMENDATION_COLOURS
 
-__all__ = ["confusion_figure", "metrics_figure"]
+__all__ = ["roc_figure", "model_calibration_figure", "referral_figure"]
 
-_MODEL_COLOURS = {"card": "#0072B2", "tree": "#009E73", "combined": "#CC79A7"}
-_MODEL_NAMES = {"card": "Points card", "tree": "Decision tree", "combined": "Combined"}
+#: Colour-blind-safe colours per model id (Okabe-Ito); other models take the rest in turn.
+_MODEL_COLOURS = {
+    "default_card": "#0072B2",
+    "learned_card": "#E69F00",
+    "tree": "#009E73",
+    "logistic_regression": "#555555",
+}
+_SPARE_COLOURS = ("#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
+_DIAGONAL = "#AAAAAA"
 
 
-def confusion_figure(comparison, *, title: str | None = None) -> go.Figure:
-    """One heatmap per model: reference triage (rows) against the model's recommendation.
+def _colours(models: list[str]) -> dict[str, str]:
+    spare = iter(_SPARE_COLOURS * (1 + len(models) // len(_SPARE_COLOURS)))
+    return {model: _MODEL_COLOURS.get(model) or next(spare) for model in models}
 
-    Cells show counts and, in colour, the share of the reference row, so the rare urgent
-    row is as readable as the common ones. Cells below the diagonal are under-triage.
+
+def _dash(model: str) -> str:
+    # The reference ceiling is drawn dashed: a line to compare with, not a model to use.
+    return "dash" if model == "logistic_regression" else "solid"
+
+
+def _legend_below() -> dict[str, Any]:
+    return dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0)
+
+
+def _zoom(operating_points: pd.DataFrame | None) -> tuple[list[float], list[float]]:
+    """Axis ranges around the policies that refer few people, where the curves differ most."""
+    if operating_points is None or not len(operating_points):
+        return [0.0, 0.25], [0.75, 1.0]
+    few = (
+        operating_points[operating_points["share_referred"] <= 0.5]
+        if "share_referred" in operating_points
+        else operating_points
+    )
+    few = few if len(few) else operating_points
+    right = float(min(1.0, max(0.2, 1.5 * (1 - few["specificity"]).max())))
+    bottom = float(max(0.0, min(0.8, few["sensitivity"].min() - 0.1)))
+    return [0.0, right], [bottom, 1.0]
+
+
+def roc_figure(
+    roc: pd.DataFrame,
+    *,
+    models: pd.DataFrame | None = None,
+    operating_points: pd.DataFrame | None = None,
+    title: str | None = None,
+) -> go.Figure:
+    """One ROC curve per model, with each policy's operating point on it: whole, and zoomed in.
+
+    The left panel shows the whole curves; the right one the corner where the policies that
+    refer few people sit (a few percent of people without a serious cause referred, most
+    serious causes found), where the models differ.
 
     Parameters
     ----------
-    comparison : scoring.analysis.compare.Comparison
+    roc : DataFrame
+        Long: ``model``, ``label``, ``false_positive_rate``, ``true_positive_rate``
+        (:attr:`Comparison.roc`).
+    models : DataFrame, optional
+        Indexed by model with ``auc`` (and ``auc_low``, ``auc_high``): the legend shows them.
+    operating_points : DataFrame, optional
+        Indexed by policy with ``label``, ``model``, ``sensitivity`` and ``specificity``
+        (:attr:`Comparison.policies`): a marker where each one refers people, in the colour
+        of the model whose risk it reads (a diamond for the guideline).
     title : str, optional
     """
-    models = list(comparison.confusion)
-    # One matrix per row: three side by side leave a phone no room for their cells' labels.
+    from plotly.subplots import make_subplots
+
+    order = list(dict.fromkeys(roc["model"]))
+    colours = _colours(order)
     figure = make_subplots(
-        rows=len(models),
-        cols=1,
-        subplot_titles=[_MODEL_NAMES.get(m, m) for m in models],
-        vertical_spacing=0.12,
-        shared_xaxes=True,
+        rows=1, cols=2, subplot_titles=["Whole curve", "Where the policies refer"], horizontal_spacing=0.12
     )
-    labels = [LABELS[level] for level in LEVELS]
-    ticks = [_two_lines(label) for label in labels]
-    for k, model in enumerate(models, start=1):
-        counts = comparison.confusion[model].to_numpy()
-        totals = counts.sum(axis=1, keepdims=True)
-        share = np.divide(counts, totals, out=np.zeros(counts.shape, dtype=float), where=totals > 0)
-        figure.add_trace(
-            go.Heatmap(
-                z=share,
-                x=labels,
-                y=labels,
-                zmin=0,
-                zmax=1,
-                colorscale="Blues",
-                showscale=k == len(models),
-                colorbar=dict(title=dict(text="share of row", side="right"), tickformat=".0%", thickness=14),
-                text=[[f"{c:,}<br>{s:.0%}" for c, s in zip(row_c, row_s)] for row_c, row_s in zip(counts, share)],
-                hovertemplate="reference %{y}<br>" + model + " %{x}<br>%{text}<extra></extra>",
-            ),
-            row=k,
-            col=1,
+    for col in (1, 2):
+        figure.add_scatter(
+            x=[0, 1],
+            y=[0, 1],
+            mode="lines",
+            name="chance",
+            line=dict(color=_DIAGONAL, dash="dot"),
+            hoverinfo="skip",
+            showlegend=col == 1,
+            row=1,
+            col=col,
         )
-        _label_cells(figure, counts, share, labels, axis="" if k == 1 else str(k))
-        figure.update_yaxes(title_text="reference", row=k, col=1)
-    figure.update_xaxes(tickvals=labels, ticktext=ticks, tickfont_size=11)
-    figure.update_xaxes(title_text="recommended", row=len(models), col=1)
-    figure.update_yaxes(autorange="reversed", tickvals=labels, ticktext=ticks)
+    for model in order:
+        curve = roc[roc["model"] == model]
+        name = str(curve["label"].iloc[0])
+        if models is not None and model in models.index:
+            row = models.loc[model]
+            name += f": AUC {row['auc']:.3f}"
+            if "auc_low" in row:
+                name += f" ({row['auc_low']:.3f}-{row['auc_high']:.3f})"
+        for col in (1, 2):
+            figure.add_scatter(
+                x=curve["false_positive_rate"],
+                y=curve["true_positive_rate"],
+                mode="lines",
+                name=name,
+                legendgroup=model,
+                showlegend=col == 1,
+                line=dict(color=colours[model], dash=_dash(model), shape="hv"),
+                hovertemplate="1 - specificity %{x:.1%}<br>sensitivity %{y:.1%}<extra>" + name + "</extra>",
+                row=1,
+                col=col,
+            )
+    if operating_points is not None:
+        for policy, point in operating_points.iterrows():
+            for col in (1, 2):
+                figure.add_scatter(
+                    x=[1 - point["specificity"]],
+                    y=[point["sensitivity"]],
+                    mode="markers",
+                    name=str(point["label"]),
+                    legendgroup=str(policy),
+                    showlegend=col == 1,
+                    marker=dict(
+                        size=12,
+                        symbol="diamond" if policy == "guideline" else "circle",
+                        color=colours.get(point["model"], "#222222"),
+                        line=dict(color="white", width=1.5),
+                    ),
+                    hovertemplate=f"{point['label']}<br>refers %{{y:.1%}} of serious causes<br>"
+                    "and %{x:.1%} of the rest<extra></extra>",
+                    row=1,
+                    col=col,
+                )
+    x_zoom, y_zoom = _zoom(operating_points)
+    figure.update_xaxes(title_text="1 - specificity", tickformat=".0%", showgrid=True, gridcolor="#EEEEEE")
+    figure.update_yaxes(tickformat=".0%", showgrid=True, gridcolor="#EEEEEE")
+    figure.update_xaxes(range=[0, 1], row=1, col=1)
+    figure.update_yaxes(range=[0, 1.02], title_text="sensitivity", row=1, col=1)
+    figure.update_xaxes(range=x_zoom, tickformat=".0%" if x_zoom[1] >= 0.2 else ".1%", row=1, col=2)
+    figure.update_yaxes(range=[y_zoom[0], y_zoom[1] + 0.01], row=1, col=2)
     figure.update_layout(
-        title=title or f"Confusion matrices<br>on {comparison.n:,} fresh vignettes",
-        height=120 + 260 * len(models),
-        margin=dict(l=80, r=20, t=110, b=70),  # a two-line title above the first matrix's own
+        title=title or "ROC curves: serious causes found (sensitivity) against others referred (1 - specificity)",
+        plot_bgcolor="white",
+        legend=_legend_below(),
+        height=620,
+        margin=dict(l=70, r=20, t=90, b=40),
     )
     return figure
 
 
-def _two_lines(label: str) -> str:
-    """A level's name on two lines when it has two words or more ("Urgent<br>assessment")."""
-    first, _, rest = label.partition(" ")
-    return f"{first}<br>{rest}" if rest else label
+def _log_ticks(low: float, high: float) -> dict[str, Any]:
+    """Ticks at 1, 3, 10, 30... per ten-thousand between ``low`` and ``high``, written as risks are."""
+    from scoring.wording import risk_percent
+
+    steps = [m * 10.0**e for e in range(-5, 1) for m in (1, 3)]
+    values = [v for v in steps if low <= v <= high] or [low, high]
+    return dict(
+        range=[np.log10(low), np.log10(high)], tickvals=values, ticktext=[risk_percent(v, missing="") for v in values]
+    )
 
 
-def _label_cells(figure: go.Figure, counts: np.ndarray, share: np.ndarray, labels: list[str], *, axis: str) -> None:
-    """Cell labels as annotations: dark text on pale cells, white on dark ones."""
-    for i, row_label in enumerate(labels):
-        for j, column_label in enumerate(labels):
-            figure.add_annotation(
-                x=column_label,
-                y=row_label,
-                xref=f"x{axis}",
-                yref=f"y{axis}",
-                showarrow=False,
-                text=f"{counts[i, j]:,}<br>{share[i, j]:.0%}",
-                font=dict(color="white" if share[i, j] > 0.55 else "#222222", size=12),
-            )
+def model_calibration_figure(
+    calibration: pd.DataFrame, *, models: pd.DataFrame | None = None, title: str | None = None
+) -> go.Figure:
+    """Observed share against mean predicted risk, per bin and per model, on log scales.
 
-
-def metrics_figure(comparison, *, title: str | None = None) -> go.Figure:
-    """Grouped bars per model: recall for each level, balanced accuracy, under- and over-triage.
-
-    The bars run across, one measure per row, so the measures' names and each bar's value
-    have room to be read on a phone as well as on a wide screen.
+    Risks of a rare outcome span several orders of magnitude (from well under 1% to tens of
+    percent), so both axes are logarithmic; a bin where nobody had the outcome cannot sit on a
+    log axis and is left out of the drawing (its row stays in the table).
 
     Parameters
     ----------
-    comparison : scoring.analysis.compare.Comparison
+    calibration : DataFrame
+        Long: ``model``, ``label``, ``n``, ``predicted``, ``observed``
+        (:attr:`Comparison.calibration`).
+    models : DataFrame, optional
+        Indexed by model with ``calibration_intercept`` and ``calibration_slope``: the legend
+        shows them.
     title : str, optional
     """
-    metrics = comparison.metrics
-    columns = [f"recall_{level}" for level in LEVELS] + ["balanced_accuracy", "under_triage", "over_triage"]
-    names = [f"recall: {LABELS[level]}" for level in LEVELS] + ["balanced accuracy", "under-triage", "over-triage"]
+    order = list(dict.fromkeys(calibration["model"]))
+    colours = _colours(order)
+    shown = calibration[(calibration["observed"] > 0) & (calibration["predicted"] > 0)]
+    low = float(min(shown["predicted"].min(), shown["observed"].min())) if len(shown) else 1e-4
+    high = float(max(shown["predicted"].max(), shown["observed"].max())) if len(shown) else 1.0
+    low, high = max(low / 1.5, 1e-5), min(high * 1.5, 1.0)
     figure = go.Figure()
-    for model in metrics.index:
-        values = metrics.loc[model, columns].to_numpy(dtype=float)
-        figure.add_bar(
-            x=values,
-            y=names,
-            orientation="h",
-            name=_MODEL_NAMES.get(model, model),
-            marker_color=_MODEL_COLOURS.get(model),
-            text=[f"{v:.1%}" for v in values],
-            textposition="outside",
-            textfont=dict(size=11),
-            cliponaxis=False,
-            hovertemplate="%{y}: %{x:.2%}<extra>" + _MODEL_NAMES.get(model, model) + "</extra>",
+    figure.add_scatter(
+        x=[low, high],
+        y=[low, high],
+        mode="lines",
+        name="perfect calibration",
+        line=dict(color=_DIAGONAL, dash="dot"),
+        hoverinfo="skip",
+    )
+    for model in order:
+        bins = shown[shown["model"] == model]
+        if bins.empty:
+            continue
+        name = str(bins["label"].iloc[0])
+        if models is not None and model in models.index:
+            row = models.loc[model]
+            name += f": slope {row['calibration_slope']:.2f}, intercept {row['calibration_intercept']:+.2f}"
+        figure.add_scatter(
+            x=bins["predicted"],
+            y=bins["observed"],
+            mode="lines+markers",
+            name=name,
+            line=dict(color=colours[model], dash=_dash(model)),
+            marker=dict(size=7),
+            customdata=bins["n"],
+            hovertemplate="predicted %{x:.2%}, observed %{y:.2%}, n=%{customdata:,}<extra>" + name + "</extra>",
         )
-    bar_rows = len(names) * len(metrics.index)
     figure.update_layout(
-        barmode="group",
-        title=title or f"Card, tree and combined<br>on {comparison.n:,} fresh vignettes",
-        # Room past 100% for the values written after the bars.
-        xaxis=dict(tickformat=".0%", range=[0, 1.25], tickvals=[0, 0.25, 0.5, 0.75, 1], title="share"),
-        # The first measure at the top, read down.
-        yaxis=dict(autorange="reversed", automargin=True),
+        title=title or "Calibration: observed share against predicted risk",
+        xaxis=dict(title="mean predicted risk in the bin", type="log", **_log_ticks(low, high)),
+        yaxis=dict(title="observed share with the outcome", type="log", **_log_ticks(low, high)),
         plot_bgcolor="white",
-        height=_BAR_HEIGHT * bar_rows + 220,
-        legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0),
-        margin=dict(l=10, r=20, t=60, b=110),
-        bargap=0.25,
+        legend=_legend_below(),
+        height=560,
+        margin=dict(l=70, r=20, t=60, b=150),
     )
     figure.update_xaxes(showgrid=True, gridcolor="#EEEEEE")
+    figure.update_yaxes(showgrid=True, gridcolor="#EEEEEE")
     return figure
 
 
-#: Pixels per bar in the metrics figure: a value's text (11 px) and a little air.
-_BAR_HEIGHT = 16
+def referral_figure(policies: pd.DataFrame, *, title: str | None = None) -> go.Figure:
+    """Stacked bars per policy: the share told self-care, to see a doctor, and urgent.
+
+    Each bar's label also gives the share of serious causes the policy refers, so the cost
+    (people referred) and the benefit (serious causes found) read side by side.
+
+    Parameters
+    ----------
+    policies : DataFrame
+        One row per policy with ``label``, ``share_<level>`` for each level and
+        ``sensitivity`` (:attr:`Comparison.policies`).
+    title : str, optional
+    """
+    names = [
+        f"{label}<br><sup>finds {s:.1%} of serious causes</sup>"
+        for label, s in zip(policies["label"], policies["sensitivity"])
+    ]
+    figure = go.Figure()
+    for level in LEVELS:
+        shares = policies[f"share_{level}"].to_numpy(dtype=float)
+        figure.add_bar(
+            x=shares,
+            y=names,
+            orientation="h",
+            name=LABELS[level],
+            marker_color=RECOMMENDATION_COLOURS[level],
+            # Short bars get no label: it would not fit across them.
+            text=[f"{v:.1%}" if v >= 0.08 else "" for v in shares],
+            textposition="inside",
+            textangle=0,
+            insidetextanchor="middle",
+            hovertemplate="%{y}<br>" + LABELS[level] + ": %{x:.2%}<extra></extra>",
+        )
+    figure.update_layout(
+        barmode="stack",
+        title=title or "Where each policy sends people",
+        xaxis=dict(title="share of everyone", tickformat=".0%", range=[0, 1]),
+        yaxis=dict(autorange="reversed", automargin=True),
+        plot_bgcolor="white",
+        legend=_legend_below() | dict(traceorder="normal"),
+        height=160 + 70 * len(policies),
+        margin=dict(l=10, r=20, t=60, b=110),
+    )
+    return figure

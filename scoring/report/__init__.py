@@ -31,8 +31,8 @@ Design choices:
   site but refuses to replace one of the site's own pages (its index and manifest would
   then describe a page that is gone); a folder that cannot be written to is a one-line
   :class:`ReportError` naming it.
-* **One comparison per build.** The card-against-tree comparison on the index is computed
-  once and handed to the comparison notebook as a file (``comparison_file``).
+* **One comparison per build.** The comparison of the risk models and policies on the index
+  is computed once and handed to the notebooks that show it as a file (``comparison_file``).
 
 Notebooks come from ``notebooks_dir``, else the source checkout's ``notebooks/``, else a
 copy shipped inside the package (``scoring/notebooks``). An install with neither builds the
@@ -49,13 +49,19 @@ files and the manifest), ``_assets`` (plotly.js), ``_provenance`` (page footers)
 from scoring.report._build import NOTEBOOK_ORDER, NOTEBOOK_PARAMETERS, BuildResult, build_reports, find_notebooks
 from scoring.report._case_page import render_case, write_case_report
 from scoring.report._cases import CASES_FILE, ReportCase, as_case, example_cases, load_case
+from scoring.report._comparison_tables import (
+    ReadableFindings,
+    readable_cause_table,
+    readable_findings,
+    readable_model_table,
+    readable_policy_table,
+)
 from scoring.report._defaults import ensure_defaults
 from scoring.report._errors import ReportError
 from scoring.report._provenance import Provenance, collect_provenance
 from scoring.report._site import MANIFEST_NAME
 from scoring.report._tables import (
     ReadableTable,
-    readable_comparison_metrics,
     readable_cv_metrics,
     readable_risk_table,
     readable_tree_params,
@@ -69,6 +75,7 @@ __all__ = [
     "NOTEBOOK_PARAMETERS",
     "BuildResult",
     "Provenance",
+    "ReadableFindings",
     "ReadableTable",
     "ReportCase",
     "ReportError",
@@ -79,8 +86,11 @@ __all__ = [
     "example_cases",
     "find_notebooks",
     "load_case",
-    "readable_comparison_metrics",
+    "readable_cause_table",
     "readable_cv_metrics",
+    "readable_findings",
+    "readable_model_table",
+    "readable_policy_table",
     "readable_risk_table",
     "readable_tree_params",
     "readable_tree_rules",

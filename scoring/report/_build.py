@@ -21,7 +21,7 @@ from scoring.report._provenance import Provenance, collect_provenance
 from scoring.report._site import MANIFEST_NAME, manifest, write_site
 
 #: Notebooks in reading order; any others found follow alphabetically.
-NOTEBOOK_ORDER = ("points_card", "decision_tree", "card_vs_tree", "what_if", "explorer")
+NOTEBOOK_ORDER = ("points_card", "decision_tree", "risk_models", "card_vs_tree", "what_if", "explorer")
 #: Parameters injected into every notebook: static output, no live widgets. A notebook
 #: whose parameters cell declares ``comparison_file`` also gets the comparison the build
 #: computed for the index, so it shows the same numbers without computing them again.
@@ -190,7 +190,7 @@ def _execute_and_compare(
     with tempfile.TemporaryDirectory(prefix="zaro-report-") as scratch:
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
             runs = [pool.submit(execute_notebooks, others, NOTEBOOK_PARAMETERS, on_done=lambda nb: tick())]
-            comparison = compare_models(card=models[0], tree=models[1])
+            comparison = compare_models(tree=models[1])
             saved = {"comparison_file": str(comparison.save(Path(scratch) / "comparison.json"))}
             runs.append(pool.submit(execute_notebooks, wanting, NOTEBOOK_PARAMETERS | saved, on_done=lambda nb: tick()))
             _render_cases(pages, cases, slugs, models, tick)

@@ -9,7 +9,7 @@ from scoring.report._case import condition_words, recommendation_text
 from scoring.report._pages import render_page
 from scoring.report._provenance import Provenance, tree_metadata, tree_version
 from scoring.report._tables import tree_advice_heading, tree_leaves
-from scoring.wording import MISSING, likelihood_ratio_text, percent, risk_percent
+from scoring.wording import likelihood_ratio_text, risk_percent
 
 
 def _calibration_text(card: Any) -> str:
@@ -121,49 +121,29 @@ def data_summary(provenance: Provenance) -> dict[str, Any] | None:
     }
 
 
-#: The index's comparison rows: label, column of Comparison.metrics, and how to show it.
-_METRIC_ROWS = (
-    ("Accuracy", "accuracy", "share"),
-    ("Balanced accuracy", "balanced_accuracy", "share"),
-    ("Recall, urgent", "recall_urgent", "share"),
-    ("Under-triage (less cautious than the reference)", "under_triage", "share"),
-    ("Over-triage (more cautious than the reference)", "over_triage", "share"),
-    ("Motor-neuron-like or MS-like cases sent to self-care", "serious_to_self_care", "count"),
-)
-
-
 def metrics_summary(comparison: Any) -> dict[str, Any]:
-    """Key figures of card, tree and combined against the reference triage.
+    """The risk models and the policies, as the index shows them (the notebooks' tables, in cells).
 
     ``comparison`` is a :class:`scoring.analysis.compare.Comparison` on a fresh synthetic
-    sample (not the tree's training data); the build computes it once and shares it with
-    the comparison notebook.
+    sample of a population (no model was fitted on it); the build computes it once and shares
+    it with the notebooks that declare ``comparison_file``.
     """
-    from scoring.analysis.compare import MODELS
+    from scoring.analysis.compare import comparison_findings
+    from scoring.report._comparison_tables import comparison_caption, readable_model_table, readable_policy_table
 
-    table = comparison.metrics
-    names = {"card": "Points card", "tree": "Decision tree", "combined": "Recommendation (guideline)"}
-
-    def shown(value: Any, kind: str) -> str:
-        return str(int(value)) if kind == "count" else percent(value, 1, missing=MISSING)
-
-    return {
-        "caption": (
-            f"Against the reference triage on {comparison.n} fresh synthetic vignettes "
-            f"(seed {comparison.seed}, not used to fit the tree)"
-        ),
-        "models": [names.get(model, model) for model in MODELS],
-        "rows": [
-            {"name": label, "values": [shown(table.loc[model, column], kind) for model in MODELS]}
-            for label, column, kind in _METRIC_ROWS
-        ],
-        "note": (
-            f"Card and tree agree on {percent(comparison.agreement, 1, missing=MISSING)} of these vignettes. "
-            "The recommendation is the guideline's (the default policy): the card with the referral "
-            "ladder as its floor; the tree is a second opinion and does not enter it. The target for "
-            "serious causes sent to self-care is zero."
-        ),
-    }
+    tables = []
+    for readable in (readable_model_table(comparison), readable_policy_table(comparison)):
+        frame = readable.frame
+        tables.append(
+            {
+                "caption": readable.caption,
+                "corner": frame.columns[0],
+                "columns": list(frame.columns[1:]),
+                "rows": [{"name": row[0], "values": list(row[1:])} for row in frame.itertuples(index=False)],
+                "note": readable.footnote,
+            }
+        )
+    return {"caption": comparison_caption(comparison), "tables": tables, "findings": comparison_findings(comparison)}
 
 
 def index_page(

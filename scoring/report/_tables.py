@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from scoring.contract.recommendation import LABELS
-from scoring.wording import MISSING, lower_first, percent, risk_percent, share_percent
+from scoring.wording import MISSING, risk_percent
 
 
 @dataclass(frozen=True)
@@ -42,43 +42,37 @@ class ReadableTable:
 def readable_risk_table(table: pd.DataFrame) -> ReadableTable:
     """:func:`scoring.engine.calibration.risk_table` for reading: one row per points total.
 
-    Each total's chance of the outcome for the table's population, the same chance in the
-    population the card was calibrated on, and what was observed there.
+    The risk is shown for the table's population; the counts and observed shares are those
+    of the calibration sample (the learning mix), beside the risk the card gives there.
 
     Examples
     --------
     >>> from scoring.engine.calibration import risk_table
     >>> print(readable_risk_table(risk_table()).frame.columns[3])   # doctest: +SKIP
-    Chance of a serious cause: adults who notice twitching
+    Risk of a serious cause: Adults who notice twitching
     """
     from scoring.engine.populations import load_population
     from scoring.engine.risk import load_outcomes
 
+    population = load_population(table.attrs.get("population"))
+    trained = load_population(table.attrs.get("trained_on", "enriched"))
     outcome = load_outcomes()[table.attrs.get("outcome", "serious_cause")].label.lower()
-    shown = lower_first(load_population(table.attrs.get("population")).label)
-    fitted = lower_first(load_population(table.attrs.get("trained_on", "enriched")).label)
     empty = table["n"] == 0
     frame = pd.DataFrame(
         {
             "Points total": table.index.astype(int),
             "Band": table["band"].to_numpy(),
             "Recommendation": [LABELS[value] for value in table["recommendation"]],
-            f"Chance of a {outcome}: {shown}": [risk_percent(p, missing=MISSING) for p in table["risk"]],
-            f"Chance in the calibration data ({fitted})": [
-                risk_percent(p, missing=MISSING) for p in table["risk_trained"]
-            ],
+            f"Risk of a {outcome}: {population.label}": [risk_percent(p, missing=MISSING) for p in table["risk"]],
+            f"Risk: {trained.label}": [risk_percent(p, missing=MISSING) for p in table["risk_trained"]],
             "Vignettes in the calibration sample": [f"{int(n):,}" for n in table["n"]],
-            f"Observed share with a {outcome}": [
-                MISSING if n == 0 else share_percent(float(p)) for p, n in zip(table["observed"], table["n"])
-            ],
+            "Observed share there": [risk_percent(p, missing=MISSING) for p in table["observed"]],
         }
     )
-    footnote = (
-        f"{MISSING}: no vignette in the calibration sample had this total, so there is no observed share."
-        if empty.any()
-        else None
-    )
-    return ReadableTable(frame, f"Points total, band and chance of a {outcome}", footnote)
+    notes = [f"With a red flag: {risk_percent(table.attrs.get('red_flag_risk'))} ({population.label})."]
+    if empty.any():
+        notes.append(f"{MISSING}: no vignette in the calibration sample had this total, so there is no observed share.")
+    return ReadableTable(frame, f"Points total, band and risk of a {outcome}", " ".join(notes))
 
 
 #: Cross-validation measures in reading order, and how each is shown.
@@ -169,32 +163,3 @@ def readable_tree_rules(tree: Any) -> ReadableTable:
         ]
     )
     return ReadableTable(frame, "The tree's rules, one per leaf")
-
-
-_MODEL_NAMES = {"card": "Points card", "tree": "Decision tree", "combined": "Combined"}
-
-
-def readable_comparison_metrics(comparison: Any) -> ReadableTable:
-    """:attr:`Comparison.metrics` for reading: one row per model, shares as percentages."""
-    metrics = comparison.metrics
-    frame = pd.DataFrame(
-        {
-            "Model": [_MODEL_NAMES.get(m, m) for m in metrics.index],
-            "Accuracy": [percent(v, 1, missing=MISSING) for v in metrics["accuracy"]],
-            "Balanced accuracy": [percent(v, 1, missing=MISSING) for v in metrics["balanced_accuracy"]],
-            **{
-                f"Recall, {LABELS[level]}": [percent(v, 1, missing=MISSING) for v in metrics[f"recall_{level}"]]
-                for level in LABELS
-            },
-            "Under-triage": [
-                f"{percent(r.under_triage, 1, missing=MISSING)} ({r.n_under})" for r in metrics.itertuples()
-            ],
-            "Over-triage": [f"{percent(r.over_triage, 1, missing=MISSING)} ({r.n_over})" for r in metrics.itertuples()],
-            "Serious causes sent to self-care": [int(v) for v in metrics["serious_to_self_care"]],
-        }
-    )
-    footnote = "Under- and over-triage: share of all vignettes (count)."
-    if metrics.isna().to_numpy().any():
-        footnote = f"{MISSING}: no vignette of that level in the sample. " + footnote
-    caption = f"Card, tree and combined against the reference triage ({comparison.n:,} fresh synthetic vignettes)"
-    return ReadableTable(frame, caption, footnote)

@@ -94,7 +94,13 @@ def _number(spec: FieldSpec, text: str) -> FieldSql:
     overflow = f"CASE WHEN {trimmed} LIKE '-%' THEN -{_HUGE} ELSE {_HUGE} END"
     matches = f"REGEXP_MATCHES({cell}, {literal(f'^(?:{NUMBER_PATTERN})$')})"
     parsed = f"CASE WHEN {matches} THEN COALESCE(TRY_CAST({trimmed} AS DOUBLE), {overflow}) END"
-    whole = f"WHEN {number} <> FLOOR({number}) THEN {literal(Reasons.NOT_WHOLE)} " if spec.kind == "int" else ""
+    # Every double of 2**52 or more is whole: skipping FLOOR there keeps Spark, whose FLOOR gives
+    # a BIGINT, from overflowing on a number such as -3e91 (which is out of range, as in Python).
+    whole = (
+        f"WHEN ABS({number}) < {literal(2.0**52)} AND {number} <> FLOOR({number}) THEN {literal(Reasons.NOT_WHOLE)} "
+        if spec.kind == "int"
+        else ""
+    )
     low, high = spec.bounds
     reason = (
         f"CASE WHEN {cell} IS NULL THEN {_missing(spec)} "
@@ -104,7 +110,10 @@ def _number(spec: FieldSpec, text: str) -> FieldSql:
         f"WHEN {number} > {literal(float(high))} THEN {literal(Reasons.ABOVE)} END"
     )
     sql_type = "BIGINT" if spec.kind == "int" else "DOUBLE"
-    value = f"CAST(CASE WHEN {cell} IS NULL THEN {_default(spec)} ELSE {number} END AS {sql_type})"
+    # Only a number in range is cast (a row with any other is refused): a huge one would
+    # overflow BIGINT in Spark.
+    in_range = f"CASE WHEN {number} BETWEEN {literal(float(low))} AND {literal(float(high))} THEN {number} END"
+    value = f"CAST(CASE WHEN {cell} IS NULL THEN {_default(spec)} ELSE {in_range} END AS {sql_type})"
     return FieldSql(text, {"number": parsed}, value, reason)
 
 

@@ -8,7 +8,8 @@ and red-flag rules that make the card say ``urgent`` whatever the total. The par
   column by column (:meth:`Card.score_frame`) or one encoded vignette
   (:meth:`Card.score_encoded`, same answers);
 * :mod:`._schema` and :mod:`._loader`: reading and checking a card file (:func:`load_card`);
-* :mod:`._render`: printing the card (:func:`render_card_text`, :func:`render_card_html`).
+* :mod:`._render`: printing the card (:func:`render_card_text`, :func:`render_card_html`), each
+  item's points next to its likelihood ratio in the learning data when the calibration has one.
 
 The fitted points-to-probability mapping lives next to each card as
 ``<name>.calibration.json`` (see :mod:`scoring.engine.calibration`).
@@ -27,7 +28,12 @@ from scoring.engine.card._model import (
     CardScore,
     CardScores,
 )
-from scoring.engine.card._render import render_card_html, render_card_text
+from scoring.engine.card._render import (
+    likelihood_ratio_note,
+    likelihood_ratio_text,
+    render_card_html,
+    render_card_text,
+)
 
 __all__ = [
     "MAX_RED_FLAGS",
@@ -44,4 +50,6 @@ __all__ = [
     "calibration_path",
     "render_card_text",
     "render_card_html",
+    "likelihood_ratio_text",
+    "likelihood_ratio_note",
 ]

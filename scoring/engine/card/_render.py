@@ -7,12 +7,59 @@ they go.
 from __future__ import annotations
 
 import html
+import math
 import textwrap
 
 from scoring.engine.card._model import Card, CardItem
 from scoring.results import Band
 
-__all__ = ["render_card_text", "render_card_html"]
+__all__ = ["render_card_text", "render_card_html", "likelihood_ratio_text", "likelihood_ratio_note"]
+
+
+def likelihood_ratio_text(value: float) -> str:
+    """A likelihood ratio as printed next to an item's points: whole above 10, else two figures.
+
+    Examples
+    --------
+    >>> [likelihood_ratio_text(v) for v in (24.2021, 2.0484, 0.2993, 0.0558, float("nan"))]
+    ['24', '2.0', '0.30', '0.056', '-']
+    """
+    if math.isnan(value):
+        return "-"
+    if value >= 10:
+        return f"{value:.0f}"
+    if value >= 1:
+        return f"{value:.1f}"
+    return f"{value:.2f}" if value >= 0.1 else f"{value:.2g}"
+
+
+def _has_likelihood_ratios(card: Card) -> bool:
+    return any(not math.isnan(card.likelihood_ratio(item.item_id)) for item in card.items)
+
+
+def likelihood_ratio_note(card: Card) -> str:
+    """The footnote that explains the LR column of a card table ("" when the card has no ratios).
+
+    The ratios come from the data the card's calibration was fitted on, so the note says
+    which outcome, how many vignettes and that they are synthetic.
+    """
+    if card.calibration is None or not _has_likelihood_ratios(card):
+        return ""
+    from scoring.engine.risk import load_outcomes
+
+    calibration = card.calibration
+    outcomes = load_outcomes()
+    outcome = outcomes[calibration.outcome].label.lower() if calibration.outcome in outcomes else calibration.outcome
+    data = calibration.data.get("data", {})
+    n = data.get("n")
+    sample = f"the {n:,} synthetic vignettes" if isinstance(n, int) else "the synthetic vignettes"
+    return (
+        f"LR: the likelihood ratio in the learning data. How many times more often the item holds in "
+        f"vignettes with a {outcome} than in those without: above 1 it points towards a {outcome}, below 1 "
+        f"away from it. Measured on {sample} ({calibration.population} population) the card's risk was "
+        "fitted on. The data are synthetic, so the ratios reflect the generator's assumptions "
+        "(scoring/definitions/generator.toml); docs/expert_card.md says how the points follow them."
+    )
 
 
 def _item_rows(card: Card) -> list[tuple[str | None, list[CardItem]]]:
@@ -42,24 +89,33 @@ def render_card_text(card: Card, *, width: int = 100) -> str:
     label_width = max([len(i.label) for i in card.items] + [len(f.label) for f in card.red_flags] + [4])
     label_width = min(label_width, 56, width - 30)
     groups = {g.group_id: g for g in card.groups}
+    # The LR column (likelihood ratio in the learning data) only when the calibration has one.
+    note = likelihood_ratio_note(card)
+    lead = 6 + (7 if note else 0)
 
-    def row(points: str, label: str, condition: str) -> list[str]:
+    def row(points: str, label: str, condition: str, ratio: str | None = None) -> list[str]:
         wrapped = textwrap.wrap(label, label_width) or [""]
-        out = [f"{points:>6}  {wrapped[0]:<{label_width}}  {condition}".rstrip()]
-        out += [f"{'':>6}  {part}" for part in wrapped[1:]]
+        first = f"{points:>6}" + (f"  {ratio or '':>5}" if note else "")
+        out = [f"{first}  {wrapped[0]:<{label_width}}  {condition}".rstrip()]
+        out += [f"{'':>{lead}}  {part}" for part in wrapped[1:]]
         return out
 
     lines.append("")
-    lines.append(f"{'Points':>6}  {'Item':<{label_width}}  Condition")
-    lines.append(f"{'-' * 6}  {'-' * label_width}  {'-' * 9}")
+    header = f"{'Points':>6}" + (f"  {'LR':>5}" if note else "")
+    rule = "-" * 6 + ("  " + "-" * 5 if note else "")
+    lines.append(f"{header}  {'Item':<{label_width}}  Condition")
+    lines.append(f"{rule}  {'-' * label_width}  {'-' * 9}")
     for group_id, members in _item_rows(card):
         if group_id is not None:
             group = groups[group_id]
-            lines.append(f"{'':>6}  {group.label} ({group.cap_text()}):")
+            lines.append(f"{'':>{lead}}  {group.label} ({group.cap_text()}):")
         for item in members:
-            lines += row(f"{item.points:+d}", item.label, item.condition)
+            ratio = likelihood_ratio_text(card.likelihood_ratio(item.item_id))
+            lines += row(f"{item.points:+d}", item.label, item.condition, ratio)
     lines.append("")
     lines.append(f"Totals run from {card.min_total} to {card.max_total}.")
+    if note:
+        lines += textwrap.wrap(note, width)
     if card.red_flags:
         lines.append("")
         lines.append("Red flags (urgent whatever the total):")
@@ -81,36 +137,49 @@ def render_card_html(card: Card) -> str:
     """
     e = html.escape
     groups = {g.group_id: g for g in card.groups}
+    note = likelihood_ratio_note(card)
+    # With likelihood ratios, each row gets an LR cell after its points (empty for flags and bands).
+    lr_head = '<th title="likelihood ratio in the learning data">LR</th>' if note else ""
+    lr_gap = "<td></td>" if note else ""
+    span = 5 if note else 4
     parts = [
         '<table class="zaro-card">',
         f"<caption>Points card: {e(card.name)} (version {e(card.version)})</caption>",
-        "<thead><tr><th>Points</th><th>Item</th><th>Condition</th><th>Source</th></tr></thead>",
+        f"<thead><tr><th>Points</th>{lr_head}<th>Item</th><th>Condition</th><th>Source</th></tr></thead>",
         "<tbody>",
     ]
     for group_id, members in _item_rows(card):
         if group_id is not None:
             group = groups[group_id]
-            parts.append(f'<tr class="group"><th colspan="4">{e(group.label)} ({e(group.cap_text())})</th></tr>')
+            parts.append(f'<tr class="group"><th colspan="{span}">{e(group.label)} ({e(group.cap_text())})</th></tr>')
         for item in members:
+            ratio = f"<td>{likelihood_ratio_text(card.likelihood_ratio(item.item_id))}</td>" if note else ""
             parts.append(
-                f"<tr><td>{item.points:+d}</td><td>{e(item.label)}</td>"
+                f"<tr><td>{item.points:+d}</td>{ratio}<td>{e(item.label)}</td>"
                 f"<td><code>{e(item.condition)}</code></td><td>{e(item.evidence)}</td></tr>"
             )
-    parts.append(f'<tr class="range"><td colspan="4">Totals run from {card.min_total} to {card.max_total}.</td></tr>')
+    parts.append(
+        f'<tr class="range"><td colspan="{span}">Totals run from {card.min_total} to {card.max_total}.</td></tr>'
+    )
     parts.append("</tbody>")
     if card.red_flags:
-        parts.append('<tbody class="red-flags"><tr><th colspan="4">Red flags (urgent whatever the total)</th></tr>')
+        parts.append(
+            f'<tbody class="red-flags"><tr><th colspan="{span}">Red flags (urgent whatever the total)</th></tr>'
+        )
         for flag in card.red_flags:
             parts.append(
-                f"<tr><td>!</td><td>{e(flag.label)}</td><td><code>{e(flag.condition)}</code></td>"
+                f"<tr><td>!</td>{lr_gap}<td>{e(flag.label)}</td><td><code>{e(flag.condition)}</code></td>"
                 f"<td>{e(flag.evidence)}</td></tr>"
             )
         parts.append("</tbody>")
-    parts.append('<tbody class="bands"><tr><th colspan="4">Bands</th></tr>')
+    parts.append(f'<tbody class="bands"><tr><th colspan="{span}">Bands</th></tr>')
     for band in card.bands:
         parts.append(
-            f"<tr><td>{e(_band_range(band))}</td><td>{e(band.name)}</td>"
+            f"<tr><td>{e(_band_range(band))}</td>{lr_gap}<td>{e(band.name)}</td>"
             f"<td>{e(band.recommendation.value)}</td><td>{e(band.advice)}</td></tr>"
         )
-    parts.append("</tbody></table>")
+    parts.append("</tbody>")
+    if note:
+        parts.append(f'<tfoot><tr><td colspan="{span}">{e(note)}</td></tr></tfoot>')
+    parts.append("</table>")
     return "\n".join(parts) + "\n"
