@@ -237,6 +237,43 @@ def test_red_flag_turns_the_app_urgent(page, tmp_path):
         page.screenshot(path=str(target), full_page=False)
 
 
+def _card_risk(page) -> str:
+    """The default card's chance of a serious cause, as the risk table shows it."""
+    return page.locator(".zaro-risks tr[data-model='card:default'] strong").first.inner_text()
+
+
+def test_the_policy_and_the_population_change_what_a_visitor_sees(page):
+    # Three weeks of calf and eyelid twitching and nothing else: the guideline refers, while the
+    # risk policy reads a low chance of a serious cause for adults who notice twitching.
+    page.get_by_label("Calf").check()
+    page.get_by_label("Duration (weeks)").evaluate(
+        "element => { element.value = 3; element.dispatchEvent(new Event('change')); }"
+    )
+    _wait_for_recommendation(page, "see_doctor")
+    page.wait_for_selector(".zaro-policies[data-differ='true']", timeout=UPDATE_TIMEOUT_MS)
+    assert page.locator(".zaro-policy[data-policy='risk']").get_attribute("data-recommendation") == "self_care"
+    assert "The two policies differ" in page.locator(".zaro-policies-differ").inner_text()
+
+    page.get_by_label("Risk-based").check()
+    _wait_for_recommendation(page, "self_care")
+    status = page.locator("[role='status']").first
+    page.wait_for_function(
+        "() => document.querySelector(\"[role='status']\").textContent.startsWith('Recommendation: Self-care.')",
+        timeout=UPDATE_TIMEOUT_MS,
+    )
+    assert "would say See a doctor" in status.text_content()
+
+    community = _card_risk(page)
+    page.get_by_label("(enriched)").check()
+    page.wait_for_function(
+        "before => { const cell = document.querySelector(\".zaro-risks tr[data-model='card:default'] strong\");"
+        " return cell && cell.textContent !== before; }",
+        arg=community,
+        timeout=UPDATE_TIMEOUT_MS,
+    )
+    assert _card_risk(page) != community
+
+
 def test_keyboard_alone_reaches_and_toggles_a_checkbox(page):
     label = "Muscle wasting"
     checkbox = page.get_by_label(label)

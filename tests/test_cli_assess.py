@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -148,6 +149,106 @@ def test_sigkill_leaves_only_a_file_that_does_not_look_finished(tmp_path, big_so
     left = sorted(p.name for p in tmp_path.iterdir())
     assert not out.exists() and not (tmp_path / "o.rejects.csv").exists()
     assert left and all(name.startswith(".o.") and name.endswith(".tmp") for name in left), left
+
+
+# --------------------------------------------------------------------------------------
+# One vignette: risks for a population, both policies, the chosen one's answer
+# --------------------------------------------------------------------------------------
+
+#: Three weeks of calf and eyelid twitching at 30 and nothing else: the guideline refers; the
+#: card's chance of a serious cause for adults who notice twitching is below the risk policy's threshold.
+PERSISTENT_TWITCH = (
+    '{"age": 30, "duration_weeks": 3, "frequency": "daily", "severity": "minor", "locations": "eyelid;calf"}'
+)
+
+
+def _label(population: str) -> str:
+    from scoring.engine.populations import load_population
+
+    label = load_population(population).label
+    return label[:1].lower() + label[1:]
+
+
+def test_one_vignette_shows_the_risk_for_its_population_and_both_policies():
+    from scoring import NOTICE
+
+    result = run("assess", PERSISTENT_TWITCH)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Recommendation: See a doctor, from the guideline (referral ladder) policy"
+    assert f"Chance of a serious cause, for {_label('community')}:" in lines
+    assert any(line.startswith("  Default card ") and "where fitted" in line for line in lines)
+    assert "Guideline (referral ladder): See a doctor   <- what you are told" in lines
+    assert "Risk-based: Self-care" in lines
+    assert any(line.startswith("The two policies differ: the guideline says See a doctor") for line in lines)
+    assert "  points     LR  item" in lines  # each scored item's likelihood ratio next to its points
+    assert lines[-1] == NOTICE
+
+
+def test_the_policy_option_chooses_whose_answer_is_the_recommendation():
+    result = run("assess", PERSISTENT_TWITCH, "--policy", "risk")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Recommendation: Self-care, from the risk-based policy"
+    assert "Risk-based: Self-care   <- what you are told" in lines
+    assert "Guideline (referral ladder): See a doctor" in lines  # still shown
+
+
+def test_the_population_option_changes_the_stated_risk():
+    community = run("assess", PERSISTENT_TWITCH).stdout.splitlines()
+    enriched = run("assess", PERSISTENT_TWITCH, "--population", "enriched").stdout.splitlines()
+    assert f"Chance of a serious cause, for {_label('enriched')}:" in enriched
+    card = [line for line in community if line.startswith("  Default card ")]
+    moved = [line for line in enriched if line.startswith("  Default card ")]
+    assert card and moved and card != moved
+
+
+def test_json_names_the_population_and_the_policy():
+    import json
+
+    result = run("assess", PERSISTENT_TWITCH, "--json", "--population", "enriched", "--policy", "risk")
+    data = json.loads(result.stdout)
+    assert data["population"] == "enriched" and data["policy"] == "risk"
+    assert data["risk"]["population"] == "enriched" and data["recommendation"] == "self_care"
+    assert data["guideline"]["recommendation"] == "see_doctor"
+
+
+@pytest.mark.parametrize(
+    "option, value, known", [("--population", "village", "enriched"), ("--policy", "coin", "guideline")]
+)
+def test_an_unknown_population_or_policy_is_one_line_naming_it_and_the_known_ones(option, value, known):
+    result = run("assess", PERSISTENT_TWITCH, option, value)
+    assert result.exit_code == 2
+    assert f"{value!r}" in result.stderr and known in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_file_is_scored_for_the_population_and_policy_asked_for(tmp_path):
+    path = tmp_path / "in.csv"
+    generate_vignettes(200, seed=3).to_csv(path, index=False)
+    assert run("assess", path, "--out", tmp_path / "default.csv", "--engine", "pandas").exit_code == 0
+    result = run("assess", path, "--out", tmp_path / "risk.csv", "--population", "enriched", "--policy", "risk")
+    assert result.exit_code == 0, result.output
+    default, risk = pd.read_csv(tmp_path / "default.csv"), pd.read_csv(tmp_path / "risk.csv")
+    assert (default["recommendation"] == default["guideline_recommendation"]).all()
+    assert (risk["recommendation"] == risk["risk_policy_recommendation"]).all()
+    # The same card, its risks stated for another population.
+    assert (risk["risk_serious_cause"] != default["risk_serious_cause"]).any()
+
+
+def test_both_engines_score_a_file_for_the_population_and_policy_asked_for(tmp_path):
+    path = tmp_path / "in.csv"
+    generate_vignettes(60, seed=3).to_csv(path, index=False)
+    scored = {}
+    for engine in ("duckdb", "pandas"):
+        out = tmp_path / f"{engine}.csv"
+        options = ("--engine", engine, "--population", "enriched", "--policy", "risk")
+        result = run("assess", path, "--out", out, *options)
+        assert result.exit_code == 0, result.output
+        scored[engine] = pd.read_csv(out)
+        assert (scored[engine]["recommendation"] == scored[engine]["risk_policy_recommendation"]).all()
+    assert scored["duckdb"]["recommendation"].tolist() == scored["pandas"]["recommendation"].tolist()
+    assert np.allclose(scored["duckdb"]["risk_serious_cause"], scored["pandas"]["risk_serious_cause"], rtol=1e-9)
 
 
 # --------------------------------------------------------------------------------------

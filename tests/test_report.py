@@ -230,6 +230,7 @@ def test_case_page_has_the_calculator_sections(site):
     text = (site.out_dir / "cases" / "red-flag-weakness.html").read_text(encoding="utf-8")
     for heading in (
         "Inputs",
+        "Risk and policies",
         "Points card",
         "Decision tree",
         "Card and tree",
@@ -253,6 +254,126 @@ def test_index_summarises_data_card_tree_and_links_everything(site):
 
 def _visible(path: Path) -> str:
     return H.visible_text(path.read_text(encoding="utf-8"))
+
+
+def _label(population: str) -> str:
+    """A population's label as it reads inside a sentence."""
+    from scoring.engine.populations import load_population
+
+    label = load_population(population).label
+    return label[:1].lower() + label[1:]
+
+
+# --------------------------------------------------------------------------------------
+# Risks and policies on the case pages and the index
+# --------------------------------------------------------------------------------------
+
+#: Three weeks of calf and eyelid twitching at 30 and nothing else: the guideline refers
+#: (more than 2 weeks, more than one place); the risk policy, reading the card's low chance
+#: of a serious cause for adults who notice twitching, says self-care.
+PERSISTENT_FIELDS = {
+    "age": 30,
+    "duration_weeks": 3,
+    "frequency": "daily",
+    "severity": "minor",
+    "locations": ["eyelid", "calf"],
+}
+PERSISTENT_TWITCH = {
+    "vignette_id": "persistent-twitch",
+    "title": "Three weeks of calf and eyelid twitching",
+    **PERSISTENT_FIELDS,
+}
+
+
+@pytest.fixture(scope="module")
+def persistent_page() -> str:
+    return render_case(PERSISTENT_TWITCH, plotlyjs="plotly.min.js")
+
+
+def test_a_case_page_states_each_models_risk_for_its_population(persistent_page):
+    from scoring.assessment import assess
+    from scoring.wording import risk_percent
+
+    text = H.visible_text(persistent_page)
+    assessment = assess(PERSISTENT_FIELDS)
+    assert f"Chance of a serious cause, for {_label('community')}" in text
+    card_row = re.search(r"<tr data-model='card:default'>(.*?)</tr>", persistent_page).group(1)
+    assert f"<strong>{risk_percent(assessment.risk.probability)}</strong>" in card_row
+    assert html.escape(assessment.risk.population_label, quote=True) in card_row
+    assert "data-model='tree'" in persistent_page
+    # The headline carries the chance with its population too.
+    assert assessment.risk.text()[1:] in text
+
+
+def test_a_case_page_shows_both_policies_side_by_side_and_why_they_differ(persistent_page):
+    text = H.visible_text(persistent_page)
+    assert "data-policy='guideline' data-recommendation='see_doctor'" in persistent_page
+    assert "data-policy='risk' data-recommendation='self_care'" in persistent_page
+    assert "The two policies differ: the guideline says See a doctor, the risk-based policy says Self-care." in text
+    assert "Guideline (referral ladder) (what you are told)" in text
+    assert "Recommendation: See a doctor (from the guideline (referral ladder) policy)" in text
+
+
+def test_a_case_page_shows_each_items_likelihood_ratio_next_to_its_points(persistent_page):
+    from scoring.assessment import assess
+    from scoring.wording import likelihood_ratio_text
+
+    items = assess(PERSISTENT_FIELDS, tree=None).card.items
+    assert items
+    assert '<abbr title="likelihood ratio">LR</abbr>' in persistent_page
+    for item in items:
+        cells = (
+            f'<td class="num">{item.points:+d}</td><td class="num">{likelihood_ratio_text(item.likelihood_ratio)}</td>'
+        )
+        assert cells in persistent_page, item.label
+
+
+@pytest.fixture(scope="module")
+def policy_site(tmp_path_factory) -> BuildResult:
+    red_flag = next(c for c in example_cases() if c.case_id == "red-flag-weakness")
+    empty = tmp_path_factory.mktemp("no-notebooks-policies")
+    return build_reports(
+        tmp_path_factory.mktemp("policy-site") / "reports",
+        progress=False,
+        cases=[PERSISTENT_TWITCH, red_flag],
+        notebooks_dir=empty,
+    )
+
+
+def test_the_index_lists_each_case_with_its_risk_and_both_policies(policy_site):
+    page = policy_site.index.read_text(encoding="utf-8")
+    rows = re.findall(r"<tr><th scope=\"row\"><a href=\"cases/([^\"]+)\.html\">.*?</tr>", page, flags=re.S)
+    assert rows == ["persistent-twitch", "red-flag-weakness"]
+    twitch = re.search(r'<a href="cases/persistent-twitch\.html">.*?</tr>', page, flags=re.S).group(0)
+    assert twitch.count("rec-see_doctor") == 2 and twitch.count("rec-self_care") == 1  # guideline, told; risk
+    assert "<strong>differs</strong>" in twitch
+    assert re.search(r'<td class="num">[\d.]+%</td>', twitch)
+    flag = re.search(r'<a href="cases/red-flag-weakness\.html">.*?</tr>', page, flags=re.S).group(0)
+    assert flag.count("rec-urgent") == 3 and "differs" not in flag
+    text = _visible(policy_site.index)
+    assert f"{_label('community')[:1].upper()}{_label('community')[1:]}" in text
+
+
+def test_the_index_shows_the_cards_likelihood_ratios_and_the_policies_thresholds(policy_site):
+    from scoring.engine.card import load_card
+    from scoring.engine.policies import load_policy
+    from scoring.wording import likelihood_ratio_text, risk_percent
+
+    text = _visible(policy_site.index)
+    card = load_card()
+    for item in card.items:
+        assert f"{item.label} {item.points:+d} {likelihood_ratio_text(card.likelihood_ratio(item.item_id))}" in text
+    assert "Recommendation policies" in text and "(the default: what a person is told)" in text
+    for threshold in load_policy("risk").thresholds:
+        assert (
+            f"{risk_percent(threshold.at_least)} {threshold.recommendation.label} {threshold.harm_to_benefit}" in text
+        )
+
+
+def test_every_page_of_a_small_site_shows_the_notice_once(policy_site):
+    notice = " ".join(NOTICE.split())
+    for page in _pages(policy_site):
+        assert _visible(page).count(notice) == 1, page.name
 
 
 def test_every_page_shows_the_notice_exactly_once(site):
@@ -284,7 +405,8 @@ def test_notebook_tables_are_formatted_for_people(site):
     card, tree, compare = pages["points-card"], pages["decision-tree"], pages["card-vs-tree"]
     assert "NaN" not in card and not re.search(r"\b0\.\d{6}\b", card), "a raw float or NaN on the card page"
     assert "—: no vignette in the calibration sample had this total" in card
-    assert "Estimated chance of needing review" in card
+    assert "Risk of a serious cause: Adults who notice twitching" in card
+    assert "needing review" not in card
     assert "{'ccp_alpha'" not in tree and "'class_weight'" not in tree, "a raw dict on the tree page"
     assert "Pruning strength (ccp_alpha)" in tree and "Log loss (lower is better)" in tree
     assert not re.search(r"\b0\.\d{6}\b", compare)

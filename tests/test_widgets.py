@@ -41,6 +41,18 @@ def explorer():
     return Explorer()
 
 
+#: A 30-year-old with three weeks of calf and eyelid twitching and nothing else: the guideline
+#: refers (twitching for more than 2 weeks, in more than one place), while the card's chance of
+#: a serious cause for adults who notice twitching is below the risk policy's threshold.
+PERSISTENT_TWITCH = {
+    "age": 30,
+    "duration_weeks": 3,
+    "frequency": "daily",
+    "severity": "minor",
+    "locations": ["eyelid", "calf"],
+}
+
+
 def _waterfall_state(explorer):
     return [trace.to_plotly_json() for trace in explorer.waterfall.data]
 
@@ -119,6 +131,9 @@ def test_starts_on_the_start_preset_and_assesses_it(explorer):
     assert explorer.vignette == start_preset().vignette()
     assert explorer.assessment == assess(start_preset().vignette(), card=explorer.card, tree=explorer.tree)
     assert NOTICE in explorer.widget.children[0].value
+    # The defaults of the definition files: risks for the community, the guideline's answer.
+    assert (explorer.population.value, explorer.policy.value) == ("community", "guideline")
+    assert (explorer.assessment.population, explorer.assessment.policy) == ("community", "guideline")
 
 
 def test_ticking_speech_or_swallowing_trouble_makes_it_urgent(explorer):
@@ -176,9 +191,140 @@ def test_more_reasons_raise_the_points_and_change_the_recommendation(explorer):
 def test_agreement_and_tree_path_are_shown(explorer):
     assert "Points card:" in explorer.agreement.value
     if explorer.tree is not None:
+        assert "second opinion" in explorer.agreement.value
         assert "class='zaro-tree-path'" in explorer.tree_path.value
         for step in explorer.assessment.tree.path:
             assert f"<li>{escape(step.text)}</li>" in explorer.tree_path.value
+        assert "P(serious cause) = " in explorer.tree_path.value  # the leaf's risk
+
+
+# -- population and policy ---------------------------------------------------------------
+
+
+def _risk_cells(explorer):
+    """{model id: (chance, population)} as the risk table shows them."""
+    import re
+
+    rows = re.findall(
+        r"<tr data-model='([^']+)'><th[^>]*>[^<]*</th><td[^>]*><strong>([^<]+)</strong></td><td[^>]*>([^<]+)</td>",
+        explorer.risks.value,
+    )
+    return {model: (chance, population) for model, chance, population in rows}
+
+
+def test_the_selectors_are_labelled_radio_buttons_from_the_definition_files(explorer):
+    from scoring.engine.policies import load_policies
+    from scoring.engine.populations import load_populations
+
+    assert isinstance(explorer.population, ipywidgets.RadioButtons)
+    assert isinstance(explorer.policy, ipywidgets.RadioButtons)
+    assert explorer.population.description and explorer.policy.description
+    assert [value for _, value in explorer.population.options] == list(load_populations())
+    assert [value for _, value in explorer.policy.options] == list(load_policies())
+    assert any("community" in label for label, _ in explorer.population.options)
+    # Shown above the answers, next to the examples.
+    assert explorer.population in explorer.widget.children[-2].children
+
+
+def test_changing_the_population_changes_the_shown_risk_and_its_population(explorer):
+    from scoring.engine.populations import load_population
+
+    explorer.set_vignette(PERSISTENT_TWITCH)
+    community = _risk_cells(explorer)
+    label = load_population("community").label
+    assert community["card:default"][1] == label[:1].upper() + label[1:]
+    assert explorer.assessment.risk.population == "community"
+    explorer.population.value = "enriched"
+    enriched = _risk_cells(explorer)
+    assert explorer.assessment.risk.population == "enriched"
+    assert set(enriched) == set(community)  # the same models, for another population
+    for model in community:
+        assert enriched[model] != community[model], model
+    label = load_population("enriched").label
+    assert enriched["card:default"][1] == label[:1].upper() + label[1:]
+    # The risk shown is the one assess gives for the chosen population.
+    assert explorer.assessment.risk == assess(PERSISTENT_TWITCH, tree=None, population="enriched").risk
+    assert "for " + label[:1].lower() + label[1:] in explorer.risks.value
+
+
+def test_the_tree_and_every_shipped_card_give_a_risk_for_the_population(explorer):
+    from scoring.engine.card import list_cards
+
+    models = set(_risk_cells(explorer))
+    assert "card:default" in models
+    assert ("tree" in models) == (explorer.tree is not None)
+    assert ("card:learned" in models) == ("learned" in list_cards())
+    # Another calibrated card can stand in for the learned one.
+    other = Explorer(learned="strict", counterfactuals=False)
+    assert "card:strict" in _risk_cells(other)
+    assert other.learned_assessment.risk.population == other.assessment.risk.population
+    assert set(_risk_cells(Explorer(learned=None, counterfactuals=False))) <= {"card:default", "tree"}
+
+
+def test_the_risk_policy_changes_the_recommendation_where_the_policies_differ(explorer):
+    explorer.set_vignette(PERSISTENT_TWITCH)
+    guideline = explorer.assessment
+    assert guideline.guideline.recommendation is Recommendation.SEE_DOCTOR
+    assert guideline.risk_policy.recommendation is Recommendation.SELF_CARE
+    assert guideline.recommendation is Recommendation.SEE_DOCTOR
+    assert "data-differ='true'" in explorer.policies.value
+    assert "The two policies differ" in explorer.policies.value
+    assert "data-policy='guideline' data-recommendation='see_doctor'" in explorer.policies.value
+    assert "data-policy='risk' data-recommendation='self_care'" in explorer.policies.value
+    assert "Twitching for more than 2 weeks" in explorer.policies.value  # the guideline's reasons
+    assert "below" in explorer.policies.value  # the risk policy's: the risk under its threshold
+    assert "class='zaro-policy chosen' data-policy='guideline'" in explorer.policies.value
+
+    explorer.policy.value = "risk"
+    assert explorer.assessment.recommendation is Recommendation.SELF_CARE
+    assert "data-recommendation='self_care'" in explorer.recommendation.value
+    assert "risk-based policy" in explorer.recommendation.value.lower()
+    assert "class='zaro-policy chosen' data-policy='risk'" in explorer.policies.value
+    # Both answers stay on show whichever policy is chosen.
+    assert "data-policy='guideline' data-recommendation='see_doctor'" in explorer.policies.value
+    assert explorer.announcer.text.startswith("Recommendation: Self-care. Policy: Risk-based.")
+    assert "would say See a doctor" in explorer.announcer.text
+
+
+def test_the_counterfactuals_follow_the_chosen_policy(explorer):
+    explorer.set_vignette(PERSISTENT_TWITCH)
+    by_guideline = explorer.counterfactual_list.value
+    explorer.policy.value = "risk"
+    # Under the guideline the answer can fall to self-care; under the risk policy it already is.
+    assert "→ self_care" in by_guideline and "→ self_care" not in explorer.counterfactual_list.value
+
+
+def test_when_the_policies_agree_the_page_says_so(explorer):
+    explorer.apply_preset("eyelid")
+    assert "data-differ='false'" in explorer.policies.value
+    assert "agree" in explorer.policies.value
+    explorer.apply_preset("red_flag")
+    assert {r.recommendation for r in (explorer.assessment.guideline, explorer.assessment.risk_policy)} == {
+        Recommendation.URGENT
+    }
+
+
+def test_each_change_assesses_once_per_model(explorer, monkeypatch):
+    import scoring.assessment
+
+    calls = []
+    real = scoring.assessment.assess
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs.get("card"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(scoring.assessment, "assess", counting)
+    expected = 1 + (explorer.learned is not None)
+    for change in (
+        lambda: setattr(explorer.controls["cramps"], "value", True),
+        lambda: setattr(explorer.population, "value", "enriched"),
+        lambda: setattr(explorer.policy, "value", "risk"),
+        lambda: explorer.apply_preset("coffee"),
+    ):
+        calls.clear()
+        change()
+        assert len(calls) == expected, calls
 
 
 def test_counterfactuals_are_listed(explorer):
@@ -297,7 +443,9 @@ def pager():
 
 def test_pager_keeps_only_disagreements(pager):
     assert len(pager.cases) > 0
-    assert (pager.cases["card_recommendation"].astype(str) != pager.cases["tree_recommendation"].astype(str)).all()
+    assert not pager.cases["agree"].any()
+    # Where they disagree, the card's risk and the tree's fall on different sides of a threshold.
+    assert (pager.cases["risk_serious_cause"] != pager.cases["tree_risk_serious_cause"]).all()
 
 
 def test_pager_pages_and_stays_in_bounds(pager):
@@ -317,8 +465,10 @@ def test_pager_case_shows_story_both_models_and_reference(pager):
     pager.position.value = 1
     row = pager.cases.iloc[0]
     assert str(escape(row["narrative"])) in pager.case.value
-    assert "Points card:" in pager.case.value and "Decision tree:" in pager.case.value
+    assert "Points card:" in pager.case.value and "Decision tree" in pager.case.value
     assert "Reference triage" in pager.case.value
+    assert "Hidden cause of the synthetic case" in pager.case.value
+    assert "data-model='card:default'" in pager.case.value and "data-model='tree'" in pager.case.value
 
 
 def test_pager_filters_split_the_cases(pager):
@@ -328,7 +478,15 @@ def test_pager_filters_split_the_cases(pager):
         counts[which] = len(pager.selected())
         assert pager.position.value == 1 and pager.position.max == max(1, counts[which])
     assert counts["tree_higher"] + counts["card_higher"] == counts["all"]
-    assert list(pager.table(3).columns)[:2] == ["vignette_id", "card_recommendation"]
+    assert list(pager.table(3).columns)[:4] == [
+        "vignette_id",
+        "points_total",
+        "risk_serious_cause",
+        "tree_risk_serious_cause",
+    ]
+    pager.which.value = "tree_higher"
+    chosen = pager.selected()
+    assert (chosen["tree_risk_serious_cause"] > chosen["risk_serious_cause"]).all()
 
 
 # -- accessibility and clarity -------------------------------------------------------------
@@ -347,6 +505,7 @@ def test_the_recommendation_is_announced_by_one_stable_live_region(explorer):
     assert isinstance(region, LiveRegion) and region in explorer.widget.children[-1].children[1].children
     first = region.text
     assert first.startswith(f"Recommendation: {explorer.assessment.recommendation.label}.")
+    assert explorer.assessment.risk.text()[1:] in first  # the chance, with its population
     explorer.controls["bulbar"].value = True
     assert explorer.announcer is region, "the live region was replaced instead of updated"
     assert region.text != first and "Urgent assessment" in region.text and "Red flag" in region.text

@@ -59,12 +59,19 @@ class FieldInfluence:
 
 
 def field_influence(
-    vignette: Any, *, card: Any = "default", tree: Any = "default", fields: Iterable[str] | None = None
+    vignette: Any,
+    *,
+    card: Any = "default",
+    tree: Any = "default",
+    fields: Iterable[str] | None = None,
+    population: Any = None,
+    policy: Any = None,
 ) -> list[FieldInfluence]:
     """For each changeable field, the largest move one change to it makes (see :class:`FieldInfluence`).
 
-    Sorted from most to least influential: by the size of the recommendation change, then
-    the size of the points change, then contract order.
+    Sorted from most to least influential: by the size of the recommendation change (the
+    recommendation ``policy`` gives, as in :func:`scoring.assessment.assess`), then the size
+    of the points change, then contract order.
     """
     from scoring.engine.tree import DEFAULT_OUTCOME, outcome_words, resolve_tree
 
@@ -72,7 +79,7 @@ def field_influence(
     v = validate_vignette(vignette)
     names = list(CHANGEABLE_FIELDS if fields is None else fields)
     singles = _single_changes(v, the_card, the_tree, names)
-    everything = _score_variants(v, [{}, *singles], the_card, the_tree)
+    everything = _score_variants(v, [{}, *singles], the_card, the_tree, population, policy)
     base = {key: value[0] for key, value in everything.items()}
     scores = {key: value[1:] for key, value in everything.items()}
     # Without a tree no risk moves, so the label is never shown; the default outcome's will do.
@@ -121,7 +128,9 @@ def _strongest_change(
     return FieldInfluence(name, int(level_moves[pick]), int(point_moves[pick]), change[name], text)
 
 
-def most_influential_field(vignette: Any, *, card: Any = "default", tree: Any = "default") -> FieldInfluence:
+def most_influential_field(
+    vignette: Any, *, card: Any = "default", tree: Any = "default", population: Any = None, policy: Any = None
+) -> FieldInfluence:
     """The changeable field whose single change moves this vignette's assessment most.
 
     Examples
@@ -129,4 +138,4 @@ def most_influential_field(vignette: Any, *, card: Any = "default", tree: Any = 
     >>> most_influential_field(v).field          # doctest: +SKIP
     'weakness'
     """
-    return field_influence(vignette, card=card, tree=tree)[0]
+    return field_influence(vignette, card=card, tree=tree, population=population, policy=policy)[0]

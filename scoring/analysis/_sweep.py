@@ -6,7 +6,7 @@ Public through :mod:`scoring.analysis.explain` (``from scoring.analysis.explain 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,9 +20,10 @@ from scoring.analysis.explain import (
     _the_card,
     field_range,
 )
-from scoring.contract.features import Features
-from scoring.contract.recommendation import LEVELS
 from scoring.contract.schema import field_spec, validate_vignette
+
+if TYPE_CHECKING:
+    from scoring.assessment import AssessedFrame
 
 __all__ = ["sweep"]
 
@@ -51,7 +52,14 @@ def _default_sweep_values(v: Any, field: str, card: Any, tree: Any) -> list[Any]
 
 
 def sweep(
-    vignette: Any, field: str, values: Iterable[Any] | None = None, *, card: Any = "default", tree: Any = "default"
+    vignette: Any,
+    field: str,
+    values: Iterable[Any] | None = None,
+    *,
+    card: Any = "default",
+    tree: Any = "default",
+    population: Any = None,
+    policy: Any = None,
 ) -> pd.DataFrame:
     """Assess a vignette with one field set to each of several values.
 
@@ -66,46 +74,54 @@ def sweep(
         plus both sides of every card and tree threshold and the vignette's own value
         (whole numbers: every value); for categories and yes/no fields every value; for
         ``locations`` the vignette's areas and each one-area change.
-    card, tree
+    card, tree, population, policy
         As for :func:`scoring.assessment.assess_frame`.
 
     Returns
     -------
     DataFrame
-        One row per value, in the order given: ``value``, ``points_total``, ``tree_risk``
-        (the tree's risk of its outcome in the population it learnt from, the learning mix;
-        NaN without a tree), ``card_recommendation``, ``tree_recommendation`` (what the risk
-        policy advises for the tree's risk in the default population; None without a tree),
-        ``recommendation`` (combined), ``red_flags`` and ``is_current``. The frame's
-        ``attrs`` hold the field, the vignette, and the tree's ``tree_outcome`` and
-        ``tree_population`` (None without a tree).
+        One row per value, in the order given: ``value``, ``points_total``, ``risk`` (the
+        card's risk of its outcome in the population; NaN without calibration),
+        ``tree_risk`` (the tree's; NaN without a tree), ``card_recommendation``,
+        ``tree_recommendation`` (the risk policy on the tree's risk; None without a tree),
+        ``guideline_recommendation``, ``risk_policy_recommendation``, ``recommendation``
+        (the chosen policy's), ``red_flags`` and ``is_current``. The frame's ``attrs`` hold
+        the field, the vignette, the outcome, the population (id and label), the policy, and
+        the tree's ``tree_outcome`` and ``tree_population`` (where it was fitted; None without a tree).
 
     Raises
     ------
     VignetteError
         When a value is outside the field's contract.
     """
+    from scoring.engine.populations import load_population
     from scoring.engine.tree import resolve_tree
 
     the_card, the_tree = _the_card(card), resolve_tree(tree)
     v = validate_vignette(vignette)
     field_spec(field)
     chosen = list(_default_sweep_values(v, field, the_card, the_tree) if values is None else values)
-    scored = _assess_values(v, field, chosen, the_card)
-    result = _sweep_table(v, field, chosen, scored, the_tree)
+    assessed = _assess_values(v, field, chosen, the_card, the_tree, population, policy)
+    result = _sweep_table(v, field, chosen, assessed.scored, the_card, the_tree)
     result.attrs["field"] = field
     result.attrs["vignette"] = v.to_dict()
+    result.attrs["outcome"] = _outcome(the_card)
+    result.attrs["population"] = assessed.population
+    result.attrs["population_label"] = load_population(assessed.population).label
+    result.attrs["policy"] = assessed.policy
     result.attrs["tree_outcome"] = None if the_tree is None else the_tree.outcome
     result.attrs["tree_population"] = None if the_tree is None else the_tree.population
     return result
 
 
-def _assess_values(v: Any, field: str, chosen: list[Any], card: Any) -> pd.DataFrame:
-    """The vignette with ``field`` set to each value, assessed as one frame (every row valid).
+def _outcome(card: Any) -> str:
+    return "serious_cause" if card.calibration is None else card.calibration.outcome
 
-    The tree is a second opinion that does not enter the recommendation, so the frame is
-    assessed without it and :func:`_sweep_table` asks the tree for its risk.
-    """
+
+def _assess_values(
+    v: Any, field: str, chosen: list[Any], card: Any, tree: Any, population: Any, policy: Any
+) -> AssessedFrame:
+    """The vignette with ``field`` set to each value, assessed as one frame (every row valid)."""
     from scoring.assessment import assess_frame
 
     rows = v.to_dict()
@@ -115,7 +131,7 @@ def _assess_values(v: Any, field: str, chosen: list[Any], card: Any) -> pd.DataF
         record[field] = ";".join(value) if field == "locations" and not isinstance(value, str) else value
         records.append(record)
     frame = pd.DataFrame.from_records(records, columns=list(rows))
-    assessed = assess_frame(frame, card=card, tree=None)
+    assessed = assess_frame(frame, card=card, tree=tree, population=population, policy=policy)
     if assessed.n_rejected:
         from scoring.contract.schema import FieldError, VignetteError
 
@@ -123,17 +139,18 @@ def _assess_values(v: Any, field: str, chosen: list[Any], card: Any) -> pd.DataF
         raise VignetteError(
             [FieldError(r.field, r.value, f"sweep value {r.row}: {r.reason}", r.allowed) for r in problems.itertuples()]
         )
-    return assessed.scored
+    return assessed
 
 
-def _sweep_table(v: Any, field: str, chosen: list[Any], scored: pd.DataFrame, tree: Any) -> pd.DataFrame:
+def _sweep_table(v: Any, field: str, chosen: list[Any], scored: pd.DataFrame, card: Any, tree: Any) -> pd.DataFrame:
+    from scoring.assessment import risk_column
+
     if tree is None:
         tree_risk = np.full(len(scored), np.nan)
         tree_recommendation = pd.Series([None] * len(scored), dtype=object)
     else:
-        features = Features(scored)
-        tree_risk = tree.predict_risk(features)
-        tree_recommendation = np.asarray(LEVELS, dtype=object)[tree.policy_levels(features)]
+        tree_risk = scored[f"tree_{risk_column(tree.outcome)}"].to_numpy()
+        tree_recommendation = scored["tree_recommendation"].astype(str).to_numpy()
     current = getattr(v, field)
     shown = [
         tuple(x.split(";"))
@@ -145,9 +162,12 @@ def _sweep_table(v: Any, field: str, chosen: list[Any], scored: pd.DataFrame, tr
         {
             "value": pd.Series(shown, dtype=object) if field == "locations" else shown,
             "points_total": scored["points_total"].to_numpy(),
+            "risk": scored[risk_column(_outcome(card))].to_numpy(),
             "tree_risk": tree_risk,
             "card_recommendation": scored["card_recommendation"].astype(str).to_numpy(),
             "tree_recommendation": tree_recommendation,
+            "guideline_recommendation": scored["guideline_recommendation"].astype(str).to_numpy(),
+            "risk_policy_recommendation": scored["risk_policy_recommendation"].astype(str).to_numpy(),
             "recommendation": scored["recommendation"].astype(str).to_numpy(),
             "red_flags": scored["red_flags"].astype(str).to_numpy(),
             "is_current": [x == current for x in shown],

@@ -1,9 +1,9 @@
 """What would change a recommendation: counterfactuals and sensitivity sweeps.
 
 * :func:`counterfactuals` finds the smallest sets of input changes (one field, then two)
-  that move the combined recommendation up (more cautious) or down (less cautious).
-* :func:`sweep` shows how the points, the tree's risk and the recommendations move as one
-  field runs over its range (in :mod:`scoring.analysis._sweep`).
+  that move the recommendation (the chosen policy's) up (more cautious) or down (less cautious).
+* :func:`sweep` shows how the points, the risks and the recommendations move
+  as one field runs over its range (in :mod:`scoring.analysis._sweep`).
 * :func:`field_influence` / :func:`most_influential_field` rank the fields by how far a
   single change moves the recommendation and the points (in :mod:`scoring.analysis._influence`).
 
@@ -241,21 +241,27 @@ def _variants_frame(v: Any, changes: Sequence[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(columns, copy=False)
 
 
-def _score_variants(v: Any, changes: Sequence[dict[str, Any]], card: Any, tree: Any) -> dict[str, np.ndarray]:
-    """Points, card level, combined level and the tree's risk for each set of changes (row 0: none)."""
+def _score_variants(
+    v: Any,
+    changes: Sequence[dict[str, Any]],
+    card: Any,
+    tree: Any,
+    population: Any = None,
+    policy: Any = None,
+) -> dict[str, np.ndarray]:
+    """Points, card level, the chosen policy's level and the tree's risk (in the population) per set of changes."""
     frame = _variants_frame(v, changes)
     features = Features(frame)
     scores = card.score_frame(features)
-    card_levels = np.asarray(scores.level, dtype=np.int8)
-    # The combination of assess_frame (default population and policy), so every
-    # counterfactual's claim is what assess gives. The tree is a second opinion beside it
-    # and does not enter it.
-    combined = combine_frame(features, scores, card, None)
+    # The combination of assess_frame, so every counterfactual's claim is what assess gives.
+    combined = combine_frame(features, scores, card, tree, population=population, policy=policy)
+    card_levels = combined["card"]
     return {
         "points": np.asarray(scores.totals),
         "card": card_levels,
         "combined": combined["combined"],
-        "tree_risk": np.full(len(frame), np.nan) if tree is None else tree.predict_risk(features),
+        # The tree's risk in the population: NaN without a tree.
+        "tree_risk": np.full(len(frame), np.nan) if combined["tree_risk"] is None else combined["tree_risk"],
     }
 
 
@@ -297,8 +303,10 @@ def counterfactuals(
     tree: Any = "default",
     fields: Iterable[str] | None = None,
     max_changes: int = 2,
+    population: Any = None,
+    policy: Any = None,
 ) -> list[Counterfactual]:
-    """The smallest sets of changes that move the combined recommendation up or down.
+    """The smallest sets of changes that move the recommendation up or down.
 
     For each direction, single-field changes are tried first; only when none moves the
     recommendation that way are pairs of fields tried (up to ``max_changes``). Within a
@@ -316,6 +324,9 @@ def counterfactuals(
     fields : iterable of str, optional
         Fields that may change; default :data:`CHANGEABLE_FIELDS` (never age or sex).
     max_changes : {1, 2}
+    population, policy : str, optional
+        As for :func:`scoring.assessment.assess`: the recommendation that moves is the one
+        ``policy`` gives (the guideline's by default), with risks stated for ``population``.
 
     Returns
     -------
@@ -340,7 +351,8 @@ def counterfactuals(
     if not singles:
         return []
     # Row 0 is the vignette itself: one vectorised pass scores it and every single change.
-    scores = _score_variants(v, [{}, *singles], the_card, the_tree)
+    context = (the_card, the_tree, population, policy)
+    scores = _score_variants(v, [{}, *singles], *context)
     base_level = int(scores["combined"][0])
     single_scores = {key: value[1:] for key, value in scores.items()}
     out: list[Counterfactual] = []
@@ -350,7 +362,7 @@ def counterfactuals(
         moved = np.sign(single_scores["combined"].astype(int) - base_level) == sign
         found = [(singles[i], int(single_scores["combined"][i])) for i in np.flatnonzero(moved)]
         if not found and max_changes >= 2:
-            found = _pairs(v, singles, single_scores, base_level, sign, the_card, the_tree)
+            found = _pairs(v, singles, single_scores, base_level, sign, context)
         out += [_make(v, change, level, direction) for change, level in _keep_closest(v, found)]
     return out
 
@@ -366,7 +378,7 @@ def _changeable(fields: Iterable[str] | None) -> list[str]:
     return allowed
 
 
-def _pairs(v, singles, single_scores, base_level, sign, card, tree) -> list[tuple[dict[str, Any], int]]:
+def _pairs(v, singles, single_scores, base_level, sign, context) -> list[tuple[dict[str, Any], int]]:
     # Only changes that do not already move the recommendation that way can be half of a
     # minimal pair (a pair containing a working single change is not minimal).
     useful = [i for i in range(len(singles)) if np.sign(int(single_scores["combined"][i]) - base_level) != sign]
@@ -378,7 +390,7 @@ def _pairs(v, singles, single_scores, base_level, sign, card, tree) -> list[tupl
     ]
     if not pairs:
         return []
-    scores = _score_variants(v, pairs, card, tree)
+    scores = _score_variants(v, pairs, *context)
     moved = np.sign(scores["combined"].astype(int) - base_level) == sign
     return [(pairs[i], int(scores["combined"][i])) for i in np.flatnonzero(moved)]
 

@@ -19,6 +19,7 @@ from scoring.cli._group import (
     sigterm_as_interrupt,
     tree_option,
 )
+from scoring.cli._text import assessment_text
 from scoring.wording import NOTICE
 
 
@@ -82,7 +83,13 @@ def assess_command(
     zaro assess '{"age": 30, "duration_weeks": 1, "frequency": "daily",
                   "severity": "minor", "locations": "eyelid"}'
     zaro assess case.json --json
+    zaro assess case.json --population enriched --policy risk
     zaro assess vignettes.csv --out scored.csv --rejects rejects.csv
+
+    One vignette prints the recommendation (the chosen policy's), both policies' answers
+    with their reasons, the card's and the tree's chance of a serious cause for the
+    population, the points and the advice. A file gets the columns of assess_frame:
+    risk_serious_cause, guideline_recommendation, risk_policy_recommendation, recommendation, ...
 
     Bad input stops with a one-line message naming the field, the value and what is
     allowed (exit status 2). In a file, bad rows go to the rejects file and every row is
@@ -144,7 +151,7 @@ def _assess_one(
     if as_json:
         click.echo(json.dumps(assessment.to_dict(), indent=2))
     else:
-        click.echo(assessment.summary())
+        click.echo(assessment_text(assessment))
 
 
 def _assess_file(source: str, out: str, *, progress: bool, **options: Any) -> None:

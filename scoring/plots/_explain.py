@@ -13,12 +13,11 @@ from scoring.analysis.explain import LOG_SCALED_FIELDS, RESOLUTION
 from scoring.contract.recommendation import LABELS, LEVELS
 from scoring.contract.schema import field_spec
 from scoring.plots._tree import RECOMMENDATION_COLOURS
-from scoring.wording import axis_title_text, format_number, share_percent
+from scoring.wording import axis_title_text, format_number, risk_percent
 
 __all__ = ["sweep_axis", "sweep_figure"]
 
 _POINTS = "#333333"
-_SYMBOLS = ("circle", "diamond", "square")  # per level, so overlapping markers stay apart
 _TOPIC = {"locations": "where it twitches"}
 
 
@@ -85,10 +84,11 @@ _LOG_TICKS = (1, 2, 4, 12, 26, 52, 104, 520)
 def sweep_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
     """Draw a sweep from :func:`scoring.analysis.explain.sweep`.
 
-    Top panel: the card's points total, with a marker per value coloured by the combined
-    recommendation. Bottom panel: the tree's risk of its outcome in the learning mix at each
-    value, each marker coloured by what the risk policy advises for it in the default
-    population. The vignette's own value is marked.
+    Top panel: the card's points total, with a marker per value coloured by the
+    recommendation (the sweep's policy). Bottom panel: the chance of a serious cause at each
+    value from the card and from the tree, in the sweep's population, on a log scale (the
+    risks run from a fraction of a percent to near certainty). The vignette's own value is
+    marked.
 
     Parameters
     ----------
@@ -121,11 +121,11 @@ def sweep_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
         shared_xaxes=True,
         vertical_spacing=0.08,
         row_heights=[0.55, 0.45],
-        subplot_titles=("Points total and combined recommendation", _tree_title(table)),
+        subplot_titles=("Points total and recommendation", _risk_title(table)),
     )
     figure.update_annotations(font_size=13)  # the subplot titles, short enough for a phone
     _add_points(figure, table, x, shown, numeric)
-    _add_tree(figure, table, x, shown, numeric)
+    _add_risks(figure, table, x, shown, numeric)
     _mark_current(figure, table, x, shown, log=x_axis["type"] == "log")
     figure.update_xaxes(**x_axis)
     figure.update_xaxes(title_text=axis_title, row=2, col=1)
@@ -134,7 +134,7 @@ def sweep_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
         # Upright labels at a known height, so the legend can start below them at any width.
         figure.update_xaxes(tickangle=-90, automargin=False)
     figure.update_yaxes(title_text="points", row=1, col=1)
-    figure.update_yaxes(title_text="risk", range=[-0.02, 1.02], tickformat=".0%", row=2, col=1)
+    figure.update_yaxes(title_text="chance", **_risk_axis(table), row=2, col=1)
     figure.update_layout(
         title=title or f"What if {_TOPIC.get(field, label.lower())} changes?",
         height=400 + bottom,
@@ -163,7 +163,7 @@ def _bottom_margin(shown: list[str], numeric: bool) -> int:
 
 
 def _add_points(figure: go.Figure, table: pd.DataFrame, x: list[Any], shown: list[str], numeric: bool) -> None:
-    """Top panel: the points total, a marker per value coloured by the combined recommendation."""
+    """Top panel: the points total, a marker per value coloured by the recommendation (the sweep's policy)."""
     # Points between categories mean nothing: join the markers only along a number line,
     # as steps (the card and the tree change only at thresholds).
     if numeric:
@@ -190,75 +190,93 @@ def _add_points(figure: go.Figure, table: pd.DataFrame, x: list[Any], shown: lis
                 y=table.loc[mask, "points_total"],
                 mode="markers",
                 marker=dict(color=RECOMMENDATION_COLOURS[level], size=8, symbol="circle"),
-                name=f"combined: {LABELS[level]}",
-                legendgroup="combined",
+                name=f"recommendation: {LABELS[level]}",
+                legendgroup="recommendation",
                 text=[si for si, m in zip(shown, mask) if m],
                 customdata=np.stack(
                     [
-                        table.loc[mask, "card_recommendation"],
-                        [share_percent(float(r)) if r == r else "n/a" for r in table.loc[mask, "tree_risk"]],
+                        table.loc[mask, "guideline_recommendation"],
+                        table.loc[mask, "risk_policy_recommendation"],
                     ],
                     axis=1,
                 ),
-                hovertemplate="%{text}: %{y} points<br>card %{customdata[0]}, tree's risk %{customdata[1]}"
-                "<extra></extra>",
+                hovertemplate=(
+                    "%{text}: %{y} points<br>guideline %{customdata[0]}, risk policy %{customdata[1]}<extra></extra>"
+                ),
             ),
             row=1,
             col=1,
         )
 
 
-def _add_tree(figure: go.Figure, table: pd.DataFrame, x: list[Any], shown: list[str], numeric: bool) -> None:
-    """Bottom panel: the tree's risk at each value, coloured by its advice (or a note: no tree)."""
-    if table["tree_risk"].isna().all():
-        figure.add_annotation(
-            text="assessed without a tree", showarrow=False, xref="x2 domain", yref="y2 domain", x=0.5, y=0.5
-        )
-        return
-    if numeric:
-        # The tree's risk changes only at its splits: steps, as for the points.
+#: The bottom panel's lines: column, name in the legend, colour (colour-blind safe), marker.
+_RISK_LINES = (
+    ("risk", "points card", "#0072B2", "circle"),
+    ("tree_risk", "decision tree", "#009E73", "diamond"),
+)
+#: Ticks of the risk axis, from 1 in 10,000 to certainty.
+_RISK_TICKS = (0.0001, 0.001, 0.01, 0.1, 1.0)
+
+
+def _risk_title(table: pd.DataFrame) -> str:
+    """The bottom panel's title: what the risk is of (the sweep's population is in the legend's hover)."""
+    return "Chance of a serious cause" if table.attrs.get("outcome", "serious_cause") == "serious_cause" else "Risk"
+
+
+def _risk_values(table: pd.DataFrame) -> np.ndarray:
+    columns = [name for name, *_ in _RISK_LINES if name in table]
+    return table[columns].to_numpy(dtype=float).ravel() if columns else np.array([])
+
+
+def _risk_axis(table: pd.DataFrame) -> dict[str, Any]:
+    """A log axis over the risks drawn, with its ticks as the rest of zaro writes risks."""
+    values = _risk_values(table)
+    values = values[np.isfinite(values) & (values > 0)]
+    low = float(values.min()) if len(values) else 0.001
+    high = float(values.max()) if len(values) else 1.0
+    ticks = [t for t in _RISK_TICKS if low / 10 <= t <= max(high * 10, low * 100)]
+    return dict(
+        type="log",
+        range=[np.log10(max(low, 1e-5)) - 0.2, np.log10(min(high, 1.0)) + 0.2],
+        tickvals=ticks,
+        ticktext=[risk_percent(t) for t in ticks],
+    )
+
+
+def _add_risks(figure: go.Figure, table: pd.DataFrame, x: list[Any], shown: list[str], numeric: bool) -> None:
+    """Bottom panel: the card's and the tree's chance of a serious cause at each value."""
+    population = table.attrs.get("population_label") or table.attrs.get("population")
+    where = f" in {population}" if population else ""
+    drawn = 0
+    for column, name, colour, symbol in _RISK_LINES:
+        if column not in table or table[column].isna().all():
+            continue
+        drawn += 1
         figure.add_trace(
             go.Scatter(
                 x=x,
-                y=table["tree_risk"],
-                mode="lines",
-                line=dict(color=_POINTS, shape="hv", width=1.5),
-                hoverinfo="skip",
-                showlegend=False,
+                y=table[column],
+                mode="lines+markers" if numeric else "markers",
+                line=dict(color=colour, shape="hv"),
+                marker=dict(color=colour, size=6 if numeric else 9, symbol=symbol),
+                name=f"chance, {name}",
+                legendgroup="risk",
+                text=[risk_percent(r) for r in table[column]],
+                customdata=shown,
+                hovertemplate=f"%{{customdata}}: %{{text}}{where}<extra>{name}</extra>",
             ),
             row=2,
             col=1,
         )
-    advice = table["tree_recommendation"].astype(str).to_numpy()
-    for level, symbol in zip(LEVELS, _SYMBOLS):
-        mask = advice == level
-        if not mask.any():
-            continue
-        figure.add_trace(
-            go.Scatter(
-                x=[xi for xi, m in zip(x, mask) if m],
-                y=table.loc[mask, "tree_risk"],
-                mode="markers",
-                marker=dict(color=RECOMMENDATION_COLOURS[level], size=9, symbol=symbol),
-                name=f"tree's risk, advice: {LABELS[level]}",
-                legendgroup="tree",
-                text=[si for si, m in zip(shown, mask) if m],
-                customdata=[share_percent(float(r)) for r in table.loc[mask, "tree_risk"]],
-                hovertemplate="%{text}: %{customdata}<extra></extra>",
-            ),
-            row=2,
-            col=1,
+    if not drawn:
+        figure.add_annotation(
+            text="no risk estimate: no calibrated card and no tree",
+            showarrow=False,
+            xref="x2 domain",
+            yref="y2 domain",
+            x=0.5,
+            y=0.5,
         )
-
-
-def _tree_title(table: pd.DataFrame) -> str:
-    """The bottom panel's title: the tree's outcome and where its risk holds."""
-    from scoring.engine.tree import outcome_words, population_words
-
-    outcome, population = table.attrs.get("tree_outcome"), table.attrs.get("tree_population")
-    if outcome is None or population is None:
-        return "Decision tree"
-    return f"Decision tree: risk of a {outcome_words(outcome)} in {population_words(population)}"
 
 
 def _mark_current(figure: go.Figure, table: pd.DataFrame, x: list[Any], shown: list[str], *, log: bool) -> None:

@@ -1,19 +1,33 @@
 """What a case page shows, computed from one vignette (rendered by :mod:`scoring.report`).
 
 Everything here returns plain dicts of text and figure HTML for the ``report_case``
-template: the inputs, the card's items and red flags, the tree's path, card versus tree,
-counterfactuals, and sweeps. Figures are built by :mod:`scoring.plots`; this module only
+template: the inputs, the risks of a serious cause with their population, the guideline's and
+the risk policy's answers side by side, the card's items (points and likelihood ratios) and
+red flags, the tree's path and leaf risk, card versus tree, counterfactuals, and sweeps. Figures are built by :mod:`scoring.plots`; this module only
 embeds them. Text stays text: the template escapes it.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from scoring.contract.schema import FIELDS
 from scoring.report import _html as H
-from scoring.wording import format_value, how_soon_text
+from scoring.wording import (
+    MISSING,
+    format_value,
+    how_soon_text,
+    likelihood_ratio_text,
+    lower_first,
+    policies_differ_text,
+    policy_columns,
+    risk_percent,
+    risk_rows,
+    sentence_case,
+)
+
+#: The card whose risk a case page shows next to the main card's and the tree's, when shipped.
+LEARNED_CARD = "learned"
 
 
 def _inputs(vignette: Any) -> list[dict[str, Any]]:
@@ -62,6 +76,7 @@ def _card_context(assessment: Any, card: Any) -> dict[str, Any]:
                 "label": i.label,
                 "condition": condition_words(i.condition),
                 "points": f"{i.points:+d}",
+                "likelihood_ratio": likelihood_ratio_text(i.likelihood_ratio),
                 "evidence": i.evidence,
             }
             for i in view.items
@@ -73,11 +88,10 @@ def _card_context(assessment: Any, card: Any) -> dict[str, Any]:
             "value": band_value,
             "label": band_label,
         },
-        "probability": (
+        "risk": (
             "not available: this card has no calibration"
-            if view.probability is None or math.isnan(view.probability)
-            else f"{view.probability:.0%} estimated chance that a vignette like this needs professional review "
-            "(calibrated on synthetic vignettes)"
+            if assessment.risk is None
+            else f"{assessment.risk.text()}, from the calibrated points total"
         ),
         "recommendation_value": rec_value,
         "recommendation_label": rec_label,
@@ -94,6 +108,12 @@ def _card_context(assessment: Any, card: Any) -> dict[str, Any]:
     }
 
 
+def _population_label(population: str) -> str:
+    from scoring.engine.populations import load_population
+
+    return str(load_population(population).label)
+
+
 def _tree_context(assessment: Any, tree: Any) -> dict[str, Any]:
     from scoring.engine.tree import outcome_words
 
@@ -106,19 +126,59 @@ def _tree_context(assessment: Any, tree: Any) -> dict[str, Any]:
         "leaf_id": view.leaf_id,
         "leaf_risk": tree.leaf_risk_text(view.leaf_id),
         "outcome": outcome_words(view.outcome),
+        # The leaf's risk moved to the population the page states chances for.
+        "risk": assessment.tree_risk.text(),
     }
 
 
 def _comparison(assessment: Any) -> dict[str, str]:
-    card_label = recommendation_text(assessment.card.recommendation)[1]
+    """Card against tree: whether their risks lead the risk policy to the same answer."""
     tree_label = recommendation_text(assessment.tree.recommendation)[1]
     if assessment.agree:
-        text = f"The points card and the decision tree agree: {card_label}."
-        return {"short": "They agree.", "text": text}
-    text = f"The points card says {card_label}; the decision tree says {tree_label}."
-    if assessment.disagreement:
-        text += " " + assessment.disagreement
-    return {"short": "They differ.", "text": text}
+        text = (
+            f"The card's risk and the tree's lead the risk policy to the same answer ({tree_label} for the tree's "
+            "risk, and the same for the card's)."
+        )
+        return {"short": "Card and tree agree on the risk.", "text": text}
+    text = f"The card's risk and the tree's lead the risk policy to different answers: {assessment.disagreement}."
+    return {"short": "Card and tree differ on the risk.", "text": text}
+
+
+def _chosen_policy(assessment: Any) -> Any:
+    """The PolicyResult whose answer the person receives."""
+    return next(r for r in (assessment.guideline, assessment.risk_policy) if r.policy == assessment.policy)
+
+
+def learned_risk(vignette: Any, card: Any, *, population: Any = None) -> Any:
+    """The learned card's risk for a vignette, when that card is shipped and is not ``card`` itself (else None)."""
+    from scoring.assessment import assess
+    from scoring.engine.card import list_cards
+
+    if LEARNED_CARD not in list_cards() or card.name == LEARNED_CARD:
+        return None
+    return assess(vignette, card=LEARNED_CARD, tree=None, population=population).risk
+
+
+def risks_context(estimates: list[Any]) -> dict[str, Any]:
+    """The risk table's rows, caption and column heading (``partials/risks.html.j2``)."""
+    present = [e for e in estimates if e is not None]
+    if not present:
+        return {"rows": [], "caption": "", "trained_label": "", "empty": "No model gives a risk estimate."}
+    first = present[0]
+    return {
+        "rows": risk_rows(present),
+        "caption": f"Chance of a {first.outcome_label.lower()}, for {lower_first(first.population_label)}",
+        "trained_label": sentence_case(_population_label(first.trained_on)),
+        "empty": "No model gives a risk estimate.",
+    }
+
+
+def policies_context(assessment: Any) -> dict[str, Any]:
+    """Both policies' answers side by side, and why they differ (``partials/policies.html.j2``)."""
+    return {
+        "columns": policy_columns([assessment.guideline, assessment.risk_policy], assessment.policy),
+        "differ": policies_differ_text(assessment.guideline, assessment.risk_policy),
+    }
 
 
 #: Numeric fields in a case page's what-if menu, each swept at build time. Age is not
@@ -141,6 +201,7 @@ def _sweep_context(case: Any, slug: str, card: Any, tree: Any) -> dict[str, Any]
         [
             format_value(influence.field, row.value) + (" (this vignette)" if row.is_current else ""),
             str(int(row.points_total)),
+            risk_percent(row.risk, missing=MISSING),
             recommendation_text(row.recommendation)[1],
         ]
         for row in frame.itertuples(index=False)
@@ -156,13 +217,16 @@ def _sweep_context(case: Any, slug: str, card: Any, tree: Any) -> dict[str, Any]
         ),
         "figure": {
             "html": figure,
-            "caption": f"Top: points total and combined recommendation as {spec.label.lower()} varies; bottom: the tree's risk of a serious cause in the learning mix. The vignette's own value is marked.",
+            "caption": (
+                f"Top: points total and recommendation as {spec.label.lower()} varies; bottom: the chance of a "
+                "serious cause from the card and from the tree (log scale). The vignette's own value is marked."
+            ),
         },
         "explorer": {
             "html": explorer,
             "caption": "What-if menu: points total and recommendation as each numeric input varies on its own (precomputed; a table of the main sweep follows).",
         },
-        "columns": [spec.label, "Points total", "Combined recommendation"],
+        "columns": [spec.label, "Points total", "Chance of a serious cause (card)", "Recommendation"],
         "rows": rows,
     }
 
@@ -189,6 +253,7 @@ def case_context(case: Any, *, slug: str, card: Any, tree: Any) -> tuple[dict[st
 
     assessment = assess(case.vignette, card=card, tree=tree)
     value, label = recommendation_text(assessment.recommendation)
+    risks = [assessment.risk, learned_risk(case.vignette, card), assessment.tree_risk]
     figures = {
         "waterfall": _waterfall(assessment, slug),
         "tree": {
@@ -209,8 +274,12 @@ def case_context(case: Any, *, slug: str, card: Any, tree: Any) -> tuple[dict[st
             "label": label,
             "advice": assessment.advice,
             "how_soon": how_soon_text(assessment.timeframe, assessment.timeframe_advice, assessment.advice),
+            "policy": lower_first(_chosen_policy(assessment).label),
+            "risk": "" if assessment.risk is None else sentence_case(assessment.risk.text()),
         },
         "inputs": _inputs(case.vignette),
+        "risks": risks_context(risks),
+        "policies": policies_context(assessment),
         "card": _card_context(assessment, card),
         "tree": _tree_context(assessment, tree),
         "comparison": _comparison(assessment),

@@ -12,6 +12,7 @@ from scoring.report._errors import ReportError, unwritable
 from scoring.report._pages import render_page
 from scoring.report._provenance import Provenance, collect_provenance
 from scoring.report._site import refuse_to_replace_site_page, write_file
+from scoring.wording import MISSING, risk_percent, sentence_case
 
 
 def case_page(
@@ -24,7 +25,12 @@ def case_page(
     plotly_src: str | None = None,
     index_href: str | None = "../index.html",
 ) -> tuple[str, dict[str, Any]]:
-    """A case page's HTML and its entry for the index (link, title, why, recommendation)."""
+    """A case page's HTML and its entry for the index.
+
+    The entry holds the link, title and why, the recommendation, both policies' answers
+    (``guideline``, ``risk_policy``: value and label each, ``differ``) and the card's chance
+    of a serious cause (``risk``) with the population it is for (``population``).
+    """
     context, assessment = case_context(case, slug=slug, card=card, tree=tree)
     html = render_page(
         "report_case.html.j2",
@@ -36,8 +42,24 @@ def case_page(
         **context,
     )
     value, label = recommendation_text(assessment.recommendation)
-    entry = {"href": f"cases/{slug}.html", "title": case.title, "why": case.why, "value": value, "label": label}
+    entry = {
+        "href": f"cases/{slug}.html",
+        "title": case.title,
+        "why": case.why,
+        "value": value,
+        "label": label,
+        "guideline": _answer(assessment.guideline),
+        "risk_policy": _answer(assessment.risk_policy),
+        "differ": assessment.policies_differ,
+        "risk": MISSING if assessment.risk is None else risk_percent(assessment.risk.probability, missing=MISSING),
+        "population": "" if assessment.risk is None else sentence_case(assessment.risk.population_label),
+    }
     return html, entry
+
+
+def _answer(result: Any) -> dict[str, str]:
+    value, label = recommendation_text(result.recommendation)
+    return {"value": value, "label": label}
 
 
 def render_case(
@@ -50,9 +72,11 @@ def render_case(
 ) -> str:
     """A single-vignette report as one HTML page, in the spirit of a clinical calculator.
 
-    The page shows the inputs (and narrative, if given), each card item with its points and
-    evidence, the red flags checked, the total and band, the calibrated probability, the
-    tree's path, card versus tree, the smallest changes that would move the recommendation,
+    The page shows the inputs (and narrative, if given), each model's chance of a serious
+    cause with the population it is for, the guideline's and the risk policy's answers side
+    by side, each card item with its points, likelihood ratio and evidence, the red flags
+    checked, the total and band, the tree's path and leaf risk, card versus tree, the
+    smallest changes that would move the recommendation,
     a sweep of the most influential field (with a menu over the other numeric fields),
     the advice, and the not-a-medical-device notice. All text is escaped.
 

@@ -1,4 +1,4 @@
-"""The index page: data set, card, tree, how they compare, and links to every page."""
+"""The index page: data set, card, policies, tree, how they compare, and links to every page."""
 
 from __future__ import annotations
 
@@ -9,10 +9,29 @@ from scoring.report._case import condition_words, recommendation_text
 from scoring.report._pages import render_page
 from scoring.report._provenance import Provenance, tree_metadata, tree_version
 from scoring.report._tables import tree_advice_heading, tree_leaves
+from scoring.wording import likelihood_ratio_text, risk_percent
+
+
+def _calibration_text(card: Any) -> str:
+    """What the card's total is calibrated to, and for whom the pages state risks."""
+    from scoring.engine.populations import DEFAULT_POPULATION, load_population
+    from scoring.engine.risk import load_outcomes
+
+    calibration = card.calibration
+    if calibration is None:
+        return "This card has no calibration: its pages give no chance of a serious cause."
+    outcome = load_outcomes()[calibration.outcome].label.lower()
+    fitted, shown = load_population(calibration.population), load_population(DEFAULT_POPULATION)
+    return (
+        f"Its total is calibrated to the chance of a {outcome}. It was fitted on vignettes of one population "
+        f"({fitted.label}: {risk_percent(fitted.prevalence(calibration.outcome))} have a {outcome}); the case pages "
+        f"state each chance for another ({shown.label}: {risk_percent(shown.prevalence(calibration.outcome))}), "
+        "moved there from the population it was fitted on."
+    )
 
 
 def card_summary(card: Any) -> dict[str, Any]:
-    """The card's name, size, bands and red flags, as the index shows them."""
+    """The card's name, size, items (points and likelihood ratio), bands, red flags and calibration."""
     bands = []
     for band in card.bands:
         value, label = recommendation_text(band.recommendation)
@@ -29,8 +48,46 @@ def card_summary(card: Any) -> dict[str, Any]:
         "min_total": low,
         "max_total": high,
         "bands": bands,
+        "items": [
+            {
+                "label": item.label,
+                "points": f"{item.points:+d}",
+                "likelihood_ratio": likelihood_ratio_text(card.likelihood_ratio(item.item_id)),
+            }
+            for item in card.items
+        ],
+        "calibration": _calibration_text(card),
         "red_flags": [{"label": f.label, "condition": condition_words(f.condition)} for f in card.red_flags],
     }
+
+
+def policies_summary() -> list[dict[str, Any]]:
+    """Each recommendation policy of ``policies.toml``: its name, what it does, and its thresholds."""
+    from scoring.engine.policies import load_policies
+
+    summaries = []
+    for policy in load_policies().values():
+        thresholds = []
+        for threshold in policy.thresholds:
+            value, label = recommendation_text(threshold.recommendation)
+            thresholds.append(
+                {
+                    "value": value,
+                    "label": label,
+                    "at_least": risk_percent(threshold.at_least),
+                    "harm_to_benefit": threshold.harm_to_benefit,
+                    "reason": " ".join(threshold.reason.split()),
+                }
+            )
+        summaries.append(
+            {
+                "label": policy.label,
+                "default": policy.is_default,
+                "description": " ".join(policy.description.split()),
+                "thresholds": thresholds,
+            }
+        )
+    return summaries
 
 
 def tree_summary(tree: Any, record: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -108,6 +165,7 @@ def index_page(
         page_title="Reports",
         data=data_summary(provenance),
         card=card_summary(card),
+        policies=policies_summary(),
         tree=tree_summary(tree, tree_metadata()),
         metrics=metrics_summary(comparison),
         notebooks=notebooks,

@@ -7,7 +7,7 @@ words come from :mod:`scoring.wording`. Everything returns a ``str``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from scoring.contract.recommendation import Recommendation
@@ -18,8 +18,12 @@ from scoring.wording import (
     format_value,
     how_soon_text,
     leaf_risk_text,
-    probability_text,
+    lower_first,
+    policies_differ_text,
+    policy_columns,
     render_partial,
+    risk_rows,
+    sentence_case,
 )
 
 __all__ = [
@@ -31,7 +35,9 @@ __all__ = [
     "heading_html",
     "message_html",
     "notice_html",
+    "policies_html",
     "recommendation_html",
+    "risks_html",
     "tree_path_html",
     "vignette_html",
 ]
@@ -43,6 +49,9 @@ BANNER_COLOURS = {
     Recommendation.URGENT: "#8b0000",
 }
 
+#: Shown when no model gives a risk estimate.
+NO_RISK = "No risk estimate: the card has no calibration and no decision tree is loaded."
+
 #: Shown when no change of one or two answers moves the recommendation.
 NO_COUNTERFACTUAL = "No small change to these answers moves the recommendation."
 
@@ -52,17 +61,35 @@ def notice_html() -> str:
     return str(render_partial("notice", notice=NOTICE))
 
 
+def _chosen(assessment: Any) -> Any:
+    """The PolicyResult whose answer the person receives (None for an assessment without one)."""
+    for result in (assessment.guideline, assessment.risk_policy):
+        if result is not None and result.policy == assessment.policy:
+            return result
+    return None
+
+
+def _other(assessment: Any) -> Any:
+    """The PolicyResult the person does not receive."""
+    chosen = _chosen(assessment)
+    others = [r for r in (assessment.guideline, assessment.risk_policy) if r is not None and r is not chosen]
+    return others[0] if others else None
+
+
 def recommendation_html(assessment: Any) -> str:
-    """The combined recommendation and its advice as a coloured banner (all text escaped)."""
+    """The recommendation (the chosen policy's) and its advice as a coloured banner (all text escaped)."""
     recommendation = assessment.recommendation
+    chosen = _chosen(assessment)
     return str(
         render_partial(
             "recommendation",
             value=recommendation.value,
             label=recommendation.label,
             colour=BANNER_COLOURS[recommendation],
+            source=f"From the {lower_first(chosen.label)} policy" if chosen is not None else "",
             red_flags=[flag.label for flag in assessment.card.red_flags],
             how_soon=_how_soon(assessment),
+            risk="" if assessment.risk is None else assessment.risk.text(),
             advice=assessment.advice,
         )
     )
@@ -73,14 +100,81 @@ def _how_soon(assessment: Any) -> str:
 
 
 def announcement(assessment: Any) -> str:
-    """What the live region says when the recommendation changes: the label, red flags, advice."""
+    """What the live region says when the answer changes.
+
+    The recommendation and the policy it comes from, red flags, how soon, the advice, what
+    the other policy would say when it differs, and the card's chance of a serious cause.
+    """
+    chosen, other = _chosen(assessment), _other(assessment)
     parts = [f"Recommendation: {assessment.recommendation.label}."]
+    if chosen is not None:
+        parts.append(f"Policy: {chosen.label}.")
     if assessment.card.red_flags:
         parts.append("Red flag: " + "; ".join(flag.label for flag in assessment.card.red_flags) + ".")
     if _how_soon(assessment):
         parts.append(_how_soon(assessment))
     parts.append(assessment.advice)
+    if other is not None and other.recommendation is not assessment.recommendation:
+        parts.append(f"The {lower_first(other.label)} policy would say {other.recommendation.label}.")
+    if assessment.risk is not None:
+        parts.append(sentence_case(assessment.risk.text()) + ".")
     return " ".join(parts)
+
+
+#: The policy labels' inline style in a widget: the banner's colours, white text (7:1 and more).
+POLICY_STYLES = {
+    recommendation.value: f"background:{colour};color:#fff;padding:0.05em 0.45em;border-radius:3px;font-weight:bold"
+    for recommendation, colour in BANNER_COLOURS.items()
+}
+
+
+def policies_html(assessment: Any, *, styles: Mapping[str, str] | None = None) -> str:
+    """The guideline's and the risk policy's answers side by side with their reasons, and why they differ.
+
+    Parameters
+    ----------
+    assessment : Assessment
+    styles : mapping of recommendation value to inline CSS, optional
+        How each answer's label is coloured (default :data:`POLICY_STYLES`; a page with a
+        stylesheet passes ``{}``).
+    """
+    return str(
+        render_partial(
+            "policies",
+            columns=policy_columns([assessment.guideline, assessment.risk_policy], assessment.policy),
+            styles=POLICY_STYLES if styles is None else styles,
+            differ=policies_differ_text(assessment.guideline, assessment.risk_policy),
+        )
+    )
+
+
+def population_label(population_id: str) -> str:
+    """A population's label, e.g. 'Adults who notice twitching' for ``"community"``."""
+    from scoring.engine.populations import load_population
+
+    return str(load_population(population_id).label)
+
+
+def risks_html(estimates: Sequence[Any]) -> str:
+    """Each model's chance of a serious cause, with the population it is for, as a table.
+
+    ``estimates`` are :class:`~scoring.results.RiskEstimate` objects (None entries, for a
+    model without an estimate, are left out), in the order shown.
+    """
+    present = [e for e in estimates if e is not None]
+    if not present:
+        return str(render_partial("risks", rows=[], caption="", trained_label="", empty=NO_RISK))
+    first = present[0]
+    caption = f"Chance of a {first.outcome_label.lower()}, for {lower_first(first.population_label)}"
+    return str(
+        render_partial(
+            "risks",
+            rows=risk_rows(present),
+            caption=caption,
+            trained_label=sentence_case(population_label(first.trained_on)),
+            empty=NO_RISK,
+        )
+    )
 
 
 def error_html(message: str) -> str:
@@ -95,7 +189,7 @@ def vignette_html(values: Mapping[str, Any]) -> str:
 
 
 def agreement_html(assessment: Any) -> str:
-    """Whether the points card and the tree agree, and if not, why (escaped HTML)."""
+    """The card's answer, and whether the card's and the tree's risks lead the risk policy to the same answer."""
     card = assessment.card
     tree = assessment.tree
     return str(
@@ -104,7 +198,6 @@ def agreement_html(assessment: Any) -> str:
             card_label=card.recommendation.label,
             points=f"{card.points_total:+d}",
             band=card.band.name,
-            chance=probability_text(card.probability),
             tree_label=None if tree is None else tree.recommendation.label,
             agree=assessment.agree,
             disagreement=assessment.disagreement or "",

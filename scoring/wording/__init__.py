@@ -22,6 +22,16 @@ from scoring.wording._changes import (
     influence_sentence,
 )
 from scoring.wording._html import render_partial
+from scoring.wording._risk import (
+    PolicyColumn,
+    RiskRow,
+    likelihood_ratio_text,
+    lower_first,
+    policies_differ_text,
+    policy_columns,
+    risk_rows,
+    sentence_case,
+)
 from scoring.wording._values import (
     LEARNING_MIX,
     MISSING,
@@ -60,7 +70,15 @@ __all__ = [
     "how_soon_text",
     "influence_sentence",
     "leaf_risk_text",
+    "likelihood_ratio_text",
+    "lower_first",
     "percent",
+    "policies_differ_text",
+    "policy_columns",
+    "PolicyColumn",
+    "RiskRow",
+    "risk_rows",
+    "sentence_case",
     "risk_percent",
     "probability_text",
     "render_partial",

@@ -1,0 +1,206 @@
+"""Risks and policies as a reader sees them: who a chance is for, and why two policies differ.
+
+The explorer, the case pages and the index show the same things (each model's chance of a
+serious cause for a stated population, the guideline's and the risk policy's answers side by
+side); the rows and sentences they show are built here, from the assessment's
+:class:`~scoring.results.RiskEstimate` and :class:`~scoring.results.PolicyResult` objects
+(read by their attributes, so this module needs nothing above the contract).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from scoring.contract.recommendation import Recommendation
+from scoring.wording._values import MISSING, risk_percent
+
+__all__ = [
+    "PolicyColumn",
+    "RiskRow",
+    "likelihood_ratio_text",
+    "lower_first",
+    "policies_differ_text",
+    "policy_columns",
+    "risk_rows",
+    "sentence_case",
+]
+
+
+def sentence_case(text: str) -> str:
+    """``text`` with its first letter in upper case (the rest as it is).
+
+    Examples
+    --------
+    >>> sentence_case("adults who notice twitching")
+    'Adults who notice twitching'
+    """
+    return text[:1].upper() + text[1:]
+
+
+def lower_first(text: str) -> str:
+    """``text`` with its first letter in lower case, to sit inside a sentence.
+
+    Examples
+    --------
+    >>> lower_first("Adults who notice twitching")
+    'adults who notice twitching'
+    """
+    return text[:1].lower() + text[1:]
+
+
+def likelihood_ratio_text(ratio: float | None) -> str:
+    """A likelihood ratio to two significant figures, or :data:`MISSING` when there is none.
+
+    Above 1 an item is more common with the outcome than without it; below 1, less.
+
+    Examples
+    --------
+    >>> likelihood_ratio_text(2.414), likelihood_ratio_text(0.4912), likelihood_ratio_text(39.2)
+    ('2.4', '0.49', '39')
+    >>> likelihood_ratio_text(float("nan"))
+    '—'
+    """
+    if ratio is None or not math.isfinite(float(ratio)):
+        return MISSING
+    value = float(ratio)
+    if value >= 10:
+        return f"{value:.0f}"
+    return f"{value:.2g}" if value < 1 else f"{value:.1f}"
+
+
+@dataclass(frozen=True)
+class RiskRow:
+    """One model's chance of the outcome, as a row of the risk table.
+
+    Attributes
+    ----------
+    model : str
+        The model in words, e.g. "Default card 1.2" or "Decision tree".
+    chance : str
+        The risk in the stated population, e.g. "0.37%".
+    population : str
+        Whom it is for, e.g. "Adults who notice twitching".
+    trained : str
+        The same risk in the population the model was fitted on, e.g. "1.8%".
+    model_id : str
+        The model's id, e.g. ``"card:default"`` (pages use it to mark the row).
+    """
+
+    model: str
+    chance: str
+    population: str
+    trained: str
+    model_id: str
+
+
+def risk_rows(estimates: Iterable[Any]) -> list[RiskRow]:
+    """Rows of the risk table, one per estimate, in the order given (None entries left out).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as E
+    >>> row = risk_rows([E(model="card:default", model_label="default card 1.2", probability=0.0037,
+    ...                    probability_trained=0.018, population_label="adults who notice twitching")])[0]
+    >>> row.model, row.chance, row.population, row.trained
+    ('Default card 1.2', '0.37%', 'Adults who notice twitching', '1.8%')
+    """
+    rows = []
+    for estimate in estimates:
+        if estimate is None:
+            continue
+        rows.append(
+            RiskRow(
+                model=sentence_case(str(estimate.model_label)),
+                chance=risk_percent(estimate.probability, missing=MISSING),
+                population=sentence_case(str(estimate.population_label)),
+                trained=risk_percent(estimate.probability_trained, missing=MISSING),
+                model_id=str(estimate.model),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class PolicyColumn:
+    """One policy's answer, as a column of the side-by-side view.
+
+    Attributes
+    ----------
+    policy : str
+        The policy's id, e.g. ``"risk"``.
+    label : str
+        Its name, e.g. "Risk-based".
+    value, recommendation : str
+        The answer's value (``"self_care"``) and its label ("Self-care").
+    reasons : tuple of str
+        Why, one sentence each, first letter in upper case.
+    chosen : bool
+        Whether this is the answer the person receives.
+    """
+
+    policy: str
+    label: str
+    value: str
+    recommendation: str
+    reasons: tuple[str, ...]
+    chosen: bool
+
+
+def policy_columns(results: Iterable[Any], chosen: str) -> list[PolicyColumn]:
+    """The policies' answers side by side (None entries left out); ``chosen`` is the policy id applied."""
+    columns = []
+    for result in results:
+        if result is None:
+            continue
+        recommendation = Recommendation(result.recommendation)
+        columns.append(
+            PolicyColumn(
+                policy=str(result.policy),
+                label=str(result.label),
+                value=recommendation.value,
+                recommendation=recommendation.label,
+                reasons=tuple(sentence_case(str(reason)) for reason in result.reasons),
+                chosen=str(result.policy) == chosen,
+            )
+        )
+    return columns
+
+
+def _here(result: Any) -> str:
+    return "; ".join(lower_first(str(reason)) for reason in result.reasons)
+
+
+def policies_differ_text(guideline: Any, risk_policy: Any) -> str:
+    """Where the guideline and the risk policy differ and why, or ``""`` when they agree.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as P
+    >>> g = P(label="Guideline (referral ladder)", recommendation="see_doctor",
+    ...       reasons=("Twitching for more than 2 weeks (see_doctor)",))
+    >>> r = P(label="Risk-based", recommendation="self_care",
+    ...       reasons=("risk 0.37% is below 2.0% in adults who notice twitching",))
+    >>> print(policies_differ_text(g, r))
+    The two policies differ: the guideline says See a doctor, the risk-based policy says Self-care. Why: the guideline refers anyone with a reason to see a doctor, whatever the risk (here: twitching for more than 2 weeks (see_doctor)); the risk policy follows the estimated chance of a serious cause (here: risk 0.37% is below 2.0% in adults who notice twitching).
+    """
+    if guideline is None or risk_policy is None:
+        return ""
+    ours, theirs = Recommendation(guideline.recommendation), Recommendation(risk_policy.recommendation)
+    if ours is theirs:
+        return ""
+    text = (
+        f"The two policies differ: the guideline says {ours.label}, "
+        f"the {lower_first(str(risk_policy.label))} policy says {theirs.label}. Why: "
+    )
+    if ours > theirs:
+        return text + (
+            f"the guideline refers anyone with a reason to see a doctor, whatever the risk (here: {_here(guideline)}); "
+            f"the risk policy follows the estimated chance of a serious cause (here: {_here(risk_policy)})."
+        )
+    return text + (
+        f"no rule of the guideline applies (here: {_here(guideline)}), but the estimated chance of a serious "
+        f"cause is high enough for the risk policy to act on it (here: {_here(risk_policy)})."
+    )
