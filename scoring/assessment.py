@@ -460,12 +460,19 @@ def _risk_result(policy: Policy, level: int, red_flags: list[str], risk: RiskEst
             t = reached[-1]
             reasons = [
                 f"risk {chance} is at least {risk_percent(t.at_least)} (harm to benefit {t.harm_to_benefit}) "
-                f"in {risk.population_label}"
+                f"in {_lower_first(risk.population_label)}"
             ]
         else:
             first = policy.thresholds[0]
-            reasons = [f"risk {chance} is below {risk_percent(first.at_least)} in {risk.population_label}"]
+            reasons = [
+                f"risk {chance} is below {risk_percent(first.at_least)} in {_lower_first(risk.population_label)}"
+            ]
     return PolicyResult(policy.id, policy.label, recommendation, tuple(reasons))
+
+
+def _lower_first(text: str) -> str:
+    """'Adults who notice twitching' as it reads inside a sentence."""
+    return text[:1].lower() + text[1:]
 
 
 def _timeframe(card: CardView, ladder_ids: tuple[str, ...]) -> tuple[str | None, str]:
