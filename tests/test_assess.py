@@ -602,7 +602,9 @@ PLAIN_JSON = json.dumps(dict(PLAIN, duration_weeks=3))
 def test_cli_assess_one_vignette_text():
     result = CliRunner().invoke(main, ["assess", "--vignette", PLAIN_JSON])
     assert result.exit_code == 0, result.output
-    assert "Recommendation: See a doctor (see_doctor)" in result.output
+    assert "Recommendation: See a doctor, from the guideline (referral ladder) policy" in result.output
+    assert "Chance of a serious cause, for adults who notice twitching:" in result.output
+    assert "Risk-based: Self-care" in result.output
     assert "+4  Twitching for more than 2 weeks" in result.output
     assert NOTICE in result.output
 
