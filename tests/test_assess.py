@@ -605,7 +605,7 @@ def test_cli_assess_one_vignette_text():
     assert "Recommendation: See a doctor, from the guideline (referral ladder) policy" in result.output
     assert "Chance of a serious cause, for adults who notice twitching:" in result.output
     assert "Risk-based: Self-care" in result.output
-    assert "+4  Twitching for more than 2 weeks" in result.output
+    assert "      +4    1.5  Twitching for more than 2 weeks" in result.output
     assert NOTICE in result.output
 
 
