@@ -19,7 +19,18 @@ from scoring.sql import rejects_sql, to_sql
 from scoring.sql._compile import type_family
 from tests.strategies import vignettes
 
-RESULTS = ["points_total", "band", "red_flags", "card_recommendation", "tree_recommendation", "agree", "recommendation"]
+RESULTS = [
+    "points_total",
+    "band",
+    "red_flags",
+    "card_recommendation",
+    "tree_recommendation",
+    "agree",
+    "guideline_recommendation",
+    "risk_policy_recommendation",
+    "timeframe",
+    "recommendation",
+]
 REJECT_KEYS = ["row", "vignette_id", "field", "value", "reason", "allowed"]
 
 
@@ -42,7 +53,8 @@ def assert_same_typed(frame: pd.DataFrame, **options: Any) -> dict[str, str]:
     assert list(scored.columns) == list(python.columns)
     for column in [c for c in RESULTS if c in python.columns] + [f.name for f in FIELDS]:
         assert scored[column].astype(str).tolist() == python[column].astype(str).tolist(), column
-    np.testing.assert_allclose(scored["probability"], python["probability"], rtol=0, atol=1e-9)
+    for risk in [c for c in python.columns if c.startswith(("risk_", "tree_risk_")) and python[c].dtype.kind == "f"]:
+        np.testing.assert_allclose(scored[risk], python[risk], rtol=0, atol=1e-9)
     got = rejects[REJECT_KEYS].astype(str).values.tolist()
     assert got == expected.rejected[REJECT_KEYS].astype(str).values.tolist()
     assert len(frame) == len(scored) + rejects["row"].nunique()
