@@ -99,7 +99,8 @@ def test_installed_wheel_assesses_outside_the_checkout(installed, tmp_path):
     info = json.loads(result.stdout)
     assert str(ROOT) not in info["file"] and str(installed) in info["file"]
     assert info == {**info, "rec": "urgent", "tree": True, "n": 5000}
-    assert info["probability"] == 1.0  # the card's calibration ships with it
+    # The card's calibration ships with it: a red flag's risk of a serious cause, for the community.
+    assert 0.0 < info["probability"] < 1.0
     cli = _run([str(installed / "bin" / "zaro"), "--version"], cwd=tmp_path, env=_clean_environment())
     assert cli.stdout.strip().startswith("zaro, version ")
 

@@ -258,7 +258,7 @@ def test_card_bands_follow_the_risk_policy_thresholds_in_the_stated_population(t
         ("high risk", second, 14, "see_doctor"),
     ]
     default = {b.name: b.advice for b in load_card("default").bands}
-    assert [b.advice for b in card.bands] == [default["reassuring"], default["review"], default["review soon"]]
+    assert [b.advice for b in card.bands] == [default["low risk"], default["raised risk"], default["raised risk"]]
     assert f"totals {first} to {second - 1} (risk 1.96% to under 20%): see_doctor;" in card.description
     # The same score judged in the enriched population, where serious causes are commoner,
     # sends lower totals to a doctor.

@@ -153,7 +153,8 @@ def fit_command(
 
         reading(data_path)
         read_csv_header(data_path)
-    if not tree_only:
+    # --data names the tree's training file: the learned card keeps its own recipe and is left alone.
+    if not tree_only and data_path is None:
         _fit_learned_card(out_dir)
         if learned_only:
             return
