@@ -88,9 +88,7 @@ def roc_figure(
 
     order = list(dict.fromkeys(roc["model"]))
     colours = _colours(order)
-    figure = make_subplots(
-        rows=1, cols=2, subplot_titles=["Whole curve", "Where the policies refer"], horizontal_spacing=0.12
-    )
+    figure = make_subplots(rows=1, cols=2, subplot_titles=["Whole curve", "Zoomed in"], horizontal_spacing=0.12)
     for col in (1, 2):
         figure.add_scatter(
             x=[0, 1],
@@ -148,16 +146,19 @@ def roc_figure(
     x_zoom, y_zoom = _zoom(operating_points)
     figure.update_xaxes(title_text="1 - specificity", tickformat=".0%", showgrid=True, gridcolor="#EEEEEE")
     figure.update_yaxes(tickformat=".0%", showgrid=True, gridcolor="#EEEEEE")
-    figure.update_xaxes(range=[0, 1], row=1, col=1)
+    # No 0% tick on the whole curve's x axis: it would sit on the y axis's 0%.
+    figure.update_xaxes(range=[0, 1], tickvals=[0.25, 0.5, 0.75], row=1, col=1)
     figure.update_yaxes(range=[0, 1.02], title_text="sensitivity", row=1, col=1)
     figure.update_xaxes(range=x_zoom, tickformat=".0%" if x_zoom[1] >= 0.2 else ".1%", row=1, col=2)
     figure.update_yaxes(range=[y_zoom[0], y_zoom[1] + 0.01], row=1, col=2)
     figure.update_layout(
-        title=title or "ROC curves: serious causes found (sensitivity) against others referred (1 - specificity)",
+        # Short lines: the title must fit a phone's width.
+        title=title
+        or "ROC curves<br><sup>serious causes found (sensitivity)<br>against others referred (1 - specificity)</sup>",
         plot_bgcolor="white",
         legend=_legend_below(),
         height=620,
-        margin=dict(l=70, r=20, t=90, b=40),
+        margin=dict(l=70, r=20, t=135, b=40),
     )
     return figure
 
@@ -226,13 +227,13 @@ def model_calibration_figure(
             hovertemplate="predicted %{x:.2%}, observed %{y:.2%}, n=%{customdata:,}<extra>" + name + "</extra>",
         )
     figure.update_layout(
-        title=title or "Calibration: observed share against predicted risk",
+        title=title or "Calibration<br><sup>observed share against predicted risk</sup>",
         xaxis=dict(title="mean predicted risk in the bin", type="log", **_log_ticks(low, high)),
         yaxis=dict(title="observed share with the outcome", type="log", **_log_ticks(low, high)),
         plot_bgcolor="white",
         legend=_legend_below(),
         height=560,
-        margin=dict(l=70, r=20, t=60, b=150),
+        margin=dict(l=70, r=20, t=90, b=150),
     )
     figure.update_xaxes(showgrid=True, gridcolor="#EEEEEE")
     figure.update_yaxes(showgrid=True, gridcolor="#EEEEEE")

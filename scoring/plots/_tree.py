@@ -201,15 +201,16 @@ def tree_figure(tree: Any, path: Any = None, *, population: Any = None, title: s
     legend_title = wrap(f"Leaf colour: the risk policy's advice for the leaf's risk in {target.label}", width=60)
     figure.update_layout(
         title=title
-        or f"Decision tree: risk of a {outcome}<br><sup>depth {max_depth}, {n_leaves} leaves; "
-        "each leaf: its share of training vignettes with the outcome</sup>",
+        # Short lines: the title must fit a phone's width.
+        or f"Decision tree: risk of a {outcome}<br><sup>depth {max_depth}, {n_leaves} leaves; each leaf:<br>"
+        "its share of training vignettes with the outcome</sup>",
         annotations=annotations,
         # Room to the right of the deepest row for its two lines of text.
         xaxis=dict(visible=False, range=[-0.3, max_depth + 4.5], fixedrange=True),
         yaxis=dict(visible=False, range=[-len(order) + 0.4, 0.6], fixedrange=True),
         plot_bgcolor="white",
         height=_ROW_HEIGHT * len(order) + 160,
-        margin=dict(l=10, r=10, t=70, b=10),
+        margin=dict(l=10, r=10, t=115, b=10),
         legend=dict(orientation="h", y=0, yanchor="top", x=0, title=dict(text=legend_title, side="top")),
     )
     return figure
