@@ -225,7 +225,11 @@ def test_bad_arguments_are_refused_naming_what_exists():
         ValueError, match=r"unknown parameter 'prior\.motor_neuron'.*did you mean 'prior\.motor_neuron_like'"
     ):
         sensitivity_analysis(parameters=["prior.motor_neuron"])
-    with pytest.raises(ValueError, match=r"unknown parameter 'flags\.family_history_als\.motor_neuron_like'.*sourced"):
+    with pytest.raises(
+        ValueError,
+        match=r"parameter 'flags\.family_history_als\.motor_neuron_like' is sourced in population 'community' "
+        r"\(tag 'S: Red Whale / BMJ 2022 \(10-15% of ALS is genetic\)'\); only assumed numbers are varied",
+    ):
         sensitivity_analysis(parameters=["flags.family_history_als.motor_neuron_like"])
     with pytest.raises(ValueError, match=r"parameters is empty"):
         sensitivity_analysis(parameters=[])

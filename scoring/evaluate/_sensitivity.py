@@ -12,14 +12,21 @@ is a world whose cause shares are not the stated ones, and the calibration shows
 
 Every variation uses the same seed (common random numbers): each random quantity of the
 generator has its own stream, so moving one flag's probability changes that flag in some rows
-and nothing else, and the difference from the baseline is the parameter's, not sampling noise.
+and no other draw, and the difference from the baseline is the parameter's effect on the same
+people, not the noise of drawing other people.
 
-Speed: about 420 variations (every assumed number, down and up). Each one draws
-:data:`DEFAULT_SENSITIVITY_N` rows (a quarter of the evaluation's 200,000: with common random
-numbers a change needs far fewer rows than a level), scores them with the expert card and the
-policies only (no tree, no reference model, no learned card), and computes each metric once on
-all rows (an AUC without its bootstrap). ``jobs=2`` splits the variations over two processes.
-``benchmarks/bench_sensitivity.py`` measures it.
+Speed: the community population has 219 assumed numbers that can move, so 438 variations.
+Each one draws :data:`DEFAULT_SENSITIVITY_N` rows (30,000, against the evaluation's 200,000:
+with common random numbers a *change* needs far fewer rows than a level does, and about 450
+serious causes per sample keep a change of one in a few hundred visible), scores them with the
+expert card and the two policies only (no tree, no reference model, no learned card), and
+computes each metric once on all rows (an AUC without its bootstrap). A variation then costs
+about 1.1 times one plain generate-and-score of the same rows, and ``jobs=2`` splits the
+variations over two processes (1.6 times faster on two cores; the table is the same).
+``benchmarks/bench_sensitivity.py`` measures it: about 25 s on one core, 15 s with two, on a
+two-core machine shared with other work. A metric that rests on few rows (motor-neuron-like
+cases sent to self-care: about 30 such cases per sample) moves in steps of one case; pass a
+larger ``n`` where that matters.
 """
 
 from __future__ import annotations
@@ -649,14 +656,13 @@ def _whole(name: str, value: Any, minimum: int, example: str) -> int:
     return int(value)
 
 
-def _chosen(
-    available: list[AssumedParameter], parameters: Iterable[str | AssumedParameter] | None, population_id: str
-) -> list[AssumedParameter]:
+def _chosen(available: list[AssumedParameter], parameters: Any, population: Any) -> list[AssumedParameter]:
     if parameters is None:
         return available
     if isinstance(parameters, (str, AssumedParameter)):
         parameters = [parameters]
     by_id = {p.id: p for p in available}
+    sourced = {entry.path: entry.tag for entry in population.params.entries() if entry.sourced}
     chosen: list[AssumedParameter] = []
     for item in parameters:
         if isinstance(item, AssumedParameter):
@@ -671,13 +677,19 @@ def _chosen(
         if whole_entry:
             chosen += whole_entry
             continue
+        entry_path = next((path for path in sourced if item == path or item.startswith(path + ".")), None)
+        if entry_path is not None:
+            raise ValueError(
+                f"parameter {item!r} is sourced in population {population.id!r} (tag {sourced[entry_path]!r}); "
+                "only assumed numbers are varied"
+            )
         close = difflib.get_close_matches(item, list(by_id), n=3, cutoff=0.6)
         hint = f"did you mean {', '.join(repr(c) for c in close)}? " if close else ""
-        tables = ", ".join(dict.fromkeys(_parts(p.path)[0] for p in available))  # type: ignore[misc]
+        tables = ", ".join(dict.fromkeys(str(_parts(p.path)[0]) for p in available))
         raise ValueError(
-            f"unknown parameter {item!r}: population {population_id!r} has no assumed number of that id "
-            f"(sourced numbers are never varied). {hint}Its {len(available)} assumed parameters are in the tables "
-            f"{tables}; assumed_parameters({population_id!r}) lists them"
+            f"unknown parameter {item!r}: population {population.id!r} has no assumed number of that id; {hint}"
+            f"It has {len(available)} assumed parameters, in the tables {tables} "
+            f"(assumed_parameters({population.id!r}) lists them)"
         )
     if not chosen:
         raise ValueError("parameters is empty: name at least one assumed parameter, or pass None for all of them")
@@ -732,8 +744,8 @@ def sensitivity_analysis(
     PopulationError
         For an unknown population (listing the known ones).
     ValueError
-        For an unknown parameter id (naming the close ones and where the others are), an
-        empty list, or ``n``, ``seed`` or ``jobs`` that are not whole numbers in range.
+        For an unknown parameter id (naming the close ones and where the others are), a
+        sourced one (naming its tag), an empty list, or ``n``, ``seed`` or ``jobs`` that are not whole numbers in range.
 
     Examples
     --------
@@ -745,7 +757,7 @@ def sensitivity_analysis(
     seed = _whole("seed", seed, 0, "2026")
     jobs = _whole("jobs", jobs, 1, "2")
     target = _population(population)
-    chosen = _chosen(assumed_parameters(target), parameters, target.id)
+    chosen = _chosen(assumed_parameters(target), parameters, target)
     scoring = _scoring(target, card)
     tasks = [(parameter, variation) for parameter in chosen for variation in parameter.variations]
 
