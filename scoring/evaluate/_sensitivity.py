@@ -195,10 +195,15 @@ def load_move_rules(path: str | Path | None = None) -> tuple[MoveRule, ...]:
         Naming the file, the rule and the fix: an unknown or missing key, low not below high,
         a factor that is not positive, a share rule without a group, a field without a range.
     """
-    return _rules(SENSITIVITY_FILE if path is None else Path(path))
+    return _shipped_rules() if path is None else _rules(Path(path))
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=1)
+def _shipped_rules() -> tuple[MoveRule, ...]:
+    # Read once per process; a file given by path is read every time (it may be edited).
+    return _rules(SENSITIVITY_FILE)
+
+
 def _rules(path: Path) -> tuple[MoveRule, ...]:
     if not path.is_file():
         raise SensitivityError(
@@ -557,7 +562,7 @@ HEADLINE_METRICS: tuple[HeadlineMetric, ...] = (
     HeadlineMetric("risk_share_referred", "people referred, risk policy", True),
     HeadlineMetric("guideline_sensitivity", "serious causes referred, guideline", True),
     HeadlineMetric("guideline_share_referred", "people referred, guideline", True),
-    HeadlineMetric("risk_motor_neuron_like_self_care", "MND-like sent to self-care, risk policy", True),
+    HeadlineMetric("risk_motor_neuron_like_self_care", "MND-like cases sent to self-care, risk policy", True),
 )
 _METRIC_BY_ID = {metric.id: metric for metric in HEADLINE_METRICS}
 
