@@ -24,7 +24,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("results", ("scoring.results",)),
     ("engine", ("scoring.engine",)),
     ("assess", ("scoring.assessment",)),
-    ("analysis", ("scoring.analysis",)),
+    ("analysis", ("scoring.analysis", "scoring.evaluate")),
     (
         "faces",
         (

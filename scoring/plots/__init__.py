@@ -14,6 +14,7 @@ from scoring.plots._card import (
 from scoring.plots._case import sweep_explorer_figure
 from scoring.plots._compare import model_calibration_figure, referral_figure, roc_figure
 from scoring.plots._explain import sweep_axis, sweep_figure
+from scoring.plots._tornado import tornado_figure
 from scoring.plots._tree import tree_figure
 from scoring.plots._tree_search import feature_importance_figure, tree_search_figure
 
@@ -29,6 +30,7 @@ __all__ = [
     "sweep_axis",
     "sweep_explorer_figure",
     "sweep_figure",
+    "tornado_figure",
     "tree_figure",
     "tree_search_figure",
 ]
