@@ -198,7 +198,8 @@ class Evaluation:
             written.append(_write(out / f"{name}.json", _json(_records(table))))
         written.append(_write(out / EVALUATION_FILE, _json(self.record())))
         if documents:
-            from scoring.evaluate._model_card import data_sheet_markdown, model_card_markdown, tripod_checklist
+            from scoring.evaluate._datasheet import data_sheet_markdown
+            from scoring.evaluate._model_card import model_card_markdown, tripod_checklist
 
             checklist = tripod_checklist()
             written.append(_write(out / "model_card.md", model_card_markdown(self)))
