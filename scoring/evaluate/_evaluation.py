@@ -774,6 +774,8 @@ def evaluate_population(
     target = load_population(population)
     if saved is not None:
         wanted = _wanted(target.id, n, seed, cards, tree, reference, resamples, subgroup_resamples, sensitivity)
+        if sensitivity and sensitivity_n is not None:
+            wanted["sensitivity_n"] = int(sensitivity_n)
         return _checked(load_evaluation(saved), saved, wanted)
     if sample is not None and (sample.population != target.id or len(sample.scored) != n or sample.seed != seed):
         raise ValueError(
@@ -856,6 +858,7 @@ def _checked(evaluation: Evaluation, path: str | Path, wanted: dict[str, Any]) -
         "tree": evaluation.tree,
         "reference": bool(evaluation.reference),
         "sensitivity": bool(evaluation.sensitivity_settings),
+        "sensitivity_n": evaluation.sensitivity_settings.get("n"),
     }
     different = [
         f"{name} {found[name]!r} (asked for {value!r})" for name, value in wanted.items() if found[name] != value
