@@ -592,7 +592,7 @@ def evaluate_frame(
     from scoring.engine.populations import load_population
     from scoring.engine.risk import outcome_labels
 
-    the_outcome = _outcome(outcome)
+    _outcome(outcome)
     target = load_population(population)
     _require_columns(
         scored,
@@ -612,7 +612,7 @@ def evaluate_frame(
     names = {m: _DETECTED_MODELS.get(m, m) for m in chosen_models}
     names |= {p: dict(_DETECTED_POLICIES.values()).get(p, p) for p in chosen_policies}
     names |= dict(labels or {})
-    y = np.asarray(outcome_labels(scored, the_outcome.id), dtype=bool)
+    y = np.asarray(outcome_labels(scored, outcome), dtype=bool)
     causes = scored["latent_cause"].astype(str).to_numpy()
     _check_outcome_present(y, outcome, causes, "the frame")
     risks = {m: _risk_values(scored, column, m) for m, column in chosen_models.items()}
@@ -631,7 +631,7 @@ def evaluate_frame(
         groups=_groups(scored),
         cutoffs=_default_cutoffs(list(risks)) | given,
     )
-    record = {"population": target.id, "outcome": the_outcome.id, "seed": seed}
+    record = {"population": target.id, "outcome": outcome, "seed": seed}
     return _measure(
         inputs,
         resamples=resamples,
@@ -787,7 +787,8 @@ def evaluate_population(
         if sample is None:
             sample = draw_sample(target, n, seed, cards=cards, tree=tree, reference=reference)
         bar.update(1)
-        table, settings = None, {}
+        table: pd.DataFrame | None = None
+        settings: dict[str, Any] = {}
         if sensitivity:
             table, settings = _sensitivity(target.id, sensitivity_n, sensitivity_seed, jobs=jobs, progress=progress)
         bar.update(1)

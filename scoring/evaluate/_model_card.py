@@ -555,8 +555,8 @@ def model_card_markdown(evaluation: Any) -> str:
     policy's and every cut-off's sensitivity, specificity, PPV, NPV and share referred with
     Wilson intervals, net benefit at the risk policy's thresholds, subgroup results and where
     a policy works less well, the assumptions that move the results most, ethical
-    considerations, limitations, recommendations, the TRIPOD+AI checklist, and the
-    not-a-medical-device notice (first and last).
+    considerations, limitations, recommendations and the TRIPOD+AI checklist, under the
+    not-a-medical-device notice.
 
     Parameters
     ----------
@@ -577,5 +577,4 @@ def model_card_markdown(evaluation: Any) -> str:
     lines += _sensitivity(evaluation)
     lines += _closing()
     lines += _checklist_section()
-    lines += ["## Notice", "", NOTICE, ""]
     return "\n".join(lines)

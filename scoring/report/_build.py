@@ -233,7 +233,9 @@ def _execute_and_compare(
     execute_notebooks, notebook_error = _notebook_runner()
     declared = {path: declared_parameters(path) for path in notebook_paths}
     wanting_evaluation = [path for path in notebook_paths if "evaluation_dir" in declared[path]]
-    wanting = [path for path in notebook_paths if "comparison_file" in declared[path] and path not in wanting_evaluation]
+    wanting = [
+        path for path in notebook_paths if "comparison_file" in declared[path] and path not in wanting_evaluation
+    ]
     others = [path for path in notebook_paths if path not in wanting and path not in wanting_evaluation]
 
     def run(paths: list[Path], parameters: dict[str, Any]) -> Any:
