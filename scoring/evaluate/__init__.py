@@ -23,15 +23,11 @@ from scoring.evaluate._evaluation import (
     DEFAULT_EVALUATE_N,
     DEFAULT_EVALUATE_SEED,
     DEFAULT_SUBGROUP_RESAMPLES,
-    EVALUATION_FILE,
-    TABLES,
-    Evaluation,
     detected_models,
     detected_policies,
     evaluate_frame,
     evaluate_population,
     evaluate_sample,
-    load_evaluation,
 )
 from scoring.evaluate._metrics import (
     AGE_BANDS,
@@ -57,6 +53,7 @@ from scoring.evaluate._model_card import (
     model_card_markdown,
     tripod_checklist,
 )
+from scoring.evaluate._record import EVALUATION_FILE, TABLES, Evaluation, load_evaluation
 from scoring.evaluate._sensitivity import (
     DEFAULT_SENSITIVITY_N,
     DEFAULT_SENSITIVITY_SEED,
