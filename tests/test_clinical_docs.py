@@ -50,8 +50,8 @@ def citations() -> list[tuple[str, str]]:
                 found += [(path.name, part.strip()) for part in inner.split(";")]
             if text.startswith("S: "):
                 found += [(path.name, part.strip()) for part in text[3:].split("(")[0].split(";")]
-        for rule in data.get("rule", []):
-            found.append((path.name, rule["source"]))
+        if path.name == "triage.toml":  # the ladder's rules (sensitivity.toml's rules are moves, not claims)
+            found += [(path.name, rule["source"]) for rule in data.get("rule", [])]
     return found
 
 

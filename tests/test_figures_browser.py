@@ -1,6 +1,6 @@
 """Report pages in headless Chromium at a desktop and a phone width: labels never collide.
 
-For every plotly figure on the index, every notebook page and every case page, the test
+For every plotly figure on the index, every notebook page, the model card page and every case page, the test
 collects the boxes of the figure's visible SVG text (tick labels, annotations, legend
 entries, titles, menu labels) and fails if two of them overlap or one runs past the
 figure's left or right edge (cut off). At the phone width it also
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from scoring.report import BuildResult, build_reports
+from scoring.report import MODEL_CARD_PAGE, BuildResult, build_reports
 
 pytestmark = pytest.mark.browser
 
@@ -60,7 +60,7 @@ def site(tmp_path_factory) -> BuildResult:
 
 
 def _pages(site: BuildResult) -> list[Path]:
-    return [site.index, *site.notebook_pages, *site.case_pages]
+    return [site.index, *site.notebook_pages, site.out_dir / MODEL_CARD_PAGE, *site.case_pages]
 
 
 def overlaps(boxes: list[dict], tolerance: float = TOLERANCE) -> list[tuple[str, str]]:

@@ -3,7 +3,7 @@
 From the bottom: the contract (fields, validation, features, conditions, the recommendation
 scale) ← wording (user-facing text that every layer may show) ← results (the types the engine
 produces) ← engine (cards, calibration, tree, ladder, generator, metrics) ← assess ← analysis
-(explain, compare) ← faces (plots, widgets, report, data, batch, cli, app). Imports inside
+(explain, compare, evaluate) ← faces (plots, widgets, report, data, batch, cli, app). Imports inside
 functions and under ``TYPE_CHECKING`` count too: a cycle hidden in a function is still a
 cycle. The package root re-exports names from every layer and stands above them all.
 """
@@ -24,7 +24,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("results", ("scoring.results",)),
     ("engine", ("scoring.engine",)),
     ("assess", ("scoring.assessment",)),
-    ("analysis", ("scoring.analysis",)),
+    ("analysis", ("scoring.analysis", "scoring.evaluate")),
     (
         "faces",
         (

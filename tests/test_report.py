@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 from scoring import NOTICE, __version__
 from scoring.report import (
+    MODEL_CARD_PAGE,
     BuildResult,
     ReportError,
     build_reports,
@@ -432,6 +433,20 @@ def _assert_inert(text: str) -> None:
     assert html.escape(SCRIPT) in text or "&lt;script&gt;alert(1)&lt;/script&gt;" in text
 
 
+def test_the_index_links_the_model_card_and_the_evaluation_page(site):
+    index = site.index.read_text(encoding="utf-8")
+    assert f'href="{MODEL_CARD_PAGE}"' in index and 'href="notebooks/evaluation.html"' in index
+    card = _visible(site.out_dir / MODEL_CARD_PAGE)
+    record = json.loads((site.out_dir / "evaluation" / "evaluation.json").read_text(encoding="utf-8"))
+    for label in record["models"].values():
+        assert re.search(re.escape(label) + r" \d\.\d{3} \(\d\.\d{3} to \d\.\d{3}\)", card), label
+    for heading in ("Intended use", "Out-of-scope use", "Subgroups", "Sensitivity to assumptions", "TRIPOD+AI"):
+        assert heading in card, heading
+    # The evaluation page reads the build's evaluation: the same AUC as the model card.
+    auc = re.search(r"Expert card (\d\.\d{3} \(\d\.\d{3} to \d\.\d{3}\))", card).group(1)
+    assert auc in _visible(site.out_dir / "notebooks" / "evaluation.html")
+
+
 def test_case_page_escapes_ids_narratives_file_names_and_card_labels(hostile_case_file, hostile_card):
     case = load_case(hostile_case_file)
     assert case.source_name == hostile_case_file.name
@@ -448,7 +463,11 @@ def test_hostile_site_index_and_file_names_are_safe(hostile_site):
     assert names == [f"{H.file_stem(SCRIPT)}.html"]
     assert re.fullmatch(r"script-alert-1-script-[0-9a-f]{8}\.html", names[0])
     for page in _pages(hostile_site):
-        _assert_inert(page.read_text(encoding="utf-8"))
+        text = page.read_text(encoding="utf-8")
+        if page.name == MODEL_CARD_PAGE:  # it names no case, so there is nothing hostile to show
+            assert SCRIPT not in text
+            continue
+        _assert_inert(text)
 
 
 def test_slugify_keeps_only_safe_characters():
@@ -558,8 +577,8 @@ def test_the_comparison_is_computed_once_and_handed_to_the_notebooks(tmp_path, m
     import scoring.analysis.compare as compare
 
     calls = []
-    real = compare.compare_models
-    monkeypatch.setattr(compare, "compare_models", lambda *a, **k: calls.append(k) or real(*a, **k))
+    real = compare.draw_sample
+    monkeypatch.setattr(compare, "draw_sample", lambda *a, **k: calls.append(k) or real(*a, **k))
     folder = tmp_path / "notebooks"
     folder.mkdir()
     nb = nbformat.v4.new_notebook(
@@ -575,7 +594,7 @@ def test_the_comparison_is_computed_once_and_handed_to_the_notebooks(tmp_path, m
     nb.cells[0].metadata["tags"] = ["parameters"]
     nbformat.write(nb, folder / "reads_it.ipynb")
     result = build_reports(tmp_path / "out", progress=False, cases=[], notebooks_dir=folder)
-    assert len(calls) == 1  # in the builder; the notebook reads the file instead
+    assert len(calls) == 1  # in the builder, for the comparison and the evaluation; the notebook reads the file
     auc = re.search(r"Expert card (\d\.\d{3}) \(", _visible(result.index)).group(1)
     assert f"read back: 200000 vignettes, AUC {auc}" in _visible(result.notebook_pages[0])
 

@@ -27,6 +27,34 @@ def _share(value: float) -> str:
     return percent(value, 1)
 
 
+#: The policy table's rates, with their headings.
+_RATES = (("sensitivity", "sensitivity"), ("specificity", "specificity"), ("ppv", "PPV"), ("npv", "NPV"))
+
+
+def _policy_intervals(policies: pd.DataFrame) -> dict[str, tuple[Any, Any]]:
+    """Wilson 95% intervals of each policy's rates, from its counts."""
+    from scoring.evaluate._metrics import wilson_interval
+
+    n, n_outcome = policies["n"].to_numpy(), policies["n_outcome"].to_numpy()
+    referred, tp = policies["n_referred"].to_numpy(), policies["n_outcome_referred"].to_numpy()
+    tn = (n - n_outcome) - (referred - tp)
+    counts = {
+        "sensitivity": (tp, n_outcome),
+        "specificity": (tn, n - n_outcome),
+        "ppv": (tp, referred),
+        "npv": (tn, n - referred),
+    }
+    return {rate: wilson_interval(successes, trials) for rate, (successes, trials) in counts.items()}
+
+
+def _interval_texts(values: Any, lows: Any, highs: Any, rate: str) -> list[str]:
+    digits = 2 if rate == "npv" else 1
+    return [
+        f"{percent(v, digits)} ({percent(lo, digits)}-{percent(hi, digits)})" if lo == lo else percent(v, digits)
+        for v, lo, hi in zip(values, lows, highs)
+    ]
+
+
 def render_comparison_text(comparison: Comparison) -> str:
     """The comparison as plain-text tables (what ``zaro compare`` prints)."""
     c = comparison
@@ -63,24 +91,31 @@ def render_comparison_text(comparison: Comparison) -> str:
         )
         lines.append("")
     p = c.policies
-    lines.append(f"Policies: referred (see a doctor or urgent) against a {outcome_label.lower()}")
+    lines.append(
+        f"Policies: referred (see a doctor or urgent) against a {outcome_label.lower()}, with 95% CIs (Wilson)"
+    )
+    names = [f"{label}{' *' if ref else ''}" for label, ref in zip(p["label"], p["reference"])]
+    intervals = _policy_intervals(p)
     referral = pd.DataFrame(
         {
-            "policy": [f"{label}{' *' if ref else ''}" for label, ref in zip(p["label"], p["reference"])],
-            "sensitivity": [_share(v) for v in p["sensitivity"]],
-            "specificity": [_share(v) for v in p["specificity"]],
-            "PPV": [_share(v) for v in p["ppv"]],
-            "NPV": [percent(v, 2) for v in p["npv"]],
+            "policy": names,
+            **{f"{name} (95% CI)": _interval_texts(p[column], *intervals[column], column) for column, name in _RATES},
+        }
+    )
+    lines += [referral.to_string(index=False), ""]
+    missed = pd.DataFrame(
+        {
+            "policy": names,
             "serious referred": [f"{int(a):,} of {int(b):,}" for a, b in zip(p["n_outcome_referred"], p["n_outcome"])],
             "MN-like to self-care": [str(int(v)) for v in p["motor_neuron_like_self_care"]],
             "MS-like to self-care": [str(int(v)) for v in p["central_ms_like_self_care"]],
         }
     )
-    lines += [referral.to_string(index=False), ""]
+    lines += [missed.to_string(index=False), ""]
     lines.append("Share sent to each level")
     shares = pd.DataFrame(
         {
-            "policy": referral["policy"],
+            "policy": names,
             "self-care": [_share(v) for v in p["share_self_care"]],
             "see a doctor": [_share(v) for v in p["share_see_doctor"]],
             "urgent": [_share(v) for v in p["share_urgent"]],

@@ -35,6 +35,7 @@ report build computes it once for its index and hands the file to the notebooks.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +69,12 @@ __all__ = [
     "REFERENCE_MODEL",
     "TREE_MODEL",
     "Comparison",
+    "ScoredSample",
     "compare_models",
     "compare_frame",
+    "compare_sample",
+    "draw_sample",
+    "score_sample",
     "load_comparison",
     "render_comparison_text",
     "comparison_findings",
@@ -116,50 +121,88 @@ def _red_flags(scored: pd.DataFrame, card: Any) -> np.ndarray:
     return np.asarray(guideline_red_flags(features), dtype=bool) | (card.score_frame(features).red_flag_mask != 0)
 
 
-def compare_frame(
+@dataclass(frozen=True, eq=False)  # arrays do not compare with ==
+class ScoredSample:
+    """Vignettes of a population with every model's risk and every policy's answer.
+
+    What :func:`compare_frame` measures, kept so that other measurements (the evaluation of
+    :mod:`scoring.evaluate`) read the same sample without scoring it again.
+
+    Attributes
+    ----------
+    scored : DataFrame
+        The first card's assessment (:func:`scoring.assess_frame` with ``extra="keep"``): every
+        vignette's columns, the guideline's and the risk policy's answers, the tree's risk.
+    population, outcome : str
+        Whom the vignettes describe, and what the risks are of (the risk policy's outcome).
+    risks : dict of str to ndarray
+        Model id (``default_card``, ..., ``tree``, ``logistic_regression``) to its risk per row.
+    levels : dict of str to ndarray
+        Policy id (``guideline``, ``risk_default_card``, ...) to its level per row (int8).
+    model_labels : dict of str to str
+    policy_rows : dict of str to dict
+        Per policy: ``label``, ``model`` (whose risk it reads) and ``reference`` (no person
+        receives it).
+    cards : tuple of Card
+        The compared cards, the guideline's first.
+    tree : bool
+        Whether the tree was scored.
+    reference : dict
+        The reference regression's fitting sample (empty without it).
+    seed : int or None
+        The sample's seed (None for a frame passed in).
+    """
+
+    scored: pd.DataFrame
+    population: str
+    outcome: str
+    risks: dict[str, np.ndarray]
+    levels: dict[str, np.ndarray]
+    model_labels: dict[str, str]
+    policy_rows: dict[str, dict[str, Any]]
+    cards: tuple[Any, ...]
+    tree: bool
+    reference: dict[str, Any] = field(default_factory=dict)
+    seed: int | None = None
+
+    @property
+    def outcome_array(self) -> np.ndarray:
+        """Whether each vignette has the outcome (bool)."""
+        from scoring.engine.risk import outcome_labels
+
+        return np.asarray(outcome_labels(self.scored, self.outcome), dtype=bool)
+
+    @property
+    def policy_labels(self) -> dict[str, str]:
+        """Policy id to its display label."""
+        return {policy: row["label"] for policy, row in self.policy_rows.items()}
+
+
+def score_sample(
     frame: pd.DataFrame,
     *,
     population: Any = "community",
     cards: Sequence[Any] = DEFAULT_CARDS,
     tree: Any = "default",
     reference: bool = True,
-    resamples: int = DEFAULT_RESAMPLES,
     seed: int | None = None,
-) -> Comparison:
-    """Compare the models and policies on vignettes of ``population`` with a known ``latent_cause``.
+) -> ScoredSample:
+    """Score vignettes of ``population`` with every model and policy that :func:`compare_frame` compares.
 
-    Parameters
-    ----------
-    frame : DataFrame
-        Vignettes of ``population`` with their ``latent_cause`` (as generated).
-    population : str or Population, default "community"
-        Whom the vignettes describe: every risk is moved there and every policy reads it.
-    cards : sequence of str or Card, default ("default", "learned")
-        The first is the expert card the guideline uses; each needs a calibration to
-        ``outcome``.
-    tree : str, tree or None, default "default"
-        As for :func:`scoring.assessment.assess_frame`; None leaves the tree out.
-    reference : bool, default True
-        Include the reference logistic regression.
-    resamples : int, default 1000
-        Bootstrap resamples of each AUC interval.
-    seed : int, optional
-        Seeds the bootstrap (2026 when None) and is recorded in the result.
+    Parameters are those of :func:`compare_frame` (``seed`` is only recorded).
 
     Returns
     -------
-    Comparison
+    ScoredSample
 
     Raises
     ------
     ValueError
-        Naming what is missing: no card, no ``latent_cause`` column, a card without a
-        calibration or calibrated to another outcome, a sample without the outcome.
+        As :func:`compare_frame`.
     """
     from scoring.assessment import assess_frame, risk_column
     from scoring.engine.card import load_card
     from scoring.engine.populations import load_population
-    from scoring.engine.risk import outcome_labels
     from scoring.engine.tree import resolve_tree
 
     if not cards:
@@ -208,12 +251,14 @@ def compare_frame(
     if the_tree is not None:
         risks[TREE_MODEL] = scored[f"tree_{risk_column(the_tree.outcome)}"].to_numpy(dtype=np.float64)
         model_labels[TREE_MODEL] = "Decision tree"
+    fitted: dict[str, Any] = {}
     if reference:
         from scoring.analysis.reference import fit_reference_model
 
         regression = fit_reference_model(outcome)
         risks[REFERENCE_MODEL] = regression.risk_in_population(scored, target)
         model_labels[REFERENCE_MODEL] = regression.label
+        fitted = {"n": regression.n, "seed": regression.seed, "population": regression.population}
     for model in (TREE_MODEL, REFERENCE_MODEL):
         if model in risks:
             levels[f"risk_{model}"] = _thresholds_with_red_flags(policy, risks[model], red_flag)
@@ -222,33 +267,113 @@ def compare_frame(
                 "model": model,
                 "reference": True,
             }
+    return ScoredSample(
+        scored=scored,
+        population=target.id,
+        outcome=outcome,
+        risks=risks,
+        levels=levels,
+        model_labels=model_labels,
+        policy_rows=policy_rows,
+        cards=tuple(the_cards),
+        tree=the_tree is not None,
+        reference=fitted,
+        seed=seed,
+    )
 
-    y = outcome_labels(scored, outcome)
-    causes = scored["latent_cause"].astype(str).to_numpy()
-    boot_seed = DEFAULT_COMPARE_SEED if seed is None else seed
-    models = model_table(risks, y, labels=model_labels, resamples=resamples, seed=boot_seed)
-    policies = policy_table(levels, y, causes=causes, labels={p: row["label"] for p, row in policy_rows.items()})
-    policies.insert(1, "model", [policy_rows[p]["model"] for p in policies.index])
-    policies.insert(2, "reference", [bool(policy_rows[p].get("reference", False)) for p in policies.index])
+
+def draw_sample(
+    population: Any = "community",
+    n: int = DEFAULT_COMPARE_N,
+    seed: int = DEFAULT_COMPARE_SEED,
+    *,
+    cards: Sequence[Any] = DEFAULT_CARDS,
+    tree: Any = "default",
+    reference: bool = True,
+) -> ScoredSample:
+    """A fresh synthetic sample of a population, scored by every model and policy (:func:`score_sample`)."""
+    from scoring.engine.populations import load_population
+    from scoring.engine.synth import generate_vignettes
+
+    target = load_population(population)
+    frame = generate_vignettes(n, seed=seed, population=target.id)
+    return score_sample(frame, population=target, cards=cards, tree=tree, reference=reference, seed=seed)
+
+
+def compare_frame(
+    frame: pd.DataFrame,
+    *,
+    population: Any = "community",
+    cards: Sequence[Any] = DEFAULT_CARDS,
+    tree: Any = "default",
+    reference: bool = True,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int | None = None,
+) -> Comparison:
+    """Compare the models and policies on vignettes of ``population`` with a known ``latent_cause``.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Vignettes of ``population`` with their ``latent_cause`` (as generated).
+    population : str or Population, default "community"
+        Whom the vignettes describe: every risk is moved there and every policy reads it.
+    cards : sequence of str or Card, default ("default", "learned")
+        The first is the expert card the guideline uses; each needs a calibration to
+        ``outcome``.
+    tree : str, tree or None, default "default"
+        As for :func:`scoring.assessment.assess_frame`; None leaves the tree out.
+    reference : bool, default True
+        Include the reference logistic regression.
+    resamples : int, default 1000
+        Bootstrap resamples of each AUC interval.
+    seed : int, optional
+        Seeds the bootstrap (2026 when None) and is recorded in the result.
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    ValueError
+        Naming what is missing: no card, no ``latent_cause`` column, a card without a
+        calibration or calibrated to another outcome, a sample without the outcome.
+    """
+    sample = score_sample(frame, population=population, cards=cards, tree=tree, reference=reference, seed=seed)
+    return compare_sample(sample, resamples=resamples)
+
+
+def compare_sample(sample: ScoredSample, *, resamples: int = DEFAULT_RESAMPLES) -> Comparison:
+    """The comparison of a scored sample (:func:`score_sample`, :func:`draw_sample`).
+
+    The bootstrap is seeded by the sample's seed (2026 when it has none).
+    """
     from scoring.engine.synth import CAUSES
 
+    y = sample.outcome_array
+    risks, levels, model_labels, policy_rows = sample.risks, sample.levels, sample.model_labels, sample.policy_rows
+    causes = sample.scored["latent_cause"].astype(str).to_numpy()
+    boot_seed = DEFAULT_COMPARE_SEED if sample.seed is None else sample.seed
+    models = model_table(risks, y, labels=model_labels, resamples=resamples, seed=boot_seed)
+    policies = policy_table(levels, y, causes=causes, labels=sample.policy_labels)
+    policies.insert(1, "model", [policy_rows[p]["model"] for p in policies.index])
+    policies.insert(2, "reference", [bool(policy_rows[p].get("reference", False)) for p in policies.index])
     return Comparison(
         models=models,
         policies=policies,
         roc=_long({m: roc_points(r, y) for m, r in risks.items()}, model_labels),
         calibration=_long({m: calibration_curve(r, y, bins=CALIBRATION_BINS) for m, r in risks.items()}, model_labels),
         by_cause=cause_table(levels, causes, order=CAUSES),
-        population=target.id,
-        outcome=outcome,
-        n=int(len(scored)),
+        population=sample.population,
+        outcome=sample.outcome,
+        n=int(len(sample.scored)),
         n_outcome=int(y.sum()),
-        seed=seed,
+        seed=sample.seed,
         resamples=int(resamples),
-        cards={card.name: card.fingerprint for card in the_cards},
-        tree=the_tree is not None,
-        reference=(
-            {"n": regression.n, "seed": regression.seed, "population": regression.population} if reference else {}
-        ),
+        cards={card.name: card.fingerprint for card in sample.cards},
+        tree=sample.tree,
+        reference=dict(sample.reference),
     )
 
 
@@ -307,12 +432,8 @@ def compare_models(
     if saved is not None:
         wanted = _wanted(target.id, n, seed, cards, tree, reference, resamples)
         return _checked(load_comparison(saved), saved, wanted)
-    from scoring.engine.synth import generate_vignettes
-
-    frame = generate_vignettes(n, seed=seed, population=target.id)
-    return compare_frame(
-        frame, population=target, cards=cards, tree=tree, reference=reference, resamples=resamples, seed=seed
-    )
+    sample = draw_sample(target, n, seed, cards=cards, tree=tree, reference=reference)
+    return compare_sample(sample, resamples=resamples)
 
 
 def _wanted(

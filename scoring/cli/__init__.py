@@ -8,7 +8,7 @@ stays fast.
 """
 
 # Importing the command modules registers their commands on the group.
-from scoring.cli import _assess, _data, _reports, _sql  # noqa: F401
+from scoring.cli import _assess, _data, _evaluate, _reports, _sql  # noqa: F401
 from scoring.cli._group import EXIT_CODES, InputProblem, ZaroGroup, main
 
 __all__ = ["EXIT_CODES", "InputProblem", "ZaroGroup", "main"]

@@ -5,6 +5,8 @@
     reports/
       index.html                  summary: data set, card, tree, comparison, links
       notebooks/<name>.html       each analysis notebook, executed with interactive=False
+      model-card.html             the model card, the data sheet and the TRIPOD+AI checklist
+      evaluation/                 the evaluation's tables (CSV, JSON) and documents (Markdown)
       cases/<name>.html           one page per example vignette (see render_case); <name> is
                                   the id when it is already a slug, else its slug and a short
                                   hash of the id, so two ids never share a page
@@ -31,8 +33,12 @@ Design choices:
   site but refuses to replace one of the site's own pages (its index and manifest would
   then describe a page that is gone); a folder that cannot be written to is a one-line
   :class:`ReportError` naming it.
-* **One comparison per build.** The comparison of the risk models and policies on the index
-  is computed once and handed to the notebooks that show it as a file (``comparison_file``).
+* **One comparison and one evaluation per build.** The comparison of the risk models and
+  policies on the index is computed once and handed to the notebooks that show it as a file
+  (``comparison_file``); the evaluation is measured once on the same scored sample, shown on
+  the model card page and handed to the evaluation notebook as a folder (``evaluation_dir``).
+  Its sensitivity analysis (:data:`REPORT_SENSITIVITY_N` vignettes per setting) is kept for
+  the process, keyed by the contents of the definition and card files.
 
 Notebooks come from ``notebooks_dir``, else the source checkout's ``notebooks/``, else a
 copy shipped inside the package (``scoring/notebooks``). An install with neither builds the
@@ -58,6 +64,15 @@ from scoring.report._comparison_tables import (
 )
 from scoring.report._defaults import ensure_defaults
 from scoring.report._errors import ReportError
+from scoring.report._evaluation_tables import (
+    readable_assumptions,
+    readable_cutoffs,
+    readable_evaluation_models,
+    readable_evaluation_policies,
+    readable_net_benefit,
+    readable_subgroups,
+)
+from scoring.report._model_card_page import MODEL_CARD_PAGE, model_card_page
 from scoring.report._provenance import Provenance, collect_provenance
 from scoring.report._site import MANIFEST_NAME
 from scoring.report._tables import (
@@ -71,6 +86,7 @@ from scoring.report._tables import (
 __all__ = [
     "CASES_FILE",
     "MANIFEST_NAME",
+    "MODEL_CARD_PAGE",
     "NOTEBOOK_ORDER",
     "NOTEBOOK_PARAMETERS",
     "BuildResult",
@@ -86,6 +102,13 @@ __all__ = [
     "example_cases",
     "find_notebooks",
     "load_case",
+    "model_card_page",
+    "readable_assumptions",
+    "readable_cutoffs",
+    "readable_evaluation_models",
+    "readable_evaluation_policies",
+    "readable_net_benefit",
+    "readable_subgroups",
     "readable_cause_table",
     "readable_cv_metrics",
     "readable_findings",

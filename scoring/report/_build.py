@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -10,21 +11,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scoring._paths import PACKAGE_DIR, project_root
+from scoring._paths import CARDS_DIR, DEFINITIONS_DIR, PACKAGE_DIR, project_root
 from scoring.report import _assets
 from scoring.report._case_page import case_page
 from scoring.report._cases import ReportCase, as_case, check_distinct_pages, example_cases
 from scoring.report._errors import ReportError, unwritable
 from scoring.report._index import index_page
+from scoring.report._model_card_page import MODEL_CARD_PAGE, evaluation_files, model_card_page
 from scoring.report._pages import notebook_page, notebook_page_name
 from scoring.report._provenance import Provenance, collect_provenance
 from scoring.report._site import MANIFEST_NAME, manifest, write_site
 
 #: Notebooks in reading order; any others found follow alphabetically.
-NOTEBOOK_ORDER = ("points_card", "decision_tree", "risk_models", "card_vs_tree", "what_if", "explorer")
+NOTEBOOK_ORDER = ("points_card", "decision_tree", "risk_models", "evaluation", "card_vs_tree", "what_if", "explorer")
 #: Parameters injected into every notebook: static output, no live widgets. A notebook
 #: whose parameters cell declares ``comparison_file`` also gets the comparison the build
-#: computed for the index, so it shows the same numbers without computing them again.
+#: computed for the index, and one that declares ``evaluation_dir`` the evaluation the model
+#: card page shows, so it shows the same numbers without computing them again.
 NOTEBOOK_PARAMETERS = {"interactive": False}
 
 
@@ -167,6 +170,47 @@ def _results(runs: Sequence[concurrent.futures.Future[list[Any]]], notebook_erro
     return executed
 
 
+#: The report's sensitivity analysis: fewer vignettes per setting than ``zaro evaluate`` (a
+#: build stays quick; the model card states the size), the same seed.
+REPORT_SENSITIVITY_N = 10_000
+
+#: Files whose contents decide a sensitivity analysis: the definitions and the cards.
+_SENSITIVITY_INPUTS = (DEFINITIONS_DIR, CARDS_DIR)
+
+
+def _inputs_key() -> str:
+    """A hash of every definition and card file: a sensitivity analysis depends on nothing else."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for folder in _SENSITIVITY_INPUTS:
+        for path in sorted(folder.iterdir()):
+            if path.is_file():
+                digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=2)
+def _sensitivity(population: str, n: int, seed: int, inputs_key: str) -> Any:
+    """The report's sensitivity analysis, computed once per process for the same definitions.
+
+    It is the slow part of an evaluation and the same for every build from the same files
+    (``inputs_key``), so rebuilding a site in one process (tests, a long session) reuses it.
+    """
+    from scoring.evaluate import sensitivity_analysis
+
+    return sensitivity_analysis(population, n=n, seed=seed)
+
+
+def _evaluate(sample: Any) -> Any:
+    """The build's evaluation of the comparison's own scored sample, with the report's sensitivity analysis."""
+    from scoring.evaluate import DEFAULT_SENSITIVITY_SEED, evaluate_sample
+
+    table = _sensitivity(sample.population, REPORT_SENSITIVITY_N, DEFAULT_SENSITIVITY_SEED, _inputs_key())
+    settings = {"n": REPORT_SENSITIVITY_N, "seed": DEFAULT_SENSITIVITY_SEED}
+    return evaluate_sample(sample, sensitivity=table.copy(), sensitivity_settings=settings)
+
+
 def _execute_and_compare(
     pages: _Pages,
     *,
@@ -175,28 +219,42 @@ def _execute_and_compare(
     slugs: Sequence[str],
     models: tuple[Any, Any, Provenance],
     tick: Callable[[], Any],
-) -> tuple[Any, list[Any]]:
-    """Run the notebooks, compute the comparison once, render the case pages: overlapped.
+) -> tuple[Any, Any, list[Any]]:
+    """Run the notebooks, compute the comparison and the evaluation once, render the case pages: overlapped.
 
-    Kernels run in their own processes. Notebooks that do not declare ``comparison_file``
-    start at once; those that do start when the comparison is saved, and read it back.
+    Kernels run in their own processes. Notebooks that declare neither ``comparison_file`` nor
+    ``evaluation_dir`` start at once; those that declare ``comparison_file`` start when the
+    comparison is saved, and those that declare ``evaluation_dir`` when the evaluation is
+    (both from one scored sample), and read them back.
     """
-    from scoring.analysis.compare import compare_models
+    from scoring.analysis.compare import compare_sample, draw_sample
     from scoring.report._notebooks import declared_parameters
 
     execute_notebooks, notebook_error = _notebook_runner()
-    wanting = [path for path in notebook_paths if "comparison_file" in declared_parameters(path)]
-    others = [path for path in notebook_paths if path not in wanting]
+    declared = {path: declared_parameters(path) for path in notebook_paths}
+    wanting_evaluation = [path for path in notebook_paths if "evaluation_dir" in declared[path]]
+    wanting = [
+        path for path in notebook_paths if "comparison_file" in declared[path] and path not in wanting_evaluation
+    ]
+    others = [path for path in notebook_paths if path not in wanting and path not in wanting_evaluation]
+
+    def run(paths: list[Path], parameters: dict[str, Any]) -> Any:
+        return pool.submit(execute_notebooks, paths, NOTEBOOK_PARAMETERS | parameters, on_done=lambda nb: tick())
+
     with tempfile.TemporaryDirectory(prefix="zaro-report-") as scratch:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-            runs = [pool.submit(execute_notebooks, others, NOTEBOOK_PARAMETERS, on_done=lambda nb: tick())]
-            comparison = compare_models(tree=models[1])
-            saved = {"comparison_file": str(comparison.save(Path(scratch) / "comparison.json"))}
-            runs.append(pool.submit(execute_notebooks, wanting, NOTEBOOK_PARAMETERS | saved, on_done=lambda nb: tick()))
+        with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
+            runs = [run(others, {})]
+            sample = draw_sample(tree=models[1])
+            comparison = compare_sample(sample)
+            saved: dict[str, Any] = {"comparison_file": str(comparison.save(Path(scratch) / "comparison.json"))}
+            runs.append(run(wanting, saved))
+            evaluation = _evaluate(sample)
+            evaluation.save(Path(scratch) / "evaluation")
+            runs.append(run(wanting_evaluation, saved | {"evaluation_dir": str(Path(scratch) / "evaluation")}))
             _render_cases(pages, cases, slugs, models, tick)
             executed = _results(runs, notebook_error)
     order = {path: rank for rank, path in enumerate(notebook_paths)}
-    return comparison, sorted(executed, key=lambda nb: order[nb.source])
+    return comparison, evaluation, sorted(executed, key=lambda nb: order[nb.source])
 
 
 def _render_site(
@@ -210,9 +268,11 @@ def _render_site(
 ) -> None:
     """Every page, the index and the manifest into ``pages.files`` (nothing written yet)."""
     card, tree, provenance = models
-    comparison, executed = _execute_and_compare(
+    comparison, evaluation, executed = _execute_and_compare(
         pages, notebook_paths=notebook_paths, cases=cases, slugs=slugs, models=models, tick=tick
     )
+    pages.files[MODEL_CARD_PAGE] = model_card_page(evaluation, provenance=provenance).encode("utf-8")
+    pages.files.update(evaluation_files(evaluation))
     for nb in executed:
         html, nb_warnings = notebook_page(nb, provenance=provenance)
         name = notebook_page_name(nb.name)
@@ -227,6 +287,7 @@ def _render_site(
         notebooks=pages.notebooks,
         cases=pages.cases,
         notebooks_missing=not notebook_paths,
+        evaluation=evaluation,
     ).encode("utf-8")
     pages.files[MANIFEST_NAME] = manifest(pages.files, provenance)
 

@@ -146,6 +146,33 @@ def metrics_summary(comparison: Any) -> dict[str, Any]:
     return {"caption": comparison_caption(comparison), "tables": tables, "findings": comparison_findings(comparison)}
 
 
+def evaluation_summary(evaluation: Any, notebooks: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Links to the model card and the evaluation page, and what they hold, in a sentence or two."""
+    if evaluation is None:
+        return None
+    from scoring.evaluate._readable import received_policies, share_interval
+    from scoring.report._model_card_page import MODEL_CARD_PAGE
+
+    page = next((nb for nb in notebooks if nb["source"] == "evaluation.ipynb"), None)
+    table = evaluation.thresholds
+    referred = table[(table["kind"] == "policy") & (table["positive"] == "referred")].set_index("strategy")
+    lines = [
+        f"{row['label']}: refers {share_interval(row, 'share_referred')} of people and "
+        f"{share_interval(row, 'sensitivity')} of serious causes"
+        for policy in received_policies(evaluation)
+        if policy in referred.index
+        for row in [referred.loc[policy]]
+    ]
+    return {
+        "model_card": MODEL_CARD_PAGE,
+        "page": page["href"] if page else None,
+        "n": evaluation.n,
+        "population": evaluation.population,
+        "seed": evaluation.seed,
+        "policies": lines,
+    }
+
+
 def index_page(
     *,
     card: Any,
@@ -155,6 +182,7 @@ def index_page(
     notebooks: list[dict[str, Any]],
     cases: list[dict[str, Any]],
     notebooks_missing: bool,
+    evaluation: Any = None,
 ) -> str:
     """The index page's HTML."""
     return render_page(
@@ -168,6 +196,7 @@ def index_page(
         policies=policies_summary(),
         tree=tree_summary(tree, tree_metadata()),
         metrics=metrics_summary(comparison),
+        evaluation=evaluation_summary(evaluation, notebooks),
         notebooks=notebooks,
         cases=cases,
         notebooks_missing=notebooks_missing,
