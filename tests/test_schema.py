@@ -321,6 +321,23 @@ def test_mixed_frame_splits_into_valid_and_rejected_with_nothing_lost():
     assert result.summary() == "6 rows read, 3 valid, 3 rejected (8 problems)"
 
 
+def test_editing_the_valid_frame_leaves_the_input_alone_and_back():
+    # Typed columns that pass as they are are shared with the input, not copied: an edit
+    # on either side must still never show on the other.
+    frame = pd.DataFrame([BASE, {**BASE, "weakness": True, "duration_weeks": 5.5}])
+    frame["weakness"] = frame["weakness"].fillna(False).astype(bool)
+    frame["duration_weeks"] = frame["duration_weeks"].astype(float)
+    before = frame.copy(deep=True)
+    valid = validate_frame(frame).valid
+    valid.loc[0, "weakness"] = True
+    valid.loc[1, "duration_weeks"] = 9.0
+    pd.testing.assert_frame_equal(frame, before)
+    again = validate_frame(frame).valid
+    frame.loc[0, "duration_weeks"] = 7.0
+    assert again["duration_weeks"].tolist() == [2.0, 5.5]
+    assert again["weakness"].tolist() == [False, True]
+
+
 def test_frame_keeps_the_original_index_of_valid_rows():
     frame = pd.DataFrame([BASE, {**BASE, "age": 5}, BASE], index=[10, 20, 30])
     assert list(validate_frame(frame).valid.index) == [10, 30]

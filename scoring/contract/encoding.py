@@ -208,7 +208,7 @@ class Features:
     --------
     >>> feats = Features(frame)          # doctest: +SKIP
     >>> feats["n_locations"][:3]         # doctest: +SKIP
-    array([1., 2., 1.])
+    array([1, 2, 1], dtype=int8)
     """
 
     def __init__(self, frame: pd.DataFrame):
@@ -234,31 +234,44 @@ class Features:
         return self._location_table, self._location_codes  # type: ignore[return-value]
 
     def _compute(self, name: str) -> np.ndarray:
+        # Each feature in the narrowest exact dtype: yes/no features as bool (the validated
+        # frame's own column, not a copy), levels and counts as int8, whole-number fields as
+        # they are. A million rows then cost a few MB of features, not 21 float64 columns;
+        # comparisons against thresholds give the same answers in any of these dtypes.
         frame = self.frame
         spec = feature_spec(name)
         if spec.kind == "number":
-            return frame[name].to_numpy(dtype=np.float64)
+            column = frame[name]
+            if column.dtype == np.float64 or (isinstance(column.dtype, np.dtype) and column.dtype.kind in "iu"):
+                return column.to_numpy()
+            return column.to_numpy(dtype=np.float64)
         if spec.kind == "ordinal":
             column = frame[spec.source_field]
             if isinstance(column.dtype, pd.CategoricalDtype) and tuple(column.cat.categories) == spec.levels:
-                return column.cat.codes.to_numpy().astype(np.float64)
-            return pd.Categorical(column, categories=list(spec.levels)).codes.astype(np.float64)
+                return column.cat.codes.to_numpy().astype(np.int8, copy=False)
+            return pd.Categorical(column, categories=list(spec.levels)).codes.astype(np.int8, copy=False)
         if name == "n_locations":
             table, codes = self._locations()
-            return table.sum(axis=1).astype(np.float64)[codes]
+            return table.sum(axis=1).astype(np.int8)[codes]
         if name.startswith("loc_"):
             table, codes = self._locations()
-            return table[:, LOCATIONS.index(name[4:])].astype(np.float64)[codes]
+            return table[:, LOCATIONS.index(name[4:])][codes]
         if name == "eyelid_only":
             table, codes = self._locations()
             only = table[:, LOCATIONS.index("eyelid")] & (table.sum(axis=1) == 1)
-            return only.astype(np.float64)[codes]
+            return only[codes]
         if name == "progressive_weakness":
-            return (frame["weakness"].to_numpy(dtype=bool) & frame["worsening"].to_numpy(dtype=bool)).astype(np.float64)
-        return frame[name].to_numpy(dtype=np.float64)
+            return frame["weakness"].to_numpy(dtype=bool) & frame["worsening"].to_numpy(dtype=bool)
+        column = frame[name]
+        # A frame that did not pass validation may hold 0/1 numbers: read as before, as floats.
+        return column.to_numpy() if column.dtype == np.bool_ else column.to_numpy(dtype=np.float64)
 
     def __getitem__(self, name: str) -> np.ndarray:
-        """The feature ``name`` as a float64 array (0/1 for yes/no features)."""
+        """The feature ``name`` as an array: bool for yes/no features, int8 for levels and
+        counts, the field's own numbers (float64 or whole numbers) for number features.
+
+        :meth:`matrix` gives them as one float array.
+        """
         cached = self._cache.get(name)
         if cached is None:
             cached = self._cache[name] = self._compute(name)
@@ -282,9 +295,9 @@ class Features:
 
 
 def encode(frame: pd.DataFrame, names: Iterable[str] = FEATURE_NAMES) -> pd.DataFrame:
-    """Encode a validated frame as a DataFrame of features (one column per feature)."""
+    """Encode a validated frame as a DataFrame of features (one float64 column per feature)."""
     feats = Features(frame)
-    return pd.DataFrame({name: feats[name] for name in names}, index=frame.index)
+    return pd.DataFrame({name: feats[name].astype(np.float64) for name in names}, index=frame.index)
 
 
 def encode_vignette(vignette: Any) -> dict[str, float]:

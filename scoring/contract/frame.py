@@ -308,6 +308,17 @@ def _check_field(frame: pd.DataFrame, spec: FieldSpec, problems: _Problems) -> A
     return _check_locations(column, spec, problems)
 
 
+def _unchanged_column(frame: pd.DataFrame, name: str, values: Any) -> Any:
+    """The input's own Series when ``values`` is a view of it (a typed column that passed as
+    it is), so the valid frame shares it under copy-on-write; else ``values``."""
+    if isinstance(values, pd.Categorical) or name not in frame.columns:
+        return values
+    column = frame[name]
+    if column.dtype != values.dtype or not np.may_share_memory(values, column.to_numpy()):
+        return values
+    return column
+
+
 def validate_frame(frame: pd.DataFrame, *, extra: Literal["error", "keep", "drop"] = "error") -> FrameValidation:
     """Validate every row of a frame against the contract, column by column (no row loop).
 
@@ -340,10 +351,13 @@ def validate_frame(frame: pd.DataFrame, *, extra: Literal["error", "keep", "drop
     columns: dict[str, Any] = {}
     for spec in FIELDS:
         values = checked[spec.name] if everything else checked[spec.name][good]
-        columns[spec.name] = (
-            values if isinstance(values, pd.Categorical) else values.astype(NUMPY_DTYPES[spec.kind], copy=False)
-        )
-    valid = pd.DataFrame(columns, index=frame.index if everything else frame.index[good])
+        if not isinstance(values, pd.Categorical):
+            values = values.astype(NUMPY_DTYPES[spec.kind], copy=False)
+        columns[spec.name] = _unchanged_column(frame, spec.name, values) if everything else values
+    # The columns are new arrays or the input's own Series: handed over as they are, not
+    # copied again into blocks (that copy was the largest allocation of assess_frame on a
+    # typed frame). Copy-on-write tracks the shared Series: editing one frame copies it first.
+    valid = pd.DataFrame(columns, index=frame.index if everything else frame.index[good], copy=False)
     if not everything:
         valid["locations"] = valid["locations"].cat.remove_unused_categories()
     for name in [*METADATA_COLUMNS, *(unknown if extra == "keep" else [])]:

@@ -39,7 +39,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
 
 from scoring.engine.card import Card, calibration_path, load_card
 
@@ -108,6 +107,10 @@ def _fit_logistic(totals: np.ndarray, outcome: np.ndarray) -> tuple[float, float
     pairs, counts = np.unique(np.column_stack([totals, outcome.astype(np.int64)]), axis=0, return_counts=True)
     if len(np.unique(pairs[:, 1])) < 2:
         raise ValueError("every vignette has the same outcome: use more data to calibrate")
+    # Imported here: scoring a file loads this module, fitting is rare, and scikit-learn
+    # takes most of a second to import.
+    from sklearn.linear_model import LogisticRegression
+
     model = LogisticRegression(C=np.inf, tol=1e-10, max_iter=1000)
     model.fit(pairs[:, :1].astype(np.float64), pairs[:, 1], sample_weight=counts)
     if model.coef_[0][0] >= 0:

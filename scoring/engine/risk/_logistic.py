@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
 
 __all__ = ["Patterns", "logistic_loss", "fit_bounded"]
 
@@ -105,6 +104,8 @@ def fit_bounded(
     (ndarray, float)
         The fitted intercept-then-coefficients and the mean logistic loss (without the penalty).
     """
+    from scipy.optimize import minimize  # only fitting needs SciPy (slow to import)
+
     width = patterns.design.shape[1]
     box = [(None, None)] + [bounds] * (width - 1)
     result = minimize(

@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize_scalar
 
 from scoring.engine.risk._logistic import Patterns, fit_bounded, logistic_loss
 
@@ -147,6 +146,8 @@ def _best_scale(beta: np.ndarray, patterns: Patterns) -> float:
 
     def loss(inverse: float) -> float:
         return float(logistic_loss(margins * inverse, patterns.positives, patterns.negatives, patterns.n_rows))
+
+    from scipy.optimize import minimize_scalar  # only fitting needs SciPy (slow to import)
 
     result = minimize_scalar(loss, bounds=(1e-4, 1e2), method="bounded", options={"xatol": 1e-10})
     return float(1.0 / result.x)
