@@ -392,6 +392,21 @@ def test_a_quote_left_open_at_the_end_is_refused_by_both_engines(tmp_path, engin
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
 
+def test_duckdb_reads_a_quoted_line_break_in_a_cell_of_a_file_it_reads_in_parallel(tmp_path):
+    # DuckDB's parallel CSV reader refuses a quoted line break when short rows are padded; the
+    # file is read again on one thread, and the cell reads as the pandas engine reads it.
+    rows = ["age,duration_weeks,frequency,severity,locations"]
+    rows += ["30,1,daily,minor,eyelid"] * 3 + ['30,"34\n",daily,minor,eyelid', "41,2,daily,minor,calf"]
+    path = tmp_path / "in.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    for engine in ("pandas", "duckdb"):
+        summary = assess_file(path, tmp_path / f"{engine}.csv", engine=engine)
+        assert (summary.rows_in, summary.rows_scored, summary.rows_rejected) == (5, 5, 0), engine
+    scored = {engine: pd.read_csv(tmp_path / f"{engine}.csv") for engine in ("pandas", "duckdb")}
+    assert list(scored["duckdb"]["duration_weeks"]) == list(scored["pandas"]["duration_weeks"]) == [1, 1, 1, 34, 2]
+    assert list(scored["duckdb"]["recommendation"]) == list(scored["pandas"]["recommendation"])
+
+
 def test_the_examples_in_the_docstrings_run():
     import doctest
 

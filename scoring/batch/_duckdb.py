@@ -41,7 +41,7 @@ def _describe(con: Any, table: str, source: str) -> dict[str, str]:
     return dict(described)
 
 
-def _source(con: Any, src: Path | pd.DataFrame, fmt: Format) -> tuple[str, dict[str, str]]:
+def _source(con: Any, src: Path | pd.DataFrame, fmt: Format, *, parallel: bool = True) -> tuple[str, dict[str, str]]:
     """The table expression the query reads, and its columns with their types (checked as the pandas engine checks them)."""
     import pandas as pd
 
@@ -63,9 +63,17 @@ def _source(con: Any, src: Path | pd.DataFrame, fmt: Format) -> tuple[str, dict[
     # with fewer cells than the header get empty (missing) cells, as pandas gives them.
     table = (
         f"read_csv({path}, header = true, delim = ',', quote = '\"', escape = '\"', columns = {types}, "
-        "null_padding = true, auto_detect = false, encoding = 'utf-8')"
+        "null_padding = true, auto_detect = false, encoding = 'utf-8'"
+        + ("" if parallel else ", parallel = false")
+        + ")"
     )
     return table, dict.fromkeys(header, "VARCHAR")
+
+
+def _needs_serial_reader(exc: Exception) -> bool:
+    """True for the parallel CSV reader's refusal of quoted line breaks (the serial one reads them)."""
+    message = str(exc)
+    return "parallel" in message and "quoted new lines" in message
 
 
 def _formula_safe(column: str) -> str:
@@ -152,50 +160,58 @@ def score_with_duckdb(
     from scoring.engine.tree import resolve_tree
 
     tree = None if tree is None else resolve_tree(tree)
-    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "preserve_insertion_order": True})
-    # Pushing the "row is valid" filter below the checks would copy each field's reason (and
-    # the number or word it reads) into the filter, computing every piece several times a row.
-    con.execute(f"SET disabled_optimizers = {literal(DISABLED_OPTIMIZERS)}")
-    try:
-        table, types = _source(con, src, fmt)
-        columns = list(types)
-        scored = to_sql(
-            card=card,
-            tree=tree,
-            population=population,
-            policy=policy,
-            table=table,
-            columns=columns,
-            column_types=types,
-        )
-        problems_sql = rejects_sql(table=table, columns=columns, column_types=types)
-        if out[1] == "csv":
-            kept = scored_columns(
-                columns,
-                tree=tree is not None,
-                outcome=card_outcome(card),
-                tree_outcome=None if tree is None else tree.outcome,
+    # DuckDB's parallel CSV reader refuses a quoted cell holding a line break; such a file is
+    # read again by the serial reader rather than refused (pandas reads it).
+    for parallel in (True, False):
+        con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "preserve_insertion_order": True})
+        # Pushing the "row is valid" filter below the checks would copy each field's reason (and
+        # the number or word it reads) into the filter, computing every piece several times a row.
+        con.execute(f"SET disabled_optimizers = {literal(DISABLED_OPTIMIZERS)}")
+        try:
+            table, types = _source(con, src, fmt, parallel=parallel)
+            columns = list(types)
+            scored = to_sql(
+                card=card,
+                tree=tree,
+                population=population,
+                policy=policy,
+                table=table,
+                columns=columns,
+                column_types=types,
             )
-            text = {c for c in METADATA_COLUMNS if c in columns} if formula_safe else set()
-            yes_no = {f.name for f in FIELDS if f.kind == "bool"} | {"agree"}
-            scored = _csv_columns(scored, kept, text, yes_no)
-        if formula_safe and rejects[1] == "csv":
-            problems_sql = _csv_columns(problems_sql, list(REJECT_COLUMNS), {"vignette_id", "value"}, set())
-        rows_scored = _copy(con, scored, out[0], out[1])
-        # Counting the rows is cheap (Parquet files and frames know it; a CSV is only split
-        # into rows, measured at a quarter of the rejects query's time on 1M rows), so the
-        # rejects query, which checks every cell again, runs only when some row was rejected.
-        rows_known = int(con.execute(f"SELECT COUNT(*) FROM {table}").fetchall()[0][0])
-        if rows_known == rows_scored:
-            # Every row was scored: no row needs checking again, the rejects file gets its header
-            # only. The optimizer that finds the query empty is the one left out above.
-            con.execute("RESET disabled_optimizers")
-            problems_sql = f"SELECT * FROM ({problems_sql}) AS _zaro_none LIMIT 0"
-        problems = _copy(con, problems_sql, rejects[0], rejects[1])
-        rows_rejected = _rows_in_rejects(con, rejects) if problems else 0
-        rows_in = rows_known
-    finally:
-        con.close()
+            problems_sql = rejects_sql(table=table, columns=columns, column_types=types)
+            if out[1] == "csv":
+                kept = scored_columns(
+                    columns,
+                    tree=tree is not None,
+                    outcome=card_outcome(card),
+                    tree_outcome=None if tree is None else tree.outcome,
+                )
+                text = {c for c in METADATA_COLUMNS if c in columns} if formula_safe else set()
+                yes_no = {f.name for f in FIELDS if f.kind == "bool"} | {"agree"}
+                scored = _csv_columns(scored, kept, text, yes_no)
+            if formula_safe and rejects[1] == "csv":
+                problems_sql = _csv_columns(problems_sql, list(REJECT_COLUMNS), {"vignette_id", "value"}, set())
+            rows_scored = _copy(con, scored, out[0], out[1])
+            # Counting the rows is cheap (Parquet files and frames know it; a CSV is only split
+            # into rows, measured at a quarter of the rejects query's time on 1M rows), so the
+            # rejects query, which checks every cell again, runs only when some row was rejected.
+            rows_known = int(con.execute(f"SELECT COUNT(*) FROM {table}").fetchall()[0][0])
+            if rows_known == rows_scored:
+                # Every row was scored: no row needs checking again, the rejects file gets its header
+                # only. The optimizer that finds the query empty is the one left out above.
+                con.execute("RESET disabled_optimizers")
+                problems_sql = f"SELECT * FROM ({problems_sql}) AS _zaro_none LIMIT 0"
+            problems = _copy(con, problems_sql, rejects[0], rejects[1])
+            rows_rejected = _rows_in_rejects(con, rejects) if problems else 0
+            rows_in = rows_known
+            break
+        except duckdb.Error as exc:
+            if parallel and _needs_serial_reader(exc):
+                continue  # read the CSV again, on one thread
+            raise
+        finally:
+            con.close()
     if rows_in != rows_scored + rows_rejected:
         raise RuntimeError(f"rows lost: {rows_in} read but {rows_scored} scored + {rows_rejected} rejected")
     return rows_in, rows_scored, rows_rejected, problems
