@@ -23,7 +23,8 @@ from scoring.assessment import assess, assess_frame
 from scoring.contract.features import WARNING_FIELDS
 from scoring.contract.recommendation import Recommendation
 from scoring.contract.schema import FIELDS, LOCATIONS, field_spec, validate_frame
-from scoring.engine.card import load_card
+from scoring.engine.card import list_cards, load_card
+from scoring.engine.policies import load_policies
 from scoring.engine.synth import generate_vignettes, triage_frame
 from tests.strategies import vignettes
 
@@ -65,7 +66,9 @@ FREQUENCY = field_spec("frequency").allowed
 def cards(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     path = tmp_path_factory.mktemp("cards") / "no_red_flags.toml"
     path.write_text(NO_RED_FLAGS_CARD, encoding="utf-8")
-    return {"shipped": load_card(), "no red flags": load_card(path)}
+    # The default card is "shipped"; every other card that ships joins it by name.
+    others = {f"shipped {name}": load_card(name) for name in list_cards() if name != "default"}
+    return {"shipped": load_card(), **others, "no red flags": load_card(path)}
 
 
 def worsenings(vignette: dict[str, Any], more_weeks: float) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -118,7 +121,7 @@ def test_the_default_answer_is_never_below_the_ladder_and_the_tree_never_changes
 @given(vignette=vignettes())
 def test_every_policy_is_urgent_on_a_red_flag_and_reports_both_answers(cards, vignette):
     for card in cards.values():
-        for policy in ("guideline", "risk"):
+        for policy in load_policies():
             assessment = assess(vignette, card=card, policy=policy, tree=None)
             assert assessment.guideline is not None and assessment.risk_policy is not None
             if assessment.card.red_flags or assessment.guideline_red_flags:
