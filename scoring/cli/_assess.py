@@ -16,6 +16,8 @@ from scoring.cli._group import (
     policy_option,
     population_option,
     reading,
+    sample_models,
+    sample_options,
     sigterm_as_interrupt,
     tree_option,
 )
@@ -330,30 +332,7 @@ def explain_command(
 
 
 @main.command("compare", epilog=EXIT_INPUT)
-@click.option(
-    "--population",
-    type=click.Choice(["community", "enriched"]),
-    default="community",
-    show_default=True,
-    help="Whom the fresh sample describes; every risk is moved to it.",
-)
-@click.option("--n", "n", type=click.IntRange(1), default=200_000, show_default=True, help="Vignettes to draw.")
-@click.option(
-    "--seed",
-    type=click.IntRange(0),
-    default=2026,
-    show_default=True,
-    help="Seed of the fresh sample and of the bootstrap (no model was fitted on seed 2026).",
-)
-@click.option(
-    "--card",
-    "card_names",
-    multiple=True,
-    help="A card to compare, by name or path; repeat for several. The first is the guideline's. "
-    "[default: default, learned]",
-)
-@tree_option
-@click.option("--no-tree", is_flag=True, help="Leave the tree out.")
+@sample_options("compare")
 @click.option(
     "--resamples",
     type=click.IntRange(1),
@@ -381,14 +360,9 @@ def compare_command(
     """
     import json
 
-    from scoring.analysis.compare import DEFAULT_CARDS, compare_models, render_comparison_text
-    from scoring.batch import resolve_tree_option
-    from scoring.engine.card import load_card
+    from scoring.analysis.compare import compare_models, render_comparison_text
 
-    if no_tree and tree_path:
-        raise click.UsageError("give --tree or --no-tree, not both")
-    cards = [load_card(name) for name in (card_names or DEFAULT_CARDS)]
-    tree = None if no_tree else resolve_tree_option(tree_path or "default")
+    cards, tree = sample_models(card_names, tree_path, no_tree)
     result = compare_models(population, n, seed, cards=cards, tree=tree, resamples=resamples)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=1, allow_nan=False))

@@ -16,9 +16,9 @@ from scoring.cli._group import (
     InputProblem,
     main,
     overwrite_option,
-    population_option,
+    sample_models,
+    sample_options,
     sigterm_as_interrupt,
-    tree_option,
 )
 from scoring.wording import NOTICE, percent
 
@@ -96,24 +96,7 @@ def _headlines(evaluation: Any) -> list[str]:
 
 
 @main.command("evaluate", epilog=EXIT_INPUT)
-@population_option("community", "Whom the fresh sample describes; every risk is moved to it.")
-@click.option("--n", "n", type=click.IntRange(1), default=200_000, show_default=True, help="Vignettes to draw.")
-@click.option(
-    "--seed",
-    type=click.IntRange(0),
-    default=2026,
-    show_default=True,
-    help="Seed of the fresh sample and of every bootstrap (no model was fitted on seed 2026).",
-)
-@click.option(
-    "--card",
-    "card_names",
-    multiple=True,
-    help="A card to evaluate, by name or path; repeat for several. The first is the guideline's. "
-    "[default: default, learned]",
-)
-@tree_option
-@click.option("--no-tree", is_flag=True, help="Leave the tree out.")
+@sample_options("evaluate")
 @click.option(
     "--resamples", type=click.IntRange(1), default=1000, show_default=True, help="Bootstrap resamples of each AUC."
 )
@@ -170,19 +153,13 @@ def evaluate_command(
     data_sheet.md and the TRIPOD+AI checklist. The same arguments and version give the same
     bytes.
     """
-    from scoring.analysis.compare import DEFAULT_CARDS
-    from scoring.batch import resolve_tree_option
-    from scoring.engine.card import load_card
     from scoring.evaluate import TABLES, evaluate_population
 
-    if no_tree and tree_path:
-        raise click.UsageError("give --tree or --no-tree, not both")
     if no_sensitivity and sensitivity_n is not None:
         raise click.UsageError("give --sensitivity-n or --no-sensitivity, not both")
     _check_out(out_dir, overwrite)
     started = time.perf_counter()
-    cards = [load_card(name) for name in (card_names or DEFAULT_CARDS)]
-    tree = None if no_tree else resolve_tree_option(tree_path or "default")
+    cards, tree = sample_models(card_names, tree_path, no_tree)
     with sigterm_as_interrupt():
         evaluation = evaluate_population(
             population,

@@ -213,3 +213,50 @@ policy_option = click.option(
     help="Whose answer is the recommendation (scoring/definitions/policies.toml): guideline is the referral "
     "ladder with the card (the safety floor); risk follows the card's risk after the red flags.",
 )
+
+
+def sample_options(verb: str) -> Any:
+    """The options of a command that measures models on a fresh sample (``zaro compare``, ``zaro evaluate``).
+
+    ``--population``, ``--n``, ``--seed``, ``--card`` (repeatable), ``--tree`` and ``--no-tree``;
+    :func:`sample_models` turns the last three into the cards and the tree.
+    """
+    options = [
+        population_option("community", "Whom the fresh sample describes; every risk is moved to it."),
+        click.option("--n", "n", type=click.IntRange(1), default=200_000, show_default=True, help="Vignettes to draw."),
+        click.option(
+            "--seed",
+            type=click.IntRange(0),
+            default=2026,
+            show_default=True,
+            help="Seed of the fresh sample and of every bootstrap (no model was fitted on seed 2026).",
+        ),
+        click.option(
+            "--card",
+            "card_names",
+            multiple=True,
+            help=f"A card to {verb}, by name or path; repeat for several. The first is the guideline's. "
+            "[default: default, learned]",
+        ),
+        tree_option,
+        click.option("--no-tree", is_flag=True, help="Leave the tree out."),
+    ]
+
+    def decorate(command: Any) -> Any:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+def sample_models(card_names: tuple[str, ...], tree_path: str | None, no_tree: bool) -> tuple[list[Any], Any]:
+    """The cards (the shipped default and learned ones unless named) and the tree of :func:`sample_options`."""
+    from scoring.analysis.compare import DEFAULT_CARDS
+    from scoring.batch import resolve_tree_option
+    from scoring.engine.card import load_card
+
+    if no_tree and tree_path:
+        raise click.UsageError("give --tree or --no-tree, not both")
+    cards = [load_card(name) for name in (card_names or DEFAULT_CARDS)]
+    return cards, None if no_tree else resolve_tree_option(tree_path or "default")
