@@ -35,6 +35,18 @@ _ONE_RUN = textwrap.dedent(
         frame = spark.read.parquet(str(src))
         scoring.spark.assess(frame).write.format("noop").mode("overwrite").save()
         rows = frame.count()
+    elif engine == "0.1 loop":
+        # The file loop zaro 0.1 ran in its CLI, with today's scoring: pandas reads chunks of
+        # text cells, assess_frame scores them, pandas appends each to the output CSV.
+        import pandas as pd
+        from scoring import assess_frame
+        from scoring.data import CSV_READ_OPTIONS
+        rows = 0
+        with pd.read_csv(src, chunksize=200_000, **CSV_READ_OPTIONS) as reader:
+            for k, chunk in enumerate(reader):
+                result = assess_frame(chunk)
+                result.scored.to_csv(out, mode="w" if k == 0 else "a", header=k == 0, index=False)
+                rows += result.n_input
     else:
         from scoring.batch import assess_file
         rows = assess_file(src, out, engine=engine, overwrite=True).rows_in
@@ -97,7 +109,10 @@ def main(argv: list[str] | None = None) -> None:
         subprocess.run(prepare, check=True)
         inputs = {"parquet": args.folder / f"vignettes_{rows}.parquet", "csv": args.folder / f"vignettes_{rows}.csv"}
         for fmt in ("parquet", *(() if args.no_csv else ("csv",))):
-            for engine in ("duckdb", *(() if args.no_pandas else ("pandas",))):
+            engines = ["duckdb", *(() if args.no_pandas else ("pandas",))]
+            if fmt == "csv" and not args.no_pandas:
+                engines.append("0.1 loop")
+            for engine in engines:
                 out = args.folder / f"out_{engine}_{rows}.{fmt}"
                 result = {"input": fmt, "engine": engine, **_run(engine, inputs[fmt], out)}
                 results.append(result)
@@ -110,9 +125,10 @@ def main(argv: list[str] | None = None) -> None:
                 print(json.dumps(result), flush=True)
     by_key = {(r["input"], r["engine"], r["rows"]): r for r in results}
     for (fmt, engine, rows), r in by_key.items():
-        if engine == "duckdb" and (fmt, "pandas", rows) in by_key:
-            ratio = by_key[(fmt, "pandas", rows)]["seconds"] / r["seconds"]
-            print(f"{rows:>10,} rows {fmt:<8} duckdb is {ratio:.2f}x the pandas engine's speed")
+        for baseline in ("pandas", "0.1 loop"):
+            if engine == "duckdb" and (fmt, baseline, rows) in by_key:
+                ratio = by_key[(fmt, baseline, rows)]["seconds"] / r["seconds"]
+                print(f"{rows:>10,} rows {fmt:<8} duckdb is {ratio:.2f}x the speed of {baseline}")
 
 
 if __name__ == "__main__":

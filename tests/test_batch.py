@@ -478,7 +478,9 @@ def test_both_file_engines_give_assess_frames_answers_and_rejects(
 ) -> None:
     expected = assess_frame(frame, policy=policy, population=population)
     source = tmp_path / "in.csv"
-    frame.to_csv(source, index=False)
+    # Lines end in CRLF so the writer quotes a cell holding a lone carriage return, which
+    # every CSV reader (both engines too) would otherwise take for the end of a row.
+    frame.to_csv(source, index=False, lineterminator="\r\n")
     for engine in ("pandas", "duckdb"):
         out, rejects = tmp_path / f"{engine}.parquet", tmp_path / f"{engine}.rejects.parquet"
         summary = assess_file(
