@@ -5,9 +5,16 @@ Every measurement runs in a fresh Python process, so its peak memory is that pro
 
     python benchmarks/bench_sql.py                      # 1M and 10M rows, Spark on 1M
     python benchmarks/bench_sql.py --rows 1000000 --no-spark
+    python benchmarks/bench_sql.py --rows 1000000 10000000 50000000 --contract-only \
+        --no-csv --no-pandas --spark-rows 10000000     # rows/s and flat memory at scale
 
 The input is generated once (1M vignettes from the generator, repeated for larger sizes)
-and kept in ``--folder``.
+and kept in ``--folder``; ``--contract-only`` drops the generator's own columns (hidden
+cause, label, narrative text) as a survey export would not have them. Baselines of the
+same run: ``duckdb copy`` (DuckDB reads the file and writes it back, no scoring: the floor
+of any DuckDB run) and, for CSV, ``0.1 loop`` (the file loop of zaro 0.1's CLI: pandas
+chunks of text cells, ``assess_frame``, ``to_csv`` appends). Spark's peak memory is the
+Python driver's only (the JVM runs in its own process).
 """
 
 from __future__ import annotations
@@ -35,6 +42,13 @@ _ONE_RUN = textwrap.dedent(
         frame = spark.read.parquet(str(src))
         scoring.spark.assess(frame).write.format("noop").mode("overwrite").save()
         rows = frame.count()
+    elif engine == "duckdb copy":
+        # No scoring: DuckDB reads the input and writes it back (the floor of any DuckDB run).
+        import duckdb
+        con = duckdb.connect(config={"memory_limit": "768MB", "preserve_insertion_order": True})
+        reader = "read_parquet" if src.suffix == ".parquet" else "read_csv"
+        options = "FORMAT parquet" if out.suffix == ".parquet" else "FORMAT csv, HEADER true"
+        rows = con.execute(f"COPY (SELECT * FROM {reader}('{src}')) TO '{out}' ({options})").fetchall()[0][0]
     elif engine == "0.1 loop":
         # The file loop zaro 0.1 ran in its CLI, with today's scoring: pandas reads chunks of
         # text cells, assess_frame scores them, pandas appends each to the output CSV.
@@ -57,8 +71,13 @@ _ONE_RUN = textwrap.dedent(
 )
 
 
-def _prepare(folder: Path, rows: int, with_csv: bool = True) -> dict[str, Path]:
-    """Parquet (and, for the smallest size, CSV) inputs of ``rows`` vignettes."""
+#: The generator's columns beyond the contract and the id: the hidden cause, the reference
+#: label and the free-text narrative (267 characters a row, most of the bytes written).
+GENERATOR_ONLY = ("latent_cause", "triage", "narrative")
+
+
+def _prepare(folder: Path, rows: int, with_csv: bool = True, contract_only: bool = False) -> dict[str, Path]:
+    """Parquet (and CSV) inputs of ``rows`` vignettes, with or without the generator's own columns."""
     import duckdb
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -67,12 +86,14 @@ def _prepare(folder: Path, rows: int, with_csv: bool = True) -> dict[str, Path]:
         from scoring.engine.synth import generate_vignettes
 
         generate_vignettes(1_000_000, seed=1).to_parquet(base)
-    parquet = folder / f"vignettes_{rows}.parquet"
+    stem = f"{'contract' if contract_only else 'vignettes'}_{rows}"
+    parquet = folder / f"{stem}.parquet"
     if not parquet.exists():
         copies = -(-rows // 1_000_000)
-        union = " UNION ALL ".join(f"SELECT * FROM read_parquet('{base}')" for _ in range(copies))
+        columns = f"* EXCLUDE ({', '.join(GENERATOR_ONLY)})" if contract_only else "*"
+        union = " UNION ALL ".join(f"SELECT {columns} FROM read_parquet('{base}')" for _ in range(copies))
         duckdb.sql(f"COPY (SELECT * FROM ({union}) LIMIT {rows}) TO '{parquet}' (FORMAT parquet)")
-    csv = folder / f"vignettes_{rows}.csv"
+    csv = folder / f"{stem}.csv"
     if with_csv and not csv.exists():
         duckdb.sql(f"COPY (SELECT * FROM read_parquet('{parquet}')) TO '{csv}' (FORMAT csv, HEADER true)")
     return {"parquet": parquet, "csv": csv}
@@ -94,11 +115,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-spark", action="store_true")
     parser.add_argument("--no-pandas", action="store_true", help="Skip the pandas engine (slow on large files).")
     parser.add_argument("--no-csv", action="store_true", help="Skip the CSV inputs.")
+    parser.add_argument(
+        "--contract-only",
+        action="store_true",
+        help="Inputs with the contract's fields and vignette_id only, as a survey export holds them "
+        "(without the generator's hidden cause, label and narrative text).",
+    )
+    parser.add_argument("--spark-rows", type=int, help="Rows of the Spark runs (default: the smallest --rows).")
     parser.add_argument("--prepare-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.prepare_only:
         for rows in args.rows:
-            _prepare(args.folder, rows, with_csv=not args.no_csv)
+            _prepare(args.folder, rows, with_csv=not args.no_csv, contract_only=args.contract_only)
         return
     results = []
     for rows in args.rows:
@@ -106,18 +134,21 @@ def main(argv: list[str] | None = None) -> None:
         # forks, so this process must stay small for the children's numbers to be their own.
         prepare = [sys.executable, __file__, "--prepare-only", "--rows", str(rows), "--folder", str(args.folder)]
         prepare += ["--no-csv"] if args.no_csv else []
+        prepare += ["--contract-only"] if args.contract_only else []
         subprocess.run(prepare, check=True)
-        inputs = {"parquet": args.folder / f"vignettes_{rows}.parquet", "csv": args.folder / f"vignettes_{rows}.csv"}
+        stem = f"{'contract' if args.contract_only else 'vignettes'}_{rows}"
+        inputs = {"parquet": args.folder / f"{stem}.parquet", "csv": args.folder / f"{stem}.csv"}
         for fmt in ("parquet", *(() if args.no_csv else ("csv",))):
-            engines = ["duckdb", *(() if args.no_pandas else ("pandas",))]
+            engines = ["duckdb copy", "duckdb", *(() if args.no_pandas else ("pandas",))]
             if fmt == "csv" and not args.no_pandas:
                 engines.append("0.1 loop")
             for engine in engines:
                 out = args.folder / f"out_{engine}_{rows}.{fmt}"
-                result = {"input": fmt, "engine": engine, **_run(engine, inputs[fmt], out)}
+                result = {"input": fmt, "columns": stem.split("_")[0], "engine": engine}
+                result.update(_run(engine, inputs[fmt], out))
                 results.append(result)
                 print(json.dumps(result), flush=True)
-        if not args.no_spark and rows == min(args.rows):
+        if not args.no_spark and rows == (args.spark_rows or min(args.rows)):
             for cores in ("1", "2"):
                 result = {"input": "parquet", "engine": f"spark local[{cores}]"}
                 result.update(_run("spark", inputs["parquet"], args.folder / "unused", cores))
@@ -125,7 +156,7 @@ def main(argv: list[str] | None = None) -> None:
                 print(json.dumps(result), flush=True)
     by_key = {(r["input"], r["engine"], r["rows"]): r for r in results}
     for (fmt, engine, rows), r in by_key.items():
-        for baseline in ("pandas", "0.1 loop"):
+        for baseline in ("duckdb copy", "pandas", "0.1 loop"):
             if engine == "duckdb" and (fmt, baseline, rows) in by_key:
                 ratio = by_key[(fmt, baseline, rows)]["seconds"] / r["seconds"]
                 print(f"{rows:>10,} rows {fmt:<8} duckdb is {ratio:.2f}x the speed of {baseline}")

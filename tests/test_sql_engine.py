@@ -195,3 +195,29 @@ def test_cli_sql_names_a_bad_option(option: list[str], message: str) -> None:
     result = CliRunner().invoke(main, ["sql", *option])
     assert result.exit_code == 2
     assert message in result.output
+
+
+@pytest.mark.parametrize(
+    ("source", "threshold"), [("csv", "DUCKDB_FROM_BYTES"), ("parquet", "DUCKDB_FROM_PARQUET_BYTES")]
+)
+def test_without_an_engine_a_file_of_the_measured_size_goes_to_duckdb(
+    inputs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str, threshold: str
+) -> None:
+    import scoring.batch._assess as batch_assess
+    import scoring.batch._duckdb as batch_duckdb
+
+    used: list[str] = []
+    real = batch_duckdb.score_with_duckdb
+
+    def spy(*args: object, **kwargs: object) -> tuple[int, int, int, int]:
+        used.append("duckdb")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(batch_duckdb, "score_with_duckdb", spy)
+    size = inputs[source].stat().st_size
+    for limit, engine in ((size + 1, "pandas"), (size, "duckdb")):
+        used.clear()
+        monkeypatch.setattr(batch_assess, threshold, limit)
+        summary = assess_file(inputs[source], tmp_path / f"{engine}.csv", overwrite=True)
+        assert used == ([] if engine == "pandas" else ["duckdb"])
+        assert summary.rows_in == summary.rows_scored + summary.rows_rejected > 0

@@ -139,12 +139,15 @@ def assess_file(
         :func:`~scoring.assessment.assess_frame`; ``"duckdb"`` runs the compiled query of
         :func:`scoring.sql.to_sql` inside DuckDB, streaming file to file in bounded memory
         (same rows, same answers, same rejects; tested). By default CSV files of
-        :data:`DUCKDB_FROM_BYTES` or more go to DuckDB, everything else to pandas, as measured
-        by ``benchmarks/bench_sql.py`` on a shared 2-core machine: on a 1M-row CSV (440 MB)
-        DuckDB took 14.8 s against 18.2 s and 346 MiB peak memory against 892 MiB; on
-        Parquet, whose typed columns pandas reads without parsing text, pandas was faster
-        (3.5 s against 17.3 s). The two meet near 20,000 rows (9 MB of CSV: 1.1 s each); at
-        100,000 rows (44 MB) DuckDB took 1.8 s against 2.6 s.
+        :data:`DUCKDB_FROM_BYTES` or more and Parquet files of :data:`DUCKDB_FROM_PARQUET_BYTES`
+        or more go to DuckDB, frames and smaller files to pandas, as measured by
+        ``benchmarks/bench_sql.py`` on a shared 2-core machine. A 1M-row CSV of generated
+        vignettes (440 MB): DuckDB 5.0 s, pandas 7.8 s (1,296 MiB peak memory against
+        550 MiB). Parquet of the contract's columns: DuckDB 1.09x pandas' speed at 200,000
+        rows (2.6 MB), 1.27x at 1M, 1.61x at 10M; with the generator's 267-character
+        narratives pandas was faster (20.4 s against 27.8 s at 10M rows) but its memory
+        grew past 1 GiB (1,178 MiB against DuckDB's 795 MiB). CSV: the two meet near 20,000
+        rows (9 MB: 1.1 s each).
 
     Returns
     -------
@@ -215,8 +218,10 @@ def assess_file(
     return BatchSummary(*counts, paths=BatchPaths(out_path, rejects_path))
 
 
-#: Input files at least this large are scored by DuckDB when no engine is named (see assess_file).
+#: CSV files at least this large are scored by DuckDB when no engine is named (see assess_file).
 DUCKDB_FROM_BYTES = 16 << 20
+#: Parquet files at least this large are scored by DuckDB when no engine is named (see assess_file).
+DUCKDB_FROM_PARQUET_BYTES = 2 << 20
 
 
 def _chosen_engine(engine: str | None, source: Path | pd.DataFrame, in_format: Format) -> str:
@@ -224,9 +229,10 @@ def _chosen_engine(engine: str | None, source: Path | pd.DataFrame, in_format: F
         raise InputError(f"engine must be 'duckdb' or 'pandas' (got {engine!r})")
     if engine is not None:
         return engine
-    if not isinstance(source, Path) or in_format != "csv":
+    if not isinstance(source, Path):
         return "pandas"
-    return "duckdb" if source.stat().st_size >= DUCKDB_FROM_BYTES else "pandas"
+    threshold = DUCKDB_FROM_BYTES if in_format == "csv" else DUCKDB_FROM_PARQUET_BYTES
+    return "duckdb" if source.stat().st_size >= threshold else "pandas"
 
 
 def _write_in_place(
