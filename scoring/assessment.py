@@ -53,6 +53,9 @@ from scoring.results import (
 from scoring.wording import how_soon_text, risk_percent
 
 if TYPE_CHECKING:  # the engine imports pandas/scikit-learn: load it only when assessing.
+    from collections.abc import Mapping
+
+    from scoring.contract.features import Features
     from scoring.engine.card import Card
     from scoring.engine.policies import Policy
     from scoring.engine.populations import Population
@@ -141,6 +144,24 @@ def _card_risk(card: Card, totals: Any, masks: Any, population: Population) -> n
     return card_risk(card, totals, masks, population)
 
 
+def _tree_risks_and_levels(
+    tree: TreeModel, features: Features, population: Population, risk_policy: Policy
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's tree risk in ``population`` and the risk policy's level for it.
+
+    A tree that tells each row's leaf (``apply``) and its nodes' risks (``tree_structure``,
+    as the shipped tree does) has every node's risk moved and levelled once, then looked up
+    by leaf: the same doubles as moving each row's risk, for a gather's cost.
+    """
+    apply, structure = getattr(tree, "apply", None), getattr(tree, "tree_structure", None)
+    if apply is None or structure is None:
+        risk = _tree_risk(tree, tree.predict_risk(features), population)
+        return risk, risk_policy.risk_levels(risk)
+    node_risk = _tree_risk(tree, np.asarray(structure().risk, dtype=np.float64), population)
+    leaves = apply(features)
+    return node_risk[leaves], np.asarray(risk_policy.risk_levels(node_risk))[leaves]
+
+
 def _tree_risk(tree: TreeModel, risk_trained: Any, population: Population) -> np.ndarray:
     from scoring.engine.risk import risk_in_population
 
@@ -176,10 +197,13 @@ def _risk_levels(policy: Policy, risk: np.ndarray, fallback: np.ndarray) -> np.n
     return np.where(np.isnan(risk), fallback, levels).astype(np.int8)
 
 
-def _timeframe_codes(card: Card, masks: Any, features: Any, level: np.ndarray, risk_policy: Policy) -> np.ndarray:
+def _timeframe_codes(
+    card: Card, masks: Any, ladder_fired: Mapping[str, np.ndarray], level: np.ndarray, risk_policy: Policy
+) -> np.ndarray:
     """Per row, the position in ``TIMEFRAMES`` of how soon to get help (-1 for none), as :func:`assess` says it.
 
-    The most urgent time frame of the red flags that fired (the card's and the ladder's); for an
+    The most urgent time frame of the red flags that fired (the card's, from their bits in
+    ``masks``, and the ladder's, from ``ladder_fired``: rule id to where it fires); for an
     urgent answer without one (a high risk), the risk policy's urgent threshold's.
     """
     from scoring.engine.ladder import red_flag_rules
@@ -189,7 +213,7 @@ def _timeframe_codes(card: Card, masks: Any, features: Any, level: np.ndarray, r
     fired = [((masks >> np.uint64(bit)) & np.uint64(1)) != 0 for bit in range(len(card.red_flags))]
     frames = [flag.timeframe for flag in card.red_flags]
     for rule in red_flag_rules():
-        fired.append(np.asarray(rule.condition.evaluate(features), dtype=bool))
+        fired.append(ladder_fired[rule.id])
         frames.append(rule.timeframe)
     for mask, frame in zip(fired, frames):
         if frame is not None:
@@ -244,12 +268,13 @@ def combine_frame(
         without a tree), ``combined`` (the chosen policy's level, int8) and ``timeframe``
         (how soon, as a position in ``TIMEFRAMES``; -1 for none).
     """
-    from scoring.engine.ladder import triage_levels
+    from scoring.engine.ladder import rules_fired, triage_levels
 
     target = _population(population)
     chosen, risk_policy = _policies(policy)
     card_levels = np.asarray(scores.level, dtype=np.int8)
-    ladder = np.asarray(triage_levels(features), dtype=np.int8)
+    ladder_fired = rules_fired(features)  # once: the ladder's level and its red flags' time frames
+    ladder = np.asarray(triage_levels(features, ladder_fired), dtype=np.int8)
     card_flagged = np.asarray(scores.red_flag_mask) != 0
     urgent = np.int8(Recommendation.URGENT.level)
     # The guideline is the ladder, made urgent by any red flag of the loaded card too.
@@ -270,11 +295,9 @@ def combine_frame(
         "tree": None,
     }
     if tree is not None:
-        tree_risk = _tree_risk(tree, tree.predict_risk(features), target)
-        result["tree_risk"] = tree_risk
-        result["tree"] = risk_policy.risk_levels(tree_risk)
+        result["tree_risk"], result["tree"] = _tree_risks_and_levels(tree, features, target, risk_policy)
     result["combined"] = guideline if chosen.kind == "guideline" else risk_levels
-    result["timeframe"] = _timeframe_codes(card, scores.red_flag_mask, features, result["combined"], risk_policy)
+    result["timeframe"] = _timeframe_codes(card, scores.red_flag_mask, ladder_fired, result["combined"], risk_policy)
     return result
 
 

@@ -421,6 +421,24 @@ def test_one_vignette_equals_the_frame_with_the_shipped_tree(data):
     compare_one_and_frame(data, shipped_tree())
 
 
+@pytest.mark.parametrize("population", ["community", "enriched"])
+def test_one_vignette_gets_the_risks_it_gets_in_a_large_frame(population):
+    # A large frame takes other array code paths than one row: the risks are moved to the
+    # population once per total and per leaf, so they are the same doubles either way.
+    from scoring.contract.fields import FIELD_NAMES
+    from scoring.engine.synth import generate_vignettes
+
+    frame = generate_vignettes(20_000, seed=11)
+    scored = assess_frame(frame, tree=shipped_tree(), population=population).scored
+    urgent = np.flatnonzero(scored["recommendation"].astype(str).to_numpy() == "urgent")
+    for i in (0, 1, 7_777, 19_999, *urgent[:3]):
+        one = assess({name: frame[name].iloc[i] for name in FIELD_NAMES}, tree=shipped_tree(), population=population)
+        assert scored["risk_serious_cause"].iloc[i] == one.risk.probability
+        assert scored["tree_risk_serious_cause"].iloc[i] == one.tree_risk.probability
+        timeframe = scored["timeframe"].iloc[i]
+        assert (None if pd.isna(timeframe) else timeframe) == one.timeframe
+
+
 @pytest.mark.parametrize("name", list_cards())
 def test_other_cards_work_through_assess(name):
     result = assess(dict(PLAIN, duration_weeks=3), card=name, tree=None)

@@ -302,17 +302,23 @@ def card_risk(card: Card, totals: Any, red_flag_mask: Any, population: Any = Non
     from scoring.engine.populations import load_population
     from scoring.engine.risk import risk_in_population
 
-    trained = card.probability(totals, red_flag_mask)
     if card.calibration is None:
-        return trained
+        return card.probability(totals, red_flag_mask)
     calibration = card.calibration
-    return risk_in_population(
+    # Every total's risk and the red-flag risk are moved once, then looked up: a million rows
+    # cost a gather instead of a million logarithms, and one vignette gets the very doubles
+    # of a million-row frame (the same 30-odd values go through the same array code).
+    every = np.arange(card.min_total, card.max_total + 1)
+    trained = np.append(card.probability(every, np.zeros(len(every), np.uint64)), calibration.red_flag_probability)
+    table = risk_in_population(
         trained,
         outcome=calibration.outcome,
         population=load_population(population),
         trained_on=calibration.population,
         transport=calibration.data.get("transport"),
     )
+    index = np.asarray(totals, dtype=np.int64) - card.min_total
+    return np.where(np.asarray(red_flag_mask) != 0, table[-1], table[index])
 
 
 def risk_table(card: Card | str = "default", population: Any = None) -> pd.DataFrame:

@@ -203,16 +203,23 @@ def timeframes_fired(encoded: Mapping[str, float]) -> dict[str, str]:
 
 
 def _levels_from_fired(fired: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+    """The highest level of any rule that fired, per row: one OR a rule, one assignment a level."""
     levels = np.zeros(n, dtype=np.int8)
-    for rule in load_triage_ladder():
-        rank = LEVELS.index(rule.level)
-        levels = np.where(fired[rule.id] & (levels < rank), np.int8(rank), levels)
+    for rank in range(1, len(LEVELS)):
+        hit = np.zeros(n, dtype=bool)
+        for rule in load_triage_ladder():
+            if LEVELS.index(rule.level) == rank:
+                hit |= fired[rule.id]
+        levels[hit] = rank  # levels in rising order: a higher one overwrites a lower one
     return levels
 
 
-def triage_levels(features: Features) -> np.ndarray:
-    """The ladder's level per row (0 self_care, 1 see_doctor, 2 urgent), as int8."""
-    return _levels_from_fired(rules_fired(features), len(features))
+def triage_levels(features: Features, fired: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
+    """The ladder's level per row (0 self_care, 1 see_doctor, 2 urgent), as int8.
+
+    ``fired`` is :func:`rules_fired` of the same features, when the caller has it already.
+    """
+    return _levels_from_fired(rules_fired(features) if fired is None else fired, len(features))
 
 
 def triage_categorical(levels: np.ndarray) -> pd.Categorical:
