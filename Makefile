@@ -72,8 +72,9 @@ lint: install-test
 	@$(PYTHON) -m ruff format --check --quiet .
 	@$(PYTHON) -m mypy
 
+# The slowest tests are listed at the end, so a suite growing towards CI's limit shows where.
 test: lint
-	@$(PYTHON) -m pytest -q
+	@$(PYTHON) -m pytest -q --durations=15
 
 bench: install
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PYTHON) $$script || exit 1; done
