@@ -45,7 +45,8 @@ _ONE_RUN = textwrap.dedent(
     elif engine == "duckdb copy":
         # No scoring: DuckDB reads the input and writes it back (the floor of any DuckDB run).
         import duckdb
-        con = duckdb.connect(config={"memory_limit": "768MB", "preserve_insertion_order": True})
+        from scoring.batch._duckdb import MEMORY_LIMIT
+        con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "preserve_insertion_order": True})
         reader = "read_parquet" if src.suffix == ".parquet" else "read_csv"
         options = "FORMAT parquet" if out.suffix == ".parquet" else "FORMAT csv, HEADER true"
         rows = con.execute(f"COPY (SELECT * FROM {reader}('{src}')) TO '{out}' ({options})").fetchall()[0][0]

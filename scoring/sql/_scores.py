@@ -268,10 +268,7 @@ def scores_select(scoring: Scoring, columns: Sequence[str]) -> str:
         *kept,
         f"{card_total(card)} AS {total}",
         f"{_any(flags)} AS _zaro_any_flag",
-        # Most rows have no red flag: they skip building the text (the test is computed once).
-        f"CASE WHEN {_any(flags)} THEN CONCAT_WS(';', {flag_ids}) ELSE '' END AS {quote('red_flags')}"
-        if flags
-        else f"'' AS {quote('red_flags')}",
+        f"CONCAT_WS(';', {flag_ids or literal('')}) AS {quote('red_flags')}",
         f"{ladder_level()} AS _zaro_ladder",
         f"{red_flag_timeframe(card, flags)} AS _zaro_flag_timeframe",
     ]
