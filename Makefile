@@ -38,9 +38,12 @@ run: install
 
 # Notebooks lose their outputs on the way into a commit (.gitattributes names the filter);
 # cell ids stay as they are, so a commit changes only what was edited.
-# Outside a git checkout (an unpacked sdist) there is nothing to set up.
+# The filter is required, so git runs nothing without nbstripout: it is installed first (it
+# also comes with the notebooks extra). Outside a git checkout (an unpacked sdist) there is
+# nothing to set up.
 notebook-filter: $(VENV_READY)
 	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	  { $(PYTHON) -c 'import nbstripout' 2>/dev/null || $(PIP) install "nbstripout>=0.8"; } && \
 	  python=$$($(PYTHON) -c 'import sys; print(sys.executable)') && \
 	  git config filter.nbstripout.clean "'$$python' -m nbstripout --keep-id" && \
 	  git config filter.nbstripout.smudge cat && \

@@ -94,7 +94,7 @@ def _wait_for_figures(page) -> None:
 
 def _check_page(page, path: Path, label: str, width: int) -> list[str]:
     """Every problem on one loaded page at one width, as lines naming page and figure."""
-    from browser import axe_violations, describe_violations
+    from tests.browser import axe_violations, describe_violations
 
     problems = []
     for figure in page.evaluate(_TEXT_BOXES):
@@ -114,8 +114,9 @@ def _check_page(page, path: Path, label: str, width: int) -> list[str]:
 
 @pytest.mark.parametrize("label", list(WIDTHS))
 def test_report_figures_have_no_colliding_labels_and_fit_the_screen(site, label):
-    from browser import launch_chromium
     from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch_chromium
 
     ARTIFACTS.mkdir(exist_ok=True)
     width = WIDTHS[label]

@@ -798,8 +798,9 @@ _SPILL = """Array.from(document.querySelectorAll('.cards li')).filter(card => {
 
 @pytest.mark.browser
 def test_reports_work_offline_in_chromium_and_pass_axe(site, hostile_site, hostile_case_file, hostile_card):
-    from browser import describe_violations, launch_chromium, serious_violations
     from playwright.sync_api import sync_playwright
+
+    from tests.browser import describe_violations, launch_chromium, serious_violations
 
     blocked: list[str] = []
     problems: list[str] = []
