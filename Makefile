@@ -76,8 +76,11 @@ lint: install-test
 	@$(PYTHON) -m mypy
 
 # The slowest tests are listed at the end, so a suite growing towards CI's limit shows where.
+# Two workers (pytest-xdist); tests go to them a module at a time, and every module reading the
+# full report site to the one that builds it (tests/conftest.py), so no fixture is built twice.
+TEST_WORKERS ?= 2
 test: lint
-	@$(PYTHON) -m pytest -q --durations=15
+	@$(PYTHON) -m pytest -q --durations=15 -n $(TEST_WORKERS) --dist loadgroup
 
 bench: install
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PYTHON) $$script || exit 1; done

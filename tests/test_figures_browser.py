@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from scoring.report import MODEL_CARD_PAGE, BuildResult, build_reports
+from scoring.report import MODEL_CARD_PAGE, BuildResult
 
 pytestmark = pytest.mark.browser
 
@@ -51,12 +51,6 @@ _TEXT_BOXES = """() => Array.from(document.querySelectorAll('.plotly-graph-div')
 _WIDE_FIGURES = """() => Array.from(document.querySelectorAll('.plotly-graph-div'))
   .filter(g => g.getBoundingClientRect().width > window.innerWidth + 1)
   .map(g => (g.getAttribute('aria-label') || 'figure') + ': ' + Math.round(g.getBoundingClientRect().width) + ' px')"""
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> BuildResult:
-    """The full site (index, executed notebooks, example cases), built once."""
-    return build_reports(tmp_path_factory.mktemp("figures-site") / "reports", progress=False)
 
 
 def _pages(site: BuildResult) -> list[Path]:

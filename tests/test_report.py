@@ -1,6 +1,6 @@
 """Tests for the HTML reports (scoring/report.py and its helpers).
 
-The full site is built once per test session (``site``); the reproducibility test builds it
+The full site is built once per test session (``site``, in conftest.py); the reproducibility test builds it
 a second time and compares every byte. Tests that only need case pages build without
 notebooks (an empty notebooks folder), which takes about a second.
 """
@@ -44,12 +44,6 @@ ROOT = Path(__file__).resolve().parents[1]
 # --------------------------------------------------------------------------------------
 # Fixtures
 # --------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def site(tmp_path_factory) -> BuildResult:
-    """The full reports (real notebooks, example cases), built once."""
-    return build_reports(tmp_path_factory.mktemp("site") / "reports", progress=False)
 
 
 @pytest.fixture(scope="session")
