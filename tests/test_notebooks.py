@@ -146,6 +146,7 @@ def _inject(nb: nbformat.NotebookNode, parameters: dict) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("notebook-kernels")  # not with the report site's tests: they have enough on one worker
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
 def test_executes_top_to_bottom_in_a_fresh_kernel(path, record_property):
     from nbclient import NotebookClient
