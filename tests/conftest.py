@@ -40,11 +40,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Give each test an xdist group: its module's, or a shared fixture's for modules using one.
 
-    A test marked ``xdist_group`` keeps its own group.
+    A test marked ``xdist_group`` keeps its own group. A test reading the full report site is
+    marked ``slow`` (the build executes every notebook), so ``-m "not slow"`` leaves it out.
     """
     shared: dict[object, str] = {}
     for item in items:
-        for fixture in getattr(item, "fixturenames", ()):
+        fixtures = getattr(item, "fixturenames", ())
+        if "site" in fixtures and item.get_closest_marker("slow") is None:
+            item.add_marker(pytest.mark.slow)
+        for fixture in fixtures:
             if fixture in SHARED_FIXTURE_GROUPS:
                 shared.setdefault(item.path, SHARED_FIXTURE_GROUPS[fixture])
     for item in items:
