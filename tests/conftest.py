@@ -5,9 +5,10 @@ once per session (``site``) and every test that reads it (the report's checks, t
 checks in Chromium, the notebooks' static runs) takes it from here.
 
 With pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``), tests are sent to workers a
-whole module at a time, so a module's fixtures are built by one worker only; every module with
-a test that reads ``site`` goes to the one worker that builds it (group ``report-site``), and
-likewise every module that starts Spark (group ``spark``).
+whole module at a time, so a module's fixtures are built by one worker only; every test that
+reads ``site`` goes to the one worker that builds it (group ``report-site``), and likewise every
+test that uses the Spark session (group ``spark``). The rest of a module that reads the site
+runs on the other worker meanwhile.
 """
 
 from __future__ import annotations
@@ -38,19 +39,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Give each test an xdist group: its module's, or a shared fixture's for modules using one.
+    """Give each test an xdist group: a shared fixture's if it uses one, else its module's.
 
     A test marked ``xdist_group`` keeps its own group. A test reading the full report site is
     marked ``slow`` (the build executes every notebook), so ``-m "not slow"`` leaves it out.
     """
-    shared: dict[object, str] = {}
     for item in items:
         fixtures = getattr(item, "fixturenames", ())
         if "site" in fixtures and item.get_closest_marker("slow") is None:
             item.add_marker(pytest.mark.slow)
-        for fixture in fixtures:
-            if fixture in SHARED_FIXTURE_GROUPS:
-                shared.setdefault(item.path, SHARED_FIXTURE_GROUPS[fixture])
-    for item in items:
         if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(shared.get(item.path, str(item.path))))
+            shared = [SHARED_FIXTURE_GROUPS[name] for name in fixtures if name in SHARED_FIXTURE_GROUPS]
+            item.add_marker(pytest.mark.xdist_group(shared[0] if shared else str(item.path)))
