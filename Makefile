@@ -38,9 +38,12 @@ run: install
 
 # Notebooks lose their outputs on the way into a commit (.gitattributes names the filter);
 # cell ids stay as they are, so a commit changes only what was edited.
-# Outside a git checkout (an unpacked sdist) there is nothing to set up.
+# The filter is required, so git runs nothing without nbstripout: it is installed first (it
+# also comes with the notebooks extra). Outside a git checkout (an unpacked sdist) there is
+# nothing to set up.
 notebook-filter: $(VENV_READY)
 	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	  { $(PYTHON) -c 'import nbstripout' 2>/dev/null || $(PIP) install "nbstripout>=0.8"; } && \
 	  python=$$($(PYTHON) -c 'import sys; print(sys.executable)') && \
 	  git config filter.nbstripout.clean "'$$python' -m nbstripout --keep-id" && \
 	  git config filter.nbstripout.smudge cat && \
@@ -73,8 +76,11 @@ lint: install-test
 	@$(PYTHON) -m mypy
 
 # The slowest tests are listed at the end, so a suite growing towards CI's limit shows where.
+# Two workers (pytest-xdist); tests go to them a module at a time, and every module reading the
+# full report site to the one that builds it (tests/conftest.py), so no fixture is built twice.
+TEST_WORKERS ?= 2
 test: lint
-	@$(PYTHON) -m pytest -q --durations=15
+	@$(PYTHON) -m pytest -q --durations=15 -n $(TEST_WORKERS) --dist loadgroup
 
 bench: install
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PYTHON) $$script || exit 1; done

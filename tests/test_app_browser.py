@@ -22,7 +22,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from browser import (
+
+from tests.browser import (
     axe_violations,
     describe_violations,
     free_port,

@@ -11,7 +11,6 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import vignettes
 
 from scoring import NOTICE
 from scoring.assessment import (
@@ -29,6 +28,7 @@ from scoring.contract.schema import VignetteError, vignettes_to_frame
 from scoring.engine.card import CardError, list_cards, load_card
 from scoring.engine.policies import load_policy
 from scoring.wording import risk_percent
+from tests.strategies import vignettes
 
 SELF_CARE, SEE_DOCTOR, URGENT = Recommendation.SELF_CARE, Recommendation.SEE_DOCTOR, Recommendation.URGENT
 

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import vignettes
 
 from scoring.contract.features import Condition, Features, encode_vignette, parse_condition
 from scoring.contract.recommendation import Recommendation
@@ -27,6 +26,7 @@ from scoring.engine.card import (
     render_card_text,
 )
 from scoring.engine.card import _loader as card_loader
+from tests.strategies import vignettes
 
 # A small card used to check the loader one problem at a time and the exact printed text.
 SMALL_CARD = textwrap.dedent(

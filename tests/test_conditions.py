@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import condition_nodes, vignettes
 
 from scoring.contract.conditions import (
     MAX_CONDITION_LENGTH,
@@ -27,6 +26,7 @@ from scoring.contract.features import (
     parse_condition,
 )
 from scoring.contract.schema import vignettes_to_frame
+from tests.strategies import condition_nodes, vignettes
 
 BASE = {"age": 34, "duration_weeks": 2, "frequency": "daily", "severity": "minor", "locations": ["eyelid"]}
 

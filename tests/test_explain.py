@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import vignettes
 
 from scoring.analysis.explain import (
     CHANGEABLE_FIELDS,
@@ -22,6 +21,7 @@ from scoring.assessment import assess
 from scoring.contract.recommendation import LEVELS, Recommendation
 from scoring.contract.schema import field_spec, frame_to_vignettes, validate_vignette
 from scoring.engine.synth import generate_vignettes
+from tests.strategies import vignettes
 
 EYELID = {"age": 30, "duration_weeks": 1, "frequency": "daily", "severity": "minor", "locations": ["eyelid"]}
 WORSENING_WEAKNESS = {

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import vignettes
 
 from scoring.contract.features import FEATURE_NAMES, Features, encode, encode_vignette, feature_spec
 from scoring.contract.schema import validate_frame, vignettes_to_frame
+from tests.strategies import vignettes
 
 BASE = {"age": 34, "duration_weeks": 2, "frequency": "daily", "severity": "minor", "locations": ["eyelid"]}
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from scoring.report import MODEL_CARD_PAGE, BuildResult, build_reports
+from scoring.report import MODEL_CARD_PAGE, BuildResult
 
 pytestmark = pytest.mark.browser
 
@@ -51,12 +51,6 @@ _TEXT_BOXES = """() => Array.from(document.querySelectorAll('.plotly-graph-div')
 _WIDE_FIGURES = """() => Array.from(document.querySelectorAll('.plotly-graph-div'))
   .filter(g => g.getBoundingClientRect().width > window.innerWidth + 1)
   .map(g => (g.getAttribute('aria-label') || 'figure') + ': ' + Math.round(g.getBoundingClientRect().width) + ' px')"""
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> BuildResult:
-    """The full site (index, executed notebooks, example cases), built once."""
-    return build_reports(tmp_path_factory.mktemp("figures-site") / "reports", progress=False)
 
 
 def _pages(site: BuildResult) -> list[Path]:
@@ -94,7 +88,7 @@ def _wait_for_figures(page) -> None:
 
 def _check_page(page, path: Path, label: str, width: int) -> list[str]:
     """Every problem on one loaded page at one width, as lines naming page and figure."""
-    from browser import axe_violations, describe_violations
+    from tests.browser import axe_violations, describe_violations
 
     problems = []
     for figure in page.evaluate(_TEXT_BOXES):
@@ -114,8 +108,9 @@ def _check_page(page, path: Path, label: str, width: int) -> list[str]:
 
 @pytest.mark.parametrize("label", list(WIDTHS))
 def test_report_figures_have_no_colliding_labels_and_fit_the_screen(site, label):
-    from browser import launch_chromium
     from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch_chromium
 
     ARTIFACTS.mkdir(exist_ok=True)
     width = WIDTHS[label]

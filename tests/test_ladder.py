@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import old_vignettes, vignettes
 
 from scoring.contract.features import Features, encode_vignette
 from scoring.contract.schema import vignettes_to_frame
 from scoring.engine import ladder
 from scoring.engine.ladder import LadderError, load_triage_ladder, red_flag_rules, red_flags_fired, triage_levels
+from tests.strategies import old_vignettes, vignettes
 
 LADDER_TEXT = ladder.TRIAGE_FILE.read_text(encoding="utf-8")
 CALM = {"age": 30, "duration_weeks": 1.0, "frequency": "daily", "severity": "minor", "locations": "eyelid"}

@@ -1,7 +1,8 @@
 """The notebooks in notebooks/ (a link to scoring/notebooks/): thin, committed clean, running top to bottom.
 
 Each notebook runs in a fresh python3 kernel twice: as people open it (``interactive =
-True``: live widgets) and as the reports run it (``interactive = False``: static figures).
+True``: live widgets, here) and as the reports run it (``interactive = False``: static
+figures, in the report site the suite builds once, ``site`` in conftest.py).
 """
 
 from __future__ import annotations
@@ -145,13 +146,13 @@ def _inject(nb: nbformat.NotebookNode, parameters: dict) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("interactive", [True, False], ids=["interactive", "static"])
+@pytest.mark.xdist_group("notebook-kernels")  # not with the report site's tests: they have enough on one worker
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
-def test_executes_top_to_bottom_in_a_fresh_kernel(path, interactive, record_property):
+def test_executes_top_to_bottom_in_a_fresh_kernel(path, record_property):
     from nbclient import NotebookClient
 
     nb = _read(path)
-    _inject(nb, {"interactive": interactive})
+    _inject(nb, {"interactive": True})
     client = NotebookClient(
         nb,
         timeout=CELL_TIMEOUT,
@@ -166,3 +167,17 @@ def test_executes_top_to_bottom_in_a_fresh_kernel(path, interactive, record_prop
     errors = [output for cell in _code_cells(nb) for output in cell.outputs if output.output_type == "error"]
     assert not errors
     assert any(cell.outputs for cell in _code_cells(nb)), f"{path.name} showed nothing"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_executes_top_to_bottom_as_the_reports_run_it(path, site):
+    # The site build ran every notebook with interactive = False in a fresh kernel and stops
+    # at the first cell that raises; what is left to see is that each one showed something.
+    from scoring.report._pages import notebook_page_name
+
+    page = site.out_dir / "notebooks" / f"{notebook_page_name(path.stem)}.html"
+    assert page in site.notebook_pages, f"{path.name} has no page in the report site"
+    text = page.read_text(encoding="utf-8")
+    assert "output_error" not in text, f"{path.name} shows an error"
+    assert 'class="output_area"' in text, f"{path.name} showed nothing"

@@ -1,6 +1,6 @@
 """Tests for the HTML reports (scoring/report.py and its helpers).
 
-The full site is built once per test session (``site``); the reproducibility test builds it
+The full site is built once per test session (``site``, in conftest.py); the reproducibility test builds it
 a second time and compares every byte. Tests that only need case pages build without
 notebooks (an empty notebooks folder), which takes about a second.
 """
@@ -44,12 +44,6 @@ ROOT = Path(__file__).resolve().parents[1]
 # --------------------------------------------------------------------------------------
 # Fixtures
 # --------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def site(tmp_path_factory) -> BuildResult:
-    """The full reports (real notebooks, example cases), built once."""
-    return build_reports(tmp_path_factory.mktemp("site") / "reports", progress=False)
 
 
 @pytest.fixture(scope="session")
@@ -798,8 +792,9 @@ _SPILL = """Array.from(document.querySelectorAll('.cards li')).filter(card => {
 
 @pytest.mark.browser
 def test_reports_work_offline_in_chromium_and_pass_axe(site, hostile_site, hostile_case_file, hostile_card):
-    from browser import describe_violations, launch_chromium, serious_violations
     from playwright.sync_api import sync_playwright
+
+    from tests.browser import describe_violations, launch_chromium, serious_violations
 
     blocked: list[str] = []
     problems: list[str] = []

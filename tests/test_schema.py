@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import vignette_inputs
 
 from scoring.contract.readers import Reasons
 from scoring.contract.schema import (
@@ -25,6 +24,7 @@ from scoring.contract.schema import (
     validate_vignette,
     vignettes_to_frame,
 )
+from tests.strategies import vignette_inputs
 
 BASE = {
     "age": 34,

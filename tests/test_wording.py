@@ -7,7 +7,6 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import field_values, vignettes
 
 from scoring.analysis.explain import Counterfactual, counterfactuals
 from scoring.contract.recommendation import Recommendation
@@ -22,6 +21,7 @@ from scoring.wording import (
     probability_text,
     render_partial,
 )
+from tests.strategies import field_values, vignettes
 
 EYELID = {"age": 30, "duration_weeks": 1, "frequency": "daily", "severity": "minor", "locations": ["eyelid"]}
 
