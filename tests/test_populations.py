@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from statistics import NormalDist
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings

@@ -125,7 +125,8 @@ class Flag(_Tagged):
             )
         if self.p_onset is not None and self.p_onset < self.p and self.weeks is None:
             raise PydanticCustomError(
-                "entry_check", "p_onset is below p, so the sign appears later: give `weeks`, its median weeks from onset"
+                "entry_check",
+                "p_onset is below p, so the sign appears later: give `weeks`, its median weeks from onset",
             )
         return self
 

@@ -199,4 +199,3 @@ def check_world_targets(
             }
         )
     return pd.DataFrame(rows)
-
