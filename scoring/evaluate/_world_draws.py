@@ -61,6 +61,7 @@ __all__ = [
     "world_distributions",
     "draw_world",
     "scenario_world",
+    "shipped_world",
 ]
 
 #: The distributions' rules and the structural scenarios.
