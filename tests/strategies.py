@@ -188,7 +188,7 @@ def condition_nodes(max_leaves: int = 8) -> st.SearchStrategy[Any]:
 
 #: Contract fields added after the first release (optional; a vignette written before
 #: them leaves them out).
-NEWER_FIELDS: tuple[str, ...] = ("sudden_onset", "fluid_loss_illness", "stiffness")
+NEWER_FIELDS: tuple[str, ...] = ("sudden_onset", "fluid_loss_illness", "stiffness", "feels_weak")
 
 
 @st.composite

@@ -70,6 +70,7 @@ def test_contract_fields_are_exactly_the_documented_ones():
         "sudden_onset",
         "fluid_loss_illness",
         "stiffness",
+        "feels_weak",
     )
     assert LOCATIONS == ("eyelid", "face", "tongue", "arm", "hand", "trunk", "thigh", "calf", "foot")
     ranges = {f.name: (f.min, f.max) for f in FIELDS if f.is_numeric}

@@ -56,7 +56,7 @@ def within_4_sigma(count: int, n: int, p: float) -> bool:
 def test_columns_are_id_then_contract_fields_then_cause_label_narrative():
     frame = generate_vignettes(50, seed=1)
     assert list(frame.columns) == ["vignette_id", *FIELD_NAMES, "latent_cause", "triage", "narrative"]
-    assert len(FIELD_NAMES) == 25
+    assert len(FIELD_NAMES) == 26
     assert list(frame["vignette_id"][:3]) == ["v0000001", "v0000002", "v0000003"]
     assert frame["vignette_id"].iloc[-1] == "v0000050"
 

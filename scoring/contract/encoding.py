@@ -72,7 +72,7 @@ class FeatureSpec:
 #: yes/no fields (recent exercise, dehydration) are reassuring explanations, not warnings.
 WARNING_FIELDS: tuple[str, ...] = tuple(
     "weakness worsening atrophy numbness pain cramps bulbar breathing_difficulty family_history_als "
-    "stimulant_medication diuretic_use sudden_onset fluid_loss_illness stiffness".split()
+    "stimulant_medication diuretic_use sudden_onset fluid_loss_illness stiffness feels_weak".split()
 )
 
 #: Numeric fields where more is more worrying.

@@ -78,6 +78,7 @@ class Vignette(pydantic.BaseModel):
     sudden_onset: bool = Field(False, description=_doc("sudden_onset"))
     fluid_loss_illness: bool = Field(False, description=_doc("fluid_loss_illness"))
     stiffness: bool = Field(False, description=_doc("stiffness"))
+    feels_weak: bool = Field(False, description=_doc("feels_weak"))
 
     @pydantic.model_validator(mode="before")
     @classmethod

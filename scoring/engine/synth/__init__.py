@@ -67,7 +67,7 @@ from scoring.engine.synth._populations import (
     population_by_name,
     read_populations,
 )
-from scoring.engine.synth._sampler import BLOCK_ROWS, blocks, flip_labels, sample_block
+from scoring.engine.synth._sampler import BLOCK_ROWS, COURSES, blocks, flip_labels, sample_block
 
 __all__ = [
     "GENERATOR_VERSION",
@@ -76,6 +76,8 @@ __all__ = [
     "TRIAGE_FILE",
     "CAUSES",
     "OUTPUT_COLUMNS",
+    "HIDDEN_COLUMNS",
+    "COURSES",
     "BLOCK_ROWS",
     "GeneratorError",
     "GeneratorParams",
@@ -91,10 +93,14 @@ __all__ = [
 ]
 
 #: Bump whenever a change here or in generator.toml / triage.toml changes the output.
-GENERATOR_VERSION = "1.2.0"
+GENERATOR_VERSION = "2.0.0"
 
 #: Columns of a generated frame, in order.
 OUTPUT_COLUMNS: tuple[str, ...] = ("vignette_id", *FIELD_NAMES, "latent_cause", "triage", "narrative")
+
+#: Columns added by ``generate_vignettes(..., hidden=True)``: the course of the twitching, the
+#: latent worry trait and the true value of every yes/no answer (the answers themselves err).
+HIDDEN_COLUMNS: tuple[str, ...] = ("course", "worry", *(f"true_{name}" for name in BOOL_FIELDS))
 
 
 def _block_frame_for_ladder(columns: Mapping[str, np.ndarray]) -> pd.DataFrame:
@@ -117,6 +123,7 @@ def generate_vignettes(
     label_noise: float = 0.0,
     prior: Mapping[str, float] | None = None,
     progress: bool = False,
+    hidden: bool = False,
 ) -> pd.DataFrame:
     """Generate ``n`` synthetic vignettes with their latent cause, triage label and narrative.
 
@@ -145,6 +152,11 @@ def generate_vignettes(
     progress : bool, default False
         Show a tqdm progress bar (per block of :data:`BLOCK_ROWS` rows). The output is the
         same either way.
+    hidden : bool, default False
+        Also return :data:`HIDDEN_COLUMNS` after the others: ``course`` (categorical of
+        :data:`COURSES`), ``worry`` (the latent trait) and ``true_<field>`` for every yes/no
+        field (the exact truth; the contract column holds the reported, sometimes wrong,
+        answer). The other columns are the same either way.
 
     Returns
     -------
@@ -191,7 +203,23 @@ def generate_vignettes(
             texts.append(narratives(columns))
             parts.append(columns)
             bar.update(m)
-    return _assemble(parts, texts, n)
+    frame = _assemble(parts, texts, n)
+    if hidden:
+        frame = pd.concat([frame, _hidden_frame(parts)], axis=1)
+    return frame
+
+
+def _hidden_frame(parts: list[dict[str, np.ndarray]]) -> pd.DataFrame:
+    def joined(name: str, dtype: Any) -> np.ndarray:
+        return np.concatenate([p[name] for p in parts]).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+
+    data: dict[str, Any] = {
+        "course": pd.Categorical.from_codes(joined("course", np.int8), dtype=pd.CategoricalDtype(list(COURSES))),
+        "worry": joined("worry", np.float64),
+    }
+    for name in BOOL_FIELDS:
+        data[f"true_{name}"] = joined(f"true:{name}", np.bool_)
+    return pd.DataFrame(data)
 
 
 def _population_params(population: str | GeneratorPopulation) -> GeneratorParams:

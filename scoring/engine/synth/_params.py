@@ -30,8 +30,8 @@ from scoring.engine.synth._schema import (
     CAUSES,
     FREQUENCIES,
     SEVERITIES,
+    WORRY_ANSWERS,
     CaffeineTable,
-    Duration,
     GeneratorFile,
     PerCause,
     schema_message,
@@ -41,6 +41,9 @@ from scoring.engine.synth._schema import (
 __all__ = [
     "BOOL_FIELDS",
     "CAUSES",
+    "PROFILES",
+    "PERSISTENT_BENIGN",
+    "WORRY_ANSWERS",
     "GENERATOR_FILE",
     "GeneratorError",
     "GeneratorParams",
@@ -53,6 +56,12 @@ __all__ = [
 ]
 
 GENERATOR_FILE = DEFINITIONS_DIR / "generator.toml"
+
+#: The answer profiles the sampler draws from: the five causes (the benign row is transient
+#: benign twitching) and persistent benign fasciculation, which answers as the ``bfs`` table says.
+PROFILES: tuple[str, ...] = (*CAUSES, "benign_persistent")
+#: The profile index of persistent benign fasciculation.
+PERSISTENT_BENIGN = len(CAUSES)
 
 
 def field_range(name: str) -> tuple[float, float]:
@@ -110,7 +119,8 @@ def _entries(node: Any, path: str = "") -> list[ParameterEntry]:
 class GeneratorParams:
     """The generator's parameters: the TOML as read, plus per-cause arrays used for sampling.
 
-    Per-cause arrays have one row per cause, in :data:`CAUSES` order.
+    Per-cause arrays have one row per cause, in :data:`CAUSES` order; per-profile arrays one
+    row per entry of :data:`PROFILES` (the causes, then persistent benign fasciculation).
     """
 
     raw: dict[str, Any]
@@ -121,18 +131,29 @@ class GeneratorParams:
     p_unspecified: float
     p_male: np.ndarray
     duration_min: float
-    duration_weight_cdf: np.ndarray  # (5, K); component k where u < cdf[k]
-    duration_log_median: np.ndarray  # (5, K)
-    duration_sigma: np.ndarray  # (5, K)
-    frequency_cdf: np.ndarray  # (5, 3)
-    severity_cdf: np.ndarray  # (5, 3)
-    regions_extra_mean: np.ndarray
-    location_weights: np.ndarray  # (5, 9), each row sums to 1
-    flags: dict[str, np.ndarray]  # bool field -> (5,) probability of true
+    p_benign_persistent: float
+    transient_log_median: float
+    transient_sigma: float
+    asking_log_median: float
+    asking_sigma: float
+    prompt_log_median: float
+    prompt_sigma: float
+    prompting: tuple[str, ...]
+    worry_loading: dict[str, float]  # answer of WORRY_ANSWERS -> correlation with the worry trait
+    false_yes: dict[str, float]  # bool field -> P(reported yes | truly no)
+    false_no: dict[str, float]  # bool field -> P(reported no | truly yes)
+    # Per-profile arrays: one row per entry of PROFILES (the five causes, then persistent benign).
+    frequency_cdf: np.ndarray  # (6, 3)
+    severity_cdf: np.ndarray  # (6, 3)
+    regions_extra_mean: np.ndarray  # (6,)
+    location_weights: np.ndarray  # (6, 9), each row sums to 1
+    flags: dict[str, np.ndarray]  # bool field -> (6,) true share once the course has run
+    flags_onset: dict[str, np.ndarray]  # bool field -> (6,) true share at first notice
+    flags_weeks: dict[str, np.ndarray]  # bool field -> (6,) median weeks for the rest to appear
     caffeine_log_median: np.ndarray
     caffeine_sigma: np.ndarray
-    stress_mean: np.ndarray
-    stress_sd: np.ndarray
+    stress_mean: np.ndarray  # (6,)
+    stress_sd: np.ndarray  # (6,)
     p_sleep_deprived: np.ndarray
     sleep_deprived: tuple[float, float]  # mean, sd
     sleep_usual: tuple[float, float]
@@ -142,28 +163,14 @@ class GeneratorParams:
         return _entries(self.raw)
 
 
-def _cdf(table: PerCause[Any], keys: tuple[str, ...]) -> np.ndarray:
+def _cdf(entries: list[Any], keys: tuple[str, ...]) -> np.ndarray:
     rows = []
-    for entry in table.values():
+    for entry in entries:
         values = np.array([getattr(entry, k) for k in keys])
         rows.append(values / values.sum())
     cdf = np.cumsum(np.array(rows), axis=1)
     cdf[:, -1] = 1.0  # guard against rounding: every uniform draw falls in some category
     return cdf
-
-
-def _duration_arrays(duration: Duration) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    components = duration.components.values()
-    k = max(len(c) for c in components)
-    weights = np.zeros((len(CAUSES), k))
-    log_median = np.zeros((len(CAUSES), k))
-    sigma = np.ones((len(CAUSES), k))
-    for i, parts in enumerate(components):
-        for j, part in enumerate(parts):
-            weights[i, j], log_median[i, j], sigma[i, j] = part.weight, math.log(part.median), part.sigma
-    weight_cdf = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
-    weight_cdf[:, -1] = 1.0
-    return weight_cdf, log_median, sigma
 
 
 def _caffeine_arrays(caffeine: CaffeineTable, where: str) -> tuple[np.ndarray, np.ndarray]:
@@ -190,12 +197,6 @@ def _check_ranges(checked: GeneratorFile, where: str) -> None:
         raise GeneratorError(
             f"{where}duration_weeks.min: value = {low:g} is out of range; it must be from 0 to {high:g}"
         )
-    for cause, parts in zip(CAUSES, checked.duration_weeks.components.values()):
-        if sum(part.weight for part in parts) <= 0:
-            raise GeneratorError(
-                f"{where}duration_weeks.components.{cause}: weights must not all be zero; "
-                "give at least one component a positive weight"
-            )
 
 
 @lru_cache(maxsize=4)
@@ -249,14 +250,31 @@ def params_from_raw(raw: dict[str, Any], name: str, *, prefix: str = "") -> Gene
     return _arrays(checked, raw, where)
 
 
+def _with_bfs(rows: list[Any], bfs_entry: Any) -> list[Any]:
+    """Per-cause rows plus the persistent benign row: the ``bfs`` entry, or the benign row."""
+    return [*rows, rows[0] if bfs_entry is None else bfs_entry]
+
+
 def _arrays(checked: GeneratorFile, raw: dict[str, Any], where: str) -> GeneratorParams:
     def per_cause(table: PerCause[Any], attribute: str) -> np.ndarray:
         return np.array([getattr(entry, attribute) for entry in table.values()])
 
+    bfs = checked.bfs
     prior = per_cause(checked.prior, "p")
-    weight_cdf, log_median, sigma = _duration_arrays(checked.duration_weeks)
-    location_weights = [np.array([getattr(e, k) for k in LOCATIONS]) for e in checked.location_weights.values()]
+    location_rows = _with_bfs(checked.location_weights.values(), bfs.location_weights)
+    location_weights = [np.array([getattr(e, k) for k in LOCATIONS]) for e in location_rows]
     caffeine_log_median, caffeine_sigma = _caffeine_arrays(checked.caffeine_mg_per_day, where)
+    stress_rows = _with_bfs(checked.stress_level.values(), bfs.stress_level)
+    flags, flags_onset, flags_weeks = {}, {}, {}
+    for name in BOOL_FIELDS:
+        rows = list(getattr(checked.flags, name).values())
+        bfs_flag = getattr(bfs.flags, name)
+        p = np.array([row.p for row in rows] + [rows[0].p if bfs_flag is None else bfs_flag.p])
+        onset = np.array([row.p if row.p_onset is None else row.p_onset for row in rows] + [p[-1]])
+        weeks = np.array([1.0 if row.weeks is None else row.weeks for row in rows] + [1.0])
+        flags[name], flags_onset[name], flags_weeks[name] = p, onset, weeks
+    errors = checked.answer_errors
+    course, asking = checked.course, checked.asking
     sleep = checked.sleep_hours
     return GeneratorParams(
         raw=raw,
@@ -267,18 +285,32 @@ def _arrays(checked: GeneratorFile, raw: dict[str, Any], where: str) -> Generato
         p_unspecified=checked.sex.unspecified.p,
         p_male=per_cause(checked.sex.p_male, "p"),
         duration_min=checked.duration_weeks.min.value,
-        duration_weight_cdf=weight_cdf,
-        duration_log_median=log_median,
-        duration_sigma=sigma,
-        frequency_cdf=_cdf(checked.frequency, FREQUENCIES),
-        severity_cdf=_cdf(checked.severity, SEVERITIES),
-        regions_extra_mean=per_cause(checked.regions, "extra_mean"),
+        p_benign_persistent=course.benign_persistent.p,
+        transient_log_median=math.log(course.transient_weeks.median),
+        transient_sigma=course.transient_weeks.sigma,
+        asking_log_median=math.log(asking.weeks.median),
+        asking_sigma=asking.weeks.sigma,
+        prompt_log_median=math.log(asking.prompt_delay_weeks.median),
+        prompt_sigma=asking.prompt_delay_weeks.sigma,
+        prompting=tuple(asking.prompting.fields),
+        worry_loading={
+            name: 0.0 if entry is None else entry.value
+            for name in WORRY_ANSWERS
+            for entry in [getattr(checked.worry.loading, name)]
+        },
+        false_yes={name: getattr(errors, name).false_yes for name in BOOL_FIELDS},
+        false_no={name: getattr(errors, name).false_no for name in BOOL_FIELDS},
+        frequency_cdf=_cdf(_with_bfs(checked.frequency.values(), bfs.frequency), FREQUENCIES),
+        severity_cdf=_cdf(_with_bfs(checked.severity.values(), bfs.severity), SEVERITIES),
+        regions_extra_mean=np.array([e.extra_mean for e in _with_bfs(checked.regions.values(), bfs.regions)]),
         location_weights=np.array([w / w.sum() for w in location_weights]),
-        flags={name: per_cause(getattr(checked.flags, name), "p") for name in BOOL_FIELDS},
+        flags=flags,
+        flags_onset=flags_onset,
+        flags_weeks=flags_weeks,
         caffeine_log_median=caffeine_log_median,
         caffeine_sigma=caffeine_sigma,
-        stress_mean=per_cause(checked.stress_level, "mean"),
-        stress_sd=per_cause(checked.stress_level, "sd"),
+        stress_mean=np.array([e.mean for e in stress_rows]),
+        stress_sd=np.array([e.sd for e in stress_rows]),
         p_sleep_deprived=per_cause(sleep.p_deprived, "p"),
         sleep_deprived=(sleep.deprived_hours.mean, sleep.deprived_hours.sd),
         sleep_usual=(sleep.usual_hours.mean, sleep.usual_hours.sd),

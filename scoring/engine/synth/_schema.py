@@ -17,7 +17,7 @@ from pydantic_core import PydanticCustomError
 from scoring.contract.schema import FIELDS, LOCATIONS, field_spec
 from scoring.engine._definitions import Number, Strict, allowed_keys, first_error, problem_text
 
-__all__ = ["BOOL_FIELDS", "CAUSES", "GeneratorFile", "PerCause", "tag_kind", "schema_message"]
+__all__ = ["BOOL_FIELDS", "CAUSES", "WORRY_ANSWERS", "GeneratorFile", "PerCause", "tag_kind", "schema_message"]
 
 BOOL_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.kind == "bool")
 FREQUENCIES = field_spec("frequency").allowed
@@ -77,12 +77,84 @@ class PerCause(Strict, Generic[T]):
 CAUSES: tuple[str, ...] = tuple(PerCause.model_fields)
 
 
+def _checked_counts(counts: list[int] | None) -> list[int] | None:
+    if counts is None:
+        return None
+    if len(counts) != 2 or not 0 <= counts[0] <= counts[1] or counts[1] < 1:
+        raise PydanticCustomError(
+            "entry_check",
+            f"counts = {counts} must be [k, n]: k people of n, 0 <= k <= n and n >= 1, as the source gives them",
+        )
+    return counts
+
+
+#: A source's own counts beside the number they give, ``[k, n]`` (k people of n), so the number's
+#: uncertainty can be a Beta from them; only on entries whose source gives counts.
+Counts = Annotated[list[Annotated[int, Field(strict=True)]] | None, AfterValidator(_checked_counts)]
+
+
 class _Tagged(Strict):
     tag: Tag
+    counts: Counts = None
 
 
 class P(_Tagged):
     p: Probability
+
+
+class Flag(_Tagged):
+    """A yes/no answer's true share for one cause, and when it appears in the course.
+
+    ``p`` is the share who have it once the course has run; ``p_onset`` the share who already
+    have it when the twitching is first noticed (``p`` when left out: it does not change with
+    time); ``weeks`` the median weeks from onset for the rest to appear (needed when
+    ``p_onset`` is below ``p``).
+    """
+
+    p: Probability
+    p_onset: Probability | None = None
+    weeks: Annotated[Number, Field(gt=0.0)] | None = None
+
+    @model_validator(mode="after")
+    def _course(self) -> Flag:
+        if self.p_onset is not None and self.p_onset > self.p:
+            raise PydanticCustomError(
+                "entry_check",
+                f"p_onset = {self.p_onset:g} is above p = {self.p:g}; the share at first notice cannot exceed "
+                "the share once the course has run",
+            )
+        if self.p_onset is not None and self.p_onset < self.p and self.weeks is None:
+            raise PydanticCustomError(
+                "entry_check", "p_onset is below p, so the sign appears later: give `weeks`, its median weeks from onset"
+            )
+        return self
+
+
+class MedianSigma(_Tagged):
+    median: Positive
+    sigma: Annotated[Number, Field(gt=0.0)]
+
+
+class Loading(_Tagged):
+    value: Annotated[Number, Field(ge=0.0, lt=1.0)]
+
+
+class AnswerError(_Tagged):
+    false_yes: Probability
+    false_no: Probability
+
+
+class Prompting(_Tagged):
+    fields: list[StrictStr]
+
+    @model_validator(mode="after")
+    def _known(self) -> Prompting:
+        unknown = [f for f in self.fields if f not in BOOL_FIELDS]
+        if unknown:
+            raise PydanticCustomError(
+                "entry_check", f"unknown field(s) {unknown}; a prompting sign is one of {', '.join(BOOL_FIELDS)}"
+            )
+        return self
 
 
 class Value(_Tagged):
@@ -92,12 +164,6 @@ class Value(_Tagged):
 class MeanSd(_Tagged):
     mean: Number
     sd: NonNegative
-
-
-class DurationComponent(_Tagged):
-    weight: NonNegative
-    median: Positive
-    sigma: NonNegative
 
 
 class Regions(_Tagged):
@@ -114,14 +180,14 @@ _ENTRY_CHECK = "entry_check"
 
 
 def _sums_to_one(entry: BaseModel) -> BaseModel:
-    total = sum(v for k, v in entry.model_dump().items() if k != "tag")
+    total = sum(v for k, v in entry.model_dump().items() if k not in ("tag", "counts"))
     if abs(total - 1.0) > 1e-6:
         raise PydanticCustomError(_ENTRY_CHECK, f"probabilities sum to {total:g}, not 1; make them add up to 1")
     return entry
 
 
 def _weights_not_all_zero(entry: BaseModel) -> BaseModel:
-    if sum(v for k, v in entry.model_dump().items() if k != "tag") <= 0:
+    if sum(v for k, v in entry.model_dump().items() if k not in ("tag", "counts")) <= 0:
         raise PydanticCustomError(_ENTRY_CHECK, "weights must not all be zero; give at least one a positive weight")
     return entry
 
@@ -144,7 +210,26 @@ LocationWeights = _share_model("LocationWeights", LOCATIONS, _weights_not_all_ze
 Flags = create_model(
     "Flags",
     __base__=Strict,
-    **{name: (PerCause[P], ...) for name in BOOL_FIELDS},  # type: ignore[call-overload]
+    **{name: (PerCause[Flag], ...) for name in BOOL_FIELDS},  # type: ignore[call-overload]
+)
+AnswerErrors = create_model(
+    "AnswerErrors",
+    __base__=Strict,
+    **{name: (AnswerError, ...) for name in BOOL_FIELDS},  # type: ignore[call-overload]
+)
+BfsFlags = create_model(
+    "BfsFlags",
+    __base__=Strict,
+    **{name: (P | None, None) for name in BOOL_FIELDS},  # type: ignore[call-overload]
+)
+
+#: The answers a latent worry trait can raise (``worry.loading``): yes/no answers, the number of
+#: body areas, how soon the person asks and the stress rating.
+WORRY_ANSWERS: tuple[str, ...] = (*BOOL_FIELDS, "regions", "asking", "stress_level")
+WorryLoadings = create_model(
+    "WorryLoadings",
+    __base__=Strict,
+    **{name: (Loading | None, None) for name in WORRY_ANSWERS},  # type: ignore[call-overload]
 )
 
 
@@ -155,7 +240,36 @@ class Sex(Strict):
 
 class Duration(Strict):
     min: Value
-    components: PerCause[Annotated[list[DurationComponent], Field(min_length=1)]]
+
+
+class Course(Strict):
+    """What happens after onset: the benign share that persists, and how long the rest lasts."""
+
+    benign_persistent: P
+    transient_weeks: MedianSigma
+
+
+class Bfs(Strict):
+    """How people with persistent benign twitching answer, where it differs from the benign row."""
+
+    flags: BfsFlags  # type: ignore[valid-type]
+    regions: Regions | None = None
+    frequency: Frequency | None = None  # type: ignore[valid-type]
+    severity: Severity | None = None  # type: ignore[valid-type]
+    location_weights: LocationWeights | None = None  # type: ignore[valid-type]
+    stress_level: MeanSd | None = None
+
+
+class Asking(Strict):
+    """When a person answers: a time from onset, cut short by a newly noticed sign."""
+
+    weeks: MedianSigma
+    prompt_delay_weeks: MedianSigma
+    prompting: Prompting
+
+
+class Worry(Strict):
+    loading: WorryLoadings  # type: ignore[valid-type]
 
 
 class CaffeineTable(Strict):
@@ -182,11 +296,16 @@ class GeneratorFile(Strict):
     age: PerCause[MeanSd]
     sex: Sex
     duration_weeks: Duration
+    course: Course
+    bfs: Bfs
+    asking: Asking
+    worry: Worry
+    answer_errors: AnswerErrors  # type: ignore[valid-type]
     frequency: PerCause[Frequency]  # type: ignore[valid-type]
     severity: PerCause[Severity]  # type: ignore[valid-type]
     regions: PerCause[Regions]
     location_weights: PerCause[LocationWeights]  # type: ignore[valid-type]
-    flags: Flags
+    flags: Flags  # type: ignore[valid-type]
     caffeine_mg_per_day: CaffeineTable
     stress_level: PerCause[MeanSd]
     sleep_hours: Sleep
