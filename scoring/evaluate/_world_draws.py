@@ -85,6 +85,7 @@ class _RuleEntry(Strict):
     keys: Annotated[list[str], Field(min_length=1)]
     draw: Literal["logit_normal", "log_share", "lognormal", "normal", "fixed"]
     group: Literal["entries", "keys"] | None = None
+    share_of: str | None = None
     assumed_spread: Annotated[float, Field(gt=0)] | None = None
     sourced_spread: Annotated[float, Field(gt=0)] | None = None
     field: str | None = None
@@ -104,6 +105,8 @@ class _RuleEntry(Strict):
             )
         if (self.draw == "log_share") != (self.group is not None):
             raise ValueError('group ("entries" or "keys") is needed by a log_share rule, and only by it')
+        if self.share_of is not None and self.draw != "logit_normal":
+            raise ValueError("share_of is for a logit_normal rule (a share of another probability of the entry)")
         return self
 
 
@@ -139,6 +142,8 @@ class DrawRule:
     draw : {"logit_normal", "log_share", "lognormal", "normal", "fixed"}
     group : {"entries", "keys"} or None
         For a share: what it is a part of.
+    share_of : str or None
+        The key of the entry's number this one is drawn as a share of.
     assumed_spread, sourced_spread : float
         The error's sd for an assumed and for a sourced number (NaN for a fixed rule).
     bounds : tuple of float
@@ -151,6 +156,7 @@ class DrawRule:
     keys: tuple[str, ...]
     draw: str
     group: str | None
+    share_of: str | None
     assumed_spread: float
     sourced_spread: float
     bounds: tuple[float, float]
@@ -241,6 +247,7 @@ def _read(path: Path) -> _Definitions:
             keys=tuple(rule.keys),
             draw=rule.draw,
             group=rule.group,
+            share_of=rule.share_of,
             assumed_spread=math.nan if rule.assumed_spread is None else float(rule.assumed_spread),
             sourced_spread=math.nan if rule.sourced_spread is None else float(rule.sourced_spread),
             bounds=_bounds(rule, f"{path.name}: rule {rule.id!r}"),
@@ -338,6 +345,10 @@ class WorldParameter:
         ``(k, n)`` for a Beta(k + 1, n - k + 1).
     group : str or None
         For a share: ``"entries"`` or ``"keys"``.
+    share_of : str or None
+        The key of the entry this number is a share of (``"p"`` for ``p_onset``): it is drawn
+        as that share, on the log-odds scale, and multiplied by the other number as drawn, so
+        it never exceeds it.
     bounds : tuple of float
     reason : str
         Why it is drawn this way (the rule's reason).
@@ -357,66 +368,120 @@ class WorldParameter:
     group: str | None
     bounds: tuple[float, float]
     reason: str
+    share_of: str | None = None
+    of_base: float = math.nan
 
     @property
     def varies(self) -> bool:
         """False for a number that is not drawn (fixed, or one its scale cannot move)."""
         return self.draw != "fixed"
 
+    @property
+    def centre(self) -> float:
+        """What the draw is centred on: the number, or for ``share_of`` its share of the other number."""
+        return self.base / self.of_base if self.share_of is not None else self.base
+
+    def beta_parameters(self) -> tuple[float, float]:
+        """``(k + 1, n - k + 1)`` of a number drawn from its source's counts."""
+        if self.counts is None:
+            raise ValueError(f"{self.id} has no counts; only a sourced number with counts is drawn from a Beta")
+        k, n = self.counts
+        return float(k + 1), float(n - k + 1)
+
     def describe(self) -> str:
-        """The distribution in plain text, e.g. ``"Beta(17, 19)"`` or ``"log-odds + normal(0, 0.35)"``."""
+        """The distribution in plain text, e.g. ``"Beta(25, 11) from 24 of 34"`` or ``"log-odds + normal(0, 0.35)"``."""
         if self.draw == "beta" and self.counts is not None:
             k, n = self.counts
-            return f"Beta({k + 1}, {n - k + 1}) from {k} of {n}"
+            a, b = self.beta_parameters()
+            text = f"Beta({a:g}, {b:g}) from {k} of {n}"
+            if not math.isclose(self.base, a / (a + b), abs_tol=5e-3):
+                text += f", moved to {self.base:g} on the log-odds scale"
+            return text
+        if self.draw == "rest":
+            return "the rest of its group (its largest part; the others are drawn against it)"
         scale = {
             "logit_normal": "log-odds",
             "log_share": "log share (rescaled)",
             "lognormal": "log",
             "normal": "value",
         }.get(self.draw)
-        if self.draw == "rest":
-            return "the rest of its group (its largest part; the others are drawn against it)"
         if scale is None:
             return "fixed"
-        return f"{scale} + normal(0, {self.spread:g})"
+        text = f"{scale} + normal(0, {self.spread:g})"
+        return f"share of {self.share_of}: {text}" if self.share_of is not None else text
 
-    def interval(self) -> tuple[float, float]:
-        """The 2.5th and 97.5th percentiles of the number's own draw (a share before rescaling; NaN for the rest of a group)."""
-        low, high = self.bounds
-        if self.draw == "beta" and self.counts is not None:
+    def _from_unit(self, unit: float) -> float:
+        """The number at the ``unit`` quantile of its own draw (before rescaling or multiplying)."""
+        from statistics import NormalDist
+
+        if self.draw == "beta":
             from scipy.stats import beta
 
-            k, n = self.counts
-            a, b = beta.ppf([0.025, 0.975], k + 1, n - k + 1)
-            return float(a), float(b)
+            a, b = self.beta_parameters()
+            return self._moved_beta(float(beta.ppf(unit, a, b)))
+        z = NormalDist().inv_cdf(unit)
+        centre = self.centre
         if self.draw == "logit_normal":
-            centre = math.log(self.base / (1.0 - self.base))
-            ends = [1.0 / (1.0 + math.exp(-(centre + s * _Z95 * self.spread))) for s in (-1, 1)]
-        elif self.draw in ("log_share", "lognormal"):
-            ends = [self.base * math.exp(s * _Z95 * self.spread) for s in (-1, 1)]
-        elif self.draw == "normal":
-            ends = [self.base + s * _Z95 * self.spread for s in (-1, 1)]
-        elif self.draw == "rest":
+            return 1.0 / (1.0 + math.exp(-(math.log(centre / (1.0 - centre)) + self.spread * z)))
+        if self.draw in ("log_share", "lognormal"):
+            return centre * math.exp(self.spread * z)
+        if self.draw == "normal":
+            return centre + self.spread * z
+        return centre
+
+    def _moved_beta(self, share: float) -> float:
+        """A Beta draw of the source's share, moved by the log-odds that the number differs from the Beta's mean.
+
+        A number can differ from its source's share on purpose (a true share set so that the
+        reported share, after answer errors, lands on the source's): the counts give the
+        spread, the number the centre. Where the number is the Beta's mean, this is the draw.
+        """
+        a, b = self.beta_parameters()
+        mean = a / (a + b)
+        share = min(max(share, 1e-12), 1.0 - 1e-12)
+        if not 0.0 < self.base < 1.0:
+            return self.base
+        logit = math.log(share / (1 - share)) - math.log(mean / (1 - mean)) + math.log(self.base / (1 - self.base))
+        return 1.0 / (1.0 + math.exp(-logit))
+
+    def interval(self) -> tuple[float, float]:
+        """The 2.5th and 97.5th percentiles of the number's own draw.
+
+        A share before its group is rescaled; for ``share_of``, its share of the other number
+        times that number as shipped; NaN for the rest of a group.
+        """
+        if self.draw == "rest":
             return math.nan, math.nan
-        else:
+        if self.draw == "fixed":
             return self.base, self.base
+        low, high = self.bounds
+        factor = self.of_base if self.share_of is not None else 1.0
+        ends = [self._from_unit(u) * factor for u in (0.025, 0.975)]
         return float(min(max(ends[0], low), high)), float(min(max(ends[1], low), high))
 
     def draw_value(self, rng: np.random.Generator) -> float:
-        """One draw of the number (a share before its group is rescaled), clipped to its bounds."""
-        low, high = self.bounds
-        if self.draw == "beta" and self.counts is not None:
-            k, n = self.counts
-            value = float(rng.beta(k + 1, n - k + 1))
-        elif self.draw == "logit_normal":
-            logit = math.log(self.base / (1.0 - self.base)) + self.spread * float(rng.standard_normal())
-            value = 1.0 / (1.0 + math.exp(-logit))
-        elif self.draw in ("log_share", "lognormal"):
-            value = self.base * math.exp(self.spread * float(rng.standard_normal()))
-        elif self.draw == "normal":
-            value = self.base + self.spread * float(rng.standard_normal())
+        """One draw (a share before its group is rescaled; for ``share_of``, the share), clipped to its bounds.
+
+        Reads the stream once: a Beta variate for a number with counts, a standard normal
+        otherwise (nothing for a fixed number).
+        """
+        if self.draw in ("fixed", "rest"):
+            return self.centre
+        if self.draw == "beta":
+            a, b = self.beta_parameters()
+            value = self._moved_beta(float(rng.beta(a, b)))
         else:
-            return self.base
+            z = float(rng.standard_normal())
+            centre = self.centre
+            if self.draw == "logit_normal":
+                value = 1.0 / (1.0 + math.exp(-(math.log(centre / (1.0 - centre)) + self.spread * z)))
+            elif self.draw in ("log_share", "lognormal"):
+                value = centre * math.exp(self.spread * z)
+            else:
+                value = centre + self.spread * z
+        if self.share_of is not None:
+            return float(min(max(value, 0.0), 1.0))
+        low, high = self.bounds
         return float(min(max(value, low), high))
 
 
@@ -526,6 +591,12 @@ def world_parameters(population: Any = "community", *, rules: str | Path | None 
                         f"{rule.draw}; store counts only beside a probability"
                     )
                 draw, spread, reason, rule_id = "beta", math.nan, definitions.counts_reason, "counts"
+            of_base = numbers.get(rule.share_of, math.nan) if rule.share_of is not None else math.nan
+            share_of = rule.share_of if counts is None and of_base > 0 else None
+            if counts is None and rule.share_of is not None and share_of is None:
+                draw, spread = "fixed", math.nan  # the other number is 0 or missing: nothing to be a share of
+            elif share_of is not None and not 0.0 < base / of_base < 1.0:
+                draw, spread, share_of = "fixed", math.nan, None
             elif not _movable(rule, base, raw, entry.path, key):
                 draw, spread = "fixed", math.nan
             elif rule.draw == "log_share" and _largest_part(raw, entry.path, key, rule.group):
@@ -546,6 +617,8 @@ def world_parameters(population: Any = "community", *, rules: str | Path | None 
                     group=rule.group if draw in ("log_share", "rest") else None,
                     bounds=rule.bounds,
                     reason=reason,
+                    share_of=share_of,
+                    of_base=of_base if share_of is not None else math.nan,
                 )
             )
     # The group lookups need the raw tables; check them once here so a draw cannot fail later.
@@ -740,6 +813,13 @@ def draw_world(
         now = sum(float(node[k]) for node, k in members)
         for node, k in members:
             node[k] = float(node[k]) * total / now
+    # A share of another number of its entry: its drawn share times that number as drawn.
+    for parameter in chosen:
+        if parameter.share_of is not None and parameter.varies:
+            container, last = _parent(raw, parameter.path)
+            low, high = parameter.bounds
+            value = drawn[parameter.id] * float(container[last][parameter.share_of])
+            container[last][parameter.key] = float(min(max(value, low), high))
     values = {}
     for parameter in chosen:
         container, last = _parent(raw, parameter.path)
