@@ -31,9 +31,11 @@ recalibration sample, and the generator draws every random quantity from its own
 two worlds describe the same people answering under different parameters; the difference
 between worlds is the parameters' effect, not the noise of drawing other people.
 
-Speed: a world costs two generations and scorings of :data:`DEFAULT_WORLDS_N` rows (its
-recalibration sample and its evaluation sample; no narrative is scored, no bootstrap run), and
-``jobs`` spreads the worlds over processes; ``benchmarks/bench_worlds.py`` measures it.
+Speed: a world costs a recalibration sample (:data:`scoring.engine.risk.TRANSPORT_N` rows, the
+shipped recalibration's size and seed, so the shipped world's refit is the shipped
+recalibration) and an evaluation sample of :data:`DEFAULT_WORLDS_N` rows, each generated and
+scored once (no bootstrap, no reference regression; the narrative text is dropped before
+scoring); ``jobs`` spreads the worlds over processes. ``benchmarks/bench_worlds.py`` measures it.
 """
 
 from __future__ import annotations
@@ -566,8 +568,9 @@ def evaluate_worlds(
         world: common random numbers). Same arguments and version, same tables, whatever
         ``jobs``.
     transport_n : int, optional
-        Rows of each world's recalibration sample (``n`` by default), drawn with
-        :data:`scoring.engine.risk.TRANSPORT_SEED`.
+        Rows of each world's recalibration sample, drawn with
+        :data:`scoring.engine.risk.TRANSPORT_SEED`: :data:`scoring.engine.risk.TRANSPORT_N` by
+        default, so the shipped world's recalibration is the shipped one.
     cards, tree
         The models, as for :func:`scoring.evaluate.evaluate_population` (the first card is the
         guideline's); the reference regression is not run in the worlds.
@@ -600,7 +603,7 @@ def evaluate_worlds(
     >>> analysis = evaluate_worlds(worlds=5, n=20_000)          # doctest: +SKIP
     >>> analysis.table[["label", "shipped_world", "world_low", "world_high"]]   # doctest: +SKIP
     """
-    from scoring.engine.risk import TRANSPORT_SEED
+    from scoring.engine.risk import TRANSPORT_N, TRANSPORT_SEED
     from scoring.evaluate._sensitivity import _population, _whole
     from scoring.evaluate._world_draws import draw_world, load_scenarios, scenario_world, world_distributions
     from scoring.evaluate._world_draws import world_parameters as parameters_of
@@ -608,7 +611,7 @@ def evaluate_worlds(
     worlds = _whole("worlds", worlds, 1, "50")
     n = _whole("n", n, 1, "100000")
     seed = _whole("seed", seed, 0, "2026")
-    transport_n = n if transport_n is None else _whole("transport_n", transport_n, 1, "100000")
+    transport_n = TRANSPORT_N if transport_n is None else _whole("transport_n", transport_n, 1, "200000")
     jobs = _whole("jobs", jobs, 1, "2")
     top = _whole("top", top, 1, "5")
     target = _population(population)
