@@ -268,6 +268,19 @@ def test_an_evaluation_saved_without_worlds_reads_back_with_empty_world_tables(t
     assert list(read.worlds.columns) == list(evaluation.worlds.columns)
 
 
+def test_the_world_interval_figure_draws_each_headline_with_its_ci_and_world_interval(analysis):
+    from scoring.plots import world_interval_figure
+
+    table = analysis.table.assign(point=0.5, ci_low=0.4, ci_high=0.6)
+    figure = world_interval_figure(table)
+    headlines = int(table["headline"].sum())
+    # Per headline: the world interval, the CI and the estimate.
+    assert len(figure.data) == 3 * headlines
+    assert [a.text for a in figure.layout.annotations] == list(table.loc[table["headline"], "label"])
+    with pytest.raises(ValueError, match="no column.*world_low"):
+        world_interval_figure(table.drop(columns="world_low"))
+
+
 # --------------------------------------------------------------------------------------
 # zaro evaluate --worlds
 # --------------------------------------------------------------------------------------
@@ -307,5 +320,6 @@ def test_cli_worlds_end_to_end(tmp_path, monkeypatch):
     saved = load_evaluation(out)
     assert saved.worlds_settings["worlds"] == 3
     assert len(saved.worlds) and len(saved.world_scenarios) and len(saved.world_parameters)
+    assert (out / "figures" / "world_intervals.html").is_file()
     card = (out / "model_card.md").read_text()
     assert "## Uncertainty about the synthetic world" in card and "### Structural scenarios" in card
