@@ -373,11 +373,14 @@ def _run(
     setup: _Setup, tasks: list[tuple[str, Mapping[str, Any]]], jobs: int, progress: bool
 ) -> list[dict[str, tuple[str, float]]]:
     """Every task's metrics, in task order: in this process, or spread over ``jobs`` processes."""
-    from scoring.evaluate._sensitivity import _progress_bar
+    from scoring.evaluate._sensitivity import _NoBar
 
-    bar = _progress_bar(len(tasks), progress)
-    if progress and hasattr(bar, "set_description"):
-        bar.set_description("worlds")
+    if progress:
+        from tqdm.auto import tqdm  # imported only when asked for
+
+        bar: Any = tqdm(total=len(tasks), unit="world", desc="worlds", disable=None)
+    else:
+        bar = _NoBar()
     try:
         if jobs == 1 or len(tasks) < 2:
             results = []
