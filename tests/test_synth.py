@@ -199,8 +199,9 @@ def test_same_seed_same_bytes_other_seed_other_bytes():
     assert csv_bytes(generate_vignettes(3000, seed=12)) != first
 
 
-#: SHA-256 of ``generate_vignettes(...).to_csv()`` recorded before populations existed (generator
-#: 1.2.0): the enriched population must keep giving exactly these rows.
+#: SHA-256 of ``generate_vignettes(...).to_csv()`` recorded at generator 2.0.0 (the course of
+#: twitching, asking and answer errors): the enriched population must keep giving exactly these
+#: rows, however it is named.
 BEFORE_POPULATIONS = {
     (2000, 3, 0.0): "99c38c46951baa4f62e3bd016b1f6aaeea97c0084ffe32893af14dd402eea945",
     (70_000, 11, 0.03): "12d40eedfd545827bf90b58f843b571af10dd05a9112636a8fc6d9d755bded5e",
@@ -394,14 +395,19 @@ def test_every_number_in_generator_toml_carries_a_tag():
     entries = params.entries()
     assert entries and all(synth.tag_kind(e.tag) in ("sourced", "assumed") for e in entries)
     assert any(e.sourced for e in entries) and any(not e.sourced for e in entries)
-    assert "S: Mattiuzzi 2024" in dict((e.path, e.tag) for e in entries)["flags.worsening.benign_lifestyle"]
+    tags = {e.path: e.tag for e in entries}
+    assert tags["bfs.flags.worsening"].startswith("S: Mattiuzzi 2024")
+    assert tags["bfs.flags.numbness"].startswith("S: AAN 2017")
 
 
 def test_every_yes_no_field_has_per_cause_probabilities():
     params = load_generator_params()
     bools = [name for name in FIELD_NAMES if name in _params.BOOL_FIELDS]
     assert sorted(params.flags) == sorted(bools)
-    assert all(p.shape == (len(CAUSES),) for p in params.flags.values())
+    # One row per profile: the five causes, then persistent benign fasciculation.
+    assert all(p.shape == (len(CAUSES) + 1,) for p in params.flags.values())
+    assert all(p.shape == (len(CAUSES) + 1,) for p in params.flags_onset.values())
+    assert all((params.flags_onset[name] <= params.flags[name]).all() for name in params.flags)
 
 
 GENERATOR_TEXT = synth.GENERATOR_FILE.read_text(encoding="utf-8")
@@ -414,8 +420,8 @@ BROKEN_PARAMETERS = [
         id="misspelt-cause",
     ),
     pytest.param(
-        ('p = 0.04, tag = "S: Mattiuzzi', 'p = 0.04, tag = "Mattiuzzi'),
-        r"generator\.toml: flags\.worsening\.benign_lifestyle: parameter tag 'Mattiuzzi.*' must start with "
+        ('p = 0.0, tag = "S: Mattiuzzi', 'p = 0.0, tag = "Mattiuzzi'),
+        r"generator\.toml: bfs\.flags\.worsening: parameter tag 'Mattiuzzi.*' must start with "
         r"'S: <citation>' or 'assumed'",
         id="tag-neither-sourced-nor-assumed",
     ),
@@ -441,11 +447,11 @@ BROKEN_PARAMETERS = [
     ),
     pytest.param(
         ('unspecified = { p = 0.03, tag = "assumed" }', 'unspecified = { p = 0.03, q = 1, tag = "assumed" }'),
-        r"generator\.toml: sex\.unspecified: unknown key 'q'; allowed keys are p, tag",
+        r"generator\.toml: sex\.unspecified: unknown key 'q'; allowed keys are counts, p, tag",
         id="unknown-key",
     ),
     pytest.param(
-        ("occasional = 0.45, daily = 0.45, constant = 0.10", "occasional = 0.45, daily = 0.45, constant = 0.20"),
+        ("occasional = 0.60, daily = 0.35, constant = 0.05", "occasional = 0.60, daily = 0.35, constant = 0.15"),
         r"generator\.toml: frequency\.benign_lifestyle: probabilities sum to 1\.1, not 1",
         id="shares-do-not-sum-to-one",
     ),

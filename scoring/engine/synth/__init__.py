@@ -68,6 +68,7 @@ from scoring.engine.synth._populations import (
     read_populations,
 )
 from scoring.engine.synth._sampler import BLOCK_ROWS, COURSES, blocks, flip_labels, sample_block
+from scoring.engine.synth._targets import WORLD_TARGETS_FILE, WorldTarget, check_world_targets, read_world_targets
 
 __all__ = [
     "GENERATOR_VERSION",
@@ -88,6 +89,10 @@ __all__ = [
     "load_generator_params",
     "load_triage_ladder",
     "generate_vignettes",
+    "WORLD_TARGETS_FILE",
+    "WorldTarget",
+    "check_world_targets",
+    "read_world_targets",
     "triage_frame",
     "triage_rules_fired",
 ]
