@@ -76,3 +76,13 @@ def test_no_single_answer_separates_a_serious_cause_better_than_the_expert_card(
 def test_a_flexible_model_on_all_answers_stays_at_or_below_auc_0_95(community_signal):
     flexible = community_signal.loc[community_signal["kind"] == "flexible", "auc"].item()
     assert flexible <= 0.95, community_signal.to_string()
+
+
+def test_docs_world_md_holds_the_tables_the_definitions_give():
+    from scoring.engine.synth._world_doc import BEGIN, END, render_world_tables, world_doc_path
+
+    text = world_doc_path().read_text(encoding="utf-8")
+    generated = text.split(BEGIN, 1)[1].split(END, 1)[0]
+    assert generated.strip() == render_world_tables().strip(), (
+        "docs/world.md is out of date: run python -m scoring.engine.synth._world_doc"
+    )
