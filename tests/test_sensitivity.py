@@ -323,3 +323,15 @@ def test_the_analysis_feeds_the_tornado():
     assert set(tornado["parameter"]) <= {"prior.benign_lifestyle", "flags.numbness.benign_lifestyle"}
     assert np.isfinite(tornado["swing"]).all()
     assert len(tornado_figure(tornado).data) == 2
+
+
+@pytest.mark.parametrize("population", ["community", "enriched"])
+def test_every_variation_is_a_world_the_generator_accepts(population):
+    # A share at first notice is kept at or below its share once the course has run (and that
+    # share at or above it), so no variation is refused by the generator's own check.
+    raw = load_population(population).params.raw
+    for parameter in assumed_parameters(population):
+        for variation in parameter.variations:
+            params_from_raw(parameter.apply(raw, variation), f"{parameter.id} {variation.name}")
+        if parameter.key == "p_onset":
+            assert all(v.value <= parameter.values["p"] for v in parameter.variations), parameter.id

@@ -95,6 +95,59 @@ def _headlines(evaluation: Any) -> list[str]:
     return lines
 
 
+def _value(value: float, share: bool) -> str:
+    if value != value:  # NaN
+        return "n/a"
+    return percent(value, 1) if share else f"{value:.3f}"
+
+
+def world_lines(evaluation: Any) -> list[str]:
+    """The headline metrics' world intervals, the number that moves each most, and the scenarios, as lines.
+
+    Empty for an evaluation without worlds.
+    """
+    table = evaluation.worlds
+    if table.empty:
+        return []
+    settings = evaluation.worlds_settings
+    lines = [
+        f"Across {settings['worlds']} worlds drawn from the generator numbers' distributions "
+        f"({settings['n']:,} vignettes each, seed {settings['seed']}): estimate (95% CI) and world interval:"
+    ]
+    headline = table[table["headline"]]
+    tornado = evaluation.world_tornado
+    for row in headline.itertuples(index=False):
+        estimate = row.point if row.point == row.point else row.shipped_world
+        ci = (
+            f" ({_value(row.ci_low, row.share)} to {_value(row.ci_high, row.share)})"
+            if row.ci_low == row.ci_low
+            else ""
+        )
+        line = (
+            f"  {row.label}: {_value(estimate, row.share)}{ci}; "
+            f"worlds {_value(row.world_low, row.share)} to {_value(row.world_high, row.share)} "
+            f"(shipped world {_value(row.shipped_world, row.share)})"
+        )
+        top = tornado[(tornado["metric"] == row.metric) & (tornado["rank"] == 1) & tornado["beyond_chance"]]
+        if len(top):
+            first = top.iloc[0]
+            line += f"; moved most by {first['parameter']} (rank correlation {first['rank_correlation']:+.2f})"
+        lines.append(line)
+    scenarios = evaluation.world_scenarios
+    if len(scenarios):
+        lines.append("Scenarios (each a world of its own), against the shipped world:")
+        shown = scenarios[scenarios["metric"].isin(set(headline["metric"]))]
+        shares = dict(zip(table["metric"], table["share"]))
+        for _, rows in shown.groupby("scenario", sort=False):
+            parts = [
+                f"{row.label} {_value(row.value, shares[row.metric])}"
+                for row in rows.itertuples(index=False)
+                if row.metric.startswith(("auc:", "sensitivity:"))
+            ]
+            lines.append(f"  {rows['scenario_label'].iloc[0]}: " + "; ".join(parts))
+    return lines
+
+
 @main.command("evaluate", epilog=EXIT_INPUT)
 @sample_options("evaluate")
 @click.option(
@@ -114,7 +167,25 @@ def _headlines(evaluation: Any) -> list[str]:
     help="Vignettes per setting of the sensitivity analysis. [default: 50,000]",
 )
 @click.option(
-    "--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Processes for the sensitivity analysis."
+    "--worlds",
+    type=click.IntRange(0, 10_000),
+    default=0,
+    show_default=True,
+    help="Worlds to draw from the distributions of the generator's numbers (0 = off): every headline "
+    "metric gets a world interval beside its sampling CI, a tornado of the numbers that move it and the "
+    "named scenarios (scoring/definitions/worlds.toml).",
+)
+@click.option(
+    "--worlds-n",
+    type=click.IntRange(1000),
+    help="Vignettes of each world's samples (its recalibration sample and its evaluation sample). [default: 100,000]",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes for the sensitivity analysis and the worlds.",
 )
 @click.option(
     "--out",
@@ -137,6 +208,8 @@ def evaluate_command(
     subgroup_resamples: int,
     no_sensitivity: bool,
     sensitivity_n: int | None,
+    worlds: int,
+    worlds_n: int | None,
     jobs: int,
     out_dir: Path,
     overwrite: bool,
@@ -148,7 +221,9 @@ def evaluate_command(
     zaro evaluate --population community --out evaluation/
 
     Writes into OUT: every table as CSV and JSON (discrimination, calibration, decision
-    curves, thresholds, subgroups, referral shares, sensitivity to assumptions) with
+    curves, thresholds, subgroups, referral shares, sensitivity to assumptions, and with
+    --worlds N the world intervals, their tornado, the scenarios and every generator
+    number's distribution) with
     evaluation.json, the figures as HTML pages that work offline (figures/), model_card.md,
     data_sheet.md and the TRIPOD+AI checklist. The same arguments and version give the same
     bytes.
@@ -157,6 +232,8 @@ def evaluate_command(
 
     if no_sensitivity and sensitivity_n is not None:
         raise click.UsageError("give --sensitivity-n or --no-sensitivity, not both")
+    if worlds_n is not None and worlds == 0:
+        raise click.UsageError("--worlds-n needs --worlds N (1 or more): no worlds are drawn with --worlds 0")
     _check_out(out_dir, overwrite)
     started = time.perf_counter()
     cards, tree = sample_models(card_names, tree_path, no_tree)
@@ -171,6 +248,8 @@ def evaluate_command(
             subgroup_resamples=subgroup_resamples,
             sensitivity=not no_sensitivity,
             sensitivity_n=sensitivity_n,
+            worlds=worlds,
+            worlds_n=worlds_n,
             jobs=jobs,
             progress=not no_progress,
         )
@@ -190,4 +269,6 @@ def evaluate_command(
         click.echo(line)
     if no_sensitivity:
         click.echo("Sensitivity to assumptions: not run (--no-sensitivity).")
+    for line in world_lines(evaluation):
+        click.echo(line)
     click.echo(NOTICE)

@@ -7,11 +7,15 @@ Compute here, draw in :mod:`scoring.plots`: every function returns tidy tables.
   Brier), decision curves (net benefit against the threshold probability), a threshold table
   (sensitivity, specificity, PPV, NPV and the share referred with Wilson intervals, for each
   cut-off of each model and each policy), subgroups (age band, sex), and the sensitivity of the
-  headline results to every generator number marked ``assumed``; saved with
+  headline results to every generator number marked ``assumed``, and (``worlds=``) each
+  headline's world interval across worlds drawn from the generator numbers' distributions; saved with
   :meth:`Evaluation.save`, read back with :func:`load_evaluation`.
 * the metrics themselves (``wilson_interval``, ``decision_curve``, ``threshold_table``, ...),
   usable on any arrays;
 * the sensitivity analysis (``sensitivity_analysis``, ``tornado_table``);
+* uncertainty about the world itself: every generator number's distribution
+  (``world_parameters``, ``definitions/worlds.toml``), one world drawn (``draw_world``), the
+  headline metrics across worlds and scenarios (``evaluate_worlds``);
 * the documents: :func:`model_card_markdown`, :func:`data_sheet_markdown`,
   :func:`tripod_checklist`.
 
@@ -53,7 +57,7 @@ from scoring.evaluate._model_card import (
     model_card_markdown,
     tripod_checklist,
 )
-from scoring.evaluate._record import EVALUATION_FILE, TABLES, Evaluation, load_evaluation
+from scoring.evaluate._record import EVALUATION_FILE, TABLES, WORLD_TABLES, Evaluation, load_evaluation
 from scoring.evaluate._sensitivity import (
     DEFAULT_SENSITIVITY_N,
     DEFAULT_SENSITIVITY_SEED,
@@ -68,6 +72,28 @@ from scoring.evaluate._sensitivity import (
     load_move_rules,
     sensitivity_analysis,
     tornado_table,
+)
+from scoring.evaluate._world_draws import (
+    WORLDS_FILE,
+    DrawRule,
+    Scenario,
+    World,
+    WorldParameter,
+    WorldsError,
+    draw_world,
+    load_scenarios,
+    load_world_rules,
+    scenario_world,
+    shipped_world,
+    world_distributions,
+    world_parameters,
+)
+from scoring.evaluate._worlds import (
+    DEFAULT_WORLDS_N,
+    DEFAULT_WORLDS_SEED,
+    WORLD_METRIC_KINDS,
+    WorldAnalysis,
+    evaluate_worlds,
 )
 
 __all__ = [
@@ -113,6 +139,26 @@ __all__ = [
     "load_move_rules",
     "sensitivity_analysis",
     "tornado_table",
+    # uncertainty about the world itself
+    "DEFAULT_WORLDS_N",
+    "DEFAULT_WORLDS_SEED",
+    "WORLDS_FILE",
+    "WORLD_METRIC_KINDS",
+    "WORLD_TABLES",
+    "DrawRule",
+    "Scenario",
+    "World",
+    "WorldAnalysis",
+    "WorldParameter",
+    "WorldsError",
+    "draw_world",
+    "evaluate_worlds",
+    "load_scenarios",
+    "load_world_rules",
+    "scenario_world",
+    "shipped_world",
+    "world_distributions",
+    "world_parameters",
     # documents
     "KEY_METRICS",
     "MODEL_CARD_FILE",

@@ -513,6 +513,9 @@ def evaluate_population(
     sensitivity_n: int | None = None,
     sensitivity_seed: int | None = None,
     jobs: int = 1,
+    worlds: int = 0,
+    worlds_n: int | None = None,
+    worlds_seed: int | None = None,
     sample: Any = None,
     saved: str | Path | None = None,
     progress: bool = False,
@@ -536,7 +539,15 @@ def evaluate_population(
     sensitivity_n, sensitivity_seed : int, optional
         Its sample size and seed (the analysis's defaults when None).
     jobs : int, default 1
-        Processes for the sensitivity analysis.
+        Processes for the sensitivity analysis and the worlds.
+    worlds : int, default 0
+        Worlds to draw from the distributions of the generator's numbers
+        (:func:`scoring.evaluate.evaluate_worlds`): every headline metric gets a world interval
+        beside its sampling CI, with a tornado of the numbers that move it most and the named
+        scenarios. 0 leaves the analysis out.
+    worlds_n, worlds_seed : int, optional
+        Rows of each world's samples (100,000 by default) and the worlds' seed (``seed`` by
+        default, so the shipped world's sample is the first rows of the evaluation's).
     sample : ScoredSample, optional
         This population's sample already scored (a report build passes the comparison's):
         it is measured instead of drawing another. Its population must be ``population``.
@@ -561,17 +572,22 @@ def evaluate_population(
     from scoring.engine.populations import load_population
 
     target = load_population(population)
+    if isinstance(worlds, bool) or not isinstance(worlds, (int, np.integer)) or worlds < 0:
+        raise ValueError(f"worlds must be a whole number, 0 (no worlds) or more, e.g. 50 (got {worlds!r})")
     if saved is not None:
         wanted = _wanted(target.id, n, seed, cards, tree, reference, resamples, subgroup_resamples, sensitivity)
         if sensitivity and sensitivity_n is not None:
             wanted["sensitivity_n"] = int(sensitivity_n)
+        wanted["worlds"] = int(worlds)
         return _checked(load_evaluation(saved), saved, wanted)
     if sample is not None and (sample.population != target.id or len(sample.scored) != n or sample.seed != seed):
         raise ValueError(
             f"the sample given describes {sample.population!r} ({len(sample.scored):,} rows, seed {sample.seed}); "
             f"asked for {target.id!r} ({n:,} rows, seed {seed})"
         )
-    bar = tqdm(total=6, desc="zaro evaluate", unit="step", disable=None if progress else True, leave=False)
+    bar = tqdm(
+        total=7 if worlds else 6, desc="zaro evaluate", unit="step", disable=None if progress else True, leave=False
+    )
     try:
         if sample is None:
             sample = draw_sample(target, n, seed, cards=cards, tree=tree, reference=reference)
@@ -581,7 +597,7 @@ def evaluate_population(
         if sensitivity:
             table, settings = _sensitivity(target.id, sensitivity_n, sensitivity_seed, jobs=jobs, progress=progress)
         bar.update(1)
-        return evaluate_sample(
+        evaluation = evaluate_sample(
             sample,
             resamples=resamples,
             subgroup_resamples=subgroup_resamples,
@@ -589,8 +605,53 @@ def evaluate_population(
             sensitivity_settings=settings,
             tick=lambda: bar.update(1),
         )
+        if worlds:
+            evaluation = _with_worlds(
+                evaluation,
+                target,
+                int(worlds),
+                worlds_n,
+                seed if worlds_seed is None else worlds_seed,
+                cards=cards,
+                tree=tree,
+                jobs=jobs,
+                progress=progress,
+            )
+            bar.update(1)
+        return evaluation
     finally:
         bar.close()
+
+
+def _with_worlds(
+    evaluation: Evaluation,
+    population: Any,
+    worlds: int,
+    n: int | None,
+    seed: int,
+    *,
+    cards: Sequence[Any],
+    tree: Any,
+    jobs: int,
+    progress: bool,
+) -> Evaluation:
+    """``evaluation`` with the analysis across worlds, its estimates and CIs beside the world intervals."""
+    import dataclasses
+
+    from scoring.evaluate._worlds import DEFAULT_WORLDS_N, evaluate_worlds
+
+    analysis = evaluate_worlds(
+        population,
+        worlds,
+        DEFAULT_WORLDS_N if n is None else n,
+        seed,
+        cards=cards,
+        tree=tree,
+        evaluation=evaluation,
+        jobs=jobs,
+        progress=progress,
+    )
+    return dataclasses.replace(evaluation, **analysis.tables(), worlds_settings=dict(analysis.settings))
 
 
 def _sensitivity(
@@ -632,6 +693,7 @@ def _wanted(
         "tree": tree is not None,
         "reference": reference,
         "sensitivity": sensitivity,
+        "worlds": 0,
     }
 
 
@@ -649,6 +711,7 @@ def _checked(evaluation: Evaluation, path: str | Path, wanted: dict[str, Any]) -
         "reference": bool(evaluation.reference),
         "sensitivity": bool(evaluation.sensitivity_settings),
         "sensitivity_n": evaluation.sensitivity_settings.get("n"),
+        "worlds": int(evaluation.worlds_settings.get("worlds", 0)),
     }
     different = [
         f"{name} {found[name]!r} (asked for {value!r})" for name, value in wanted.items() if found[name] != value

@@ -524,6 +524,90 @@ def _sensitivity(evaluation: Any) -> list[str]:
     return lines
 
 
+def _worlds(evaluation: Any) -> list[str]:
+    """The headline metrics' world intervals and the scenarios (nothing when the worlds were not drawn)."""
+    table = evaluation.worlds
+    if not len(table):
+        return []
+    settings = evaluation.worlds_settings
+
+    def shown(value: float, share: bool) -> str:
+        if value != value:  # NaN
+            return "n/a"
+        return f"{100 * value:.1f}%" if share else f"{value:.3f}"
+
+    def interval(low: float, high: float, share: bool) -> str:
+        return "n/a" if low != low else f"{shown(low, share)} to {shown(high, share)}"
+
+    headline = table[table["headline"]]
+    tornado = evaluation.world_tornado
+    rows = []
+    for row in headline.itertuples(index=False):
+        top = tornado[(tornado["metric"] == row.metric) & (tornado["rank"] == 1)]
+        mover = ""
+        if len(top):
+            first = top.iloc[0]
+            mover = f"{first['parameter']} ({first['rank_correlation']:+.2f}" + (
+                ")" if first["beyond_chance"] else ", within chance)"
+            )
+        rows.append(
+            [
+                row.label,
+                shown(row.point, row.share),
+                interval(row.ci_low, row.ci_high, row.share),
+                shown(row.shipped_world, row.share),
+                interval(row.world_low, row.world_high, row.share),
+                mover,
+            ]
+        )
+    lines = [
+        "## Uncertainty about the synthetic world",
+        "",
+        f"Every number of the generator was given a distribution (scoring/definitions/worlds.toml: a Beta from a "
+        f"source's counts, a tighter one for a sourced number, a wide one for an assumed number) and "
+        f"{settings['worlds']} worlds were drawn from them. Each world was generated again ({int(settings['n']):,} "
+        f"vignettes with seed {settings['seed']}, the same people in every world), the models' risks were moved to "
+        f"it again (the recalibration refitted on {int(settings['transport_n']):,} vignettes of that world) and "
+        "the cards were kept as shipped. The 95% CI is how much the estimate would move on another sample of the "
+        "same world; the world interval (2.5th to 97.5th percentile across the worlds) is how much it moves when "
+        "the world itself is uncertain. The last column names the number whose draws go with the metric most "
+        "(Spearman rank correlation across the worlds).",
+        "",
+        *_table(["Metric", "Estimate", "95% CI", "Shipped world", "World interval", "Moved most by"], rows),
+        "",
+    ]
+    scenarios = evaluation.world_scenarios
+    if len(scenarios):
+        order = list(dict.fromkeys(scenarios["scenario"]))
+        labels = dict(zip(scenarios["scenario"], scenarios["scenario_label"]))
+        shares = dict(zip(table["metric"], table["share"]))
+        picked = scenarios[scenarios["metric"].isin(set(headline["metric"]))]
+        body = []
+        for metric, group in picked.groupby("metric", sort=False):
+            values = dict(zip(group["scenario"], group["value"]))
+            share = bool(shares[metric])
+            body.append(
+                [
+                    group["label"].iloc[0],
+                    shown(group["shipped_world"].iloc[0], share),
+                    *(shown(values[s], share) for s in order),
+                ]
+            )
+        lines += [
+            "### Structural scenarios",
+            "",
+            "Each scenario is the shipped world with one structural assumption changed, evaluated as a world of "
+            "its own (scoring/definitions/worlds.toml):",
+            "",
+            *_bullets(
+                f"**{labels[s]}**: {scenarios.loc[scenarios['scenario'] == s, 'description'].iloc[0]}" for s in order
+            ),
+            *_table(["Metric", "Shipped world", *(labels[s] for s in order)], body),
+            "",
+        ]
+    return lines
+
+
 def _closing() -> list[str]:
     prose = _prose().model_card
     lines = ["## Ethical considerations", "", *_bullets(prose.ethical_considerations)]
@@ -554,7 +638,8 @@ def model_card_markdown(evaluation: Any) -> str:
     fitted on, the evaluation data, every model's AUC and calibration with intervals, every
     policy's and every cut-off's sensitivity, specificity, PPV, NPV and share referred with
     Wilson intervals, net benefit at the risk policy's thresholds, subgroup results and where
-    a policy works less well, the assumptions that move the results most, ethical
+    a policy works less well, the assumptions that move the results most, each headline's
+    world interval and the structural scenarios (when the worlds were drawn), ethical
     considerations, limitations, recommendations and the TRIPOD+AI checklist, under the
     not-a-medical-device notice.
 
@@ -575,6 +660,7 @@ def model_card_markdown(evaluation: Any) -> str:
     lines += _performance(evaluation)
     lines += _subgroups(evaluation)
     lines += _sensitivity(evaluation)
+    lines += _worlds(evaluation)
     lines += _closing()
     lines += _checklist_section()
     return "\n".join(lines)

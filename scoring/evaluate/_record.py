@@ -11,7 +11,7 @@ import pandas as pd
 
 from scoring._version import __version__
 
-__all__ = ["TABLES", "EVALUATION_FILE", "Evaluation", "load_evaluation"]
+__all__ = ["TABLES", "WORLD_TABLES", "EVALUATION_FILE", "Evaluation", "load_evaluation"]
 
 #: The tables of an evaluation, in the order they are saved and described.
 TABLES: tuple[str, ...] = (
@@ -24,7 +24,15 @@ TABLES: tuple[str, ...] = (
     "subgroups",
     "policies",
     "sensitivity",
+    "worlds",
+    "world_tornado",
+    "world_scenarios",
+    "world_runs",
+    "world_parameters",
 )
+#: The tables of the analysis across worlds: empty when it was not run, and read as empty from a
+#: folder saved without them.
+WORLD_TABLES: tuple[str, ...] = ("worlds", "world_tornado", "world_scenarios", "world_runs", "world_parameters")
 #: The record written next to the tables by :meth:`Evaluation.save`.
 EVALUATION_FILE = "evaluation.json"
 
@@ -75,6 +83,16 @@ class Evaluation:
         The sensitivity analysis's ``n`` and ``seed`` (empty when it was not run).
     version : str
         The zaro version that measured it.
+    worlds : DataFrame
+        Each headline metric's estimate and sampling CI beside its world interval: the range
+        it takes across worlds drawn from the distributions of the generator's numbers
+        (:func:`scoring.evaluate.evaluate_worlds`; empty when not run).
+    world_tornado, world_scenarios, world_runs, world_parameters : DataFrame
+        The numbers that move each metric most across the worlds, the named scenarios side by
+        side with the shipped world, every world's metrics, and every generator number's
+        distribution (empty when not run).
+    worlds_settings : dict
+        The worlds' count, rows, seeds and scenarios (empty when not run).
     """
 
     discrimination: pd.DataFrame
@@ -100,6 +118,12 @@ class Evaluation:
     reference: dict[str, Any] = field(default_factory=dict)
     sensitivity_settings: dict[str, Any] = field(default_factory=dict)
     version: str = __version__
+    worlds: pd.DataFrame = field(default_factory=lambda: _empty_world_table("worlds"))
+    world_tornado: pd.DataFrame = field(default_factory=lambda: _empty_world_table("world_tornado"))
+    world_scenarios: pd.DataFrame = field(default_factory=lambda: _empty_world_table("world_scenarios"))
+    world_runs: pd.DataFrame = field(default_factory=lambda: _empty_world_table("world_runs"))
+    world_parameters: pd.DataFrame = field(default_factory=lambda: _empty_world_table("world_parameters"))
+    worlds_settings: dict[str, Any] = field(default_factory=dict)
 
     def table(self, name: str) -> pd.DataFrame:
         """One table by name; a ValueError lists the names when there is no such table."""
@@ -125,6 +149,7 @@ class Evaluation:
             "tree": self.tree,
             "reference": self.reference,
             "sensitivity": self.sensitivity_settings,
+            "worlds": self.worlds_settings,
             "tables": list(TABLES),
         }
 
@@ -172,6 +197,12 @@ class Evaluation:
         return sorted(written)
 
 
+def _empty_world_table(name: str) -> pd.DataFrame:
+    from scoring.evaluate._worlds import empty_world_tables
+
+    return empty_world_tables()[name]
+
+
 def _json(value: Any) -> str:
     return json.dumps(value, indent=1, allow_nan=False, ensure_ascii=False) + "\n"
 
@@ -199,6 +230,9 @@ def load_evaluation(folder: str | Path) -> Evaluation:
         tables = {}
         for name in TABLES:
             where = folder / f"{name}.json"
+            if name in WORLD_TABLES and not where.is_file():
+                tables[name] = _empty_world_table(name)  # saved before the worlds were measured
+                continue
             tables[name] = _table(json.loads(where.read_text(encoding="utf-8")))
         return Evaluation(
             **tables,
@@ -215,6 +249,7 @@ def load_evaluation(folder: str | Path) -> Evaluation:
             tree=bool(record["tree"]),
             reference=dict(record["reference"]),
             sensitivity_settings=dict(record["sensitivity"]),
+            worlds_settings=dict(record.get("worlds") or {}),
             version=str(record["version"]),
         )
     except (OSError, json.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError) as exc:

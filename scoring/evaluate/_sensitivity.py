@@ -111,6 +111,8 @@ class _RuleEntry(Strict):
     field: str | None = None
     min: Number | None = None
     max: Number | None = None
+    at_least: str | None = None
+    at_most: str | None = None
     reason: RequiredText
 
     @model_validator(mode="after")
@@ -146,6 +148,9 @@ class MoveRule:
     bounds : tuple of float
         The moved number is clipped into ``[bounds[0], bounds[1]]``.
     reason : str
+    at_least, at_most : str or None
+        Keys of the same entry the moved number is also kept at or above, at or below (a
+        share at first notice never above the share once the course has run).
     """
 
     id: str
@@ -157,6 +162,8 @@ class MoveRule:
     high: float
     bounds: tuple[float, float]
     reason: str
+    at_least: str | None = None
+    at_most: str | None = None
 
     def matches(self, table: str, key: str) -> bool:
         """True when the rule moves number ``key`` of an entry of ``table``."""
@@ -240,6 +247,8 @@ def _rules(path: Path) -> tuple[MoveRule, ...]:
             high=rule.high,
             bounds=_bounds(rule, f"{path.name}: rule {rule.id!r}"),
             reason=rule.reason,
+            at_least=rule.at_least,
+            at_most=rule.at_most,
         )
         for rule in checked.rule
     )
@@ -406,8 +415,15 @@ def _label(path: str, key: str, several: bool) -> str:
     return f"{what} ({cause})" if cause else what
 
 
-def _variation(base: float, rule: MoveRule, factor: float, group_total: float, direction: str) -> Variation | None:
-    """``base`` moved by ``factor`` under ``rule``, or None when the move cannot change it."""
+def _variation(
+    base: float,
+    rule: MoveRule,
+    factor: float,
+    group_total: float,
+    direction: str,
+    bounds: tuple[float, float] | None = None,
+) -> Variation | None:
+    """``base`` moved by ``factor`` under ``rule`` (clipped to ``bounds``, the rule's by default), or None when the move cannot change it."""
     if rule.move in ("odds", "share"):
         share = base / group_total if rule.move == "share" else base
         if share <= 0.0 or share >= 1.0:
@@ -420,7 +436,7 @@ def _variation(base: float, rule: MoveRule, factor: float, group_total: float, d
         moved = base * factor
     else:
         moved = base + factor
-    low, high = rule.bounds
+    low, high = rule.bounds if bounds is None else bounds
     clipped = not low <= moved <= high
     moved = min(max(moved, low), high)
     if moved == base:
@@ -499,7 +515,15 @@ def assumed_parameters(population: Any = "community", *, rules: str | Path | Non
             if rule.move == "share":
                 container, last = _parent(raw, entry.path)
                 total += sum(float(node[k]) for node, k in _group(container, last, key, rule.group))
-            moves = (_variation(base, rule, rule.low, total, "low"), _variation(base, rule, rule.high, total, "high"))
+            low, high = rule.bounds
+            if rule.at_least in numbers:
+                low = max(low, numbers[rule.at_least])
+            if rule.at_most in numbers:
+                high = min(high, numbers[rule.at_most])
+            moves = (
+                _variation(base, rule, rule.low, total, "low", (low, high)),
+                _variation(base, rule, rule.high, total, "high", (low, high)),
+            )
             variations = tuple(v for v in moves if v is not None)
             if not variations:
                 continue

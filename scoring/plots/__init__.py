@@ -24,6 +24,7 @@ from scoring.plots._explain import sweep_axis, sweep_figure
 from scoring.plots._tornado import tornado_figure
 from scoring.plots._tree import tree_figure
 from scoring.plots._tree_search import feature_importance_figure, tree_search_figure
+from scoring.plots._worlds import world_interval_figure
 
 __all__ = [
     "calibration_figure",
@@ -45,4 +46,5 @@ __all__ = [
     "tornado_figure",
     "tree_figure",
     "tree_search_figure",
+    "world_interval_figure",
 ]

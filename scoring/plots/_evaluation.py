@@ -25,7 +25,8 @@ def evaluation_figures(evaluation: Any) -> dict[str, go.Figure]:
     ``thresholds`` (serious causes found against people referred, at every cut-off and
     policy), ``subgroups_sensitivity`` and ``subgroups_auc`` (forest plots by age band and
     sex), and, when the sensitivity analysis was run, ``tornado_<metric>`` for each of
-    :data:`TORNADO_METRICS` the analysis has.
+    :data:`TORNADO_METRICS` the analysis has, and when the worlds were drawn,
+    ``world_intervals`` (each headline's sampling CI beside its world interval).
     """
     from scoring.evaluate import tornado_table
     from scoring.plots._evaluate import (
@@ -48,4 +49,9 @@ def evaluation_figures(evaluation: Any) -> dict[str, go.Figure]:
     for metric in TORNADO_METRICS:
         if metric in metrics:
             figures[f"tornado_{metric}"] = tornado_figure(tornado_table(sensitivity, metric=metric, top=10))
+    worlds = getattr(evaluation, "worlds", None)
+    if worlds is not None and len(worlds):
+        from scoring.plots._worlds import world_interval_figure
+
+        figures["world_intervals"] = world_interval_figure(worlds)
     return figures

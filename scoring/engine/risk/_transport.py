@@ -165,13 +165,25 @@ def _newton(lp: np.ndarray, successes: np.ndarray, size: np.ndarray, *, with_slo
     offset = np.zeros(len(lp)) if with_slope else lp
     # Start from "already calibrated" (intercept 0, slope 1).
     beta = np.array([0.0, 1.0]) if with_slope else np.zeros(1)
-    for _ in range(100):
+    for _ in range(200):
         eta = design @ beta + offset
         p = 1.0 / (1.0 + np.exp(-eta))
         gradient = design.T @ (successes - size * p)
         hessian = (design * (size * p * (1 - p))[:, None]).T @ design
-        step = np.linalg.solve(hessian, gradient)
+        step = np.linalg.lstsq(hessian, gradient, rcond=None)[0]
+        # A full Newton step unless it lowers the likelihood (risks far from calibrated, where a
+        # full step from the start overshoots): then halve it until it does not.
+        before = _log_likelihood(design @ beta + offset, successes, size)
+        for _ in range(60):
+            if _log_likelihood(design @ (beta + step) + offset, successes, size) >= before - 1e-9 * abs(before):
+                break
+            step = step / 2.0
         beta = beta + step
         if np.max(np.abs(step)) < 1e-12:
             break
     return beta
+
+
+def _log_likelihood(eta: np.ndarray, successes: np.ndarray, size: np.ndarray) -> float:
+    """The binomial log-likelihood of grouped data at log-odds ``eta`` (computed without overflow)."""
+    return float(successes @ eta - size @ np.logaddexp(0.0, eta))
