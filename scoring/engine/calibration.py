@@ -318,9 +318,7 @@ def _calibration(card: Card) -> Any:
     return card.calibration
 
 
-def card_risk(
-    card: Card, totals: Any, red_flag_mask: Any, population: Any = None, age: Any = None
-) -> np.ndarray:
+def card_risk(card: Card, totals: Any, red_flag_mask: Any, population: Any = None, age: Any = None) -> np.ndarray:
     """The card's risk of its outcome for arrays of totals and red-flag masks, in ``population``.
 
     ``population`` is an id or a Population (the default population, ``community``, when

@@ -717,9 +717,9 @@ def subgroup_calibration_table(
                     level=level,
                 )
             else:
-                table = pd.DataFrame(
-                    {"model": list(data.risks), "label": [data.label(m) for m in data.risks]}
-                ).assign(n=int(member.sum()), n_outcome=int(y_group.sum()))
+                table = pd.DataFrame({"model": list(data.risks), "label": [data.label(m) for m in data.risks]}).assign(
+                    n=int(member.sum()), n_outcome=int(y_group.sum())
+                )
             observed = int(y_group.sum())
             expected = np.array([float(data.risks[m][member].sum()) for m in table["model"]])
             with np.errstate(divide="ignore", invalid="ignore"):

@@ -43,9 +43,8 @@ from scoring.engine.card._schema import (
     ItemEntry,
     schema_message,
 )
-from scoring.results import Band, RedFlag
-
 from scoring.engine.risk._transport import check_transport
+from scoring.results import Band, RedFlag
 
 __all__ = ["list_cards", "card_path", "calibration_path", "load_card"]
 

@@ -90,7 +90,9 @@ def check_transport(transport: Any, where: str) -> None:
     """
     refit = "refit it with `zaro fit` (or scoring.engine.calibration.write_calibrations())"
     if not isinstance(transport, Mapping):
-        raise ValueError(f"{where}: 'transport' must be a table of populations, got {type(transport).__name__}; {refit}")
+        raise ValueError(
+            f"{where}: 'transport' must be a table of populations, got {type(transport).__name__}; {refit}"
+        )
     for population, step in transport.items():
         entry = f"{where}: transport.{population}"
         if not isinstance(step, Mapping):
