@@ -25,6 +25,7 @@ __all__ = [
     "net_benefit_table",
     "subgroup_tables",
     "subgroup_calibration_tables",
+    "headline_lines",
     "cause_sensitivity_table",
     "assumption_table",
     "received_policies",
@@ -356,6 +357,28 @@ def cause_sensitivity_table(evaluation: Any) -> TextTable | None:
         "told self-care, with the interval of that count for a sample of this size (the column's count times the "
         "Wilson bounds of the share). The column heading gives how many vignettes have the cause.",
     )
+
+
+def headline_lines(evaluation: Any) -> list[str]:
+    """A few lines to read at once (``zaro evaluate`` prints them): each model's AUC, and each policy's
+    sensitivity and referrals, with intervals."""
+
+    def interval(value: float, low: float, high: float, digits: int = 1) -> str:
+        return f"{percent(value, digits)} ({percent(low, digits)} to {percent(high, digits)})"
+
+    lines = ["AUC (95% CI):"]
+    for row in evaluation.discrimination.itertuples(index=False):
+        lines.append(f"  {row.label}: {row.auc:.3f} ({row.auc_low:.3f} to {row.auc_high:.3f})")
+    table = evaluation.thresholds
+    policies = table[(table["kind"] == "policy") & (table["positive"] == "referred")]
+    if len(policies):
+        lines.append("Policies: serious causes referred (sensitivity) and people referred, 95% Wilson CIs:")
+        for row in policies.itertuples(index=False):
+            lines.append(
+                f"  {row.label}: {interval(row.sensitivity, row.sensitivity_low, row.sensitivity_high)}; "
+                f"referred {interval(row.share_referred, row.share_referred_low, row.share_referred_high)}"
+            )
+    return lines
 
 
 def _metric_value(value: Any, share: bool) -> str:
