@@ -20,7 +20,7 @@ from scoring.cli._group import (
     sample_options,
     sigterm_as_interrupt,
 )
-from scoring.wording import NOTICE, percent
+from scoring.wording import NOTICE
 
 #: The folder of figures inside --out; one plotly.js next to them serves every figure.
 FIGURES_DIR = "figures"
