@@ -81,7 +81,7 @@ def test_one_row_per_model_and_policy_with_the_expected_columns(comparison):
     assert list(c.models.index) == ["default_card", "strict_card", REFERENCE_MODEL]
     assert list(c.models["label"]) == ["Expert card", "Card 'strict'", "Logistic regression (reference)"]
     assert set(c.models.columns) == MODEL_COLUMNS
-    assert list(c.policies.index) == ["guideline", "risk_default_card", "risk_strict_card", "risk_logistic_regression"]
+    assert list(c.policies.index) == ["guideline", "risk_default_card", "risk_strict_card", "risk_flexible_reference"]
     assert set(c.policies.columns) == POLICY_COLUMNS
     assert c.policies["reference"].tolist() == [False, False, False, True]
     assert set(c.roc["model"]) == set(c.calibration["model"]) == set(c.models.index)
@@ -302,5 +302,5 @@ def test_the_default_comparison_has_every_model_and_policy():
         "risk_default_card",
         "risk_learned_card",
         "risk_tree",
-        "risk_logistic_regression",
+        "risk_flexible_reference",
     ]

@@ -470,7 +470,7 @@ def evaluate_sample(
     tick: Any = None,
 ) -> Evaluation:
     """Evaluate a scored sample (:func:`scoring.analysis.compare.draw_sample`): every card, the tree,
-    the reference regression and every policy the comparison has.
+    the flexible reference and every policy the comparison has.
 
     Every bootstrap is seeded by the sample's seed (2026 when it has none). Each card's
     thresholds are the risk policy's and its band edges.

@@ -79,7 +79,7 @@ class Evaluation:
         Each evaluated card's name and fingerprint.
     tree : bool
     reference : dict
-        The reference regression's fitting sample (empty without it).
+        The flexible reference's fitting sample (empty without it).
     sensitivity_settings : dict
         The sensitivity analysis's ``n`` and ``seed`` (empty when it was not run).
     version : str
