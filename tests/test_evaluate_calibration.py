@@ -146,7 +146,9 @@ def test_subgroup_calibration_reads_observed_over_expected_with_intervals():
     table = subgroup_calibration_table({"m": stated}, y, groups={"half": group}).set_index("group")
     assert table.loc["even", "observed_expected_low"] <= 1 <= table.loc["even", "observed_expected_high"]
     assert table.loc["odd", "observed_expected_high"] < 1 and table.loc["odd", "calibration_intercept_high"] < 0
-    assert table.loc["even", "observed_expected"] == pytest.approx(y[group == "even"].sum() / risk[group == "even"].sum())
+    assert table.loc["even", "observed_expected"] == pytest.approx(
+        y[group == "even"].sum() / risk[group == "even"].sum()
+    )
 
 
 def test_cause_sensitivity_counts_each_cause_and_pools_them():

@@ -168,6 +168,47 @@ def figures_from_evaluation(evaluation: Any) -> dict[str, str]:
     return {name: "\n" + text + "\n" if "\n" in text else text for name, text in figures.items()}
 
 
+#: The expert card's own check (docs/expert_card.md, "How well it works"): fresh samples of
+#: each population with a seed no fit used.
+CARD_CHECK: dict[str, Any] = {"seed": 777, "enriched": 100_000, "community": 200_000}
+
+
+def card_check_figures(settings: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """AUC, calibration intercept and slope of the expert and strict cards on fresh samples (:data:`CARD_CHECK`).
+
+    Returns
+    -------
+    dict of str to str
+        ``card_check``: a Markdown table, one row per card and population.
+    """
+    from sklearn.metrics import roc_auc_score
+
+    from scoring.engine.calibration import _outcome, _scored, calibration_summary, card_risk
+    from scoring.engine.card import load_card
+    from scoring.engine.synth import generate_vignettes
+
+    chosen = dict(CARD_CHECK) | dict(settings or {})
+    rows = []
+    for population in ("enriched", "community"):
+        frame = generate_vignettes(int(chosen[population]), seed=int(chosen["seed"]), population=population)
+        for name in ("default", "strict"):
+            card = load_card(name)
+            totals, masks, labels, _ = _scored(card, frame, _outcome(card.calibration.outcome))
+            risk = card_risk(card, totals, masks, population, frame["age"].to_numpy(dtype=float))
+            summary = calibration_summary(risk, labels)
+            rows.append(
+                [
+                    f"{population}, {int(chosen[population]):,}",
+                    f"{name} {card.version}",
+                    f"{roc_auc_score(labels, risk):.3f}",
+                    f"{summary['calibration_intercept']:+.3f}".replace("-", "−"),
+                    f"{summary['calibration_slope']:.3f}",
+                ]
+            )
+    table = _markdown(["Sample", "Card", "AUC", "Calibration intercept", "Calibration slope"], rows)
+    return {"card_check": "\n" + table + "\n"}
+
+
 def measure_figures(path: Path | str | None = None, **settings: Any) -> dict[str, Any]:
     """Evaluate a fresh sample (:data:`FIGURE_SETTINGS`, overridable) and save its figures.
 
@@ -187,7 +228,7 @@ def measure_figures(path: Path | str | None = None, **settings: Any) -> dict[str
     from scoring.evaluate._evaluation import evaluate_population
 
     chosen = FIGURE_SETTINGS | settings
-    unknown = sorted(set(settings) - set(FIGURE_SETTINGS))
+    unknown = sorted(set(settings) - set(FIGURE_SETTINGS))  # the card check keeps its own samples
     if unknown:
         raise ValueError(f"unknown setting(s) {', '.join(unknown)}; allowed: {', '.join(FIGURE_SETTINGS)}")
     evaluation = evaluate_population(
@@ -199,7 +240,8 @@ def measure_figures(path: Path | str | None = None, **settings: Any) -> dict[str
         subgroup_resamples=int(chosen["subgroup_resamples"]),
         sensitivity=False,
     )
-    saved = {"settings": chosen, "figures": figures_from_evaluation(evaluation)}
+    figures = figures_from_evaluation(evaluation) | card_check_figures()
+    saved = {"settings": chosen | {"card_check": CARD_CHECK}, "figures": figures}
     target = Path(path) if path is not None else FIGURES_FILE
     target.write_text(json.dumps(saved, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
     return saved
