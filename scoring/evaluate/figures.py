@@ -193,6 +193,8 @@ def card_check_figures(settings: Mapping[str, Any] | None = None) -> dict[str, s
         frame = generate_vignettes(int(chosen[population]), seed=int(chosen["seed"]), population=population)
         for name in ("default", "strict"):
             card = load_card(name)
+            if card.calibration is None:
+                raise ValueError(f"card {name!r} has no calibration: refit it with `zaro fit`")
             totals, masks, labels, _ = _scored(card, frame, _outcome(card.calibration.outcome))
             risk = card_risk(card, totals, masks, population, frame["age"].to_numpy(dtype=float))
             summary = calibration_summary(risk, labels)
