@@ -314,3 +314,15 @@ def test_compare_text_shows_wilson_intervals(sample):
     low, high = wilson_interval(int(row["n_outcome_referred"]), int(row["n_outcome"]))
     assert "sensitivity (95% CI)" in text
     assert f"({100 * low:.1f}%-{100 * high:.1f}%)" in text
+
+
+def test_the_evaluation_page_has_the_cause_and_subgroup_calibration_tables(evaluation):
+    from scoring.report import readable_cause_sensitivity, readable_subgroup_calibration
+
+    by_cause = readable_cause_sensitivity(evaluation)
+    assert len(by_cause.frame) == len(evaluation.policies)
+    assert "Sensitivity by cause" in by_cause.caption
+    calibration = readable_subgroup_calibration(evaluation)
+    assert list(calibration.frame["Group"])[:4] == [f"Age band: {band}" for band in AGE_BANDS]
+    with pytest.raises(ValueError, match="no calibration by subgroup for 'nowhere'"):
+        readable_subgroup_calibration(evaluation, "nowhere")
