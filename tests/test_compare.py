@@ -79,7 +79,7 @@ def test_one_row_per_model_and_policy_with_the_expected_columns(comparison):
     c = comparison
     assert (c.population, c.outcome, c.n, c.seed, c.resamples) == ("community", "serious_cause", N, SEED, 200)
     assert list(c.models.index) == ["default_card", "strict_card", REFERENCE_MODEL]
-    assert list(c.models["label"]) == ["Expert card", "Card 'strict'", "Logistic regression (reference)"]
+    assert list(c.models["label"]) == ["Expert card", "Card 'strict'", "Gradient boosting on every answer (reference)"]
     assert set(c.models.columns) == MODEL_COLUMNS
     assert list(c.policies.index) == ["guideline", "risk_default_card", "risk_strict_card", "risk_flexible_reference"]
     assert set(c.policies.columns) == POLICY_COLUMNS
@@ -243,7 +243,7 @@ def test_zaro_compare_prints_the_table():
     assert result.output.startswith(
         "Risk models and policies on 3,000 fresh synthetic vignettes of the enriched population"
     )
-    assert "Logistic regression (reference)" in result.output and "not a medical device" in result.output
+    assert "Gradient boosting on every answer (reference)" in result.output and "not a medical device" in result.output
     as_json = CliRunner().invoke(main, [*args, "--resamples", "50", "--json"])
     record = json.loads(as_json.output)
     assert record["population"] == "enriched" and record["n"] == 3000 and record["resamples"] == 50
