@@ -16,9 +16,8 @@ it is moved there in two steps:
    logit p``, fitted on a synthetic sample of the target population (``TRANSPORT_N``
    vignettes, seed ``TRANSPORT_SEED``), which is never the sample it is checked on.
 3. **By age band** (:data:`AGE_BANDS`): one recalibration for the whole population leaves
-   the risks of the young too high and of the old too low (on a fresh community sample the
-   expert card's observed/expected was 0.52 at 18–39 and 1.61 at 65+, calibration intercepts
-   −0.86 and +1.24). So the same recalibration is also fitted within each age band, on the
+   the risks of the young too high and of the old too low (the evaluation's calibration by
+   age band shows it for any model without this step). So the same recalibration is also fitted within each age band, on the
    same sample, and a risk for a person of known age uses their band's (``age_bands`` in the
    stored step). A risk asked for without an age (a table by points total) uses the whole
    population's.
