@@ -138,10 +138,10 @@ def _labels(outcome: str, population: Population) -> tuple[str, str]:
     return load_outcomes()[outcome].label, population.label
 
 
-def _card_risk(card: Card, totals: Any, masks: Any, population: Population) -> np.ndarray:
+def _card_risk(card: Card, totals: Any, masks: Any, population: Population, age: Any = None) -> np.ndarray:
     from scoring.engine.calibration import card_risk
 
-    return card_risk(card, totals, masks, population)
+    return card_risk(card, totals, masks, population, age)
 
 
 def _tree_risks_and_levels(
@@ -150,19 +150,25 @@ def _tree_risks_and_levels(
     """Each row's tree risk in ``population`` and the risk policy's level for it.
 
     A tree that tells each row's leaf (``apply``) and its nodes' risks (``tree_structure``,
-    as the shipped tree does) has every node's risk moved and levelled once, then looked up
-    by leaf: the same doubles as moving each row's risk, for a gather's cost.
+    as the shipped tree does) has every node's risk moved and levelled once per age band
+    (each band has its own recalibration), then looked up by band and leaf: the same doubles
+    as moving each row's risk, for a gather's cost.
     """
+    from scoring.engine.risk._transport import AGE_BAND_STARTS, age_band_index
+
+    age = features["age"]
     apply, structure = getattr(tree, "apply", None), getattr(tree, "tree_structure", None)
     if apply is None or structure is None:
-        risk = _tree_risk(tree, tree.predict_risk(features), population)
+        risk = _tree_risk(tree, tree.predict_risk(features), population, age)
         return risk, risk_policy.risk_levels(risk)
-    node_risk = _tree_risk(tree, np.asarray(structure().risk, dtype=np.float64), population)
-    leaves = apply(features)
-    return node_risk[leaves], np.asarray(risk_policy.risk_levels(node_risk))[leaves]
+    trained = np.asarray(structure().risk, dtype=np.float64)
+    node_risk = np.stack([_tree_risk(tree, trained, population, start) for start in AGE_BAND_STARTS])
+    node_levels = np.stack([np.asarray(risk_policy.risk_levels(risk)) for risk in node_risk])
+    leaves, band = apply(features), age_band_index(age)
+    return node_risk[band, leaves], node_levels[band, leaves]
 
 
-def _tree_risk(tree: TreeModel, risk_trained: Any, population: Population) -> np.ndarray:
+def _tree_risk(tree: TreeModel, risk_trained: Any, population: Population, age: Any = None) -> np.ndarray:
     from scoring.engine.risk import risk_in_population
 
     return risk_in_population(
@@ -171,6 +177,7 @@ def _tree_risk(tree: TreeModel, risk_trained: Any, population: Population) -> np
         population=population,
         trained_on=tree.population,
         transport=getattr(tree, "transport", None),
+        age=age,
     )
 
 
@@ -280,7 +287,7 @@ def combine_frame(
     # The guideline is the ladder, made urgent by any red flag of the loaded card too.
     guideline = np.where(card_flagged, urgent, ladder).astype(np.int8)
     red_flag = card_flagged | (ladder == urgent)
-    risk = _card_risk(card, scores.totals, scores.red_flag_mask, target)
+    risk = _card_risk(card, scores.totals, scores.red_flag_mask, target, features["age"])
     by_risk = _risk_levels(risk_policy, risk, guideline)
     risk_levels = np.where(red_flag, urgent, by_risk).astype(np.int8)
     result: dict[str, Any] = {
@@ -590,7 +597,7 @@ def assess(
     if the_card.calibration is not None:
         calibration = the_card.calibration
         risk = _estimate(
-            _card_risk(the_card, [score.total], mask, target)[0],
+            _card_risk(the_card, [score.total], mask, target, [encoded["age"]])[0],
             the_card.probability([score.total], mask)[0],
             calibration.outcome,
             target,
@@ -611,7 +618,7 @@ def assess(
     tree_view, tree_risk = None, None
     if the_tree is not None:
         view = the_tree.explain_encoded(encoded)
-        moved = float(_tree_risk(the_tree, view.probability, target))
+        moved = float(_tree_risk(the_tree, view.probability, target, encoded["age"]))
         tree_risk = _estimate(
             moved, view.probability, the_tree.outcome, target, "tree", "decision tree", the_tree.population
         )

@@ -553,7 +553,7 @@ def test_items_add_up_to_the_total():
 def test_the_risk_follows_the_stored_calibration_and_the_prior_shift():
     # logit P(serious cause) = intercept + slope * total in the learning mix (the numbers of
     # scoring/cards/default.calibration.json), then the odds times the ratio of the prior odds,
-    # then the community recalibration stored in the same file.
+    # then the community recalibration of the person's age band stored in the same file.
     calibration = load_card().calibration
     from scoring.engine.populations import load_population
 
@@ -565,8 +565,10 @@ def test_the_risk_follows_the_stored_calibration_and_the_prior_shift():
         trained = 1 / (1 + math.exp(-(calibration.intercept + calibration.slope * result.points_total)))
         assert result.risk.probability_trained == pytest.approx(trained, rel=1e-12)
         odds = factor * trained / (1 - trained)
-        # Then the stored community recalibration on the log-odds.
-        step = calibration.data["transport"]["community"]
+        # Then the stored community recalibration of the person's age band, on the log-odds.
+        from scoring.engine.risk._transport import age_band_index
+
+        step = calibration.data["transport"]["community"]["age_bands"][int(age_band_index(vignette["age"]))]
         logit = step["intercept"] + step["slope"] * math.log(odds)
         assert result.risk.probability == pytest.approx(1 / (1 + math.exp(-logit)), rel=1e-9)
     flagged = card_only(dict(PLAIN, atrophy=True))

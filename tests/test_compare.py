@@ -79,9 +79,9 @@ def test_one_row_per_model_and_policy_with_the_expected_columns(comparison):
     c = comparison
     assert (c.population, c.outcome, c.n, c.seed, c.resamples) == ("community", "serious_cause", N, SEED, 200)
     assert list(c.models.index) == ["default_card", "strict_card", REFERENCE_MODEL]
-    assert list(c.models["label"]) == ["Expert card", "Card 'strict'", "Logistic regression (reference)"]
+    assert list(c.models["label"]) == ["Expert card", "Card 'strict'", "Gradient boosting on every answer (reference)"]
     assert set(c.models.columns) == MODEL_COLUMNS
-    assert list(c.policies.index) == ["guideline", "risk_default_card", "risk_strict_card", "risk_logistic_regression"]
+    assert list(c.policies.index) == ["guideline", "risk_default_card", "risk_strict_card", "risk_flexible_reference"]
     assert set(c.policies.columns) == POLICY_COLUMNS
     assert c.policies["reference"].tolist() == [False, False, False, True]
     assert set(c.roc["model"]) == set(c.calibration["model"]) == set(c.models.index)
@@ -147,15 +147,18 @@ def test_a_red_flag_is_urgent_under_every_policy_the_reference_ones_included():
     assert (c.policies["share_urgent"] == 1).all()
 
 
-def test_the_reference_regression_is_reproducible_and_moved_like_every_model(sample):
+def test_the_flexible_reference_is_reproducible_and_moved_like_every_model(sample):
     first, second = fit_reference_model(n=3000, seed=5), fit_reference_model(n=3000, seed=5)
     assert first is second  # cached: fitted once per arguments
+    assert first.label == "Gradient boosting on every answer (reference)"
     from scoring.analysis.reference import _fit
 
     _fit.cache_clear()
     refit = fit_reference_model(n=3000, seed=5)
-    assert refit.coefficients.tobytes() == first.coefficients.tobytes() and refit.intercept == first.intercept
+    assert refit.predict_risk(sample.head(500)).tobytes() == first.predict_risk(sample.head(500)).tobytes()
     assert set(refit.transport) == {"community"}
+    # Moved like the cards: a recalibration within every age band.
+    assert [band["band"] for band in refit.transport["community"]["age_bands"]] == ["18–39", "40–49", "50–64", "65+"]
     risk = refit.risk_in_population(sample.head(500), "community")
     assert ((risk > 0) & (risk < 1)).all()
     assert np.allclose(refit.risk_in_population(sample.head(500), "enriched"), refit.predict_risk(sample.head(500)))
@@ -190,6 +193,32 @@ def test_text_shows_the_quality_bar_tables(comparison):
         assert heading in text, heading
     auc = comparison.models.loc["default_card"]
     assert f"Expert card {auc['auc']:.3f} ({auc['auc_low']:.3f}-{auc['auc_high']:.3f})" in " ".join(text.split())
+    assert "ceiling" not in text
+
+
+def test_text_shows_sensitivity_by_cause_with_wilson_intervals_and_self_care_counts(comparison):
+    from scoring.analysis._compare_text import cause_sensitivity
+    from scoring.evaluate import wilson_interval
+
+    table = cause_sensitivity(comparison)
+    policies = list(comparison.policies.index)
+    assert list(dict.fromkeys(table["policy"])) == policies
+    assert list(dict.fromkeys(table["cause_label"])) == ["motor-neuron-like", "MS-like", "neuropathy", "all serious"]
+    counts = comparison.by_cause.set_index(["policy", "latent_cause"])
+    for row in table[table["cause"] != "all"].itertuples():
+        found = counts.loc[(row.policy, row.cause)]
+        assert row.n == found["n"] and row.n_self_care == found["self_care"]
+        assert row.n_referred == found["see_doctor"] + found["urgent"]
+        assert (row.sensitivity_low, row.sensitivity_high) == pytest.approx(wilson_interval(row.n_referred, row.n))
+        assert row.n_self_care_low <= row.n_self_care <= row.n_self_care_high
+    pooled = table[table["cause"] == "all"].set_index("policy")
+    serious = comparison.policies
+    assert (pooled.loc[policies, "n"].to_numpy() == serious["n_outcome"].to_numpy()).all()
+    assert (pooled.loc[policies, "n_referred"].to_numpy() == serious["n_outcome_referred"].to_numpy()).all()
+    text = " ".join(render_comparison_text(comparison).split())
+    assert "Sensitivity by cause" in text
+    guideline = table[(table["policy"] == "guideline") & (table["cause"] == "central_ms_like")].iloc[0]
+    assert f"self-care {int(guideline.n_self_care):,} (" in text
 
 
 def test_findings_are_drawn_from_the_numbers(comparison):
@@ -214,7 +243,7 @@ def test_zaro_compare_prints_the_table():
     assert result.output.startswith(
         "Risk models and policies on 3,000 fresh synthetic vignettes of the enriched population"
     )
-    assert "Logistic regression (reference)" in result.output and "not a medical device" in result.output
+    assert "Gradient boosting on every answer (reference)" in result.output and "not a medical device" in result.output
     as_json = CliRunner().invoke(main, [*args, "--resamples", "50", "--json"])
     record = json.loads(as_json.output)
     assert record["population"] == "enriched" and record["n"] == 3000 and record["resamples"] == 50
@@ -273,5 +302,5 @@ def test_the_default_comparison_has_every_model_and_policy():
         "risk_default_card",
         "risk_learned_card",
         "risk_tree",
-        "risk_logistic_regression",
+        "risk_flexible_reference",
     ]

@@ -229,6 +229,37 @@ def test_the_model_card_states_the_notice_every_auc_with_its_interval_and_the_to
         assert section in card
 
 
+def test_the_model_card_shows_calibration_in_every_age_band_and_sex_and_sensitivity_by_cause(evaluation):
+    card = model_card_markdown(evaluation)
+    calibration = evaluation.subgroup_calibration
+    assert set(calibration["group"]) == {*AGE_BANDS, "female", "male", "unspecified"}
+    assert set(calibration["model"]) == set(evaluation.models)
+    for row in calibration[calibration["model"] == "default_card"].to_dict(orient="records"):
+        assert row["calibration_intercept_low"] <= row["calibration_intercept"] <= row["calibration_intercept_high"]
+        assert row["observed_expected_low"] <= row["observed_expected"] <= row["observed_expected_high"]
+        cells = (
+            f"{number_interval(row, 'observed_expected', 2)} | {number_interval(row, 'calibration_intercept', 2)} | "
+            f"{number_interval(row, 'calibration_slope', 2)} |"
+        )
+        assert cells in card, row["group"]
+    assert "### Calibration by subgroup, expert card (95% CI)" in card
+    by_cause = evaluation.cause_sensitivity
+    assert set(by_cause["cause"]) == {"motor_neuron_like", "central_ms_like", "peripheral_neuropathy", "all"}
+    assert set(by_cause["policy"]) == set(evaluation.policies["policy"])
+    ms = by_cause[(by_cause["policy"] == "risk_default_card") & (by_cause["cause"] == "central_ms_like")].iloc[0]
+    assert ms["n_referred"] + ms["n_self_care"] <= ms["n"]
+    assert "### Sensitivity by cause in the community population (95% CI)" in card
+    assert f"self-care {int(ms['n_self_care']):,} (" in card
+    assert "ceiling" not in card and "what the answers can predict at all" not in card
+
+
+def test_the_checklist_marks_outcome_sample_size_and_missing_data_as_partly_answered():
+    checklist = tripod_checklist().set_index("item")
+    for item in ("8a", "10", "11"):
+        assert checklist.loc[item, "status"] == "partly", item
+        assert "Not answered" in checklist.loc[item, "where"]
+
+
 def test_the_checklist_covers_every_tripod_ai_item_once_in_order():
     checklist = tripod_checklist()
     assert list(checklist["item"]) == TRIPOD_ITEMS
@@ -283,3 +314,15 @@ def test_compare_text_shows_wilson_intervals(sample):
     low, high = wilson_interval(int(row["n_outcome_referred"]), int(row["n_outcome"]))
     assert "sensitivity (95% CI)" in text
     assert f"({100 * low:.1f}%-{100 * high:.1f}%)" in text
+
+
+def test_the_evaluation_page_has_the_cause_and_subgroup_calibration_tables(evaluation):
+    from scoring.report import readable_cause_sensitivity, readable_subgroup_calibration
+
+    by_cause = readable_cause_sensitivity(evaluation)
+    assert len(by_cause.frame) == len(evaluation.policies)
+    assert "Sensitivity by cause" in by_cause.caption
+    calibration = readable_subgroup_calibration(evaluation)
+    assert list(calibration.frame["Group"])[:4] == [f"Age band: {band}" for band in AGE_BANDS]
+    with pytest.raises(ValueError, match="no calibration by subgroup for 'nowhere'"):
+        readable_subgroup_calibration(evaluation, "nowhere")

@@ -187,7 +187,12 @@ def test_the_tree_as_nested_case_gives_each_rows_leaf_risk_and_advice() -> None:
     # The risk is stated for the population asked for (community by default): moved from the
     # population the tree was fitted on as the Python path moves it.
     moved = risk_in_population(
-        trained, outcome=tree.outcome, population="community", trained_on=tree.population, transport=tree.transport
+        trained,
+        outcome=tree.outcome,
+        population="community",
+        trained_on=tree.population,
+        transport=tree.transport,
+        age=features["age"],
     )
     np.testing.assert_allclose(scored[TREE_RISK], moved, rtol=0, atol=1e-12)
     fitted_on, _ = in_duckdb(frame, tree=tree, population=tree.population)

@@ -9,7 +9,14 @@ import pandas as pd
 from scoring.analysis._comparison import REFERENCE_MODEL, Comparison
 from scoring.wording import percent
 
-__all__ = ["render_comparison_text", "comparison_findings", "CALIBRATION_SLOPE_RANGE", "CALIBRATION_INTERCEPT_LIMIT"]
+__all__ = [
+    "render_comparison_text",
+    "comparison_findings",
+    "cause_sensitivity",
+    "CAUSE_NAMES",
+    "CALIBRATION_SLOPE_RANGE",
+    "CALIBRATION_INTERCEPT_LIMIT",
+]
 
 
 def _labels(comparison: Comparison) -> tuple[str, str]:
@@ -123,11 +130,84 @@ def render_comparison_text(comparison: Comparison) -> str:
         }
     )
     lines += [shares.to_string(index=False), ""]
+    by_cause = cause_sensitivity(c)
+    if len(by_cause):
+        lines.append("Sensitivity by cause: the share of each serious cause referred (95% CI, Wilson)")
+        lines.append("and how many were told self-care (95% CI of that count in a sample of this size)")
+        causes = list(dict.fromkeys(by_cause["cause_label"]))
+        cells: dict[str, list[str]] = {"policy": names}
+        for cause in causes:
+            part = by_cause[by_cause["cause_label"] == cause].set_index("policy").reindex(p.index)
+            n = int(part["n"].iloc[0])
+            cells[f"{cause} ({n:,})"] = [
+                f"{_interval_texts([r.sensitivity], [r.sensitivity_low], [r.sensitivity_high], 'sensitivity')[0]}; "
+                f"self-care {int(r.n_self_care):,} ({r.n_self_care_low:.0f}-{r.n_self_care_high:.0f})"
+                if r.n
+                else "n/a"
+                for r in part.itertuples()
+            ]
+        lines += [pd.DataFrame(cells).to_string(index=False), ""]
     lines.append("MN-like: motor-neuron-like; the target for MN-like and MS-like cases sent to self-care is 0.")
     if p["reference"].any():
         lines.append("* For reference: the risk policy's thresholds on that model's risk; no person receives it.")
     lines += ["", "What the numbers say:", *[f"- {finding}" for finding in comparison_findings(c)]]
     return "\n".join(lines)
+
+
+#: Short names of the serious causes in the comparison's text.
+CAUSE_NAMES = {
+    "motor_neuron_like": "motor-neuron-like",
+    "central_ms_like": "MS-like",
+    "peripheral_neuropathy": "neuropathy",
+}
+
+
+def cause_sensitivity(comparison: Comparison) -> pd.DataFrame:
+    """Per policy and serious cause of the outcome (and all of them): the share referred and the count told self-care.
+
+    Returns
+    -------
+    DataFrame
+        ``policy``, ``cause``, ``cause_label``, ``n``, ``n_referred``, ``sensitivity`` with its
+        Wilson 95% ``sensitivity_low`` / ``_high``, ``n_self_care`` and the interval of that
+        count in a sample of this size (``n_self_care_low`` / ``_high``: ``n`` times the
+        Wilson bounds of the share told self-care). Empty without per-cause counts.
+    """
+    from scoring.engine.risk import load_outcomes
+    from scoring.evaluate._metrics import wilson_interval
+
+    table = comparison.by_cause
+    columns = ["policy", "cause", "cause_label", "n", "n_referred", "sensitivity", "sensitivity_low",
+               "sensitivity_high", "n_self_care", "n_self_care_low", "n_self_care_high"]  # fmt: skip
+    if not len(table):
+        return pd.DataFrame(columns=columns)
+    serious = list(reversed(load_outcomes()[comparison.outcome].causes))
+    rows = []
+    for policy, part in table.groupby("policy", sort=False):
+        counts = part.set_index("latent_cause")
+        for cause in [*serious, None]:
+            chosen = counts.loc[[c for c in serious if c in counts.index]] if cause is None else counts.loc[[cause]]
+            n = int(chosen["n"].sum())
+            referred = int(chosen["see_doctor"].sum() + chosen["urgent"].sum())
+            self_care = int(chosen["self_care"].sum())
+            low, high = wilson_interval(referred, n)
+            care_low, care_high = wilson_interval(self_care, n)
+            rows.append(
+                {
+                    "policy": policy,
+                    "cause": "all" if cause is None else cause,
+                    "cause_label": "all serious" if cause is None else CAUSE_NAMES.get(cause, cause),
+                    "n": n,
+                    "n_referred": referred,
+                    "sensitivity": referred / n if n else float("nan"),
+                    "sensitivity_low": low,
+                    "sensitivity_high": high,
+                    "n_self_care": self_care,
+                    "n_self_care_low": n * care_low if n else float("nan"),
+                    "n_self_care_high": n * care_high if n else float("nan"),
+                }
+            )
+    return pd.DataFrame(rows, columns=columns)
 
 
 # --------------------------------------------------------------------------------------
@@ -174,11 +254,12 @@ def _model_findings(models: pd.DataFrame) -> list[str]:
         row = readable.loc[readable["auc"].idxmax()]
         text = f"Best discrimination among the readable models: {row['label']} (AUC {row['auc']:.3f})."
         if REFERENCE_MODEL in models.index:
-            ceiling = models.loc[REFERENCE_MODEL]
-            overlap = ceiling["auc_low"] <= row["auc_high"]
+            flexible = models.loc[REFERENCE_MODEL]
+            overlap = flexible["auc_low"] <= row["auc_high"] and row["auc_low"] <= flexible["auc_high"]
+            gap = flexible["auc"] - row["auc"]
             text += (
-                f" The logistic regression on every feature, the ceiling, reaches {ceiling['auc']:.3f} "
-                f"({ceiling['auc'] - row['auc']:.3f} higher; "
+                f" The flexible reference (gradient boosting on every answer) reaches {flexible['auc']:.3f} "
+                f"({abs(gap):.3f} {'higher' if gap >= 0 else 'lower'}; "
                 + ("the intervals overlap)." if overlap else "the intervals do not overlap).")
             )
         findings.append(text)
@@ -241,8 +322,8 @@ def comparison_findings(comparison: Comparison) -> list[str]:
     """What the numbers say, one plain sentence each: which model to trust, and which policy.
 
     The sentences are drawn from the tables, never written in advance: the best readable model
-    (every model but the reference regression) by AUC and how far the reference ceiling is
-    above it; which models are well calibrated (slope 0.9 to 1.1, intercept within ±0.2) and
+    (every model but the flexible reference) by AUC and how far the flexible reference
+    (gradient boosting on every answer) is from it; which models are well calibrated (slope 0.9 to 1.1, intercept within ±0.2) and
     what the others' miscalibration means; which model to trust for a person's risk (the
     best-discriminating well-calibrated readable one); for each risk policy a person can
     receive, how many people and serious causes it refers against the guideline and the

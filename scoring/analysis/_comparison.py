@@ -15,9 +15,9 @@ from scoring.analysis.risk_metrics import NEVER_SELF_CARE
 
 __all__ = ["TREE_MODEL", "REFERENCE_MODEL", "Comparison", "load_comparison", "card_model_id", "card_label"]
 
-#: Model ids of the tree and the reference logistic regression (cards: :func:`card_model_id`).
+#: Model ids of the tree and the flexible reference (gradient boosting) (cards: :func:`card_model_id`).
 TREE_MODEL = "tree"
-REFERENCE_MODEL = "logistic_regression"
+REFERENCE_MODEL = "flexible_reference"
 
 _CARD_LABELS = {"default": "Expert card", "learned": "Learned card"}
 _LONG_TABLES = ("roc", "calibration", "by_cause")
@@ -41,15 +41,15 @@ class Comparison:
     ----------
     models : DataFrame
         Indexed by ``model`` (``default_card``, ``learned_card``, ``tree``,
-        ``logistic_regression``): ``label``, ``auc``, ``auc_low``, ``auc_high`` (the bootstrap
+        ``flexible_reference``): ``label``, ``auc``, ``auc_low``, ``auc_high`` (the bootstrap
         95% interval), ``n``, ``observed`` (the outcome's share in the sample),
         ``predicted_mean``, ``calibration_intercept``, ``calibration_slope``, ``brier``,
         ``brier_reference`` (always predicting the observed share).
     policies : DataFrame
         Indexed by ``policy`` (``guideline``, ``risk_default_card``, ``risk_learned_card``,
-        ``risk_tree``, ``risk_logistic_regression``): ``label``, ``model`` (whose risk, or for
+        ``risk_tree``, ``risk_flexible_reference``): ``label``, ``model`` (whose risk, or for
         the guideline whose card, it reads), ``reference`` (True for the tree's and the
-        regression's: no person receives them), and the columns of
+        flexible reference's: no person receives them), and the columns of
         :func:`scoring.analysis.risk_metrics.referral_counts`.
     roc : DataFrame
         Long: ``model``, ``label``, ``threshold``, ``false_positive_rate``, ``true_positive_rate``.
@@ -71,7 +71,7 @@ class Comparison:
     tree : bool
         Whether the tree was compared.
     reference : dict
-        The reference regression's fitting sample: ``n``, ``seed``, ``population``.
+        The flexible reference's fitting sample: ``n``, ``seed``, ``population``.
     """
 
     models: pd.DataFrame

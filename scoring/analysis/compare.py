@@ -7,14 +7,14 @@ the population (seed 2026 by default: no model was fitted on it) and measures, i
 population:
 
 * per **model** — the expert card (``default``), the learned card (``learned``), the tree,
-  and a plain logistic regression on every encoded feature, the reference ceiling
+  and gradient boosting on every encoded feature, a flexible reference that no person receives
   (:mod:`scoring.analysis.reference`) — the AUC with a bootstrap 95% interval, the
   calibration intercept and slope and the Brier score
   (:func:`scoring.engine.calibration.calibration_summary`), the ROC curve and a binned
   calibration curve;
 * per **policy** — the guideline (the referral ladder with the expert card; the default and
   the safety floor), the risk policy on each card, and, for reference, the risk policy's
-  thresholds on the tree's and the logistic regression's risks (red flags still urgent, as in
+  thresholds on the tree's and the flexible reference's risks (red flags still urgent, as in
   every policy) — sensitivity, specificity, PPV and NPV of being referred (see a doctor or
   urgent) for the outcome, the share sent to each level, the outcomes referred, and how many
   motor-neuron-like and MS-like cases are sent to self-care (the target is none).
@@ -136,7 +136,7 @@ class ScoredSample:
     population, outcome : str
         Whom the vignettes describe, and what the risks are of (the risk policy's outcome).
     risks : dict of str to ndarray
-        Model id (``default_card``, ..., ``tree``, ``logistic_regression``) to its risk per row.
+        Model id (``default_card``, ..., ``tree``, ``flexible_reference``) to its risk per row.
     levels : dict of str to ndarray
         Policy id (``guideline``, ``risk_default_card``, ...) to its level per row (int8).
     model_labels : dict of str to str
@@ -148,7 +148,7 @@ class ScoredSample:
     tree : bool
         Whether the tree was scored.
     reference : dict
-        The reference regression's fitting sample (empty without it).
+        The flexible reference's fitting sample (empty without it).
     seed : int or None
         The sample's seed (None for a frame passed in).
     """
@@ -324,7 +324,7 @@ def compare_frame(
     tree : str, tree or None, default "default"
         As for :func:`scoring.assessment.assess_frame`; None leaves the tree out.
     reference : bool, default True
-        Include the reference logistic regression.
+        Include the flexible reference (gradient boosting).
     resamples : int, default 1000
         Bootstrap resamples of each AUC interval.
     seed : int, optional

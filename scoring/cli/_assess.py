@@ -230,6 +230,8 @@ def _risk_table_text(table: Any, calibration: Any) -> str:
     step = calibration.get("transport", {}).get(target.id)
     if step is not None:
         how += f" and a recalibration on {step['n']:,} {target.id} vignettes (seed {step['seed']})"
+        if step.get("age_bands"):
+            how += " (the whole population's here; a person's risk uses their age band's)"
     red_flag = risk_percent(attrs["red_flag_risk"])
     if moved:
         red_flag += f" ({trained.id}: {risk_percent(attrs['red_flag_risk_trained'])})"
@@ -353,8 +355,9 @@ def compare_command(
 ) -> None:
     """Compare the risk models and the policies on a fresh synthetic sample of a population.
 
-    For the expert card, the learned card, the tree and a logistic regression on every
-    feature (the reference ceiling): AUC with its 95% interval, calibration and Brier score.
+    For the expert card, the learned card, the tree and gradient boosting on every feature
+    (a flexible reference): AUC with its 95% interval, calibration and Brier score, and each
+    policy's sensitivity by cause with Wilson intervals.
     For the guideline and the risk policy: sensitivity, specificity, PPV and NPV of a
     referral for a serious cause, and the share sent to each level.
     """

@@ -137,7 +137,8 @@ def fit_command(
     With no options this rebuilds the shipped model from its seeded sample, byte for byte.
 
     It also refits the learned card (scoring/cards/learned.toml and learned.calibration.json)
-    from generated vignettes by its fixed recipe, byte for byte; --data is for the tree only.
+    from generated vignettes by its fixed recipe, and the other cards' calibrations (with their
+    recalibration per population and age band), byte for byte; --data is for the tree only.
     """
     # -- the learned card (scoring.engine.risk.fit_learned_card), before the tree ---------
     if tree_only and learned_only:
@@ -158,6 +159,7 @@ def fit_command(
         _fit_learned_card(out_dir)
         if learned_only:
             return
+        _fit_card_calibrations(out_dir)
     # -- the decision tree ------------------------------------------------------------------
     from scoring.engine.tree import fit_default_tree, render_rules_text
     from scoring.wording import percent
@@ -187,6 +189,16 @@ def fit_command(
         )
     click.echo(render_rules_text(fit.tree))
     click.echo(f"Wrote {model_path} and {record_path}", err=True)
+
+
+def _fit_card_calibrations(out_dir: str | None) -> None:
+    """Refit the calibration (and its per-age-band recalibrations) of every shipped card but the learned one."""
+    from scoring.engine.calibration import write_calibrations
+    from scoring.engine.card import list_cards
+    from scoring.engine.risk import LEARNED_CARD
+
+    for path in write_calibrations([name for name in list_cards() if name != LEARNED_CARD], folder=out_dir):
+        click.echo(f"Wrote {path}", err=True)
 
 
 def _fit_learned_card(out_dir: str | None) -> None:

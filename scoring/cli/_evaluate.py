@@ -20,7 +20,7 @@ from scoring.cli._group import (
     sample_options,
     sigterm_as_interrupt,
 )
-from scoring.wording import NOTICE, percent
+from scoring.wording import NOTICE
 
 #: The folder of figures inside --out; one plotly.js next to them serves every figure.
 FIGURES_DIR = "figures"
@@ -75,24 +75,9 @@ def write_evaluation(evaluation: Any, out: Path, *, overwrite: bool = False) -> 
 
 
 def _headlines(evaluation: Any) -> list[str]:
-    """A few lines to read at once: each model's AUC and each policy's sensitivity and referrals, with intervals."""
+    from scoring.evaluate._readable import headline_lines
 
-    def interval(value: float, low: float, high: float, digits: int = 1) -> str:
-        return f"{percent(value, digits)} ({percent(low, digits)} to {percent(high, digits)})"
-
-    lines = ["AUC (95% CI):"]
-    for row in evaluation.discrimination.itertuples(index=False):
-        lines.append(f"  {row.label}: {row.auc:.3f} ({row.auc_low:.3f} to {row.auc_high:.3f})")
-    table = evaluation.thresholds
-    policies = table[(table["kind"] == "policy") & (table["positive"] == "referred")]
-    if len(policies):
-        lines.append("Policies: serious causes referred (sensitivity) and people referred, 95% Wilson CIs:")
-        for row in policies.itertuples(index=False):
-            lines.append(
-                f"  {row.label}: {interval(row.sensitivity, row.sensitivity_low, row.sensitivity_high)}; "
-                f"referred {interval(row.share_referred, row.share_referred_low, row.share_referred_high)}"
-            )
-    return lines
+    return headline_lines(evaluation)
 
 
 def _value(value: float, share: bool) -> str:

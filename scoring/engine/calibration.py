@@ -160,7 +160,7 @@ def _fit_card_transport(
     Fitted on a fresh synthetic sample of that population (``TRANSPORT_N`` vignettes, seed
     ``TRANSPORT_SEED``): the card scores it, the fit just made gives each vignette's risk in
     the training population, and :func:`scoring.engine.risk.fit_transport` recalibrates the
-    prior-shifted risks.
+    prior-shifted risks, for the whole population and within each age band.
     """
     from scoring.engine.populations import load_populations
     from scoring.engine.risk import TRANSPORT_N, TRANSPORT_SEED, fit_transport
@@ -169,10 +169,18 @@ def _fit_card_transport(
     for population in load_populations().values():
         if population.id == trained_on:
             continue
-        totals, masks, labels, _ = _scored(card, _synthetic(TRANSPORT_N, TRANSPORT_SEED, population.id), outcome)
+        sample = _synthetic(TRANSPORT_N, TRANSPORT_SEED, population.id)
+        totals, masks, labels, _ = _scored(card, sample, outcome)
         trained = 1.0 / (1.0 + np.exp(-(intercept + slope * totals.astype(np.float64))))
         trained = np.where(masks != 0, red_flag_probability, trained)
-        fitted = fit_transport(trained, labels, outcome=outcome, population=population, trained_on=trained_on)
+        fitted = fit_transport(
+            trained,
+            labels,
+            outcome=outcome,
+            population=population,
+            trained_on=trained_on,
+            age=sample["age"].to_numpy(dtype=np.float64),
+        )
         transport[population.id] = fitted | {"n": TRANSPORT_N, "seed": TRANSPORT_SEED}
     return transport
 
@@ -271,15 +279,33 @@ def fit_calibration(
     return result
 
 
-def write_calibrations(names: list[str] | None = None) -> list[Path]:
-    """Refit and write the calibration of every shipped card (or the cards named)."""
+def write_calibrations(names: list[str] | None = None, *, folder: str | Path | None = None) -> list[Path]:
+    """Refit and write the calibration of every shipped card (or the cards named).
+
+    Parameters
+    ----------
+    names : list of str, optional
+        Card names (default: every shipped card).
+    folder : str or Path, optional
+        Where to write ``<card>.calibration.json`` (default: next to each card file).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
     from scoring.engine.card import list_cards
 
     paths = []
     for name in names or list_cards():
         card = load_card(name)
-        fit_calibration(card, save=True)
-        paths.append(calibration_path(card.path))  # type: ignore[arg-type]
+        fitted = fit_calibration(card, save=folder is None)
+        path = calibration_path(card.path)  # type: ignore[arg-type]
+        if folder is not None:
+            path = Path(folder) / path.name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(fitted, indent=2) + "\n")
+        paths.append(path)
     return paths
 
 
@@ -292,33 +318,47 @@ def _calibration(card: Card) -> Any:
     return card.calibration
 
 
-def card_risk(card: Card, totals: Any, red_flag_mask: Any, population: Any = None) -> np.ndarray:
+def card_risk(card: Card, totals: Any, red_flag_mask: Any, population: Any = None, age: Any = None) -> np.ndarray:
     """The card's risk of its outcome for arrays of totals and red-flag masks, in ``population``.
 
     ``population`` is an id or a Population (the default population, ``community``, when
     None); the card's calibration gives the risk in the population it was fitted on, moved by
-    prior shift. NaN for a card without calibration.
+    prior shift and the stored recalibration. ``age`` (one per row, or one for all) picks each
+    person's age-band recalibration; without it, the whole population's. NaN for a card
+    without calibration.
     """
     from scoring.engine.populations import load_population
     from scoring.engine.risk import risk_in_population
+    from scoring.engine.risk._transport import AGE_BAND_STARTS, age_band_index
 
     if card.calibration is None:
         return card.probability(totals, red_flag_mask)
     calibration = card.calibration
-    # Every total's risk and the red-flag risk are moved once, then looked up: a million rows
-    # cost a gather instead of a million logarithms, and one vignette gets the very doubles
-    # of a million-row frame (the same 30-odd values go through the same array code).
+    # Every total's risk and the red-flag risk are moved once (per age band), then looked up: a
+    # million rows cost a gather instead of a million logarithms, and one vignette gets the
+    # very doubles of a million-row frame (the same values go through the same array code).
     every = np.arange(card.min_total, card.max_total + 1)
     trained = np.append(card.probability(every, np.zeros(len(every), np.uint64)), calibration.red_flag_probability)
-    table = risk_in_population(
-        trained,
-        outcome=calibration.outcome,
-        population=load_population(population),
-        trained_on=calibration.population,
-        transport=calibration.data.get("transport"),
-    )
+
+    def moved(band_age: Any) -> np.ndarray:
+        return risk_in_population(
+            trained,
+            outcome=calibration.outcome,
+            population=load_population(population),
+            trained_on=calibration.population,
+            transport=calibration.data.get("transport"),
+            age=band_age,
+        )
+
     index = np.asarray(totals, dtype=np.int64) - card.min_total
-    return np.where(np.asarray(red_flag_mask) != 0, table[-1], table[index])
+    flagged = np.asarray(red_flag_mask) != 0
+    if age is None:
+        table = moved(None)
+        return np.where(flagged, table[-1], table[index])
+    # One row per band, the whole population's last (for a missing age, band index -1).
+    tables = np.stack([moved(start) for start in AGE_BAND_STARTS] + [moved(None)])
+    band = np.broadcast_to(age_band_index(age), np.broadcast_shapes(np.shape(index), np.shape(age)))
+    return np.where(flagged, tables[band, -1], tables[band, index])
 
 
 def risk_table(card: Card | str = "default", population: Any = None) -> pd.DataFrame:
@@ -397,7 +437,7 @@ def calibration_bins(
     calibration = _calibration(card)
     frame, population_id = _fresh(frame, population, 0, 0)
     totals, masks, labels, _ = _scored(card, frame, _outcome(outcome or calibration.outcome))
-    predicted = card_risk(card, totals, masks, population_id)
+    predicted = card_risk(card, totals, masks, population_id, frame["age"].to_numpy(dtype=np.float64))
     labels_text = np.where(masks != 0, "red flag", totals.astype(str))
     return (
         pd.DataFrame(
@@ -480,10 +520,16 @@ def calibration_metrics(
     calibration = _calibration(card)
     frame, population_id = _fresh(frame, population, n, seed)
     totals, masks, labels, _ = _scored(card, frame, _outcome(calibration.outcome))
-    summary: dict[str, Any] = calibration_summary(card_risk(card, totals, masks, population_id), labels)
+    ages = frame["age"].to_numpy(dtype=np.float64)
+    summary: dict[str, Any] = calibration_summary(card_risk(card, totals, masks, population_id, ages), labels)
     summary["n_red_flag"] = int((masks != 0).sum())
     summary["population"] = population_id
     return summary
+
+
+def _log_likelihood(eta: np.ndarray, successes: np.ndarray, size: np.ndarray) -> float:
+    """The binomial log-likelihood of grouped data at log-odds ``eta`` (computed without overflow)."""
+    return float(successes @ eta - size @ np.logaddexp(0.0, eta))
 
 
 def _weighted_logistic(lp: np.ndarray, successes: np.ndarray, size: np.ndarray, *, with_slope: bool) -> np.ndarray:
@@ -505,6 +551,13 @@ def _weighted_logistic(lp: np.ndarray, successes: np.ndarray, size: np.ndarray, 
         except np.linalg.LinAlgError:
             # One distinct prediction (every row alike) or a diverging fit: no slope to give.
             return np.full(design.shape[1], math.nan)
+        # A full Newton step unless it lowers the likelihood (risks far from calibrated, where a
+        # full step from the start overshoots): then halve it until it does not.
+        before = _log_likelihood(design @ beta + offset, successes, size)
+        for _ in range(60):
+            if _log_likelihood(design @ (beta + step) + offset, successes, size) >= before - 1e-9 * abs(before):
+                break
+            step = step / 2.0
         beta = beta + step
         if np.max(np.abs(step)) < 1e-12:
             break

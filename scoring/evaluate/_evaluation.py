@@ -239,6 +239,11 @@ def _measure(
         resamples=subgroup_resamples,
         seed=seed,
     )
+    subgroup_calibration = M.subgroup_calibration_table(risks, inputs.y, groups=inputs.groups, labels=model_labels)
+    serious, cause_labels = _serious_causes(str(record["outcome"]))
+    by_cause = M.cause_sensitivity_table(
+        levels, inputs.causes, serious=serious, cause_labels=cause_labels, labels={p: labels[p] for p in levels}
+    )
     step()
     policies = _policies_table(inputs)
     return Evaluation(
@@ -249,6 +254,8 @@ def _measure(
         decision_curve=_plain_index(curve),
         thresholds=_plain_index(thresholds),
         subgroups=_plain_index(subgroups),
+        subgroup_calibration=_plain_index(subgroup_calibration),
+        cause_sensitivity=_plain_index(by_cause),
         policies=_plain_index(policies, "policy"),
         sensitivity=_plain_index(sensitivity if sensitivity is not None else _empty_sensitivity()),
         n=int(len(inputs.y)),
@@ -259,6 +266,15 @@ def _measure(
         policies_labels={p: labels[p] for p in levels},
         **record,
     )
+
+
+def _serious_causes(outcome: str) -> tuple[list[str], dict[str, str]]:
+    """The outcome's causes (motor-neuron-like first, as the generator lists them last) and their labels."""
+    from scoring.engine.risk import load_outcomes
+    from scoring.engine.synth import load_generator_params
+
+    causes = list(reversed(load_outcomes()[outcome].causes))
+    return causes, {c: load_generator_params().cause_labels.get(c, c) for c in causes}
 
 
 def _policies_table(inputs: _Inputs) -> pd.DataFrame:
@@ -454,7 +470,7 @@ def evaluate_sample(
     tick: Any = None,
 ) -> Evaluation:
     """Evaluate a scored sample (:func:`scoring.analysis.compare.draw_sample`): every card, the tree,
-    the reference regression and every policy the comparison has.
+    the flexible reference and every policy the comparison has.
 
     Every bootstrap is seeded by the sample's seed (2026 when it has none). Each card's
     thresholds are the risk policy's and its band edges.

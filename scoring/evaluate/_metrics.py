@@ -46,6 +46,8 @@ from scoring.analysis.risk_metrics import (
 )
 from scoring.contract.recommendation import Recommendation
 from scoring.engine.calibration import _logit, calibration_summary
+from scoring.engine.risk._transport import AGE_BAND_STARTS as _AGE_BAND_STARTS
+from scoring.engine.risk._transport import AGE_BANDS as _TRANSPORT_AGE_BANDS
 
 __all__ = [
     "AGE_BANDS",
@@ -62,12 +64,15 @@ __all__ = [
     "calibration_table",
     "discrimination_table",
     "subgroup_table",
+    "subgroup_calibration_table",
+    "cause_sensitivity_table",
 ]
 
-#: Age bands of the subgroup tables (years; the contract starts at 18).
-AGE_BANDS: tuple[str, ...] = ("18–39", "40–49", "50–64", "65+")
+#: Age bands of the subgroup tables (years; the contract starts at 18): the bands the risks
+#: are recalibrated in (:data:`scoring.engine.risk._transport.AGE_BANDS`).
+AGE_BANDS: tuple[str, ...] = _TRANSPORT_AGE_BANDS
 #: Lower edges of the age bands after the first.
-_AGE_EDGES = (40, 50, 65)
+_AGE_EDGES = _AGE_BAND_STARTS[1:]
 #: Strategy ids of the decision curve's two references.
 TREAT_ALL = "treat_all"
 TREAT_NONE = "treat_none"
@@ -660,6 +665,139 @@ def subgroup_table(
     table[["tp", "fp", "tn", "fn"]] = table[["tp", "fp", "tn", "fn"]].astype("Int64")
     table.loc[no_rates, rate_columns] = pd.NA
     return table
+
+
+def subgroup_calibration_table(
+    risks: Mapping[str, Any],
+    outcome: Any,
+    *,
+    groups: Mapping[str, Any],
+    labels: Mapping[str, str] | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Calibration of each model within each subgroup: observed/expected, intercept and slope, with intervals.
+
+    Parameters
+    ----------
+    risks : mapping of model id to array-like of float
+    outcome : array-like of bool
+    groups : mapping of grouping name to array-like
+        As for :func:`subgroup_table` (e.g. age band and sex).
+    labels : mapping of model id to str, optional
+    level : float, default 0.95
+
+    Returns
+    -------
+    DataFrame
+        Long: ``group_by``, ``group``, then :func:`calibration_table`'s columns for the rows
+        of that group, and ``observed_expected`` (the outcomes observed over the sum of the
+        risks; 1 is ideal, above 1 means risks too low) with ``observed_expected_low`` and
+        ``_high`` (the usual interval of a ratio of a count to its expectation,
+        ``O/E · exp(±z / √O)``). A group without rows both with and without the outcome has
+        NaN estimates.
+    """
+    data = _inputs(risks, outcome, labels=labels)
+    y = data.outcome
+    _require_both_classes(y, "a subgroup calibration table")
+    z = _z(level)
+    if not isinstance(groups, Mapping) or not groups:
+        raise ValueError("groups is empty: give at least one grouping, e.g. {'sex': frame['sex']}")
+    parts = []
+    for name, values in groups.items():
+        per_row, order = _group_values(str(name), values, len(y))
+        for group in order:
+            member = np.asarray(per_row == group, dtype=bool)
+            y_group = y[member]
+            both = 0 < int(y_group.sum()) < len(y_group)
+            if both:
+                table = calibration_table(
+                    {m: r[member] for m, r in data.risks.items()},
+                    y_group,
+                    labels={m: data.label(m) for m in data.risks},
+                    level=level,
+                )
+            else:
+                table = pd.DataFrame({"model": list(data.risks), "label": [data.label(m) for m in data.risks]}).assign(
+                    n=int(member.sum()), n_outcome=int(y_group.sum())
+                )
+            observed = int(y_group.sum())
+            expected = np.array([float(data.risks[m][member].sum()) for m in table["model"]])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.where(expected > 0, observed / expected, np.nan)
+                spread = np.exp(z / math.sqrt(observed)) if observed > 0 else math.nan
+            table.insert(0, "group", str(group))
+            table.insert(0, "group_by", str(name))
+            table["observed_expected"] = ratio
+            table["observed_expected_low"] = ratio / spread
+            table["observed_expected_high"] = ratio * spread
+            parts.append(table)
+    return pd.concat(parts, ignore_index=True)
+
+
+def cause_sensitivity_table(
+    policies: Mapping[str, Any],
+    causes: Any,
+    *,
+    serious: Sequence[str],
+    cause_labels: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Per policy and serious cause: how many are referred (the sensitivity for that cause) and how many told self-care.
+
+    Parameters
+    ----------
+    policies : mapping of policy id to array-like of levels
+    causes : array-like of str
+        Each row's latent cause.
+    serious : sequence of str
+        The causes to report, e.g. the primary outcome's (motor-neuron-like, MS-like,
+        neuropathy); a last row per policy, ``all serious causes``, pools them.
+    cause_labels, labels : mapping, optional
+        Display names of causes and policies.
+    level : float, default 0.95
+
+    Returns
+    -------
+    DataFrame
+        Long: ``policy``, ``label``, ``cause``, ``cause_label``, ``n``, ``n_referred``,
+        ``sensitivity`` with its Wilson ``sensitivity_low`` / ``_high``, ``n_self_care`` and
+        the interval of that count for a sample of this size (``n`` times the Wilson bounds of
+        the share sent to self-care: ``n_self_care_low`` / ``_high``).
+    """
+    level = _check_level(level)
+    causes = np.asarray(causes, dtype=object).astype(str)
+    names = list(serious)
+    if not names:
+        raise ValueError("serious is empty: name the causes to report, e.g. the outcome's causes")
+    rows = []
+    for policy, answer in policies.items():
+        levels = _levels_array(answer)
+        if len(levels) != len(causes):
+            raise ValueError(f"policy {policy!r} has {len(levels)} rows, causes {len(causes)}: give one per row")
+        for cause in [*names, None]:
+            at = np.isin(causes, names) if cause is None else causes == cause
+            n, referred = int(at.sum()), int((at & (levels >= _REFERRED)).sum())
+            self_care = int((at & (levels == Recommendation.SELF_CARE.level)).sum())
+            low, high = wilson_interval(referred, n, level=level)
+            care_low, care_high = wilson_interval(self_care, n, level=level)
+            rows.append(
+                {
+                    "policy": policy,
+                    "label": (labels or {}).get(policy, policy),
+                    "cause": "all" if cause is None else cause,
+                    "cause_label": "all serious causes" if cause is None else (cause_labels or {}).get(cause, cause),
+                    "n": n,
+                    "n_referred": referred,
+                    "sensitivity": referred / n if n else math.nan,
+                    "sensitivity_low": low,
+                    "sensitivity_high": high,
+                    "n_self_care": self_care,
+                    "n_self_care_low": n * care_low if n else math.nan,
+                    "n_self_care_high": n * care_high if n else math.nan,
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from scoring.evaluate._readable import (
     SUBGROUP_NAMES,
     TextTable,
     assumption_table,
+    cause_sensitivity_table,
     cutoff_table,
     lower_first,
     model_table,
@@ -40,6 +41,7 @@ from scoring.evaluate._readable import (
     policy_table,
     received_policies,
     share_interval,
+    subgroup_calibration_tables,
     subgroup_tables,
 )
 from scoring.wording import NOTICE, percent
@@ -312,8 +314,9 @@ def _model_details(evaluation: Any) -> list[str]:
         rows.append(
             [
                 evaluation.models[REFERENCE_MODEL],
-                "L2-penalised logistic regression on every encoded answer, standardised: the reference ceiling, "
-                "what the answers can predict at all; no person receives it",
+                "gradient boosting (scikit-learn's HistGradientBoostingClassifier, default settings) on every "
+                "encoded answer, transported like the others: a flexible reference to compare the readable models "
+                "with, not a limit on what the answers can predict; no person receives it",
                 f"{int(fitted.get('n', 0)):,} vignettes of the {lower_first(population)} (seed {fitted.get('seed')})",
             ]
         )
@@ -328,8 +331,8 @@ def _model_details(evaluation: Any) -> list[str]:
         f"Every model estimates the risk of a {_outcome_label(evaluation)} "
         f"({evaluation.outcome}: scoring/definitions/outcomes.toml). Models were fitted on the learning mix and "
         f"their risks moved to the {evaluation.population} population by prior shift and a logistic recalibration "
-        f"fitted on another synthetic sample of it ({TRANSPORT_N:,} vignettes, seed {TRANSPORT_SEED}), never on "
-        "the evaluation sample.",
+        f"within each age band (18–39, 40–49, 50–64, 65+), fitted on another synthetic sample of it "
+        f"({TRANSPORT_N:,} vignettes, seed {TRANSPORT_SEED}), never on the evaluation sample.",
         "",
     ]
     lines += _table(["Model", "What it is", "Fitted on"], rows)
@@ -455,6 +458,11 @@ def _subgroups(evaluation: Any) -> list[str]:
         "",
     ]
     for table in subgroup_tables(evaluation):
+        lines += [f"### {table.caption}", "", *table.markdown(), table.note, ""]
+    by_cause = cause_sensitivity_table(evaluation)
+    if by_cause is not None:
+        lines += [f"### {by_cause.caption}", "", *by_cause.markdown(), by_cause.note, ""]
+    for table in subgroup_calibration_tables(evaluation):
         lines += [f"### {table.caption}", "", *table.markdown(), table.note, ""]
     return lines + _less_well(evaluation, received_policies(evaluation))
 

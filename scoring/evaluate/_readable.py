@@ -24,6 +24,9 @@ __all__ = [
     "cutoff_table",
     "net_benefit_table",
     "subgroup_tables",
+    "subgroup_calibration_tables",
+    "headline_lines",
+    "cause_sensitivity_table",
     "assumption_table",
     "received_policies",
     "share_interval",
@@ -293,6 +296,89 @@ def subgroup_tables(evaluation: Any) -> list[TextTable]:
             )
         )
     return tables
+
+
+def subgroup_calibration_tables(evaluation: Any) -> list[TextTable]:
+    """One table per model: observed/expected, calibration intercept and slope in every age band and sex."""
+    table = getattr(evaluation, "subgroup_calibration", None)
+    if table is None or not len(table):
+        return []
+    tables = []
+    for _model, part in table.groupby("model", sort=False):
+        rows = [
+            [
+                f"{SUBGROUP_NAMES.get(str(row['group_by']), str(row['group_by']))}: {row['group']}",
+                f"{int(row['n']):,}",
+                f"{int(row['n_outcome']):,}",
+                number_interval(row, "observed_expected", 2),
+                number_interval(row, "calibration_intercept", 2),
+                number_interval(row, "calibration_slope", 2),
+            ]
+            for row in part.to_dict(orient="records")
+        ]
+        label = str(part["label"].iloc[0])
+        tables.append(
+            _table(
+                f"Calibration by subgroup, {lower_first(label)} (95% CI)",
+                ["Group", "Vignettes", "With the outcome", "Observed/expected", "Calibration intercept", "Slope"],
+                rows,
+                "Observed/expected 1, intercept 0 and slope 1 are ideal; above 1 (or an intercept above 0) means the "
+                "risks are too low in that group. Intervals: O/E·exp(±1.96/√O) and the fits' standard errors.",
+            )
+        )
+    return tables
+
+
+def cause_sensitivity_table(evaluation: Any) -> TextTable | None:
+    """Per policy: the share of each serious cause referred (Wilson 95% CI) and how many were told self-care."""
+    table = getattr(evaluation, "cause_sensitivity", None)
+    if table is None or not len(table):
+        return None
+    causes = list(dict.fromkeys(zip(table["cause"], table["cause_label"])))
+    header = ["Policy"] + [f"{label} ({int(table[table['cause'] == c]['n'].iloc[0]):,})" for c, label in causes]
+    rows = []
+    for _, part in table.groupby("policy", sort=False):
+        by_cause = {row["cause"]: row for row in part.to_dict(orient="records")}
+        cells = [str(part["label"].iloc[0])]
+        for cause, _label in causes:
+            row = by_cause[cause]
+            told = (
+                f"{int(row['n_self_care']):,} ({row['n_self_care_low']:.0f} to {row['n_self_care_high']:.0f})"
+                if not _missing(row["n_self_care_low"])
+                else f"{int(row['n_self_care']):,}"
+            )
+            cells.append(f"{share_interval(row, 'sensitivity')}; self-care {told}")
+        rows.append(cells)
+    return _table(
+        f"Sensitivity by cause in the {evaluation.population} population (95% CI)",
+        header,
+        rows,
+        "Each cell: the share of that cause referred (see a doctor or urgent; Wilson interval), then how many were "
+        "told self-care, with the interval of that count for a sample of this size (the column's count times the "
+        "Wilson bounds of the share). The column heading gives how many vignettes have the cause.",
+    )
+
+
+def headline_lines(evaluation: Any) -> list[str]:
+    """A few lines to read at once (``zaro evaluate`` prints them): each model's AUC, and each policy's
+    sensitivity and referrals, with intervals."""
+
+    def interval(value: float, low: float, high: float, digits: int = 1) -> str:
+        return f"{percent(value, digits)} ({percent(low, digits)} to {percent(high, digits)})"
+
+    lines = ["AUC (95% CI):"]
+    for row in evaluation.discrimination.itertuples(index=False):
+        lines.append(f"  {row.label}: {row.auc:.3f} ({row.auc_low:.3f} to {row.auc_high:.3f})")
+    table = evaluation.thresholds
+    policies = table[(table["kind"] == "policy") & (table["positive"] == "referred")]
+    if len(policies):
+        lines.append("Policies: serious causes referred (sensitivity) and people referred, 95% Wilson CIs:")
+        for row in policies.itertuples(index=False):
+            lines.append(
+                f"  {row.label}: {interval(row.sensitivity, row.sensitivity_low, row.sensitivity_high)}; "
+                f"referred {interval(row.share_referred, row.share_referred_low, row.share_referred_high)}"
+            )
+    return lines
 
 
 def _metric_value(value: Any, share: bool) -> str:

@@ -22,6 +22,8 @@ TABLES: tuple[str, ...] = (
     "decision_curve",
     "thresholds",
     "subgroups",
+    "subgroup_calibration",
+    "cause_sensitivity",
     "policies",
     "sensitivity",
     "worlds",
@@ -59,6 +61,13 @@ class Evaluation:
         each with a Wilson 95% interval; ``cutoff_label`` says what the cut-off is.
     subgroups : DataFrame
         The same by age band (18–39, 40–49, 50–64, 65+) and by sex.
+    subgroup_calibration : DataFrame
+        Per model, age band and sex: observed/expected, calibration intercept and slope, each
+        with its 95% interval.
+    cause_sensitivity : DataFrame
+        Per policy and serious cause (motor-neuron-like, MS-like, neuropathy, and all of them):
+        the share referred with its Wilson 95% interval, and the count told self-care with its
+        interval.
     policies : DataFrame
         Per policy: the share sent to each level and the motor-neuron-like and MS-like
         cases sent to self-care.
@@ -78,7 +87,7 @@ class Evaluation:
         Each evaluated card's name and fingerprint.
     tree : bool
     reference : dict
-        The reference regression's fitting sample (empty without it).
+        The flexible reference's fitting sample (empty without it).
     sensitivity_settings : dict
         The sensitivity analysis's ``n`` and ``seed`` (empty when it was not run).
     version : str
@@ -102,6 +111,8 @@ class Evaluation:
     decision_curve: pd.DataFrame
     thresholds: pd.DataFrame
     subgroups: pd.DataFrame
+    subgroup_calibration: pd.DataFrame
+    cause_sensitivity: pd.DataFrame
     policies: pd.DataFrame
     sensitivity: pd.DataFrame
     population: str

@@ -23,7 +23,7 @@ _MODEL_COLOURS = {
     "default_card": "#0072B2",
     "learned_card": "#E69F00",
     "tree": "#009E73",
-    "logistic_regression": "#555555",
+    "flexible_reference": "#555555",
 }
 _SPARE_COLOURS = ("#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
 _DIAGONAL = "#AAAAAA"
@@ -35,8 +35,8 @@ def _colours(models: list[str]) -> dict[str, str]:
 
 
 def _dash(model: str) -> str:
-    # The reference ceiling is drawn dashed: a line to compare with, not a model to use.
-    return "dash" if model == "logistic_regression" else "solid"
+    # The flexible reference is drawn dashed: a line to compare with, not a model to use.
+    return "dash" if model == "flexible_reference" else "solid"
 
 
 def _legend_below() -> dict[str, Any]:

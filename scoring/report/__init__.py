@@ -66,10 +66,12 @@ from scoring.report._defaults import ensure_defaults
 from scoring.report._errors import ReportError
 from scoring.report._evaluation_tables import (
     readable_assumptions,
+    readable_cause_sensitivity,
     readable_cutoffs,
     readable_evaluation_models,
     readable_evaluation_policies,
     readable_net_benefit,
+    readable_subgroup_calibration,
     readable_subgroups,
 )
 from scoring.report._model_card_page import MODEL_CARD_PAGE, model_card_page
@@ -109,6 +111,8 @@ __all__ = [
     "readable_evaluation_policies",
     "readable_net_benefit",
     "readable_subgroups",
+    "readable_subgroup_calibration",
+    "readable_cause_sensitivity",
     "readable_cause_table",
     "readable_cv_metrics",
     "readable_findings",

@@ -102,7 +102,7 @@ def readable_cause_table(comparison: Any, *, reference: bool = False) -> Readabl
     ----------
     comparison : Comparison
     reference : bool, default False
-        Also show the reference policies (the risk thresholds on the tree and the regression).
+        Also show the reference policies (the risk thresholds on the tree and the flexible reference).
     """
     from scoring.engine.synth import load_generator_params
 

@@ -16,6 +16,8 @@ __all__ = [
     "readable_cutoffs",
     "readable_net_benefit",
     "readable_subgroups",
+    "readable_subgroup_calibration",
+    "readable_cause_sensitivity",
     "readable_assumptions",
 ]
 
@@ -62,6 +64,30 @@ def readable_subgroups(evaluation: Any, group_by: str = "age_band") -> ReadableT
             return _readable(table)
     known = ", ".join(sorted(set(evaluation.subgroups["group_by"]))) or "none"
     raise ValueError(f"the evaluation has no subgroups by {group_by!r}; it has: {known}")
+
+
+def readable_subgroup_calibration(evaluation: Any, model: str | None = None) -> ReadableTable:
+    """One model's observed/expected, calibration intercept and slope in every age band and sex (the first model's by default)."""
+    from scoring.evaluate._readable import subgroup_calibration_tables
+
+    tables = subgroup_calibration_tables(evaluation)
+    models = list(dict.fromkeys(evaluation.subgroup_calibration["model"])) if tables else []
+    chosen = models[0] if model is None and models else model
+    if chosen not in models:
+        raise ValueError(
+            f"the evaluation has no calibration by subgroup for {chosen!r}; it has: {', '.join(models) or 'none'}"
+        )
+    return _readable(tables[models.index(chosen)])
+
+
+def readable_cause_sensitivity(evaluation: Any) -> ReadableTable:
+    """Per policy: each serious cause's share referred (Wilson 95% CI) and the count told self-care with its interval."""
+    from scoring.evaluate._readable import cause_sensitivity_table
+
+    table = cause_sensitivity_table(evaluation)
+    if table is None:
+        raise ValueError("the evaluation has no policies, so no sensitivity by cause")
+    return _readable(table)
 
 
 def readable_assumptions(evaluation: Any, metric: str = "risk_sensitivity", *, top: int = 10) -> ReadableTable:

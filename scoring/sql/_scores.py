@@ -175,17 +175,34 @@ def red_flag_timeframe(card: Card, flags: Sequence[str]) -> str:
 # --------------------------------------------------------------------------------------
 
 
-def card_risk(card: Card, population: Population, total: str, any_flag: str) -> str:
-    """The card's risk in ``population``: a literal per total (NULL for a card without calibration)."""
+def _by_age_band(age: str, expressions: Sequence[str]) -> str:
+    """One SQL expression per age band (:data:`scoring.engine.risk._transport.AGE_BANDS`), chosen by ``age``."""
+    from scoring.engine.risk._transport import AGE_BAND_STARTS
+
+    if len(set(expressions)) == 1:
+        return expressions[0]
+    cases = " ".join(
+        f"WHEN {age} >= {start} THEN {expression}"
+        for start, expression in reversed(list(zip(AGE_BAND_STARTS[1:], expressions[1:])))
+    )
+    return f"CASE {cases} ELSE {expressions[0]} END"
+
+
+def card_risk(card: Card, population: Population, total: str, any_flag: str, age: str = '"age"') -> str:
+    """The card's risk in ``population``: a literal per age band and total (NULL for a card without calibration)."""
     from scoring.engine.calibration import card_risk as risks
+    from scoring.engine.risk._transport import AGE_BAND_STARTS
 
     if card.calibration is None:
         return "CAST(NULL AS DOUBLE)"
     every = np.arange(card.min_total, card.max_total + 1)
-    table = risks(card, every, np.zeros(len(every), dtype=np.uint64), population)
-    flagged = risks(card, every[:1], np.ones(1, dtype=np.uint64), population)[0]
-    cases = " ".join(f"WHEN {t} THEN {literal(float(p))}" for t, p in zip(every.tolist(), table.tolist()))
-    return f"CASE WHEN {any_flag} THEN {literal(float(flagged))} ELSE CASE {total} {cases} END END"
+    per_band = []
+    for start in AGE_BAND_STARTS:
+        table = risks(card, every, np.zeros(len(every), dtype=np.uint64), population, start)
+        flagged = risks(card, every[:1], np.ones(1, dtype=np.uint64), population, start)[0]
+        cases = " ".join(f"WHEN {t} THEN {literal(float(p))}" for t, p in zip(every.tolist(), table.tolist()))
+        per_band.append(f"CASE WHEN {any_flag} THEN {literal(float(flagged))} ELSE CASE {total} {cases} END END")
+    return _by_age_band(age, per_band)
 
 
 def tree_case_sql(structure: Any, values: Sequence[str]) -> str:
@@ -212,21 +229,29 @@ def tree_case_sql(structure: Any, values: Sequence[str]) -> str:
     return node_sql(0)
 
 
-def tree_risk_sql(tree: Any, population: Any = None) -> str:
+def tree_risk_sql(tree: Any, population: Any = None, age: str = '"age"') -> str:
     """Each row's leaf risk of the tree's outcome in ``population``, as nested ``CASE``.
 
     Without a population, the risk in the population the tree was fitted on (its leaves'
     shares). With one, each leaf's risk is moved there in Python as
     :func:`scoring.assessment.assess_frame` moves it (prior shift and the tree's stored
-    recalibration), and written as a literal.
+    recalibration for the row's age band, chosen by ``age``), and written as a literal.
     """
     from scoring.assessment import _population, _tree_risk
+    from scoring.engine.risk._transport import AGE_BAND_STARTS
 
     structure = tree.tree_structure()
     risk = np.asarray(structure.risk, dtype=np.float64)
-    if population is not None:
-        risk = _tree_risk(tree, risk, _population(population))
-    return tree_case_sql(structure, [literal(float(r)) for r in risk.tolist()])
+    if population is None:
+        return tree_case_sql(structure, [literal(float(r)) for r in risk.tolist()])
+    target = _population(population)
+    return _by_age_band(
+        age,
+        [
+            tree_case_sql(structure, [literal(float(r)) for r in _tree_risk(tree, risk, target, start).tolist()])
+            for start in AGE_BAND_STARTS
+        ],
+    )
 
 
 def tree_level_sql(tree: Any, population: Any = None) -> str:

@@ -43,6 +43,7 @@ from scoring.engine.card._schema import (
     ItemEntry,
     schema_message,
 )
+from scoring.engine.risk._transport import check_transport
 from scoring.results import Band, RedFlag
 
 __all__ = ["list_cards", "card_path", "calibration_path", "load_card"]
@@ -371,6 +372,7 @@ def _read_calibration(card_file: Path, card_fingerprint: str) -> CardCalibration
     try:
         data = json.loads(path.read_text())
         stored = CalibrationFile.model_validate(data)
+        check_transport(data.get("transport") or {}, path.name)
     except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
         problem = _calibration_problem(exc) if isinstance(exc, ValidationError) else repr(exc)
         warnings.warn(f"{path.name} cannot be read ({problem}); {refit}", stacklevel=3)

@@ -15,12 +15,21 @@ it is moved there in two steps:
    model also stores a logistic recalibration of the shifted risk, ``logit p' = a + b *
    logit p``, fitted on a synthetic sample of the target population (``TRANSPORT_N``
    vignettes, seed ``TRANSPORT_SEED``), which is never the sample it is checked on.
+3. **By age band** (:data:`AGE_BANDS`): one recalibration for the whole population leaves
+   the risks of the young too high and of the old too low (the evaluation's calibration by
+   age band shows it for any model without this step). So the same recalibration is also fitted within each age band, on the
+   same sample, and a risk for a person of known age uses their band's (``age_bands`` in the
+   stored step). A risk asked for without an age (a table by points total) uses the whole
+   population's.
 
-A model without a stored recalibration for a population gets the prior shift alone.
+Every fit is :func:`scoring.engine.calibration._weighted_logistic`, the one solver of
+calibrations. A model without a stored recalibration for a population gets the prior shift
+alone; a stored step is checked when its file is read (:func:`check_transport`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,6 +39,10 @@ from scoring.engine.risk._outcomes import Outcome
 from scoring.engine.risk._prior import shift_probability
 
 __all__ = [
+    "AGE_BANDS",
+    "AGE_BAND_STARTS",
+    "age_band_index",
+    "check_transport",
     "TRANSPORT_N",
     "TRANSPORT_SEED",
     "TRANSPORT_METHOD",
@@ -43,8 +56,70 @@ TRANSPORT_N = 200_000
 TRANSPORT_SEED = 20241
 TRANSPORT_METHOD = (
     "prior shift to the population's prevalence, then logistic recalibration (intercept and slope on the "
-    "log-odds) fitted on a synthetic sample of the population"
+    "log-odds) fitted on a synthetic sample of the population, for the whole population and within each age band"
 )
+#: Age bands of the recalibration and of the evaluation's subgroups (years; the contract starts at 18).
+AGE_BANDS: tuple[str, ...] = ("18–39", "40–49", "50–64", "65+")
+#: The first age of each band.
+AGE_BAND_STARTS: tuple[int, ...] = (18, 40, 50, 65)
+
+
+def age_band_index(age: Any) -> np.ndarray:
+    """Each age's band as an index into :data:`AGE_BANDS` (-1 for a missing age).
+
+    Examples
+    --------
+    >>> age_band_index([18, 39, 40, 64, 65, 90]).tolist()
+    [0, 0, 1, 2, 3, 3]
+    """
+    values = np.asarray(age, dtype=np.float64)
+    index = np.searchsorted(np.asarray(AGE_BAND_STARTS[1:], dtype=np.float64), values, side="right")
+    return np.where(np.isnan(values), -1, index).astype(np.int64)
+
+
+def check_transport(transport: Any, where: str) -> None:
+    """Check stored recalibrations as a model file holds them; a ValueError names the entry and the fix.
+
+    Parameters
+    ----------
+    transport : mapping
+        ``{population id: {"intercept": a, "slope": b, "age_bands": [...]}}``.
+    where : str
+        The file (or model) they come from, for the message.
+    """
+    refit = "refit it with `zaro fit` (or scoring.engine.calibration.write_calibrations())"
+    if not isinstance(transport, Mapping):
+        raise ValueError(
+            f"{where}: 'transport' must be a table of populations, got {type(transport).__name__}; {refit}"
+        )
+    for population, step in transport.items():
+        entry = f"{where}: transport.{population}"
+        if not isinstance(step, Mapping):
+            raise ValueError(f"{entry} must be a table with intercept and slope; {refit}")
+        for key in ("intercept", "slope"):
+            value = step.get(key)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ValueError(f"{entry}.{key} must be a finite number, got {value!r}; {refit}")
+        bands = step.get("age_bands")
+        if bands is None:
+            continue
+        names = [band.get("band") if isinstance(band, Mapping) else None for band in bands]
+        if names != list(AGE_BANDS):
+            raise ValueError(
+                f"{entry}.age_bands must list the bands {', '.join(AGE_BANDS)} in that order, got {names!r}; {refit}"
+            )
+        for band in bands:
+            for key in ("intercept", "slope"):
+                value = band.get(key)
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                    raise ValueError(
+                        f"{entry}.age_bands[{band['band']}].{key} must be a finite number, got {value!r}; {refit}"
+                    )
+            if band["slope"] <= 0:
+                raise ValueError(
+                    f"{entry}.age_bands[{band['band']}].slope is {band['slope']!r}: a recalibration slope must be "
+                    f"above 0 (more points never mean less risk); {refit}"
+                )
 
 
 def outcome_prevalence(outcome: Outcome | str, population: Any) -> float:
@@ -74,6 +149,7 @@ def risk_in_population(
     population: Any,
     trained_on: Any = "enriched",
     transport: Mapping[str, Mapping[str, Any]] | None = None,
+    age: Any = None,
 ) -> np.ndarray:
     """Risks of ``outcome`` fitted in ``trained_on``, moved to ``population``.
 
@@ -88,10 +164,14 @@ def risk_in_population(
         The model's stored recalibrations by population id (``{"community": {"intercept":
         a, "slope": b, ...}}``, from :func:`fit_transport`); without one for ``population``
         the prior shift alone is used.
+    age : array-like of float, optional
+        Each person's age (broadcast against ``risk``): where the stored step has a
+        recalibration per age band (``age_bands``), each risk gets its band's. Without ages
+        (or for a missing age) the whole population's recalibration is used.
 
     Returns
     -------
-    ndarray of float64, the shape of ``risk``.
+    ndarray of float64, the shape of ``risk`` (broadcast with ``age``).
 
     Examples
     --------
@@ -109,15 +189,34 @@ def risk_in_population(
     step = (transport or {}).get(target.id)
     if step is None or target.id == source.id:
         return moved
-    a, b = float(step["intercept"]), float(step["slope"])
+    a, b = _coefficients(step, age)
     with np.errstate(over="ignore"):
         recalibrated = 1.0 / (1.0 + np.exp(-(a + b * _logit(moved))))
     # Risks of exactly 0 or 1 (a pure leaf) stay where they are.
     return np.where((moved == 0.0) | (moved == 1.0), moved, recalibrated)
 
 
+def _coefficients(step: Mapping[str, Any], age: Any) -> tuple[Any, Any]:
+    """The recalibration's intercept and slope: the whole population's, or per age where bands are stored."""
+    a, b = float(step["intercept"]), float(step["slope"])
+    bands = step.get("age_bands")
+    if age is None or not bands:
+        return a, b
+    index = age_band_index(age)
+    intercepts = np.append([float(band["intercept"]) for band in bands], a)
+    slopes = np.append([float(band["slope"]) for band in bands], b)
+    # A missing age (index -1) takes the last entry: the whole population's.
+    return intercepts[index], slopes[index]
+
+
 def fit_transport(
-    risk_trained: Any, outcome_present: Any, *, outcome: Outcome | str, population: Any, trained_on: Any = "enriched"
+    risk_trained: Any,
+    outcome_present: Any,
+    *,
+    outcome: Outcome | str,
+    population: Any,
+    trained_on: Any = "enriched",
+    age: Any = None,
 ) -> dict[str, Any]:
     """Fit the recalibration of a model's prior-shifted risks on a sample of the target population.
 
@@ -129,6 +228,10 @@ def fit_transport(
         Whether each vignette has the outcome.
     outcome, population, trained_on
         As for :func:`risk_in_population`.
+    age : array-like of float, optional
+        Each vignette's age: the recalibration is then also fitted within each age band
+        (``age_bands``: ``band``, ``from_age``, ``intercept``, ``slope``, ``n``,
+        ``n_outcome``).
 
     Returns
     -------
@@ -143,47 +246,50 @@ def fit_transport(
     moved = _shifted(np.asarray(risk_trained, dtype=np.float64), outcome, target, source)
     y = np.asarray(outcome_present, dtype=np.float64)
     keep = (moved > 0.0) & (moved < 1.0)
-    lp = _logit(moved[keep])
-    # Grouped by distinct log-odds (a card or a tree has a few dozen), the same fit.
-    values, inverse = np.unique(lp, return_inverse=True)
-    successes = np.bincount(inverse, weights=y[keep])
-    size = np.bincount(inverse).astype(np.float64)
-    slope_fit = _newton(values, successes, size, with_slope=True)
-    offset_fit = _newton(values, successes, size, with_slope=False)
-    return {
+    slope_fit, offset_fit = _fit(moved, y, keep)
+    fitted: dict[str, Any] = {
         "method": TRANSPORT_METHOD,
         "intercept": round(float(slope_fit[0]), 6),
         "slope": round(float(slope_fit[1]), 6),
         "prior_shift_intercept": round(float(offset_fit[0]), 6),
         "prior_shift_slope": round(float(slope_fit[1]), 6),
     }
+    if age is None:
+        return fitted
+    index = np.broadcast_to(age_band_index(age), moved.shape)
+    bands = []
+    for k, (name, start) in enumerate(zip(AGE_BANDS, AGE_BAND_STARTS)):
+        member = keep & (index == k)
+        n_outcome = int(y[member].sum())
+        if n_outcome == 0 or n_outcome == int(member.sum()):
+            raise ValueError(
+                f"fit_transport: the age band {name} of the {target.id} sample has {int(member.sum())} vignettes, "
+                f"{n_outcome} with the outcome: a recalibration needs both; use a larger sample"
+            )
+        band_fit, _ = _fit(moved, y, member)
+        bands.append(
+            {
+                "band": name,
+                "from_age": start,
+                "intercept": round(float(band_fit[0]), 6),
+                "slope": round(float(band_fit[1]), 6),
+                "n": int(member.sum()),
+                "n_outcome": n_outcome,
+            }
+        )
+    return fitted | {"age_bands": bands}
 
 
-def _newton(lp: np.ndarray, successes: np.ndarray, size: np.ndarray, *, with_slope: bool) -> np.ndarray:
-    """Binomial logistic regression on grouped data: intercept and slope on lp, or intercept with lp as offset."""
-    design = np.column_stack([np.ones(len(lp)), lp]) if with_slope else np.ones((len(lp), 1))
-    offset = np.zeros(len(lp)) if with_slope else lp
-    # Start from "already calibrated" (intercept 0, slope 1).
-    beta = np.array([0.0, 1.0]) if with_slope else np.zeros(1)
-    for _ in range(200):
-        eta = design @ beta + offset
-        p = 1.0 / (1.0 + np.exp(-eta))
-        gradient = design.T @ (successes - size * p)
-        hessian = (design * (size * p * (1 - p))[:, None]).T @ design
-        step = np.linalg.lstsq(hessian, gradient, rcond=None)[0]
-        # A full Newton step unless it lowers the likelihood (risks far from calibrated, where a
-        # full step from the start overshoots): then halve it until it does not.
-        before = _log_likelihood(design @ beta + offset, successes, size)
-        for _ in range(60):
-            if _log_likelihood(design @ (beta + step) + offset, successes, size) >= before - 1e-9 * abs(before):
-                break
-            step = step / 2.0
-        beta = beta + step
-        if np.max(np.abs(step)) < 1e-12:
-            break
-    return beta
+def _fit(moved: np.ndarray, y: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Recalibration (intercept and slope on the log-odds) and intercept-only fit of the rows kept."""
+    from scoring.engine.calibration import _weighted_logistic
 
-
-def _log_likelihood(eta: np.ndarray, successes: np.ndarray, size: np.ndarray) -> float:
-    """The binomial log-likelihood of grouped data at log-odds ``eta`` (computed without overflow)."""
-    return float(successes @ eta - size @ np.logaddexp(0.0, eta))
+    lp = _logit(moved[keep])
+    # Grouped by distinct log-odds (a card or a tree has a few dozen), the same fit.
+    values, inverse = np.unique(lp, return_inverse=True)
+    successes = np.bincount(inverse, weights=y[keep])
+    size = np.bincount(inverse).astype(np.float64)
+    return (
+        _weighted_logistic(values, successes, size, with_slope=True),
+        _weighted_logistic(values, successes, size, with_slope=False),
+    )

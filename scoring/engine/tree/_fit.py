@@ -241,8 +241,9 @@ def fit_tree_transport(tree: Any) -> dict[str, Any]:
     """For every population but the tree's own, the recalibration of its prior-shifted leaf risks.
 
     Fitted on a synthetic sample of that population (:data:`scoring.engine.risk.TRANSPORT_N`
-    vignettes, seed :data:`scoring.engine.risk.TRANSPORT_SEED`), as for the cards (see
-    :mod:`scoring.engine.risk._transport` for why the prior shift alone is not enough).
+    vignettes, seed :data:`scoring.engine.risk.TRANSPORT_SEED`), for the whole population and
+    within each age band, as for the cards (see :mod:`scoring.engine.risk._transport` for why
+    the prior shift alone is not enough).
     """
     from scoring.engine.populations import load_populations
     from scoring.engine.risk import TRANSPORT_N, TRANSPORT_SEED, fit_transport
@@ -260,6 +261,7 @@ def fit_tree_transport(tree: Any) -> dict[str, Any]:
             outcome=tree.outcome,
             population=population,
             trained_on=tree.population,
+            age=valid["age"].to_numpy(dtype=np.float64),
         )
         transport[population.id] = fitted | {"n": TRANSPORT_N, "seed": TRANSPORT_SEED}
     return transport

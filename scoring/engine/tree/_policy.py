@@ -66,6 +66,7 @@ def node_levels(
     population: Any,
     policy: Any = None,
     transport: Mapping[str, Mapping[str, Any]] | None = None,
+    age: float | None = None,
 ) -> np.ndarray:
     """The risk policy's level (0 self-care, 1 see a doctor, 2 urgent) for each node's risk.
 
@@ -82,6 +83,9 @@ def node_levels(
     transport : mapping, optional
         The tree's recalibrations by population (see
         :func:`scoring.engine.risk.risk_in_population`).
+    age : float, optional
+        A person's age: their age band's recalibration is used (the whole population's
+        without one).
 
     Returns
     -------
@@ -95,21 +99,24 @@ def node_levels(
     if isinstance(target, str):
         # Populations named by id are read from the shipped file: the answer can be kept.
         key = tuple(float(r) for r in risk)
-        return np.asarray(_levels(key, outcome, trained_on, target, chosen, steps), dtype=np.int8)
-    return _compute(np.asarray(risk, dtype=np.float64), outcome, trained_on, target, chosen, steps)
+        return np.asarray(_levels(key, outcome, trained_on, target, chosen, steps, age), dtype=np.int8)
+    return _compute(np.asarray(risk, dtype=np.float64), outcome, trained_on, target, chosen, steps, age)
 
 
-def _compute(risk: np.ndarray, outcome: str, trained_on: str, population: Any, policy: Any, steps: str) -> np.ndarray:
+def _compute(
+    risk: np.ndarray, outcome: str, trained_on: str, population: Any, policy: Any, steps: str, age: float | None
+) -> np.ndarray:
     from scoring.engine.risk import risk_in_population
 
     moved = risk_in_population(
-        risk, outcome=outcome, population=population, trained_on=trained_on, transport=json.loads(steps)
+        risk, outcome=outcome, population=population, trained_on=trained_on, transport=json.loads(steps), age=age
     )
     return np.asarray(policy.risk_levels(moved), dtype=np.int8)
 
 
 @lru_cache(maxsize=64)
 def _levels(
-    risk: tuple[float, ...], outcome: str, trained_on: str, population: str, policy: Any, steps: str
+    risk: tuple[float, ...], outcome: str, trained_on: str, population: str, policy: Any, steps: str, age: float | None
 ) -> tuple[int, ...]:
-    return tuple(int(level) for level in _compute(np.asarray(risk), outcome, trained_on, population, policy, steps))
+    levels = _compute(np.asarray(risk), outcome, trained_on, population, policy, steps, age)
+    return tuple(int(level) for level in levels)

@@ -80,7 +80,7 @@ class TreeReader:
         structure, columns = self._columns(features)
         return structure.risk[walk(structure, columns)]
 
-    def node_levels(self, population: Any = None, policy: Any = None) -> np.ndarray:
+    def node_levels(self, population: Any = None, policy: Any = None, age: float | None = None) -> np.ndarray:
         """The risk policy's level (0 self-care, 1 see a doctor, 2 urgent) at every node.
 
         Each node's risk is moved from :attr:`population` to ``population`` (prior shift and
@@ -92,6 +92,8 @@ class TreeReader:
             Default :data:`scoring.engine.populations.DEFAULT_POPULATION`.
         policy : Policy, str or None
             A risk policy for the tree's outcome; default the first one in ``policies.toml``.
+        age : float, optional
+            A person's age, for their age band's recalibration (the whole population's without one).
         """
         return node_levels(
             self.tree_structure().risk,
@@ -100,11 +102,24 @@ class TreeReader:
             population=population,
             policy=policy,
             transport=getattr(self, "transport", None),
+            age=age,
         )
 
     def policy_levels(self, features: Any, population: Any = None, policy: Any = None) -> np.ndarray:
-        """The risk policy's level for each row's leaf (see :meth:`node_levels`), int8."""
-        return self.node_levels(population, policy)[self.apply(features)]
+        """The risk policy's level for each row's leaf (see :meth:`node_levels`), int8.
+
+        Rows with an age (a Features or a vignette frame) get their age band's levels; a bare
+        array of features gets the whole population's.
+        """
+        from scoring.engine.risk._transport import AGE_BAND_STARTS, age_band_index
+
+        leaves = self.apply(features)
+        try:
+            age = np.asarray(features["age"], dtype=np.float64)
+        except (KeyError, IndexError, TypeError, ValueError):
+            return self.node_levels(population, policy)[leaves]
+        levels = np.stack([self.node_levels(population, policy, float(start)) for start in AGE_BAND_STARTS])
+        return levels[age_band_index(age), leaves]
 
     def leaf_risk_text(self, leaf_id: int) -> str:
         """A leaf's risk in words: 'P(serious cause) = 12% in the learning mix (2,431 training vignettes)'."""

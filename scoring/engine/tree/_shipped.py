@@ -80,6 +80,12 @@ class ShippedTree(TreeReader):
         self.population = str(self.record["population"])
         #: Recalibrations of the prior-shifted risk per population (see fit_tree_transport).
         self.transport: dict[str, Any] = dict(self.record.get("transport") or {})
+        from scoring.engine.risk._transport import check_transport
+
+        try:
+            check_transport(self.transport, str(source or "the tree record"))
+        except ValueError as exc:
+            raise TreeLoadError(str(exc)) from None
 
     @classmethod
     def from_record(cls, path: str | Path) -> ShippedTree:
