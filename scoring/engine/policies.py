@@ -211,6 +211,11 @@ class _PoliciesFile(Strict):
 def _schema_message(exc: ValidationError, raw: Mapping[str, Any], path: Path) -> str:
     error = first_error(exc)
     loc = error["loc"]
+    if loc == ("floor",) and error["type"] == "missing":
+        return (
+            f"{path.name}: missing the [floor] table; add [floor] with label, description and rules "
+            "(every red flag of triage.toml at least)"
+        )
     if loc and loc[0] == "floor":
         where = "[floor]"
         text = problem_text(error, str(loc[-1]), allowed=allowed_keys(_FloorEntry), table_hint="write it as a [floor] table")
