@@ -409,8 +409,8 @@ class Assessment:
         ``policy``, the ``floor``, the ``card`` or the ``tree``); the first of them, in that
         order, whose level the answer is.
     not_followed : tuple of str
-        One line per level shown and not followed (lower than the answer), saying what the
-        answer follows instead.
+        One line per level shown and not followed (the policy's own, the card's, the tree's:
+        lower than the answer), saying what the answer follows instead.
     """
 
     vignette: Any
@@ -718,7 +718,7 @@ def assess(
     not_followed = tuple(
         not_followed_text(name, int(shown_level), level, decided_by, why[decided_by], {"policy": f"the {chosen.id} policy"})
         for name, shown_level in shown.items()
-        if shown_level is not None and shown_level < level
+        if name != "floor" and shown_level is not None and shown_level < level
     )
     timeframe, timeframe_advice = _timeframe(card_view, urgent_rules)
     if timeframe is None and recommendation is Recommendation.URGENT:
