@@ -140,6 +140,15 @@ def _guideline_policy(chosen: Policy) -> Policy:
     return chosen if chosen.kind == "guideline" else load_policy()
 
 
+def _card_levels(card: Card, features: Any, levels: Any) -> np.ndarray:
+    """The card's level per row, never below the level of the card it names in ``never_below``."""
+    levels = np.asarray(levels, dtype=np.int8)
+    if card.never_below is None:
+        return levels
+    other = _card(card.never_below)
+    return np.maximum(levels, np.asarray(other.score_frame(features).level, dtype=np.int8))
+
+
 def _floor() -> Any:
     from scoring.engine.policies import load_floor
 
@@ -312,7 +321,7 @@ def combine_frame(
     chosen, risk_policy = _policies(policy)
     guide, floor = _guideline_policy(chosen), _floor()
     n = len(features)
-    card_levels = np.asarray(scores.level, dtype=np.int8)
+    card_levels = _card_levels(card, features, scores.level)
     # Every rule evaluated once: for the ladder, the floor, the policy and the time frames.
     fired = rules_fired(features, _rules_read(guide))
     ladder = levels_of_rules(load_triage_ladder(), fired, n)
@@ -699,10 +708,14 @@ def assess(
     guideline_result = _guideline_result(guide, guideline_level, guide_rules, card_view)
     risk_result = _risk_result(risk_policy, risk_level, red_flags, risk)
     chosen_result = guideline_result if chosen.kind == "guideline" else risk_result
+    card_level = card_view.recommendation.level
+    if the_card.never_below is not None:  # never below the card it names (strict: default)
+        other = _card(the_card.never_below)
+        card_level = max(card_level, other.view(other.score_encoded(encoded)).recommendation.level)
     shown = {
         "policy": chosen_result.recommendation.level,
         "floor": floor_level,
-        "card": card_view.recommendation.level,
+        "card": card_level,
         "tree": None if tree_view is None else tree_view.recommendation.level,
     }
     told, decided = combine_levels({name: None if level is None else [level] for name, level in shown.items()})

@@ -90,9 +90,11 @@ def test_generated_vignettes_get_the_same_answers(
     levels = np.column_stack([scored[c].map(LEVELS.index).to_numpy() for c in shown])
     # What a person is told is the most cautious level shown, and names the first source reaching it.
     told = scored["recommendation"].map(LEVELS.index).to_numpy()
-    assert (told == levels.max(axis=1)).all()
-    first = np.argmax(levels == told[:, None], axis=1)
-    assert scored["decided_by"].tolist() == [["policy", "floor", "card", "tree"][i] for i in first]
+    assert (told >= levels.max(axis=1)).all()
+    if load_card(card).never_below is None:  # strict is also never below the default card
+        assert (told == levels.max(axis=1)).all()
+        first = np.argmax(levels == told[:, None], axis=1)
+        assert scored["decided_by"].tolist() == [["policy", "floor", "card", "tree"][i] for i in first]
 
 
 def test_the_risk_policy_refers_fewer_and_red_flags_stay_urgent(generated: pd.DataFrame) -> None:

@@ -283,6 +283,17 @@ def scores_select(scoring: Scoring, columns: Sequence[str]) -> str:
     kept = [quote(f.name) for f in FIELDS] + [quote(m) for m in METADATA_COLUMNS if m in columns]
     total = quote("points_total")
     flag_ids = ", ".join(f"CASE WHEN {sql} THEN {literal(f.flag_id)} END" for sql, f in zip(flags, card.red_flags))
+    # A card that is never below another (strict: default) shows the higher of the two levels.
+    shown_card = "_zaro_card"
+    if card.never_below is not None:
+        from scoring.engine.card import load_card
+
+        other = load_card(card.never_below)
+        other_level = (
+            f"CASE WHEN {_any(card_flags(other))} THEN {_URGENT} "
+            f"ELSE {band_case(other, card_total(other), 'level')} END"
+        )
+        shown_card = "GREATEST(_zaro_card, _zaro_other_card)"
     step1 = [
         *kept,
         f"{card_total(card)} AS {total}",
@@ -297,6 +308,8 @@ def scores_select(scoring: Scoring, columns: Sequence[str]) -> str:
     ]
     if tree is not None:
         step1.append(f"{tree_risk_sql(tree, scoring.population)} AS _zaro_tree_risk")
+    if card.never_below is not None:
+        step1.append(f"{other_level} AS _zaro_other_card")
     # A guideline policy is its rules' level, made urgent by a red flag of the loaded card too.
     step2 = [
         "*",
@@ -318,9 +331,10 @@ def scores_select(scoring: Scoring, columns: Sequence[str]) -> str:
     sources = {
         "policy": "_zaro_guideline" if scoring.policy.kind == "guideline" else "_zaro_risk_policy",
         "floor": "_zaro_floor",
-        "card": "_zaro_card",
+        "card": "_zaro_card_shown",
         "tree": "_zaro_tree" if tree is not None else None,
     }
+    step4.append(f"{shown_card} AS _zaro_card_shown")
     step5 = ["*", f"{combined_level_sql(sources)} AS _zaro_told"]
     combined = "_zaro_told"
     high = scoring.risk_policy.threshold_for(Recommendation.URGENT)
