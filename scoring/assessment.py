@@ -474,8 +474,10 @@ class Assessment:
 
     def summary(self) -> str:
         """The assessment as plain text: recommendation, reasons, risks, advice and the notice."""
-        source = "set by the floor" if self.set_by_floor else f"{self.policy} policy" + (
-            "" if self.decided_by == "policy" else f", raised by the {self.decided_by}"
+        source = (
+            "set by the floor"
+            if self.set_by_floor
+            else f"{self.policy} policy" + ("" if self.decided_by == "policy" else f", raised by the {self.decided_by}")
         )
         lines = [f"Recommendation: {self.recommendation.label} ({self.recommendation.value}; {source})"]
         if self.timeframe is not None:
@@ -729,7 +731,9 @@ def assess(
         "tree": "" if tree_view is None or tree_risk is None else _tree_why(tree_risk),
     }
     not_followed = tuple(
-        not_followed_text(name, int(shown_level), level, decided_by, why[decided_by], {"policy": f"the {chosen.id} policy"})
+        not_followed_text(
+            name, int(shown_level), level, decided_by, why[decided_by], {"policy": f"the {chosen.id} policy"}
+        )
         for name, shown_level in shown.items()
         if name != "floor" and shown_level is not None and shown_level < level
     )
@@ -794,7 +798,9 @@ def _self_care_advice(advice: str, fired_ids: set[str]) -> str:
     from scoring.engine.policies import load_policy
     from scoring.wording import routine_check_text
 
-    reasons = [rule.description for rule in load_policy().rules if rule.level == "see_doctor" and rule.id not in fired_ids]
+    reasons = [
+        rule.description for rule in load_policy().rules if rule.level == "see_doctor" and rule.id not in fired_ids
+    ]
     return " ".join(part for part in (advice, routine_check_text(reasons)) if part)
 
 

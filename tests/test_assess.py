@@ -305,9 +305,19 @@ def test_the_answer_is_never_below_the_trees_level_and_says_when_it_follows_the_
     assert result.recommendation.level == max(without.level, tree_level)
     if tree_level > without.level:
         assert result.decided_by == "tree"
-        assert any(line.endswith(f"follows the decision tree: its risk {risk_percent(result.tree_risk.probability)} in adults who notice twitching.") for line in result.not_followed)
+        assert any(
+            line.endswith(
+                f"follows the decision tree: its risk {risk_percent(result.tree_risk.probability)} in adults who notice twitching."
+            )
+            for line in result.not_followed
+        )
     elif tree_level < result.recommendation.level:
-        assert any(line.startswith(f"The decision tree says {LEVELS[tree_level]}; the answer ({result.recommendation.value}) follows") for line in result.not_followed)
+        assert any(
+            line.startswith(
+                f"The decision tree says {LEVELS[tree_level]}; the answer ({result.recommendation.value}) follows"
+            )
+            for line in result.not_followed
+        )
     assert result.tree.recommendation.level == tree_level  # the risk policy on the tree's risk
     assert result.tree_risk.probability_trained == TREE_RISK[tree_level]
     assert result.tree_risk.population == "community" and result.tree_risk.model == "tree"

@@ -203,9 +203,7 @@ def test_exactly_one_default(tmp_path):
 
 
 def test_an_unknown_key_lists_the_allowed_ones(tmp_path):
-    text = _file(SEE.format(at=0.1, ratio="1:9")).replace(
-        'kind = "risk"', 'kind = "risk"\ncolour = "red"'
-    )
+    text = _file(SEE.format(at=0.1, ratio="1:9")).replace('kind = "risk"', 'kind = "risk"\ncolour = "red"')
     with pytest.raises(PolicyError, match="policy 'risk': unknown key 'colour'; allowed keys are"):
         _load(tmp_path, text)
 
@@ -242,7 +240,11 @@ source = "docs/clinical.md §2 (test)"
             r"^policies.toml: rule 'calf_long': .*calf_size.*; write `when` in the condition language",
         ),
         (
-            {"rules": EXTRA_RULE.format(level="urgent", when="loc_calf", more='timeframe = "next_month"\nadvice = "Go."')},
+            {
+                "rules": EXTRA_RULE.format(
+                    level="urgent", when="loc_calf", more='timeframe = "next_month"\nadvice = "Go."'
+                )
+            },
             r"^policies.toml: rule 'calf_long': unknown timeframe 'next_month'; use one of within_2_weeks, same_day, emergency$",
         ),
         (
@@ -257,7 +259,10 @@ source = "docs/clinical.md §2 (test)"
             {"floor": FLOOR.format(floor_extra="").replace('"atrophy", ', "")},
             r"^policies.toml: \[floor\]: the floor must hold every red flag of the referral ladder; add 'atrophy'",
         ),
-        ({"floor": ""}, r"^policies.toml: missing the \[floor\] table; add \[floor\] with label, description and rules"),
+        (
+            {"floor": ""},
+            r"^policies.toml: missing the \[floor\] table; add \[floor\] with label, description and rules",
+        ),
         (
             {"policy_extra": ', "atrophy"'},
             r"^policies.toml: policy 'guideline': rule 'atrophy' is listed twice; list each rule once$",
@@ -299,5 +304,8 @@ def test_a_well_formed_extra_rule_joins_the_floor(tmp_path):
 
 def test_an_alias_must_point_to_a_policy(tmp_path):
     text = _file(SEE.format(at=0.1, ratio="1:9")) + '\n[aliases]\nladder = "nhs"\n'
-    with pytest.raises(PolicyError, match=r"^policies.toml: \[aliases\]: 'ladder' points to unknown policy 'nhs'; use one of guideline, risk$"):
+    with pytest.raises(
+        PolicyError,
+        match=r"^policies.toml: \[aliases\]: 'ladder' points to unknown policy 'nhs'; use one of guideline, risk$",
+    ):
         _load(tmp_path, text)

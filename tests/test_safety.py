@@ -136,7 +136,13 @@ def test_the_answer_is_never_below_the_floor_the_policy_or_a_model_shown_beside_
             assert a.recommendation == max(shown)
             assert all(a.recommendation >= level for level in shown)
             for name, level in zip(("policy", "card", "tree"), (shown[0], shown[2], shown[3])):
-                said = [line for line in a.not_followed if line.startswith(("The " + {"policy": f"{policy} policy", "card": "points card", "tree": "decision tree"}[name]))]
+                said = [
+                    line
+                    for line in a.not_followed
+                    if line.startswith(
+                        "The " + {"policy": f"{policy} policy", "card": "points card", "tree": "decision tree"}[name]
+                    )
+                ]
                 assert bool(said) == (level < a.recommendation), (name, a.not_followed)
             if policy == "nhs":
                 assert a.recommendation >= ladder
@@ -183,13 +189,21 @@ def test_the_strict_card_is_never_less_cautious_than_the_default_on_generated_vi
 def test_the_floor_sets_the_answer_where_the_risk_policy_would_say_self_care():
     # A young person with stiff calf muscles: a low risk, but NG127 refers fasciculations with
     # rigidity, so the floor sends them to a doctor and says so.
-    vignette = {"age": 25, "duration_weeks": 1, "frequency": "daily", "severity": "minor", "locations": "calf",
-                "stiffness": True}
+    vignette = {
+        "age": 25,
+        "duration_weeks": 1,
+        "frequency": "daily",
+        "severity": "minor",
+        "locations": "calf",
+        "stiffness": True,
+    }
     a = assess(vignette, policy="risk")
     assert a.risk_policy.recommendation is Recommendation.SELF_CARE
     assert a.recommendation is Recommendation.SEE_DOCTOR and a.set_by_floor
     assert a.floor.reasons == ("Stiff or rigid muscles with the twitching",)
-    assert "The risk policy says self_care; the answer (see_doctor) follows the floor: Stiff or rigid" in a.not_followed[0]
+    assert (
+        "The risk policy says self_care; the answer (see_doctor) follows the floor: Stiff or rigid" in a.not_followed[0]
+    )
     scored = assess_frame(pd.DataFrame([vignette]), policy="risk").scored
     assert scored["decided_by"].tolist() == ["floor"] and scored["floor_recommendation"].tolist() == ["see_doctor"]
 
@@ -289,7 +303,9 @@ def test_no_worsening_lowers_the_recommendation_of_200k_generated_vignettes(card
     before = assess_frame(frame, card=card, policy=policy).scored["recommendation"].cat.codes.to_numpy()
     decreases = {}
     for step, worse, changed in frame_worsenings(frame):
-        after = assess_frame(worse, card=card, policy=policy, extra="keep").scored["recommendation"].cat.codes.to_numpy()
+        after = (
+            assess_frame(worse, card=card, policy=policy, extra="keep").scored["recommendation"].cat.codes.to_numpy()
+        )
         decreases[step] = int(((after < before) & changed).sum())
     assert decreases == dict.fromkeys(decreases, 0)
     assert time.perf_counter() - started < 300

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import warnings
-
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any

@@ -82,7 +82,11 @@ def combine_levels(levels: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     unknown = sorted(set(levels) - set(SOURCES))
     if unknown:
         raise ValueError(f"unknown level source {unknown[0]!r}; use one of {', '.join(SOURCES)}")
-    shown = [(SOURCES.index(name), np.asarray(levels[name], dtype=np.int8)) for name in SOURCES if levels.get(name) is not None]
+    shown = [
+        (SOURCES.index(name), np.asarray(levels[name], dtype=np.int8))
+        for name in SOURCES
+        if levels.get(name) is not None
+    ]
     told = np.asarray(more_cautious(*(array for _, array in shown)), dtype=np.int8)
     decided = np.zeros(told.shape, dtype=np.int8)
     for position, array in reversed(shown):  # the first source in SOURCES order wins a tie
@@ -107,7 +111,9 @@ def decided_by_sql(columns: Mapping[str, str | None], told: str) -> str:
     return f"CASE {cases} END"
 
 
-def not_followed_text(name: str, level: int, told: int, decided_by: str, why: str, labels: Mapping[str, str] | None = None) -> str:
+def not_followed_text(
+    name: str, level: int, told: int, decided_by: str, why: str, labels: Mapping[str, str] | None = None
+) -> str:
     """One line saying a shown level was not followed and what the answer follows instead.
 
     ``labels`` overrides :data:`SOURCE_LABELS` (e.g. the policy's own name).

@@ -180,13 +180,9 @@ def _check_timeframe(entry: RuleEntry, path: Path, error: type[DefinitionError] 
     where = f"{path.name}: rule {entry.id!r}"
     if entry.level == "urgent":
         if entry.timeframe is None:
-            raise error(
-                f"{where}: an urgent rule needs a time frame; add timeframe = one of {', '.join(TIMEFRAMES)}"
-            )
+            raise error(f"{where}: an urgent rule needs a time frame; add timeframe = one of {', '.join(TIMEFRAMES)}")
         if entry.advice is None:
-            raise error(
-                f'{where}: an urgent rule needs advice; add advice = "..." saying what to do and how soon'
-            )
+            raise error(f'{where}: an urgent rule needs advice; add advice = "..." saying what to do and how soon')
     elif entry.timeframe is not None:
         raise error(
             f'{where}: timeframe {entry.timeframe!r} is for urgent rules only; remove it or set level = "urgent"'

@@ -35,7 +35,6 @@ from pydantic import Field, ValidationError
 
 from scoring._paths import DEFINITIONS_DIR
 from scoring.contract.recommendation import Recommendation
-from scoring.engine.ladder import RuleEntry, TriageRule, load_triage_ladder, rules_from_entries
 from scoring.engine._definitions import (
     DefinitionError,
     Number,
@@ -46,6 +45,7 @@ from scoring.engine._definitions import (
     problem_text,
     read_toml,
 )
+from scoring.engine.ladder import RuleEntry, TriageRule, load_triage_ladder, rules_from_entries
 
 __all__ = [
     "POLICIES_FILE",
@@ -218,12 +218,16 @@ def _schema_message(exc: ValidationError, raw: Mapping[str, Any], path: Path) ->
         )
     if loc and loc[0] == "floor":
         where = "[floor]"
-        text = problem_text(error, str(loc[-1]), allowed=allowed_keys(_FloorEntry), table_hint="write it as a [floor] table")
+        text = problem_text(
+            error, str(loc[-1]), allowed=allowed_keys(_FloorEntry), table_hint="write it as a [floor] table"
+        )
     elif loc and loc[0] == "rules" and len(loc) >= 2 and isinstance(loc[1], int):
         entry = raw["rules"][loc[1]]
         name = entry.get("id", loc[1] + 1) if isinstance(entry, dict) else loc[1] + 1
         where = f"rule {name!r}"
-        text = problem_text(error, str(loc[-1]), allowed=allowed_keys(RuleEntry), table_hint="write it as a [[rules]] table")
+        text = problem_text(
+            error, str(loc[-1]), allowed=allowed_keys(RuleEntry), table_hint="write it as a [[rules]] table"
+        )
     elif len(loc) >= 2 and loc[0] == "policies" and isinstance(loc[1], int):
         entry = raw["policies"][loc[1]]
         name = entry.get("id", loc[1] + 1) if isinstance(entry, dict) else loc[1] + 1

@@ -177,7 +177,9 @@ def red_flag_timeframe(card: Card, flags: Sequence[str], rules: Sequence[Any] | 
     from scoring.engine.ladder import red_flag_rules
 
     pairs = [(flag.timeframe, sql) for flag, sql in zip(card.red_flags, flags)]
-    pairs += [(rule.timeframe, condition_sql(rule.condition.node)) for rule in (red_flag_rules() if rules is None else rules)]
+    pairs += [
+        (rule.timeframe, condition_sql(rule.condition.node)) for rule in (red_flag_rules() if rules is None else rules)
+    ]
     cases = [
         f"WHEN {_any([sql for frame, sql in pairs if frame == timeframe])} THEN {literal(timeframe)}"
         for timeframe in reversed(TIMEFRAMES)

@@ -32,12 +32,19 @@ import numpy as np
 import pandas as pd
 
 from scoring._paths import CARDS_DIR, DEFAULT_CARD
-from scoring.engine.risk._binary import BINARY_FEATURES, binarize
+from scoring.engine.risk._binary import BINARY_FEATURES, BinaryFeature, binarize
 from scoring.engine.risk._card_file import write_learned_card
 from scoring.engine.risk._integer_score import IntegerScore, fit_integer_scores
 from scoring.engine.risk._outcomes import outcome_labels
 
-__all__ = ["LEARNED_CARD", "LearnedCardRecipe", "LearnedCardFit", "feature_direction", "fit_learned_card", "held_out_auc"]
+__all__ = [
+    "LEARNED_CARD",
+    "LearnedCardRecipe",
+    "LearnedCardFit",
+    "feature_direction",
+    "fit_learned_card",
+    "held_out_auc",
+]
 
 #: The shipped learned card's name (``scoring/cards/learned.toml``).
 LEARNED_CARD = "learned"
