@@ -38,6 +38,7 @@ from scoring.contract.recommendation import (
     Recommendation,
     most_urgent_timeframe,
 )
+from scoring.engine.combine import SOURCES, URGENT, combine_levels, not_followed_text
 from scoring.results import (
     Band,
     CardView,
@@ -132,6 +133,42 @@ def _policies(policy: Any) -> tuple[Policy, Policy]:
     return chosen, risk
 
 
+def _guideline_policy(chosen: Policy) -> Policy:
+    """The guideline policy an assessment reports: the chosen one, or the default under the risk policy."""
+    from scoring.engine.policies import load_policy
+
+    return chosen if chosen.kind == "guideline" else load_policy()
+
+
+def _card_levels(card: Card, features: Any, levels: Any) -> np.ndarray:
+    """The card's level per row, never below the level of the card it names in ``never_below``."""
+    levels = np.asarray(levels, dtype=np.int8)
+    if card.never_below is None:
+        return levels
+    other = _card(card.never_below)
+    return np.maximum(levels, np.asarray(other.score_frame(features).level, dtype=np.int8))
+
+
+def _floor() -> Any:
+    from scoring.engine.policies import load_floor
+
+    return load_floor()
+
+
+def _rules_read(guide: Policy) -> tuple[Any, ...]:
+    """Every rule an assessment reads, once each: the ladder's, the floor's and the guideline policy's."""
+    from scoring.engine.ladder import load_triage_ladder
+
+    rules = {rule.id: rule for rule in (*load_triage_ladder(), *_floor().rules, *guide.rules)}
+    return tuple(rules.values())
+
+
+def _urgent_rules(guide: Policy) -> tuple[Any, ...]:
+    """The urgent rules whose time frames an answer reads: the floor's (every red flag) and the policy's."""
+    rules = {rule.id: rule for rule in (*_floor().rules, *guide.rules) if rule.level == Recommendation.URGENT.value}
+    return tuple(rules.values())
+
+
 def _labels(outcome: str, population: Population) -> tuple[str, str]:
     from scoring.engine.risk import load_outcomes
 
@@ -205,29 +242,33 @@ def _risk_levels(policy: Policy, risk: np.ndarray, fallback: np.ndarray) -> np.n
 
 
 def _timeframe_codes(
-    card: Card, masks: Any, ladder_fired: Mapping[str, np.ndarray], level: np.ndarray, risk_policy: Policy
+    card: Card,
+    masks: Any,
+    fired: Mapping[str, np.ndarray],
+    level: np.ndarray,
+    risk_policy: Policy,
+    urgent_rules: tuple[Any, ...],
 ) -> np.ndarray:
     """Per row, the position in ``TIMEFRAMES`` of how soon to get help (-1 for none), as :func:`assess` says it.
 
     The most urgent time frame of the red flags that fired (the card's, from their bits in
-    ``masks``, and the ladder's, from ``ladder_fired``: rule id to where it fires); for an
-    urgent answer without one (a high risk), the risk policy's urgent threshold's.
+    ``masks``, and ``urgent_rules``, from ``fired``: rule id to where it fires); for an urgent
+    answer without one (a high risk, or a card band or tree level of urgent), the risk
+    policy's urgent threshold's.
     """
-    from scoring.engine.ladder import red_flag_rules
-
     codes = np.full(len(level), -1, dtype=np.int8)
     masks = np.asarray(masks, dtype=np.uint64)
-    fired = [((masks >> np.uint64(bit)) & np.uint64(1)) != 0 for bit in range(len(card.red_flags))]
+    flags = [((masks >> np.uint64(bit)) & np.uint64(1)) != 0 for bit in range(len(card.red_flags))]
     frames = [flag.timeframe for flag in card.red_flags]
-    for rule in red_flag_rules():
-        fired.append(ladder_fired[rule.id])
+    for rule in urgent_rules:
+        flags.append(fired[rule.id])
         frames.append(rule.timeframe)
-    for mask, frame in zip(fired, frames):
+    for mask, frame in zip(flags, frames):
         if frame is not None:
             codes = np.where(mask, np.maximum(codes, np.int8(TIMEFRAMES.index(frame))), codes)
     high = risk_policy.threshold_for(Recommendation.URGENT)
     if high is not None and high.timeframe is not None:
-        urgent = (codes < 0) & (np.asarray(level) == Recommendation.URGENT.level)
+        urgent = (codes < 0) & (np.asarray(level) == URGENT)
         codes = np.where(urgent, np.int8(TIMEFRAMES.index(high.timeframe)), codes)
     return codes
 
@@ -251,7 +292,7 @@ def combine_frame(
     population: Any = None,
     policy: Any = None,
 ) -> dict[str, Any]:
-    """Every policy's answer and every risk for many vignettes: what :func:`assess_frame` uses.
+    """Every policy's answer, the floor, every risk and what a person is told, for many vignettes.
 
     Parameters
     ----------
@@ -267,44 +308,60 @@ def combine_frame(
     Returns
     -------
     dict of arrays (one entry per row)
-        ``card`` (the card's level), ``ladder`` (the referral ladder's level), ``red_flag``
-        (any red flag, ladder's or card's), ``risk`` (the card's risk in the population; NaN
-        without calibration), ``card_risk_level`` (the risk policy's thresholds on that risk,
-        red flags left out, as the tree's level is), ``guideline`` and ``risk_policy`` (each policy's level),
-        ``tree_risk`` and ``tree`` (the tree's risk and the risk policy's level for it; None
-        without a tree), ``combined`` (the chosen policy's level, int8) and ``timeframe``
-        (how soon, as a position in ``TIMEFRAMES``; -1 for none).
+        ``card`` (the card's level: its band, or urgent on a card red flag), ``ladder`` (the
+        referral ladder's level), ``floor`` (the floor's level), ``red_flag`` (any red flag,
+        the floor's or the card's), ``risk`` (the card's risk in the population; NaN without
+        calibration), ``card_risk_level`` (the risk policy's thresholds on that risk, red flags
+        left out, as the tree's level is), ``guideline`` (the guideline policy's own level: the
+        chosen one, or the default under the risk policy), ``risk_policy`` (the risk policy's
+        own level), ``policy`` (the chosen policy's own level), ``tree_risk`` and ``tree`` (the
+        tree's risk and the risk policy's level for it; None without a tree), ``combined``
+        (what a person is told: :func:`scoring.engine.combine.combine_levels` of the policy,
+        the floor, the card and the tree, int8), ``decided_by`` (position in
+        :data:`~scoring.engine.combine.SOURCES` of what decided it) and ``timeframe`` (how
+        soon, as a position in ``TIMEFRAMES``; -1 for none).
     """
-    from scoring.engine.ladder import rules_fired, triage_levels
+    from scoring.engine.combine import combine_levels
+    from scoring.engine.ladder import levels_of_rules, load_triage_ladder, rules_fired
 
     target = _population(population)
     chosen, risk_policy = _policies(policy)
-    card_levels = np.asarray(scores.level, dtype=np.int8)
-    ladder_fired = rules_fired(features)  # once: the ladder's level and its red flags' time frames
-    ladder = np.asarray(triage_levels(features, ladder_fired), dtype=np.int8)
+    guide, floor = _guideline_policy(chosen), _floor()
+    n = len(features)
+    card_levels = _card_levels(card, features, scores.level)
+    # Every rule evaluated once: for the ladder, the floor, the policy and the time frames.
+    fired = rules_fired(features, _rules_read(guide))
+    ladder = levels_of_rules(load_triage_ladder(), fired, n)
+    floor_levels = levels_of_rules(floor.rules, fired, n)
     card_flagged = np.asarray(scores.red_flag_mask) != 0
-    urgent = np.int8(Recommendation.URGENT.level)
-    # The guideline is the ladder, made urgent by any red flag of the loaded card too.
-    guideline = np.where(card_flagged, urgent, ladder).astype(np.int8)
-    red_flag = card_flagged | (ladder == urgent)
+    urgent = np.int8(URGENT)
+    # A guideline policy: its rules' highest level, made urgent by a red flag of the loaded card too.
+    guideline = np.where(card_flagged, urgent, levels_of_rules(guide.rules, fired, n)).astype(np.int8)
+    red_flag = card_flagged | (floor_levels == urgent)
     risk = _card_risk(card, scores.totals, scores.red_flag_mask, target, features["age"])
     by_risk = _risk_levels(risk_policy, risk, guideline)
     risk_levels = np.where(red_flag, urgent, by_risk).astype(np.int8)
     result: dict[str, Any] = {
         "card": card_levels,
         "ladder": ladder,
+        "floor": floor_levels,
         "red_flag": red_flag,
         "risk": risk,
         "card_risk_level": by_risk,
         "guideline": guideline,
         "risk_policy": risk_levels,
+        "policy": guideline if chosen.kind == "guideline" else risk_levels,
         "tree_risk": None,
         "tree": None,
     }
     if tree is not None:
         result["tree_risk"], result["tree"] = _tree_risks_and_levels(tree, features, target, risk_policy)
-    result["combined"] = guideline if chosen.kind == "guideline" else risk_levels
-    result["timeframe"] = _timeframe_codes(card, scores.red_flag_mask, ladder_fired, result["combined"], risk_policy)
+    result["combined"], result["decided_by"] = combine_levels(
+        {"policy": result["policy"], "floor": floor_levels, "card": card_levels, "tree": result["tree"]}
+    )
+    result["timeframe"] = _timeframe_codes(
+        card, scores.red_flag_mask, fired, result["combined"], risk_policy, _urgent_rules(guide)
+    )
     return result
 
 
@@ -322,7 +379,9 @@ class Assessment:
     vignette : Vignette
         The validated input.
     recommendation : Recommendation
-        What the person is told: the answer of ``policy`` (the guideline by default).
+        What the person is told: the most cautious of the floor, the answer of ``policy`` (``nhs``
+        by default), the card's level and the tree's level
+        (:func:`scoring.engine.combine.combine_levels`).
     card : CardView
         The points card's view.
     tree : TreeView or None
@@ -355,9 +414,19 @@ class Assessment:
     tree_risk : RiskEstimate or None
         The tree's risk of its outcome in ``population``; None without a tree.
     guideline : PolicyResult or None
-        What the guideline policy says, and why.
+        What the guideline policy says, and why: the chosen one (``nhs`` or ``ng127``), or the
+        default (``nhs``) under the risk policy.
     risk_policy : PolicyResult or None
         What the risk policy says, and why.
+    floor : PolicyResult or None
+        What the floor says (NG127's must-refers and the red flags), and which of its rules apply.
+    decided_by : str
+        Which level the answer follows (one of :data:`scoring.engine.combine.SOURCES`: the
+        ``policy``, the ``floor``, the ``card`` or the ``tree``); the first of them, in that
+        order, whose level the answer is.
+    not_followed : tuple of str
+        One line per level shown and not followed (the policy's own, the card's, the tree's:
+        lower than the answer), saying what the answer follows instead.
     """
 
     vignette: Any
@@ -377,6 +446,14 @@ class Assessment:
     tree_risk: RiskEstimate | None = None
     guideline: PolicyResult | None = None
     risk_policy: PolicyResult | None = None
+    floor: PolicyResult | None = None
+    decided_by: str = "policy"
+    not_followed: tuple[str, ...] = ()
+
+    @property
+    def set_by_floor(self) -> bool:
+        """Whether the floor set the answer (it raised it above the policy's own and the models')."""
+        return self.decided_by == "floor"
 
     @property
     def red_flags(self) -> tuple[RedFlag, ...]:
@@ -404,7 +481,12 @@ class Assessment:
 
     def summary(self) -> str:
         """The assessment as plain text: recommendation, reasons, risks, advice and the notice."""
-        lines = [f"Recommendation: {self.recommendation.label} ({self.recommendation.value}; {self.policy} policy)"]
+        source = (
+            "set by the floor"
+            if self.set_by_floor
+            else f"{self.policy} policy" + ("" if self.decided_by == "policy" else f", raised by the {self.decided_by}")
+        )
+        lines = [f"Recommendation: {self.recommendation.label} ({self.recommendation.value}; {source})"]
         if self.timeframe is not None:
             lines.append(how_soon_text(self.timeframe, self.timeframe_advice))
         for result in (self.guideline, self.risk_policy):
@@ -429,6 +511,9 @@ class Assessment:
             lines.extend(f"  {step.text}" for step in self.tree.path)
         if self.disagreement:
             lines.append(f"Card and tree differ: {self.disagreement}")
+        if self.floor is not None:
+            lines.append(f"{self.floor.label}: {self.floor.recommendation.value}; " + "; ".join(self.floor.reasons))
+        lines.extend(self.not_followed)
         lines.append(f"Advice: {self.advice}")
         lines.append(self.notice)
         return "\n".join(lines)
@@ -505,15 +590,12 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def _timeframe(card: CardView, ladder_ids: tuple[str, ...]) -> tuple[str | None, str]:
-    """The most urgent time frame of the fired red flags (card's and ladder's) and its advice.
+def _timeframe(card: CardView, rules: list[Any]) -> tuple[str | None, str]:
+    """The most urgent time frame of the fired red flags (the card's and the urgent rules') and its advice.
 
     The advice joins, without repeats, the card's wording for its flags in that time frame,
-    then the ladder's for its rules in it.
+    then the rules' wording for theirs.
     """
-    from scoring.engine.ladder import red_flag_rules
-
-    rules = [rule for rule in red_flag_rules() if rule.id in ladder_ids]
     pairs = [(flag.timeframe, flag.advice) for flag in card.red_flags if flag.timeframe is not None]
     pairs += [(rule.timeframe, rule.advice) for rule in rules if rule.timeframe is not None]
     timeframe = most_urgent_timeframe(frame for frame, _ in pairs)
@@ -584,13 +666,17 @@ def assess(
     the_tree = _tree(tree)
     target = _population(population)
     chosen, risk_policy = _policies(policy)
+    guide, floor = _guideline_policy(chosen), _floor()
     validated = validate_vignette(vignette)
     encoded = encode_vignette(validated)
     score = the_card.score_encoded(encoded)
     card_view = the_card.view(score)
-    ladder_level, ladder_rules = _ladder_encoded(encoded)
-    fired = tuple(rule.id for rule in ladder_rules if rule.level == Recommendation.URGENT.value)
-    guideline_level = Recommendation.URGENT.level if score.red_flag_mask else ladder_level
+    fired_ids = {rule.id for rule in _rules_read(guide) if bool(rule.condition.evaluate(encoded))}
+    guide_rules = tuple(rule for rule in guide.rules if rule.id in fired_ids)
+    floor_rules = tuple(rule for rule in floor.rules if rule.id in fired_ids)
+    fired = tuple(rule.id for rule in _urgent_rules(guide) if rule.id in fired_ids)
+    guideline_level = URGENT if score.red_flag_mask else _highest(guide_rules)
+    floor_level = _highest(floor_rules)
     mask = np.array([score.red_flag_mask], dtype=np.uint64)
 
     risk = None
@@ -605,11 +691,12 @@ def assess(
             f"{the_card.name} card {the_card.version}",
             calibration.population,
         )
+    urgent_rules = [rule for rule in _urgent_rules(guide) if rule.id in fired_ids]
     red_flags = [flag.label.lower() for flag in card_view.red_flags]
-    red_flags += [rule.description.rstrip(".") for rule in ladder_rules if rule.level == Recommendation.URGENT.value]
+    red_flags += [rule.description.rstrip(".") for rule in urgent_rules]
     red_flags = list(dict.fromkeys(red_flags))
     if red_flags:
-        risk_level = Recommendation.URGENT.level
+        risk_level = URGENT
     elif risk is None:
         risk_level = guideline_level
     else:
@@ -627,12 +714,43 @@ def assess(
     # Agreement compares like with like: the risk policy's thresholds on each model's risk.
     card_risk_level = guideline_level if risk is None else int(risk_policy.risk_levels(risk.probability))
     agree = tree_view is None or tree_view.recommendation.level == card_risk_level
-    level = guideline_level if chosen.kind == "guideline" else risk_level
+    guideline_result = _guideline_result(guide, guideline_level, guide_rules, card_view)
+    risk_result = _risk_result(risk_policy, risk_level, red_flags, risk)
+    chosen_result = guideline_result if chosen.kind == "guideline" else risk_result
+    card_level = card_view.recommendation.level
+    if the_card.never_below is not None:  # never below the card it names (strict: default)
+        other = _card(the_card.never_below)
+        card_level = max(card_level, other.view(other.score_encoded(encoded)).recommendation.level)
+    shown = {
+        "policy": chosen_result.recommendation.level,
+        "floor": floor_level,
+        "card": card_level,
+        "tree": None if tree_view is None else tree_view.recommendation.level,
+    }
+    told, decided = combine_levels({name: None if level is None else [level] for name, level in shown.items()})
+    level, decided_by = int(told[0]), SOURCES[int(decided[0])]
     recommendation = Recommendation.from_level(level)
-    timeframe, timeframe_advice = _timeframe(card_view, fired)
+    floor_result = _floor_result(floor, floor_level, floor_rules)
+    why = {
+        "policy": "; ".join(chosen_result.reasons),
+        "floor": "; ".join(floor_result.reasons),
+        "card": _card_why(card_view),
+        "tree": "" if tree_view is None or tree_risk is None else _tree_why(tree_risk),
+    }
+    not_followed = tuple(
+        not_followed_text(
+            name, int(shown_level), level, decided_by, why[decided_by], {"policy": f"the {chosen.id} policy"}
+        )
+        for name, shown_level in shown.items()
+        if name != "floor" and shown_level is not None and shown_level < level
+    )
+    timeframe, timeframe_advice = _timeframe(card_view, urgent_rules)
     if timeframe is None and recommendation is Recommendation.URGENT:
         high = risk_policy.threshold_for(Recommendation.URGENT)
         timeframe = None if high is None else high.timeframe
+    advice = _advice(the_card, card_view, recommendation, bool(red_flags))
+    if recommendation is Recommendation.SELF_CARE:
+        advice = _self_care_advice(advice, fired_ids)
     return Assessment(
         vignette=validated,
         recommendation=recommendation,
@@ -640,7 +758,7 @@ def assess(
         tree=tree_view,
         agree=agree,
         disagreement=None if agree else _disagreement(risk, tree_risk, card_risk_level, tree_view),  # type: ignore[arg-type]
-        advice=_advice(the_card, card_view, recommendation, bool(red_flags)),
+        advice=advice,
         notice=NOTICE,
         guideline_red_flags=fired,
         timeframe=timeframe,
@@ -649,16 +767,55 @@ def assess(
         policy=chosen.id,
         risk=risk,
         tree_risk=tree_risk,
-        guideline=_guideline_result(load_guideline(), guideline_level, ladder_rules, card_view),
-        risk_policy=_risk_result(risk_policy, risk_level, red_flags, risk),
+        guideline=guideline_result,
+        risk_policy=risk_result,
+        floor=floor_result,
+        decided_by=decided_by,
+        not_followed=not_followed,
     )
 
 
-def load_guideline() -> Policy:
-    """The guideline policy (the default policy, the referral ladder)."""
-    from scoring.engine.policies import load_policies
+def _highest(rules: tuple[Any, ...]) -> int:
+    """The highest level of the rules that fired (self-care when none did)."""
+    return max((LEVELS.index(rule.level) for rule in rules), default=Recommendation.SELF_CARE.level)
 
-    return next(p for p in load_policies().values() if p.kind == "guideline")
+
+def _floor_result(floor: Any, level: int, rules: tuple[Any, ...]) -> PolicyResult:
+    reasons = [rule.description.rstrip(".") for rule in rules] or ["none of the floor's rules applies"]
+    return PolicyResult("floor", floor.label, Recommendation.from_level(level), tuple(reasons))
+
+
+def _card_why(card: CardView) -> str:
+    if card.red_flags:
+        return "card red flag: " + "; ".join(flag.label.lower() for flag in card.red_flags)
+    return f"{card.points_total} points, band '{card.band.name}'"
+
+
+def _tree_why(tree_risk: RiskEstimate) -> str:
+    return f"its risk {risk_percent(tree_risk.probability)} in {_lower_first(tree_risk.population_label)}"
+
+
+def _self_care_advice(advice: str, fired_ids: set[str]) -> str:
+    """Self-care advice ending with the reasons for a routine GP check the person does not have.
+
+    The reasons are the see-a-doctor rules of the default (most cautious) policy; those that
+    apply to the person are left out, so the text never lists one of them as a reason to see a
+    doctor while advising self-care.
+    """
+    from scoring.engine.policies import load_policy
+    from scoring.wording import routine_check_text
+
+    reasons = [
+        rule.description for rule in load_policy().rules if rule.level == "see_doctor" and rule.id not in fired_ids
+    ]
+    return " ".join(part for part in (advice, routine_check_text(reasons)) if part)
+
+
+def load_guideline() -> Policy:
+    """The default guideline policy (``nhs``: the NHS page's advice, the referral ladder)."""
+    from scoring.engine.policies import load_policy
+
+    return load_policy()
 
 
 # --------------------------------------------------------------------------------------
@@ -667,6 +824,7 @@ def load_guideline() -> Policy:
 
 _LEVEL_DTYPE = pd.CategoricalDtype(list(LEVELS), ordered=True)
 _TIMEFRAME_DTYPE = pd.CategoricalDtype(list(TIMEFRAMES), ordered=True)
+_SOURCE_DTYPE = pd.CategoricalDtype(list(SOURCES))
 
 
 def _levels_column(levels: np.ndarray) -> pd.Categorical:
@@ -683,8 +841,12 @@ class AssessedFrame:
         The valid input rows (canonical dtypes, original index, metadata columns kept) with
         ``points_total``, ``band``, ``red_flags`` (';'-joined flag ids, '' for none),
         ``card_recommendation`` (band, or urgent with a red flag), ``risk_<outcome>`` (the
-        card's risk in the population; NaN without calibration), ``guideline_recommendation``,
-        ``risk_policy_recommendation``, ``recommendation`` (the chosen policy's) and
+        card's risk in the population; NaN without calibration), ``guideline_recommendation``
+        (the guideline policy's own answer), ``risk_policy_recommendation``,
+        ``floor_recommendation`` (the floor's), ``recommendation`` (what a person is told: the
+        most cautious of the chosen policy, the floor, the card and the tree), ``decided_by``
+        (``policy``, ``floor``, ``card`` or ``tree``: what the answer follows; ``floor`` when
+        the floor set it) and
         ``timeframe`` (how soon, as :attr:`Assessment.timeframe`; missing unless urgent); with a
         tree also ``tree_risk_<outcome>``, ``tree_recommendation`` (the risk policy on the
         tree's risk) and ``agree``.
@@ -771,7 +933,9 @@ def assess_frame(
         columns["agree"] = combined["tree"] == combined["card_risk_level"]
     columns["guideline_recommendation"] = _levels_column(combined["guideline"])
     columns["risk_policy_recommendation"] = _levels_column(combined["risk_policy"])
+    columns["floor_recommendation"] = _levels_column(combined["floor"])
     columns["recommendation"] = _levels_column(combined["combined"])
+    columns["decided_by"] = pd.Categorical.from_codes(combined["decided_by"], dtype=_SOURCE_DTYPE)
     columns["timeframe"] = pd.Categorical.from_codes(combined["timeframe"], dtype=_TIMEFRAME_DTYPE)
     # ``valid`` is a new frame from validate_frame; assign() adds the result columns without
     # copying the input columns (copy-on-write), unlike a concat.

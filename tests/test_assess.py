@@ -149,15 +149,20 @@ def test_the_default_answer_follows_the_ladder(vignette, expected):
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.lists(vignettes(), min_size=1, max_size=20))
-def test_the_default_answer_equals_the_reference_ladder(data):
+def test_the_default_answer_is_the_reference_ladder_raised_only_by_the_card_shown_beside_it(data):
     # The reference triage of the synthetic data is the ladder of docs/clinical.md section 2
-    # (definitions/triage.toml); the default (guideline) policy gives it exactly.
+    # (definitions/triage.toml); the default (nhs) policy's own answer is it exactly, and what a
+    # person is told is never below it nor below the card's level shown beside it.
     from scoring.engine.synth import triage_frame
 
     frame = vignettes_to_frame(data)
-    result = assess_frame(frame, tree=None)
-    assert (result.scored["recommendation"].astype(str) == triage_frame(frame).astype(str)).all()
-    assert (result.scored["guideline_recommendation"].astype(str) == triage_frame(frame).astype(str)).all()
+    scored = assess_frame(frame, tree=None).scored
+    ladder = triage_frame(frame).cat.codes.to_numpy()
+    assert (scored["guideline_recommendation"].cat.codes.to_numpy() == ladder).all()
+    card = scored["card_recommendation"].cat.codes.to_numpy()
+    told = scored["recommendation"].cat.codes.to_numpy()
+    assert (told == np.maximum(ladder, card)).all()
+    assert (scored.loc[told > ladder, "decided_by"] == "card").all()
 
 
 # --------------------------------------------------------------------------------------
@@ -293,10 +298,26 @@ def test_total_within_the_cards_range(vignette):
 
 @pytest.mark.parametrize("tree_level", [0, 1, 2])
 @pytest.mark.parametrize("case", ["self", "doctor", "urgent"])
-def test_the_tree_is_a_second_opinion_that_never_changes_the_answer(case, tree_level):
+def test_the_answer_is_never_below_the_trees_level_and_says_when_it_follows_the_tree(case, tree_level):
     vignette = {"self": PLAIN, "doctor": dict(PLAIN, duration_weeks=3), "urgent": dict(PLAIN, atrophy=True)}[case]
     result = assess(vignette, tree=ConstantTree(TREE_RISK[tree_level]))
-    assert result.recommendation is card_only(vignette).recommendation
+    without = card_only(vignette).recommendation
+    assert result.recommendation.level == max(without.level, tree_level)
+    if tree_level > without.level:
+        assert result.decided_by == "tree"
+        assert any(
+            line.endswith(
+                f"follows the decision tree: its risk {risk_percent(result.tree_risk.probability)} in adults who notice twitching."
+            )
+            for line in result.not_followed
+        )
+    elif tree_level < result.recommendation.level:
+        assert any(
+            line.startswith(
+                f"The decision tree says {LEVELS[tree_level]}; the answer ({result.recommendation.value}) follows"
+            )
+            for line in result.not_followed
+        )
     assert result.tree.recommendation.level == tree_level  # the risk policy on the tree's risk
     assert result.tree_risk.probability_trained == TREE_RISK[tree_level]
     assert result.tree_risk.population == "community" and result.tree_risk.model == "tree"
@@ -354,7 +375,7 @@ def test_the_two_policies_can_differ_and_both_are_reported():
     vignette = dict(PLAIN, age=30, duration_weeks=3, locations="calf;eyelid")
     guideline = assess(vignette, tree=None)
     risk = assess(vignette, tree=None, policy="risk")
-    assert guideline.recommendation is SEE_DOCTOR and guideline.policy == "guideline"
+    assert guideline.recommendation is SEE_DOCTOR and guideline.policy == "nhs"
     assert risk.recommendation is SELF_CARE and risk.policy == "risk"
     assert guideline.guideline == risk.guideline and guideline.risk_policy == risk.risk_policy
     assert guideline.policies_differ
@@ -381,7 +402,7 @@ def test_unknown_population_and_policy_are_clear_errors():
 
     with pytest.raises(PopulationError, match="unknown population 'mars'"):
         assess(PLAIN, population="mars")
-    with pytest.raises(PolicyError, match="unknown policy 'cautious'; use one of guideline, risk"):
+    with pytest.raises(PolicyError, match="unknown policy 'cautious'; use one of nhs, ng127, risk"):
         assess(PLAIN, policy="cautious")
 
 
@@ -495,8 +516,9 @@ def test_frame_with_a_tree_has_tree_columns():
     )
     assert result.scored["tree_recommendation"].tolist() == ["see_doctor", "see_doctor"]
     assert result.scored["agree"].tolist() == [False, True]
-    # The tree is a second opinion: the answer is the guideline's.
-    assert result.scored["recommendation"].tolist() == ["self_care", "see_doctor"]
+    # The tree's level is shown beside the answer: the answer is never below it.
+    assert result.scored["recommendation"].tolist() == ["see_doctor", "see_doctor"]
+    assert result.scored["decided_by"].tolist() == ["tree", "policy"]
 
 
 def test_empty_frame():
@@ -537,7 +559,7 @@ def test_assessment_to_dict_is_json():
 def test_summary_text_lists_items_flags_advice_and_notice():
     result = card_only(dict(PLAIN, duration_weeks=3, breathing_difficulty=True))
     text = result.summary()
-    assert text.splitlines()[0] == "Recommendation: Urgent assessment (urgent; guideline policy)"
+    assert text.splitlines()[0] == "Recommendation: Urgent assessment (urgent; nhs policy)"
     assert "Risk (card): " in text and "chance of a serious cause (Adults who notice twitching" in text
     assert "  +4  Twitching for more than 2 weeks" in text
     assert "  !  Shortness of breath not explained by exertion" in text
@@ -622,7 +644,7 @@ PLAIN_JSON = json.dumps(dict(PLAIN, duration_weeks=3))
 def test_cli_assess_one_vignette_text():
     result = CliRunner().invoke(main, ["assess", "--vignette", PLAIN_JSON])
     assert result.exit_code == 0, result.output
-    assert "Recommendation: See a doctor, from the guideline (referral ladder) policy" in result.output
+    assert "Recommendation: See a doctor, from the NHS advice (referral ladder) policy" in result.output
     assert "Chance of a serious cause, for adults who notice twitching:" in result.output
     assert "Risk-based: Self-care" in result.output
     assert "      +4    1.5  Twitching for more than 2 weeks" in result.output

@@ -1,10 +1,11 @@
 """Safety of what a person receives: more warning signs never lower it, whatever the card.
 
-On the default policy (the guideline): every single-step worsening of a vignette (a warning
-field turning true, a location added, more weeks, severity or frequency one step up) leaves
-the recommendation the same or more cautious, for the shipped cards and for a card without
-red flags; it is never less cautious than the referral ladder; the tree never changes it.
-On every policy, the reference ladder's red flags make it urgent whatever card is loaded.
+Under every shipped card (and a card without red flags), every policy and both populations:
+every single-step worsening of a vignette (a warning field turning true, a location added,
+more weeks, severity or frequency one step up) leaves what the person is told the same or more
+cautious; it is never below the floor, the policy's own answer, nor the card's or the tree's
+level shown beside it; the red flags make it urgent; the strict card is never less cautious
+than the default. Under the default policy (nhs) it is never below the referral ladder.
 """
 
 from __future__ import annotations
@@ -88,19 +89,36 @@ def worsenings(vignette: dict[str, Any], more_weeks: float) -> Iterator[tuple[st
             yield f"{field} up", {**vignette, field: order[step]}
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+#: Every shipped policy and both populations: the safety properties hold under each.
+POLICIES = tuple(load_policies())
+POPULATIONS = ("community", "enriched")
+
+
+def _levels(records: list[dict[str, Any]], card: Any, policy: str, population: str) -> np.ndarray:
+    """What each vignette's person is told (0-2), scored together as one frame (with the tree)."""
+    frame = pd.DataFrame([{**r, "locations": ";".join(r["locations"])} for r in records])
+    scored = assess_frame(frame, card=card, policy=policy, population=population).scored
+    return scored["recommendation"].cat.codes.to_numpy()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(vignette=vignettes(), more_weeks=st.floats(0.01, 200, allow_nan=False))
-def test_no_single_worsening_lowers_the_combined_recommendation(cards, vignette, more_weeks):
+def test_no_single_worsening_lowers_the_combined_recommendation_under_any_card_policy_or_population(
+    cards, vignette, more_weeks
+):
+    steps = list(worsenings(vignette, more_weeks))
+    records = [vignette, *(worse for _, worse in steps)]
     for card_name, card in cards.items():
-        before = assess(vignette, card=card).recommendation
-        for step, worse in worsenings(vignette, more_weeks):
-            after = assess(worse, card=card).recommendation
-            assert after >= before, f"{card_name} card, {step}: {before.value} -> {after.value} for {vignette}"
+        for policy in POLICIES:
+            for population in POPULATIONS:
+                levels = _levels(records, card, policy, population)
+                for (step, _), after in zip(steps, levels[1:]):
+                    assert after >= levels[0], f"{card_name} card, {policy}, {population}, {step}: {vignette}"
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(vignette=vignettes())
-def test_the_default_answer_is_never_below_the_ladder_and_the_tree_never_changes_it(cards, vignette):
+def test_the_answer_is_never_below_the_floor_the_policy_or_a_model_shown_beside_it(cards, vignette):
     from scoring.contract.features import encode_vignette
     from scoring.contract.schema import validate_vignette
     from scoring.engine.ladder import load_triage_ladder
@@ -111,25 +129,95 @@ def test_the_default_answer_is_never_below_the_ladder_and_the_tree_never_changes
         default=Recommendation.SELF_CARE,
     )
     for card in cards.values():
-        with_tree = assess(vignette, card=card)
-        assert with_tree.policy == "guideline"
-        assert with_tree.recommendation >= ladder
-        assert with_tree.recommendation is assess(vignette, card=card, tree=None).recommendation
+        for policy in POLICIES:
+            a = assess(vignette, card=card, policy=policy)
+            chosen = a.risk_policy if policy == "risk" else a.guideline
+            shown = [chosen.recommendation, a.floor.recommendation, a.card.recommendation, a.tree.recommendation]
+            assert a.recommendation == max(shown)
+            assert all(a.recommendation >= level for level in shown)
+            for name, level in zip(("policy", "card", "tree"), (shown[0], shown[2], shown[3])):
+                said = [
+                    line
+                    for line in a.not_followed
+                    if line.startswith(
+                        "The " + {"policy": f"{policy} policy", "card": "points card", "tree": "decision tree"}[name]
+                    )
+                ]
+                assert bool(said) == (level < a.recommendation), (name, a.not_followed)
+            if policy == "nhs":
+                assert a.recommendation >= ladder
+                assert a.guideline.recommendation >= ladder
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(vignette=vignettes())
 def test_every_policy_is_urgent_on_a_red_flag_and_reports_both_answers(cards, vignette):
     for card in cards.values():
-        for policy in load_policies():
+        for policy in POLICIES:
             assessment = assess(vignette, card=card, policy=policy, tree=None)
             assert assessment.guideline is not None and assessment.risk_policy is not None
             if assessment.card.red_flags or assessment.guideline_red_flags:
                 assert assessment.recommendation is Recommendation.URGENT
                 assert assessment.risk_policy.recommendation is Recommendation.URGENT
                 assert assessment.timeframe is not None
-            chosen = assessment.guideline if policy == "guideline" else assessment.risk_policy
-            assert assessment.recommendation is chosen.recommendation
+            chosen = assessment.risk_policy if policy == "risk" else assessment.guideline
+            assert chosen.policy == policy
+            assert assessment.recommendation >= chosen.recommendation
+            assert assessment.recommendation is max(
+                chosen.recommendation, assessment.floor.recommendation, assessment.card.recommendation
+            )
+
+
+@settings(max_examples=40, deadline=None)
+@given(vignette=vignettes())
+def test_the_strict_card_is_never_less_cautious_than_the_default_under_any_policy(vignette):
+    for policy in POLICIES:
+        for population in POPULATIONS:
+            default = assess(vignette, policy=policy, population=population).recommendation
+            strict = assess(vignette, card="strict", policy=policy, population=population).recommendation
+            assert strict >= default, (policy, population)
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+def test_the_strict_card_is_never_less_cautious_than_the_default_on_generated_vignettes(policy):
+    frame = validate_frame(generate_vignettes(20_000, seed=77).drop(columns=["narrative"]), extra="keep").valid
+    default = assess_frame(frame, policy=policy, extra="keep").scored["recommendation"].cat.codes.to_numpy()
+    strict = assess_frame(frame, card="strict", policy=policy, extra="keep").scored["recommendation"].cat.codes
+    assert (strict.to_numpy() >= default).all()
+
+
+def test_the_floor_sets_the_answer_where_the_risk_policy_would_say_self_care():
+    # A young person with stiff calf muscles: a low risk, but NG127 refers fasciculations with
+    # rigidity, so the floor sends them to a doctor and says so.
+    vignette = {
+        "age": 25,
+        "duration_weeks": 1,
+        "frequency": "daily",
+        "severity": "minor",
+        "locations": "calf",
+        "stiffness": True,
+    }
+    a = assess(vignette, policy="risk")
+    assert a.risk_policy.recommendation is Recommendation.SELF_CARE
+    assert a.recommendation is Recommendation.SEE_DOCTOR and a.set_by_floor
+    assert a.floor.reasons == ("Stiff or rigid muscles with the twitching",)
+    assert (
+        "The risk policy says self_care; the answer (see_doctor) follows the floor: Stiff or rigid" in a.not_followed[0]
+    )
+    scored = assess_frame(pd.DataFrame([vignette]), policy="risk").scored
+    assert scored["decided_by"].tolist() == ["floor"] and scored["floor_recommendation"].tolist() == ["see_doctor"]
+
+
+def test_self_care_advice_never_lists_a_reason_to_see_a_doctor_the_person_has():
+    # Three weeks of calf twitching: the NHS page would send them to a GP; the risk policy
+    # advises self-care, and its text must not list "twitching for more than 2 weeks".
+    vignette = {"age": 25, "duration_weeks": 3, "frequency": "daily", "severity": "minor", "locations": "calf"}
+    a = assess(vignette, policy="risk")
+    assert a.recommendation is Recommendation.SELF_CARE
+    assert "twitching for more than 2 weeks" not in a.advice.lower()
+    assert "some things are worth a routine check with a GP: twitching in more than one place" in a.advice
+    short = assess({**vignette, "duration_weeks": 1}, policy="risk")
+    assert "twitching for more than 2 weeks" in short.advice
 
 
 EXAMPLE = {
@@ -154,7 +242,7 @@ def test_the_reported_example_never_gets_less_cautious_as_it_worsens():
     assert all(answer >= answers[0] for answer in answers)
 
 
-@pytest.mark.parametrize("policy", ["guideline", "risk"])
+@pytest.mark.parametrize("policy", POLICIES)
 @pytest.mark.parametrize("tree", [None, "default"], ids=["card only", "with the tree"])
 def test_guideline_red_flags_are_a_floor_no_card_removes(cards, tree, policy):
     vignette = {
@@ -206,21 +294,24 @@ def frame_worsenings(frame: pd.DataFrame) -> Iterator[tuple[str, pd.DataFrame, n
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("card_name", ["shipped", "no red flags"])
-def test_no_worsening_lowers_the_recommendation_of_200k_generated_vignettes(cards, card_name):
+@pytest.mark.parametrize("policy", POLICIES)
+@pytest.mark.parametrize("card_name", ["shipped", "shipped learned", "no red flags"])
+def test_no_worsening_lowers_the_recommendation_of_200k_generated_vignettes(cards, card_name, policy):
     started = time.perf_counter()
     frame = validate_frame(generate_vignettes(200_000, seed=7).drop(columns=["narrative"]), extra="keep").valid
     card = cards[card_name]
-    before = assess_frame(frame, card=card).scored["recommendation"].cat.codes.to_numpy()
+    before = assess_frame(frame, card=card, policy=policy).scored["recommendation"].cat.codes.to_numpy()
     decreases = {}
     for step, worse, changed in frame_worsenings(frame):
-        after = assess_frame(worse, card=card, extra="keep").scored["recommendation"].cat.codes.to_numpy()
+        after = (
+            assess_frame(worse, card=card, policy=policy, extra="keep").scored["recommendation"].cat.codes.to_numpy()
+        )
         decreases[step] = int(((after < before) & changed).sum())
     assert decreases == dict.fromkeys(decreases, 0)
     assert time.perf_counter() - started < 300
 
 
-@pytest.mark.parametrize("policy", ["guideline", "risk"])
+@pytest.mark.parametrize("policy", POLICIES)
 def test_the_frame_and_the_single_vignette_combine_alike(policy):
     frame = validate_frame(generate_vignettes(300, seed=5).drop(columns=["narrative"]), extra="keep").valid
     scored = assess_frame(frame, extra="keep", policy=policy).scored
@@ -235,9 +326,15 @@ def test_the_frame_and_the_single_vignette_combine_alike(policy):
     assert np.array_equal(scored["tree_risk_serious_cause"].to_numpy(), [a.tree_risk.probability for a in single])
     assert list(scored["tree_recommendation"].astype(str)) == [a.tree.recommendation.value for a in single]
     assert list(scored["agree"]) == [a.agree for a in single]
-    if policy == "guideline":
-        ladder = triage_frame(frame).astype(str).to_numpy()
-        assert (scored["recommendation"].astype(str).to_numpy() == ladder).all()
+    assert list(scored["floor_recommendation"].astype(str)) == [a.floor.recommendation.value for a in single]
+    assert list(scored["decided_by"].astype(str)) == [a.decided_by for a in single]
+    assert list(scored["timeframe"].astype(object).where(scored["timeframe"].notna(), None)) == [
+        a.timeframe for a in single
+    ]
+    if policy == "nhs":
+        ladder = triage_frame(frame).cat.codes.to_numpy()
+        assert (scored["guideline_recommendation"].cat.codes.to_numpy() == ladder).all()
+        assert (scored["recommendation"].cat.codes.to_numpy() >= ladder).all()
 
 
 # --------------------------------------------------------------------------------------

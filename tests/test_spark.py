@@ -25,6 +25,8 @@ RESULTS = [
     "agree",
     "guideline_recommendation",
     "risk_policy_recommendation",
+    "floor_recommendation",
+    "decided_by",
     "recommendation",
     "timeframe",
 ]
@@ -39,7 +41,7 @@ def _text(column: pd.Series) -> list[str]:
     return ["" if pd.isna(v) else str(v) for v in column]
 
 
-@pytest.mark.parametrize(("policy", "population"), [("risk", "community"), ("guideline", "enriched")])
+@pytest.mark.parametrize(("policy", "population"), [("risk", "community"), ("nhs", "enriched"), ("ng127", "community")])
 def test_spark_scores_as_assess_frame(spark: Any, generated: pd.DataFrame, policy: str, population: str) -> None:
     from scoring import spark as zaro_spark
 

@@ -79,14 +79,22 @@ def generated() -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("card", ["default", "strict", "learned"])
-@pytest.mark.parametrize("policy", ["guideline", "risk"])
+@pytest.mark.parametrize("policy", ["nhs", "ng127", "risk"])
 @pytest.mark.parametrize("population", ["community", "enriched"])
 def test_generated_vignettes_get_the_same_answers(
     generated: pd.DataFrame, card: str, policy: str, population: str
 ) -> None:
     scored = assert_same(generated, card=card, policy=policy, population=population)
-    chosen = {"guideline": "guideline_recommendation", "risk": "risk_policy_recommendation"}[policy]
-    assert scored["recommendation"].tolist() == scored[chosen].tolist()
+    chosen = "risk_policy_recommendation" if policy == "risk" else "guideline_recommendation"
+    shown = [chosen, "floor_recommendation", "card_recommendation", "tree_recommendation"]
+    levels = np.column_stack([scored[c].map(LEVELS.index).to_numpy() for c in shown])
+    # What a person is told is the most cautious level shown, and names the first source reaching it.
+    told = scored["recommendation"].map(LEVELS.index).to_numpy()
+    assert (told >= levels.max(axis=1)).all()
+    if load_card(card).never_below is None:  # strict is also never below the default card
+        assert (told == levels.max(axis=1)).all()
+        first = np.argmax(levels == told[:, None], axis=1)
+        assert scored["decided_by"].tolist() == [["policy", "floor", "card", "tree"][i] for i in first]
 
 
 def test_the_risk_policy_refers_fewer_and_red_flags_stay_urgent(generated: pd.DataFrame) -> None:
@@ -99,21 +107,23 @@ def test_the_risk_policy_refers_fewer_and_red_flags_stay_urgent(generated: pd.Da
 
 def test_the_columns_are_named_for_the_outcome_and_in_assess_frames_order(generated: pd.DataFrame) -> None:
     columns = list(generated.columns)
-    assert scored_columns(columns, tree=False)[-6:] == [
+    assert scored_columns(columns, tree=False)[-8:] == [
         "card_recommendation",
         "risk_serious_cause",
         "guideline_recommendation",
         "risk_policy_recommendation",
+        "floor_recommendation",
         "recommendation",
+        "decided_by",
         "timeframe",
     ]
     with_tree = scored_columns(columns, outcome="any_cause", tree_outcome="serious_cause")
-    assert with_tree[-8:-4] == ["risk_any_cause", "tree_risk_serious_cause", "tree_recommendation", "agree"]
+    assert with_tree[-10:-6] == ["risk_any_cause", "tree_risk_serious_cause", "tree_recommendation", "agree"]
 
 
 def test_how_soon_is_what_assess_says(generated: pd.DataFrame) -> None:
     rows = generated.head(400)
-    for policy in ("guideline", "risk"):
+    for policy in ("nhs", "ng127", "risk"):
         scored = assert_same(rows, policy=policy)
         urgent = scored.index[scored["recommendation"] == "urgent"][:40]
         assert len(urgent) > 5
@@ -149,7 +159,7 @@ def test_a_card_without_calibration_has_no_risk_and_the_risk_policy_falls_back(
 
 
 def test_unknown_policy_population_and_outcome_are_named() -> None:
-    with pytest.raises(PolicyError, match="unknown policy 'cautious'; use one of guideline, risk"):
+    with pytest.raises(PolicyError, match="unknown policy 'cautious'; use one of nhs, ng127, risk"):
         to_sql(tree=None, policy="cautious")
     with pytest.raises(PopulationError, match="'clinic'.*enriched, community"):
         to_sql(tree=None, population="clinic")
@@ -201,13 +211,18 @@ def test_the_tree_as_nested_case_gives_each_rows_leaf_risk_and_advice() -> None:
     assert scored["tree_recommendation"].astype(str).tolist() == advice.tolist()
     # Every leaf is reached by some row, so every branch of the CASE was checked.
     assert set(np.unique(tree.apply(features))) == set(np.flatnonzero(tree.tree_structure().is_leaf))
-    # The tree is a second opinion: the combined answer is the card's and the ladder's floor alone.
+    # The tree's level is shown beside the answer, so the answer is never below it: with the
+    # tree it is the answer without it, raised only where the tree's level is higher.
     alone, _ = in_duckdb(frame, tree=None)
-    assert scored["recommendation"].astype(str).tolist() == alone["recommendation"].astype(str).tolist()
+    with_tree = scored["recommendation"].map(LEVELS.index).to_numpy()
+    without = alone["recommendation"].map(LEVELS.index).to_numpy()
+    tree_level = scored["tree_recommendation"].map(LEVELS.index).to_numpy()
+    assert (with_tree == np.maximum(without, tree_level)).all()
+    assert (scored.loc[with_tree > without, "decided_by"] == "tree").all()
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(vignettes(), min_size=1, max_size=20), st.sampled_from(["guideline", "risk"]))
+@given(st.lists(vignettes(), min_size=1, max_size=20), st.sampled_from(["nhs", "ng127", "risk"]))
 def test_valid_vignettes_agree(records: list[dict[str, Any]], policy: str) -> None:
     frame = pd.DataFrame(records)
     frame["locations"] = frame["locations"].map(";".join)
@@ -215,7 +230,7 @@ def test_valid_vignettes_agree(records: list[dict[str, Any]], policy: str) -> No
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text_frames(), st.sampled_from(["guideline", "risk"]))
+@given(text_frames(), st.sampled_from(["nhs", "ng127", "risk"]))
 def test_text_cells_get_the_same_verdicts(frame: pd.DataFrame, policy: str) -> None:
     assert_same(frame, policy=policy)
 

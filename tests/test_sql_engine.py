@@ -106,7 +106,7 @@ def test_parquet_out_has_the_values_of_the_pandas_engine(inputs: dict[str, Path]
 
 
 def test_an_unknown_policy_is_refused_before_anything_is_written(inputs: dict[str, Path], tmp_path: Path) -> None:
-    with pytest.raises(PolicyError, match="unknown policy 'cheap'; use one of guideline, risk"):
+    with pytest.raises(PolicyError, match="unknown policy 'cheap'; use one of nhs, ng127, risk"):
         assess_file(inputs["csv"], tmp_path / "out.csv", engine="duckdb", policy="cheap")
     assert list(tmp_path.iterdir()) == []
 
@@ -169,7 +169,7 @@ def test_cli_sql_prints_the_query(dialect: str) -> None:
     assert result.output.startswith("WITH _zaro_checked AS (")
 
 
-@pytest.mark.parametrize("policy", ["guideline", "risk"])
+@pytest.mark.parametrize("policy", ["nhs", "ng127", "risk"])
 def test_printed_duckdb_query_scores_a_table_as_assess_frame_does(inputs: dict[str, Path], policy: str) -> None:
     options = ["--table", "vignettes", "--policy", policy, "--population", "enriched"]
     query = CliRunner().invoke(main, ["sql", *options]).output
@@ -186,7 +186,7 @@ def test_printed_duckdb_query_scores_a_table_as_assess_frame_does(inputs: dict[s
 @pytest.mark.parametrize(
     ("option", "message"),
     [
-        (["--policy", "cheap"], "unknown policy 'cheap'; known policies: guideline, risk"),
+        (["--policy", "cheap"], "unknown policy 'cheap'; known policies: nhs, ng127, risk"),
         (["--population", "clinic"], "unknown population 'clinic'; known populations: enriched, community"),
         (["--tree", "t.skops", "--no-tree"], "give --tree or --no-tree, not both"),
     ],

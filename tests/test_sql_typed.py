@@ -28,6 +28,8 @@ RESULTS = [
     "agree",
     "guideline_recommendation",
     "risk_policy_recommendation",
+    "floor_recommendation",
+    "decided_by",
     "timeframe",
     "recommendation",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -167,9 +168,19 @@ class PopulationName(click.ParamType):
         return "[" + "|".join(self.known()) + "]"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from scoring.engine.policies import load_policy
+
         known = self.known()
         if value in known:
             return str(value)
+        if isinstance(value, str) and value not in known:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    # An old id (``guideline``) maps to its new one.
+                    return load_policy(value).id
+            except ValueError:
+                pass
         self.fail(f"unknown population {value!r}; known populations: {', '.join(known)}", param, ctx)
 
     def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
@@ -199,19 +210,31 @@ class PolicyName(click.ParamType):
         return "[" + "|".join(self.known()) + "]"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from scoring.engine.policies import load_policy
+
         known = self.known()
         if value in known:
             return str(value)
+        if isinstance(value, str) and value not in known:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    # An old id (``guideline``) maps to its new one.
+                    return load_policy(value).id
+            except ValueError:
+                pass
         self.fail(f"unknown policy {value!r}; known policies: {', '.join(known)}", param, ctx)
 
 
 policy_option = click.option(
     "--policy",
     type=PolicyName(),
-    default="guideline",
+    default="nhs",
     show_default=True,
-    help="Whose answer is the recommendation (scoring/definitions/policies.toml): guideline is the referral "
-    "ladder with the card (the safety floor); risk follows the card's risk after the red flags.",
+    help="Whose answer is the recommendation (scoring/definitions/policies.toml): nhs is the NHS page's advice "
+    "(the referral ladder, the most cautious); ng127 is NICE NG127/NG42 as a GP applies them; risk follows the "
+    "card's risk. Every answer is at least the floor's (NG127's must-refers and the red flags) and the card's "
+    "and the tree's levels shown beside it; guideline is the old name of nhs.",
 )
 
 

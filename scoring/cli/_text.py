@@ -36,6 +36,10 @@ def _policy_lines(assessment: Any) -> list[str]:
         lines.extend(f"  - {reason}" for reason in column.reasons)
     differ = policies_differ_text(assessment.guideline, assessment.risk_policy)
     lines.append(differ or "The guideline and the risk policy agree.")
+    floor = getattr(assessment, "floor", None)
+    if floor is not None:
+        lines.append(f"{floor.label}: {floor.recommendation.value}")
+        lines.extend(f"  - {reason}" for reason in floor.reasons)
     return lines
 
 
@@ -84,8 +88,15 @@ def assessment_text(assessment: Any) -> str:
         (r for r in (assessment.guideline, assessment.risk_policy) if r is not None and r.policy == assessment.policy),
         None,
     )
-    source = f", from the {lower_first(chosen.label)} policy" if chosen is not None else ""
+    label = "" if chosen is None else chosen.label if chosen.label[1:2].isupper() else lower_first(chosen.label)
+    source = f", from the {label} policy" if chosen is not None else ""
+    decided_by = getattr(assessment, "decided_by", "policy")
+    if decided_by == "floor":
+        source = ", set by the floor (NG127's must-refers and the red flags)"
+    elif decided_by in ("card", "tree"):
+        source += f", raised by the {'points card' if decided_by == 'card' else 'decision tree'} shown beside it"
     lines = [f"Recommendation: {recommendation.label}{source}"]
+    lines += list(getattr(assessment, "not_followed", ()))
     how_soon = how_soon_text(assessment.timeframe, assessment.timeframe_advice, assessment.advice)
     if how_soon:
         lines.append(how_soon)

@@ -10,7 +10,7 @@ reasons behind each rule are in ``docs/clinical.md`` (section 2).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -38,6 +38,9 @@ __all__ = [
     "TRIAGE_FILE",
     "LadderError",
     "TriageRule",
+    "RuleEntry",
+    "rules_from_entries",
+    "levels_of_rules",
     "load_triage_ladder",
     "red_flag_rules",
     "rules_fired",
@@ -59,7 +62,9 @@ class LadderError(DefinitionError):
 Timeframe = Literal["within_2_weeks", "same_day", "emergency"]
 
 
-class _RuleEntry(Strict):
+class RuleEntry(Strict):
+    """The schema of one rule (a ``[[rule]]`` of triage.toml, a ``[[rules]]`` of policies.toml)."""
+
     id: RequiredText
     level: Literal["urgent", "see_doctor"]
     when: str
@@ -70,7 +75,7 @@ class _RuleEntry(Strict):
 
 
 class _LadderFile(Strict):
-    rule: list[_RuleEntry] = Field(min_length=1)
+    rule: list[RuleEntry] = Field(min_length=1)
 
 
 @dataclass(frozen=True)
@@ -98,7 +103,7 @@ def _schema_message(exc: ValidationError, raw: dict, path: Path) -> str:
         entry = raw["rule"][loc[1]]
         name = entry.get("id", loc[1] + 1) if isinstance(entry, dict) else loc[1] + 1
         where, key = f"rule {name!r}", str(loc[-1])
-        text = problem_text(error, key, allowed=allowed_keys(_RuleEntry), table_hint="write it as a [[rule]] table")
+        text = problem_text(error, key, allowed=allowed_keys(RuleEntry), table_hint="write it as a [[rule]] table")
     else:
         where, key = "ladder", str(loc[0]) if loc else "rule"
         text = problem_text(error, key, allowed=allowed_keys(_LadderFile))
@@ -128,20 +133,33 @@ def load_triage_ladder(path: Path | None = None) -> tuple[TriageRule, ...]:
         checked = _LadderFile.model_validate(raw)
     except ValidationError as exc:
         raise LadderError(_schema_message(exc, raw, path)) from None
+    return rules_from_entries(checked.rule, path, LadderError)
+
+
+def rules_from_entries(
+    entries: list[RuleEntry], path: Path, error: type[DefinitionError] = LadderError, taken: tuple[str, ...] = ()
+) -> tuple[TriageRule, ...]:
+    """Checked rule entries as :class:`TriageRule` (conditions parsed, time frames checked).
+
+    Used for the ladder and for the extra rules of ``policies.toml``; ``taken`` are ids already
+    used elsewhere (a rule id names one rule everywhere). Raises ``error`` naming the file and
+    the rule: a repeated id, a condition that does not parse, an urgent rule without a time
+    frame or advice, or a time frame on a see_doctor rule.
+    """
     rules: list[TriageRule] = []
-    seen: set[str] = set()
-    for entry in checked.rule:
+    seen: set[str] = set(taken)
+    for entry in entries:
         if entry.id in seen:
-            raise LadderError(f"{path.name}: rule {entry.id!r}: the id is used twice; give each rule its own id")
+            raise error(f"{path.name}: rule {entry.id!r}: the id is used twice; give each rule its own id")
         seen.add(entry.id)
         try:
             condition = parse_condition(entry.when)
         except ConditionError as exc:
-            raise LadderError(
+            raise error(
                 f"{path.name}: rule {entry.id!r}: {exc}; write `when` in the condition language, "
                 "e.g. 'weakness and worsening'"
             ) from None
-        _check_timeframe(entry, path)
+        _check_timeframe(entry, path, error)
         rules.append(
             TriageRule(
                 entry.id,
@@ -157,20 +175,16 @@ def load_triage_ladder(path: Path | None = None) -> tuple[TriageRule, ...]:
     return tuple(rules)
 
 
-def _check_timeframe(entry: _RuleEntry, path: Path) -> None:
+def _check_timeframe(entry: RuleEntry, path: Path, error: type[DefinitionError] = LadderError) -> None:
     """Urgent rules say how soon (``timeframe``) and what to do (``advice``); other rules do not."""
     where = f"{path.name}: rule {entry.id!r}"
     if entry.level == "urgent":
         if entry.timeframe is None:
-            raise LadderError(
-                f"{where}: an urgent rule needs a time frame; add timeframe = one of {', '.join(TIMEFRAMES)}"
-            )
+            raise error(f"{where}: an urgent rule needs a time frame; add timeframe = one of {', '.join(TIMEFRAMES)}")
         if entry.advice is None:
-            raise LadderError(
-                f'{where}: an urgent rule needs advice; add advice = "..." saying what to do and how soon'
-            )
+            raise error(f'{where}: an urgent rule needs advice; add advice = "..." saying what to do and how soon')
     elif entry.timeframe is not None:
-        raise LadderError(
+        raise error(
             f'{where}: timeframe {entry.timeframe!r} is for urgent rules only; remove it or set level = "urgent"'
         )
 
@@ -180,9 +194,10 @@ def red_flag_rules() -> tuple[TriageRule, ...]:
     return tuple(rule for rule in load_triage_ladder() if rule.level == "urgent")
 
 
-def rules_fired(features: Features) -> dict[str, np.ndarray]:
-    """Per rule id (ladder order), a boolean array: where the rule fires."""
-    return {rule.id: np.asarray(rule.condition.evaluate(features), dtype=bool) for rule in load_triage_ladder()}
+def rules_fired(features: Features, rules: Iterable[TriageRule] | None = None) -> dict[str, np.ndarray]:
+    """Per rule id (ladder order, or the order of ``rules``), a boolean array: where the rule fires."""
+    chosen = load_triage_ladder() if rules is None else rules
+    return {rule.id: np.asarray(rule.condition.evaluate(features), dtype=bool) for rule in chosen}
 
 
 def red_flags_fired(features: Features | Mapping[str, float]) -> np.ndarray:
@@ -202,16 +217,26 @@ def timeframes_fired(encoded: Mapping[str, float]) -> dict[str, str]:
     return {rule.id: str(rule.timeframe) for rule in red_flag_rules() if bool(rule.condition.evaluate(encoded))}
 
 
-def _levels_from_fired(fired: Mapping[str, np.ndarray], n: int) -> np.ndarray:
-    """The highest level of any rule that fired, per row: one OR a rule, one assignment a level."""
+def levels_of_rules(rules: Iterable[TriageRule], fired: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+    """The highest level of any of ``rules`` that fired, per row (0 where none did), as int8.
+
+    ``fired`` maps rule id to where the rule fires (as :func:`rules_fired` gives it). One OR
+    per level, one assignment per level: a policy's or the floor's rules, or the whole ladder.
+    """
+    rules = tuple(rules)
     levels = np.zeros(n, dtype=np.int8)
     for rank in range(1, len(LEVELS)):
         hit = np.zeros(n, dtype=bool)
-        for rule in load_triage_ladder():
+        for rule in rules:
             if LEVELS.index(rule.level) == rank:
                 hit |= fired[rule.id]
         levels[hit] = rank  # levels in rising order: a higher one overwrites a lower one
     return levels
+
+
+def _levels_from_fired(fired: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+    """The ladder's level per row from where each of its rules fired."""
+    return levels_of_rules(load_triage_ladder(), fired, n)
 
 
 def triage_levels(features: Features, fired: Mapping[str, np.ndarray] | None = None) -> np.ndarray:

@@ -1,13 +1,18 @@
-"""Recommendation policies as data: the guideline ladder, and thresholds on an estimated risk.
+"""Recommendation policies as data: rule lists (``nhs``, ``ng127``), thresholds on a risk, and the floor.
 
-The policies live in ``scoring/definitions/policies.toml``. Each has an id, a kind and, for a
-``risk`` policy, the outcome it reads and rising thresholds with the harm-to-benefit ratio
-each one comes from (the threshold is ``harm / (harm + benefit)``, as in decision-curve
-analysis). Every policy sends a red flag to ``urgent``; :func:`scoring.assessment.assess`
-applies them. This module only reads and checks the file and maps risks to levels.
+The policies live in ``scoring/definitions/policies.toml``. Each has an id and a kind: a
+``guideline`` policy lists the rules it follows (ids of the referral ladder, ``triage.toml``,
+or of the file's own ``[[rules]]``); a ``risk`` policy names the outcome it reads and rising
+thresholds with the harm-to-benefit ratio each one comes from (the threshold is
+``harm / (harm + benefit)``, as in decision-curve analysis). The ``[floor]`` lists the rules no
+policy, card or threshold answers below (NG127's must-refers and every red flag).
+:func:`scoring.assessment.assess` applies them; this module reads and checks the file and maps
+risks to levels.
 
 Examples
 --------
+>>> [rule.id for rule in load_floor().rules][-3:]
+['ng127_weakness', 'ng127_rigidity', 'ng127_eyelid_over_3_months']
 >>> policy = load_policy("risk")
 >>> [t.recommendation.value for t in policy.thresholds]
 ['see_doctor', 'urgent']
@@ -18,6 +23,7 @@ Examples
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -39,6 +45,7 @@ from scoring.engine._definitions import (
     problem_text,
     read_toml,
 )
+from scoring.engine.ladder import RuleEntry, TriageRule, load_triage_ladder, rules_from_entries
 
 __all__ = [
     "POLICIES_FILE",
@@ -46,7 +53,10 @@ __all__ = [
     "PolicyError",
     "Threshold",
     "Policy",
+    "Floor",
     "load_policies",
+    "load_floor",
+    "policy_rules",
     "load_policy",
     "threshold_from_ratio",
 ]
@@ -54,8 +64,8 @@ __all__ = [
 #: The shipped policy definitions.
 POLICIES_FILE = DEFINITIONS_DIR / "policies.toml"
 
-#: The policy used when none is named (the referral ladder: the safety floor).
-DEFAULT_POLICY = "guideline"
+#: The policy used when none is named: the NHS page's advice, the most cautious (docs/policies.md).
+DEFAULT_POLICY = "nhs"
 
 _RATIO = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*:\s*(\d+(?:\.\d+)?)\s*$")
 
@@ -116,7 +126,9 @@ class Policy:
     outcome : str or None
         For a risk policy, the outcome whose risk the thresholds read.
     thresholds : tuple of Threshold
-        For a risk policy, rising thresholds; empty for the guideline.
+        For a risk policy, rising thresholds; empty for a guideline policy.
+    rules : tuple of TriageRule
+        For a guideline policy, the rules it follows (in file order); empty for a risk policy.
     """
 
     id: str
@@ -126,6 +138,7 @@ class Policy:
     is_default: bool
     outcome: str | None = None
     thresholds: tuple[Threshold, ...] = ()
+    rules: tuple[TriageRule, ...] = ()
 
     def risk_levels(self, risk: Any) -> np.ndarray:
         """Level per risk (0 self-care, 1 see a doctor, 2 urgent): the highest threshold reached.
@@ -147,6 +160,22 @@ class Policy:
         return next((t for t in self.thresholds if t.recommendation is recommendation), None)
 
 
+@dataclass(frozen=True)
+class Floor:
+    """The rules no policy, card or threshold answers below (``[floor]`` of ``policies.toml``).
+
+    Attributes
+    ----------
+    label, description : str
+    rules : tuple of TriageRule
+        NG127's must-refers and every red flag of the referral ladder, in file order.
+    """
+
+    label: str
+    description: str
+    rules: tuple[TriageRule, ...]
+
+
 class _ThresholdEntry(Strict):
     recommendation: Literal["see_doctor", "urgent"]
     at_least: Number = Field(gt=0, lt=1)
@@ -163,16 +192,43 @@ class _PolicyEntry(Strict):
     description: RequiredText
     outcome: RequiredText | None = None
     thresholds: list[_ThresholdEntry] = Field(default_factory=list)
+    rules: list[RequiredText] = Field(default_factory=list)
+
+
+class _FloorEntry(Strict):
+    label: RequiredText
+    description: RequiredText
+    rules: list[RequiredText] = Field(min_length=1)
 
 
 class _PoliciesFile(Strict):
+    floor: _FloorEntry
+    rules: list[RuleEntry] = Field(default_factory=list)
     policies: list[_PolicyEntry] = Field(min_length=1)
+    aliases: dict[str, RequiredText] = Field(default_factory=dict)
 
 
 def _schema_message(exc: ValidationError, raw: Mapping[str, Any], path: Path) -> str:
     error = first_error(exc)
     loc = error["loc"]
-    if len(loc) >= 2 and isinstance(loc[1], int):
+    if loc == ("floor",) and error["type"] == "missing":
+        return (
+            f"{path.name}: missing the [floor] table; add [floor] with label, description and rules "
+            "(every red flag of triage.toml at least)"
+        )
+    if loc and loc[0] == "floor":
+        where = "[floor]"
+        text = problem_text(
+            error, str(loc[-1]), allowed=allowed_keys(_FloorEntry), table_hint="write it as a [floor] table"
+        )
+    elif loc and loc[0] == "rules" and len(loc) >= 2 and isinstance(loc[1], int):
+        entry = raw["rules"][loc[1]]
+        name = entry.get("id", loc[1] + 1) if isinstance(entry, dict) else loc[1] + 1
+        where = f"rule {name!r}"
+        text = problem_text(
+            error, str(loc[-1]), allowed=allowed_keys(RuleEntry), table_hint="write it as a [[rules]] table"
+        )
+    elif len(loc) >= 2 and loc[0] == "policies" and isinstance(loc[1], int):
         entry = raw["policies"][loc[1]]
         name = entry.get("id", loc[1] + 1) if isinstance(entry, dict) else loc[1] + 1
         where = f"policy {name!r}"
@@ -191,15 +247,39 @@ def _schema_message(exc: ValidationError, raw: Mapping[str, Any], path: Path) ->
     return f"{path.name}: {where}: {text}"
 
 
+def _named_rules(
+    names: Sequence[str], known: Mapping[str, TriageRule], where: str, path: Path
+) -> tuple[TriageRule, ...]:
+    """The rules named, in order; an unknown or repeated id is an error naming the fix."""
+    rules: list[TriageRule] = []
+    for name in names:
+        if name not in known:
+            raise PolicyError(
+                f"{where}: unknown rule {name!r}; use a rule id of triage.toml or of the [[rules]] of "
+                f"{path.name} ({', '.join(known)}), or add a [[rules]] table with id = {name!r}"
+            )
+        if any(rule.id == name for rule in rules):
+            raise PolicyError(f"{where}: rule {name!r} is listed twice; list each rule once")
+        rules.append(known[name])
+    return tuple(rules)
+
+
 def _thresholds(entry: _PolicyEntry, path: Path, outcomes: Sequence[str]) -> tuple[Threshold, ...]:
     where = f"{path.name}: policy {entry.id!r}"
     if entry.kind == "guideline":
         if entry.thresholds or entry.outcome is not None:
             raise PolicyError(
-                f"{where}: a guideline policy follows the referral ladder and takes no outcome or thresholds; "
+                f"{where}: a guideline policy follows its rules and takes no outcome or thresholds; "
                 'remove them, or set kind = "risk"'
             )
+        if not entry.rules:
+            raise PolicyError(f'{where}: a guideline policy needs the rules it follows; add rules = ["atrophy", ...]')
         return ()
+    if entry.rules:
+        raise PolicyError(
+            f"{where}: a risk policy reads thresholds on a risk and takes no rules (the floor and the red flags "
+            'apply to it anyway); remove rules, or set kind = "guideline"'
+        )
     if entry.outcome is None:
         raise PolicyError(f'{where}: a risk policy needs the outcome it reads; add outcome = "{outcomes[0]}"')
     if entry.outcome not in outcomes:
@@ -243,17 +323,8 @@ def _thresholds(entry: _PolicyEntry, path: Path, outcomes: Sequence[str]) -> tup
 
 
 @lru_cache(maxsize=4)
-def load_policies(path: Path | None = None) -> dict[str, Policy]:
-    """Read and check the policy file; policies by id, in file order.
-
-    Raises
-    ------
-    PolicyError
-        Naming the file, the policy and the fix: an unknown or missing key, an unknown
-        outcome, a threshold outside 0-1, thresholds that do not increase, a threshold that
-        does not match its harm-to-benefit ratio, a repeated id, or not exactly one default
-        (which must be a guideline policy, the safety floor).
-    """
+def _load(path: Path | None = None) -> tuple[dict[str, Policy], Floor, dict[str, str]]:
+    """The policies by id, the floor and the aliases of one policy file, checked."""
     from scoring.engine.risk import load_outcomes
 
     path = POLICIES_FILE if path is None else Path(path)
@@ -262,11 +333,23 @@ def load_policies(path: Path | None = None) -> dict[str, Policy]:
         checked = _PoliciesFile.model_validate(raw)
     except ValidationError as exc:
         raise PolicyError(_schema_message(exc, raw, path)) from None
+    ladder = load_triage_ladder()
+    extra = rules_from_entries(checked.rules, path, PolicyError, taken=tuple(rule.id for rule in ladder))
+    known = {rule.id: rule for rule in (*ladder, *extra)}
+    floor_rules = _named_rules(checked.floor.rules, known, f"{path.name}: [floor]", path)
+    missing = [rule.id for rule in ladder if rule.level == "urgent" and rule not in floor_rules]
+    if missing:
+        raise PolicyError(
+            f"{path.name}: [floor]: the floor must hold every red flag of the referral ladder; "
+            f"add {', '.join(repr(m) for m in missing)} to its rules"
+        )
+    floor = Floor(checked.floor.label, checked.floor.description, floor_rules)
     outcomes = list(load_outcomes())
     policies: dict[str, Policy] = {}
     for entry in checked.policies:
         if entry.id in policies:
             raise PolicyError(f"{path.name}: policy {entry.id!r}: the id is used twice; give each policy its own id")
+        thresholds = _thresholds(entry, path, outcomes)
         policies[entry.id] = Policy(
             id=entry.id,
             kind=entry.kind,
@@ -274,7 +357,8 @@ def load_policies(path: Path | None = None) -> dict[str, Policy]:
             description=entry.description,
             is_default=entry.default,
             outcome=entry.outcome,
-            thresholds=_thresholds(entry, path, outcomes),
+            thresholds=thresholds,
+            rules=_named_rules(entry.rules, known, f"{path.name}: policy {entry.id!r}", path),
         )
     defaults = [policy for policy in policies.values() if policy.is_default]
     if len(defaults) != 1:
@@ -282,14 +366,56 @@ def load_policies(path: Path | None = None) -> dict[str, Policy]:
         raise PolicyError(f"{path.name}: exactly one policy must have default = true (found: {found})")
     if defaults[0].kind != "guideline":
         raise PolicyError(
-            f"{path.name}: policy {defaults[0].id!r}: the default policy must be a guideline policy, the safety "
-            "floor; set default = true on the guideline policy instead"
+            f"{path.name}: policy {defaults[0].id!r}: the default policy must be a guideline policy (rules a "
+            "clinician reads, at least as cautious as the floor); set default = true on a guideline policy instead"
         )
-    return policies
+    if not any(policy.kind == "risk" for policy in policies.values()):
+        raise PolicyError(f'{path.name}: every assessment also reports a risk policy; add one with kind = "risk"')
+    for old, new in checked.aliases.items():
+        if old in policies:
+            raise PolicyError(f"{path.name}: [aliases]: {old!r} is a policy id; remove the alias")
+        if new not in policies:
+            raise PolicyError(
+                f"{path.name}: [aliases]: {old!r} points to unknown policy {new!r}; use one of {', '.join(policies)}"
+            )
+    return policies, floor, dict(checked.aliases)
+
+
+def load_policies(path: Path | None = None) -> dict[str, Policy]:
+    """Read and check the policy file; policies by id, in file order.
+
+    Raises
+    ------
+    PolicyError
+        Naming the file, the entry and the fix: an unknown or missing key, an unknown rule
+        (of a policy or the floor), an unknown field in a rule's condition, an unknown time
+        frame, an unknown outcome, a threshold outside 0-1, thresholds that do not increase, a
+        threshold that does not match its harm-to-benefit ratio, a repeated id, a floor without
+        every red flag, or not exactly one default (which must be a guideline policy).
+    """
+    return _load(path)[0]
+
+
+load_policies.cache_clear = _load.cache_clear  # type: ignore[attr-defined]
+
+
+def load_floor(path: Path | None = None) -> Floor:
+    """The floor of the policy file: the rules no policy, card or threshold answers below."""
+    return _load(path)[1]
+
+
+def policy_rules(policy: Policy) -> tuple[TriageRule, ...]:
+    """The rules a policy's answer reads: a guideline policy's own; the red flags for a risk policy."""
+    if policy.kind == "guideline":
+        return policy.rules
+    return tuple(rule for rule in load_triage_ladder() if rule.level == "urgent")
 
 
 def load_policy(policy: Policy | str | None = None) -> Policy:
     """A policy by id (the default policy for None); a :class:`Policy` is returned as is.
+
+    An old id listed under ``[aliases]`` (``"guideline"``, now ``"nhs"``) still works, with a
+    :class:`DeprecationWarning` naming the new id.
 
     Raises
     ------
@@ -298,9 +424,16 @@ def load_policy(policy: Policy | str | None = None) -> Policy:
     """
     if isinstance(policy, Policy):
         return policy
-    policies = load_policies()
+    policies, _, aliases = _load()
     if policy is None:
         return next(p for p in policies.values() if p.is_default)
+    if policy in aliases:
+        warnings.warn(
+            f"policy {policy!r} is now called {aliases[policy]!r}; use {aliases[policy]!r}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return policies[aliases[policy]]
     if policy not in policies:
         raise PolicyError(f"unknown policy {policy!r}; use one of {', '.join(policies)}")
     return policies[policy]

@@ -91,7 +91,15 @@ def scored_columns(
     out += ["points_total", "band", "red_flags", "card_recommendation", risk_column(outcome)]
     if tree:
         out += [tree_risk_column(tree_outcome or outcome), "tree_recommendation", "agree"]
-    return [*out, "guideline_recommendation", "risk_policy_recommendation", "recommendation", "timeframe"]
+    return [
+        *out,
+        "guideline_recommendation",
+        "risk_policy_recommendation",
+        "floor_recommendation",
+        "recommendation",
+        "decided_by",
+        "timeframe",
+    ]
 
 
 # --------------------------------------------------------------------------------------
@@ -143,12 +151,10 @@ def _any(conditions: Sequence[str]) -> str:
     return "(" + (" OR ".join(conditions) or "FALSE") + ")"
 
 
-def ladder_level() -> str:
-    """The referral ladder's level (0, 1, 2): the highest level of any rule that fires."""
+def rules_level(rules: Sequence[Any]) -> str:
+    """The highest level (0, 1, 2) of any of ``rules`` that fires, as :func:`scoring.engine.ladder.levels_of_rules`."""
     from scoring.contract.recommendation import LEVELS
-    from scoring.engine.ladder import load_triage_ladder
 
-    rules = load_triage_ladder()
     cases = []
     for level in sorted({LEVELS.index(rule.level) for rule in rules}, reverse=True):
         fired = _any([condition_sql(rule.condition.node) for rule in rules if LEVELS.index(rule.level) == level])
@@ -156,12 +162,24 @@ def ladder_level() -> str:
     return "CASE " + " ".join(cases) + " ELSE 0 END" if cases else "0"
 
 
-def red_flag_timeframe(card: Card, flags: Sequence[str]) -> str:
-    """The most urgent time frame of the red flags that fire (the card's and the ladder's), or NULL."""
+def ladder_level() -> str:
+    """The referral ladder's level (0, 1, 2): the highest level of any rule that fires."""
+    from scoring.engine.ladder import load_triage_ladder
+
+    return rules_level(load_triage_ladder())
+
+
+def red_flag_timeframe(card: Card, flags: Sequence[str], rules: Sequence[Any] | None = None) -> str:
+    """The most urgent time frame of the red flags that fire (the card's and the urgent ``rules``), or NULL.
+
+    ``rules`` defaults to the ladder's red flags.
+    """
     from scoring.engine.ladder import red_flag_rules
 
     pairs = [(flag.timeframe, sql) for flag, sql in zip(card.red_flags, flags)]
-    pairs += [(rule.timeframe, condition_sql(rule.condition.node)) for rule in red_flag_rules()]
+    pairs += [
+        (rule.timeframe, condition_sql(rule.condition.node)) for rule in (red_flag_rules() if rules is None else rules)
+    ]
     cases = [
         f"WHEN {_any([sql for frame, sql in pairs if frame == timeframe])} THEN {literal(timeframe)}"
         for timeframe in reversed(TIMEFRAMES)
@@ -277,46 +295,72 @@ def threshold_level(policy: Policy, risk: str) -> str:
 def scores_select(scoring: Scoring, columns: Sequence[str]) -> str:
     """The result columns over ``_zaro_features``, as :func:`scoring.assessment.combine_frame` combines them.
 
-    Five nested steps, each naming what the next one reads: (1) total, card flags, ladder level,
-    red-flag time frame, the tree's risk; (2) the card's level and risk, the guideline's level;
-    (3) the risk thresholds on each model's risk; (4) the risk policy's level; (5) the columns
+    Six nested steps, each naming what the next one reads: (1) total, card flags, the guideline
+    policy's and the floor's levels, red-flag time frame, the tree's risk; (2) the card's level
+    and risk, the guideline's level; (3) the risk thresholds on each model's risk; (4) the risk
+    policy's level; (5) what a person is told (:mod:`scoring.engine.combine`); (6) the columns
     of ``assess_frame`` in its order.
     """
-    from scoring.assessment import risk_column
+    from scoring.assessment import _floor, _guideline_policy, _urgent_rules, risk_column
+    from scoring.engine.combine import combined_level_sql, decided_by_sql
 
     card, tree = scoring.card, scoring.tree
+    guide, floor = _guideline_policy(scoring.policy), _floor()
     flags = card_flags(card)
     kept = [quote(f.name) for f in FIELDS] + [quote(m) for m in METADATA_COLUMNS if m in columns]
     total = quote("points_total")
     flag_ids = ", ".join(f"CASE WHEN {sql} THEN {literal(f.flag_id)} END" for sql, f in zip(flags, card.red_flags))
+    # A card that is never below another (strict: default) shows the higher of the two levels.
+    shown_card = "_zaro_card"
+    if card.never_below is not None:
+        from scoring.engine.card import load_card
+
+        other = load_card(card.never_below)
+        other_level = (
+            f"CASE WHEN {_any(card_flags(other))} THEN {_URGENT} "
+            f"ELSE {band_case(other, card_total(other), 'level')} END"
+        )
+        shown_card = "GREATEST(_zaro_card, _zaro_other_card)"
     step1 = [
         *kept,
         f"{card_total(card)} AS {total}",
         f"{_any(flags)} AS _zaro_any_flag",
         f"CONCAT_WS(';', {flag_ids or literal('')}) AS {quote('red_flags')}",
-        f"{ladder_level()} AS _zaro_ladder",
-        f"{red_flag_timeframe(card, flags)} AS _zaro_flag_timeframe",
+        f"{rules_level(guide.rules)} AS _zaro_rules",
+        f"{rules_level(floor.rules)} AS _zaro_floor",
+        f"{red_flag_timeframe(card, flags, _urgent_rules(guide))} AS _zaro_flag_timeframe",
     ]
     if tree is not None:
         step1.append(f"{tree_risk_sql(tree, scoring.population)} AS _zaro_tree_risk")
-    # The guideline is the ladder, made urgent by a red flag of the loaded card too.
+    if card.never_below is not None:
+        step1.append(f"{other_level} AS _zaro_other_card")
+    # A guideline policy is its rules' level, made urgent by a red flag of the loaded card too.
     step2 = [
         "*",
         f"CASE WHEN _zaro_any_flag THEN {_URGENT} ELSE {band_case(card, total, 'level')} END AS _zaro_card",
         f"{card_risk(card, scoring.population, total, '_zaro_any_flag')} AS _zaro_risk",
-        f"CASE WHEN _zaro_any_flag THEN {_URGENT} ELSE _zaro_ladder END AS _zaro_guideline",
+        f"CASE WHEN _zaro_any_flag THEN {_URGENT} ELSE _zaro_rules END AS _zaro_guideline",
     ]
     # Without a risk estimate the risk thresholds fall back to the guideline (as combine_frame does).
     step3 = [
         "*",
-        f"(_zaro_any_flag OR _zaro_ladder = {_URGENT}) AS _zaro_red_flag",
+        f"(_zaro_any_flag OR _zaro_floor = {_URGENT}) AS _zaro_red_flag",
         "CASE WHEN _zaro_risk IS NULL THEN _zaro_guideline "
         f"ELSE {threshold_level(scoring.risk_policy, '_zaro_risk')} END AS _zaro_by_risk",
     ]
     if tree is not None:
         step3.append(f"{threshold_level(scoring.risk_policy, '_zaro_tree_risk')} AS _zaro_tree")
     step4 = ["*", f"CASE WHEN _zaro_red_flag THEN {_URGENT} ELSE _zaro_by_risk END AS _zaro_risk_policy"]
-    combined = "_zaro_guideline" if scoring.policy.kind == "guideline" else "_zaro_risk_policy"
+    # What a person is told: the one rule of scoring.engine.combine, over each source's level.
+    sources = {
+        "policy": "_zaro_guideline" if scoring.policy.kind == "guideline" else "_zaro_risk_policy",
+        "floor": "_zaro_floor",
+        "card": "_zaro_card_shown",
+        "tree": "_zaro_tree" if tree is not None else None,
+    }
+    step4.append(f"{shown_card} AS _zaro_card_shown")
+    step5 = ["*", f"{combined_level_sql(sources)} AS _zaro_told"]
+    combined = "_zaro_told"
     high = scoring.risk_policy.threshold_for(Recommendation.URGENT)
     high_frame = "CAST(NULL AS VARCHAR)" if high is None or high.timeframe is None else literal(high.timeframe)
     outer = [
@@ -337,12 +381,14 @@ def scores_select(scoring: Scoring, columns: Sequence[str]) -> str:
     outer += [
         f"{level_text('_zaro_guideline')} AS {quote('guideline_recommendation')}",
         f"{level_text('_zaro_risk_policy')} AS {quote('risk_policy_recommendation')}",
+        f"{level_text('_zaro_floor')} AS {quote('floor_recommendation')}",
         f"{level_text(combined)} AS {quote('recommendation')}",
+        f"{decided_by_sql(sources, combined)} AS {quote('decided_by')}",
         # How soon: the red flags' time frame; an urgent answer without one came from a high risk.
         f"COALESCE(_zaro_flag_timeframe, CASE WHEN {combined} = {_URGENT} THEN {high_frame} END) "
         f"AS {quote('timeframe')}",
     ]
     query = f"SELECT {', '.join(step1)} FROM _zaro_features"
-    for number, step in enumerate((step2, step3, step4), start=1):
+    for number, step in enumerate((step2, step3, step4, step5), start=1):
         query = f"SELECT {', '.join(step)} FROM ({query}) AS _zaro_step{number}"
     return f"SELECT {', '.join(outer)} FROM ({query}) AS _zaro_scores"

@@ -30,6 +30,7 @@ from scoring.wording._risk import (
     policies_differ_text,
     policy_columns,
     risk_rows,
+    routine_check_text,
     sentence_case,
 )
 from scoring.wording._values import (
@@ -58,6 +59,7 @@ __all__ = [
     "LEARNING_MIX",
     "MISSING",
     "NOTICE",
+    "routine_check_text",
     "axis_title_text",
     "CounterfactualLine",
     "change_phrase",

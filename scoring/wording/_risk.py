@@ -51,6 +51,24 @@ def lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
+def routine_check_text(reasons: Iterable[str]) -> str:
+    """The sentence of self-care advice naming reasons for a routine GP check ('' for none).
+
+    ``reasons`` are rule descriptions ("Twitching for more than 2 weeks."); the caller passes
+    only those the person does not have, so self-care advice never lists a reason to see a
+    doctor that applies to them.
+
+    Examples
+    --------
+    >>> routine_check_text(["Twitching for more than 2 weeks.", "A close relative with ALS/MND."])
+    'Even when the chance is low, some things are worth a routine check with a GP: twitching for more than 2 weeks; a close relative with ALS/MND.'
+    """
+    items = [lower_first(reason.strip().rstrip(".")) for reason in reasons if reason.strip()]
+    if not items:
+        return ""
+    return "Even when the chance is low, some things are worth a routine check with a GP: " + "; ".join(items) + "."
+
+
 def likelihood_ratio_text(ratio: float | None) -> str:
     """A likelihood ratio to two significant figures, or :data:`MISSING` when there is none.
 

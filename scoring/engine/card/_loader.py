@@ -340,6 +340,13 @@ def _read_card(path: Path) -> Card:
     red_flags, flag_advice = _red_flags(checked.red_flags, check)
     lo, hi = total_bounds(items, groups)
     bands = _bands(checked.bands, check, lo, hi)
+    if checked.never_below is not None:
+        if checked.never_below == checked.name or checked.never_below not in list_cards():
+            others = ", ".join(name for name in list_cards() if name != checked.name)
+            raise CardError(
+                f"{path.name}: never_below = {checked.never_below!r} is not another shipped card; "
+                f"use one of {others}, or remove never_below"
+            )
     return Card(
         name=checked.name,
         version=checked.version,
@@ -351,6 +358,7 @@ def _read_card(path: Path) -> Card:
         urgent_advice=checked.urgent_advice,
         red_flag_advice=flag_advice,
         tree_urgent_advice=checked.tree_urgent_advice,
+        never_below=checked.never_below,
         path=path,
         calibration=_read_calibration(path, fingerprint(items, groups, bands, red_flags)),
     )

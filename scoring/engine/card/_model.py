@@ -219,6 +219,8 @@ class Card:
     red_flag_advice: Mapping[str, str] = field(default_factory=dict, hash=False)
     #: Advice when the combined recommendation is urgent only because the tree says so.
     tree_urgent_advice: str = ""
+    #: A shipped card whose level this card's level never goes below (``strict``: ``default``).
+    never_below: str | None = None
     path: Path | None = field(default=None, compare=False)
     calibration: CardCalibration | None = field(default=None, compare=False, repr=False)
     # Derived lookups, filled in __post_init__.

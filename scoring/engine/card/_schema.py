@@ -103,6 +103,7 @@ class CardFile(Strict):
     description: CleanText = ""
     urgent_advice: RequiredText
     tree_urgent_advice: CleanText = ""
+    never_below: RequiredText | None = None
     items: list[ItemEntry] = Field(min_length=1)
     groups: list[GroupEntry] = []
     bands: list[BandEntry] = Field(min_length=1)

@@ -32,12 +32,19 @@ import numpy as np
 import pandas as pd
 
 from scoring._paths import CARDS_DIR, DEFAULT_CARD
-from scoring.engine.risk._binary import BINARY_FEATURES, binarize
+from scoring.engine.risk._binary import BINARY_FEATURES, BinaryFeature, binarize
 from scoring.engine.risk._card_file import write_learned_card
 from scoring.engine.risk._integer_score import IntegerScore, fit_integer_scores
 from scoring.engine.risk._outcomes import outcome_labels
 
-__all__ = ["LEARNED_CARD", "LearnedCardRecipe", "LearnedCardFit", "fit_learned_card", "held_out_auc"]
+__all__ = [
+    "LEARNED_CARD",
+    "LearnedCardRecipe",
+    "LearnedCardFit",
+    "feature_direction",
+    "fit_learned_card",
+    "held_out_auc",
+]
 
 #: The shipped learned card's name (``scoring/cards/learned.toml``).
 LEARNED_CARD = "learned"
@@ -151,6 +158,24 @@ class LearnedCardFit:
         return int(self.sizes.loc[self.sizes["chosen"], "k"].iloc[0])
 
 
+def feature_direction(feature: BinaryFeature) -> int:
+    """+1 if the feature can only turn true as a vignette worsens, -1 if only false, 0 if neither.
+
+    From the encoding's ``worse`` (:class:`scoring.contract.features.FeatureSpec`): a yes/no
+    feature takes its own; a cut ``x > c`` or ``x >= c`` takes the feature's, ``x < c`` the
+    opposite; ``sex == male`` has no order.
+    """
+    from scoring.contract.features import feature_spec
+
+    name = feature.condition.split()[0]
+    if name == "sex":
+        return 0
+    worse = feature_spec(name).worse
+    if feature.condition == name:
+        return worse
+    return -worse if " <" in feature.condition else worse
+
+
 def held_out_auc(score: IntegerScore, x: np.ndarray, y: np.ndarray, flagged: np.ndarray, flag_risk: float) -> float:
     """AUC of a score used as a card: its risk where no red flag holds, ``flag_risk`` where one does.
 
@@ -217,7 +242,9 @@ def _notes(
         "Made by `zaro fit` (scoring.engine.risk.fit_learned_card); refit rather than edit by hand: the same "
         "recipe and zaro version give the same bytes.",
         f"Method: the FasterRisk method (Liu et al., NeurIPS 2022) written in numpy: sparse beam search (beam "
-        f"{recipe.beam_size}), then star-ray search for whole points from {low:+d} to {high:+d}.",
+        f"{recipe.beam_size}), then star-ray search for whole points from {low:+d} to {high:+d}. Signs are "
+        "constrained: a warning sign, a place, more weeks, strength or frequency never subtracts points and "
+        "'eyelid only' never adds them (a feature fitted with the wrong sign is left out and the card refitted).",
         f"Outcome: {recipe.outcome}.",
         f"Data: {recipe.n:,} synthetic vignettes of the enriched population (scoring.engine.synth."
         f"generate_vignettes, generator version {GENERATOR_VERSION}, seed {recipe.seed}). The points were fitted "
@@ -292,17 +319,31 @@ def fit_learned_card(folder: str | Path | None = None, recipe: LearnedCardRecipe
     check = _sample(recipe.check_n, recipe.check_seed, base, recipe.outcome)
     if not flagged.any() or flagged.all():
         raise ValueError(f"the fitting sample of {recipe.n} vignettes needs rows with and without a red flag; raise n")
-    scores = fit_integer_scores(
-        x[~flagged],
-        y[~flagged],
-        sizes=range(1, recipe.max_items + 1),
-        coef_bounds=recipe.coef_bounds,
-        beam_size=recipe.beam_size,
-        feature_names=[f.name for f in BINARY_FEATURES],
-        outcome=recipe.outcome,
-    )
-    sizes = _sizes(scores, check, float(y[flagged].mean()), recipe.tolerance)
-    score = scores[int(sizes.loc[sizes["chosen"], "k"].iloc[0])]
+    # Sign constraints: a feature that can only be more worrying when present (a warning sign,
+    # a place added, longer, stronger, more often) never subtracts points, and a reassuring one
+    # (``eyelid_only``) never adds them, so no single worsening lowers the total. A feature the
+    # fit gives the wrong sign is left out (its column emptied) and the card refitted, until
+    # the chosen card has none.
+    directions = np.array([feature_direction(feature) for feature in BINARY_FEATURES])
+    excluded: set[int] = set()
+    while True:
+        fitting = x[~flagged].copy()
+        fitting[:, sorted(excluded)] = False
+        scores = fit_integer_scores(
+            fitting,
+            y[~flagged],
+            sizes=range(1, recipe.max_items + 1),
+            coef_bounds=recipe.coef_bounds,
+            beam_size=recipe.beam_size,
+            feature_names=[f.name for f in BINARY_FEATURES],
+            outcome=recipe.outcome,
+        )
+        sizes = _sizes(scores, check, float(y[flagged].mean()), recipe.tolerance)
+        score = scores[int(sizes.loc[sizes["chosen"], "k"].iloc[0])]
+        wrong = {i for i, points in zip(score.feature_indices, score.points) if directions[i] * points < 0}
+        if not wrong:
+            break
+        excluded |= wrong
     n_fitted = int((~flagged).sum())
     options = {"outcome": recipe.outcome, "base_card": recipe.base_card, "version": recipe.version}
     calibration: dict[str, Any] = {"outcome": recipe.outcome}
