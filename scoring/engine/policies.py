@@ -33,6 +33,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, ValidationError
 
+from scoring._options import check_choice
 from scoring._paths import DEFINITIONS_DIR
 from scoring.contract.recommendation import Recommendation
 from scoring.engine._definitions import (
@@ -427,6 +428,8 @@ def load_policy(policy: Policy | str | None = None) -> Policy:
     policies, _, aliases = _load()
     if policy is None:
         return next(p for p in policies.values() if p.is_default)
+    if not isinstance(policy, str):
+        check_choice("policy", policy, tuple(policies), error=PolicyError, also="a Policy, or None for the default")
     if policy in aliases:
         warnings.warn(
             f"policy {policy!r} is now called {aliases[policy]!r}; use {aliases[policy]!r}",
