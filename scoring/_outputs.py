@@ -109,7 +109,7 @@ def hidden_temporary(target: str | os.PathLike[str], *, folder: bool = False) ->
         raise OutputError(
             f"cannot write {target}: {(exc.strerror or str(exc)).lower()} in the folder {target.parent}; "
             "choose another folder"
-        ) from None
+        ) from exc
     if isinstance(made, tuple):
         os.close(made[0])
         made = made[1]
@@ -252,6 +252,9 @@ def _take(partial: Path, target: Path, role: str) -> None:
 def write_file(target: str | os.PathLike[str], data: bytes, *, overwrite: bool, role: str = "output") -> Path:
     """Write ``data`` to ``target`` through a hidden temporary; see :func:`publish` for ``overwrite``.
 
+    An ``OSError`` (a full disk, a read-only folder) is raised as it is, for the caller to
+    word (:func:`write_failure`); the temporary is removed either way.
+
     Returns
     -------
     Path
@@ -265,12 +268,8 @@ def write_file(target: str | os.PathLike[str], data: bytes, *, overwrite: bool, 
             handle.flush()
             os.fsync(handle.fileno())
         publish([(partial, target)], overwrite=overwrite, role=role)
-    except BaseException as exc:
+    finally:
         partial.unlink(missing_ok=True)
-        failure = write_failure(exc, target) if isinstance(exc, OSError) else None
-        if failure is not None:
-            raise failure from None
-        raise
     return target
 
 

@@ -170,6 +170,8 @@ def write_case_report(vignette: Any, out_dir: str | Path = "reports", *, overwri
             write_file(asset, _assets.plotlyjs_source().encode("utf-8"))
         write_file(out / name, page.encode("utf-8"), overwrite=overwrite)
     except OutputError as exc:
+        if isinstance(exc.__cause__, OSError):  # the folder refused a new file
+            raise unwritable(out, exc.__cause__) from None
         raise ReportError(str(exc).replace("--overwrite (overwrite=True)", "--overwrite")) from None
     except OSError as exc:
         raise unwritable(out, exc) from None

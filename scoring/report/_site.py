@@ -86,6 +86,8 @@ def write_site(out: Path, files: Mapping[str, bytes]) -> list[Path]:
             written.append(out / name)
         _remove_stale(out, previous - set(files) - {MANIFEST_NAME})
     except OutputError as exc:
+        if isinstance(exc.__cause__, OSError):  # the folder refused a new file
+            raise unwritable(out, exc.__cause__) from None
         raise ReportError(str(exc)) from None
     except OSError as exc:
         raise unwritable(out, exc) from None
