@@ -232,11 +232,11 @@ def publish(pairs: Sequence[tuple[Path, Path]], *, overwrite: bool, role: str = 
 def _take(partial: Path, target: Path, role: str) -> None:
     """Give ``partial`` the name ``target`` only if nothing has it (a link: exclusive on every POSIX file system)."""
     try:
-        os.link(partial, target, follow_symlinks=False)
+        os.link(partial, target)  # the temporary is a file this run made, never a link
     except FileExistsError:
         raise OutputError(
             f"{target} appeared while this run was writing it (another run?); it was left as it is and this "
-            f"run's rows were not written: run again with another {role}, or with --overwrite to replace it"
+            f"run's output was not written: run again with another {role}, or with --overwrite to replace it"
         ) from None
     except OSError as exc:
         if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.ENOSYS):

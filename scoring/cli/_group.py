@@ -154,12 +154,16 @@ def main() -> None:
     """
 
 
-overwrite_option = click.option(
-    "--overwrite",
-    is_flag=True,
-    help="Replace the output files this command writes if they exist (each in one step, when complete); "
-    "nothing else is touched, and a symbolic link there is replaced, never followed.",
-)
+def overwrite_option(what: str) -> Any:
+    """``--overwrite``: replace ``what`` (the files the command writes) and nothing else."""
+    return click.option(
+        "--overwrite",
+        is_flag=True,
+        help=f"Replace {what} when already there, each in one step when complete; nothing else is touched, and a "
+        "symbolic link there is replaced, never followed. Without it an existing file is refused.",
+    )
+
+
 formula_option = click.option(
     "--no-formula-guard",
     "no_formula_guard",
