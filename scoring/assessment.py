@@ -464,7 +464,9 @@ def _disagreement(risk: RiskEstimate | None, tree_risk: RiskEstimate, card_level
 
 def _guideline_result(policy: Policy, level: int, ladder_rules: tuple[Any, ...], card: CardView) -> PolicyResult:
     reasons = [f"{rule.description.rstrip('.')} ({rule.level})" for rule in ladder_rules]
-    reasons += [f"card red flag: {flag.label.lower()}" for flag in card.red_flags]
+    # A card red flag the ladder also names (in the same words) is listed once.
+    named = {rule.description.rstrip(".").casefold() for rule in ladder_rules}
+    reasons += [f"card red flag: {flag.label.lower()}" for flag in card.red_flags if flag.label.casefold() not in named]
     if not reasons:
         reasons.append("no warning sign and no reason to see a doctor")
     return PolicyResult(policy.id, policy.label, Recommendation.from_level(level), tuple(dict.fromkeys(reasons)))
@@ -598,8 +600,11 @@ def assess(
             f"{the_card.name} card {the_card.version}",
             calibration.population,
         )
+    # Each red flag once, by one label: the card's and the ladder's urgent rules share their words.
     red_flags = [flag.label.lower() for flag in card_view.red_flags]
-    red_flags += [rule.description.rstrip(".") for rule in ladder_rules if rule.level == Recommendation.URGENT.value]
+    red_flags += [
+        rule.description.rstrip(".").lower() for rule in ladder_rules if rule.level == Recommendation.URGENT.value
+    ]
     red_flags = list(dict.fromkeys(red_flags))
     if red_flags:
         risk_level = Recommendation.URGENT.level

@@ -527,19 +527,22 @@ A small card for tests.
 
 Points  Item                             Condition
 ------  -------------------------------  ---------
-    +3  Twitching for more than 2 weeks  duration_weeks > 2
-        Calming pointers (together at least -1):
-    -1  Recent hard exercise             recent_exercise
-    -1  Lots of coffee                   caffeine_mg_per_day > 400
+    +3  Twitching for more than 2 weeks  duration over 2 weeks
+        Calming pointers (together at most 1 point off):
+    -1  Recent hard exercise             recent hard exercise
+    -1  Lots of coffee                   caffeine over 400 mg/day
 
 Totals run from -1 to 3.
 
 Red flags (urgent whatever the total):
-     !  Tongue twitching                 loc_tongue
+     !  Tongue twitching                 tongue twitching
 
 Bands:
   -1 to 0  low   self_care
   1 to 3   high  see_doctor
+No band of this card says urgent: urgent stays with the red flags, so the 'high' band (1 to 3) says
+see_doctor, with advice to be seen soon. The risk policy, when chosen, still answers urgent for a
+risk at its urgent threshold.
 """
 
 
@@ -574,10 +577,10 @@ A small card for tests.
 
 Points     LR  Item                             Condition
 ------  -----  -------------------------------  ---------
-    +3    1.5  Twitching for more than 2 weeks  duration_weeks > 2
-               Calming pointers (together at least -1):
-    -1   0.30  Recent hard exercise             recent_exercise
-    -1      -  Lots of coffee                   caffeine_mg_per_day > 400
+    +3    1.5  Twitching for more than 2 weeks  duration over 2 weeks
+               Calming pointers (together at most 1 point off):
+    -1   0.30  Recent hard exercise             recent hard exercise
+    -1      -  Lots of coffee                   caffeine over 400 mg/day
 
 Totals run from -1 to 3.
 LR: the likelihood ratio in the learning data. How many times more often the item holds in vignettes
@@ -585,13 +588,18 @@ with a serious cause than in those without: above 1 it points towards a serious 
 from it. Measured on the 1,000 synthetic vignettes (enriched population) the card's risk was fitted
 on. The data are synthetic, so the ratios reflect the generator's assumptions
 (scoring/definitions/generator.toml); docs/expert_card.md says how the points follow them.
+One point for each doubling of the odds weighs an item holding against it not holding: log2(LR+ /
+LR-), where LR- is the ratio when the item does not hold.
 
 Red flags (urgent whatever the total):
-     !         Tongue twitching                 loc_tongue
+     !         Tongue twitching                 tongue twitching
 
 Bands:
   -1 to 0  low   self_care
   1 to 3   high  see_doctor
+No band of this card says urgent: urgent stays with the red flags, so the 'high' band (1 to 3) says
+see_doctor, with advice to be seen soon. The risk policy, when chosen, still answers urgent for a
+risk at its urgent threshold.
 """
 
 

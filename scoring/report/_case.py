@@ -15,6 +15,7 @@ from scoring.contract.schema import FIELDS
 from scoring.report import _html as H
 from scoring.wording import (
     MISSING,
+    condition_words,
     format_value,
     how_soon_text,
     likelihood_ratio_text,
@@ -43,16 +44,6 @@ def _inputs(vignette: Any) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def condition_words(condition: str) -> str:
-    """A card condition in plain words (the condition as written if it cannot be parsed)."""
-    from scoring.contract.features import ConditionError, parse_condition
-
-    try:
-        return parse_condition(condition).describe()
-    except (ConditionError, ValueError, TypeError):
-        return condition
 
 
 def recommendation_text(value: Any) -> tuple[str, str]:
