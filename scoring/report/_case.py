@@ -15,6 +15,8 @@ from scoring.contract.schema import FIELDS
 from scoring.report import _html as H
 from scoring.wording import (
     MISSING,
+    card_risk_source,
+    card_risk_text,
     condition_words,
     format_value,
     how_soon_text,
@@ -82,8 +84,13 @@ def _card_context(assessment: Any, card: Any) -> dict[str, Any]:
         "risk": (
             "not available: this card has no calibration"
             if assessment.risk is None
-            else f"{assessment.risk.text()}, from the calibrated points total"
+            else sentence_case(
+                card_risk_source(
+                    assessment.risk, points_total=view.points_total, red_flag=_red_flag_present(assessment)
+                )
+            )
         ),
+        "band_used": not _red_flag_present(assessment),
         "recommendation_value": rec_value,
         "recommendation_label": rec_label,
         "red_flags": [
@@ -97,6 +104,11 @@ def _card_context(assessment: Any, card: Any) -> dict[str, Any]:
         ],
         "red_flags_fired": bool(fired),
     }
+
+
+def _red_flag_present(assessment: Any) -> bool:
+    """Whether a red flag (the card's or the ladder's) is present: then the points total is not used."""
+    return bool(assessment.card.red_flags or assessment.guideline_red_flags)
 
 
 def _population_label(population: str) -> str:
@@ -266,7 +278,13 @@ def case_context(case: Any, *, slug: str, card: Any, tree: Any) -> tuple[dict[st
             "advice": assessment.advice,
             "how_soon": how_soon_text(assessment.timeframe, assessment.timeframe_advice, assessment.advice),
             "policy": lower_first(_chosen_policy(assessment).label),
-            "risk": "" if assessment.risk is None else sentence_case(assessment.risk.text()),
+            "risk": ""
+            if assessment.risk is None
+            else sentence_case(
+                card_risk_text(
+                    assessment.risk, points_total=assessment.points_total, red_flag=_red_flag_present(assessment)
+                )
+            ),
         },
         "inputs": _inputs(case.vignette),
         "risks": risks_context(risks),

@@ -25,6 +25,7 @@ from scoring.wording._html import render_partial
 from scoring.wording._risk import (
     PolicyColumn,
     RiskRow,
+    card_risk_source,
     card_risk_text,
     likelihood_ratio_text,
     lower_first,
@@ -62,6 +63,7 @@ __all__ = [
     "MISSING",
     "NOTICE",
     "axis_title_text",
+    "card_risk_source",
     "card_risk_text",
     "condition_words",
     "CounterfactualLine",

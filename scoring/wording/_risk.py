@@ -20,6 +20,7 @@ from scoring.wording._values import MISSING, risk_percent
 __all__ = [
     "PolicyColumn",
     "RiskRow",
+    "card_risk_source",
     "card_risk_text",
     "red_flag_labels",
     "likelihood_ratio_text",
@@ -259,6 +260,21 @@ def card_risk_text(risk: Any, *, points_total: int, red_flag: bool, with_model: 
     head = f"{chance} chance of a {str(risk.outcome_label).lower()} in {lower_first(str(risk.population_label))}"
     if with_model:
         head += f" ({risk.model_label})"
+    return f"{head}: {card_risk_source(risk, points_total=points_total, red_flag=red_flag)}"
+
+
+def card_risk_source(risk: Any, *, points_total: int, red_flag: bool) -> str:
+    """Where the card's risk comes from, in words (the second half of :func:`card_risk_text`).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as E
+    >>> card_risk_source(E(probability=0.32), points_total=15, red_flag=True)
+    'a red flag is present: 32% for anyone with a red flag; the points total is not used'
+    >>> card_risk_source(E(probability=0.0024), points_total=2, red_flag=False)
+    "the card's risk table at 2 points"
+    """
     if red_flag:
-        return f"{head}: a red flag is present: {chance} for anyone with a red flag; the points total is not used"
-    return f"{head}: the card's risk table at {points_total} points"
+        chance = risk_percent(risk.probability, missing="no estimate")
+        return f"a red flag is present: {chance} for anyone with a red flag; the points total is not used"
+    return f"the card's risk table at {points_total} points"
