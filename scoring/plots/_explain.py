@@ -280,24 +280,22 @@ def _add_risks(figure: go.Figure, table: pd.DataFrame, x: list[Any], shown: list
 
 
 def _mark_current(figure: go.Figure, table: pd.DataFrame, x: list[Any], shown: list[str], *, log: bool) -> None:
-    """A dotted line through both panels at the vignette's own value, labelled on top."""
+    """A dotted line through both panels at the vignette's own value, named in the legend."""
     if "is_current" not in table or not table["is_current"].any():
         return
     i = int(np.flatnonzero(table["is_current"].to_numpy())[0])
     for row in (1, 2):
         figure.add_vline(x=x[i], line=dict(color="#777777", dash="dot"), row=row, col=1)
-    # Unlike shapes, annotations on a log axis are placed by the position's logarithm.
-    figure.add_annotation(
-        text=f"this vignette: {shown[i]}",
-        showarrow=False,
-        x=float(np.log10(x[i])) if log else x[i],
-        # Inside the top panel, just under its edge: above it sits the panel's title.
-        y=1.0,
-        xref="x",
-        yref="y domain",
-        yanchor="top",
-        xanchor="left",
-        xshift=4,
-        font=dict(color="#555555", size=11),
-        bgcolor="rgba(255,255,255,0.8)",
+    # Named in the legend, not on the plot: a label on the plot sat on the dots.
+    figure.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="lines",
+            line=dict(color="#777777", dash="dot"),
+            name=f"this vignette: {shown[i]}",
+            hoverinfo="skip",
+        ),
+        row=1,
+        col=1,
     )

@@ -209,8 +209,11 @@ def _sweep_context(case: Any, slug: str, card: Any, tree: Any) -> dict[str, Any]
         ]
         for row in frame.itertuples(index=False)
     ]
-    sweeps = {name: sweep(case.vignette, name, card=card, tree=tree) for name in EXPLORER_FIELDS}
-    explorer = H.figure_html(sweep_explorer_figure(sweeps), f"fig-{slug}-what-if", height=460)
+    # Each sweep is drawn once: the menu holds the other numeric inputs, not the one above.
+    sweeps = {
+        name: sweep(case.vignette, name, card=card, tree=tree) for name in EXPLORER_FIELDS if name != influence.field
+    }
+    explorer = H.figure_html(sweep_explorer_figure(sweeps), f"fig-{slug}-what-if", height=460) if sweeps else ""
     return {
         "field": influence.field,
         "field_label": spec.label,
@@ -227,8 +230,13 @@ def _sweep_context(case: Any, slug: str, card: Any, tree: Any) -> dict[str, Any]
         },
         "explorer": {
             "html": explorer,
-            "caption": "What-if menu: points total and recommendation as each numeric input varies on its own (precomputed; a table of the main sweep follows).",
-        },
+            "caption": (
+                f"What-if menu: points total and recommendation as each other numeric input varies on its own "
+                f"({spec.label.lower()} is drawn above; precomputed; a table of the main sweep follows)."
+            ),
+        }
+        if explorer
+        else None,
         "columns": [spec.label, "Points total", "Chance of a serious cause (card)", "Recommendation"],
         "rows": rows,
     }
