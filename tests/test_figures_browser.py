@@ -79,7 +79,8 @@ _BROKEN_WORDS = r"""() => {
   for (const node of nodes) {
     const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
     for (let text = walker.nextNode(); text; text = walker.nextNode()) {
-      const re = /\S+/g;
+      // A line may break after a hyphen, a dash or a slash; anywhere else inside a word is a split.
+      const re = /[^\s\-\u2013\u2014\/]+/g;
       let match;
       while ((match = re.exec(text.data)) && found.length < 20) {
         const range = document.createRange();

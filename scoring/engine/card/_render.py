@@ -107,7 +107,8 @@ def doubling_note(card: Card) -> str:
     gap, item, rule, ratio = max(candidates, key=lambda c: c[0])
     if gap <= 1:
         return text
-    absent = card.calibration.item_evidence(item.item_id)["lr_absent"]  # type: ignore[union-attr]
+    evidence = card.calibration.item_evidence(item.item_id) if card.calibration is not None else None
+    absent = float((evidence or {}).get("lr_absent") or math.nan)
     text += (
         f" So '{item.label}' has LR {likelihood_ratio_text(ratio)} but LR- {likelihood_ratio_text(absent)}: "
         f"its absence is what tells, and the rule gives {rule:+d}"
