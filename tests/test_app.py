@@ -253,9 +253,3 @@ def test_control_labels_ship_their_script_and_style():
     assert "text-overflow: clip" in str(widget._css)
     assert (STATIC_DIR / "control_labels.js").is_file()
 
-
-def test_kernels_talk_over_unix_sockets_on_posix():
-    import os
-
-    options = _options(app.voila_command())
-    assert options.get("KernelManager.transport") == (["ipc"] if os.name == "posix" else None)

@@ -188,10 +188,6 @@ def voila_command(settings: AppSettings | None = None, notebook: Path | None = N
         # 4.2.5 and its own widget manager: loaded there, it only fills the browser console
         # with "Unsatisfied version 4.2.5 ... (required ^4.6.2)" warnings.
         f"--VoilaConfiguration.extension_denylist={VOILA_SKIPPED_EXTENSIONS[0]}",
-        # Kernels talk to the server over Unix sockets next to their connection files: no
-        # TCP port on the machine, and no "running over TCP without encryption" warning
-        # from every kernel in the log.
-        *(["--KernelManager.transport=ipc"] if os.name == "posix" else []),
     ]
     command += [f"--ZaroVoila.local_hostnames={host}" for host in ("localhost", *settings.allowed_hosts)]
     if not settings.open_browser:
