@@ -214,13 +214,6 @@ def test_a_kernel_taken_from_the_pool_counts_as_idle_only_from_the_hand_over(mon
     assert seen[0] > ran_the_notebook + timedelta(minutes=59) and seen[1] == seen[0]
 
 
-def test_the_app_page_does_not_load_jupyterlabs_own_widget_manager():
-    # Built against JupyterLab ^4.6.2, it only fills Voilà's page (JupyterLab 4.2.5) with
-    # "Unsatisfied version" console warnings; Voilà brings a widget manager of its own.
-    options = _options(app.voila_command())
-    assert options["VoilaConfiguration.extension_denylist"] == ["@jupyter-widgets/jupyterlab-manager"]
-
-
 def test_the_server_log_drops_the_untrusted_notebook_line():
     import logging
 
@@ -252,4 +245,3 @@ def test_control_labels_ship_their_script_and_style():
     assert 'setAttribute("role", "radiogroup")' in str(widget._esm)
     assert "text-overflow: clip" in str(widget._css)
     assert (STATIC_DIR / "control_labels.js").is_file()
-

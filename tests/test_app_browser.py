@@ -299,11 +299,9 @@ _RADIO_GROUPS = """() => Array.from(document.querySelectorAll('.widget-radio-box
 })"""
 
 
-def test_labels_read_in_full_radio_groups_are_named_and_the_console_is_quiet(browser, server):
+def test_labels_read_in_full_radio_groups_are_named_and_the_log_is_quiet(browser, server):
     context = browser.new_context(viewport={"width": 1400, "height": 1100})
     page = context.new_page()
-    messages: list[str] = []
-    page.on("console", lambda message: messages.append(message.text))
     try:
         page.goto(server.url, wait_until="domcontentloaded", timeout=RENDER_TIMEOUT_MS)
         page.wait_for_selector(f"{RECOMMENDATION}[data-recommendation]", timeout=RENDER_TIMEOUT_MS)
@@ -312,7 +310,6 @@ def test_labels_read_in_full_radio_groups_are_named_and_the_console_is_quiet(bro
         assert page.get_by_text("Sudden weakness, numbness or facial droop").first.is_visible()
         groups = page.evaluate(_RADIO_GROUPS)
         assert groups and all(role == "radiogroup" and name for role, name in groups), groups
-        assert not [m for m in messages if "Unsatisfied version" in m], messages
         assert "is not trusted" not in server.log()
     finally:
         context.close()

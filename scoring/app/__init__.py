@@ -34,7 +34,6 @@ __all__ = [
     "PACKAGED_EXPLORER",
     "TEMPLATE_DIR",
     "TEMPLATE_NAME",
-    "VOILA_SKIPPED_EXTENSIONS",
     "AppSettings",
     "explorer_notebook",
     "voila_command",
@@ -48,8 +47,6 @@ PACKAGED_EXPLORER = PACKAGE_DIR / "notebooks" / EXPLORER_NOTEBOOK
 #: A Jupyter data folder holding the app's Voilà template (``voila/templates/zaro``).
 TEMPLATE_DIR = Path(__file__).resolve().parent / "template"
 TEMPLATE_NAME = "zaro"
-#: Lab extensions the app's page does not load (JupyterLab's own, not meant for Voilà).
-VOILA_SKIPPED_EXTENSIONS = ("@jupyter-widgets/jupyterlab-manager",)
 
 
 @dataclass(frozen=True)
@@ -183,11 +180,6 @@ def voila_command(settings: AppSettings | None = None, notebook: Path | None = N
         f"--MappingKernelManager.cull_interval={settings.cull_interval}",
         # An open page does not keep an idle kernel alive: a stranger's tabs cannot hold them.
         "--MappingKernelManager.cull_connected=True",
-        # JupyterLab's widget manager (jupyterlab_widgets' labextension, built against
-        # JupyterLab ^4.6.2) is for JupyterLab, not for Voilà, whose page bundles JupyterLab
-        # 4.2.5 and its own widget manager: loaded there, it only fills the browser console
-        # with "Unsatisfied version 4.2.5 ... (required ^4.6.2)" warnings.
-        f"--VoilaConfiguration.extension_denylist={VOILA_SKIPPED_EXTENSIONS[0]}",
     ]
     command += [f"--ZaroVoila.local_hostnames={host}" for host in ("localhost", *settings.allowed_hosts)]
     if not settings.open_browser:
