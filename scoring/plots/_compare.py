@@ -37,8 +37,9 @@ def _legend_below(height: float, top: float, bottom: float) -> dict[str, Any]:
 
 
 def _log_ticks(low: float, high: float) -> dict[str, Any]:
-    """Log-axis ticks at 1, 2 and 5 per decade between ``low`` and ``high``, as percentages (no ``type``)."""
-    axis = log_risk_axis(low, high)
+    """Log-axis ticks between ``low`` and ``high`` (1-2-5 per decade, fewer when crowded), as percentages (no ``type``)."""
+    # At most five ticks: 0.5% beside 1% collides on a phone's width.
+    axis = log_risk_axis(low, high, max_ticks=5)
     axis.pop("type")
     return axis
 

@@ -139,9 +139,11 @@ def sweep_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
         title=title or f"What if {_TOPIC.get(field, label.lower())} changes?",
         height=400 + bottom,
         plot_bgcolor="white",
-        # At the foot of the figure, below the tick labels and axis title (on a phone its
-        # entries stack into several rows).
-        legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0),
+        # Just below the tick labels and axis title, whatever the width (on a phone its
+        # entries stack into several rows, into the room the margin keeps below).
+        legend=dict(
+            orientation="h", yref="paper", y=-(_tick_room(shown, numeric) + _AXIS_TITLE + 8) / 320, yanchor="top", x=0
+        ),
         margin=dict(l=60, r=20, t=80, b=bottom),
     )
     figure.update_xaxes(showgrid=True, gridcolor="#EEEEEE")
@@ -156,10 +158,14 @@ _AXIS_TITLE = 36
 _LEGEND = 150
 
 
+def _tick_room(shown: list[str], numeric: bool) -> int:
+    """Pixels under the plot for the tick labels (upright for categories)."""
+    return 22 if numeric else 10 + _CHAR_WIDTH * max((len(text) for text in shown), default=0)
+
+
 def _bottom_margin(shown: list[str], numeric: bool) -> int:
     """Room under the plot for the tick labels (upright for categories), axis title and legend."""
-    ticks = 22 if numeric else 10 + _CHAR_WIDTH * max((len(text) for text in shown), default=0)
-    return ticks + _AXIS_TITLE + _LEGEND
+    return _tick_room(shown, numeric) + _AXIS_TITLE + _LEGEND
 
 
 def _add_points(figure: go.Figure, table: pd.DataFrame, x: list[Any], shown: list[str], numeric: bool) -> None:

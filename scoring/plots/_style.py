@@ -161,7 +161,7 @@ def count_axis(top: float, *, ticks: int = 4) -> dict[str, Any]:
     return dict(type="linear", range=[0, end * 1.02], tickvals=values, tickformat=",d", rangemode="tozero")
 
 
-def legend_below(plot_height: float, *, gap: float = 56.0) -> dict[str, Any]:
+def legend_below(plot_height: float, *, gap: float = 76.0) -> dict[str, Any]:
     """A horizontal legend just under the plot's x-axis title (``gap`` pixels below the plot area).
 
     Pinned to the plot rather than to the bottom of the figure, so no blank band opens between

@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from scoring.plots._text import wrap
+
 __all__ = ["tornado_figure"]
 
 #: Colour-blind-safe (Okabe-Ito): the lower setting blue, the higher one vermilion.
@@ -92,10 +94,9 @@ def parameter_words(path: str, label: str) -> str:
 
 
 def _two_lines(label: str) -> str:
-    # "weakness (MND-like)" -> "weakness<br>(MND-like)": half as wide, so the bars keep the
-    # phone's width.
-    head, sep, cause = label.rpartition(" (")
-    return f"{head}<br>({cause}" if sep else label
+    # "share with real weakness (MND-like)" -> lines of at most 22 characters: narrow enough
+    # that the bars and the axis title keep a phone's width.
+    return wrap(label, 22)
 
 
 def _baseline_text(value: float, share: bool) -> str:
