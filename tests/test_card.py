@@ -27,6 +27,7 @@ from scoring.engine.card import (
     render_card_text,
 )
 from scoring.engine.card import _loader as card_loader
+from scoring.wording import condition_words
 
 # A small card used to check the loader one problem at a time and the exact printed text.
 SMALL_CARD = textwrap.dedent(
@@ -632,14 +633,16 @@ def test_render_card_html_escapes_and_lists_everything(tmp_path):
     assert "<b>&</b>" not in page
     assert page.startswith('<table class="zaro-card">') and page.endswith("</table>\n")
     assert page.count("<tr><td>") == 3 + 1 + 2  # items, red flag, bands
-    assert "<code>caffeine_mg_per_day &gt; 400</code>" in page
+    assert "<td>caffeine over 400 mg/day</td>" in page  # conditions in words, not code
 
 
 def test_render_default_card_text_lists_every_item_and_flag():
     card = load_card()
     text = render_card_text(card)
     for entry in [*card.items, *card.red_flags]:
-        assert entry.condition in text
+        # In words; a long condition wraps in its column, beside the label's lines.
+        assert all(word in text for word in condition_words(entry.condition).split())
+        assert entry.condition not in text or entry.condition == condition_words(entry.condition)
     assert "Totals run from -5 to 23." in text
     # Each item's points, then its likelihood ratio in the learning data, then its label.
     assert re.search(r"^    \+5     24  Real weakness", text, re.MULTILINE)
