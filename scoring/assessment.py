@@ -556,7 +556,9 @@ def _disagreement(risk: RiskEstimate | None, tree_risk: RiskEstimate, card_level
 
 def _guideline_result(policy: Policy, level: int, ladder_rules: tuple[Any, ...], card: CardView) -> PolicyResult:
     reasons = [f"{rule.description.rstrip('.')} ({rule.level})" for rule in ladder_rules]
-    reasons += [f"card red flag: {flag.label.lower()}" for flag in card.red_flags]
+    # A card red flag the ladder also names (in the same words) is listed once.
+    named = {rule.description.rstrip(".").casefold() for rule in ladder_rules}
+    reasons += [f"card red flag: {flag.label.lower()}" for flag in card.red_flags if flag.label.casefold() not in named]
     if not reasons:
         reasons.append("no warning sign and no reason to see a doctor")
     return PolicyResult(policy.id, policy.label, Recommendation.from_level(level), tuple(dict.fromkeys(reasons)))
@@ -692,8 +694,9 @@ def assess(
             calibration.population,
         )
     urgent_rules = [rule for rule in _urgent_rules(guide) if rule.id in fired_ids]
+    # Each red flag once, by one label: the card's and the ladder's urgent rules share their words.
     red_flags = [flag.label.lower() for flag in card_view.red_flags]
-    red_flags += [rule.description.rstrip(".") for rule in urgent_rules]
+    red_flags += [rule.description.rstrip(".").lower() for rule in urgent_rules]
     red_flags = list(dict.fromkeys(red_flags))
     if red_flags:
         risk_level = URGENT

@@ -14,6 +14,7 @@ runs on the other worker meanwhile.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -34,7 +35,21 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
-    """The full reports (real notebooks, example cases), built once per session."""
+    """The full reports (real notebooks, example cases), built once per session.
+
+    ``ZARO_TEST_SITE=DIR`` checks a site already built there (``zaro report --out DIR``)
+    instead: a build takes minutes, so this saves them while one works on the pages.
+    """
+    built = os.environ.get("ZARO_TEST_SITE")
+    if built:
+        root = Path(built)
+        return BuildResult(
+            out_dir=root,
+            index=root / "index.html",
+            notebook_pages=tuple(sorted((root / "notebooks").glob("*.html"))),
+            case_pages=tuple(sorted((root / "cases").glob("*.html"))),
+            files=(),
+        )
     return build_reports(tmp_path_factory.mktemp("site") / "reports", progress=False)
 
 

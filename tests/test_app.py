@@ -212,3 +212,36 @@ def test_a_kernel_taken_from_the_pool_counts_as_idle_only_from_the_hand_over(mon
     asyncio.run(manager.cull_kernel_if_idle("k"))
     asyncio.run(manager.cull_kernel_if_idle("k"))
     assert seen[0] > ran_the_notebook + timedelta(minutes=59) and seen[1] == seen[0]
+
+
+def test_the_server_log_drops_the_untrusted_notebook_line():
+    import logging
+
+    from scoring.app._server import QuietLog
+
+    quiet = QuietLog()
+    untrusted = logging.LogRecord("Voila", logging.WARNING, __file__, 1, "Notebook %s is not trusted", ("x",), None)
+    other = logging.LogRecord("Voila", logging.WARNING, __file__, 1, "Kernel %s died", ("x",), None)
+    assert not quiet.filter(untrusted) and quiet.filter(other)
+
+
+def test_zaro_app_says_it_is_warming_up(monkeypatch):
+    from click.testing import CliRunner
+
+    import scoring.app
+    from scoring.cli import main
+
+    monkeypatch.setattr(scoring.app, "serve", lambda settings: 0)
+    result = CliRunner().invoke(main, ["app", "--no-browser", "--pool-size", "2"])
+    assert result.exit_code == 0, result.output
+    assert "Warming up 2 kernels ahead of visitors: the first page opens once one has run the explorer" in result.output
+
+
+def test_control_labels_ship_their_script_and_style():
+    from scoring.widgets import ControlLabels
+    from scoring.widgets._controls import STATIC_DIR
+
+    widget = ControlLabels()
+    assert 'setAttribute("role", "radiogroup")' in str(widget._esm)
+    assert "text-overflow: clip" in str(widget._css)
+    assert (STATIC_DIR / "control_labels.js").is_file()

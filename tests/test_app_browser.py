@@ -290,6 +290,32 @@ def test_keyboard_alone_reaches_and_toggles_a_checkbox(page):
     _wait_for_recommendation(page, "urgent")
 
 
+#: Checkbox descriptions cut with an ellipsis (wider than their box).
+_CUT_LABELS = """() => Array.from(document.querySelectorAll('.widget-checkbox .widget-label-basic span'))
+  .filter(span => span.scrollWidth > span.clientWidth + 1).map(span => span.textContent)"""
+#: Each radio group's role and accessible name.
+_RADIO_GROUPS = """() => Array.from(document.querySelectorAll('.widget-radio-box')).map(box => {
+  const label = document.getElementById(box.getAttribute('aria-labelledby') || '');
+  return [box.getAttribute('role'), label ? label.textContent.trim() : ''];
+})"""
+
+
+def test_labels_read_in_full_radio_groups_are_named_and_the_log_is_quiet(browser, server):
+    context = browser.new_context(viewport={"width": 1400, "height": 1100})
+    page = context.new_page()
+    try:
+        page.goto(server.url, wait_until="domcontentloaded", timeout=RENDER_TIMEOUT_MS)
+        page.wait_for_selector(f"{RECOMMENDATION}[data-recommendation]", timeout=RENDER_TIMEOUT_MS)
+        page.wait_for_function("document.querySelectorAll('.widget-radio-box[role=radiogroup]').length > 0")
+        assert page.evaluate(_CUT_LABELS) == []
+        assert page.get_by_text("Sudden weakness, numbness or facial droop").first.is_visible()
+        groups = page.evaluate(_RADIO_GROUPS)
+        assert groups and all(role == "radiogroup" and name for role, name in groups), groups
+        assert "is not trusted" not in server.log()
+    finally:
+        context.close()
+
+
 def test_the_app_sits_in_a_main_landmark_and_axe_finds_nothing(page):
     assert page.locator("main .zaro-recommendation").count() >= 1
     violations = axe_violations(page)  # every impact level, Voilà's own chrome included

@@ -26,6 +26,7 @@ from scoring.engine.card import (
     render_card_text,
 )
 from scoring.engine.card import _loader as card_loader
+from scoring.wording import condition_words
 from tests.strategies import vignettes
 
 # A small card used to check the loader one problem at a time and the exact printed text.
@@ -527,19 +528,22 @@ A small card for tests.
 
 Points  Item                             Condition
 ------  -------------------------------  ---------
-    +3  Twitching for more than 2 weeks  duration_weeks > 2
-        Calming pointers (together at least -1):
-    -1  Recent hard exercise             recent_exercise
-    -1  Lots of coffee                   caffeine_mg_per_day > 400
+    +3  Twitching for more than 2 weeks  duration over 2 weeks
+        Calming pointers (together at most 1 point off):
+    -1  Recent hard exercise             recent hard exercise
+    -1  Lots of coffee                   caffeine over 400 mg/day
 
 Totals run from -1 to 3.
 
 Red flags (urgent whatever the total):
-     !  Tongue twitching                 loc_tongue
+     !  Tongue twitching                 tongue twitching
 
 Bands:
   -1 to 0  low   self_care
   1 to 3   high  see_doctor
+No band of this card says urgent: urgent stays with the red flags, so the 'high' band (1 to 3) says
+see_doctor, with advice to be seen soon. The risk policy, when chosen, still answers urgent for a
+risk at its urgent threshold.
 """
 
 
@@ -574,10 +578,10 @@ A small card for tests.
 
 Points     LR  Item                             Condition
 ------  -----  -------------------------------  ---------
-    +3    1.5  Twitching for more than 2 weeks  duration_weeks > 2
-               Calming pointers (together at least -1):
-    -1   0.30  Recent hard exercise             recent_exercise
-    -1      -  Lots of coffee                   caffeine_mg_per_day > 400
+    +3    1.5  Twitching for more than 2 weeks  duration over 2 weeks
+               Calming pointers (together at most 1 point off):
+    -1   0.30  Recent hard exercise             recent hard exercise
+    -1      -  Lots of coffee                   caffeine over 400 mg/day
 
 Totals run from -1 to 3.
 LR: the likelihood ratio in the learning data. How many times more often the item holds in vignettes
@@ -585,13 +589,18 @@ with a serious cause than in those without: above 1 it points towards a serious 
 from it. Measured on the 1,000 synthetic vignettes (enriched population) the card's risk was fitted
 on. The data are synthetic, so the ratios reflect the generator's assumptions
 (scoring/definitions/generator.toml); docs/expert_card.md says how the points follow them.
+One point for each doubling of the odds weighs an item holding against it not holding: log2(LR+ /
+LR-), where LR- is the ratio when the item does not hold.
 
 Red flags (urgent whatever the total):
-     !         Tongue twitching                 loc_tongue
+     !         Tongue twitching                 tongue twitching
 
 Bands:
   -1 to 0  low   self_care
   1 to 3   high  see_doctor
+No band of this card says urgent: urgent stays with the red flags, so the 'high' band (1 to 3) says
+see_doctor, with advice to be seen soon. The risk policy, when chosen, still answers urgent for a
+risk at its urgent threshold.
 """
 
 
@@ -624,14 +633,17 @@ def test_render_card_html_escapes_and_lists_everything(tmp_path):
     assert "<b>&</b>" not in page
     assert page.startswith('<table class="zaro-card">') and page.endswith("</table>\n")
     assert page.count("<tr><td>") == 3 + 1 + 2  # items, red flag, bands
-    assert "<code>caffeine_mg_per_day &gt; 400</code>" in page
+    assert "<td>caffeine over 400 mg/day</td>" in page  # conditions in words, not code
 
 
 def test_render_default_card_text_lists_every_item_and_flag():
     card = load_card()
     text = render_card_text(card)
     for entry in [*card.items, *card.red_flags]:
-        assert entry.condition in text
+        # In words; a long condition wraps in its column, beside the label's lines.
+        assert all(word in text for word in condition_words(entry.condition).split())
+        if any(code in entry.condition for code in ("_", "==", ">", "<")):
+            assert entry.condition not in text  # no condition as code (loc_tongue, duration_weeks > 2)
     assert "Totals run from -5 to 23." in text
     # Each item's points, then its likelihood ratio in the learning data, then its label.
     assert re.search(r"^    \+5     24  Real weakness", text, re.MULTILINE)

@@ -7,6 +7,10 @@ figure's left or right edge (cut off). At the phone width it also
 checks that the page does not scroll sideways and that figures fit the screen, and axe-core
 audits every page for violations of any impact.
 
+It also fails when an axis repeats a tick label (six ticks of "0.0%"), when a legend sits
+far below its plot, and at the phone width when a table is wider than its box or a word
+(in a badge, a link or a table cell) is split across two lines.
+
 Screenshots of each page at both widths go to ``tests/artifacts/`` (git-ignored), so a
 failure can be looked at.
 """
@@ -46,6 +50,53 @@ _TEXT_BOXES = """() => Array.from(document.querySelectorAll('.plotly-graph-div')
   const title = graph.layout && graph.layout.title && graph.layout.title.text;
   return {name: 'figure ' + (index + 1) + (title ? ' "' + title.replace(/<[^>]+>/g, ' ') + '"' : ''), boxes, cut};
 })"""
+
+#: Per figure and axis: tick labels that repeat (e.g. six ticks of "0.0%").
+_REPEATED_TICKS = """() => Array.from(document.querySelectorAll('.plotly-graph-div')).flatMap((graph, index) =>
+  Array.from(graph.querySelectorAll('.xaxislayer-above, .yaxislayer-above')).flatMap(layer => {
+    const texts = Array.from(layer.querySelectorAll('text')).map(t => t.textContent.trim()).filter(Boolean);
+    const repeated = texts.filter((t, i) => texts.indexOf(t) !== i);
+    return repeated.length ? ['figure ' + (index + 1) + ': ' + texts.join(' | ')] : [];
+  }))"""
+
+#: Per figure: a legend more than 70 px below the bottom of its plot's axis labels.
+_LEGEND_GAPS = """() => Array.from(document.querySelectorAll('.plotly-graph-div')).flatMap((graph, index) => {
+  const legend = graph.querySelector('.legend');
+  if (!legend) return [];
+  const box = legend.getBoundingClientRect();
+  const above = Array.from(graph.querySelectorAll('.xaxislayer-above text, .g-xtitle text, .g-x2title text'))
+    .map(t => t.getBoundingClientRect()).filter(r => r.height > 0 && r.bottom <= box.top + 1);
+  if (!above.length) return [];
+  const gap = box.top - Math.max(...above.map(r => r.bottom));
+  return gap > 70 ? ['figure ' + (index + 1) + ': ' + Math.round(gap) + ' px between the axis and its legend'] : [];
+})"""
+
+#: Words split across two lines inside badges, links and table cells; tables wider than their box.
+_BROKEN_WORDS = r"""() => {
+  const found = [];
+  const nodes = document.querySelectorAll('main .recommendation, main a, main td, main th, main dd');
+  for (const node of nodes) {
+    const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+    for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+      // A line may break after a hyphen, a dash or a slash; anywhere else inside a word is a split.
+      const re = /[^\s\-\u2013\u2014\/]+/g;
+      let match;
+      while ((match = re.exec(text.data)) && found.length < 20) {
+        const range = document.createRange();
+        range.setStart(text, match.index);
+        range.setEnd(text, match.index + match[0].length);
+        const lines = new Set(Array.from(range.getClientRects()).filter(r => r.width > 0).map(r => Math.round(r.top)));
+        if (lines.size > 1 && match[0].length < 25) found.push('word split: ' + match[0]);
+      }
+    }
+  }
+  document.querySelectorAll('main table').forEach(table => {
+    const box = table.parentElement.getBoundingClientRect();
+    if (table.getBoundingClientRect().width > Math.min(box.width, window.innerWidth) + 1)
+      found.push('table wider than its box: ' + (table.caption ? table.caption.textContent : table.className));
+  });
+  return found;
+}"""
 
 #: Figures wider than the viewport (they should resize with it).
 _WIDE_FIGURES = """() => Array.from(document.querySelectorAll('.plotly-graph-div'))
@@ -99,6 +150,11 @@ def _check_page(page, path: Path, label: str, width: int) -> list[str]:
     if scroll[0] > scroll[1] + 1:
         problems.append(f"{path.name} at {width}px: the page scrolls sideways ({scroll[0]} px wide)")
     problems += [f"{path.name} at {width}px: figure wider than the screen, {w}" for w in page.evaluate(_WIDE_FIGURES)]
+    problems += [f"{path.name} at {width}px, repeated tick labels in {t}" for t in page.evaluate(_REPEATED_TICKS)]
+    problems += [f"{path.name} at {width}px, {gap}" for gap in page.evaluate(_LEGEND_GAPS)]
+    if width < 600:
+        # A phone: tables reflow instead of scrolling, and no word breaks inside.
+        problems += [f"{path.name} at {width}px: {what}" for what in page.evaluate(_BROKEN_WORDS)]
     violations = axe_violations(page)
     if violations:
         problems.append(f"{path.name} at {width}px, axe:\n" + describe_violations(violations))

@@ -83,10 +83,11 @@ def test_explorer_hover_shows_the_value_not_its_log_position():
     assert "0" in [text for trace in markers for text in trace.text]
 
 
-def test_sweep_note_sits_inside_the_top_panel_under_its_title():
+def test_the_vignettes_own_value_is_named_in_the_legend_not_on_the_dots():
     figure = sweep_figure(sweep(VIGNETTE, "duration_weeks"))
-    note = [a for a in figure.layout.annotations if a.text.startswith("this vignette")]
-    assert len(note) == 1 and note[0].yanchor == "top" and note[0].yref == "y domain"
+    assert not [a for a in figure.layout.annotations if a.text.startswith("this vignette")]
+    named = [t for t in figure.data if str(t.name).startswith("this vignette")]
+    assert len(named) == 1 and named[0].line.dash == "dot"
 
 
 def test_sweep_legend_starts_below_upright_category_labels():

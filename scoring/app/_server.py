@@ -13,6 +13,7 @@ Jupyter server's check: requests must be addressed to a loopback address or one 
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +22,7 @@ from tornado import web
 from traitlets import Bool, Int, List, Unicode
 from voila.app import Voila
 
-__all__ = ["CappedKernelManager", "ZaroVoila", "main"]
+__all__ = ["CappedKernelManager", "QuietLog", "ZaroVoila", "main"]
 
 #: How often a preheated kernel waiting for a free place looks again (seconds).
 _WAIT_SECONDS = 1.0
@@ -71,6 +72,20 @@ class CappedKernelManager(AsyncMappingKernelManager):
             self._first_checked.pop(kernel_id, None)
 
 
+class QuietLog(logging.Filter):
+    """Drops log lines that say nothing to the person running the app.
+
+    "Notebook explorer.ipynb is not trusted" comes on every visit: the explorer is stored
+    without outputs (so without a signature), and Voilà runs it whatever its trust.
+    """
+
+    #: The message templates dropped (as the logging call writes them, before formatting).
+    QUIET = ("Notebook %s is not trusted",)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg not in self.QUIET
+
+
 class ZaroVoila(Voila):
     """Voilà that answers only requests addressed to this machine (unless told otherwise)."""
 
@@ -82,7 +97,12 @@ class ZaroVoila(Voila):
     )
 
     def init_settings(self) -> dict:
-        """Voilà's settings with Jupyter server's ``Host`` check turned back on."""
+        """Voilà's settings with Jupyter server's ``Host`` check turned back on, and a quieter log."""
+        quiet = QuietLog()
+        for logger in (self.log, logging.getLogger()):
+            logger.addFilter(quiet)
+            for handler in getattr(logger, "handlers", ()):
+                handler.addFilter(quiet)
         settings = super().init_settings()
         settings["allow_remote_access"] = self.allow_remote_access
         settings["local_hostnames"] = list(self.local_hostnames)

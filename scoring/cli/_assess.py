@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from scoring.cli._explain import explain_text
 from scoring.cli._group import (
     EXIT_INPUT,
     EXIT_ROWS,
@@ -240,7 +241,9 @@ def _risk_table_text(table: Any, calibration: Any) -> str:
         f"without a red flag, in the {target.id} population ({target.label.lower()}). Calibrated on {fitted} "
         f"of the {trained.id} population{seed}"
         + (f" and moved to {target.id}{how}" if moved else "")
-        + f"; n, with outcome and observed count the {trained.id} vignettes. With a red flag: {red_flag}."
+        + f". The columns n, with outcome and observed count the {trained.id} vignettes the card was "
+        f"calibrated on. With a red flag the points total is not used: the risk is {red_flag} for anyone "
+        "with a red flag."
     )
     columns = {
         "total": [str(t) for t in table.index],
@@ -278,6 +281,11 @@ def _risk_table_text(table: Any, calibration: Any) -> str:
 @tree_option
 @click.option("--no-tree", is_flag=True, help="Use the points card alone.")
 @click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Print everything: every change that would move the answer, the whole advice, likelihood ratios.",
+)
 def explain_command(
     vignette: str | None,
     vignette_option: str | None,
@@ -285,6 +293,7 @@ def explain_command(
     tree_path: str | None,
     no_tree: bool,
     as_json: bool,
+    full: bool,
 ) -> None:
     """Explain one vignette: points, the tree's path, and what would change the recommendation.
 
@@ -293,6 +302,8 @@ def explain_command(
     \b
     zaro explain '{"age": 58, "duration_weeks": 12, "frequency": "daily",
                    "severity": "moderate", "locations": "hand;arm", "weakness": true}'
+
+    The short view fits a screen, wrapped to the terminal's width; --full prints everything.
     """
     import json
 
@@ -319,18 +330,7 @@ def explain_command(
         }
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
-    click.echo(assessment.summary())
-    if assessment.tree is not None:
-        click.echo("")
-        click.echo("Decision tree rule for this vignette:")
-        click.echo(assessment.tree.rules_text)
-    click.echo("")
-    click.echo("What would change the recommendation (smallest changes; age and sex are never changed):")
-    for cf in found or []:
-        click.echo(f"  {cf.direction:>4}: {cf.text}")
-    if not found:
-        click.echo("  no change of one or two answers moves it")
-    click.echo(f"Most influential answer: {influence.field} ({influence.text})")
+    click.echo(explain_text(assessment, found, influence, full=full, card=card))
 
 
 @main.command("compare", epilog=EXIT_INPUT)

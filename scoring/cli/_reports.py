@@ -88,6 +88,13 @@ def app_command(
         raise click.UsageError(str(exc)) from None
     click.echo(NOTICE, err=True)
     click.echo(f"Serving {explorer_notebook()} at http://127.0.0.1:{port}/", err=True)
+    if pool_size:
+        # The first page waits for a preheated kernel: say so rather than leave a silent terminal.
+        click.echo(
+            f"Warming up {pool_size} kernel{'s' if pool_size != 1 else ''} ahead of visitors: the first page "
+            "opens once one has run the explorer (seconds on a quiet machine, a minute or more on a busy one).",
+            err=True,
+        )
     try:
         code = serve(settings)
     except (RuntimeError, FileNotFoundError) as exc:  # the app's extras or notebook missing: not an input error

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from scoring.plots._style import count_axis, legend_below, log_risk_axis
 from scoring.plots._text import wrap, wrap_units
 from scoring.plots._tree import RECOMMENDATION_COLOURS
 
@@ -100,6 +101,16 @@ def card_table_figure(card: Any) -> go.Figure:
     return figure
 
 
+_RISK_TABLE_HEIGHT = 520
+
+
+def _lowest_risk(table: pd.DataFrame) -> float:
+    """The lowest risk the risk table's log axis shows: its smallest risk, not below 0.01%."""
+    risks = pd.concat([table["risk"], table.get("risk_trained", table["risk"]), table["observed"]])
+    positive = risks[risks > 0]
+    return max(float(positive.min()) / 1.5, 1e-4) if len(positive) else 1e-4
+
+
 def risk_table_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
     """Risk by points total, in the stated population and the learning mix, with observed shares and counts.
 
@@ -159,9 +170,13 @@ def risk_table_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Fi
         title=title or "Points total and the risk<br>of a serious cause",
         # Whole points, as many ticks as the width has room for (one per point crowds a phone).
         xaxis=dict(title="points total", tickformat="d"),
-        yaxis=dict(title="risk (log scale)", type="log", tickformat=".1%"),
-        yaxis2=dict(title="vignettes", overlaying="y", side="right", showgrid=False),
-        legend=dict(orientation="h", y=-0.2),
+        # Risks from well under 0.1% to nearly 100%: a log axis with 1-2-5 ticks, never above 100%.
+        yaxis=dict(title="risk (log scale)", **log_risk_axis(_lowest_risk(table), 1.0)),
+        # Counts on their own linear axis, in round steps.
+        yaxis2=dict(title="vignettes", overlaying="y", side="right", showgrid=False, **count_axis(table["n"].max())),
+        legend=legend_below(_RISK_TABLE_HEIGHT - 100 - 60),
+        height=_RISK_TABLE_HEIGHT,
+        margin=dict(l=70, r=70, t=100, b=60),
     )
     return figure
 

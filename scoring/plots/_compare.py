@@ -9,38 +9,39 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from scoring.contract.recommendation import LABELS, LEVELS
+from scoring.plots._style import legend_below, log_risk_axis, style_for, styles_for
 from scoring.plots._tree import RECOMMENDATION_COLOURS
 
 __all__ = ["roc_figure", "model_calibration_figure", "referral_figure"]
 
-#: Colour-blind-safe colours per model id (Okabe-Ito); other models take the rest in turn.
-_MODEL_COLOURS = {
-    "default_card": "#0072B2",
-    "learned_card": "#E69F00",
-    "tree": "#009E73",
-    "flexible_reference": "#555555",
-}
-_SPARE_COLOURS = ("#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
 _DIAGONAL = "#AAAAAA"
 
 
 def _colours(models: list[str]) -> dict[str, str]:
-    spare = iter(_SPARE_COLOURS * (1 + len(models) // len(_SPARE_COLOURS)))
-    return {model: _MODEL_COLOURS.get(model) or next(spare) for model in models}
+    """Each model's or policy's colour, from the one palette (:data:`scoring.plots._style.STYLES`)."""
+    return {model: style.colour for model, style in styles_for(models).items()}
 
 
 def _dash(model: str) -> str:
-    # The flexible reference is drawn dashed: a line to compare with, not a model to use.
-    return "dash" if model == "flexible_reference" else "solid"
+    """A model's or policy's line dash, from the one palette."""
+    return style_for(model).dash
 
 
-def _legend_below() -> dict[str, Any]:
-    return dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0)
+def _legend_below(height: float, top: float, bottom: float) -> dict[str, Any]:
+    """The legend just under the x-axis title of a figure ``height`` px tall with these margins."""
+    return legend_below(height - top - bottom)
+
+
+def _log_ticks(low: float, high: float) -> dict[str, Any]:
+    """Log-axis ticks between ``low`` and ``high`` (1-2-5 per decade, fewer when crowded), as percentages (no ``type``)."""
+    # At most five ticks: 0.5% beside 1% collides on a phone's width.
+    axis = log_risk_axis(low, high, max_ticks=5)
+    axis.pop("type")
+    return axis
 
 
 def _zoom(operating_points: pd.DataFrame | None) -> tuple[list[float], list[float]]:
@@ -134,8 +135,8 @@ def roc_figure(
                     showlegend=col == 1,
                     marker=dict(
                         size=12,
-                        symbol="diamond" if policy == "guideline" else "circle",
-                        color=colours.get(point["model"], "#222222"),
+                        symbol=style_for(str(policy)).symbol,
+                        color=style_for(str(policy)).colour,
                         line=dict(color="white", width=1.5),
                     ),
                     hovertemplate=f"{point['label']}<br>refers %{{y:.1%}} of serious causes<br>"
@@ -156,22 +157,11 @@ def roc_figure(
         title=title
         or "ROC curves<br><sup>serious causes found (sensitivity)<br>against others referred (1 - specificity)</sup>",
         plot_bgcolor="white",
-        legend=_legend_below(),
+        legend=_legend_below(620, 135, 60),
         height=620,
-        margin=dict(l=70, r=20, t=135, b=40),
+        margin=dict(l=70, r=20, t=135, b=60),
     )
     return figure
-
-
-def _log_ticks(low: float, high: float) -> dict[str, Any]:
-    """Ticks at 1, 3, 10, 30... per ten-thousand between ``low`` and ``high``, written as risks are."""
-    from scoring.wording import risk_percent
-
-    steps = [m * 10.0**e for e in range(-5, 1) for m in (1, 3)]
-    values = [v for v in steps if low <= v <= high] or [low, high]
-    return dict(
-        range=[np.log10(low), np.log10(high)], tickvals=values, ticktext=[risk_percent(v, missing="") for v in values]
-    )
 
 
 def model_calibration_figure(
@@ -222,7 +212,7 @@ def model_calibration_figure(
             mode="lines+markers",
             name=name,
             line=dict(color=colours[model], dash=_dash(model)),
-            marker=dict(size=7),
+            marker=dict(size=7, symbol=style_for(model).symbol),
             customdata=bins["n"],
             hovertemplate="predicted %{x:.2%}, observed %{y:.2%}, n=%{customdata:,}<extra>" + name + "</extra>",
         )
@@ -231,9 +221,9 @@ def model_calibration_figure(
         xaxis=dict(title="mean predicted risk in the bin", type="log", **_log_ticks(low, high)),
         yaxis=dict(title="observed share with the outcome", type="log", **_log_ticks(low, high)),
         plot_bgcolor="white",
-        legend=_legend_below(),
+        legend=_legend_below(560, 90, 60),
         height=560,
-        margin=dict(l=70, r=20, t=90, b=150),
+        margin=dict(l=70, r=20, t=90, b=60),
     )
     figure.update_xaxes(showgrid=True, gridcolor="#EEEEEE")
     figure.update_yaxes(showgrid=True, gridcolor="#EEEEEE")
@@ -279,8 +269,8 @@ def referral_figure(policies: pd.DataFrame, *, title: str | None = None) -> go.F
         xaxis=dict(title="share of everyone", tickformat=".0%", range=[0, 1]),
         yaxis=dict(autorange="reversed", automargin=True),
         plot_bgcolor="white",
-        legend=_legend_below() | dict(traceorder="normal"),
+        legend=_legend_below(160 + 70 * len(policies), 60, 60) | dict(traceorder="normal"),
         height=160 + 70 * len(policies),
-        margin=dict(l=10, r=20, t=60, b=110),
+        margin=dict(l=10, r=20, t=60, b=60),
     )
     return figure

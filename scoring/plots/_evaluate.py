@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from scoring.plots._compare import _DIAGONAL, _colours, _dash, _legend_below, _log_ticks
+from scoring.plots._style import log_risk_axis, style_for
 
 __all__ = ["decision_curve_figure", "calibration_smooth_figure", "threshold_figure", "subgroup_figure"]
 
@@ -92,7 +93,7 @@ def decision_curve_figure(curve: pd.DataFrame, *, title: str | None = None) -> g
         elif kind == "treat_none":
             style = dict(color=_TREAT_NONE_COLOUR, width=1.5, dash="dot")
         elif kind == "policy":
-            style = dict(color=colours[strategy], dash="dashdot", width=2)
+            style = dict(color=colours[strategy], dash=_dash(strategy), width=2)
         else:
             style = dict(color=colours[strategy], dash=_dash(strategy), width=2.5)
         figure.add_scatter(
@@ -128,9 +129,9 @@ def decision_curve_figure(curve: pd.DataFrame, *, title: str | None = None) -> g
             zerolinecolor="#CCCCCC",
         ),
         plot_bgcolor="white",
-        legend=_legend_below(),
+        legend=_legend_below(620, 120, 60),
         height=620,
-        margin=dict(l=70, r=20, t=120, b=40 + 22 * len(order)),
+        margin=dict(l=70, r=20, t=120, b=60),
     )
     figure.update_xaxes(showgrid=True, gridcolor=_GRID)
     figure.update_yaxes(showgrid=True, gridcolor=_GRID)
@@ -227,7 +228,9 @@ def calibration_smooth_figure(
                     name=f"{line['label'].iloc[0]}, bins",
                     legendgroup=model,
                     showlegend=False,
-                    marker=dict(size=7, color=colours[model], line=dict(color="white", width=1)),
+                    marker=dict(
+                        size=7, color=colours[model], symbol=style_for(model).symbol, line=dict(color="white", width=1)
+                    ),
                     error_y=dict(
                         type="data",
                         symmetric=False,
@@ -250,9 +253,9 @@ def calibration_smooth_figure(
         xaxis=dict(title="predicted risk", type="log", **x_axis),
         yaxis=dict(title="observed share with the outcome", type="log", **y_axis),
         plot_bgcolor="white",
-        legend=_legend_below(),
+        legend=_legend_below(600, 120, 60),
         height=600,
-        margin=dict(l=70, r=20, t=120, b=60 + 30 * len(order)),
+        margin=dict(l=70, r=20, t=120, b=60),
     )
     figure.update_xaxes(showgrid=True, gridcolor=_GRID)
     figure.update_yaxes(showgrid=True, gridcolor=_GRID)
@@ -294,9 +297,7 @@ def threshold_figure(table: pd.DataFrame, *, positive: str = "referred", title: 
             mode="lines+markers" if is_model and len(rows) > 1 else "markers",
             name=str(rows["label"].iloc[0]),
             line=dict(color=colours[strategy], dash="dot", width=1),
-            marker=dict(
-                size=10 if is_model else 12, symbol="circle" if is_model else "diamond", color=colours[strategy]
-            ),
+            marker=dict(size=10 if is_model else 13, symbol=style_for(strategy).symbol, color=colours[strategy]),
             error_x=dict(
                 type="data",
                 symmetric=False,
@@ -318,24 +319,26 @@ def threshold_figure(table: pd.DataFrame, *, positive: str = "referred", title: 
             + str(rows["label"].iloc[0])
             + "</extra>",
         )
-    right = float(min(1.0, 1.1 * shown["share_referred_high"].max())) if len(shown) else 1.0
-    step = _nice_step(right)
+    # The share referred spans orders of magnitude (a policy that refers 1% beside cut-offs that
+    # refer half), so it goes on a log axis: on a linear one the points crowd the left edge.
+    positive_shares = shown["share_referred_low"][shown["share_referred_low"] > 0]
+    lowest = (
+        float(min(positive_shares.min(), shown["share_referred"][shown["share_referred"] > 0].min()))
+        if len(positive_shares)
+        else 0.001
+    )
+    right = float(min(1.0, 1.3 * shown["share_referred_high"].max())) if len(shown) else 1.0
+    x_axis = log_risk_axis(max(lowest / 1.3, 1e-4), right)
     bottom = float(max(0.0, shown["sensitivity_low"].min() - 0.05)) if len(shown) else 0.0
     figure.update_layout(
         title=title
-        or "Found against referred<br><sup>outcomes found (sensitivity) against<br>the share referred</sup>",
-        # No tick at 0 on the x axis: it would share the corner with the y axis's lowest.
-        xaxis=dict(
-            title="share referred",
-            tickformat=".0%" if step >= 0.01 else ".1%",
-            range=[0, right],
-            tickvals=[round(v, 12) for v in np.arange(step, right + 1e-12, step)],
-        ),
+        or "Found against referred<br><sup>outcomes found (sensitivity) against<br>the share referred (log scale)</sup>",
+        xaxis=dict(title="share referred (log scale)", **x_axis),
         yaxis=dict(title="sensitivity", tickformat=".0%", range=[bottom, 1.02]),
         plot_bgcolor="white",
-        legend=_legend_below(),
+        legend=_legend_below(560, 120, 60),
         height=560,
-        margin=dict(l=70, r=20, t=120, b=60 + 22 * len(order)),
+        margin=dict(l=70, r=20, t=120, b=60),
     )
     figure.update_xaxes(showgrid=True, gridcolor=_GRID)
     figure.update_yaxes(showgrid=True, gridcolor=_GRID)
@@ -400,7 +403,7 @@ def subgroup_figure(
             y=y,
             mode="markers",
             name=str(rows["label"].iloc[0]) if len(rows) else strategy,
-            marker=dict(size=9, color=colours[strategy], symbol="circle"),
+            marker=dict(size=9, color=colours[strategy], symbol=style_for(strategy).symbol),
             error_x=dict(
                 type="data",
                 symmetric=False,
@@ -422,6 +425,7 @@ def subgroup_figure(
             + (str(rows["label"].iloc[0]) if len(rows) else strategy)
             + "</extra>",
         )
+    height = 160 + len(groups) * max(36, 12 * len(strategies))
     figure.update_layout(
         title=title or f"{_METRICS[metric]} by subgroup<br><sup>dots: estimates; bars: intervals</sup>",
         xaxis=dict(title=_METRICS[metric], tickformat=".0%" if percent else ".2f"),
@@ -433,9 +437,9 @@ def subgroup_figure(
             automargin=True,
         ),
         plot_bgcolor="white",
-        legend=_legend_below(),
-        height=200 + len(groups) * max(36, 12 * len(strategies)) + 22 * len(strategies),
-        margin=dict(l=10, r=20, t=90, b=60 + 22 * len(strategies)),
+        legend=_legend_below(height, 90, 60),
+        height=height,
+        margin=dict(l=10, r=20, t=90, b=60),
     )
     figure.update_xaxes(showgrid=True, gridcolor=_GRID)
     return figure

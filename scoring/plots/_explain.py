@@ -139,9 +139,11 @@ def sweep_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
         title=title or f"What if {_TOPIC.get(field, label.lower())} changes?",
         height=400 + bottom,
         plot_bgcolor="white",
-        # At the foot of the figure, below the tick labels and axis title (on a phone its
-        # entries stack into several rows).
-        legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0),
+        # Just below the tick labels and axis title, whatever the width (on a phone its
+        # entries stack into several rows, into the room the margin keeps below).
+        legend=dict(
+            orientation="h", yref="paper", y=-(_tick_room(shown, numeric) + _AXIS_TITLE + 8) / 320, yanchor="top", x=0
+        ),
         margin=dict(l=60, r=20, t=80, b=bottom),
     )
     figure.update_xaxes(showgrid=True, gridcolor="#EEEEEE")
@@ -156,10 +158,14 @@ _AXIS_TITLE = 36
 _LEGEND = 150
 
 
+def _tick_room(shown: list[str], numeric: bool) -> int:
+    """Pixels under the plot for the tick labels (upright for categories)."""
+    return 22 if numeric else 10 + _CHAR_WIDTH * max((len(text) for text in shown), default=0)
+
+
 def _bottom_margin(shown: list[str], numeric: bool) -> int:
     """Room under the plot for the tick labels (upright for categories), axis title and legend."""
-    ticks = 22 if numeric else 10 + _CHAR_WIDTH * max((len(text) for text in shown), default=0)
-    return ticks + _AXIS_TITLE + _LEGEND
+    return _tick_room(shown, numeric) + _AXIS_TITLE + _LEGEND
 
 
 def _add_points(figure: go.Figure, table: pd.DataFrame, x: list[Any], shown: list[str], numeric: bool) -> None:
@@ -280,24 +286,22 @@ def _add_risks(figure: go.Figure, table: pd.DataFrame, x: list[Any], shown: list
 
 
 def _mark_current(figure: go.Figure, table: pd.DataFrame, x: list[Any], shown: list[str], *, log: bool) -> None:
-    """A dotted line through both panels at the vignette's own value, labelled on top."""
+    """A dotted line through both panels at the vignette's own value, named in the legend."""
     if "is_current" not in table or not table["is_current"].any():
         return
     i = int(np.flatnonzero(table["is_current"].to_numpy())[0])
     for row in (1, 2):
         figure.add_vline(x=x[i], line=dict(color="#777777", dash="dot"), row=row, col=1)
-    # Unlike shapes, annotations on a log axis are placed by the position's logarithm.
-    figure.add_annotation(
-        text=f"this vignette: {shown[i]}",
-        showarrow=False,
-        x=float(np.log10(x[i])) if log else x[i],
-        # Inside the top panel, just under its edge: above it sits the panel's title.
-        y=1.0,
-        xref="x",
-        yref="y domain",
-        yanchor="top",
-        xanchor="left",
-        xshift=4,
-        font=dict(color="#555555", size=11),
-        bgcolor="rgba(255,255,255,0.8)",
+    # Named in the legend, not on the plot: a label on the plot sat on the dots.
+    figure.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="lines",
+            line=dict(color="#777777", dash="dot"),
+            name=f"this vignette: {shown[i]}",
+            hoverinfo="skip",
+        ),
+        row=1,
+        col=1,
     )

@@ -6,9 +6,13 @@ computes a metric.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+
+from scoring.plots._text import wrap
 
 __all__ = ["tornado_figure"]
 
@@ -18,11 +22,81 @@ _SIDE_NAMES = {"low": "lower setting", "high": "higher setting"}
 _COLUMNS = ("label", "metric_label", "share", "baseline", "low_setting", "low_change", "high_setting", "high_change")
 
 
+def _field_label(name: str) -> str:
+    from scoring.contract.schema import FIELDS
+
+    labels = {spec.name: spec.label for spec in FIELDS}
+    text = str(labels.get(name, name.replace("_", " ")))
+    return text[:1].lower() + text[1:]
+
+
+def _what(path: str) -> str | None:
+    """The moved number in words, from its path in generator.toml (None when the path is not known)."""
+    parts = re.sub(r"\[(\d+)\]", r".\1", path).split(".")
+    head, rest = parts[0], parts[1:]
+    last = rest[-1] if rest else ""
+    if head == "prior":
+        return "how common this cause is"
+    if head == "age":
+        return {"mean": "average age", "sd": "spread of ages"}.get(last)
+    if head == "sex":
+        return "share of men" if rest[:1] == ["p_male"] else "share who give no sex" if last == "unspecified" else None
+    if head == "duration_weeks":
+        if last == "min":
+            return "shortest duration"
+        what = {"median": "typical duration", "sigma": "spread of durations", "weight": "weight of a duration pattern"}
+        return what.get(last)
+    if head in ("frequency", "severity") and last:
+        return f"share with {last} twitching" if head == "frequency" else f"share with {last} severity"
+    if head == "regions":
+        return "twitching in more areas"
+    if head == "location_weights" and last:
+        return f"twitching in the {last}"
+    if head == "flags" and rest:
+        return f"share with {_field_label(rest[0])}"
+    if head == "caffeine_mg_per_day":
+        return "typical caffeine" if last == "median" else "share over 400 mg caffeine" if last == "p_above" else None
+    if head == "stress_level":
+        return {"mean": "average stress", "sd": "spread of stress"}.get(last)
+    if head == "sleep_hours":
+        if rest[:1] == ["p_deprived"]:
+            return "share sleeping too little"
+        kind = {"deprived_hours": "short nights", "usual_hours": "usual nights"}.get(rest[0] if rest else "")
+        stat = {"mean": "average sleep", "sd": "spread of sleep"}.get(last)
+        return None if kind is None or stat is None else f"{stat} on {kind}"
+    return None
+
+
+def parameter_words(path: str, label: str) -> str:
+    """A generator parameter in words: what the number is (from its path) and for which cause.
+
+    The cause comes from ``label``'s closing brackets (the sensitivity table's label, e.g.
+    "duration sigma (neuropathy)"); a path this function does not know keeps ``label``.
+
+    Examples
+    --------
+    >>> parameter_words("duration_weeks.components.peripheral_neuropathy[0].sigma", "duration sigma (neuropathy)")
+    'spread of durations (neuropathy)'
+    >>> parameter_words("flags.weakness.motor_neuron_like", "weakness (MND-like)")
+    'share with real weakness (MND-like)'
+    >>> parameter_words("prior.central_ms_like", "cause share (MS-like)")
+    'how common this cause is (MS-like)'
+    """
+    what = _what(str(path))
+    if what is None:
+        return str(label)
+    head, sep, cause = str(label).rpartition(" (")
+    # A cause with several duration patterns numbers them in the label ("..., part 2 (benign)").
+    part = re.search(r", part (\d+)$", head if sep else str(label))
+    if part:
+        what += f", pattern {part.group(1)}"
+    return f"{what} ({cause}" if sep else what
+
+
 def _two_lines(label: str) -> str:
-    # "weakness (MND-like)" -> "weakness<br>(MND-like)": half as wide, so the bars keep the
-    # phone's width.
-    head, sep, cause = label.rpartition(" (")
-    return f"{head}<br>({cause}" if sep else label
+    # "share with real weakness (MND-like)" -> lines of at most 22 characters: narrow enough
+    # that the bars and the axis title keep a phone's width.
+    return wrap(label, 22)
 
 
 def _baseline_text(value: float, share: bool) -> str:
@@ -66,7 +140,8 @@ def tornado_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figur
     share = bool(table["share"].iloc[0]) if len(table) else False
     scale = 100.0 if share else 1.0  # a share's change in percentage points
     unit = ", percentage points" if share else ""
-    labels = [_two_lines(str(label)) for label in table["label"]]
+    paths = table["parameter"] if "parameter" in table else table["label"]
+    labels = [_two_lines(parameter_words(str(path), str(label))) for path, label in zip(paths, table["label"])]
     figure = go.Figure()
     for side in ("low", "high"):
         change = table[f"{side}_change"].to_numpy(dtype=float) * scale

@@ -15,6 +15,9 @@ from scoring.contract.schema import FIELDS
 from scoring.report import _html as H
 from scoring.wording import (
     MISSING,
+    card_risk_source,
+    card_risk_text,
+    condition_words,
     format_value,
     how_soon_text,
     likelihood_ratio_text,
@@ -43,16 +46,6 @@ def _inputs(vignette: Any) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def condition_words(condition: str) -> str:
-    """A card condition in plain words (the condition as written if it cannot be parsed)."""
-    from scoring.contract.features import ConditionError, parse_condition
-
-    try:
-        return parse_condition(condition).describe()
-    except (ConditionError, ValueError, TypeError):
-        return condition
 
 
 def recommendation_text(value: Any) -> tuple[str, str]:
@@ -91,8 +84,13 @@ def _card_context(assessment: Any, card: Any) -> dict[str, Any]:
         "risk": (
             "not available: this card has no calibration"
             if assessment.risk is None
-            else f"{assessment.risk.text()}, from the calibrated points total"
+            else sentence_case(
+                card_risk_source(
+                    assessment.risk, points_total=view.points_total, red_flag=_red_flag_present(assessment)
+                )
+            )
         ),
+        "band_used": not _red_flag_present(assessment),
         "recommendation_value": rec_value,
         "recommendation_label": rec_label,
         "red_flags": [
@@ -106,6 +104,11 @@ def _card_context(assessment: Any, card: Any) -> dict[str, Any]:
         ],
         "red_flags_fired": bool(fired),
     }
+
+
+def _red_flag_present(assessment: Any) -> bool:
+    """Whether a red flag (the card's or the ladder's) is present: then the points total is not used."""
+    return bool(assessment.card.red_flags or assessment.guideline_red_flags)
 
 
 def _population_label(population: str) -> str:
@@ -206,8 +209,11 @@ def _sweep_context(case: Any, slug: str, card: Any, tree: Any) -> dict[str, Any]
         ]
         for row in frame.itertuples(index=False)
     ]
-    sweeps = {name: sweep(case.vignette, name, card=card, tree=tree) for name in EXPLORER_FIELDS}
-    explorer = H.figure_html(sweep_explorer_figure(sweeps), f"fig-{slug}-what-if", height=460)
+    # Each sweep is drawn once: the menu holds the other numeric inputs, not the one above.
+    sweeps = {
+        name: sweep(case.vignette, name, card=card, tree=tree) for name in EXPLORER_FIELDS if name != influence.field
+    }
+    explorer = H.figure_html(sweep_explorer_figure(sweeps), f"fig-{slug}-what-if", height=460) if sweeps else ""
     return {
         "field": influence.field,
         "field_label": spec.label,
@@ -224,8 +230,13 @@ def _sweep_context(case: Any, slug: str, card: Any, tree: Any) -> dict[str, Any]
         },
         "explorer": {
             "html": explorer,
-            "caption": "What-if menu: points total and recommendation as each numeric input varies on its own (precomputed; a table of the main sweep follows).",
-        },
+            "caption": (
+                f"What-if menu: points total and recommendation as each other numeric input varies on its own "
+                f"({spec.label.lower()} is drawn above; precomputed; a table of the main sweep follows)."
+            ),
+        }
+        if explorer
+        else None,
         "columns": [spec.label, "Points total", "Chance of a serious cause (card)", "Recommendation"],
         "rows": rows,
     }
@@ -275,7 +286,13 @@ def case_context(case: Any, *, slug: str, card: Any, tree: Any) -> tuple[dict[st
             "advice": assessment.advice,
             "how_soon": how_soon_text(assessment.timeframe, assessment.timeframe_advice, assessment.advice),
             "policy": lower_first(_chosen_policy(assessment).label),
-            "risk": "" if assessment.risk is None else sentence_case(assessment.risk.text()),
+            "risk": ""
+            if assessment.risk is None
+            else sentence_case(
+                card_risk_text(
+                    assessment.risk, points_total=assessment.points_total, red_flag=_red_flag_present(assessment)
+                )
+            ),
         },
         "inputs": _inputs(case.vignette),
         "risks": risks_context(risks),

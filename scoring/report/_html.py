@@ -234,3 +234,78 @@ def file_stem(text: str, *, fallback: str = "case") -> str:
 def visible_text(html: str) -> str:
     """The text a reader sees in ``html``: tags dropped, entities decoded, spaces collapsed."""
     return re.sub(r"\s+", " ", html_text.unescape(_TAG.sub(" ", html))).strip()
+
+
+_TABLE = re.compile(r"<table\b([^>]*)>(.*?)</table>", re.S | re.I)
+_HEAD = re.compile(r"<thead\b[^>]*>(.*?)</thead>", re.S | re.I)
+_BODY = re.compile(r"<tbody\b[^>]*>(.*?)</tbody>", re.S | re.I)
+_ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.S | re.I)
+_CELL = re.compile(r"<(td|th)\b([^>]*)>", re.I)
+_COLSPAN = re.compile(r"colspan\s*=\s*['\"]?(\d+)", re.I)
+
+
+def _header_labels(head: str) -> list[str]:
+    """The column names of a table head's last row, one per column (a colspan repeats its name)."""
+    rows = _ROW.findall(head)
+    if not rows:
+        return []
+    labels: list[str] = []
+    for match in re.finditer(r"<th\b([^>]*)>(.*?)</th>", rows[-1], re.S | re.I):
+        span = _COLSPAN.search(match.group(1))
+        labels += [visible_text(match.group(2))] * (int(span.group(1)) if span else 1)
+    return labels
+
+
+def _label_row(row: str, labels: list[str]) -> str:
+    """Each cell of one body row with ``data-label`` = its column's name (cells that have one keep it)."""
+    column = 0
+    out, last = [], 0
+    for match in _CELL.finditer(row):
+        tag, attrs = match.group(1), match.group(2)
+        span = _COLSPAN.search(attrs)
+        name = labels[column] if column < len(labels) else ""
+        out.append(row[last : match.start()])
+        if name and "data-label" not in attrs and not span:
+            out.append(f'<{tag}{attrs} data-label="{html_text.escape(name, quote=True)}">')
+        else:
+            out.append(match.group(0))
+        last = match.end()
+        column += int(span.group(1)) if span else 1
+    out.append(row[last:])
+    return "".join(out)
+
+
+def label_table_cells(html: str) -> str:
+    """Tables with a head get ``class="stack"`` and each body cell its column's name in ``data-label``.
+
+    On a phone's width the stylesheet shows such a table as stacked rows, each cell under its
+    column's name (``td::before { content: attr(data-label) }``), instead of a table that
+    scrolls sideways. Tables without a head are left as they are.
+
+    Examples
+    --------
+    >>> label_table_cells("<table><thead><tr><th>A</th><th>B</th></tr></thead>"
+    ...                   "<tbody><tr><td>1</td><td>2</td></tr></tbody></table>")
+    '<table class="stack"><thead><tr><th>A</th><th>B</th></tr></thead><tbody><tr><td data-label="A">1</td><td data-label="B">2</td></tr></tbody></table>'
+    """
+
+    def one_table(match: re.Match[str]) -> str:
+        attrs, inner = match.group(1), match.group(2)
+        head = _HEAD.search(inner)
+        labels = _header_labels(head.group(1)) if head else []
+        if not labels or "<table" in inner.lower():
+            return match.group(0)
+        inner = _BODY.sub(
+            lambda body: body.group(0).replace(
+                body.group(1),
+                _ROW.sub(lambda r: r.group(0).replace(r.group(1), _label_row(r.group(1), labels)), body.group(1)),
+            ),
+            inner,
+        )
+        if re.search(r"\bclass\s*=", attrs, re.I):
+            attrs = re.sub(r"""\bclass\s*=\s*(['"])""", r"class=\1stack ", attrs, count=1, flags=re.I)
+        else:
+            attrs += ' class="stack"'
+        return f"<table{attrs}>{inner}</table>"
+
+    return _TABLE.sub(one_table, html)

@@ -38,15 +38,18 @@ def render_page(
     script = (
         None if plotly_src is False else _assets.plotly_script_tag(plotly_src if isinstance(plotly_src, str) else None)
     )
-    return H.render_template(
-        template,
-        css=H.stylesheet(),
-        plotly_script=script,
-        provenance=provenance,
-        notice=None if body_has_notice else NOTICE,
-        index_href=index_href,
-        breadcrumbs=list(breadcrumbs),
-        **context,
+    # Tables stack into labelled rows on a phone (report.css) instead of scrolling sideways.
+    return H.label_table_cells(
+        H.render_template(
+            template,
+            css=H.stylesheet(),
+            plotly_script=script,
+            provenance=provenance,
+            notice=None if body_has_notice else NOTICE,
+            index_href=index_href,
+            breadcrumbs=list(breadcrumbs),
+            **context,
+        )
     )
 
 

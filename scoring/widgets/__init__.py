@@ -29,7 +29,14 @@ Examples
 'urgent'
 """
 
-from scoring.widgets._controls import IntNumberSlider, LiveRegion, MultiCheckbox, NumberSlider, build_control
+from scoring.widgets._controls import (
+    ControlLabels,
+    IntNumberSlider,
+    LiveRegion,
+    MultiCheckbox,
+    NumberSlider,
+    build_control,
+)
 from scoring.widgets._definitions import (
     EXPLORER_FILE,
     ExplorerDefinitionsError,
@@ -64,6 +71,7 @@ __all__ = [
     "MultiCheckbox",
     "NumberSlider",
     "IntNumberSlider",
+    "ControlLabels",
     "LiveRegion",
     "build_control",
     "Explorer",

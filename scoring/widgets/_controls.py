@@ -19,7 +19,16 @@ from scoring.contract.schema import FieldSpec
 from scoring.widgets._definitions import slider_step
 from scoring.wording import display_unit, render_partial
 
-__all__ = ["STATIC_DIR", "LiveRegion", "MultiCheckbox", "NumberSlider", "IntNumberSlider", "build_control", "STYLE"]
+__all__ = [
+    "STATIC_DIR",
+    "ControlLabels",
+    "LiveRegion",
+    "MultiCheckbox",
+    "NumberSlider",
+    "IntNumberSlider",
+    "build_control",
+    "STYLE",
+]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -137,6 +146,18 @@ class IntNumberSlider(NumberSlider):
     @traitlets.validate("value")
     def _clip(self, proposal: Any) -> int:
         return int(min(max(round(proposal["value"]), self.min), self.max))
+
+
+class ControlLabels(anywidget.AnyWidget):
+    """Draws nothing; makes the page's controls readable in full and named for screen readers.
+
+    Each radio group gets ``role="radiogroup"`` named by its description, and checkbox
+    descriptions wrap instead of being cut to one line with an ellipsis. Put one anywhere
+    in the page (the explorer puts it under its inputs).
+    """
+
+    _esm = STATIC_DIR / "control_labels.js"
+    _css = STATIC_DIR / "control_labels.css"
 
 
 class LiveRegion(anywidget.AnyWidget):

@@ -8,7 +8,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from scoring.contract.schema import FIELDS, VignetteError, validate_vignette
-from scoring.widgets._controls import STYLE, LiveRegion, build_control
+from scoring.widgets._controls import STYLE, ControlLabels, LiveRegion, build_control
 from scoring.widgets._definitions import presets, sections, start_preset
 from scoring.widgets._html import (
     agreement_html,
@@ -304,6 +304,8 @@ class Explorer:
         for title, specs in sections():
             panels.append(widgets.HTML(heading_html(title)))
             panels.extend(self.controls[spec.name] for spec in specs)
+        # Names the radio groups and lets long checkbox labels wrap (draws nothing itself).
+        panels.append(ControlLabels())
         inputs = widgets.VBox(panels, layout=widgets.Layout(width="30rem", min_width="22rem"))
 
         outputs_children = [

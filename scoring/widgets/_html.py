@@ -14,6 +14,7 @@ from scoring.contract.recommendation import Recommendation
 from scoring.contract.schema import FIELDS
 from scoring.wording import (
     NOTICE,
+    card_risk_text,
     counterfactual_lines,
     format_value,
     how_soon_text,
@@ -89,10 +90,18 @@ def recommendation_html(assessment: Any) -> str:
             source=f"From the {lower_first(chosen.label)} policy" if chosen is not None else "",
             red_flags=[flag.label for flag in assessment.card.red_flags],
             how_soon=_how_soon(assessment),
-            risk="" if assessment.risk is None else assessment.risk.text(),
+            risk=_card_risk(assessment),
             advice=assessment.advice,
         )
     )
+
+
+def _card_risk(assessment: Any) -> str:
+    """The card's risk once, with where it comes from ('' without a calibration)."""
+    if assessment.risk is None:
+        return ""
+    red_flag = bool(assessment.card.red_flags or assessment.guideline_red_flags)
+    return card_risk_text(assessment.risk, points_total=assessment.points_total, red_flag=red_flag)
 
 
 def _how_soon(assessment: Any) -> str:
@@ -117,7 +126,7 @@ def announcement(assessment: Any) -> str:
     if other is not None and other.recommendation is not assessment.recommendation:
         parts.append(f"The {lower_first(other.label)} policy would say {other.recommendation.label}.")
     if assessment.risk is not None:
-        parts.append(sentence_case(assessment.risk.text()) + ".")
+        parts.append(sentence_case(_card_risk(assessment)) + ".")
     return " ".join(parts)
 
 

@@ -20,6 +20,9 @@ from scoring.wording._values import MISSING, risk_percent
 __all__ = [
     "PolicyColumn",
     "RiskRow",
+    "card_risk_source",
+    "card_risk_text",
+    "red_flag_labels",
     "likelihood_ratio_text",
     "lower_first",
     "policies_differ_text",
@@ -222,3 +225,74 @@ def policies_differ_text(guideline: Any, risk_policy: Any) -> str:
         f"no rule of the guideline applies (here: {_here(guideline)}), but the estimated chance of a serious "
         f"cause is high enough for the risk policy to act on it (here: {_here(risk_policy)})."
     )
+
+
+def red_flag_labels(labels: Iterable[str]) -> list[str]:
+    """Red-flag labels, each once: the same flag named by the card and the ladder counts once.
+
+    Labels compare without case and without a final full stop; the first spelling is kept.
+
+    Examples
+    --------
+    >>> red_flag_labels(["Twitching of the tongue", "twitching of the tongue.", "Visible muscle wasting"])
+    ['Twitching of the tongue', 'Visible muscle wasting']
+    """
+    seen: dict[str, str] = {}
+    for label in labels:
+        text = str(label).strip().rstrip(".")
+        seen.setdefault(text.casefold(), text)
+    return list(seen.values())
+
+
+def card_risk_text(risk: Any, *, points_total: int, red_flag: bool, with_model: bool = True) -> str:
+    """The card's risk once, with where it comes from in words.
+
+    With a red flag the card does not use its points total: every vignette with a red flag
+    gets the same risk (the risk table's red-flag row). Without one, the risk is the risk
+    table's row for the points total.
+
+    Parameters
+    ----------
+    risk : RiskEstimate or None
+        :attr:`scoring.assessment.Assessment.risk` (None for a card without calibration).
+    points_total : int
+        The card's points total.
+    red_flag : bool
+        Whether a red flag (the card's or the ladder's) is present.
+    with_model : bool
+        Name the card after the population (leave it out where the card is named already).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as E
+    >>> r = E(probability=0.32, outcome_label="Serious cause", population_label="Adults who notice twitching",
+    ...       model_label="default card 2.0")
+    >>> card_risk_text(r, points_total=15, red_flag=True)
+    '32% chance of a serious cause in adults who notice twitching (default card 2.0): a red flag is present: 32% for anyone with a red flag; the points total is not used'
+    >>> card_risk_text(E(r.__dict__ | {"probability": 0.0024}), points_total=2, red_flag=False)
+    "0.24% chance of a serious cause in adults who notice twitching (default card 2.0): the card's risk table at 2 points"
+    """
+    if risk is None:
+        return "no estimate: this card has no calibration"
+    chance = risk_percent(risk.probability, missing="no estimate of the")
+    head = f"{chance} chance of a {str(risk.outcome_label).lower()} in {lower_first(str(risk.population_label))}"
+    if with_model:
+        head += f" ({risk.model_label})"
+    return f"{head}: {card_risk_source(risk, points_total=points_total, red_flag=red_flag)}"
+
+
+def card_risk_source(risk: Any, *, points_total: int, red_flag: bool) -> str:
+    """Where the card's risk comes from, in words (the second half of :func:`card_risk_text`).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as E
+    >>> card_risk_source(E(probability=0.32), points_total=15, red_flag=True)
+    'a red flag is present: 32% for anyone with a red flag; the points total is not used'
+    >>> card_risk_source(E(probability=0.0024), points_total=2, red_flag=False)
+    "the card's risk table at 2 points"
+    """
+    if red_flag:
+        chance = risk_percent(risk.probability, missing="no estimate")
+        return f"a red flag is present: {chance} for anyone with a red flag; the points total is not used"
+    return f"the card's risk table at {points_total} points"

@@ -203,3 +203,19 @@ def how_soon_text(timeframe: str | None, timeframe_advice: str = "", advice: str
     if timeframe_advice and timeframe_advice not in advice:
         text += f" {timeframe_advice}"
     return text
+
+
+def condition_words(condition: str) -> str:
+    """A condition of the condition language in plain words (as written if it cannot be parsed).
+
+    Examples
+    --------
+    >>> condition_words("loc_tongue"), condition_words("age >= 50 and duration_weeks > 4")
+    ('tongue twitching', 'age 50 years or more and duration over 4 weeks')
+    """
+    from scoring.contract.features import ConditionError, parse_condition
+
+    try:
+        return str(parse_condition(condition).describe())
+    except (ConditionError, ValueError, TypeError):
+        return condition

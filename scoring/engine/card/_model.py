@@ -81,12 +81,27 @@ class CardGroup:
     note: str = ""
 
     def cap_text(self) -> str:
-        """The limit in words, e.g. 'together at least -2'."""
+        """The limit in words, e.g. 'together at most 2 points off' for ``min_points = -2``.
+
+        A negative lower limit is said as the most the items can take off, so it does not
+        read as "at least -2" (which sounds like a floor of minus two points being a gain).
+
+        Examples
+        --------
+        >>> CardGroup("lifestyle", "Likely explanations", min_points=-2).cap_text()
+        'together at most 2 points off'
+        >>> CardGroup("g", "G", min_points=1, max_points=3).cap_text()
+        'together at least +1 and at most +3 points'
+        """
         parts = []
         if self.min_points is not None:
-            parts.append(f"at least {self.min_points}")
+            if self.min_points < 0:
+                off = -self.min_points
+                parts.append(f"at most {off} point{'s' if off != 1 else ''} off")
+            else:
+                parts.append(f"at least {self.min_points:+d}" + ("" if self.max_points is not None else " points"))
         if self.max_points is not None:
-            parts.append(f"at most {self.max_points:+d}")
+            parts.append(f"at most {self.max_points:+d} points")
         return "together " + " and ".join(parts) if parts else "no limit"
 
 

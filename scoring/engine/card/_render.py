@@ -12,8 +12,16 @@ import textwrap
 
 from scoring.engine.card._model import Card, CardItem
 from scoring.results import Band
+from scoring.wording import condition_words
 
-__all__ = ["render_card_text", "render_card_html", "likelihood_ratio_text", "likelihood_ratio_note"]
+__all__ = [
+    "render_card_text",
+    "render_card_html",
+    "likelihood_ratio_text",
+    "likelihood_ratio_note",
+    "doubling_note",
+    "bands_note",
+]
 
 
 def likelihood_ratio_text(value: float) -> str:
@@ -62,6 +70,75 @@ def likelihood_ratio_note(card: Card) -> str:
     )
 
 
+def _rule_points(card: Card, item: CardItem) -> int | None:
+    """The points one-per-doubling gives an item: log2 of LR+ / LR- rounded (None without both ratios)."""
+    evidence = None if card.calibration is None else card.calibration.item_evidence(item.item_id)
+    if not evidence:
+        return None
+    present, absent = evidence.get("lr_present"), evidence.get("lr_absent")
+    if not present or not absent or present <= 0 or absent <= 0:
+        return None
+    return round(math.log2(float(present) / float(absent)))
+
+
+def doubling_note(card: Card) -> str:
+    """How 'one point for each doubling of the odds' reads against the LR column ("" without ratios).
+
+    The rule weighs an item holding against it not holding: log2(LR+ / LR-). An item common
+    with and without a serious cause (a small LR+) can still earn several points when its
+    absence is rare with one (a small LR-); the note names the card's clearest such item
+    and says what the rule gives it.
+    """
+    if not _has_likelihood_ratios(card):
+        return ""
+    candidates = []
+    for item in card.items:
+        rule, ratio = _rule_points(card, item), card.likelihood_ratio(item.item_id)
+        if rule is None or math.isnan(ratio) or item.points <= 0:
+            continue
+        alone = round(math.log2(ratio)) if ratio > 0 else 0
+        candidates.append((item.points - alone, item, rule, ratio))
+    text = (
+        "One point for each doubling of the odds weighs an item holding against it not holding: "
+        "log2(LR+ / LR-), where LR- is the ratio when the item does not hold."
+    )
+    if not candidates:
+        return text
+    gap, item, rule, ratio = max(candidates, key=lambda c: c[0])
+    if gap <= 1:
+        return text
+    evidence = card.calibration.item_evidence(item.item_id) if card.calibration is not None else None
+    absent = float((evidence or {}).get("lr_absent") or math.nan)
+    text += (
+        f" So '{item.label}' has LR {likelihood_ratio_text(ratio)} but LR- {likelihood_ratio_text(absent)}: "
+        f"its absence is what tells, and the rule gives {rule:+d}"
+    )
+    if rule != item.points:
+        text += f" ({item.points:+d} on the card; docs/expert_card.md gives each item's reason)"
+    return text + "."
+
+
+def bands_note(card: Card) -> str:
+    """Why the top band says what it says, in words ("" for a card whose top band says urgent).
+
+    A card whose top band says see_doctor keeps urgent for the red flags: the sentence says
+    so, so that a "high risk" band that does not say urgent is not read as a mistake.
+    """
+    from scoring.contract.recommendation import Recommendation
+
+    top = max(card.bands, key=lambda band: band.max_points)
+    if top.recommendation is Recommendation.URGENT:
+        return (
+            f"The '{top.name}' band says urgent (a doctor within 2 weeks): its risk reaches the risk policy's "
+            "threshold for an urgent appointment."
+        )
+    return (
+        f"No band of this card says urgent: urgent stays with the red flags, so the '{top.name}' band "
+        f"({_band_range(top)}) says {top.recommendation.value}, with advice to be seen soon. The risk policy, "
+        "when chosen, still answers urgent for a risk at its urgent threshold."
+    )
+
+
 def _item_rows(card: Card) -> list[tuple[str | None, list[CardItem]]]:
     """Items in sections: ungrouped items first, then each group (card order within)."""
     sections: list[tuple[str | None, list[CardItem]]] = [(None, [i for i in card.items if i.group is None])]
@@ -93,11 +170,18 @@ def render_card_text(card: Card, *, width: int = 100) -> str:
     note = likelihood_ratio_note(card)
     lead = 6 + (7 if note else 0)
 
+    condition_width = max(20, width - lead - label_width - 4)
+
     def row(points: str, label: str, condition: str, ratio: str | None = None) -> list[str]:
         wrapped = textwrap.wrap(label, label_width) or [""]
+        conditions = textwrap.wrap(condition, condition_width, break_long_words=False) or [""]
         first = f"{points:>6}" + (f"  {ratio or '':>5}" if note else "")
-        out = [f"{first}  {wrapped[0]:<{label_width}}  {condition}".rstrip()]
-        out += [f"{'':>{lead}}  {part}" for part in wrapped[1:]]
+        out = []
+        for i in range(max(len(wrapped), len(conditions))):
+            head = first if i == 0 else f"{'':>{lead}}"
+            part = wrapped[i] if i < len(wrapped) else ""
+            cond = conditions[i] if i < len(conditions) else ""
+            out.append(f"{head}  {part:<{label_width}}  {cond}".rstrip())
         return out
 
     lines.append("")
@@ -111,22 +195,24 @@ def render_card_text(card: Card, *, width: int = 100) -> str:
             lines.append(f"{'':>{lead}}  {group.label} ({group.cap_text()}):")
         for item in members:
             ratio = likelihood_ratio_text(card.likelihood_ratio(item.item_id))
-            lines += row(f"{item.points:+d}", item.label, item.condition, ratio)
+            lines += row(f"{item.points:+d}", item.label, condition_words(item.condition), ratio)
     lines.append("")
     lines.append(f"Totals run from {card.min_total} to {card.max_total}.")
     if note:
         lines += textwrap.wrap(note, width)
+        lines += textwrap.wrap(doubling_note(card), width)
     if card.red_flags:
         lines.append("")
         lines.append("Red flags (urgent whatever the total):")
         for flag in card.red_flags:
-            lines += row("!", flag.label, flag.condition)
+            lines += row("!", flag.label, condition_words(flag.condition))
     lines.append("")
     lines.append("Bands:")
     range_width = max(len(_band_range(b)) for b in card.bands)
     name_width = max(len(b.name) for b in card.bands)
     for band in card.bands:
         lines.append(f"  {_band_range(band):<{range_width}}  {band.name:<{name_width}}  {band.recommendation.value}")
+    lines += textwrap.wrap(bands_note(card), width)
     return "\n".join(lines) + "\n"
 
 
@@ -156,7 +242,7 @@ def render_card_html(card: Card) -> str:
             ratio = f"<td>{likelihood_ratio_text(card.likelihood_ratio(item.item_id))}</td>" if note else ""
             parts.append(
                 f"<tr><td>{item.points:+d}</td>{ratio}<td>{e(item.label)}</td>"
-                f"<td><code>{e(item.condition)}</code></td><td>{e(item.evidence)}</td></tr>"
+                f"<td>{e(condition_words(item.condition))}</td><td>{e(item.evidence)}</td></tr>"
             )
     parts.append(
         f'<tr class="range"><td colspan="{span}">Totals run from {card.min_total} to {card.max_total}.</td></tr>'
@@ -168,7 +254,7 @@ def render_card_html(card: Card) -> str:
         )
         for flag in card.red_flags:
             parts.append(
-                f"<tr><td>!</td>{lr_gap}<td>{e(flag.label)}</td><td><code>{e(flag.condition)}</code></td>"
+                f"<tr><td>!</td>{lr_gap}<td>{e(flag.label)}</td><td>{e(condition_words(flag.condition))}</td>"
                 f"<td>{e(flag.evidence)}</td></tr>"
             )
         parts.append("</tbody>")
