@@ -26,7 +26,7 @@ from scoring.cli._group import (
     sample_options,
     sigterm_as_interrupt,
 )
-from scoring.wording import NOTICE
+from scoring.wording import NOTICE, percent
 
 #: The folder of figures inside --out; one plotly.js next to them serves every figure.
 FIGURES_DIR = "figures"

@@ -166,8 +166,10 @@ def signal_sources(
     x = answer_matrix(frame)
     halves = np.random.default_rng(seed).integers(0, 2, len(y))
     fields = [spec.name for spec in FIELDS]
-    rows = [{"source": name, "kind": "answer", "auc": _single_auc(x, y, name, halves)} for name in fields]
-    singles = sorted(rows, key=lambda row: -row["auc"])
+    rows: list[dict[str, Any]] = [
+        {"source": name, "kind": "answer", "auc": _single_auc(x, y, name, halves)} for name in fields
+    ]
+    singles = sorted(rows, key=lambda row: -float(row["auc"]))
     candidates = [row["source"] for row in singles[:pair_candidates]]
     best: tuple[float, str] = (0.0, "")
     for a, b in combinations(candidates, 2):

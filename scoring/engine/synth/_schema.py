@@ -253,7 +253,7 @@ class Course(Strict):
 class Bfs(Strict):
     """How people with persistent benign twitching answer, where it differs from the benign row."""
 
-    flags: BfsFlags  # type: ignore[valid-type]
+    flags: BfsFlags
     regions: Regions | None = None
     frequency: Frequency | None = None  # type: ignore[valid-type]
     severity: Severity | None = None  # type: ignore[valid-type]
@@ -270,7 +270,7 @@ class Asking(Strict):
 
 
 class Worry(Strict):
-    loading: WorryLoadings  # type: ignore[valid-type]
+    loading: WorryLoadings
 
 
 class CaffeineTable(Strict):
@@ -301,12 +301,12 @@ class GeneratorFile(Strict):
     bfs: Bfs
     asking: Asking
     worry: Worry
-    answer_errors: AnswerErrors  # type: ignore[valid-type]
+    answer_errors: AnswerErrors
     frequency: PerCause[Frequency]  # type: ignore[valid-type]
     severity: PerCause[Severity]  # type: ignore[valid-type]
     regions: PerCause[Regions]
     location_weights: PerCause[LocationWeights]  # type: ignore[valid-type]
-    flags: Flags  # type: ignore[valid-type]
+    flags: Flags
     caffeine_mg_per_day: CaffeineTable
     stress_level: PerCause[MeanSd]
     sleep_hours: Sleep
