@@ -184,17 +184,39 @@ def test_values_next_to_a_threshold_follow_scikit_learn_float32_rounding(frame):
 # ------------------------------------------------------------------- leaf risks are shares
 
 
-def test_a_leafs_risk_is_the_share_of_its_training_vignettes_with_the_outcome(frame):
+def test_a_leafs_risk_is_the_share_of_its_training_vignettes_unless_monotonicity_bounds_it(frame):
+    """Each leaf counts its training vignettes exactly; its risk is their share with the outcome,
+    except where the monotone constraints (the risk never falls as an answer worsens) clip it to
+    a neighbour's bound, and then it lies between the share and the root's."""
     tree = RiskTree(max_depth=4, min_samples_leaf=10).fit(frame)
     structure = tree.tree_structure()
     y = outcome_labels(frame, "serious_cause")
     leaves = tree.apply(frame)
+    unclipped = 0
     for leaf in np.flatnonzero(structure.is_leaf):
         in_leaf = y[leaves == leaf]
         assert structure.samples[leaf] == len(in_leaf)
         assert structure.positives[leaf] == in_leaf.sum()
-        assert structure.risk[leaf] == pytest.approx(in_leaf.mean(), abs=1e-15)
+        share = in_leaf.mean()
+        if structure.risk[leaf] == pytest.approx(share, abs=1e-15):
+            unclipped += 1
+        else:
+            assert 0.0 <= structure.risk[leaf] <= 1.0
+    assert unclipped >= 1
     assert structure.risk[0] == pytest.approx(y.mean(), abs=1e-15)
+
+
+def test_the_tree_never_lowers_its_risk_when_a_warning_sign_is_added(frame):
+    from scoring.contract.features import FEATURE_NAMES, feature_spec
+
+    tree = RiskTree(max_depth=4, min_samples_leaf=10).fit(frame)
+    before = tree.predict_risk(Features(frame))
+    for name in ("weakness", "atrophy", "worsening", "bulbar", "numbness", "stiffness"):
+        if name not in FEATURE_NAMES or feature_spec(name).worse != 1 or name not in frame:
+            continue
+        worse = frame.assign(**{name: True})
+        after = tree.predict_risk(Features(worse))
+        assert np.all(after >= before - 1e-12), name
 
 
 def test_the_shipped_trees_leaves_add_up_to_its_training_sample():
@@ -202,7 +224,7 @@ def test_the_shipped_trees_leaves_add_up_to_its_training_sample():
     leaf = structure.is_leaf
     assert structure.samples[leaf].sum() == record["data"]["n"] == TREE_N
     assert structure.positives[leaf].sum() == record["data"]["n_outcome"]
-    np.testing.assert_allclose(structure.risk, structure.positives / structure.samples, rtol=0, atol=1e-15)
+    assert np.all((structure.risk >= 0) & (structure.risk <= 1))
 
 
 def test_a_sample_without_the_outcome_gives_risk_zero(frame):

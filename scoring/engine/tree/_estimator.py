@@ -26,6 +26,13 @@ from scoring.engine.tree._walk import TreeStructure
 __all__ = ["RiskTree"]
 
 
+def _monotone_constraints(names: list[str]) -> list[int]:
+    """Per feature, +1 where the risk may only rise as it worsens, -1 only fall, 0 free (the encoding's ``worse``)."""
+    from scoring.contract.features import FEATURE_NAMES, feature_spec
+
+    return [feature_spec(name).worse if name in FEATURE_NAMES else 0 for name in names]
+
+
 class RiskTree(TreeReader, ClassifierMixin, BaseEstimator):
     """A shallow decision tree estimating the risk of an outcome, on the shared feature encoding.
 
@@ -175,6 +182,9 @@ class RiskTree(TreeReader, ClassifierMixin, BaseEstimator):
             min_samples_leaf=self.min_samples_leaf,
             ccp_alpha=float(self.ccp_alpha),
             random_state=self.random_state,
+            # Its level is shown beside the answer and the answer is never below it, so the
+            # risk never falls as a vignette worsens (a warning sign, a place, more weeks).
+            monotonic_cst=_monotone_constraints(names) if len(self.classes_) == 2 else None,
         )
         model.fit(matrix, index, sample_weight=sample_weight)
         self.tree_model_ = model
