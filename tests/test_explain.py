@@ -391,7 +391,7 @@ def test_zaro_explain_prints_points_path_and_changes(tmp_path):
     case.write_text(json.dumps(WORSENING_WEAKNESS))
     result = CliRunner().invoke(main, ["explain", str(case)])
     assert result.exit_code == 0, result.output
-    assert "Why: a red flag (weakness that is getting worse) makes both policies say urgent" in result.output
+    assert "Why: a red flag (weakness that is getting worse) makes every policy say urgent" in result.output
     assert "Tree (its risk:" in result.output
     assert "  down: without real weakness → see_doctor" in result.output
 

@@ -64,9 +64,9 @@ def test_full_prints_every_change_and_the_whole_advice():
 def test_one_line_says_which_policy_decided_and_why_the_others_differ():
     text = _explain(str(EXAMPLES / "borderline.json"))
     assert _paragraphs(text)[:2] == [
-        "Recommendation: See a doctor (see_doctor), the guideline policy's answer",
-        "Why: the guideline decided (twitching for more than 2 weeks); the risk policy, the card's band and "
-        "the tree say self_care: they follow only the risk.",
+        "Recommendation: See a doctor (see_doctor), under the NHS policy",
+        "Why: the NHS policy decided (twitching for more than 2 weeks); the risk policy, the card's band and "
+        "the tree say self_care: the answer is the most cautious of the policy, the floor, the card and the tree.",
     ]
 
 
@@ -74,8 +74,8 @@ def test_a_red_flag_case_states_one_risk_with_its_source_and_each_flag_once():
     text = _explain(str(EXAMPLES / "red_flag.json"))
     lines = _paragraphs(text)
     assert lines[1] == (
-        "Why: a red flag (slurred speech or difficulty swallowing; twitching of the tongue) makes both "
-        "policies say urgent."
+        "Why: a red flag (slurred speech or difficulty swallowing; twitching of the tongue) makes every "
+        "policy say urgent; the tree's risk alone would say see_doctor."
     )
     assert lines[2] == (
         "Risk: 32% chance of a serious cause in adults who notice twitching: a red flag is present: 32% for "

@@ -58,9 +58,13 @@ def _level(recommendation: Any) -> str:
     return str(getattr(recommendation, "value", recommendation))
 
 
-def _policy_name(result: Any) -> str:
-    """'guideline' or 'risk policy', as the policy reads inside a sentence."""
-    return "guideline" if str(result.policy) == "guideline" else f"{result.policy} policy"
+#: How each policy reads inside a sentence.
+_POLICY_NAMES = {"nhs": "the NHS policy", "ng127": "the NG127 policy", "risk": "the risk policy"}
+
+
+def _policy_name(policy: Any) -> str:
+    """'the NHS policy', 'the risk policy', …: a policy id as it reads inside a sentence."""
+    return _POLICY_NAMES.get(str(policy), f"the {policy} policy")
 
 
 def _and(names: list[str]) -> str:
@@ -75,47 +79,54 @@ def _rank(level: str) -> int:
 
 
 def _why_line(assessment: Any, flags: list[str]) -> str:
-    """One paragraph: which policy decided, and why the other answers (policy, band, tree) differ."""
+    """One paragraph: what decided the answer, and why the other answers shown beside it differ.
+
+    The answer is the most cautious of the chosen policy, the floor, the card's band and the
+    tree (one rule, :mod:`scoring.engine.combine`), so every other answer is at or below it.
+    """
     decided = _level(assessment.recommendation)
     card, tree = assessment.card, assessment.tree
     if flags:
         flag_text = "; ".join(lower_first(f) for f in flags)
-        text = f"Why: a red flag ({flag_text}) makes both policies say urgent"
+        text = f"Why: a red flag ({flag_text}) makes every policy say urgent"
         others = []
         if _level(card.band.recommendation) != "urgent":
             others.append(f"the card's band alone would say {_level(card.band.recommendation)}")
         if tree is not None and _level(tree.recommendation) != "urgent":
             others.append(f"the tree's risk alone would say {_level(tree.recommendation)}")
         return text + ("; " + " and ".join(others) if others else "") + "."
-    chosen = assessment.guideline if assessment.policy == "guideline" else assessment.risk_policy
-    other = assessment.risk_policy if assessment.policy == "guideline" else assessment.guideline
-    if chosen is None:
-        return f"Why: the card's band says {decided}."
-    # A ladder rule's reason ends with its level ("... (see_doctor)"): the line says the level once.
-    reasons = "; ".join(lower_first(re.sub(r" \((self_care|see_doctor|urgent)\)$", "", str(r))) for r in chosen.reasons)
-    text = f"Why: the {_policy_name(chosen)} decided ({reasons})"
-    # The other answers that differ from the one given, by what they look at.
-    risk_based = []
+    policy = str(assessment.policy)
+    chosen = assessment.risk_policy if policy == "risk" else assessment.guideline
+    other = assessment.guideline if policy == "risk" else assessment.risk_policy
+    by = assessment.decided_by
+    if by == "floor":
+        text = "Why: the floor (NICE NG127's must-refers and the red flags) set it"
+    elif by in ("card", "tree"):
+        raiser = "the card's band" if by == "card" else "the tree"
+        text = f"Why: {raiser} raised it to {decided}"
+    else:
+        # A ladder rule's reason ends with its level ("... (see_doctor)"): the line says the level once.
+        reasons = "; ".join(
+            lower_first(re.sub(r" \((self_care|see_doctor|urgent)\)$", "", str(r)))
+            for r in (chosen.reasons if chosen else ())
+        )
+        text = f"Why: {_policy_name(policy)} decided" + (f" ({reasons})" if reasons else "")
+    lower = []
     if other is not None and _level(other.recommendation) != decided:
-        risk_based.append((f"the {_policy_name(other)}", _level(other.recommendation)))
-    if _level(card.band.recommendation) != decided:
-        risk_based.append(("the card's band", _level(card.band.recommendation)))
-    if tree is not None and _level(tree.recommendation) != decided:
-        risk_based.append(("the tree", _level(tree.recommendation)))
-    if not risk_based:
+        lower.append((_policy_name(other.policy), _level(other.recommendation)))
+    if by != "card" and _level(card.band.recommendation) != decided:
+        lower.append(("the card's band", _level(card.band.recommendation)))
+    if by != "tree" and tree is not None and _level(tree.recommendation) != decided:
+        lower.append(("the tree", _level(tree.recommendation)))
+    if not lower:
         return text + "; the other answers agree."
     says: dict[str, list[str]] = {}
-    for name, level in risk_based:
+    for name, level in lower:
         says.setdefault(level, []).append(name)
     parts = [f"{_and(names)} say{'s' if len(names) == 1 else ''} {level}" for level, names in says.items()]
-    if assessment.policy == "guideline":
-        higher = any(_rank(level) > _rank(decided) for _, level in risk_based)
-        because = (
-            "they act on the risk, which the guideline's rules do not use" if higher else "they follow only the risk"
-        )
-    else:
-        because = "the guideline sends every reason to see a doctor to a doctor, whatever the risk"
-    return f"{text}; {', '.join(parts)}: {because}."
+    return (
+        f"{text}; {', '.join(parts)}: the answer is the most cautious of the policy, the floor, the card and the tree."
+    )
 
 
 def _risk_line(assessment: Any, flags: list[str]) -> str:
@@ -248,7 +259,7 @@ def explain_text(
     flags = _red_flags(assessment)
     lines = _wrap(
         f"Recommendation: {assessment.recommendation.label} ({_level(assessment.recommendation)}), "
-        f"the {assessment.policy} policy's answer",
+        f"under {_policy_name(assessment.policy)}",
         width,
     )
     lines += _wrap(_why_line(assessment, flags), width)
