@@ -127,14 +127,15 @@ def test_duckdb_keeps_the_guards_of_the_file_engine(inputs: dict[str, Path], tmp
 def test_an_unreadable_csv_leaves_no_output(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     frame = generate_vignettes(3, seed=1)
-    bad.write_text(frame.to_csv(index=False) + "a,b,c," + ",".join(["x"] * 40) + "\n", encoding="utf-8")
+    # A quoted cell left open to the end of the file (a row with too many cells is only rejected).
+    bad.write_text(frame.to_csv(index=False) + 'a,"b,c\n', encoding="utf-8")
     with pytest.raises(InputError, match="not a readable"):
         assess_file(bad, tmp_path / "out.csv", engine="duckdb")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
 
 
 def test_unknown_engine_names_the_choices(inputs: dict[str, Path], tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="'duckdb' or 'pandas'"):
+    with pytest.raises(InputError, match=r"engine must be 'duckdb', 'pandas' or None \(got 'spark'\)"):
         assess_file(inputs["csv"], tmp_path / "out.csv", engine="spark")  # type: ignore[arg-type]
 
 
@@ -221,3 +222,81 @@ def test_without_an_engine_a_file_of_the_measured_size_goes_to_duckdb(
         summary = assess_file(inputs[source], tmp_path / f"{engine}.csv", overwrite=True)
         assert used == ([] if engine == "pandas" else ["duckdb"])
         assert summary.rows_in == summary.rows_scored + summary.rows_rejected > 0
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "postgres", "spark"])
+@pytest.mark.parametrize("table", ["x; DROP TABLE y; --", "", "a b", "1st", 'x"y', "s..t"])
+def test_cli_sql_refuses_a_table_name_that_is_not_a_plain_name(dialect: str, table: str) -> None:
+    result = CliRunner().invoke(main, ["sql", "--dialect", dialect, "--table", table])
+    assert result.exit_code == 2, result.output
+    assert "is not a plain name" in result.output and "--from-sql" in result.output
+    assert "Traceback" not in result.output and "DROP" not in result.output.split("Error:")[0]
+
+
+@pytest.mark.parametrize(
+    ("dialect", "quoted"),
+    [
+        ("duckdb", '"analytics"."vignettes"'),
+        ("postgres", '"analytics"."vignettes"'),
+        ("spark", "`analytics`.`vignettes`"),
+    ],
+)
+def test_cli_sql_quotes_a_table_name_for_the_dialect(dialect: str, quoted: str) -> None:
+    result = CliRunner().invoke(main, ["sql", "--dialect", dialect, "--no-tree", "--table", "analytics.vignettes"])
+    assert result.exit_code == 0, result.output
+    assert quoted in result.output
+
+
+def test_cli_sql_takes_a_table_expression_only_through_from_sql(tmp_path: Path) -> None:
+    source = Path("examples/vignettes.csv").resolve()
+    expression = f"read_csv('{source}')"
+    assert CliRunner().invoke(main, ["sql", "--table", expression]).exit_code == 2
+    result = CliRunner().invoke(main, ["sql", "--no-tree", "--from-sql", expression])
+    assert result.exit_code == 0, result.output
+    scored = duckdb.connect().sql(result.output).df()
+    summary = assess_file(source, tmp_path / "out.csv", tree=None, engine="pandas")
+    assert scored["vignette_id"].tolist() == pd.read_csv(tmp_path / "out.csv")["vignette_id"].tolist()
+    assert len(scored) == summary.rows_scored
+    both = CliRunner().invoke(main, ["sql", "--table", "t", "--from-sql", expression])
+    assert both.exit_code == 2 and "not both" in both.output
+
+
+@pytest.mark.parametrize("policy", ["guideline", "risk"])
+def test_the_printed_query_runs_on_the_readmes_example_file_as_zaro_assess_scores_it(
+    tmp_path: Path, policy: str
+) -> None:
+    # examples/vignettes.csv lacks optional columns (pain, cramps, ...): the query adds them.
+    source = Path("examples/vignettes.csv").resolve()
+    query = CliRunner().invoke(main, ["sql", "--policy", policy])
+    assert query.exit_code == 0, query.output
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE vignettes AS SELECT * FROM read_csv('{source}')")
+    scored = con.sql(query.output).df()
+    assess_file(source, tmp_path / "out.csv", policy=policy, engine="pandas")
+    expected = pd.read_csv(tmp_path / "out.csv")
+    assert scored["vignette_id"].tolist() == expected["vignette_id"].tolist()
+    assert scored["recommendation"].tolist() == expected["recommendation"].tolist()
+    np.testing.assert_allclose(scored["risk_serious_cause"], expected["risk_serious_cause"], rtol=0, atol=1e-12)
+    rejects = con.sql(CliRunner().invoke(main, ["sql", "--rejects"]).output).df()
+    expected_rejects = pd.read_csv(tmp_path / "out.rejects.csv")
+    assert (
+        rejects[["row", "field", "reason"]].values.tolist()
+        == expected_rejects[["row", "field", "reason"]].values.tolist()
+    )
+
+
+def test_cli_sql_columns_give_defaults_for_absent_fields_in_every_dialect() -> None:
+    columns = "age,duration_weeks,frequency,severity,locations,vignette_id"
+    for dialect in ("duckdb", "postgres", "spark"):
+        result = CliRunner().invoke(main, ["sql", "--dialect", dialect, "--no-tree", "--columns", columns])
+        assert result.exit_code == 0, result.output
+        assert "BY NAME" not in result.output  # the columns are known: absent fields are defaults in the query
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE vignettes AS SELECT 40 AS age, 4.0 AS duration_weeks, 'daily' AS frequency, "
+        "'minor' AS severity, 'calf' AS locations, 'v1' AS vignette_id"
+    )
+    query = CliRunner().invoke(main, ["sql", "--no-tree", "--columns", columns]).output
+    assert con.sql(query).df()["vignette_id"].tolist() == ["v1"]
+    unknown = CliRunner().invoke(main, ["sql", "--columns", "age,nonsense"])
+    assert unknown.exit_code == 2 and "nonsense" in unknown.output

@@ -179,6 +179,13 @@ def test_type_families() -> None:
         "float",
         "boolean",
         "text",
-        "text",
+        "decimal",
+    ]
+    assert [type_family(t) for t in ("BLOB", "VARCHAR[]", "VARCHAR[][]", "DATE", "TIMESTAMP_NS")] == [
+        "binary",
+        "list",
+        "list",
+        "temporal",
+        "temporal",
     ]
     assert field_spec("age").is_numeric

@@ -533,6 +533,21 @@ def saved(tmp_path):
     return tmp_path
 
 
+def _record_for(path) -> None:
+    """A tree.json next to ``path`` whose hash is the file's (so the file's own checks are reached)."""
+    record = json.loads((MODELS_DIR / "tree.json").read_text())
+    record["model_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    del record["nodes"]
+    path.with_name("tree.json").write_text(json.dumps(record))
+
+
+def test_a_model_file_without_its_record_is_refused(saved):
+    (saved / "tree.json").unlink()
+    with pytest.raises(TreeLoadError, match=r"has no tree\.json next to it, so its sha256 cannot be checked") as caught:
+        load_tree(saved / "tree.skops")
+    assert isinstance(caught.value, FileNotFoundError)
+
+
 def _pickle_bytes() -> bytes:
     import pickle
 
@@ -551,6 +566,7 @@ def _pickle_bytes() -> bytes:
 def test_a_bad_model_file_is_refused_in_one_line(tmp_path, content, reason):
     path = tmp_path / "tree.skops"
     path.write_bytes(content())
+    _record_for(path)
     with pytest.raises(TreeLoadError, match=reason) as caught:
         load_tree(path)
     message = str(caught.value)
@@ -563,8 +579,10 @@ def test_a_model_holding_untrusted_types_is_refused(tmp_path):
 
     path = tmp_path / "tree.skops"
     skops.io.dump(RiskTree(), path)  # an unfitted estimator of the trusted class is fine ...
+    _record_for(path)
     assert isinstance(load_tree(path), RiskTree)
     path.write_bytes(skops.io.dumps(Untrusted()))  # ... a class of its own is not
+    _record_for(path)
     with pytest.raises(TreeLoadError, match=r"holds types zaro does not trust .*Untrusted"):
         load_tree(path)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from scoring._options import check_choice
 from scoring.batch._errors import InputError
 from scoring.batch._files import (
     BatchPaths,
@@ -18,7 +19,7 @@ from scoring.batch._files import (
     format_of,
     temporary_file,
 )
-from scoring.batch._read import PyarrowCannotParse, read_chunks
+from scoring.batch._read import EXTRA_CELLS, PyarrowCannotParse, read_chunks
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -168,6 +169,8 @@ def assess_file(
 
     if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
         raise InputError(f"chunk_rows must be a whole number of rows, at least 1 (got {chunk_rows!r})")
+    check_choice("csv_engine", csv_engine, ("pyarrow", "pandas"), error=InputError)
+    check_choice("engine", engine, ("duckdb", "pandas", None), error=InputError)
     source = src if isinstance(src, pd.DataFrame) else Path(src)
     out_path = Path(out)
     rejects_path = Path(rejects) if rejects is not None else default_rejects_path(out_path)
@@ -175,13 +178,11 @@ def assess_file(
     written_format = format_of(out_path, out_format, "output")
     rejects_format = format_of(rejects_path, None, "rejects")
     check_paths(None if isinstance(source, pd.DataFrame) else source, out_path, rejects_path, overwrite=overwrite)
-    if csv_engine not in ("pyarrow", "pandas"):
-        raise InputError(f"csv_engine must be 'pyarrow' or 'pandas' (got {csv_engine!r})")
     the_card = _resolve_card(card)
     the_tree = resolve_tree_option(tree)
     the_population, the_policy = _resolve_policy(population, policy)
     if _chosen_engine(engine, source, in_format) == "duckdb":
-        from scoring.batch._duckdb import score_with_duckdb
+        from scoring.batch._duckdb import UnevenCsvRows, score_with_duckdb
 
         def score_in_duckdb(out_partial: Path, rejects_partial: Path, _: str) -> tuple[int, int, int, int]:
             counts = score_with_duckdb(
@@ -198,8 +199,11 @@ def assess_file(
             _Progress(progress).done(counts[0])
             return counts
 
-        counts = _write_in_place(out_path, rejects_path, score_in_duckdb, "duckdb")
-        return BatchSummary(*counts, paths=BatchPaths(out_path, rejects_path))
+        try:
+            counts = _write_in_place(out_path, rejects_path, score_in_duckdb, "duckdb")
+            return BatchSummary(*counts, paths=BatchPaths(out_path, rejects_path))
+        except UnevenCsvRows:
+            pass  # a row with too many cells: the pandas engine rejects it and scores the rest
 
     def score_into(out_partial: Path, rejects_partial: Path, engine: str) -> tuple[int, int, int, int]:
         return _score_chunks(
@@ -225,8 +229,6 @@ DUCKDB_FROM_PARQUET_BYTES = 2 << 20
 
 
 def _chosen_engine(engine: str | None, source: Path | pd.DataFrame, in_format: Format) -> str:
-    if engine is not None and engine not in ("duckdb", "pandas"):
-        raise InputError(f"engine must be 'duckdb' or 'pandas' (got {engine!r})")
     if engine is not None:
         return engine
     if not isinstance(source, Path):
@@ -270,6 +272,37 @@ class _Progress:
         self.reported = max(self.reported, rows)
 
 
+def _without_overlong_rows(chunk: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The chunk without the CSV rows that had more cells than the header, and their reject lines.
+
+    Each such row gets one line (field ``(row)``, its extra cells as the value), numbered by
+    its position in the chunk; None when there is none.
+    """
+    import numpy as np
+    import pandas as pd
+
+    extra = chunk.attrs.get(EXTRA_CELLS)
+    if not extra:
+        return chunk, None
+    width = len(chunk.columns)
+    positions = sorted(extra)
+    ids = chunk["vignette_id"] if "vignette_id" in chunk.columns else None
+    lines = pd.DataFrame(
+        {
+            "row": np.array(positions, dtype=np.int64) + 1,
+            "vignette_id": ["" if ids is None or pd.isna(ids.iloc[p]) else str(ids.iloc[p]) for p in positions],
+            "field": "(row)",
+            "value": [",".join(extra[p]) for p in positions],
+            "reason": [f"{width + len(extra[p])} cells where the header names {width} columns" for p in positions],
+            "allowed": f"one cell per column of the header ({width})",
+        },
+        index=chunk.index[positions],
+    )
+    kept = chunk.drop(index=chunk.index[positions])
+    kept.attrs = {}
+    return kept, lines
+
+
 def _score_chunks(
     chunks: Iterator[pd.DataFrame],
     out: TableWriter,
@@ -282,19 +315,30 @@ def _score_chunks(
     progress: _Progress,
 ) -> tuple[int, int, int, int]:
     """Score every chunk into the two writers; returns (rows in, scored, rejected, problems)."""
+    import numpy as np
+    import pandas as pd
+
     from scoring.assessment import assess_frame
 
     rows_in = rows_scored = rows_rejected = problems = 0
     try:
         for chunk in chunks:
-            result = assess_frame(chunk, card=card, tree=tree, population=population, policy=policy)
+            kept, overlong = _without_overlong_rows(chunk)
+            result = assess_frame(kept, card=card, tree=tree, population=population, policy=policy)
             out.write(result.scored)
+            rejected = result.rejected
+            if overlong is not None:
+                # Rows numbered in the chunk as read, the over-long ones among them.
+                positions = np.flatnonzero(~chunk.index.isin(overlong.index))
+                rejected = rejected.assign(row=positions[rejected["row"].to_numpy() - 1] + 1)
+                rejected = pd.concat([rejected, overlong.reset_index(drop=True)], ignore_index=True)
+                rejected = rejected.sort_values("row", kind="stable").reset_index(drop=True)
             # Row numbers count data rows from 1 across the whole file, not per chunk.
-            rejects.write(result.rejected.assign(row=result.rejected["row"] + rows_in))
-            rows_in += result.n_input
+            rejects.write(rejected.assign(row=rejected["row"] + rows_in))
+            rows_in += len(chunk)
             rows_scored += len(result.scored)
-            rows_rejected += result.n_rejected
-            problems += len(result.rejected)
+            rows_rejected += result.n_rejected + (0 if overlong is None else len(overlong))
+            problems += len(rejected)
             progress.done(rows_in)
     finally:
         out.close()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from scoring.batch._errors import InputError
 from scoring.batch._files import Format
-from scoring.batch._formulas import FORMULA_CHARACTERS, PLAIN_NUMBER
+from scoring.batch._formulas import FORMULA_CHARACTERS, PLAIN_NUMBER, formula_lookalikes
 from scoring.batch._read import check_columns, read_csv_header
 from scoring.contract.fields import FIELDS, METADATA_COLUMNS
 from scoring.sql import REJECT_COLUMNS, rejects_sql, scored_columns, to_sql
@@ -82,7 +82,8 @@ def _formula_safe(column: str) -> str:
     # Prefix tests are cheap: only the few cells that start like a formula are matched
     # against the number pattern.
     starts = " OR ".join(f"{text} LIKE {literal(char + '%')}" for char in FORMULA_CHARACTERS)
-    risky = f"({starts}) AND NOT REGEXP_FULL_MATCH({text}, {literal(PLAIN_NUMBER)})"
+    lookalike = " OR ".join(f"{text} LIKE {literal(char + '%')}" for char in formula_lookalikes())
+    risky = f"(({starts}) AND NOT REGEXP_FULL_MATCH({text}, {literal(PLAIN_NUMBER)})) OR {lookalike}"
     return f"CASE WHEN {risky} THEN '''' || {text} ELSE {_unquoted_empty(column)} END AS {quote(column)}"
 
 
@@ -119,8 +120,15 @@ def _copy(con: Any, query: str, target: Path, fmt: Format) -> int:
         return int(con.execute(f"COPY ({query}) TO {literal(str(target))} ({options})").fetchall()[0][0])
     except Exception as exc:  # duckdb's errors for a malformed CSV or a failed write
         if type(exc).__name__ in ("InvalidInputException", "ConversionException"):
+            if "Expected Number of Columns" in str(exc):
+                raise UnevenCsvRows(str(exc).splitlines()[0]) from None
             raise InputError(f"the input is not a readable table: {str(exc).splitlines()[0]}") from None
         raise
+
+
+class UnevenCsvRows(InputError):
+    """A CSV row with more cells than the header: DuckDB's reader stops there, zaro's row reader
+    rejects that row with its number and scores the rest (the pandas engine reads the file)."""
 
 
 def _rows_in_rejects(con: Any, rejects: tuple[Path, Format]) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -14,9 +16,33 @@ FORMULA_START = r"^[=+\-@\t\r]"
 PLAIN_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
 
 
+@lru_cache(maxsize=1)
+def formula_lookalikes() -> str:
+    """The characters beyond ASCII whose NFKC form starts with a formula character.
+
+    Fullwidth ``＝ ＋ － ＠``, the small forms ``﹦ ﹢ ﹣ ﹫``, super- and subscript ``⁺ ⁼ ₊ ₌``
+    and a few more: a program that normalises text (NFKC) before reading a cell turns them
+    into ``= + - @``. All of them lie in the Basic Multilingual Plane (checked over the whole
+    of Unicode in the tests), which is the range searched here.
+    """
+    return "".join(
+        char for char in map(chr, range(0x80, 0x10000)) if unicodedata.normalize("NFKC", char)[:1] in FORMULA_CHARACTERS
+    )
+
+
+def lookalike_start() -> str:
+    """A pattern for text starting with one of :func:`formula_lookalikes` (such a cell is always escaped)."""
+    return "^[" + formula_lookalikes() + "]"  # none of them is special inside a character class
+
+
 def _risky(text: pd.Series) -> pd.Series:
-    """Which text cells a spreadsheet would run as a formula (missing cells never)."""
-    return text.str.contains(FORMULA_START, regex=True, na=False) & ~text.str.fullmatch(PLAIN_NUMBER, na=False)
+    """Which text cells a spreadsheet would run as a formula (missing cells never).
+
+    A cell starting with ``= + - @``, a tab or a carriage return that is not a plain number,
+    or starting with a character whose NFKC form is one of them (``＝1``).
+    """
+    ascii_formula = text.str.contains(FORMULA_START, regex=True, na=False) & ~text.str.fullmatch(PLAIN_NUMBER, na=False)
+    return ascii_formula | text.str.contains(lookalike_start(), regex=True, na=False)
 
 
 def _escaped_column(column: pd.Series) -> pd.Series | None:

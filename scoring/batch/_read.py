@@ -81,13 +81,71 @@ def read_chunks(
         return
     from scoring.data import CSV_READ_OPTIONS
 
+    done = 0
     try:
         with pd.read_csv(src, chunksize=chunk_rows, **CSV_READ_OPTIONS) as reader:
-            yield from reader
+            for chunk in reader:
+                yield chunk
+                done += len(chunk)
     except pd.errors.ParserError as exc:
-        raise InputError(f"{src} is not a readable CSV file: {str(exc).splitlines()[-1]}") from None
+        if _odd_quote_count(src):
+            raise InputError(f"{src} is not a readable CSV file: {str(exc).splitlines()[-1]}") from None
+        # A row with more cells than the header: the rest of the file is read row by row, and
+        # such rows are marked (the caller rejects them with their row number).
+        yield from _read_csv_rows(src, header, chunk_rows, skip=done)
     except UnicodeDecodeError:
         raise InputError(f"{src} is not UTF-8 text; save it as UTF-8 CSV") from None
+
+
+#: Frame attribute of a CSV chunk read row by row: {position in the chunk: the cells beyond
+#: the header's columns} for each row that had more cells than the header.
+EXTRA_CELLS = "zaro_extra_cells"
+
+
+def _read_csv_rows(src: Path, header: list[str], chunk_rows: int, *, skip: int) -> Iterator[pd.DataFrame]:
+    """The data rows after the first ``skip``, read with the csv module as pandas reads them.
+
+    Empty cells are missing, blank lines skipped, a row with fewer cells gets missing ones;
+    a row with more keeps its first cells and is listed in the chunk's :data:`EXTRA_CELLS`.
+    """
+    import pandas as pd
+
+    width = len(header)
+
+    def frame(rows: list[list[str]], extra: dict[int, list[str]]) -> pd.DataFrame:
+        cells = [[cell if cell != "" else None for cell in row[:width]] + [None] * (width - len(row)) for row in rows]
+        chunk = pd.DataFrame(cells, columns=header, dtype="str")
+        if extra:
+            chunk.attrs[EXTRA_CELLS] = extra
+        return chunk
+
+    rows: list[list[str]] = []
+    extra: dict[int, list[str]] = {}
+    yielded = False
+    try:
+        with open(src, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            next(reader, None)  # the header
+            seen = 0
+            for row in reader:
+                if not row:
+                    continue
+                seen += 1
+                if seen <= skip:
+                    continue
+                if len(row) > width:
+                    extra[len(rows)] = row[width:]
+                rows.append(row)
+                if len(rows) == chunk_rows:
+                    yield frame(rows, extra)
+                    yielded = True
+                    rows, extra = [], {}
+    except csv.Error as exc:
+        raise InputError(f"{src} is not a readable CSV file: {exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{src} is not UTF-8 text; save it as UTF-8 CSV") from None
+    if rows or not yielded:
+        yield frame(rows, extra)
 
 
 def _odd_quote_count(src: Path) -> bool:
@@ -150,6 +208,27 @@ def read_parquet_chunks(src: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     first = True
     for batch in batches:
         first = False
-        yield batch.to_pandas()
+        yield _batch_frame(batch)
     if first:
         yield parquet.schema_arrow.empty_table().to_pandas()
+
+
+def _batch_frame(batch: Any) -> pd.DataFrame:
+    """A record batch as a frame; integer columns with missing cells stay integers.
+
+    By default Arrow turns them into floats, so ``2**64 - 1`` would read as ``1.8e19`` and a
+    refused ``3`` be shown as ``3.0``; DuckDB reads the integers themselves.
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    integer_with_gaps = any(
+        pa.types.is_integer(field.type) and batch.column(i).null_count for i, field in enumerate(batch.schema)
+    )
+    if not integer_with_gaps:
+        return batch.to_pandas()
+    nullable = {
+        getattr(pa, name)(): pd.api.types.pandas_dtype(name.capitalize().replace("Uint", "UInt"))
+        for name in ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+    }
+    return batch.to_pandas(types_mapper=nullable.get)

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 __all__ = ["FieldError", "VignetteError", "show_value", "cell_text", "unknown_field_error"]
 
 
@@ -67,14 +69,19 @@ def show_value(value: Any) -> str:
 
 
 def cell_text(value: Any) -> str:
-    """A value as one cell of a table of problems: lists joined with ';', NaN as 'NaN'."""
-    if value is None:
-        return ""
-    if _is_nan(value):
-        return "NaN"
-    if isinstance(value, (list, tuple)):
-        return ";".join(map(str, value))
+    """A value as one cell of a table of problems: lists joined with ';', a missing value (None, NaN, NA) as 'NaN'."""
+    if value is None or _is_nan(value) or type(value).__name__ == "NAType":
+        return "NaN"  # every missing cell alike, as the compiled SQL shows it
+    if isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim == 1):
+        # A Parquet list column arrives as arrays; each item as text, a missing one as "None".
+        return ";".join(map(_item_text, value))
     return str(value)
+
+
+def _item_text(item: Any) -> str:
+    if isinstance(item, (list, tuple)) or (isinstance(item, np.ndarray) and item.ndim == 1):
+        return "[" + ", ".join(map(_item_text, item)) + "]"
+    return str(item)
 
 
 def unknown_field_error(name: Any, value: Any, field_names: Sequence[str]) -> FieldError:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from scoring._options import check_choice
 from scoring.contract.errors import FieldError, VignetteError, cell_text, unknown_field_error
 from scoring.contract.fields import FIELD_NAMES, FIELDS, METADATA_COLUMNS, FieldSpec, field_spec
 from scoring.contract.readers import (
@@ -32,6 +33,8 @@ __all__ = ["FrameValidation", "validate_frame"]
 
 # pandas' default text dtype ("str"): what a CSV read as text gives.
 _DEFAULT_STR = pd.api.types.pandas_dtype("str")
+#: What ``extra=`` may say about columns that are neither fields nor metadata.
+EXTRA_CHOICES = ("error", "keep", "drop")
 _REJECTED_COLUMNS = ["row", "vignette_id", "field", "value", "reason", "allowed"]
 
 
@@ -222,11 +225,11 @@ class _Opaque:
 
 
 def _hashable(value: Any) -> Any:
-    """A cell that :func:`pandas.factorize` can take: lists and sets become tuples."""
+    """A cell that :func:`pandas.factorize` can take: lists and sets become tuples (nested ones too)."""
     if isinstance(value, (list, np.ndarray, pd.Series)):
-        return tuple(value)
-    if isinstance(value, (set, frozenset)):
-        return tuple(sorted(value, key=str))
+        value = tuple(_hashable(item) for item in value)
+    elif isinstance(value, (set, frozenset)):
+        value = tuple(sorted((_hashable(item) for item in value), key=str))
     try:
         hash(value)
     except TypeError:
@@ -343,6 +346,7 @@ def validate_frame(frame: pd.DataFrame, *, extra: Literal["error", "keep", "drop
         For problems with the frame as a whole: a missing required column, or unknown
         columns when ``extra="error"``.
     """
+    check_choice("extra", extra, EXTRA_CHOICES)
     unknown = _check_columns(frame, extra)
     problems = _Problems(frame)
     checked = {spec.name: _check_field(frame, spec, problems) for spec in FIELDS}

@@ -28,14 +28,19 @@ Yes/no
 Categories
     Text equal to an allowed value after removing surrounding spaces (case matters).
 Locations
-    A list, tuple or set of allowed names, or ``;``-separated text; repeats are dropped and
-    the names put in contract order.
+    A list, tuple or set of allowed names (each one text: a list holding a number, a list or
+    a missing item is the wrong type), or ``;``-separated text; repeats are dropped and the
+    names put in contract order.
+Decimals
+    A ``decimal.Decimal`` (what a Parquet ``decimal`` column holds) is a number like any
+    other; binary cells (``bytes``) are never text, whatever they hold.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -106,6 +111,8 @@ def is_missing(value: Any) -> bool:
     """True for what pandas counts as a missing scalar: None, NaN, ``pd.NA``, ``pd.NaT``."""
     if value is None or value is pd.NA or value is pd.NaT:
         return True
+    if isinstance(value, Decimal):
+        return value.is_nan()
     return isinstance(value, (float, np.floating)) and math.isnan(value)
 
 
@@ -124,7 +131,10 @@ def read_number(value: Any) -> Read:
         try:
             return float(value), None
         except OverflowError:
-            return math.copysign(_HUGE, int(value)), None
+            # Too large for a float (e.g. 10**400): finite and far out of range, never an error.
+            return (_HUGE if value > 0 else -_HUGE), None
+    if isinstance(value, Decimal):
+        return _read_decimal(value)
     if isinstance(value, (float, np.floating)):
         return (None, Reasons.MISSING) if math.isnan(value) else (float(value), None)
     if isinstance(value, str) and _NUMBER.fullmatch(value):
@@ -132,6 +142,15 @@ def read_number(value: Any) -> Read:
     if is_missing(value):
         return None, Reasons.MISSING
     return None, Reasons.NOT_A_NUMBER
+
+
+def _read_decimal(value: Decimal) -> Read:
+    """A decimal (as a Parquet ``decimal`` column gives it) read as the number it holds."""
+    if value.is_nan():
+        return None, Reasons.MISSING
+    if value.is_infinite():
+        return math.copysign(math.inf, value), None
+    return _finite_or_huge(float(value)), None
 
 
 def number_checks(spec: FieldSpec) -> tuple[str, ...]:
@@ -180,7 +199,7 @@ def read_yes_no(value: Any) -> Read:
     """True or False, or why the value is not a yes/no answer."""
     if isinstance(value, (bool, np.bool_)):
         return bool(value), None
-    if isinstance(value, (int, np.integer, float, np.floating)):
+    if isinstance(value, (int, np.integer, float, np.floating, Decimal)):
         if is_missing(value):
             return None, Reasons.MISSING
         return (bool(value), None) if value in (0, 1) else (None, Reasons.NOT_YES_NO)
@@ -221,9 +240,12 @@ def read_locations(spec: FieldSpec, value: Any) -> Read:
         return None, Reasons.LOCATIONS_TYPE
     if not items:
         return None, Reasons.NO_LOCATIONS
+    if not all(isinstance(item, str) for item in items):
+        # A list of numbers, of lists (a Parquet list<list<string>>) or with a missing item.
+        return None, Reasons.LOCATIONS_TYPE
     order = _positions(spec.allowed)
     for item in items:
-        if not isinstance(item, str) or item not in order:
+        if item not in order:
             return None, Reasons.unknown_location(item)
     return tuple(sorted({str(item) for item in items}, key=order.__getitem__)), None
 

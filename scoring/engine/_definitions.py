@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StrictStr, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictStr, ValidationError
 from pydantic_core import ErrorDetails
 
 __all__ = [
@@ -30,6 +30,8 @@ __all__ = [
     "first_error",
     "problem_text",
     "allowed_keys",
+    "TransportStep",
+    "error_location",
 ]
 
 
@@ -40,17 +42,24 @@ class DefinitionError(ValueError):
 class Strict(BaseModel):
     """Base of every definition schema: unknown keys are refused, values are never coerced."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 def _number(value: Any) -> float:
     # TOML booleans are Python bools, which are ints: refuse them explicitly.
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"must be a number, got {value!r}; write a number such as 0.5")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        # TOML writes nan and inf; JSON files written by hand may hold NaN or Infinity.
+        raise ValueError(f"must be a finite number, got {value!r}; write a number such as 0.5")
+    return number
 
 
-#: A TOML integer or float, read as a float (never a boolean or text).
+#: A TOML or JSON integer or float, read as a finite float (never a boolean, text, NaN or infinity).
 Number = Annotated[float, BeforeValidator(_number)]
 
 
@@ -80,6 +89,24 @@ def read_toml(path: Path, error: type[DefinitionError] = DefinitionError) -> dic
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise error(f"{path.name}: not valid TOML ({exc}); fix the syntax at the line given") from None
+
+
+class TransportStep(BaseModel):
+    """One population's recalibration of a model's risks: ``logit(risk) -> intercept + slope * logit``.
+
+    Stored in a card's calibration file and in a tree's record under ``transport``; the
+    other keys (how it was fitted, the sample's size and seed) are kept as they are.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True, allow_inf_nan=False)
+
+    intercept: float
+    slope: float = Field(gt=0.0)
+
+
+def error_location(error: ErrorDetails) -> str:
+    """Where in a nested file an error is, as ``transport.community.slope`` (``file`` at the top)."""
+    return ".".join(str(part) for part in error["loc"]) or "file"
 
 
 def first_error(exc: ValidationError) -> ErrorDetails:
@@ -133,6 +160,8 @@ def problem_text(error: ErrorDetails, key: str, *, allowed: Sequence[str] = (), 
         return f'{key} must be text, got {value!r}; write {key} = "..."'
     if kind == "literal_error":
         return f"unknown {key} {value!r}; use one of {_choices(ctx.get('expected', ''))}"
+    if kind == "finite_number":
+        return f"{key} must be a finite number, got {value!r}; write a finite number (not NaN or infinity)"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         return f"{key} = {value!r} is out of range; it must be {_bound_words(ctx)}"
     if kind in ("model_type", "model_attributes_type", "dict_type"):

@@ -27,6 +27,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, ValidationError
 
+from scoring._options import check_choice
 from scoring._paths import DEFINITIONS_DIR
 from scoring.contract.recommendation import Recommendation
 from scoring.engine._definitions import (
@@ -301,6 +302,8 @@ def load_policy(policy: Policy | str | None = None) -> Policy:
     policies = load_policies()
     if policy is None:
         return next(p for p in policies.values() if p.is_default)
+    if not isinstance(policy, str):
+        check_choice("policy", policy, tuple(policies), error=PolicyError, also="a Policy, or None for the default")
     if policy not in policies:
         raise PolicyError(f"unknown policy {policy!r}; use one of {', '.join(policies)}")
     return policies[policy]

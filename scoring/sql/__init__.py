@@ -7,7 +7,7 @@ them. Both are generated from the definitions (fields, features, card, ladder, t
 new field or card item flows into the SQL without editing it.
 """
 
-from scoring.sql._query import DIALECTS, REJECT_COLUMNS, rejects_sql, to_sql
+from scoring.sql._query import DIALECTS, REJECT_COLUMNS, rejects_sql, table_name, to_sql, with_every_field
 from scoring.sql._scores import scored_columns, tree_case_sql, tree_level_sql, tree_risk_column, tree_risk_sql
 
 __all__ = [
@@ -15,9 +15,11 @@ __all__ = [
     "REJECT_COLUMNS",
     "rejects_sql",
     "scored_columns",
+    "table_name",
     "to_sql",
     "tree_case_sql",
     "tree_level_sql",
     "tree_risk_column",
     "tree_risk_sql",
+    "with_every_field",
 ]

@@ -124,8 +124,25 @@ _TYPE_FAMILIES: dict[str, str] = {
 
 
 def type_family(sql_type: str | None) -> str:
-    """``"integer"``, ``"float"``, ``"boolean"``, or ``"text"`` for every other type (read through its text)."""
-    return _TYPE_FAMILIES.get(str(sql_type).upper(), "text")
+    """What a column of ``sql_type`` holds, as the readers see it.
+
+    ``"integer"``, ``"float"``, ``"boolean"``; ``"decimal"`` (a number, as ``read_number``
+    reads a ``Decimal``); ``"binary"`` (never text, whatever its bytes); ``"list"`` (DuckDB's
+    ``T[]``: a list of locations when ``T`` is text); ``"temporal"`` (dates and times: not
+    numbers); ``"text"`` for every other type (read through its text).
+    """
+    name = str(sql_type).upper()
+    if name in _TYPE_FAMILIES:
+        return _TYPE_FAMILIES[name]
+    if name.startswith(("DECIMAL", "NUMERIC")):
+        return "decimal"
+    if name in ("BLOB", "BYTEA", "BINARY", "VARBINARY"):
+        return "binary"
+    if name.endswith("[]"):
+        return "list"
+    if name.startswith(("DATE", "TIME", "INTERVAL")):
+        return "temporal"
+    return "text"
 
 
 def _shown_text(cell: str) -> str:
@@ -197,6 +214,11 @@ def _yes_no_text(cell: str) -> str:
     return f"CASE WHEN {cell} THEN 'True' WHEN NOT {cell} THEN 'False' ELSE 'NaN' END"
 
 
+def _absent(cell: str, family: str) -> str:
+    """Whether a typed cell is missing: NULL, or NaN in a column of floats (pandas writes NaN for missing)."""
+    return f"({cell} IS NULL OR ISNAN({cell}))" if family == "float" else f"{cell} IS NULL"
+
+
 def _typed_number(spec: FieldSpec, column: str, family: str) -> FieldSql:
     """A number field over a column of numbers (or of yes/no, refused as read_number refuses it)."""
     cell = _step(spec.name, "cell")
@@ -204,13 +226,99 @@ def _typed_number(spec: FieldSpec, column: str, family: str) -> FieldSql:
         reason = f"CASE WHEN {cell} IS NULL THEN {_missing(spec)} ELSE {literal(Reasons.YES_NO_FOR_NUMBER)} END"
         value = f"CAST({_default(spec)} AS {_number_type(spec)})"  # only a missing cell is accepted
         return FieldSql(column, {}, value, reason, _yes_no_text(cell))
-    # A missing number is NULL, or NaN in a column of floats (pandas writes NaN for missing).
-    absent = f"{cell} IS NULL" if family == "integer" else f"({cell} IS NULL OR ISNAN({cell}))"
-    number = f"CAST({cell} AS DOUBLE)" if family == "integer" else cell
-    reason = _number_reason(spec, absent, number, finite=family == "integer")
-    value = f"CAST(CASE WHEN {absent} THEN {_default(spec)} ELSE {number} END AS {_number_type(spec)})"
+    absent = _absent(cell, family)
+    number = cell if family == "float" else f"CAST({cell} AS DOUBLE)"
+    reason = _number_reason(spec, absent, number, finite=family != "float")
+    # Only a number in range is cast: a refused one (an unsigned 2**64 - 1, an infinity)
+    # would overflow the field's type and stop the whole query.
+    low, high = spec.bounds
+    in_range = f"CASE WHEN {number} BETWEEN {literal(float(low))} AND {literal(float(high))} THEN {number} END"
+    value = f"CAST(CASE WHEN {absent} THEN {_default(spec)} ELSE {in_range} END AS {_number_type(spec)})"
     shown = f"CASE WHEN {absent} THEN 'NaN' ELSE CAST({cell} AS VARCHAR) END"
     return FieldSql(column, {}, value, reason, shown)
+
+
+#: DuckDB's names for a list of text.
+_TEXT_LISTS = ("VARCHAR[]", "STRING[]")
+
+
+def _list_text(cell: str, element_text: bool) -> str:
+    """A list cell as the rejects table shows it (``cell_text``): its items joined by ';', a missing one as None."""
+    item = "x" if element_text else "CAST(x AS VARCHAR)"
+    return f"ARRAY_TO_STRING(LIST_TRANSFORM({cell}, lambda x: COALESCE({item}, 'None')), ';')"
+
+
+def _scalar_text(cell: str, family: str) -> str:
+    """A typed cell as Python's ``str`` writes the value pandas reads from it (NULL when missing)."""
+    if family == "boolean":
+        return f"CASE WHEN {cell} THEN 'True' WHEN NOT {cell} THEN 'False' END"
+    if family == "float":
+        return f"CASE WHEN NOT ISNAN({cell}) THEN CAST({cell} AS VARCHAR) END"
+    if family == "binary":
+        # Python writes bytes as b'...'; DuckDB writes the bytes it cannot print as \xNN, as Python does.
+        return "'b' || " + literal("'") + f" || CAST({cell} AS VARCHAR) || " + literal("'")
+    return f"CAST({cell} AS VARCHAR)"
+
+
+#: Why a value of the wrong type (bytes, a list) is refused, per field kind (locations: the last).
+_WRONG_TYPE = {
+    "int": Reasons.NOT_A_NUMBER,
+    "float": Reasons.NOT_A_NUMBER,
+    "bool": Reasons.NOT_YES_NO,
+    "category": Reasons.UNKNOWN_CATEGORY,
+    "multi_category": Reasons.LOCATIONS_TYPE,
+}
+
+
+def _wrong_type(spec: FieldSpec, column: str, family: str, sql_type: str) -> FieldSql:
+    """A field over a column whose every value has the wrong type: only a missing cell is accepted.
+
+    As the Python readers refuse them: bytes are never text, a list is never a number, a
+    yes/no or a category, and locations are text or a list of text (an empty list is
+    refused as an empty text is).
+    """
+    cell = _step(spec.name, "cell")
+    absent = _absent(cell, family)
+    empty = (
+        f"WHEN LEN({cell}) = 0 THEN {literal(Reasons.NO_LOCATIONS)} "
+        if family == "list" and spec.kind == "multi_category"
+        else ""
+    )
+    reason = f"CASE WHEN {absent} THEN {_missing(spec)} {empty}ELSE {literal(_WRONG_TYPE[spec.kind])} END"
+    value = f"CAST({_default(spec)} AS {_number_type(spec)})" if spec.is_numeric else _default(spec)
+    shown_cell = _list_text(cell, sql_type in _TEXT_LISTS) if family == "list" else _scalar_text(cell, family)
+    shown = f"CASE WHEN {absent} THEN 'NaN' ELSE {shown_cell} END"
+    codes: dict[str, str] = {}
+    if spec.kind == "category":
+        codes["code"] = "NULL" if spec.required else str(spec.allowed.index(str(spec.default)))
+    elif spec.kind == "multi_category":
+        codes["mask"] = "NULL"
+    return FieldSql(column, {}, value, reason, shown, codes)
+
+
+def _list_locations(spec: FieldSpec, column: str) -> FieldSql:
+    """The locations field over a column of lists of text (DuckDB's ``VARCHAR[]``): each item one name.
+
+    As ``read_locations`` reads a list: no item missing, each exactly an allowed name
+    (no spaces stripped, case kept), repeats dropped.
+    """
+    cell = _step(spec.name, "cell")
+    unknown = f"LIST_FILTER({cell}, lambda x: NOT {_one_of('x', spec.allowed)})"
+    reason = (
+        f"CASE WHEN {cell} IS NULL THEN {_missing(spec)} "
+        f"WHEN LEN({cell}) = 0 THEN {literal(Reasons.NO_LOCATIONS)} "
+        f"WHEN LIST_COUNT({cell}) < LEN({cell}) THEN {literal(Reasons.LOCATIONS_TYPE)} "
+        f"WHEN LEN({unknown}) > 0 THEN 'unknown location ' || {python_repr(f'({unknown})[1]')} END"
+    )
+    named = [f"LIST_CONTAINS({cell}, {literal(name)})" for name in spec.allowed]
+    value = (
+        "CONCAT_WS(';', "
+        + ", ".join(f"CASE WHEN {test} THEN {literal(name)} END" for test, name in zip(named, spec.allowed))
+        + ")"
+    )
+    mask = " + ".join(f"CASE WHEN {test} THEN {1 << i} ELSE 0 END" for i, test in enumerate(named))
+    shown = f"CASE WHEN {cell} IS NULL THEN 'NaN' ELSE {_list_text(cell, True)} END"
+    return FieldSql(column, {}, value, reason, shown, {"mask": mask})
 
 
 def _typed_yes_no(spec: FieldSpec, column: str, family: str) -> FieldSql:
@@ -220,7 +328,7 @@ def _typed_yes_no(spec: FieldSpec, column: str, family: str) -> FieldSql:
         reason = "NULL" if not spec.required else f"CASE WHEN {cell} IS NULL THEN {_missing(spec)} END"
         value = f"COALESCE({cell}, {_default(spec)})"
         return FieldSql(column, {}, value, reason, _yes_no_text(cell))
-    absent = f"{cell} IS NULL" if family == "integer" else f"({cell} IS NULL OR ISNAN({cell}))"
+    absent = _absent(cell, family)
     reason = (
         f"CASE WHEN {absent} THEN {_missing(spec)} WHEN {cell} = 0 OR {cell} = 1 THEN NULL "
         f"ELSE {literal(Reasons.NOT_YES_NO)} END"
@@ -370,13 +478,24 @@ def field_sql(
     """
     duckdb = dialect == "duckdb"
     present = spec.name in columns
-    family = type_family((types or {}).get(spec.name)) if present else "text"
+    sql_type = str((types or {}).get(spec.name)).upper()
+    family = type_family(sql_type) if present else "text"
     column = quote(spec.name)
-    if spec.is_numeric and family != "text":
+    numbers = ("integer", "float", "decimal", "boolean")
+    if spec.kind == "multi_category" and sql_type in _TEXT_LISTS:
+        return _list_locations(spec, column)
+    if family in ("binary", "list") or (spec.kind == "multi_category" and family != "text"):
+        return _wrong_type(spec, column, family, sql_type)
+    if spec.is_numeric and family in numbers:
         return _typed_number(spec, column, family)
-    if spec.kind == "bool" and family in ("boolean", "integer", "float"):
+    if spec.kind == "bool" and family in numbers:
         return _typed_yes_no(spec, column, family)
-    text = f"CAST({column} AS VARCHAR)" if present else "CAST(NULL AS VARCHAR)"
+    if not present:
+        text = "CAST(NULL AS VARCHAR)"
+    elif family in numbers:
+        text = _scalar_text(column, family)  # a category given as a number: refused as its text is
+    else:
+        text = f"CAST({column} AS VARCHAR)"
     if spec.is_numeric:
         return _number(spec, text)
     if spec.kind == "bool":

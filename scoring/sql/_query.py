@@ -9,9 +9,11 @@ between them), so no dialect is a hand-kept copy of the query.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from scoring._options import check_choice
 from scoring.contract.encoding import FEATURES
 from scoring.contract.errors import FieldError, VignetteError, unknown_field_error
 from scoring.contract.fields import FIELD_NAMES, FIELDS, METADATA_COLUMNS
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
     from scoring.engine.policies import Policy
     from scoring.engine.populations import Population
 
-__all__ = ["DIALECTS", "to_sql", "rejects_sql", "scored_columns"]
+__all__ = ["DIALECTS", "to_sql", "rejects_sql", "scored_columns", "table_name", "with_every_field"]
 
 #: Dialects the query is written for.
 DIALECTS = ("duckdb", "spark", "postgres")
@@ -131,6 +133,50 @@ def _transpile(sql: str, dialect: str) -> str:
     import sqlglot
 
     return sqlglot.transpile(sql, read="duckdb", write=dialect)[0]
+
+
+#: A table name: letters, digits and underscores, not starting with a digit; dotted for a
+#: schema (``analytics.vignettes``).
+_NAME_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def table_name(name: str, dialect: str = "duckdb") -> str:
+    """A table name as a quoted identifier of ``dialect`` (each dotted part quoted).
+
+    Only plain names are taken (letters, digits, ``_``, dotted for a schema), so nothing but
+    a name ever reaches the query; a table expression such as ``read_csv('x.csv')`` goes
+    through ``table=`` of :func:`to_sql` (``zaro sql --from-sql``).
+
+    Raises
+    ------
+    ValueError
+        For an empty name or one with other characters, naming what is allowed.
+
+    Examples
+    --------
+    >>> table_name("analytics.vignettes")
+    '"analytics"."vignettes"'
+    """
+    check_choice("dialect", dialect, DIALECTS)
+    parts = str(name).split(".")
+    if not name or not all(_NAME_PART.fullmatch(part) for part in parts):
+        raise ValueError(
+            f"table name {name!r} is not a plain name; use letters, digits and _ (not starting with a digit), "
+            "with a dot between schema and table, e.g. analytics.vignettes (a table expression needs --from-sql)"
+        )
+    # Quoted as DuckDB quotes identifiers: sqlglot writes them in the dialect's own quotes.
+    return ".".join(quote(part) for part in parts)
+
+
+def with_every_field(table: str) -> str:
+    """A DuckDB table expression: ``table`` with a column of NULLs for each contract field it lacks.
+
+    ``UNION ALL BY NAME`` with an empty row of every field adds the missing columns (untyped
+    NULLs, so the table's own columns keep their types); absent optional fields then take
+    their defaults, as ``zaro assess`` gives them.
+    """
+    nulls = ", ".join(f"NULL AS {quote(name)}" for name in [*FIELD_NAMES, "vignette_id"])
+    return f"(SELECT * FROM {table} UNION ALL BY NAME SELECT {nulls} WHERE FALSE)"
 
 
 def _columns(columns: Sequence[str] | None) -> list[str]:

@@ -24,7 +24,7 @@ from scoring._paths import CARDS_DIR, DEFAULT_CARD
 from scoring.contract.features import Condition, ConditionError, Features, encode_vignette, parse_condition
 from scoring.contract.recommendation import Recommendation
 from scoring.contract.schema import FIELDS, LOCATIONS, vignettes_to_frame
-from scoring.engine._definitions import first_error, problem_text, read_toml
+from scoring.engine._definitions import error_location, first_error, problem_text, read_toml
 from scoring.engine.card._model import (
     Card,
     CardCalibration,
@@ -358,7 +358,7 @@ def _read_card(path: Path) -> Card:
 def _calibration_problem(exc: ValidationError) -> str:
     """The first problem of a calibration file, e.g. "missing 'slope'; add slope = ..."."""
     error = first_error(exc)
-    return problem_text(error, str(error["loc"][-1]) if error["loc"] else "file")
+    return problem_text(error, error_location(error))
 
 
 def _read_calibration(card_file: Path, card_fingerprint: str) -> CardCalibration | None:

@@ -26,6 +26,7 @@ from scoring.engine._definitions import (
     CleanText,
     RequiredText,
     Strict,
+    TransportStep,
     allowed_keys,
     clean_text,
     first_error,
@@ -115,7 +116,7 @@ class CalibrationFile(BaseModel):
     Other keys record how the calibration was fitted and are kept as they are.
     """
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, allow_inf_nan=False)
 
     intercept: float
     slope: float = Field(ge=0.0)
@@ -124,6 +125,7 @@ class CalibrationFile(BaseModel):
     outcome: StrictStr
     population: StrictStr
     prevalence: float = Field(gt=0.0, lt=1.0)
+    transport: dict[StrictStr, TransportStep] | None = None
 
 
 #: Per list of entries: how an entry is called in messages, the key that names it, its schema.

@@ -11,12 +11,14 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import zipfile
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scoring._options import check_choice
 from scoring._paths import MODELS_DIR
 from scoring.engine.tree._common import TREE_FILE, TREE_RECORD
 from scoring.engine.tree._shipped import MissingTreeError, ShippedTree, TreeLoadError, nodes_sha256, read_record
@@ -179,11 +181,18 @@ def _model_location(path: str | Path | None) -> Path:
     return location
 
 
-def _check_against_record(location: Path, payload: bytes) -> dict[str, Any] | None:
-    """The record next to the model file (None if there is none), after checking the hash."""
+def _check_against_record(location: Path, payload: bytes) -> dict[str, Any]:
+    """The record next to the model file, after checking the file against its hash.
+
+    A model file without its record is refused: nothing would say that its bytes are the
+    ones ``zaro fit`` wrote.
+    """
     record_path = location.with_name(TREE_RECORD)
     if not record_path.is_file():
-        return None
+        raise MissingTreeError(
+            f"{location} has no {TREE_RECORD} next to it, so its sha256 cannot be checked; put the {TREE_RECORD} "
+            f"that `zaro fit` wrote with it in {location.parent}, or refit with `zaro fit --out FOLDER`"
+        )
     record = read_record(record_path)
     expected, actual = record.get("model_sha256"), hashlib.sha256(payload).hexdigest()
     if expected != actual:
@@ -198,15 +207,15 @@ def load_tree(path: str | Path | None = None) -> RiskTree:
     """Load a tree saved by :func:`save_tree` (default: the shipped model).
 
     Only the types in :data:`TRUSTED_TYPES` (and skops' built-in safe types) are accepted.
-    When ``tree.json`` sits next to the file, the file must match its ``model_sha256`` and
+    ``tree.json`` must sit next to the file: the file must match its ``model_sha256`` and
     its arrays the record's ``nodes``.
 
     Raises
     ------
     TreeLoadError
         With one line naming the file and the fix, for a missing, empty, truncated or
-        foreign file (a pickle, a zip with untrusted types) or one that does not match its
-        record. A missing file's error is also a ``FileNotFoundError``.
+        foreign file (a pickle, a zip with untrusted types), one without its record or one
+        that does not match its record. A missing file's error is also a ``FileNotFoundError``.
     """
     import skops.io
     from skops.io.exceptions import UntrustedTypesFoundException
@@ -229,7 +238,7 @@ def load_tree(path: str | Path | None = None) -> RiskTree:
         ) from None
     if not isinstance(tree, RiskTree):
         raise TreeLoadError(f"{location} holds a {type(tree).__name__}, not a RiskTree; refit with `zaro fit`")
-    if record is not None and "nodes" in record and tree.tree_structure().to_dict() != record["nodes"]:
+    if "nodes" in record and tree.tree_structure().to_dict() != record["nodes"]:
         raise TreeLoadError(
             f"{location.name} and the arrays in {TREE_RECORD} differ in {location.parent}; refit with `zaro fit`"
         )
@@ -263,9 +272,20 @@ def resolve_tree(tree: Any) -> Any:
         return None
     if isinstance(tree, str) and tree == DEFAULT_TREE:
         return default_tree()
-    if isinstance(tree, (str, Path)):
+    if isinstance(tree, (str, os.PathLike)):
         return _load_tree_cached(str(Path(tree).resolve()))
+    if not all(hasattr(tree, name) for name in _TREE_MODEL_PARTS):
+        check_choice(
+            "tree",
+            tree,
+            (DEFAULT_TREE, None),
+            also="the path of a tree saved by `zaro fit`, or a fitted tree such as load_tree() returns",
+        )
     return tree
+
+
+#: What a tree object needs to be assessed with (the ``TreeModel`` protocol of scoring.results).
+_TREE_MODEL_PARTS = ("outcome", "population", "explain_encoded", "predict_risk")
 
 
 @lru_cache(maxsize=8)

@@ -53,6 +53,22 @@ def read_record(path: Path) -> dict[str, Any]:
     return record
 
 
+def _check_transport(location: Path, transport: Any) -> None:
+    """Refuse a record whose recalibrations per population are not finite numbers in range."""
+    if transport is None:
+        return
+    from pydantic import TypeAdapter, ValidationError
+
+    from scoring.engine._definitions import TransportStep, error_location, first_error, problem_text
+
+    try:
+        TypeAdapter(dict[str, TransportStep]).validate_python(transport)
+    except ValidationError as exc:
+        error = first_error(exc)
+        problem = problem_text(error, "transport." + error_location(error))
+        raise TreeLoadError(f"{location}: {problem}; refit with `zaro fit`") from None
+
+
 class ShippedTree(TreeReader):
     """A fitted tree rebuilt from its record's arrays (same answers as the saved estimator).
 
@@ -103,8 +119,14 @@ class ShippedTree(TreeReader):
         nodes = record.get("nodes")
         if not isinstance(nodes, dict):
             raise TreeLoadError(f"{location} holds no tree arrays ('nodes'); refit with `zaro fit`")
+        _check_transport(location, record.get("transport"))
         expected = record.get("nodes_sha256")
-        actual = nodes_sha256(nodes)
+        try:
+            actual = nodes_sha256(nodes)
+        except ValueError:  # a NaN or an infinity, which JSON files written by zaro never hold
+            raise TreeLoadError(
+                f"{location}: the tree arrays ('nodes') hold NaN or an infinity; refit with `zaro fit`"
+            ) from None
         if expected != actual:
             raise TreeLoadError(
                 f"{location}: the tree arrays do not match their hash (nodes_sha256 {expected} recorded, "
