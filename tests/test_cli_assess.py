@@ -119,7 +119,7 @@ def wait_for_partial_output(folder: Path, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         partial = [p for p in folder.iterdir() if p.name.startswith(".o.csv.") and p.name.endswith(".tmp")]
-        if partial and partial[0].stat().st_size > 0:
+        if any(p.stat().st_size > 0 for p in partial):  # the run's lock file (.o.csv.lock.tmp) stays empty
             return
         assert process.poll() is None, process.communicate()
         time.sleep(0.02)

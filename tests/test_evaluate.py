@@ -261,17 +261,25 @@ def test_cli_writes_tables_figures_and_documents(tmp_path):
     assert "Risk policy, expert card:" in result.output and NOTICE in result.output
 
 
-def test_cli_refuses_a_folder_with_files_unless_overwrite(tmp_path):
+def test_cli_refuses_a_folder_with_files_and_overwrite_replaces_only_its_own(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("mine")
     refused = _evaluate(out)
     assert refused.exit_code == 2
     assert "exists and is not empty; pass --overwrite" in refused.output
+    still_refused = _evaluate(out, "--overwrite")  # keep.txt was not written by zaro evaluate
+    assert still_refused.exit_code == 2 and "holds files zaro did not write (keep.txt;" in still_refused.output
     assert (out / "keep.txt").read_text() == "mine"
+    (out / "keep.txt").unlink()
+    first = _evaluate(out)
+    assert first.exit_code == 0, first.output
+    listed = json.loads((out / "manifest.json").read_text())["files"]
+    assert "discrimination.csv" in listed and "figures/decision_curve.html" in listed
     replaced = _evaluate(out, "--overwrite")
     assert replaced.exit_code == 0, replaced.output
-    assert not (out / "keep.txt").exists() and (out / "discrimination.csv").is_file()
+    again = json.loads((out / "manifest.json").read_text())["files"]
+    assert again == listed  # the same arguments give the same files, byte for byte
 
 
 def test_compare_text_shows_wilson_intervals(sample):

@@ -11,6 +11,7 @@ import html
 import json
 import os
 import re
+import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -709,11 +710,11 @@ def test_an_unwritable_folder_is_one_error_naming_it(tmp_path, no_notebooks, mon
 
     # A read-only folder (simulated: the tests may run as root, who can write anywhere).
     def refuse(*args, **kwargs):
-        raise PermissionError(13, "Permission denied", str(args[0]))
+        raise PermissionError(13, "Permission denied", kwargs.get("dir"))
 
     read_only = tmp_path / "read-only"
     read_only.mkdir()
-    monkeypatch.setattr(Path, "write_bytes", refuse)
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
     with pytest.raises(ReportError, match=r"cannot write the reports into '.*read-only': Permission denied\."):
         write_case_report({**_BASE, "vignette_id": "x"}, read_only)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from scoring._options import check_choice
+from scoring._outputs import locked_outputs, publish, write_failure
 from scoring.batch._errors import InputError
 from scoring.batch._files import (
     BatchPaths,
@@ -17,6 +18,7 @@ from scoring.batch._files import (
     check_paths,
     default_rejects_path,
     format_of,
+    output_errors_as_input_errors,
     temporary_file,
 )
 from scoring.batch._read import EXTRA_CELLS, PyarrowCannotParse, read_chunks
@@ -123,7 +125,9 @@ def assess_file(
     chunk_rows : int, default 200_000
         Rows read and scored at a time (bounds the memory used).
     overwrite : bool, default False
-        Replace ``out`` and ``rejects`` if they exist (they are replaced only at the end).
+        Replace ``out`` and ``rejects`` if they exist (only at the end, in one rename each; a
+        symbolic link there is replaced, never followed). Without it an existing file is
+        refused, and two runs writing one output cannot both succeed.
     formula_safe : bool, default True
         In CSV outputs, prefix text cells starting with ``= + - @``, tab or carriage return
         with ``'`` (spreadsheets would run them as formulas); Parquet keeps values as they are.
@@ -200,7 +204,7 @@ def assess_file(
             return counts
 
         try:
-            counts = _write_in_place(out_path, rejects_path, score_in_duckdb, "duckdb")
+            counts = _write_in_place(out_path, rejects_path, score_in_duckdb, "duckdb", overwrite=overwrite)
             return BatchSummary(*counts, paths=BatchPaths(out_path, rejects_path))
         except UnevenCsvRows:
             pass  # a row with too many cells: the pandas engine rejects it and scores the rest
@@ -218,7 +222,7 @@ def assess_file(
         )
 
     tracker = _Progress(progress)
-    counts = _write_in_place(out_path, rejects_path, score_into, csv_engine)
+    counts = _write_in_place(out_path, rejects_path, score_into, csv_engine, overwrite=overwrite)
     return BatchSummary(*counts, paths=BatchPaths(out_path, rejects_path))
 
 
@@ -238,24 +242,40 @@ def _chosen_engine(engine: str | None, source: Path | pd.DataFrame, in_format: F
 
 
 def _write_in_place(
-    out: Path, rejects: Path, score_into: Callable[[Path, Path, str], tuple[int, int, int, int]], csv_engine: str
+    out: Path,
+    rejects: Path,
+    score_into: Callable[[Path, Path, str], tuple[int, int, int, int]],
+    csv_engine: str,
+    *,
+    overwrite: bool,
 ) -> tuple[int, int, int, int]:
-    """Score into temporary files next to the targets, then move them into place; nothing partial is left."""
-    temporary = {out: temporary_file(out)}
-    try:
-        temporary[rejects] = temporary_file(rejects)
+    """Score into hidden temporary files next to the targets, then move them into place; nothing partial is left.
+
+    The run holds both targets' locks throughout, so a second run writing either one stops
+    at once; without ``overwrite`` the targets are taken exclusively at the end, so a file
+    that appeared meanwhile is never replaced (the run fails, saying so).
+    """
+    with output_errors_as_input_errors(), locked_outputs([out, rejects]):
+        temporary = {out: temporary_file(out)}
         try:
-            counts = score_into(temporary[out], temporary[rejects], csv_engine)
-        except PyarrowCannotParse:
-            counts = score_into(temporary[out], temporary[rejects], "pandas")  # the files start again
-        # The rejects first: the scored rows appearing is the sign that the run finished.
-        for target, partial in reversed(temporary.items()):
-            os.replace(partial, target)
-    except BaseException:
-        # Ctrl-C, SIGTERM (raised as KeyboardInterrupt by the CLI), a bad line: no partial output.
-        for partial in temporary.values():
-            partial.unlink(missing_ok=True)
-        raise
+            temporary[rejects] = temporary_file(rejects)
+            try:
+                counts = score_into(temporary[out], temporary[rejects], csv_engine)
+            except PyarrowCannotParse:
+                counts = score_into(temporary[out], temporary[rejects], "pandas")  # the files start again
+            # The rejects first: the scored rows appearing is the sign that the run finished.
+            publish([(temporary[rejects], rejects), (temporary[out], out)], overwrite=overwrite, role="--out")
+        except OSError as exc:
+            # A full disk, a file-size limit, a folder made read-only: one line naming the output.
+            ours = {None, str(out), str(rejects), *(str(p) for p in temporary.values())}
+            failure = write_failure(exc, out) if getattr(exc, "filename", None) in ours else None
+            if failure is None:
+                raise
+            raise failure from None
+        finally:
+            # Ctrl-C, SIGTERM (raised as KeyboardInterrupt by the CLI), a bad line: no partial output.
+            for partial in temporary.values():
+                partial.unlink(missing_ok=True)
     return counts
 
 

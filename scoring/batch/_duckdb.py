@@ -10,9 +10,11 @@ temporary files and moves them into place (see :mod:`scoring.batch._assess`).
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scoring._outputs import hidden_temporary
 from scoring.batch._errors import InputError
 from scoring.batch._files import Format
 from scoring.batch._formulas import FORMULA_CHARACTERS, PLAIN_NUMBER, formula_lookalikes
@@ -115,7 +117,9 @@ def _csv_columns(query: str, columns: list[str], text_columns: set[str], yes_no:
 
 
 def _copy(con: Any, query: str, target: Path, fmt: Format) -> int:
-    options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER true"
+    # The target is already a hidden temporary: DuckDB's own temporary copy (tmp_<name>,
+    # which does not look hidden) would be a second one, left behind by a killed run.
+    options = ("FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER true") + ", USE_TMP_FILE false"
     try:
         return int(con.execute(f"COPY ({query}) TO {literal(str(target))} ({options})").fetchall()[0][0])
     except Exception as exc:  # duckdb's errors for a malformed CSV or a failed write
@@ -168,10 +172,47 @@ def score_with_duckdb(
     from scoring.engine.tree import resolve_tree
 
     tree = None if tree is None else resolve_tree(tree)
+    # What DuckDB spills to disk goes to a hidden folder next to the output, removed at the end
+    # (its default, .tmp in the current folder, would outlive a killed run elsewhere).
+    spill = hidden_temporary(out[0].parent / (out[0].name.lstrip(".") + ".duckdb"), folder=True)
+    try:
+        return _score(duckdb, src, fmt, out, rejects, spill, card, tree, formula_safe, population, policy)
+    except duckdb.InterruptException:
+        raise KeyboardInterrupt from None  # Ctrl-C or SIGTERM (raised as an interrupt by the CLI)
+    except duckdb.IOException as exc:
+        # A full disk, a file-size limit, a folder made read-only: an OSError, told as one line by the caller.
+        raise OSError(str(exc).splitlines()[0]) from None
+    except RuntimeError as exc:
+        if "interrupted" in str(exc).lower():
+            raise KeyboardInterrupt from None
+        raise
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def _score(
+    duckdb: Any,
+    src: Path | pd.DataFrame,
+    fmt: Format,
+    out: tuple[Path, Format],
+    rejects: tuple[Path, Format],
+    spill: Path,
+    card: Card,
+    tree: Any,
+    formula_safe: bool,
+    population: Any,
+    policy: Any,
+) -> tuple[int, int, int, int]:
     # DuckDB's parallel CSV reader refuses a quoted cell holding a line break; such a file is
     # read again by the serial reader rather than refused (pandas reads it).
     for parallel in (True, False):
-        con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "preserve_insertion_order": True})
+        con = duckdb.connect(
+            config={
+                "memory_limit": MEMORY_LIMIT,
+                "preserve_insertion_order": True,
+                "temp_directory": str(spill),
+            }
+        )
         # Pushing the "row is valid" filter below the checks would copy each field's reason (and
         # the number or word it reads) into the filter, computing every piece several times a row.
         con.execute(f"SET disabled_optimizers = {literal(DISABLED_OPTIMIZERS)}")

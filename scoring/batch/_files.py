@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import os
-import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from scoring._outputs import (
+    OutputError,
+    check_file_output,
+    hidden_temporary,
+    output_lock,
+    publish,
+    write_failure,
+)
 from scoring.batch._errors import InputError
 from scoring.batch._formulas import escape_formulas
 
@@ -63,16 +72,18 @@ def check_input(src: Path) -> None:
         raise InputError(f"cannot read {src}: permission denied")
 
 
+@contextmanager
+def output_errors_as_input_errors() -> Iterator[None]:
+    """The shared output rules' :class:`OutputError` as this layer's :class:`InputError` (same message)."""
+    try:
+        yield
+    except OutputError as exc:
+        raise InputError(str(exc)) from None
+
+
 def check_output(path: Path, role: str, *, overwrite: bool) -> None:
-    folder = path.parent
-    if not folder.is_dir():
-        raise InputError(f"cannot write {path}: the folder {folder} does not exist; create it or choose another {role}")
-    if path.is_dir():
-        raise InputError(f"cannot write {path}: it is a folder; give a file name for {role}")
-    if path.exists() and not overwrite:
-        raise InputError(
-            f"{path} already exists; choose another {role}, or pass --overwrite (overwrite=True) to replace it"
-        )
+    with output_errors_as_input_errors():
+        check_file_output(path, role, overwrite=overwrite)
 
 
 def check_paths(src: Path | None, out: Path, rejects: Path, *, overwrite: bool) -> None:
@@ -89,18 +100,8 @@ def check_paths(src: Path | None, out: Path, rejects: Path, *, overwrite: bool) 
 
 def temporary_file(target: Path) -> Path:
     """A new hidden file next to ``target`` whose name ends in .tmp (never looks finished)."""
-    try:
-        handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise InputError(
-            f"cannot write {target}: {exc.strerror or exc} in the folder {target.parent}; choose another folder"
-        ) from None
-    os.close(handle)
-    # mkstemp makes the file private (0600); the finished output gets the usual permissions.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(name, 0o666 & ~umask)
-    return Path(name)
+    with output_errors_as_input_errors():
+        return hidden_temporary(target)
 
 
 class TableWriter:
@@ -181,21 +182,28 @@ def write_table(
 ) -> Path:
     """Write a frame to a .csv or .parquet file that appears only when complete.
 
-    The frame goes to a temporary file in the target's folder, which then replaces the
-    target in one step: an interrupted write leaves the target as it was.
+    The frame goes to a hidden temporary file in the target's folder, which then takes the
+    target's name in one step: an interrupted write leaves the target as it was. An existing
+    target (a symbolic link included) is refused unless ``overwrite``; with it the name is
+    replaced, never followed. Two runs writing one target cannot both succeed.
     """
     target = Path(path)
     check_output(target, "the output", overwrite=overwrite)
     fmt = format_of(target, None, "output")
-    partial = temporary_file(target)
-    try:
-        writer = TableWriter(partial, fmt, formula_safe=formula_safe)
+    with output_errors_as_input_errors(), output_lock(target):
+        partial = temporary_file(target)
         try:
-            writer.write(frame)
+            writer = TableWriter(partial, fmt, formula_safe=formula_safe)
+            try:
+                writer.write(frame)
+            finally:
+                writer.close()
+            publish([(partial, target)], overwrite=overwrite, role="output")
+        except OSError as exc:
+            failure = write_failure(exc, target)
+            if failure is None:
+                raise
+            raise failure from None
         finally:
-            writer.close()
-        os.replace(partial, target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+            partial.unlink(missing_ok=True)
     return target

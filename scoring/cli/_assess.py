@@ -60,7 +60,7 @@ from scoring.wording import NOTICE
     default=None,
     help="What scores a file: DuckDB (streams the compiled SQL) or pandas (chunks); default by file size.",
 )
-@overwrite_option
+@overwrite_option("the --out file and the --rejects file")
 @formula_option
 @click.option("--no-progress", is_flag=True, help="Do not show a progress bar.")
 def assess_command(

@@ -79,7 +79,7 @@ def generate_command(
     help="Where to write the rejected rows (default: PATH with .rejects.csv).",
 )
 @click.option("--keep-extra", is_flag=True, help="Allow columns that are not contract fields.")
-@overwrite_option
+@overwrite_option("the --rejects file")
 @formula_option
 def validate_command(path: str, rejects: str | None, keep_extra: bool, overwrite: bool, no_formula_guard: bool) -> None:
     """Check every row of a vignette CSV against the contract.

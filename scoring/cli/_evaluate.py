@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import click
 
+from scoring._outputs import (
+    MANIFEST_NAME,
+    check_folder_output,
+    folder_manifest,
+    hidden_temporary,
+    output_lock,
+    replace_folder,
+    write_failure,
+    write_file,
+)
 from scoring.cli._group import (
     EXIT_INPUT,
-    InputProblem,
     main,
-    overwrite_option,
     sample_models,
     sample_options,
     sigterm_as_interrupt,
@@ -27,21 +33,18 @@ FIGURES_DIR = "figures"
 
 
 def _check_out(out: Path, overwrite: bool) -> None:
-    """Refuse, before any work, an --out that is a file, or a folder with files in it without --overwrite."""
-    if out.exists() and not out.is_dir():
-        raise InputProblem(f"--out {out} is a file; give a folder to write the evaluation into")
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise InputProblem(
-            f"--out {out} exists and is not empty; pass --overwrite to replace it, or give another folder"
-        )
+    """Refuse, before any work, an --out that would lose something (see :func:`check_folder_output`)."""
+    check_folder_output(out, overwrite=overwrite)
 
 
 def write_evaluation(evaluation: Any, out: Path, *, overwrite: bool = False) -> list[Path]:
     """Write the tables, documents and figures into ``out``, which appears only when complete.
 
-    Everything is written into a temporary folder next to ``out`` and moved into place at
-    the end, so an interrupted run leaves ``out`` as it was. With ``overwrite`` a folder that
-    is there is replaced whole.
+    Everything is written into a hidden temporary folder next to ``out`` with a
+    ``manifest.json`` of its files, and moved into place at the end, so an interrupted run
+    leaves ``out`` as it was. With ``overwrite`` an earlier evaluation's folder is replaced,
+    and only one whose every file its manifest lists: a folder holding anything else, the
+    current folder and a symbolic link are refused (:func:`check_folder_output`).
 
     Returns
     -------
@@ -50,27 +53,25 @@ def write_evaluation(evaluation: Any, out: Path, *, overwrite: bool = False) -> 
     """
     from scoring.plots import evaluation_figures
 
+    check_folder_output(out, overwrite=overwrite)
     out.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    # mkdtemp makes a private folder; the result gets the permissions of any new folder.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(scratch, 0o777 & ~umask)
-    try:
-        evaluation.save(scratch)
-        figures = scratch / FIGURES_DIR
-        figures.mkdir()
-        for name, figure in evaluation_figures(evaluation).items():
-            # "directory": one plotly.min.js in figures/ serves every page, offline.
-            figure.write_html(figures / f"{name}.html", include_plotlyjs="directory", full_html=True, div_id=name)
-        if out.exists():
-            if not overwrite and any(out.iterdir()):
-                raise InputProblem(f"--out {out} was filled while the evaluation ran; pass --overwrite to replace it")
-            shutil.rmtree(out)
-        scratch.rename(out)
-    except BaseException:
-        shutil.rmtree(scratch, ignore_errors=True)
-        raise
+    with output_lock(out):
+        scratch = hidden_temporary(out, folder=True)
+        try:
+            evaluation.save(scratch)
+            figures = scratch / FIGURES_DIR
+            figures.mkdir()
+            for name, figure in evaluation_figures(evaluation).items():
+                # "directory": one plotly.min.js in figures/ serves every page, offline.
+                figure.write_html(figures / f"{name}.html", include_plotlyjs="directory", full_html=True, div_id=name)
+            write_file(scratch / MANIFEST_NAME, folder_manifest(scratch), overwrite=False)
+            replace_folder(scratch, out, overwrite=overwrite)
+        except BaseException as exc:
+            shutil.rmtree(scratch, ignore_errors=True)
+            failure = write_failure(exc, out) if isinstance(exc, OSError) else None
+            if failure is not None:
+                raise failure from None
+            raise
     return sorted(path.relative_to(out) for path in out.rglob("*") if path.is_file())
 
 
@@ -124,7 +125,12 @@ def _headlines(evaluation: Any) -> list[str]:
     help="Folder to write the tables, figures, model card and data sheet into (refused if not empty, "
     "unless --overwrite).",
 )
-@overwrite_option
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace OUT if it holds an earlier evaluation: only a folder whose every file its manifest.json "
+    "lists (what zaro evaluate wrote) is replaced, never one holding other files, the current folder or a link.",
+)
 @click.option("--no-progress", is_flag=True, help="Do not show a progress bar.")
 def evaluate_command(
     population: str,
@@ -150,8 +156,8 @@ def evaluate_command(
     Writes into OUT: every table as CSV and JSON (discrimination, calibration, decision
     curves, thresholds, subgroups, referral shares, sensitivity to assumptions) with
     evaluation.json, the figures as HTML pages that work offline (figures/), model_card.md,
-    data_sheet.md and the TRIPOD+AI checklist. The same arguments and version give the same
-    bytes.
+    data_sheet.md and the TRIPOD+AI checklist, and manifest.json listing every file with its
+    SHA-256. The same arguments and version give the same bytes.
     """
     from scoring.evaluate import TABLES, evaluate_population
 

@@ -19,7 +19,8 @@ EXIT_CODES = (
     "       report, run, app: the reports could not be built or the app could not start\n"
     "  2    usage or input error: a bad option, a missing or unreadable file, bad JSON, a vignette\n"
     "       that breaks the contract, a bad card or tree file, an output that cannot be written\n"
-    "  130  interrupted (Ctrl-C or SIGTERM); no partial output is left in place"
+    "  130  interrupted (Ctrl-C or SIGTERM); no partial output is left in place\n"
+    "  141  the output pipe was closed (e.g. zaro card | head -1); nothing more is printed"
 )
 
 #: ``epilog=`` of each command: its own exit statuses.
@@ -69,6 +70,22 @@ def _user_error(exc: BaseException, source: str) -> str | None:
     return None
 
 
+#: The exit status when the output pipe is closed: 128 + SIGPIPE, as a shell reports a program that SIGPIPE stopped.
+EXIT_PIPE = 141
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so flushing it at exit raises no second broken pipe."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (a test runner's capture)
+        pass
+
+
 class ZaroGroup(click.Group):
     """The command group: turns user errors from any command into one-line messages."""
 
@@ -81,6 +98,10 @@ class ZaroGroup(click.Group):
             raise InputProblem(exc.format_message() + where) from None
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:
+            # The reader went away (| head): stop quietly, as a program killed by SIGPIPE does.
+            _silence_stdout()
+            raise click.exceptions.Exit(EXIT_PIPE) from None
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             raise click.exceptions.Exit(130) from None
@@ -98,7 +119,11 @@ def reading(path: object) -> None:
 
 @contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM stops a batch as Ctrl-C does: temporary files are removed, outputs are untouched."""
+    """SIGTERM stops a batch as Ctrl-C does: temporary files are removed, outputs are untouched.
+
+    Whichever engine runs (DuckDB turns the interrupt into its own error, which the batch
+    layer raises again as an interrupt), the command exits with status 130 and one line.
+    """
     import signal
     import threading
 
@@ -129,9 +154,16 @@ def main() -> None:
     """
 
 
-overwrite_option = click.option(
-    "--overwrite", is_flag=True, help="Replace an output file that exists (it is replaced only when complete)."
-)
+def overwrite_option(what: str) -> Any:
+    """``--overwrite``: replace ``what`` (the files the command writes) and nothing else."""
+    return click.option(
+        "--overwrite",
+        is_flag=True,
+        help=f"Replace {what} when already there, each in one step when complete; nothing else is touched, and a "
+        "symbolic link there is replaced, never followed. Without it an existing file is refused.",
+    )
+
+
 formula_option = click.option(
     "--no-formula-guard",
     "no_formula_guard",

@@ -109,8 +109,16 @@ def app_command(
     type=click.Path(exists=True, file_okay=False, path_type=str),
     help="Folder of notebooks to execute (default: the checkout's notebooks/).",
 )
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="With --case: replace the case page if it exists (only that page; a link there is replaced, never "
+    "followed). A full build always replaces the pages it builds and nothing else.",
+)
 @click.option("--no-progress", is_flag=True, help="Do not show a progress bar.")
-def report_command(out_dir: str, case_file: str | None, notebooks_dir: str | None, no_progress: bool) -> None:
+def report_command(
+    out_dir: str, case_file: str | None, notebooks_dir: str | None, overwrite: bool, no_progress: bool
+) -> None:
     """Build the HTML reports: notebooks executed to pages, case pages, an index.
 
     \b
@@ -121,13 +129,15 @@ def report_command(out_dir: str, case_file: str | None, notebooks_dir: str | Non
     """
     from scoring.report import ReportError, build_reports, write_case_report
 
+    if overwrite and case_file is None:
+        raise click.UsageError("--overwrite is for --case; a full build replaces its own pages without it")
     try:
         if case_file is not None:
             from scoring.batch import read_vignette_json
 
             reading(case_file)
             read_vignette_json(case_file)  # strict JSON first: duplicate keys, NaN, depth and size
-            path = write_case_report(case_file, out_dir)
+            path = write_case_report(case_file, out_dir, overwrite=overwrite)
             click.echo(f"Case report: {path}")
         else:
             result = build_reports(out_dir, progress=not no_progress, notebooks_dir=notebooks_dir)

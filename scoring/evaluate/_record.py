@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from scoring._outputs import write_file
 from scoring._version import __version__
 
 __all__ = ["TABLES", "EVALUATION_FILE", "Evaluation", "load_evaluation"]
@@ -140,7 +141,9 @@ class Evaluation:
         Parameters
         ----------
         folder : str or Path
-            Created if needed; files of the same names are replaced.
+            Created if needed; files of the same names are replaced, each in one step (a
+            symbolic link of that name is replaced, never written through); other files are
+            left alone.
         documents : bool, default True
             Also write ``model_card.md``, ``data_sheet.md`` and ``tripod_checklist.csv`` /
             ``.json``, generated from this evaluation.
@@ -177,8 +180,8 @@ def _json(value: Any) -> str:
 
 
 def _write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8", newline="\n")
-    return path
+    # Through a hidden temporary, then one rename: a symbolic link of that name is replaced, never followed.
+    return write_file(path, text.encode("utf-8"), overwrite=True)
 
 
 def load_evaluation(folder: str | Path) -> Evaluation:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
+from scoring._outputs import OutputError, real_folder
 from scoring.report import _assets
 from scoring.report._case import case_context, recommendation_text
 from scoring.report._cases import ReportCase, as_case
@@ -124,13 +126,17 @@ def render_case(
     return html
 
 
-def write_case_report(vignette: Any, out_dir: str | Path = "reports") -> Path:
+def write_case_report(vignette: Any, out_dir: str | Path = "reports", *, overwrite: bool = False) -> Path:
     """Write one case page to ``<out_dir>/cases/<name>.html`` with the shared plotly.js asset.
 
     Used by ``zaro report --case vignette.json``. A page is added next to a built site (it
     links back to the index), never over one of the site's own pages: the site's index and
     ``manifest.json`` would then describe a page that is gone. The manifest describes the
     build, so an added page is not listed in it (and a rebuild leaves it alone).
+
+    An existing page of that name is refused unless ``overwrite``; with it the page is
+    replaced in one step (a symbolic link there is replaced, never written through). A
+    linked ``cases/`` or ``assets/`` folder is refused.
 
     Returns
     -------
@@ -140,21 +146,33 @@ def write_case_report(vignette: Any, out_dir: str | Path = "reports") -> Path:
     Raises
     ------
     ReportError
-        If the page would replace one of a built site's pages, or ``out_dir`` cannot be
-        written to.
+        If the page would replace one of a built site's pages, exists without ``overwrite``,
+        or ``out_dir`` cannot be written to.
     """
     case = as_case(vignette)
     out = Path(out_dir)
     name = f"cases/{case.slug}.html"
     refuse_to_replace_site_page(out, name)
+    if os.path.lexists(out / name) and not overwrite:
+        raise ReportError(
+            f"{str(out / name)!r} already exists; pass --overwrite (overwrite=True) to replace it, "
+            "or write the case elsewhere (--out OTHER)"
+        )
     # Link back to an index only when a built site is there to go back to.
     index_href = "../index.html" if (out / "index.html").is_file() else None
     page = render_case(case, plotlyjs=_assets.plotly_asset_href(), index_href=index_href)
     asset = out / "assets" / _assets.plotly_asset_name()
     try:
-        if not asset.is_file():
+        out.mkdir(parents=True, exist_ok=True)
+        real_folder(out, Path("assets"))
+        real_folder(out, Path("cases"))
+        if asset.is_symlink() or not asset.is_file():
             write_file(asset, _assets.plotlyjs_source().encode("utf-8"))
-        write_file(out / name, page.encode("utf-8"))
+        write_file(out / name, page.encode("utf-8"), overwrite=overwrite)
+    except OutputError as exc:
+        if isinstance(exc.__cause__, OSError):  # the folder refused a new file
+            raise unwritable(out, exc.__cause__) from None
+        raise ReportError(str(exc).replace("--overwrite (overwrite=True)", "--overwrite")) from None
     except OSError as exc:
         raise unwritable(out, exc) from None
     return out / name

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from scoring._outputs import OutputError, real_folder
+from scoring._outputs import write_file as write_bytes
 from scoring.report._errors import ReportError, unwritable
 from scoring.report._provenance import Provenance
 
@@ -38,23 +39,24 @@ def listed_files(out: Path) -> set[str]:
         return set()
 
 
-def write_file(target: Path, data: bytes) -> None:
+def write_file(target: Path, data: bytes, *, overwrite: bool = True) -> None:
     """Write ``data`` to ``target`` unless it already holds exactly that.
 
-    Write then rename, so a page is never seen half-written.
+    Written to a hidden temporary made for this write, then renamed, so a page is never seen
+    half-written, and a file or symbolic link planted at any name (the temporary's or the
+    page's) is never written through: a link at the page's name is replaced by the page.
+    Without ``overwrite`` an existing ``target`` is refused (:class:`OutputError`).
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    if target.is_file() and target.read_bytes() == data:
+    if not target.is_symlink() and target.is_file() and target.read_bytes() == data:
         return
-    partial = target.with_name(target.name + ".partial")
-    partial.write_bytes(data)
-    os.replace(partial, target)
+    write_bytes(target, data, overwrite=overwrite, role="--out")
 
 
 def _remove_stale(out: Path, names: set[str]) -> None:
     for name in sorted(names):
         stale = out / name
-        if stale.is_file() and out.resolve() in stale.resolve().parents:
+        if stale.is_file() and not stale.is_symlink() and out.resolve() in stale.resolve().parents:
             stale.unlink()
             try:
                 stale.parent.rmdir()  # only succeeds when the folder is now empty
@@ -79,9 +81,14 @@ def write_site(out: Path, files: Mapping[str, bytes]) -> list[Path]:
         previous = listed_files(out)
         written = []
         for name, data in sorted(files.items()):
+            real_folder(out, Path(name).parent)  # a linked folder inside the site is never written through
             write_file(out / name, data)
             written.append(out / name)
         _remove_stale(out, previous - set(files) - {MANIFEST_NAME})
+    except OutputError as exc:
+        if isinstance(exc.__cause__, OSError):  # the folder refused a new file
+            raise unwritable(out, exc.__cause__) from None
+        raise ReportError(str(exc)) from None
     except OSError as exc:
         raise unwritable(out, exc) from None
     return written
