@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "scoring"
 
 #: Layers from the bottom; a module belongs to the first layer whose prefix matches.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("contract", ("scoring._version", "scoring._paths", "scoring._outputs", "scoring.contract")),
+    ("contract", ("scoring._version", "scoring._paths", "scoring._outputs", "scoring._options", "scoring.contract")),
     ("wording", ("scoring.wording",)),
     ("results", ("scoring.results",)),
     ("engine", ("scoring.engine",)),
