@@ -38,7 +38,7 @@ from scoring.contract.recommendation import (
     Recommendation,
     most_urgent_timeframe,
 )
-from scoring.engine.combine import SOURCES, URGENT, combine_levels, not_followed_text
+from scoring.engine.combine import SOURCES, URGENT, combine_levels, counted_sources, not_followed_text
 from scoring.results import (
     Band,
     CardView,
@@ -356,8 +356,14 @@ def combine_frame(
     }
     if tree is not None:
         result["tree_risk"], result["tree"] = _tree_risks_and_levels(tree, features, target, risk_policy)
+    counted = counted_sources(chosen.kind)
     result["combined"], result["decided_by"] = combine_levels(
-        {"policy": result["policy"], "floor": floor_levels, "card": card_levels, "tree": result["tree"]}
+        {
+            "policy": result["policy"],
+            "floor": floor_levels,
+            "card": card_levels,
+            "tree": result["tree"] if "tree" in counted else None,
+        }
     )
     result["timeframe"] = _timeframe_codes(
         card, scores.red_flag_mask, fired, result["combined"], risk_policy, _urgent_rules(guide)
@@ -724,11 +730,12 @@ def assess(
     if the_card.never_below is not None:  # never below the card it names (strict: default)
         other = _card(the_card.never_below)
         card_level = max(card_level, other.view(other.score_encoded(encoded)).recommendation.level)
+    counted = counted_sources(chosen.kind)
     shown = {
         "policy": chosen_result.recommendation.level,
         "floor": floor_level,
         "card": card_level,
-        "tree": None if tree_view is None else tree_view.recommendation.level,
+        "tree": None if tree_view is None or "tree" not in counted else tree_view.recommendation.level,
     }
     told, decided = combine_levels({name: None if level is None else [level] for name, level in shown.items()})
     level, decided_by = int(told[0]), SOURCES[int(decided[0])]

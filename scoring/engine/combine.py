@@ -3,9 +3,15 @@
 Every assessment shows, side by side, the chosen policy's answer, the floor's (NG127's
 must-refers and the red flags, ``[floor]`` of ``definitions/policies.toml``), the points card's
 level (its band, or urgent on a card red flag) and the tree's level (the risk policy's
-thresholds on the tree's risk). What a person is told is never less cautious than any of them:
+thresholds on the tree's risk). What a person is told is never less cautious than any of them
+that the policy counts (:func:`counted_sources`):
 
     told = max(policy, floor, card, tree)
+
+The tree has no bands of its own: its level is the risk policy's reading of its risk, so it
+counts under a risk policy. Under a guideline policy (``nhs``, ``ng127``) it is shown the way the
+card's risk is, as what the risk policy would read from it, beside the risk policy's own answer;
+a guideline's answer is not raised by a risk threshold it does not use.
 
 and the answer is *decided by* the first of :data:`SOURCES` that reaches it, so an answer the
 policy gives itself is the policy's, and the floor, the card or the tree show where they raised
@@ -38,6 +44,7 @@ __all__ = [
     "SOURCES",
     "SOURCE_LABELS",
     "combine_levels",
+    "counted_sources",
     "combined_level_sql",
     "decided_by_sql",
     "not_followed_text",
@@ -58,6 +65,19 @@ SOURCE_LABELS: dict[str, str] = {
     "card": "the points card",
     "tree": "the decision tree",
 }
+
+
+def counted_sources(policy_kind: str) -> tuple[str, ...]:
+    """The sources whose levels the answer follows under a policy of this kind (``guideline`` or ``risk``).
+
+    Examples
+    --------
+    >>> counted_sources("guideline"), counted_sources("risk")
+    (('policy', 'floor', 'card'), ('policy', 'floor', 'card', 'tree'))
+    """
+    if policy_kind not in ("guideline", "risk"):
+        raise ValueError(f"unknown policy kind {policy_kind!r}; use 'guideline' or 'risk'")
+    return SOURCES if policy_kind == "risk" else tuple(name for name in SOURCES if name != "tree")
 
 
 def combine_levels(levels: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:

@@ -302,7 +302,7 @@ def scores_select(scoring: Scoring, columns: Sequence[str]) -> str:
     of ``assess_frame`` in its order.
     """
     from scoring.assessment import _floor, _guideline_policy, _urgent_rules, risk_column
-    from scoring.engine.combine import combined_level_sql, decided_by_sql
+    from scoring.engine.combine import combined_level_sql, counted_sources, decided_by_sql
 
     card, tree = scoring.card, scoring.tree
     guide, floor = _guideline_policy(scoring.policy), _floor()
@@ -356,7 +356,7 @@ def scores_select(scoring: Scoring, columns: Sequence[str]) -> str:
         "policy": "_zaro_guideline" if scoring.policy.kind == "guideline" else "_zaro_risk_policy",
         "floor": "_zaro_floor",
         "card": "_zaro_card_shown",
-        "tree": "_zaro_tree" if tree is not None else None,
+        "tree": "_zaro_tree" if tree is not None and "tree" in counted_sources(scoring.policy.kind) else None,
     }
     step4.append(f"{shown_card} AS _zaro_card_shown")
     step5 = ["*", f"{combined_level_sql(sources)} AS _zaro_told"]

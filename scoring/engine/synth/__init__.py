@@ -98,7 +98,7 @@ __all__ = [
 ]
 
 #: Bump whenever a change here or in generator.toml / triage.toml changes the output.
-GENERATOR_VERSION = "2.0.0"
+GENERATOR_VERSION = "2.1.0"
 
 #: Columns of a generated frame, in order.
 OUTPUT_COLUMNS: tuple[str, ...] = ("vignette_id", *FIELD_NAMES, "latent_cause", "triage", "narrative")
