@@ -140,13 +140,25 @@ def _guideline_policy(chosen: Policy) -> Policy:
     return chosen if chosen.kind == "guideline" else load_policy()
 
 
-def _card_levels(card: Card, features: Any, levels: Any) -> np.ndarray:
-    """The card's level per row, never below the level of the card it names in ``never_below``."""
+def _card_levels(
+    card: Card, features: Any, levels: Any, risk_policy: Policy | None = None, population: Population | None = None
+) -> np.ndarray:
+    """The card's level per row, never below the level of the card it names in ``never_below``.
+
+    Under the risk policy (``risk_policy`` and ``population`` given) the other card's level
+    includes the policy's reading of its risk, so a card that is never below another gives no
+    answer less cautious than that card would under the same policy (its risks are its own).
+    """
     levels = np.asarray(levels, dtype=np.int8)
     if card.never_below is None:
         return levels
     other = _card(card.never_below)
-    return np.maximum(levels, np.asarray(other.score_frame(features).level, dtype=np.int8))
+    scores = other.score_frame(features)
+    levels = np.maximum(levels, np.asarray(scores.level, dtype=np.int8))
+    if risk_policy is not None and population is not None and other.calibration is not None:
+        risk = _card_risk(other, scores.totals, scores.red_flag_mask, population, features["age"])
+        levels = np.maximum(levels, _risk_levels(risk_policy, risk, levels))
+    return levels
 
 
 def _floor() -> Any:
@@ -328,7 +340,7 @@ def combine_frame(
     chosen, risk_policy = _policies(policy)
     guide, floor = _guideline_policy(chosen), _floor()
     n = len(features)
-    card_levels = _card_levels(card, features, scores.level)
+    card_levels = _card_levels(card, features, scores.level, *((risk_policy, target) if chosen.kind == "risk" else ()))
     # Every rule evaluated once: for the ladder, the floor, the policy and the time frames.
     fired = rules_fired(features, _rules_read(guide))
     ladder = levels_of_rules(load_triage_ladder(), fired, n)
@@ -727,9 +739,10 @@ def assess(
     risk_result = _risk_result(risk_policy, risk_level, red_flags, risk)
     chosen_result = guideline_result if chosen.kind == "guideline" else risk_result
     card_level = card_view.recommendation.level
-    if the_card.never_below is not None:  # never below the card it names (strict: default)
-        other = _card(the_card.never_below)
-        card_level = max(card_level, other.view(other.score_encoded(encoded)).recommendation.level)
+    if the_card.never_below is not None:  # never below the card it names (strict: default), one rule
+        features = {name: np.asarray([value]) for name, value in encoded.items()}
+        below = (risk_policy, target) if chosen.kind == "risk" else ()
+        card_level = int(_card_levels(the_card, features, [card_level], *below)[0])
     counted = counted_sources(chosen.kind)
     shown = {
         "policy": chosen_result.recommendation.level,
@@ -744,7 +757,12 @@ def assess(
     why = {
         "policy": "; ".join(chosen_result.reasons),
         "floor": "; ".join(floor_result.reasons),
-        "card": _card_why(card_view),
+        "card": _card_why(card_view)
+        + (
+            f" (never below the {the_card.never_below} card under the same policy)"
+            if the_card.never_below is not None and card_level > card_view.recommendation.level
+            else ""
+        ),
         "tree": "" if tree_view is None or tree_risk is None else _tree_why(tree_risk),
     }
     not_followed = tuple(

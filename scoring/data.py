@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from scoring._outputs import hidden_temporary, write_file
@@ -212,8 +213,37 @@ def validate_csv(path: str | Path, *, extra: str = "error") -> FrameValidation:
     FrameValidation
         ``valid`` rows and a ``rejected`` table; ``n_input == len(valid) + n_rejected_rows``.
     """
-    frame = pd.read_csv(path, **CSV_READ_OPTIONS)
-    return validate_frame(frame, extra=extra)  # type: ignore[arg-type]
+    # The batch reader's contract: a row with more cells than the header is rejected by its
+    # number (field "(row)") and the rest of the file is still validated.
+    from scoring.batch._assess import _without_overlong_rows
+    from scoring.batch._read import EXTRA_CELLS, read_chunks
+
+    chunks = list(read_chunks(Path(path), "csv", 1 << 20, csv_engine="pandas"))
+    extra_cells = {}
+    offset = 0
+    for chunk in chunks:
+        for position, cells in chunk.attrs.get(EXTRA_CELLS, {}).items():
+            extra_cells[offset + position] = cells
+        offset += len(chunk)
+    frame = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0].reset_index(drop=True)
+    if not extra_cells:
+        frame.attrs = {}
+        return validate_frame(frame, extra=extra)  # type: ignore[arg-type]
+    frame.attrs = {EXTRA_CELLS: extra_cells}
+    kept, lines = _without_overlong_rows(frame)
+    checked = validate_frame(kept, extra=extra)  # type: ignore[arg-type]
+    # validate_frame numbers the kept rows by position: give them back their place in the file.
+    positions = kept.index.to_numpy()
+    rejected = checked.rejected.assign(row=positions[checked.rejected["row"].to_numpy() - 1] + 1)
+    assert lines is not None
+    rejected = pd.concat([rejected, lines.reset_index(drop=True)], ignore_index=True)
+    rejected = rejected.sort_values("row", kind="stable").reset_index(drop=True)
+    rejected_rows = np.union1d(
+        positions[checked.rejected_rows] if len(checked.rejected_rows) else [], sorted(extra_cells)
+    )
+    return FrameValidation(
+        valid=checked.valid, rejected=rejected, n_input=len(frame), rejected_rows=rejected_rows.astype(np.int64)
+    )
 
 
 def _sha256(path: Path) -> str:

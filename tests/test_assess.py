@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -298,10 +299,10 @@ def test_total_within_the_cards_range(vignette):
 
 @pytest.mark.parametrize("tree_level", [0, 1, 2])
 @pytest.mark.parametrize("case", ["self", "doctor", "urgent"])
-def test_the_answer_is_never_below_the_trees_level_and_says_when_it_follows_the_tree(case, tree_level):
+def test_under_the_risk_policy_the_answer_is_never_below_the_trees_level_and_says_when_it_follows_it(case, tree_level):
     vignette = {"self": PLAIN, "doctor": dict(PLAIN, duration_weeks=3), "urgent": dict(PLAIN, atrophy=True)}[case]
-    result = assess(vignette, tree=ConstantTree(TREE_RISK[tree_level]))
-    without = card_only(vignette).recommendation
+    result = assess(vignette, tree=ConstantTree(TREE_RISK[tree_level]), policy="risk")
+    without = card_only(vignette, policy="risk").recommendation
     assert result.recommendation.level == max(without.level, tree_level)
     if tree_level > without.level:
         assert result.decided_by == "tree"
@@ -510,15 +511,33 @@ def test_result_columns_and_dtypes():
     assert "tree_recommendation" not in scored and "tree_risk_serious_cause" not in scored
 
 
+@pytest.mark.parametrize("policy", ["nhs", "ng127"])
+@pytest.mark.parametrize("tree_level", [0, 1, 2])
+@pytest.mark.parametrize("case", ["self", "doctor", "urgent"])
+def test_under_a_guideline_policy_the_trees_risk_is_shown_but_does_not_raise_the_answer(case, tree_level, policy):
+    # The tree's level is the risk policy's reading of its risk: a guideline's answer (the held-out
+    # guideline cases) is not raised by a threshold the guideline does not use.
+    vignette = {"self": PLAIN, "doctor": dict(PLAIN, duration_weeks=3), "urgent": dict(PLAIN, atrophy=True)}[case]
+    result = assess(vignette, tree=ConstantTree(TREE_RISK[tree_level]), policy=policy)
+    assert result.tree.recommendation.level == tree_level
+    assert result.recommendation is card_only(vignette, policy=policy).recommendation
+    assert result.decided_by != "tree"
+    assert not any(line.startswith("The decision tree") for line in result.not_followed)
+
+
 def test_frame_with_a_tree_has_tree_columns():
-    result = assess_frame(
-        pd.DataFrame([PLAIN, dict(PLAIN, duration_weeks=3, numbness=True)]), tree=ConstantTree(TREE_RISK[1])
-    )
+    frame = pd.DataFrame([PLAIN, dict(PLAIN, duration_weeks=3, numbness=True)])
+    result = assess_frame(frame, tree=ConstantTree(TREE_RISK[1]), policy="risk")
     assert result.scored["tree_recommendation"].tolist() == ["see_doctor", "see_doctor"]
     assert result.scored["agree"].tolist() == [False, True]
-    # The tree's level is shown beside the answer: the answer is never below it.
+    # Under the risk policy the tree's level counts: the answer is never below it.
     assert result.scored["recommendation"].tolist() == ["see_doctor", "see_doctor"]
     assert result.scored["decided_by"].tolist() == ["tree", "policy"]
+    # Under the default (a guideline) the tree's reading is shown and the ladder's answer stands.
+    default = assess_frame(frame, tree=ConstantTree(TREE_RISK[1])).scored
+    assert default["tree_recommendation"].tolist() == ["see_doctor", "see_doctor"]
+    assert default["recommendation"].tolist() == ["self_care", "see_doctor"]
+    assert default["decided_by"].tolist() == ["policy", "policy"]
 
 
 def test_empty_frame():
@@ -646,8 +665,11 @@ def test_cli_assess_one_vignette_text():
     assert result.exit_code == 0, result.output
     assert "Recommendation: See a doctor, from the NHS advice (referral ladder) policy" in result.output
     assert "Chance of a serious cause, for adults who notice twitching:" in result.output
-    assert "Risk-based: Self-care" in result.output
-    assert "      +4    1.5  Twitching for more than 2 weeks" in result.output
+    # The risk policy's line reads its own threshold on the card's risk, whichever side it falls.
+    risk = card_only(dict(PLAIN, duration_weeks=3))
+    assert f"Risk-based: {risk.risk_policy.recommendation.label}" in result.output
+    # The item's points and its likelihood ratio in the learning data (refit with the world).
+    assert re.search(r"^ +\+4 +\d+\.\d  Twitching for more than 2 weeks$", result.output, re.MULTILINE)
     assert NOTICE in result.output
 
 

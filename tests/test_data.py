@@ -90,6 +90,25 @@ def test_validate_csv_reports_bad_cells_by_row(tmp_path):
     assert checked.rejected[["row", "field"]].values.tolist() == [[2, "age"], [4, "locations"]]
 
 
+def test_validate_csv_rejects_a_row_with_extra_cells_by_its_number_and_checks_the_rest(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text(
+        "age,duration_weeks,frequency,severity,locations\n"
+        "30,1,daily,minor,calf\n"
+        "40,2,daily,minor,calf,EXTRA,MORE\n"
+        "300,1,daily,minor,calf\n"
+        "50,1,daily,minor,eyelid\n",
+        encoding="utf-8",
+    )
+    checked = validate_csv(path)
+    assert checked.n_input == 4 == len(checked.valid) + checked.n_rejected_rows
+    assert checked.valid["age"].tolist() == [30, 50] and checked.valid.index.tolist() == [0, 3]
+    assert checked.rejected[["row", "field", "value"]].values.tolist() == [
+        [2, "(row)", "EXTRA,MORE"],
+        [3, "age", "300"],
+    ]
+
+
 def test_chunked_csv_writing_gives_the_same_bytes(tmp_path, monkeypatch):
     frame = generate_vignettes(2000, seed=3)
     whole = write_vignettes_csv(frame, tmp_path / "whole.csv")

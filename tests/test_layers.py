@@ -38,6 +38,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "scoring.cli",
             "scoring.app",
             "scoring.__main__",
+            "scoring.refit",
         ),
     ),
 )

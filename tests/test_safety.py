@@ -132,10 +132,13 @@ def test_the_answer_is_never_below_the_floor_the_policy_or_a_model_shown_beside_
         for policy in POLICIES:
             a = assess(vignette, card=card, policy=policy)
             chosen = a.risk_policy if policy == "risk" else a.guideline
-            shown = [chosen.recommendation, a.floor.recommendation, a.card.recommendation, a.tree.recommendation]
+            shown = [chosen.recommendation, a.floor.recommendation, a.card.recommendation]
+            # The tree's level is the risk policy's reading of its risk: it counts under that policy.
+            if policy == "risk":
+                shown.append(a.tree.recommendation)
             assert a.recommendation == max(shown)
             assert all(a.recommendation >= level for level in shown)
-            for name, level in zip(("policy", "card", "tree"), (shown[0], shown[2], shown[3])):
+            for name, level in zip(("policy", "card", "tree"), (shown[0], *shown[2:])):
                 said = [
                     line
                     for line in a.not_followed

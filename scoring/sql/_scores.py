@@ -312,6 +312,7 @@ def scores_select(scoring: Scoring, columns: Sequence[str]) -> str:
     flag_ids = ", ".join(f"CASE WHEN {sql} THEN {literal(f.flag_id)} END" for sql, f in zip(flags, card.red_flags))
     # A card that is never below another (strict: default) shows the higher of the two levels.
     shown_card = "_zaro_card"
+    other_by_risk = False
     if card.never_below is not None:
         from scoring.engine.card import load_card
 
@@ -321,6 +322,10 @@ def scores_select(scoring: Scoring, columns: Sequence[str]) -> str:
             f"ELSE {band_case(other, card_total(other), 'level')} END"
         )
         shown_card = "GREATEST(_zaro_card, _zaro_other_card)"
+        # Under the risk policy, also never below the policy's reading of the other card's risk.
+        other_by_risk = scoring.policy.kind == "risk" and other.calibration is not None
+        if other_by_risk:
+            shown_card = "GREATEST(_zaro_card, _zaro_other_card, _zaro_other_by_risk)"
     step1 = [
         *kept,
         f"{card_total(card)} AS {total}",
@@ -334,6 +339,9 @@ def scores_select(scoring: Scoring, columns: Sequence[str]) -> str:
         step1.append(f"{tree_risk_sql(tree, scoring.population)} AS _zaro_tree_risk")
     if card.never_below is not None:
         step1.append(f"{other_level} AS _zaro_other_card")
+        if other_by_risk:
+            step1.append(f"{card_total(other)} AS _zaro_other_total")
+            step1.append(f"{_any(card_flags(other))} AS _zaro_other_flag")
     # A guideline policy is its rules' level, made urgent by a red flag of the loaded card too.
     step2 = [
         "*",
@@ -350,6 +358,9 @@ def scores_select(scoring: Scoring, columns: Sequence[str]) -> str:
     ]
     if tree is not None:
         step3.append(f"{threshold_level(scoring.risk_policy, '_zaro_tree_risk')} AS _zaro_tree")
+    if card.never_below is not None and other_by_risk:
+        other_risk = card_risk(other, scoring.population, "_zaro_other_total", "_zaro_other_flag")
+        step3.append(f"COALESCE({threshold_level(scoring.risk_policy, f'({other_risk})')}, 0) AS _zaro_other_by_risk")
     step4 = ["*", f"CASE WHEN _zaro_red_flag THEN {_URGENT} ELSE _zaro_by_risk END AS _zaro_risk_policy"]
     # What a person is told: the one rule of scoring.engine.combine, over each source's level.
     sources = {
