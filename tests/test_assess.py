@@ -87,6 +87,7 @@ LADDER = [
     pytest.param(dict(PLAIN, duration_weeks=2), SELF_CARE, id="exactly-2-weeks"),
     pytest.param(dict(PLAIN, locations="eyelid;calf"), SEE_DOCTOR, id="two-places"),
     pytest.param(dict(PLAIN, weakness=True), SEE_DOCTOR, id="weakness-not-worsening"),
+    pytest.param(dict(PLAIN, feels_weak=True), SEE_DOCTOR, id="area-feels-weak"),
     pytest.param(dict(PLAIN, stimulant_medication=True), SEE_DOCTOR, id="stimulant-medicine"),
     pytest.param(dict(PLAIN, diuretic_use=True), SEE_DOCTOR, id="diuretic"),
     pytest.param(dict(PLAIN, numbness=True, duration_weeks=3), SEE_DOCTOR, id="persistent-numbness"),
