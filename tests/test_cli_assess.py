@@ -155,11 +155,14 @@ def test_sigkill_leaves_only_a_file_that_does_not_look_finished(tmp_path, big_so
 # One vignette: risks for a population, both policies, the chosen one's answer
 # --------------------------------------------------------------------------------------
 
-#: Three weeks of calf and eyelid twitching at 30 and nothing else: the guideline refers; the
+#: Three weeks of calf and eyelid twitching at 30 and nothing else: the NHS policy refers; the
 #: card's chance of a serious cause for adults who notice twitching is below the risk policy's threshold.
 PERSISTENT_TWITCH = (
     '{"age": 30, "duration_weeks": 3, "frequency": "daily", "severity": "minor", "locations": "eyelid;calf"}'
 )
+
+#: How cautious each recommendation is, to check the combined answer against its parts.
+_LEVEL = {"self_care": 0, "see_doctor": 1, "urgent": 2}
 
 
 def _label(population: str) -> str:
@@ -169,16 +172,23 @@ def _label(population: str) -> str:
     return label[:1].lower() + label[1:]
 
 
+def _policy_label(policy: str) -> str:
+    from scoring.engine.policies import load_policy
+
+    return load_policy(policy).label
+
+
 def test_one_vignette_shows_the_risk_for_its_population_and_both_policies():
     from scoring import NOTICE
 
     result = run("assess", PERSISTENT_TWITCH)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == "Recommendation: See a doctor, from the guideline (referral ladder) policy"
+    nhs = _policy_label("nhs")
+    assert lines[0] == f"Recommendation: See a doctor, from the {nhs} policy"
     assert f"Chance of a serious cause, for {_label('community')}:" in lines
     assert any(line.startswith("  Default card ") and "where fitted" in line for line in lines)
-    assert "Guideline (referral ladder): See a doctor   <- what you are told" in lines
+    assert f"{nhs}: See a doctor   <- what you are told" in lines
     assert "Risk-based: Self-care" in lines
     assert any(line.startswith("The two policies differ: the guideline says See a doctor") for line in lines)
     assert "  points     LR  item" in lines  # each scored item's likelihood ratio next to its points
@@ -191,7 +201,7 @@ def test_the_policy_option_chooses_whose_answer_is_the_recommendation():
     lines = result.stdout.splitlines()
     assert lines[0] == "Recommendation: Self-care, from the risk-based policy"
     assert "Risk-based: Self-care   <- what you are told" in lines
-    assert "Guideline (referral ladder): See a doctor" in lines  # still shown
+    assert f"{_policy_label('nhs')}: See a doctor" in lines  # still shown
 
 
 def test_the_population_option_changes_the_stated_risk():
@@ -206,21 +216,43 @@ def test_the_population_option_changes_the_stated_risk():
 def test_json_names_the_population_and_the_policy():
     import json
 
+    from scoring.engine.policies import load_policy
+
     result = run("assess", PERSISTENT_TWITCH, "--json", "--population", "enriched", "--policy", "risk")
     data = json.loads(result.stdout)
     assert data["population"] == "enriched" and data["policy"] == "risk"
-    assert data["risk"]["population"] == "enriched" and data["recommendation"] == "self_care"
+    assert data["risk"]["population"] == "enriched"
+    # The risk policy reads the card's risk for the learning mix, which is higher than the
+    # community's: its thresholds decide the answer; the NHS policy still refers.
+    level = int(load_policy("risk").risk_levels([data["risk"]["probability"]])[0])
+    assert data["risk_policy"]["recommendation"] == ["self_care", "see_doctor", "urgent"][level]
+    assert data["recommendation"] == data["risk_policy"]["recommendation"] and data["decided_by"] == "policy"
     assert data["guideline"]["recommendation"] == "see_doctor"
+    community = json.loads(run("assess", PERSISTENT_TWITCH, "--json", "--policy", "risk").stdout)
+    assert community["population"] == "community" and community["recommendation"] == "self_care"
 
 
-@pytest.mark.parametrize(
-    "option, value, known", [("--population", "village", "enriched"), ("--policy", "coin", "guideline")]
-)
+@pytest.mark.parametrize("option, value, known", [("--population", "village", "enriched"), ("--policy", "coin", "nhs")])
 def test_an_unknown_population_or_policy_is_one_line_naming_it_and_the_known_ones(option, value, known):
     result = run("assess", PERSISTENT_TWITCH, option, value)
     assert result.exit_code == 2
     assert f"{value!r}" in result.stderr and known in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def _most_cautious(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """Per row, the most cautious recommendation among the columns."""
+    levels = frame[columns].apply(lambda column: column.map(_LEVEL))
+    return levels.max(axis=1).map({level: name for name, level in _LEVEL.items()})
+
+
+def _assert_told_is_the_most_cautious(frame: pd.DataFrame, policy_column: str, counted: list[str]) -> None:
+    """The answer is the policy's, raised only by the floor and the models it counts; the policy decides ties."""
+    assert (frame["recommendation"] == _most_cautious(frame, [policy_column, *counted])).all()
+    own = frame["decided_by"] == "policy"
+    assert (frame.loc[own, "recommendation"] == frame.loc[own, policy_column]).all()
+    raised = frame.loc[~own]
+    assert (raised["recommendation"].map(_LEVEL) > raised[policy_column].map(_LEVEL)).all()
 
 
 def test_a_file_is_scored_for_the_population_and_policy_asked_for(tmp_path):
@@ -230,8 +262,16 @@ def test_a_file_is_scored_for_the_population_and_policy_asked_for(tmp_path):
     result = run("assess", path, "--out", tmp_path / "risk.csv", "--population", "enriched", "--policy", "risk")
     assert result.exit_code == 0, result.output
     default, risk = pd.read_csv(tmp_path / "default.csv"), pd.read_csv(tmp_path / "risk.csv")
-    assert (default["recommendation"] == default["guideline_recommendation"]).all()
-    assert (risk["recommendation"] == risk["risk_policy_recommendation"]).all()
+    # Under the NHS policy the card and the floor may raise the answer, the tree does not.
+    _assert_told_is_the_most_cautious(
+        default, "guideline_recommendation", ["floor_recommendation", "card_recommendation"]
+    )
+    assert (default["decided_by"] == "policy").mean() > 0.9
+    # Under the risk policy the tree's level counts too.
+    _assert_told_is_the_most_cautious(
+        risk, "risk_policy_recommendation", ["floor_recommendation", "card_recommendation", "tree_recommendation"]
+    )
+    assert (default["recommendation"] != risk["recommendation"]).any()
     # The same card, its risks stated for another population.
     assert (risk["risk_serious_cause"] != default["risk_serious_cause"]).any()
 
@@ -246,8 +286,13 @@ def test_both_engines_score_a_file_for_the_population_and_policy_asked_for(tmp_p
         result = run("assess", path, "--out", out, *options)
         assert result.exit_code == 0, result.output
         scored[engine] = pd.read_csv(out)
-        assert (scored[engine]["recommendation"] == scored[engine]["risk_policy_recommendation"]).all()
+        _assert_told_is_the_most_cautious(
+            scored[engine],
+            "risk_policy_recommendation",
+            ["floor_recommendation", "card_recommendation", "tree_recommendation"],
+        )
     assert scored["duckdb"]["recommendation"].tolist() == scored["pandas"]["recommendation"].tolist()
+    assert scored["duckdb"]["decided_by"].tolist() == scored["pandas"]["decided_by"].tolist()
     assert np.allclose(scored["duckdb"]["risk_serious_cause"], scored["pandas"]["risk_serious_cause"], rtol=1e-9)
 
 
@@ -279,7 +324,10 @@ def test_card_learned_prints_the_card_and_its_community_risk_table():
     assert "in the community population (adults who notice twitching)" in text
     assert "moved to community by prior shift" in text
     table = risk_table(card, population="community")
-    assert f"With a red flag: {risk_percent(table.attrs['red_flag_risk'])} (enriched: " in text
+    # One risk for a red flag, stated once with its source in words, matching the table's attributes.
+    red_flag = f"the risk is {risk_percent(table.attrs['red_flag_risk'])} (enriched: "
+    assert f"With a red flag the points total is not used: {red_flag}" in text
+    assert f"{risk_percent(table.attrs['red_flag_risk_trained'])}) for anyone with a red flag." in text
     rows = _risk_rows(result.output)
     assert rows[0] == [
         "total", "band", "recommendation", "risk (community)", "risk (enriched)", "n", "with outcome",

@@ -44,7 +44,18 @@ def test_generate_a_community_data_set_records_its_population(tmp_path):
     readme = (tmp_path / "README.md").read_text(encoding="utf-8")
     assert "from the `community` population (adults who notice twitching)" in readme
     assert "zaro generate --n 300 --seed 4 --population community --out data/community.csv" in readme
-    assert "| `community` (this file) |" in readme and "| `flags.numbness.benign_lifestyle` | p = 0.1 | A |" in readme
+    assert "| `community` (this file) |" in readme
+    # Each generator number is listed with its value as the shipped definitions give it.
+    numbness = _shipped_generator()["flags"]["numbness"]["benign_lifestyle"]["p"]
+    assert f"| `flags.numbness.benign_lifestyle` | p = {numbness:g} | A |" in readme
+
+
+def _shipped_generator() -> dict:
+    import tomllib
+
+    from scoring._paths import DEFINITIONS_DIR
+
+    return tomllib.loads((DEFINITIONS_DIR / "generator.toml").read_text(encoding="utf-8"))
 
 
 def test_generate_defaults_to_the_enriched_population(tmp_path):

@@ -33,6 +33,9 @@ WORSENING_WEAKNESS = {
     "weakness": True,
     "worsening": True,
 }
+#: The same complaint at 45 after 6 weeks: the card's points without the red flag fall below
+#: its 'high risk' band, so the red flag alone holds the answer at urgent.
+YOUNGER_WORSENING_WEAKNESS = {**WORSENING_WEAKNESS, "age": 45, "duration_weeks": 6}
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +69,7 @@ def test_counterfactuals_of_generated_vignettes_hold_when_reassessed(sample):
         check(vignette, counterfactuals(vignette))
 
 
-@pytest.mark.parametrize("policy", ["guideline", "risk"])
+@pytest.mark.parametrize("policy", ["nhs", "ng127", "risk"])
 @pytest.mark.parametrize("population", ["community", "enriched"])
 def test_counterfactuals_move_the_chosen_policys_answer(sample, policy, population):
     for vignette in sample[::3]:
@@ -88,23 +91,40 @@ def test_card_only_counterfactuals_in_words():
 def test_a_red_flag_comes_off_in_one_change_and_two_red_flags_need_two():
     # Progressive weakness is one red flag (weakness and worsening): taking away either half
     # removes it, and the guideline still refers (weakness alone, or lasting widespread
-    # twitching at 58, is a reason to see a doctor). The tree is a second opinion and does not
-    # hold the answer up.
-    one_flag = counterfactuals(WORSENING_WEAKNESS)
+    # twitching, is a reason to see a doctor). The tree is a second opinion and does not
+    # hold the answer up under the guideline.
+    one_flag = counterfactuals(YOUNGER_WORSENING_WEAKNESS)
     down = [cf for cf in one_flag if cf.direction == "down"]
     assert sorted(cf.text for cf in down) == [
         "without getting worse → see_doctor",
         "without real weakness → see_doctor",
     ]
-    check(WORSENING_WEAKNESS, one_flag)
+    check(YOUNGER_WORSENING_WEAKNESS, one_flag)
 
-    two_flags = {**WORSENING_WEAKNESS, "atrophy": True}
+    two_flags = {**YOUNGER_WORSENING_WEAKNESS, "atrophy": True}
     found = counterfactuals(two_flags)
     down = [cf for cf in found if cf.direction == "down"]
     assert down and all(cf.n_changes == 2 for cf in down)
     assert any(cf.changes == {"weakness": False, "atrophy": False} for cf in down)
     assert not [cf for cf in counterfactuals(two_flags, max_changes=1) if cf.direction == "down"]
     check(two_flags, found)
+
+
+def test_a_red_flag_the_cards_band_backs_up_needs_a_second_change():
+    # At 58 after 12 weeks the card's points put the case in its 'high risk' band (urgent) with
+    # or without the red flag, so the answer never drops in one change: every way down takes
+    # the red flag away and lowers the points below the band.
+    assessed = assess(WORSENING_WEAKNESS)
+    assert (
+        assessed.recommendation is Recommendation.URGENT and assessed.card.band.recommendation is Recommendation.URGENT
+    )
+    found = counterfactuals(WORSENING_WEAKNESS)
+    down = [cf for cf in found if cf.direction == "down"]
+    assert down and all(cf.n_changes == 2 for cf in down)
+    assert all(cf.changes.get("weakness") is False or cf.changes.get("worsening") is False for cf in down)
+    assert "without real weakness and without getting worse → see_doctor" in [cf.text for cf in down]
+    assert not [cf for cf in counterfactuals(WORSENING_WEAKNESS, max_changes=1) if cf.direction == "down"]
+    check(WORSENING_WEAKNESS, found)
 
 
 def test_pairs_are_minimal(sample):
@@ -151,13 +171,21 @@ def test_single_change_counterfactuals_hold_for_any_vignette(vignette):
 
 @settings(max_examples=200, deadline=None)
 @given(vignettes())
-def test_the_recommendation_is_the_guidelines_whatever_the_tree(vignette):
+def test_the_recommendation_is_the_guidelines_raised_by_the_floor_and_card_whatever_the_tree(vignette):
     result = assess(vignette)
     assert result.tree is not None
     # The guideline (the default policy): the referral ladder, urgent on any red flag (the
-    # ladder's or the card's). The tree is a second opinion on the risk and does not enter it.
-    floor = Recommendation.URGENT if result.guideline_red_flags or result.card.red_flags else Recommendation.SELF_CARE
-    assert result.recommendation is result.guideline.recommendation and result.recommendation >= floor
+    # ladder's or the card's), raised to the floor's or the card's level where either is more
+    # cautious. The tree is a second opinion on the risk and does not enter it.
+    red_flag = (
+        Recommendation.URGENT if result.guideline_red_flags or result.card.red_flags else Recommendation.SELF_CARE
+    )
+    parts = (result.guideline.recommendation, result.floor.recommendation, result.card.recommendation)
+    assert result.recommendation is max(parts, key=lambda r: r.level) and result.recommendation >= red_flag
+    if result.decided_by == "policy":
+        assert result.recommendation is result.guideline.recommendation
+    else:  # a raised answer says, in one line, what the guideline said and what it follows
+        assert any(line.startswith("The nhs policy says") for line in result.not_followed)
     assert result.recommendation == assess(vignette, tree=None).recommendation
     # Card and tree agree when the risk policy gives the same answer for both risks.
     if not (result.card.red_flags or result.guideline_red_flags):
@@ -205,7 +233,7 @@ def test_sweep_over_duration_matches_assessing_each_value():
         "red_flags",
         "is_current",
     ]
-    assert table.attrs["population"] == "community" and table.attrs["policy"] == "guideline"
+    assert table.attrs["population"] == "community" and table.attrs["policy"] == "nhs"
     assert table["value"].tolist() == [0, 1, 2, 2.1, 6, 52, 520]
     assert not table["is_current"].any()
     assert (table.attrs["tree_outcome"], table.attrs["tree_population"]) == ("serious_cause", "enriched")
@@ -257,7 +285,12 @@ def test_sweep_figure_shows_categories_as_markers_in_contract_order():
 
     for field in ("frequency", "pain", "locations"):
         figure = sweep_figure(sweep(EYELID, field))
-        assert {trace.mode for trace in figure.data} == {"markers"}, field
+        drawn = [trace for trace in figure.data if any(x is not None for x in trace.x)]
+        # Every value is a marker: no line joins one category to the next.
+        assert {trace.mode for trace in drawn} == {"markers"}, field
+        # The only other trace names the dotted line at the vignette's own value in the legend.
+        legend_only = [trace for trace in figure.data if trace not in drawn]
+        assert [trace.name.split(":")[0] for trace in legend_only] == ["this vignette"], field
     frequency = sweep_figure(sweep(EYELID, "frequency"))
     assert list(frequency.layout.xaxis2.categoryarray) == ["occasional", "daily", "constant"]
     assert list(sweep_figure(sweep(EYELID, "pain")).layout.xaxis2.categoryarray) == ["False", "True"]
@@ -319,9 +352,18 @@ def test_most_influential_field_is_the_biggest_single_move(sample):
 
 
 def test_influence_for_progressive_weakness_names_a_red_flag_field():
-    top = most_influential_field(WORSENING_WEAKNESS)
+    # Taking the red flag away lowers the answer: a red-flag field is the biggest move.
+    top = most_influential_field(YOUNGER_WORSENING_WEAKNESS)
     assert top.field in ("weakness", "worsening")
-    assert top.level_change < 0
+    assert top.level_change < 0 and top.red_flag_change < 0
+    # At 58 the card's band holds the answer whatever one answer changes; while the red flag
+    # stands the points total is not used, so the field named is still one that takes it
+    # away, not the one that moves the most points (duration).
+    held = most_influential_field(WORSENING_WEAKNESS)
+    assert held.field in ("weakness", "worsening") and held.level_change == 0 and held.red_flag_change < 0
+    assert held.text.endswith(", still urgent")
+    by_points = max(field_influence(WORSENING_WEAKNESS), key=lambda f: abs(f.points_change))
+    assert by_points.field == "duration_weeks" and abs(by_points.points_change) > abs(held.points_change)
 
 
 def test_influence_on_a_red_flag_case_claims_no_move_it_does_not_make():
@@ -352,7 +394,8 @@ def test_influence_on_a_red_flag_case_claims_no_move_it_does_not_make():
             return "same points"
         return f"{abs(size)} point{'s' if abs(size) != 1 else ''} {'more' if size > 0 else 'fewer'}"
 
-    assert top.text == f"duration 0 weeks instead of 12: {moved(duration_weeks=0)}, still urgent"
+    assert top.red_flag_change < 0  # taking one of the three red flags away, not moving points
+    assert texts["duration_weeks"] == f"duration 0 weeks instead of 12: {moved(duration_weeks=0)}, still urgent"
     assert texts["numbness"] == f"with numbness or tingling: {moved(numbness=True)}, still urgent"
     assert texts["worsening"] == f"without getting worse: {moved(worsening=False)}, still urgent"
     assert texts["bulbar"].startswith("without speech or swallowing trouble: ")
@@ -388,12 +431,20 @@ def test_zaro_explain_prints_points_path_and_changes(tmp_path):
     from scoring.cli import main
 
     case = tmp_path / "case.json"
-    case.write_text(json.dumps(WORSENING_WEAKNESS))
+    case.write_text(json.dumps(YOUNGER_WORSENING_WEAKNESS))
     result = CliRunner().invoke(main, ["explain", str(case)])
     assert result.exit_code == 0, result.output
+    assert len(result.output.splitlines()) <= 20
     assert "Why: a red flag (weakness that is getting worse) makes every policy say urgent" in result.output
     assert "Tree (its risk:" in result.output
     assert "  down: without real weakness → see_doctor" in result.output
+    # Where the card's band holds the answer up, the biggest single move named is the red
+    # flag's, not the points' (duration), and every way down takes two changes.
+    held = CliRunner().invoke(main, ["explain", "--full", json.dumps(WORSENING_WEAKNESS)])
+    assert held.exit_code == 0, held.output
+    text = " ".join(held.output.split())
+    assert "The biggest move one answer can make: real weakness (without real weakness:" in text
+    assert "down: without real weakness and without getting worse → see_doctor" in text
 
     as_json = CliRunner().invoke(main, ["explain", "--json", json.dumps(EYELID)])
     payload = json.loads(as_json.output)

@@ -131,9 +131,9 @@ def test_starts_on_the_start_preset_and_assesses_it(explorer):
     assert explorer.vignette == start_preset().vignette()
     assert explorer.assessment == assess(start_preset().vignette(), card=explorer.card, tree=explorer.tree)
     assert NOTICE in explorer.widget.children[0].value
-    # The defaults of the definition files: risks for the community, the guideline's answer.
-    assert (explorer.population.value, explorer.policy.value) == ("community", "guideline")
-    assert (explorer.assessment.population, explorer.assessment.policy) == ("community", "guideline")
+    # The defaults of the definition files: risks for the community, the NHS advice's answer.
+    assert (explorer.population.value, explorer.policy.value) == ("community", "nhs")
+    assert (explorer.assessment.population, explorer.assessment.policy) == ("community", "nhs")
 
 
 def test_ticking_speech_or_swallowing_trouble_makes_it_urgent(explorer):
@@ -269,11 +269,11 @@ def test_the_risk_policy_changes_the_recommendation_where_the_policies_differ(ex
     assert guideline.recommendation is Recommendation.SEE_DOCTOR
     assert "data-differ='true'" in explorer.policies.value
     assert "The two policies differ" in explorer.policies.value
-    assert "data-policy='guideline' data-recommendation='see_doctor'" in explorer.policies.value
+    assert "data-policy='nhs' data-recommendation='see_doctor'" in explorer.policies.value
     assert "data-policy='risk' data-recommendation='self_care'" in explorer.policies.value
     assert "Twitching for more than 2 weeks" in explorer.policies.value  # the guideline's reasons
     assert "below" in explorer.policies.value  # the risk policy's: the risk under its threshold
-    assert "class='zaro-policy chosen' data-policy='guideline'" in explorer.policies.value
+    assert "class='zaro-policy chosen' data-policy='nhs'" in explorer.policies.value
 
     explorer.policy.value = "risk"
     assert explorer.assessment.recommendation is Recommendation.SELF_CARE
@@ -281,9 +281,10 @@ def test_the_risk_policy_changes_the_recommendation_where_the_policies_differ(ex
     assert "risk-based policy" in explorer.recommendation.value.lower()
     assert "class='zaro-policy chosen' data-policy='risk'" in explorer.policies.value
     # Both answers stay on show whichever policy is chosen.
-    assert "data-policy='guideline' data-recommendation='see_doctor'" in explorer.policies.value
+    assert "data-policy='nhs' data-recommendation='see_doctor'" in explorer.policies.value
     assert explorer.announcer.text.startswith("Recommendation: Self-care. Policy: Risk-based.")
-    assert "would say See a doctor" in explorer.announcer.text
+    # The other policy named as its label reads, acronym and all.
+    assert "The NHS advice (referral ladder) policy would say See a doctor." in explorer.announcer.text
 
 
 def test_the_counterfactuals_follow_the_chosen_policy(explorer):

@@ -34,12 +34,15 @@ class FieldInfluence:
     points_change : int
         The largest change in the card's points total (signed) over the same values.
     value : Any
-        The value giving ``level_change`` (when no value changes the level, the one giving
-        ``points_change``, then the biggest change in the tree's risk).
+        The value giving ``level_change`` (when no value changes the level, the one taking
+        away the most red flags, then the one giving ``points_change``, then the biggest change in
+        the tree's risk).
     text : str
         That change in words, e.g. "duration 2 weeks instead of 6 → self_care". A change
         that leaves the recommendation as it is says what it does move instead, e.g.
         "without real weakness: 4 points fewer, still urgent".
+    red_flag_change : int
+        How many red flags that change adds (positive) or takes away (negative).
     """
 
     field: str
@@ -47,6 +50,7 @@ class FieldInfluence:
     points_change: int
     value: Any
     text: str
+    red_flag_change: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -55,6 +59,7 @@ class FieldInfluence:
             "points_change": self.points_change,
             "value": list(self.value) if isinstance(self.value, tuple) else self.value,
             "text": self.text,
+            "red_flag_change": self.red_flag_change,
         }
 
 
@@ -70,8 +75,9 @@ def field_influence(
     """For each changeable field, the largest move one change to it makes (see :class:`FieldInfluence`).
 
     Sorted from most to least influential: by the size of the recommendation change (the
-    recommendation ``policy`` gives, as in :func:`scoring.assessment.assess`), then the size
-    of the points change, then contract order.
+    recommendation ``policy`` gives, as in :func:`scoring.assessment.assess`), then how many
+    red flags the change takes away (while a red flag stands the points total is not used),
+    then the size of the points change, then contract order.
     """
     from scoring.engine.tree import DEFAULT_OUTCOME, outcome_words, resolve_tree
 
@@ -93,7 +99,7 @@ def field_influence(
         chosen = {k: s[rows] for k, s in scores.items()}
         out.append(_strongest_change(v, name, [singles[i] for i in rows], base, chosen, outcome_label))
     order = {name: i for i, name in enumerate(names)}
-    out.sort(key=lambda f: (-abs(f.level_change), -abs(f.points_change), order[f.field]))
+    out.sort(key=lambda f: (-abs(f.level_change), min(f.red_flag_change, 0), -abs(f.points_change), order[f.field]))
     return out
 
 
@@ -112,9 +118,22 @@ def _strongest_change(
     point_moves = scores["points"].astype(int) - base_points
     # The tree's risk of its outcome: no move without a tree (NaN).
     risk_moves = np.nan_to_num(scores["tree_risk"] - base_risk)
-    # Biggest level move first; among equals the biggest points move, then the biggest
-    # move in the tree's risk, then the first value.
-    key = np.lexsort((np.arange(len(changes)), -np.abs(risk_moves), -np.abs(point_moves), -np.abs(level_moves)))
+    # Red flags taken away: while one stands the points total decides neither the risk nor
+    # the answer, so among equal level moves taking red flags away comes before any move in
+    # the points (adding one to an answer it already holds at urgent moves nothing).
+    flag_moves = scores["red_flags"].astype(int) - int(base["red_flags"])
+    flags_removed = np.maximum(-flag_moves, 0)
+    # Biggest level move first; among equals the most red flags taken away, then the biggest
+    # points move, then the biggest move in the tree's risk, then the first value.
+    key = np.lexsort(
+        (
+            np.arange(len(changes)),
+            -np.abs(risk_moves),
+            -np.abs(point_moves),
+            -flags_removed,
+            -np.abs(level_moves),
+        )
+    )
     pick = int(key[0])
     change = changes[pick]
     text = influence_sentence(
@@ -125,7 +144,9 @@ def _strongest_change(
         (base_risk, float(scores["tree_risk"][pick])),
         outcome_label,
     )
-    return FieldInfluence(name, int(level_moves[pick]), int(point_moves[pick]), change[name], text)
+    return FieldInfluence(
+        name, int(level_moves[pick]), int(point_moves[pick]), change[name], text, int(flag_moves[pick])
+    )
 
 
 def most_influential_field(

@@ -241,6 +241,13 @@ def _variants_frame(v: Any, changes: Sequence[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(columns, copy=False)
 
 
+def _red_flag_counts(card_mask: Any, any_red_flag: Any) -> np.ndarray:
+    """How many red flags each row has: the card's (one bit each), or one for a floor's red flag alone."""
+    as_bytes = np.ascontiguousarray(np.asarray(card_mask, dtype=np.uint64)).view(np.uint8).reshape(-1, 8)
+    card_counts = np.unpackbits(as_bytes, axis=1).sum(axis=1).astype(np.int64)
+    return np.maximum(card_counts, np.asarray(any_red_flag, dtype=np.int64))
+
+
 def _score_variants(
     v: Any,
     changes: Sequence[dict[str, Any]],
@@ -249,7 +256,7 @@ def _score_variants(
     population: Any = None,
     policy: Any = None,
 ) -> dict[str, np.ndarray]:
-    """Points, card level, the chosen policy's level and the tree's risk (in the population) per set of changes."""
+    """Points, card level, red flags, the chosen policy's level and the tree's risk (in the population) per set of changes."""
     frame = _variants_frame(v, changes)
     features = Features(frame)
     scores = card.score_frame(features)
@@ -260,6 +267,7 @@ def _score_variants(
         "points": np.asarray(scores.totals),
         "card": card_levels,
         "combined": combined["combined"],
+        "red_flags": _red_flag_counts(scores.red_flag_mask, combined["red_flag"]),
         # The tree's risk in the population: NaN without a tree.
         "tree_risk": np.full(len(frame), np.nan) if combined["tree_risk"] is None else combined["tree_risk"],
     }
