@@ -15,6 +15,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
+from scoring.engine.combine import counted_sources
 from scoring.wording import card_risk_text, counterfactual_lines, lower_first, red_flag_labels, risk_percent
 
 __all__ = ["ARROW", "DEFAULT_CHANGES", "explain_text", "terminal_width"]
@@ -81,8 +82,9 @@ def _rank(level: str) -> int:
 def _why_line(assessment: Any, flags: list[str]) -> str:
     """One paragraph: what decided the answer, and why the other answers shown beside it differ.
 
-    The answer is the most cautious of the chosen policy, the floor, the card's band and the
-    tree (one rule, :mod:`scoring.engine.combine`), so every other answer is at or below it.
+    The answer is the most cautious of the chosen policy, the floor, the card's band and, under
+    the risk policy, the tree (one rule, :mod:`scoring.engine.combine`): those are at or below
+    it. The other policy, and the tree under a guideline, are shown beside it and may differ.
     """
     decided = _level(assessment.recommendation)
     card, tree = assessment.card, assessment.tree
@@ -111,22 +113,33 @@ def _why_line(assessment: Any, flags: list[str]) -> str:
             for r in (chosen.reasons if chosen else ())
         )
         text = f"Why: {_policy_name(policy)} decided" + (f" ({reasons})" if reasons else "")
-    lower = []
-    if other is not None and _level(other.recommendation) != decided:
-        lower.append((_policy_name(other.policy), _level(other.recommendation)))
+    counted = counted_sources("risk" if policy == "risk" else "guideline")
+    # Shown beside and counted: at or below the answer. Shown beside but not used by this
+    # policy (the other policy; the tree's risk under a guideline): either side of it.
+    lower, beside = [], []
     if by != "card" and _level(card.band.recommendation) != decided:
         lower.append(("the card's band", _level(card.band.recommendation)))
-    if by != "tree" and tree is not None and _level(tree.recommendation) != decided:
-        lower.append(("the tree", _level(tree.recommendation)))
-    if not lower:
+    if tree is not None and by != "tree" and _level(tree.recommendation) != decided:
+        (lower if "tree" in counted else beside).append(("the tree's risk", _level(tree.recommendation)))
+    if other is not None and _level(other.recommendation) != decided:
+        beside.append((_policy_name(other.policy), _level(other.recommendation)))
+    if not lower and not beside:
         return text + "; the other answers agree."
+    sources = {"policy": "the policy", "floor": "the floor", "card": "the card", "tree": "the tree"}
+    sentences = [text]
+    if lower:
+        sentences.append(f"{_says(lower)}: the answer is the most cautious of {_and([sources[n] for n in counted])}")
+    if beside:
+        sentences.append(f"{_says(beside)}, which {_policy_name(policy)} does not use")
+    return "; ".join(sentences) + "."
+
+
+def _says(answers: list[tuple[str, str]]) -> str:
+    """'a says x, b and c say y' from (name, level) pairs, grouped by level in order of appearance."""
     says: dict[str, list[str]] = {}
-    for name, level in lower:
+    for name, level in answers:
         says.setdefault(level, []).append(name)
-    parts = [f"{_and(names)} say{'s' if len(names) == 1 else ''} {level}" for level, names in says.items()]
-    return (
-        f"{text}; {', '.join(parts)}: the answer is the most cautious of the policy, the floor, the card and the tree."
-    )
+    return ", ".join(f"{_and(names)} say{'s' if len(names) == 1 else ''} {level}" for level, names in says.items())
 
 
 def _risk_line(assessment: Any, flags: list[str]) -> str:
