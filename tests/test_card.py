@@ -420,7 +420,8 @@ def test_the_guideline_still_sends_a_reason_to_see_a_gp_whatever_the_triggers():
     result = assess(vignette, tree=None)
     assert result.card.points_total == 4 - 2 - 1 - 2
     assert result.card.recommendation is Recommendation.SELF_CARE
-    assert result.policy == "guideline" and result.recommendation is Recommendation.SEE_DOCTOR
+    assert result.policy == "nhs" and result.recommendation is Recommendation.SEE_DOCTOR
+    assert result.guideline is not None and "Twitching for more than 2 weeks" in " ".join(result.guideline.reasons)
 
 
 def worse_by_one_step(vignette: dict) -> list[tuple[str, dict]]:

@@ -269,7 +269,7 @@ def card_risk_text(risk: Any, *, points_total: int, red_flag: bool, with_model: 
     ...       model_label="default card 2.0")
     >>> card_risk_text(r, points_total=15, red_flag=True)
     '32% chance of a serious cause in adults who notice twitching (default card 2.0): a red flag is present: 32% for anyone with a red flag; the points total is not used'
-    >>> card_risk_text(E(r.__dict__ | {"probability": 0.0024}), points_total=2, red_flag=False)
+    >>> card_risk_text(E(**(r.__dict__ | {"probability": 0.0024})), points_total=2, red_flag=False)
     "0.24% chance of a serious cause in adults who notice twitching (default card 2.0): the card's risk table at 2 points"
     """
     if risk is None:
