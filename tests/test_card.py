@@ -646,9 +646,11 @@ def test_render_default_card_text_lists_every_item_and_flag():
         if any(code in entry.condition for code in ("_", "==", ">", "<")):
             assert entry.condition not in text  # no condition as code (loc_tongue, duration_weeks > 2)
     assert "Totals run from -5 to 23." in text
-    # Each item's points, then its likelihood ratio in the learning data, then its label.
-    assert re.search(r"^    \+5     24  Real weakness", text, re.MULTILINE)
-    assert re.search(r"^    -1   0\.30  Hard exercise", text, re.MULTILINE)
+    # Each item's points, then its likelihood ratio in the learning data (the stored calibration's), then its label.
+    for item_id, label in (("weakness", "Real weakness"), ("recent_exercise", "Hard exercise")):
+        item = next(i for i in card.items if i.item_id == item_id)
+        ratio = re.escape(likelihood_ratio_text(card.likelihood_ratio(item_id)))
+        assert re.search(rf"^ +{re.escape(f'{item.points:+d}')} +{ratio}  {label}", text, re.MULTILINE), item_id
     assert "LR: the likelihood ratio in the learning data." in text
     assert "200,000 synthetic vignettes" in text and "generator's assumptions" in text
 
@@ -741,6 +743,9 @@ def test_the_expert_card_doc_shows_the_stored_likelihood_ratios_and_the_rule():
         # One point per doubling of the odds: (ln LR+ - ln LR-) / ln 2.
         rule = (math.log(evidence["lr_present"]) - math.log(evidence["lr_absent"])) / math.log(2)
         assert _number(row["By the rule"]) == pytest.approx(rule, abs=0.051), item.item_id
+    # The slope per point the doc quotes is the stored calibration's.
+    text = " ".join(EXPERT_CARD_DOC.read_text(encoding="utf-8").split())
+    assert f"its slope is {card.calibration.data['slope']:.2f} per point" in text
 
 
 def test_every_items_points_point_the_way_its_likelihood_ratio_does_or_the_doc_says_why():
