@@ -244,12 +244,14 @@ def red_flag_labels(labels: Iterable[str]) -> list[str]:
     return list(seen.values())
 
 
-def card_risk_text(risk: Any, *, points_total: int, red_flag: bool, with_model: bool = True) -> str:
+def card_risk_text(
+    risk: Any, *, points_total: int, red_flag: bool, with_model: bool = True, age_band: str | None = None
+) -> str:
     """The card's risk once, with where it comes from in words.
 
     With a red flag the card does not use its points total: every vignette with a red flag
-    gets the same risk (the risk table's red-flag row). Without one, the risk is the risk
-    table's row for the points total.
+    (in the same age band, where risks are given by age band) gets the same risk, the risk
+    table's red-flag figure. Without one, the risk is the risk table's row for the points total.
 
     Parameters
     ----------
@@ -261,6 +263,9 @@ def card_risk_text(risk: Any, *, points_total: int, red_flag: bool, with_model: 
         Whether a red flag (the card's or the ladder's) is present.
     with_model : bool
         Name the card after the population (leave it out where the card is named already).
+    age_band : str, optional
+        The age band whose risk the person got (:func:`scoring.engine.calibration.risk_age_band`),
+        named so the figure can be found in the risk table's column for it.
 
     Examples
     --------
@@ -271,6 +276,8 @@ def card_risk_text(risk: Any, *, points_total: int, red_flag: bool, with_model: 
     '32% chance of a serious cause in adults who notice twitching (default card 2.0): a red flag is present: 32% for anyone with a red flag; the points total is not used'
     >>> card_risk_text(E(**(r.__dict__ | {"probability": 0.0024})), points_total=2, red_flag=False)
     "0.24% chance of a serious cause in adults who notice twitching (default card 2.0): the card's risk table at 2 points"
+    >>> card_risk_text(r, points_total=15, red_flag=True, with_model=False, age_band="50–64")
+    '32% chance of a serious cause in adults who notice twitching: a red flag is present: 32% for anyone aged 50–64 with a red flag; the points total is not used'
     """
     if risk is None:
         return "no estimate: this card has no calibration"
@@ -278,10 +285,10 @@ def card_risk_text(risk: Any, *, points_total: int, red_flag: bool, with_model: 
     head = f"{chance} chance of a {str(risk.outcome_label).lower()} in {lower_first(str(risk.population_label))}"
     if with_model:
         head += f" ({risk.model_label})"
-    return f"{head}: {card_risk_source(risk, points_total=points_total, red_flag=red_flag)}"
+    return f"{head}: {card_risk_source(risk, points_total=points_total, red_flag=red_flag, age_band=age_band)}"
 
 
-def card_risk_source(risk: Any, *, points_total: int, red_flag: bool) -> str:
+def card_risk_source(risk: Any, *, points_total: int, red_flag: bool, age_band: str | None = None) -> str:
     """Where the card's risk comes from, in words (the second half of :func:`card_risk_text`).
 
     Examples
@@ -291,8 +298,11 @@ def card_risk_source(risk: Any, *, points_total: int, red_flag: bool) -> str:
     'a red flag is present: 32% for anyone with a red flag; the points total is not used'
     >>> card_risk_source(E(probability=0.0024), points_total=2, red_flag=False)
     "the card's risk table at 2 points"
+    >>> card_risk_source(E(probability=0.0024), points_total=2, red_flag=False, age_band="18–39")
+    "the card's risk table at 2 points, ages 18–39"
     """
     if red_flag:
         chance = risk_percent(risk.probability, missing="no estimate")
-        return f"a red flag is present: {chance} for anyone with a red flag; the points total is not used"
-    return f"the card's risk table at {points_total} points"
+        anyone = f"anyone aged {age_band}" if age_band else "anyone"
+        return f"a red flag is present: {chance} for {anyone} with a red flag; the points total is not used"
+    return f"the card's risk table at {points_total} points" + (f", ages {age_band}" if age_band else "")
