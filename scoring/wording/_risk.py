@@ -273,11 +273,11 @@ def card_risk_text(
     >>> r = E(probability=0.32, outcome_label="Serious cause", population_label="Adults who notice twitching",
     ...       model_label="default card 2.0")
     >>> card_risk_text(r, points_total=15, red_flag=True)
-    '32% chance of a serious cause in adults who notice twitching (default card 2.0): a red flag is present: 32% for anyone with a red flag; the points total is not used'
+    '32% chance of a serious cause in adults who notice twitching (default card 2.0): 32% for anyone with a red flag; the points total is not used'
     >>> card_risk_text(E(**(r.__dict__ | {"probability": 0.0024})), points_total=2, red_flag=False)
     "0.24% chance of a serious cause in adults who notice twitching (default card 2.0): the card's risk table at 2 points"
     >>> card_risk_text(r, points_total=15, red_flag=True, with_model=False, age_band="50–64")
-    '32% chance of a serious cause in adults who notice twitching: a red flag is present: 32% for anyone aged 50–64 with a red flag; the points total is not used'
+    '32% chance of a serious cause in adults who notice twitching: 32% for anyone aged 50–64 with a red flag; the points total is not used'
     """
     if risk is None:
         return "no estimate: this card has no calibration"
@@ -295,7 +295,7 @@ def card_risk_source(risk: Any, *, points_total: int, red_flag: bool, age_band: 
     --------
     >>> from types import SimpleNamespace as E
     >>> card_risk_source(E(probability=0.32), points_total=15, red_flag=True)
-    'a red flag is present: 32% for anyone with a red flag; the points total is not used'
+    '32% for anyone with a red flag; the points total is not used'
     >>> card_risk_source(E(probability=0.0024), points_total=2, red_flag=False)
     "the card's risk table at 2 points"
     >>> card_risk_source(E(probability=0.0024), points_total=2, red_flag=False, age_band="18–39")
@@ -304,5 +304,5 @@ def card_risk_source(risk: Any, *, points_total: int, red_flag: bool, age_band: 
     if red_flag:
         chance = risk_percent(risk.probability, missing="no estimate")
         anyone = f"anyone aged {age_band}" if age_band else "anyone"
-        return f"a red flag is present: {chance} for {anyone} with a red flag; the points total is not used"
+        return f"{chance} for {anyone} with a red flag; the points total is not used"
     return f"the card's risk table at {points_total} points" + (f", ages {age_band}" if age_band else "")
