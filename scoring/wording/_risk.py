@@ -26,6 +26,7 @@ __all__ = [
     "likelihood_ratio_text",
     "lower_first",
     "policies_differ_text",
+    "policy_short_name",
     "policy_columns",
     "risk_rows",
     "sentence_case",
@@ -50,7 +51,14 @@ def lower_first(text: str) -> str:
     --------
     >>> lower_first("Adults who notice twitching")
     'adults who notice twitching'
+
+    A first word in capitals (an abbreviation such as NHS or NICE) keeps them:
+
+    >>> lower_first("NHS advice (referral ladder)")
+    'NHS advice (referral ladder)'
     """
+    if text[1:2].isupper():
+        return text
     return text[:1].lower() + text[1:]
 
 
@@ -194,35 +202,50 @@ def _here(result: Any) -> str:
     return "; ".join(lower_first(str(reason)) for reason in result.reasons)
 
 
+def policy_short_name(label: str) -> str:
+    """A policy's label without its explanation in brackets, to name it inside a sentence.
+
+    Examples
+    --------
+    >>> policy_short_name("NHS advice (referral ladder)"), policy_short_name("NICE NG127 (as a GP applies it)")
+    ('NHS advice', 'NICE NG127')
+    """
+    return str(label).split(" (", 1)[0]
+
+
 def policies_differ_text(guideline: Any, risk_policy: Any) -> str:
-    """Where the guideline and the risk policy differ and why, or ``""`` when they agree.
+    """Where the guideline policy (NHS advice or NICE NG127) and the risk policy differ and why, or ``""``.
+
+    The guideline policy is named by its label, so a reader knows which one refers.
 
     Examples
     --------
     >>> from types import SimpleNamespace as P
-    >>> g = P(label="Guideline (referral ladder)", recommendation="see_doctor",
+    >>> g = P(label="NHS advice (referral ladder)", recommendation="see_doctor",
     ...       reasons=("Twitching for more than 2 weeks (see_doctor)",))
     >>> r = P(label="Risk-based", recommendation="self_care",
     ...       reasons=("risk 0.37% is below 2.0% in adults who notice twitching",))
     >>> print(policies_differ_text(g, r))
-    The two policies differ: the guideline says See a doctor, the risk-based policy says Self-care. Why: the guideline refers anyone with a reason to see a doctor, whatever the risk (here: twitching for more than 2 weeks (see_doctor)); the risk policy follows the estimated chance of a serious cause (here: risk 0.37% is below 2.0% in adults who notice twitching).
+    The two policies differ: NHS advice says See a doctor, the risk-based policy says Self-care. Why: NHS advice refers anyone with one of its reasons to see a doctor, whatever the risk (here: twitching for more than 2 weeks (see_doctor)); the risk policy follows the estimated chance of a serious cause (here: risk 0.37% is below 2.0% in adults who notice twitching).
     """
     if guideline is None or risk_policy is None:
         return ""
     ours, theirs = Recommendation(guideline.recommendation), Recommendation(risk_policy.recommendation)
     if ours is theirs:
         return ""
+    name = policy_short_name(guideline.label)
     text = (
-        f"The two policies differ: the guideline says {ours.label}, "
+        f"The two policies differ: {name} says {ours.label}, "
         f"the {lower_first(str(risk_policy.label))} policy says {theirs.label}. Why: "
     )
     if ours > theirs:
         return text + (
-            f"the guideline refers anyone with a reason to see a doctor, whatever the risk (here: {_here(guideline)}); "
+            f"{name} refers anyone with one of its reasons to see a doctor, whatever the risk "
+            f"(here: {_here(guideline)}); "
             f"the risk policy follows the estimated chance of a serious cause (here: {_here(risk_policy)})."
         )
     return text + (
-        f"no rule of the guideline applies (here: {_here(guideline)}), but the estimated chance of a serious "
+        f"no rule of {name} applies (here: {_here(guideline)}), but the estimated chance of a serious "
         f"cause is high enough for the risk policy to act on it (here: {_here(risk_policy)})."
     )
 
