@@ -355,13 +355,21 @@ def policy_site(tmp_path_factory) -> BuildResult:
 
 
 def test_the_index_lists_each_case_with_its_risk_and_both_policies(policy_site):
+    from scoring.assessment import assess
+    from scoring.wording import risk_percent
+
     page = policy_site.index.read_text(encoding="utf-8")
-    rows = re.findall(r"<tr><th scope=\"row\"><a href=\"cases/([^\"]+)\.html\">.*?</tr>", page, flags=re.S)
+    rows = re.findall(r"<tr><th scope=\"row\"[^>]*><a href=\"cases/([^\"]+)\.html\">.*?</tr>", page, flags=re.S)
     assert rows == ["persistent-twitch", "red-flag-weakness"]
+    # The guideline column is named after the default policy, as the case pages name it.
+    assert '<th scope="col">NHS advice</th>' in page and '<th scope="col">Guideline</th>' not in page
     twitch = re.search(r'<a href="cases/persistent-twitch\.html">.*?</tr>', page, flags=re.S).group(0)
     assert twitch.count("rec-see_doctor") == 2 and twitch.count("rec-self_care") == 1  # guideline, told; risk
     assert "<strong>differs</strong>" in twitch
-    assert re.search(r'<td class="num">[\d.]+%</td>', twitch)
+    # The chance is the person's age band's (30: 18–39), and the row says so.
+    assessment = assess(PERSISTENT_FIELDS)
+    assert re.search(rf'<td class="num"[^>]*>{re.escape(risk_percent(assessment.risk.probability))}</td>', twitch)
+    assert "Adults who notice twitching, aged 18–39" in twitch
     flag = re.search(r'<a href="cases/red-flag-weakness\.html">.*?</tr>', page, flags=re.S).group(0)
     assert flag.count("rec-urgent") == 3 and "differs" not in flag
     text = _visible(policy_site.index)
