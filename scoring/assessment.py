@@ -75,6 +75,7 @@ __all__ = [
     "AssessedFrame",
     "assess",
     "assess_frame",
+    "card_risk_age_band",
     "combine_frame",
     "guideline_red_flags",
     "risk_column",
@@ -999,3 +1000,29 @@ def triage_agreement(reference: Any, predicted: Any) -> pd.DataFrame:
     from scoring.engine.metrics import agreement_table
 
     return agreement_table(reference, predicted)
+
+
+def card_risk_age_band(assessment: Assessment, card: Card | str | None = None) -> str | None:
+    """The age band whose recalibration gave the assessment's card risk (None: the whole population's).
+
+    Pages that state the risk name the band, so the figure is the one in the risk table's
+    column for that band (:func:`scoring.engine.calibration.risk_table`).
+
+    Parameters
+    ----------
+    assessment : Assessment
+    card : Card or str, optional
+        The card assessed with; by default the shipped card the assessment names.
+
+    Returns
+    -------
+    str or None
+        The band's label, e.g. ``"50–64"``.
+    """
+    from scoring.engine.calibration import risk_age_band
+
+    if assessment.risk is None:
+        return None
+    return risk_age_band(
+        card if card is not None else assessment.card.card_name, assessment.population, assessment.vignette.age
+    )

@@ -420,7 +420,8 @@ def test_the_guideline_still_sends_a_reason_to_see_a_gp_whatever_the_triggers():
     result = assess(vignette, tree=None)
     assert result.card.points_total == 4 - 2 - 1 - 2
     assert result.card.recommendation is Recommendation.SELF_CARE
-    assert result.policy == "guideline" and result.recommendation is Recommendation.SEE_DOCTOR
+    assert result.policy == "nhs" and result.recommendation is Recommendation.SEE_DOCTOR
+    assert result.guideline is not None and "Twitching for more than 2 weeks" in " ".join(result.guideline.reasons)
 
 
 def worse_by_one_step(vignette: dict) -> list[tuple[str, dict]]:
@@ -645,9 +646,11 @@ def test_render_default_card_text_lists_every_item_and_flag():
         if any(code in entry.condition for code in ("_", "==", ">", "<")):
             assert entry.condition not in text  # no condition as code (loc_tongue, duration_weeks > 2)
     assert "Totals run from -5 to 23." in text
-    # Each item's points, then its likelihood ratio in the learning data, then its label.
-    assert re.search(r"^    \+5     24  Real weakness", text, re.MULTILINE)
-    assert re.search(r"^    -1   0\.30  Hard exercise", text, re.MULTILINE)
+    # Each item's points, then its likelihood ratio in the learning data (the stored calibration's), then its label.
+    for item_id, label in (("weakness", "Real weakness"), ("recent_exercise", "Hard exercise")):
+        item = next(i for i in card.items if i.item_id == item_id)
+        ratio = re.escape(likelihood_ratio_text(card.likelihood_ratio(item_id)))
+        assert re.search(rf"^ +{re.escape(f'{item.points:+d}')} +{ratio}  {label}", text, re.MULTILINE), item_id
     assert "LR: the likelihood ratio in the learning data." in text
     assert "200,000 synthetic vignettes" in text and "generator's assumptions" in text
 
@@ -740,6 +743,9 @@ def test_the_expert_card_doc_shows_the_stored_likelihood_ratios_and_the_rule():
         # One point per doubling of the odds: (ln LR+ - ln LR-) / ln 2.
         rule = (math.log(evidence["lr_present"]) - math.log(evidence["lr_absent"])) / math.log(2)
         assert _number(row["By the rule"]) == pytest.approx(rule, abs=0.051), item.item_id
+    # The slope per point the doc quotes is the stored calibration's.
+    text = " ".join(EXPERT_CARD_DOC.read_text(encoding="utf-8").split())
+    assert f"its slope is {card.calibration.data['slope']:.2f} per point" in text
 
 
 def test_every_items_points_point_the_way_its_likelihood_ratio_does_or_the_doc_says_why():
@@ -753,22 +759,25 @@ def test_every_items_points_point_the_way_its_likelihood_ratio_does_or_the_doc_s
 
 def test_the_learned_card_explains_a_vignette_item_by_item_with_its_evidence():
     card = load_card("learned")
+    points = {item.item_id: item.points for item in card.items}
     vignette = {
-        "age": 58,
+        "age": 62,
         "duration_weeks": 12,
         "frequency": "daily",
         "severity": "moderate",
         "locations": "hand;arm",
-        "weakness": True,
+        "numbness": True,
     }
     view = card.view(card.score_encoded(encode_vignette(vignette)))
+    # Exactly the items that hold, in the card's order, each with the card's points.
     assert [(i.item_id, i.points) for i in view.items] == [
-        ("age_ge_50", 2),
-        ("duration_weeks_gt_4", 4),
-        ("weakness", 5),
+        (item_id, points[item_id]) for item_id in ("age_ge_50", "age_ge_60", "numbness")
     ]
-    assert view.points_total == 11 and view.band.name == "high risk" and view.recommendation.value == "see_doctor"
-    # Each item carries what the calibration data say about it: weakness points towards a serious cause.
+    assert view.points_total == sum(i.points for i in view.items)
+    assert view.band is card.band_for_total(view.points_total) and view.band.name == "high risk"
+    # The learned card's top band says see a doctor (soon); urgent stays with the red flags.
+    assert view.recommendation.value == "see_doctor"
+    # Each item carries what the calibration data say about it: these point towards a serious cause.
     assert all(i.likelihood_ratio > 1 for i in view.items)
-    eyelid = card.likelihood_ratio("loc_eyelid")
-    assert eyelid < 1, f"eyelid twitching has -3 points but LR {eyelid}"
+    eyelid = card.likelihood_ratio("eyelid_only")
+    assert points["eyelid_only"] < 0 and eyelid < 1, f"eyelid only has {points['eyelid_only']} points but LR {eyelid}"

@@ -35,12 +35,15 @@ def red_flag_page(tmp_path_factory) -> str:
 
 
 def test_the_red_flag_risk_names_its_source_and_matches_the_cards_table(red_flag_page):
+    # The case is 61: its risk is the red-flag risk of the 50–64 band in the card's table.
     table = risk_table(load_card("default"), population="community")
-    flat = risk_percent(table.attrs["red_flag_risk"])
+    flat = risk_percent(table.attrs["red_flag_risk_by_age_band"]["50–64"])
     assert (
-        f"{flat} chance of a serious cause in adults who notice twitching (default card 2.0): a red flag is present: "
-        f"{flat} for anyone with a red flag; the points total is not used." in red_flag_page
+        f"{flat} chance of a serious cause in adults who notice twitching (default card 2.0): "
+        f"{flat} for anyone aged 50–64 with a red flag; the points total is not used." in red_flag_page
     )
+    # Stated once: the whole population's figure does not appear beside it.
+    assert f"{risk_percent(table.attrs['red_flag_risk'])} for anyone" not in red_flag_page
     assert "from the calibrated points total" not in red_flag_page
     assert "Points card: 12 points, not used: a red flag decides." in red_flag_page
     assert "(not used: a red flag decides)" in red_flag_page

@@ -13,6 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from scoring.cli import main
+from scoring.engine.calibration import risk_table
+from scoring.engine.card import load_card
+from scoring.wording import risk_percent
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 CASES = ["borderline.json", "red_flag.json", "everyday.json"]
@@ -77,9 +80,15 @@ def test_a_red_flag_case_states_one_risk_with_its_source_and_each_flag_once():
         "Why: a red flag (slurred speech or difficulty swallowing; twitching of the tongue) makes every "
         "policy say urgent; the tree's risk alone would say see_doctor."
     )
+    # The red-flag risk of the person's age band (61: 50–64), as the card's risk table gives it.
+    vignette = json.loads((EXAMPLES / "red_flag.json").read_text(encoding="utf-8"))
+    assert 50 <= vignette["age"] <= 64
+    table = risk_table(load_card("default"), population="community")
+    flat = risk_percent(table.attrs["red_flag_risk_by_age_band"]["50–64"])
+    assert flat != risk_percent(table.attrs["red_flag_risk"])  # the band's figure, not the whole population's
     assert lines[2] == (
-        "Risk: 32% chance of a serious cause in adults who notice twitching: a red flag is present: 32% for "
-        "anyone with a red flag; the points total is not used."
+        f"Risk: {flat} chance of a serious cause in adults who notice twitching: {flat} for "
+        "anyone aged 50–64 with a red flag; the points total is not used."
     )
     assert " ".join(lines).lower().count("twitching of the tongue") == 1
     assert "trouble swallowing" not in text

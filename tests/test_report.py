@@ -288,6 +288,8 @@ def persistent_page() -> str:
 
 def test_a_case_page_states_each_models_risk_for_its_population(persistent_page):
     from scoring.assessment import assess
+    from scoring.engine.calibration import risk_table
+    from scoring.engine.card import load_card
     from scoring.wording import risk_percent
 
     text = H.visible_text(persistent_page)
@@ -297,17 +299,31 @@ def test_a_case_page_states_each_models_risk_for_its_population(persistent_page)
     assert f"<strong>{risk_percent(assessment.risk.probability)}</strong>" in card_row
     assert html.escape(assessment.risk.population_label, quote=True) in card_row
     assert "data-model='tree'" in persistent_page
-    # The headline carries the chance with its population too.
-    assert assessment.risk.text()[1:] in text
+    # The headline carries the chance once, with its population and where it comes from: the card's
+    # risk table at the total, in the person's age band (30: 18–39), as the table's column gives it.
+    table = risk_table(load_card("default"), population="community")
+    in_band = table.attrs["risk_by_age_band"]["18–39"][list(table.index).index(assessment.points_total)]
+    assert risk_percent(in_band) == risk_percent(assessment.risk.probability)
+    assert (
+        f"{risk_percent(in_band)} chance of a serious cause in {_label('community')} (default card 2.0): "
+        f"the card's risk table at {assessment.points_total} points, ages 18–39." in text
+    )
 
 
 def test_a_case_page_shows_both_policies_side_by_side_and_why_they_differ(persistent_page):
+    from scoring.engine.policies import load_policy
+
     text = H.visible_text(persistent_page)
-    assert "data-policy='guideline' data-recommendation='see_doctor'" in persistent_page
+    nhs = load_policy("nhs").label  # the default policy, named as the page names it ("NHS advice ...")
+    assert nhs.startswith("NHS advice")
+    assert "data-policy='nhs' data-recommendation='see_doctor'" in persistent_page
     assert "data-policy='risk' data-recommendation='self_care'" in persistent_page
-    assert "The two policies differ: the guideline says See a doctor, the risk-based policy says Self-care." in text
-    assert "Guideline (referral ladder) (what you are told)" in text
-    assert "Recommendation: See a doctor (from the guideline (referral ladder) policy)" in text
+    assert "The two policies differ: NHS advice says See a doctor, the risk-based policy says Self-care." in text
+    assert "Why: NHS advice refers anyone with one of its reasons to see a doctor, whatever the risk" in text
+    assert f"{nhs} (what you are told)" in text
+    # The policy keeps its capitals inside the sentence ("the NHS advice", never "the nHS advice").
+    assert f"Recommendation: See a doctor (from the {nhs} policy)" in text
+    assert "nHS" not in text
 
 
 def test_a_case_page_shows_each_items_likelihood_ratio_next_to_its_points(persistent_page):
@@ -318,10 +334,12 @@ def test_a_case_page_shows_each_items_likelihood_ratio_next_to_its_points(persis
     assert items
     assert '<abbr title="likelihood ratio">LR</abbr>' in persistent_page
     for item in items:
+        # The points cell, then the LR cell beside it (each labelled for the phone layout).
         cells = (
-            f'<td class="num">{item.points:+d}</td><td class="num">{likelihood_ratio_text(item.likelihood_ratio)}</td>'
+            rf'<td class="num"[^>]*>{re.escape(f"{item.points:+d}")}</td>'
+            rf'<td class="num"[^>]*>{re.escape(likelihood_ratio_text(item.likelihood_ratio))}</td>'
         )
-        assert cells in persistent_page, item.label
+        assert re.search(cells, persistent_page), item.label
 
 
 @pytest.fixture(scope="module")
@@ -337,13 +355,21 @@ def policy_site(tmp_path_factory) -> BuildResult:
 
 
 def test_the_index_lists_each_case_with_its_risk_and_both_policies(policy_site):
+    from scoring.assessment import assess
+    from scoring.wording import risk_percent
+
     page = policy_site.index.read_text(encoding="utf-8")
-    rows = re.findall(r"<tr><th scope=\"row\"><a href=\"cases/([^\"]+)\.html\">.*?</tr>", page, flags=re.S)
+    rows = re.findall(r"<tr><th scope=\"row\"[^>]*><a href=\"cases/([^\"]+)\.html\">.*?</tr>", page, flags=re.S)
     assert rows == ["persistent-twitch", "red-flag-weakness"]
+    # The guideline column is named after the default policy, as the case pages name it.
+    assert '<th scope="col">NHS advice</th>' in page and '<th scope="col">Guideline</th>' not in page
     twitch = re.search(r'<a href="cases/persistent-twitch\.html">.*?</tr>', page, flags=re.S).group(0)
     assert twitch.count("rec-see_doctor") == 2 and twitch.count("rec-self_care") == 1  # guideline, told; risk
     assert "<strong>differs</strong>" in twitch
-    assert re.search(r'<td class="num">[\d.]+%</td>', twitch)
+    # The chance is the person's age band's (30: 18–39), and the row says so.
+    assessment = assess(PERSISTENT_FIELDS)
+    assert re.search(rf'<td class="num"[^>]*>{re.escape(risk_percent(assessment.risk.probability))}</td>', twitch)
+    assert "Adults who notice twitching, aged 18–39" in twitch
     flag = re.search(r'<a href="cases/red-flag-weakness\.html">.*?</tr>', page, flags=re.S).group(0)
     assert flag.count("rec-urgent") == 3 and "differs" not in flag
     text = _visible(policy_site.index)

@@ -301,9 +301,16 @@ def test_card_writer_errors_say_what_to_change(tmp_path):
         learned_card_text(_score(), outcome="any_cause")
     with pytest.raises(ValueError, match=r"unknown outcome 'death'; known outcomes: serious_cause, any_cause"):
         learned_card_text(_score(), outcome="death")
-    with pytest.raises(ValueError, match=r"policy 'guideline' is a guideline policy without risk thresholds"):
+    for guideline in ("nhs", "ng127"):
+        with pytest.raises(ValueError, match=rf"policy '{guideline}' is a guideline policy without risk thresholds"):
+            learned_card_text(_score(), policy=guideline)
+    # The old id still works as an alias of nhs, with a warning naming the new id.
+    with (
+        pytest.warns(DeprecationWarning, match=r"'guideline' is now called 'nhs'"),
+        pytest.raises(ValueError, match=r"policy 'nhs' is a guideline policy without risk thresholds"),
+    ):
         learned_card_text(_score(), policy="guideline")
-    with pytest.raises(ValueError, match=r"unknown policy 'cheap'; use one of guideline, risk"):
+    with pytest.raises(ValueError, match=r"unknown policy 'cheap'; use one of nhs, ng127, risk"):
         learned_card_text(_score(), policy="cheap")
     with pytest.raises(ValueError, match=r"unknown population 'mars'"):
         learned_card_text(_score(), population="mars")

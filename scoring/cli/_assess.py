@@ -231,19 +231,25 @@ def _risk_table_text(table: Any, calibration: Any) -> str:
     step = calibration.get("transport", {}).get(target.id)
     if step is not None:
         how += f" and a recalibration on {step['n']:,} {target.id} vignettes (seed {step['seed']})"
-        if step.get("age_bands"):
-            how += " (the whole population's here; a person's risk uses their age band's)"
+        if attrs.get("risk_by_age_band"):
+            how += (
+                f" and within each age band (the columns by age; a person's risk is their age band's, the "
+                f"{target.id} column the whole population's)"
+            )
     red_flag = risk_percent(attrs["red_flag_risk"])
     if moved:
         red_flag += f" ({trained.id}: {risk_percent(attrs['red_flag_risk_trained'])})"
+    by_band = attrs.get("red_flag_risk_by_age_band") or {}
+    if by_band:
+        red_flag += "; by age band: " + ", ".join(f"{risk_percent(p)} aged {band}" for band, p in by_band.items())
     heading = (
         f"Risk table: the risk of {outcome.name} ({outcome.label.lower()}) for each points total "
         f"without a red flag, in the {target.id} population ({target.label.lower()}). Calibrated on {fitted} "
         f"of the {trained.id} population{seed}"
         + (f" and moved to {target.id}{how}" if moved else "")
         + f". The columns n, with outcome and observed count the {trained.id} vignettes the card was "
-        f"calibrated on. With a red flag the points total is not used: the risk is {red_flag} for anyone "
-        "with a red flag."
+        f"calibrated on. With a red flag the points total is not used: the risk for anyone with a red flag "
+        f"is {red_flag}."
     )
     columns = {
         "total": [str(t) for t in table.index],
@@ -251,6 +257,8 @@ def _risk_table_text(table: Any, calibration: Any) -> str:
         "recommendation": table["recommendation"].tolist(),
         f"risk ({target.id})": [risk_percent(p) for p in table["risk"]],
     }
+    for band, risks in (attrs.get("risk_by_age_band") or {}).items():
+        columns[f"aged {band}"] = [risk_percent(p) for p in risks]
     if moved:
         columns[f"risk ({trained.id})"] = [risk_percent(p) for p in table["risk_trained"]]
     columns["n"] = [f"{n:,}" for n in table["n"]]

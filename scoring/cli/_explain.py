@@ -142,12 +142,17 @@ def _says(answers: list[tuple[str, str]]) -> str:
     return ", ".join(f"{_and(names)} say{'s' if len(names) == 1 else ''} {level}" for level, names in says.items())
 
 
-def _risk_line(assessment: Any, flags: list[str]) -> str:
-    return (
-        "Risk: "
-        + card_risk_text(assessment.risk, points_total=assessment.points_total, red_flag=bool(flags), with_model=False)
-        + "."
+def _risk_line(assessment: Any, flags: list[str], card: Any = None) -> str:
+    from scoring.assessment import card_risk_age_band
+
+    text = card_risk_text(
+        assessment.risk,
+        points_total=assessment.points_total,
+        red_flag=bool(flags),
+        with_model=False,
+        age_band=card_risk_age_band(assessment, card),
     )
+    return f"Risk: {text}."
 
 
 def _points_lines(assessment: Any, width: int, full: bool, the_card: Any) -> list[str]:
@@ -276,7 +281,7 @@ def explain_text(
         width,
     )
     lines += _wrap(_why_line(assessment, flags), width)
-    lines += _wrap(_risk_line(assessment, flags), width)
+    lines += _wrap(_risk_line(assessment, flags, card), width)
     lines += _points_lines(assessment, width, full, card)
     lines += _tree_lines(assessment, width)
     lines += _change_lines(found, influence, width, full)

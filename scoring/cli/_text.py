@@ -10,6 +10,7 @@ from scoring.wording import (
     lower_first,
     policies_differ_text,
     policy_columns,
+    policy_short_name,
     risk_rows,
 )
 
@@ -35,7 +36,9 @@ def _policy_lines(assessment: Any) -> list[str]:
         lines.append(f"{column.label}: {column.recommendation}{told}")
         lines.extend(f"  - {reason}" for reason in column.reasons)
     differ = policies_differ_text(assessment.guideline, assessment.risk_policy)
-    lines.append(differ or "The guideline and the risk policy agree.")
+    if not differ and assessment.guideline is not None:
+        differ = f"{policy_short_name(assessment.guideline.label)} and the risk policy agree."
+    lines.append(differ or "The policies agree.")
     floor = getattr(assessment, "floor", None)
     if floor is not None:
         lines.append(f"{floor.label}: {floor.recommendation.value}")

@@ -51,6 +51,7 @@ __all__ = [
     "write_calibrations",
     "card_risk",
     "risk_table",
+    "risk_age_band",
     "calibration_bins",
     "calibration_summary",
     "calibration_metrics",
@@ -361,6 +362,50 @@ def card_risk(card: Card, totals: Any, red_flag_mask: Any, population: Any = Non
     return np.where(flagged, tables[band, -1], tables[band, index])
 
 
+def risk_age_band(card: Card | str, population: Any = None, age: Any = None) -> str | None:
+    """The age band whose recalibration a person's card risk uses (None where the whole population's is used).
+
+    A card's risk in a population is recalibrated within each age band where its stored step
+    has bands (:mod:`scoring.engine.risk._transport`); then a person of known age gets their
+    band's risk, and the risk table lists it per band. Without bands, for the population the
+    card was fitted on, or without an age, the whole population's risk is used.
+
+    Parameters
+    ----------
+    card : Card or str
+    population : str or Population, optional
+        The default population (``community``) when None.
+    age : float, optional
+        The person's age in years.
+
+    Returns
+    -------
+    str or None
+        The band's label, e.g. ``"50–64"``.
+
+    Examples
+    --------
+    >>> risk_age_band("default", "community", 61)
+    '50–64'
+    >>> risk_age_band("default", "community", None) is None, risk_age_band("default", "enriched", 61) is None
+    (True, True)
+    """
+    from scoring.engine.populations import load_population
+    from scoring.engine.risk._transport import AGE_BANDS, age_band_index
+
+    card = load_card(card)
+    if card.calibration is None or age is None:
+        return None
+    target = load_population(population)
+    if target.id == card.calibration.population:
+        return None
+    step = (card.calibration.data.get("transport") or {}).get(target.id) or {}
+    if not step.get("age_bands"):
+        return None
+    index = int(age_band_index(float(age)))
+    return None if index < 0 else AGE_BANDS[index]
+
+
 def risk_table(card: Card | str = "default", population: Any = None) -> pd.DataFrame:
     """Every total the card can give, with its risk in a stated population and what was observed.
 
@@ -379,8 +424,12 @@ def risk_table(card: Card | str = "default", population: Any = None) -> pd.DataF
         without a red flag at that total), ``n_outcome`` and ``observed`` (their share with the
         outcome; NaN where ``n`` is 0). ``attrs`` holds ``outcome``, ``population``,
         ``trained_on`` and the red-flag risk in both (``red_flag_risk``, ``red_flag_risk_trained``).
+        Where a person's risk uses their age band's recalibration (:func:`risk_age_band`),
+        ``risk_by_age_band`` maps each band (e.g. ``"50–64"``) to its risk for every total and
+        ``red_flag_risk_by_age_band`` to its red-flag risk (both empty otherwise).
     """
     from scoring.engine.populations import load_population
+    from scoring.engine.risk._transport import AGE_BAND_STARTS, AGE_BANDS
 
     card = load_card(card)
     calibration = _calibration(card)
@@ -402,7 +451,15 @@ def risk_table(card: Card | str = "default", population: Any = None) -> pd.DataF
     with np.errstate(invalid="ignore", divide="ignore"):
         table["observed"] = table["n_outcome"].to_numpy() / table["n"].to_numpy()
     flagged = np.array([1], dtype=np.uint64)
+    by_band: dict[str, list[float]] = {}
+    red_flag_by_band: dict[str, float] = {}
+    for band, start in zip(AGE_BANDS, AGE_BAND_STARTS):
+        if risk_age_band(card, target, start) == band:
+            by_band[band] = card_risk(card, totals, no_flags, target, age=start).tolist()
+            red_flag_by_band[band] = float(card_risk(card, [0], flagged, target, age=start)[0])
     table.attrs.update(
+        risk_by_age_band=by_band,
+        red_flag_risk_by_age_band=red_flag_by_band,
         outcome=calibration.outcome,
         population=target.id,
         trained_on=calibration.population,

@@ -259,7 +259,7 @@ def case_context(case: Any, *, slug: str, card: Any, tree: Any) -> tuple[dict[st
 
     ``slug`` makes the figure div ids (``fig-<slug>-points`` ...) fixed and unique per page.
     """
-    from scoring.assessment import assess
+    from scoring.assessment import assess, card_risk_age_band
     from scoring.plots import tree_figure
 
     assessment = assess(case.vignette, card=card, tree=tree)
@@ -290,7 +290,10 @@ def case_context(case: Any, *, slug: str, card: Any, tree: Any) -> tuple[dict[st
             if assessment.risk is None
             else sentence_case(
                 card_risk_text(
-                    assessment.risk, points_total=assessment.points_total, red_flag=_red_flag_present(assessment)
+                    assessment.risk,
+                    points_total=assessment.points_total,
+                    red_flag=_red_flag_present(assessment),
+                    age_band=card_risk_age_band(assessment, card),
                 )
             ),
         },

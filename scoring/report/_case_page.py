@@ -14,7 +14,7 @@ from scoring.report._errors import ReportError, unwritable
 from scoring.report._pages import render_page
 from scoring.report._provenance import Provenance, collect_provenance
 from scoring.report._site import refuse_to_replace_site_page, write_file
-from scoring.wording import MISSING, risk_percent, sentence_case
+from scoring.wording import MISSING, policy_short_name, risk_percent, sentence_case
 
 
 def case_page(
@@ -54,9 +54,19 @@ def case_page(
         "risk_policy": _answer(assessment.risk_policy),
         "differ": assessment.policies_differ,
         "risk": MISSING if assessment.risk is None else risk_percent(assessment.risk.probability, missing=MISSING),
-        "population": "" if assessment.risk is None else sentence_case(assessment.risk.population_label),
+        "population": "" if assessment.risk is None else _risk_for(assessment, card),
+        "guideline_name": policy_short_name(assessment.guideline.label) if assessment.guideline else "Guideline",
     }
     return html, entry
+
+
+def _risk_for(assessment: Any, card: Any) -> str:
+    """Whom the card's risk is for: the population, and the age band whose risk the person got."""
+    from scoring.assessment import card_risk_age_band
+
+    band = card_risk_age_band(assessment, card)
+    label = sentence_case(assessment.risk.population_label)
+    return f"{label}, aged {band}" if band else label
 
 
 def _answer(result: Any) -> dict[str, str]:

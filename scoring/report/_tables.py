@@ -42,8 +42,9 @@ class ReadableTable:
 def readable_risk_table(table: pd.DataFrame) -> ReadableTable:
     """:func:`scoring.engine.calibration.risk_table` for reading: one row per points total.
 
-    The risk is shown for the table's population; the counts and observed shares are those
-    of the calibration sample (the learning mix), beside the risk the card gives there.
+    The risk is shown for the table's population (and, where a person's risk is their age
+    band's, for each band); the counts and observed shares are those of the calibration
+    sample (the learning mix), beside the risk the card gives there.
 
     Examples
     --------
@@ -64,12 +65,21 @@ def readable_risk_table(table: pd.DataFrame) -> ReadableTable:
             "Band": table["band"].to_numpy(),
             "Recommendation": [LABELS[value] for value in table["recommendation"]],
             f"Risk of a {outcome}: {population.label}": [risk_percent(p, missing=MISSING) for p in table["risk"]],
+            # A person's risk is their age band's (where the table has bands): a page's figure is in one of these.
+            **{
+                f"Aged {band}": [risk_percent(p, missing=MISSING) for p in risks]
+                for band, risks in (table.attrs.get("risk_by_age_band") or {}).items()
+            },
             f"Risk: {trained.label}": [risk_percent(p, missing=MISSING) for p in table["risk_trained"]],
             "Vignettes in the calibration sample": [f"{int(n):,}" for n in table["n"]],
             "Observed share there": [risk_percent(p, missing=MISSING) for p in table["observed"]],
         }
     )
-    notes = [f"With a red flag: {risk_percent(table.attrs.get('red_flag_risk'))} ({population.label})."]
+    red_flag = f"With a red flag: {risk_percent(table.attrs.get('red_flag_risk'))} ({population.label})"
+    by_band = table.attrs.get("red_flag_risk_by_age_band") or {}
+    if by_band:
+        red_flag += "; by age band: " + ", ".join(f"{risk_percent(p)} aged {band}" for band, p in by_band.items())
+    notes = [red_flag + "."]
     if empty.any():
         notes.append(f"{MISSING}: no vignette in the calibration sample had this total, so there is no observed share.")
     return ReadableTable(frame, f"Points total, band and risk of a {outcome}", " ".join(notes))

@@ -100,8 +100,15 @@ def _card_risk(assessment: Any) -> str:
     """The card's risk once, with where it comes from ('' without a calibration)."""
     if assessment.risk is None:
         return ""
+    from scoring.assessment import card_risk_age_band
+
     red_flag = bool(assessment.card.red_flags or assessment.guideline_red_flags)
-    return card_risk_text(assessment.risk, points_total=assessment.points_total, red_flag=red_flag)
+    return card_risk_text(
+        assessment.risk,
+        points_total=assessment.points_total,
+        red_flag=red_flag,
+        age_band=card_risk_age_band(assessment),
+    )
 
 
 def _how_soon(assessment: Any) -> str:

@@ -26,6 +26,7 @@ __all__ = [
     "likelihood_ratio_text",
     "lower_first",
     "policies_differ_text",
+    "policy_short_name",
     "policy_columns",
     "risk_rows",
     "sentence_case",
@@ -44,16 +45,21 @@ def sentence_case(text: str) -> str:
 
 
 def lower_first(text: str) -> str:
-    """``text`` with its first letter in lower case, to sit inside a sentence; an acronym stays as it is.
+    """``text`` with its first letter in lower case, to sit inside a sentence.
 
     Examples
     --------
     >>> lower_first("Adults who notice twitching")
     'adults who notice twitching'
+
+    A first word in capitals (an abbreviation such as NHS or NICE) keeps them:
+
     >>> lower_first("NHS advice (referral ladder)")
     'NHS advice (referral ladder)'
     """
-    return text[:1].lower() + text[1:] if len(text) == 1 or not text[1:2].isupper() else text
+    if text[1:2].isupper():
+        return text
+    return text[:1].lower() + text[1:]
 
 
 def routine_check_text(reasons: Iterable[str]) -> str:
@@ -196,35 +202,50 @@ def _here(result: Any) -> str:
     return "; ".join(lower_first(str(reason)) for reason in result.reasons)
 
 
+def policy_short_name(label: str) -> str:
+    """A policy's label without its explanation in brackets, to name it inside a sentence.
+
+    Examples
+    --------
+    >>> policy_short_name("NHS advice (referral ladder)"), policy_short_name("NICE NG127 (as a GP applies it)")
+    ('NHS advice', 'NICE NG127')
+    """
+    return str(label).split(" (", 1)[0]
+
+
 def policies_differ_text(guideline: Any, risk_policy: Any) -> str:
-    """Where the guideline and the risk policy differ and why, or ``""`` when they agree.
+    """Where the guideline policy (NHS advice or NICE NG127) and the risk policy differ and why, or ``""``.
+
+    The guideline policy is named by its label, so a reader knows which one refers.
 
     Examples
     --------
     >>> from types import SimpleNamespace as P
-    >>> g = P(label="Guideline (referral ladder)", recommendation="see_doctor",
+    >>> g = P(label="NHS advice (referral ladder)", recommendation="see_doctor",
     ...       reasons=("Twitching for more than 2 weeks (see_doctor)",))
     >>> r = P(label="Risk-based", recommendation="self_care",
     ...       reasons=("risk 0.37% is below 2.0% in adults who notice twitching",))
     >>> print(policies_differ_text(g, r))
-    The two policies differ: the guideline says See a doctor, the risk-based policy says Self-care. Why: the guideline refers anyone with a reason to see a doctor, whatever the risk (here: twitching for more than 2 weeks (see_doctor)); the risk policy follows the estimated chance of a serious cause (here: risk 0.37% is below 2.0% in adults who notice twitching).
+    The two policies differ: NHS advice says See a doctor, the risk-based policy says Self-care. Why: NHS advice refers anyone with one of its reasons to see a doctor, whatever the risk (here: twitching for more than 2 weeks (see_doctor)); the risk policy follows the estimated chance of a serious cause (here: risk 0.37% is below 2.0% in adults who notice twitching).
     """
     if guideline is None or risk_policy is None:
         return ""
     ours, theirs = Recommendation(guideline.recommendation), Recommendation(risk_policy.recommendation)
     if ours is theirs:
         return ""
+    name = policy_short_name(guideline.label)
     text = (
-        f"The two policies differ: the guideline says {ours.label}, "
+        f"The two policies differ: {name} says {ours.label}, "
         f"the {lower_first(str(risk_policy.label))} policy says {theirs.label}. Why: "
     )
     if ours > theirs:
         return text + (
-            f"the guideline refers anyone with a reason to see a doctor, whatever the risk (here: {_here(guideline)}); "
+            f"{name} refers anyone with one of its reasons to see a doctor, whatever the risk "
+            f"(here: {_here(guideline)}); "
             f"the risk policy follows the estimated chance of a serious cause (here: {_here(risk_policy)})."
         )
     return text + (
-        f"no rule of the guideline applies (here: {_here(guideline)}), but the estimated chance of a serious "
+        f"no rule of {name} applies (here: {_here(guideline)}), but the estimated chance of a serious "
         f"cause is high enough for the risk policy to act on it (here: {_here(risk_policy)})."
     )
 
@@ -246,12 +267,14 @@ def red_flag_labels(labels: Iterable[str]) -> list[str]:
     return list(seen.values())
 
 
-def card_risk_text(risk: Any, *, points_total: int, red_flag: bool, with_model: bool = True) -> str:
+def card_risk_text(
+    risk: Any, *, points_total: int, red_flag: bool, with_model: bool = True, age_band: str | None = None
+) -> str:
     """The card's risk once, with where it comes from in words.
 
     With a red flag the card does not use its points total: every vignette with a red flag
-    gets the same risk (the risk table's red-flag row). Without one, the risk is the risk
-    table's row for the points total.
+    (in the same age band, where risks are given by age band) gets the same risk, the risk
+    table's red-flag figure. Without one, the risk is the risk table's row for the points total.
 
     Parameters
     ----------
@@ -263,6 +286,9 @@ def card_risk_text(risk: Any, *, points_total: int, red_flag: bool, with_model: 
         Whether a red flag (the card's or the ladder's) is present.
     with_model : bool
         Name the card after the population (leave it out where the card is named already).
+    age_band : str, optional
+        The age band whose risk the person got (:func:`scoring.engine.calibration.risk_age_band`),
+        named so the figure can be found in the risk table's column for it.
 
     Examples
     --------
@@ -270,9 +296,11 @@ def card_risk_text(risk: Any, *, points_total: int, red_flag: bool, with_model: 
     >>> r = E(probability=0.32, outcome_label="Serious cause", population_label="Adults who notice twitching",
     ...       model_label="default card 2.0")
     >>> card_risk_text(r, points_total=15, red_flag=True)
-    '32% chance of a serious cause in adults who notice twitching (default card 2.0): a red flag is present: 32% for anyone with a red flag; the points total is not used'
+    '32% chance of a serious cause in adults who notice twitching (default card 2.0): 32% for anyone with a red flag; the points total is not used'
     >>> card_risk_text(E(**(r.__dict__ | {"probability": 0.0024})), points_total=2, red_flag=False)
     "0.24% chance of a serious cause in adults who notice twitching (default card 2.0): the card's risk table at 2 points"
+    >>> card_risk_text(r, points_total=15, red_flag=True, with_model=False, age_band="50–64")
+    '32% chance of a serious cause in adults who notice twitching: 32% for anyone aged 50–64 with a red flag; the points total is not used'
     """
     if risk is None:
         return "no estimate: this card has no calibration"
@@ -280,21 +308,24 @@ def card_risk_text(risk: Any, *, points_total: int, red_flag: bool, with_model: 
     head = f"{chance} chance of a {str(risk.outcome_label).lower()} in {lower_first(str(risk.population_label))}"
     if with_model:
         head += f" ({risk.model_label})"
-    return f"{head}: {card_risk_source(risk, points_total=points_total, red_flag=red_flag)}"
+    return f"{head}: {card_risk_source(risk, points_total=points_total, red_flag=red_flag, age_band=age_band)}"
 
 
-def card_risk_source(risk: Any, *, points_total: int, red_flag: bool) -> str:
+def card_risk_source(risk: Any, *, points_total: int, red_flag: bool, age_band: str | None = None) -> str:
     """Where the card's risk comes from, in words (the second half of :func:`card_risk_text`).
 
     Examples
     --------
     >>> from types import SimpleNamespace as E
     >>> card_risk_source(E(probability=0.32), points_total=15, red_flag=True)
-    'a red flag is present: 32% for anyone with a red flag; the points total is not used'
+    '32% for anyone with a red flag; the points total is not used'
     >>> card_risk_source(E(probability=0.0024), points_total=2, red_flag=False)
     "the card's risk table at 2 points"
+    >>> card_risk_source(E(probability=0.0024), points_total=2, red_flag=False, age_band="18–39")
+    "the card's risk table at 2 points, ages 18–39"
     """
     if red_flag:
         chance = risk_percent(risk.probability, missing="no estimate")
-        return f"a red flag is present: {chance} for anyone with a red flag; the points total is not used"
-    return f"the card's risk table at {points_total} points"
+        anyone = f"anyone aged {age_band}" if age_band else "anyone"
+        return f"{chance} for {anyone} with a red flag; the points total is not used"
+    return f"the card's risk table at {points_total} points" + (f", ages {age_band}" if age_band else "")

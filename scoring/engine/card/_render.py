@@ -86,8 +86,10 @@ def doubling_note(card: Card) -> str:
 
     The rule weighs an item holding against it not holding: log2(LR+ / LR-). An item common
     with and without a serious cause (a small LR+) can still earn several points when its
-    absence is rare with one (a small LR-); the note names the card's clearest such item
-    and says what the rule gives it.
+    absence is rare with one (a small LR-). The note names the card's item whose points look
+    furthest from its LR+ and says what explains them: its LR- where the rule with it comes
+    within a point of the card, otherwise the card's own reasons (points moved towards caution
+    on an expert card, points fitted together on a learned one).
     """
     if not _has_likelihood_ratios(card):
         return ""
@@ -97,25 +99,41 @@ def doubling_note(card: Card) -> str:
         if rule is None or math.isnan(ratio) or item.points <= 0:
             continue
         alone = round(math.log2(ratio)) if ratio > 0 else 0
-        candidates.append((item.points - alone, item, rule, ratio))
+        candidates.append((item.points - alone, rule - alone, item, rule, ratio))
     text = (
         "One point for each doubling of the odds weighs an item holding against it not holding: "
         "log2(LR+ / LR-), where LR- is the ratio when the item does not hold."
     )
     if not candidates:
         return text
-    gap, item, rule, ratio = max(candidates, key=lambda c: c[0])
+    gap, _, item, rule, ratio = max(candidates, key=lambda c: (c[0], c[1]))
     if gap <= 1:
         return text
     evidence = card.calibration.item_evidence(item.item_id) if card.calibration is not None else None
     absent = float((evidence or {}).get("lr_absent") or math.nan)
+    explained = rule >= item.points - 1 and not math.isnan(absent) and absent < 1
     text += (
-        f" So '{item.label}' has LR {likelihood_ratio_text(ratio)} but LR- {likelihood_ratio_text(absent)}: "
-        f"its absence is what tells, and the rule gives {rule:+d}"
+        f" So '{item.label}' has LR {likelihood_ratio_text(ratio)} {'but' if explained else 'and'} "
+        f"LR- {likelihood_ratio_text(absent)}"
     )
-    if rule != item.points:
-        text += f" ({item.points:+d} on the card; docs/expert_card.md gives each item's reason)"
-    return text + "."
+    if explained:
+        # The item's absence explains the points: say how much it weighs against its presence.
+        tells = "is what tells" if -math.log2(absent) > math.log2(ratio) else "tells too"
+        text += f": its absence {tells}, and the rule gives {rule:+d}"
+        if rule != item.points:
+            text += f" ({item.points:+d} on the card; {_points_reason(card)})"
+        return text + "."
+    return text + f": the rule gives {rule:+d} and the card {item.points:+d}; {_points_reason(card)}."
+
+
+def _points_reason(card: Card) -> str:
+    """Where a reader finds why a card's points differ from the doubling rule."""
+    if card.items and all(item.evidence.startswith("Learned:") for item in card.items):
+        return "a learned card's points are fitted together, not item by item: docs/learned_card.md"
+    if card.name == "default":
+        return "its points are moved towards caution where the sources say so: docs/expert_card.md gives each item's reason"
+    where = f"scoring/cards/{card.path.name}" if card.path is not None else "the card's file"
+    return f"{where} says why this card's points are what they are"
 
 
 def bands_note(card: Card) -> str:
