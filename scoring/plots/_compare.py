@@ -32,6 +32,10 @@ def _dash(model: str) -> str:
     return style_for(model).dash
 
 
+#: The ROC figure's height in pixels (see :func:`roc_figure`).
+_ROC_HEIGHT = 840
+
+
 def _legend_below(height: float, top: float, bottom: float) -> dict[str, Any]:
     """The legend just under the x-axis title of a figure ``height`` px tall with these margins."""
     return legend_below(height - top - bottom)
@@ -158,8 +162,11 @@ def roc_figure(
         title=title
         or "ROC curves<br><sup>serious causes found (sensitivity)<br>against others referred (1 - specificity)</sup>",
         plot_bgcolor="white",
-        legend=_legend_below(620, 135, 60),
-        height=620,
+        # Tall enough that on a phone, where the legend takes one row per entry (about 300 px)
+        # and the plot shrinks to make room, the legend still starts below the x-axis titles;
+        # on a desktop the panels are about square.
+        legend=legend_below(_ROC_HEIGHT - 135 - 60, gap=100),
+        height=_ROC_HEIGHT,
         margin=dict(l=70, r=20, t=135, b=60),
     )
     return figure
