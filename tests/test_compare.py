@@ -279,11 +279,13 @@ def test_a_saved_comparison_for_other_arguments_is_refused(comparison, tmp_path)
 
 def test_figures_are_drawn_from_the_tables(comparison):
     roc = roc_figure(comparison.roc, models=comparison.models, operating_points=comparison.policies)
-    # Each curve and point is drawn twice, whole and zoomed in, with one legend entry.
+    # Each curve and point is drawn twice, whole and zoomed in, with one legend entry, its
+    # name wrapped into lines that fit a phone.
     curves = [t for t in roc.data if t.mode == "lines" and t.name != "chance" and t.showlegend]
-    assert [t.name.split(":")[0] for t in curves] == list(comparison.models["label"])
+    assert [t.name.replace("<br>", " ").split(":")[0] for t in curves] == list(comparison.models["label"])
+    assert all(len(line) <= 38 for t in roc.data for line in t.name.split("<br>"))
     points = [t for t in roc.data if t.mode == "markers" and t.showlegend]
-    assert [t.name for t in points] == list(comparison.policies["label"])
+    assert [t.name.replace("<br>", " ") for t in points] == list(comparison.policies["label"])
     assert [t.y[0] for t in points] == list(comparison.policies["sensitivity"])
     calibration = model_calibration_figure(comparison.calibration, models=comparison.models)
     assert calibration.layout.xaxis.type == "log" and len(calibration.data) == 1 + len(comparison.models)

@@ -7,13 +7,15 @@ on linear axes in round steps; tornado bars are labelled in words.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
 from scoring.plots import risk_table_figure, subgroup_figure, threshold_figure
-from scoring.plots._style import STYLES, count_axis, log_risk_axis, styles_for
+from scoring.plots._style import STYLES, count_axis, log_risk_axis, styles_for, tick_percent
 from scoring.plots._tornado import parameter_words
 
 
@@ -30,6 +32,16 @@ def test_no_two_models_or_policies_share_colour_and_symbol():
 def test_unknown_strategies_get_distinct_spare_styles():
     styles = styles_for(["guideline", *[f"model_{k}" for k in range(12)]])
     assert len({(s.colour, s.symbol) for s in styles.values()}) == 13
+
+
+@given(
+    known=st.lists(st.sampled_from(sorted(STYLES)), unique=True),
+    unknown=st.integers(min_value=0, max_value=12),
+)
+def test_any_mix_of_known_and_new_models_is_drawn_in_distinct_styles(known, unknown):
+    strategies = [*known, *[f"new_model_{k}" for k in range(unknown)]]
+    styles = styles_for(strategies)
+    assert len({(s.colour, s.symbol) for s in styles.values()}) == len(strategies)
 
 
 def _threshold_table() -> pd.DataFrame:
@@ -112,8 +124,18 @@ def test_the_risk_table_figure_reads_right():
     from scoring.engine.calibration import risk_table
     from scoring.engine.card import load_card
 
-    figure = risk_table_figure(risk_table(load_card("default"), population="community"))
-    assert list(figure.layout.yaxis.ticktext) == ["0.01%", "0.1%", "1%", "10%", "100%"]
+    table = risk_table(load_card("default"), population="community")
+    figure = risk_table_figure(table)
+    axis = figure.layout.yaxis
+    drawn = pd.concat([table["risk"], table["risk_trained"], table["observed"]])
+    lowest = float(drawn[drawn > 0].min())
+    # Every risk drawn is on the axis, which starts less than a decade below the lowest one.
+    assert axis.type == "log" and lowest / 10 < 10 ** axis.range[0] <= lowest and axis.range[1] == 0
+    # The risks span more than three decades: a tick at each power of ten, from the first on
+    # the axis to 100%.
+    first = math.ceil(axis.range[0] - 1e-9)
+    assert list(axis.ticktext) == [tick_percent(10.0**e) for e in range(first, 1)]
+    assert len(axis.ticktext) >= 4 and axis.ticktext[-1] == "100%"
     counts = list(figure.layout.yaxis2.tickvals)
     steps = set(np.diff(counts))
     assert counts[0] == 0 and len(steps) == 1 and str(int(steps.pop())).rstrip("0") in ("1", "2", "25", "5")

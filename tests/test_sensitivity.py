@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import numpy as np
@@ -44,28 +43,61 @@ def test_every_assumed_entry_is_varied_and_no_sourced_one(community):
     assumed = {entry.path for entry in entries if not entry.sourced}
     sourced = {entry.path for entry in entries if entry.sourced}
     varied = {parameter.path for parameter in community.values()}
-    assert varied == assumed
+    assert varied <= assumed
     assert not varied & sourced
     assert "flags.family_history_als.motor_neuron_like" in sourced  # "S: Red Whale / BMJ 2022"
+    # An assumed entry is left out only when no move can change it: it holds no number
+    # (asking.prompting lists the signs that prompt asking), or only probabilities of exactly
+    # 0 (a sign the cause never has: a reported yes is an answer error, whose rates are varied).
+    left_out = {entry.path: entry.values for entry in entries if entry.path in assumed - varied}
+    assert "asking.prompting" in left_out and "flags.weakness.benign_lifestyle" in left_out
+    for path, values in left_out.items():
+        numbers = [v for v in values.values() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        assert all(v == 0.0 for v in numbers), f"{path} is assumed and movable but not varied: {values}"
 
 
-def test_every_assumed_number_is_varied_but_a_lone_mixture_weight(community):
+def test_the_new_world_tables_and_the_community_overrides_are_varied(community):
+    # Every table of the world's course, asking, worry, answer errors and persistent benign
+    # twitching has its assumed numbers varied ...
+    tables = {parameter.path.split(".")[0] for parameter in community.values()}
+    assert {"course", "asking", "worry", "answer_errors", "bfs", "duration_weeks"} <= tables
+    for entry in ("answer_errors.weakness", "worry.loading.asking", "bfs.flags.stiffness", "bfs.location_weights"):
+        assert any(parameter.path == entry for parameter in community.values()), entry
+    # ... and each community override is varied from the community's value, not generator.toml's.
+    overrides = {
+        "course.benign_persistent": 0.08,
+        "asking.weeks.median": 1.5,
+        "age.benign_lifestyle.mean": 40.0,
+        "flags.recent_exercise.benign_lifestyle": 0.22,
+        "caffeine_mg_per_day.by_cause.benign_lifestyle.median": 190.0,
+        "sleep_hours.p_deprived.benign_lifestyle": 0.30,
+        "stress_level.benign_lifestyle.mean": 5.1,
+        "prior.motor_neuron_like": 0.001,
+    }
+    assert {parameter_id: community[parameter_id].base for parameter_id in overrides} == overrides
+    # A sign that appears with time has three numbers, each varied under its own name.
+    assert {community[f"flags.weakness.motor_neuron_like.{key}"].label for key in ("p", "p_onset", "weeks")} == {
+        "weakness (MND-like)",
+        "weakness at first notice (MND-like)",
+        "weakness weeks (MND-like)",
+    }
+
+
+def test_every_assumed_number_is_varied_but_a_certainty_or_a_list(community):
     missing = []
-    raw = load_population("community").params.raw
+    cannot_move = []
     for entry in load_population("community").params.entries():
         if entry.sourced:
             continue
-        for key in entry.values:
+        for key, value in entry.values.items():
             several = len(entry.values) > 1
             if (f"{entry.path}.{key}" if several else entry.path) not in community:
                 missing.append(f"{entry.path}.{key}")
-    # Only the weights of causes whose duration is one lognormal: always 1 after normalising.
-    lone = [
-        f"duration_weeks.components.{cause}[0].weight"
-        for cause, parts in raw["duration_weeks"]["components"].items()
-        if len(parts) == 1
-    ]
-    assert sorted(missing) == sorted(lone) and len(lone) == 4
+            # A probability of exactly 0 has no odds to move; a list of field names is no number.
+            if isinstance(value, list) or (key == "p" and value == 0.0):
+                cannot_move.append(f"{entry.path}.{key}")
+    assert sorted(missing) == sorted(cannot_move)
+    assert "asking.prompting.fields" in missing and "flags.bulbar.peripheral_neuropathy.p" in missing
 
 
 def test_a_population_s_own_tags_decide_what_is_assumed(tmp_path):
@@ -119,20 +151,28 @@ def test_a_rare_cause_s_share_is_halved_and_doubled_on_the_odds_scale(community)
 
 
 def test_a_probability_near_one_moves_on_the_odds_scale_and_stays_inside_0_and_1(community):
-    worsening = community["flags.worsening.motor_neuron_like"]  # 0.9: odds 9
+    worsening = community["flags.worsening.motor_neuron_like.p"]  # 0.9: odds 9
     assert [v.value for v in worsening.variations] == pytest.approx([4.5 / 5.5, 18 / 19])
     assert not any(v.clipped for v in worsening.variations)
 
 
 def test_moved_numbers_are_clipped_to_their_bounds(community):
-    caffeine = community["caffeine_mg_per_day.by_cause.benign_lifestyle.p_above"]  # 0.3, doubled odds 0.46
+    # The learning mix's benign share above 400 mg is 0.3: doubled odds would be 0.46.
+    enriched = {parameter.id: parameter for parameter in assumed_parameters("enriched")}
+    caffeine = enriched["caffeine_mg_per_day.by_cause.benign_lifestyle.p_above"]
     high = caffeine.variations[1]
     assert (high.value, high.clipped) == (0.4, True)
     assert caffeine.setting(high) == "caffeine_mg_per_day.by_cause.benign_lifestyle.p_above: 0.3 → 0.4 (clipped)"
-    median = community["caffeine_mg_per_day.by_cause.benign_lifestyle.median"]  # 250 mg
-    assert [v.value for v in median.variations] == [125.0, 375.0]
-    age = community["age.benign_lifestyle.mean"]
-    assert [(v.name, v.value) for v in age.variations] == [("low", 25.0), ("high", 45.0)]
+    median = enriched["caffeine_mg_per_day.by_cause.benign_lifestyle.median"]  # 250 mg
+    assert [(v.value, v.clipped) for v in median.variations] == [(125.0, False), (375.0, False)]
+    assert [v.value for v in community["caffeine_mg_per_day.by_cause.benign_lifestyle.median"].variations] == [
+        95.0,
+        285.0,
+    ]  # the community's 190 mg
+    age = community["age.benign_lifestyle.mean"]  # the community's 40 years
+    assert [(v.name, v.value) for v in age.variations] == [("low", 30.0), ("high", 50.0)]
+    loading = community["worry.loading.feels_weak"]  # 0.5, doubled 1.0: kept at 0.9
+    assert [(v.value, v.clipped) for v in loading.variations] == [(0.25, False), (0.9, True)]
     for parameter in community.values():
         for variation in parameter.variations:
             if parameter.rule in ("probability", "cause_share", "category_share", "mixture_weight"):
@@ -176,18 +216,33 @@ def test_the_shipped_rules_have_reasons_and_bounds():
 # --------------------------------------------------------------------------------------
 
 
-def test_a_variation_that_changes_nothing_changes_no_metric(community):
-    # A lone duration component's weight is normalised to 1 whatever it is: the same data.
-    median = community["duration_weeks.components.peripheral_neuropathy[0].median"]
-    weight = dataclasses.replace(
-        median,
-        id="duration_weeks.components.peripheral_neuropathy[0].weight",
-        key="weight",
-        base=1.0,
-        variations=(Variation("double", "high", 2.0, False),),
+def test_a_variation_that_changes_nothing_changes_no_metric(tmp_path):
+    # A sign present from the start (p_onset left out) never waits for its `weeks`: moving them
+    # moves no answer, and with common random numbers every other draw stays as it was.
+    path = tmp_path / "populations.toml"
+    path.write_text(
+        """
+[[population]]
+id = "enriched"
+label = "Learning mix"
+description = "The generator as it is."
+default = false
+
+[[population]]
+id = "community"
+label = "Community"
+description = "Adults who notice twitching."
+default = true
+
+[population.overrides.flags.numbness]
+motor_neuron_like = { p = 0.10, weeks = 8, tag = "assumed (weeks that no one waits for, for a test)" }
+""",
+        encoding="utf-8",
     )
-    table = sensitivity_analysis(n=N, parameters=[weight])
-    assert len(table) == len(HEADLINE_METRICS)
+    population = load_population("community", path)
+    table = sensitivity_analysis(population, n=N, parameters=["flags.numbness.motor_neuron_like.weeks"])
+    assert set(table["variation"]) == {"half", "double"}
+    assert len(table) == 2 * len(HEADLINE_METRICS)
     defined = table["baseline"].notna()
     assert (table.loc[defined, "change"] == 0).all()
     assert table.loc[~defined, "value"].isna().all()
@@ -211,7 +266,7 @@ def test_the_table_is_long_with_every_headline_metric_per_variation(community):
 
 
 def test_same_seed_same_table_and_jobs_do_not_change_it():
-    parameters = ["flags.weakness.benign_lifestyle", "regions.benign_lifestyle"]
+    parameters = ["flags.weakness.motor_neuron_like", "regions.benign_lifestyle", "answer_errors.feels_weak"]
     first = sensitivity_analysis(n=N, seed=11, parameters=parameters)
     pd.testing.assert_frame_equal(first, sensitivity_analysis(n=N, seed=11, parameters=parameters))
     pd.testing.assert_frame_equal(first, sensitivity_analysis(n=N, seed=11, parameters=parameters, jobs=2))
@@ -299,7 +354,18 @@ def test_the_tornado_figure_draws_both_settings_in_percentage_points_for_a_phone
     figure = tornado_figure(tornado_table(_sensitivity_rows(), metric="risk_share_referred"))
     low, high = figure.data
     assert (low.name, high.name) == ("lower setting", "higher setting")
-    assert list(low.y) == ["b weight<br>(benign)", "a weight<br>(benign)"]
+    # Labels in lines of at most 22 characters, so the bars keep a phone's width.
+    assert list(low.y) == ["b weight (benign)", "a weight (benign)"]
+    named = tornado_table(_sensitivity_rows(), metric="risk_share_referred").assign(
+        parameter=["flags.weakness.motor_neuron_like.p_onset", "answer_errors.atrophy.false_no"],
+        label=["weakness at first notice (MND-like)", "atrophy false no"],
+    )
+    long = tornado_figure(named)
+    assert [label.replace("<br>", " ") for label in long.data[0].y] == [
+        "share with real weakness at first notice (MND-like)",
+        "wrong 'no' to muscle wasting",
+    ]
+    assert all(len(line) <= 22 for label in long.data[0].y for line in label.split("<br>"))
     assert list(low.x) == pytest.approx([5.0, -1.0]) and list(high.x) == pytest.approx([-1.0, 2.0])
     assert list(high.customdata) == ["b: 1 → 2", "a: 1 → 2"]
     layout = figure.layout
@@ -335,3 +401,33 @@ def test_every_variation_is_a_world_the_generator_accepts(population):
             params_from_raw(parameter.apply(raw, variation), f"{parameter.id} {variation.name}")
         if parameter.key == "p_onset":
             assert all(v.value <= parameter.values["p"] for v in parameter.variations), parameter.id
+        if parameter.key == "p" and "p_onset" in parameter.values:
+            assert all(v.value >= parameter.values["p_onset"] for v in parameter.variations), parameter.id
+
+
+def test_a_share_at_first_notice_is_kept_at_or_below_the_share_once_the_course_has_run(tmp_path):
+    path = tmp_path / "populations.toml"
+    path.write_text(
+        """
+[[population]]
+id = "enriched"
+label = "Learning mix"
+description = "The generator as it is."
+default = false
+
+[[population]]
+id = "community"
+label = "Community"
+description = "Adults who notice twitching."
+default = true
+
+[population.overrides.flags.weakness]
+motor_neuron_like = { p = 0.5, p_onset = 0.45, weeks = 8, tag = "assumed (close shares, for a test)" }
+""",
+        encoding="utf-8",
+    )
+    moved = {p.id: p for p in assumed_parameters(load_population("community", path))}
+    p, p_onset = moved["flags.weakness.motor_neuron_like.p"], moved["flags.weakness.motor_neuron_like.p_onset"]
+    # Halving p's odds (0.333) would fall below p_onset; doubling p_onset's (0.621) would pass p.
+    assert [(v.value, v.clipped) for v in p.variations] == [(0.45, True), (pytest.approx(2 / 3), False)]
+    assert [(v.value, v.clipped) for v in p_onset.variations] == [(pytest.approx(0.45 / 1.55), False), (0.5, True)]

@@ -378,13 +378,19 @@ def _table(path: str) -> str:
 
 
 def _label(path: str, key: str, several: bool) -> str:
+    """A short name of one number: what it is, and in brackets for which cause (or group)."""
     parts = _parts(path)
     cause = next((_CAUSE_WORDS[p] for p in parts if isinstance(p, str) and p in _CAUSE_WORDS), None)
+    if parts[0] == "bfs":
+        cause = "persistent benign"
+        path = path.removeprefix("bfs.")
+        parts = parts[1:]
     table = _table(path)
     if table == "prior":
         what = "cause share"
-    elif table.startswith("flags."):
-        what = table.removeprefix("flags.").replace("_", " ")
+    elif table.startswith("flags.") or table == "flags":
+        sign = (table.removeprefix("flags.") if table != "flags" else str(parts[-1])).replace("_", " ")
+        what = {"p_onset": f"{sign} at first notice", "weeks": f"{sign} weeks"}.get(key, sign)
     elif table == "sex.p_male":
         what = "male"
     elif path == "sex.unspecified":
@@ -394,11 +400,19 @@ def _label(path: str, key: str, several: bool) -> str:
     elif table == "duration_weeks.components":
         index = next(p for p in reversed(parts) if isinstance(p, int))
         what = f"duration {key}" + (f", part {index + 1}" if several else "")
-    elif table == "regions":
+    elif path == "course.benign_persistent":
+        what = "benign persistent"
+    elif table in ("course", "asking"):
+        what = f"{table} {str(parts[-1]).replace('_', ' ')} {key}"
+    elif table == "worry.loading":
+        what = f"worry loading, {str(parts[-1]).replace('_', ' ')}"
+    elif table == "answer_errors":
+        what = f"{str(parts[-1]).replace('_', ' ')} {key.replace('_', ' ')}"
+    elif path == "regions" or table == "regions":
         what = "extra areas"
-    elif table in ("frequency", "severity"):
-        what = f"{table} {key}"
-    elif table == "location_weights":
+    elif path in ("frequency", "severity") or table in ("frequency", "severity"):
+        what = f"{path if path in ('frequency', 'severity') else table} {key}"
+    elif path == "location_weights" or table == "location_weights":
         what = f"{key} weight"
     elif table == "caffeine_mg_per_day.by_cause":
         what = "caffeine median" if key == "median" else "caffeine > 400 mg"
@@ -408,7 +422,7 @@ def _label(path: str, key: str, several: bool) -> str:
         what = f"{parts[-1]} {key}".replace("_", " ").replace("deprived hours", "short-sleep hours")
     elif table == "age":
         what = f"age {key}"
-    elif table == "stress_level":
+    elif table == "stress_level" or path == "stress_level":
         what = f"stress {key}"
     else:
         what = f"{path} {key}"

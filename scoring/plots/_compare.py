@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 
 from scoring.contract.recommendation import LABELS, LEVELS
 from scoring.plots._style import legend_below, log_risk_axis, style_for, styles_for
+from scoring.plots._text import legend_name, wrap
 from scoring.plots._tree import RECOMMENDATION_COLOURS
 
 __all__ = ["roc_figure", "model_calibration_figure", "referral_figure"]
@@ -29,6 +30,10 @@ def _colours(models: list[str]) -> dict[str, str]:
 def _dash(model: str) -> str:
     """A model's or policy's line dash, from the one palette."""
     return style_for(model).dash
+
+
+#: The ROC figure's height in pixels (see :func:`roc_figure`).
+_ROC_HEIGHT = 840
 
 
 def _legend_below(height: float, top: float, bottom: float) -> dict[str, Any]:
@@ -115,7 +120,7 @@ def roc_figure(
                 x=curve["false_positive_rate"],
                 y=curve["true_positive_rate"],
                 mode="lines",
-                name=name,
+                name=legend_name(name),
                 legendgroup=model,
                 showlegend=col == 1,
                 line=dict(color=colours[model], dash=_dash(model), shape="hv"),
@@ -130,7 +135,7 @@ def roc_figure(
                     x=[1 - point["specificity"]],
                     y=[point["sensitivity"]],
                     mode="markers",
-                    name=str(point["label"]),
+                    name=legend_name(str(point["label"])),
                     legendgroup=str(policy),
                     showlegend=col == 1,
                     marker=dict(
@@ -157,8 +162,11 @@ def roc_figure(
         title=title
         or "ROC curves<br><sup>serious causes found (sensitivity)<br>against others referred (1 - specificity)</sup>",
         plot_bgcolor="white",
-        legend=_legend_below(620, 135, 60),
-        height=620,
+        # Tall enough that on a phone, where the legend takes one row per entry (about 300 px)
+        # and the plot shrinks to make room, the legend still starts below the x-axis titles;
+        # on a desktop the panels are about square.
+        legend=legend_below(_ROC_HEIGHT - 135 - 60, gap=100),
+        height=_ROC_HEIGHT,
         margin=dict(l=70, r=20, t=135, b=60),
     )
     return figure
@@ -210,7 +218,7 @@ def model_calibration_figure(
             x=bins["predicted"],
             y=bins["observed"],
             mode="lines+markers",
-            name=name,
+            name=legend_name(name),
             line=dict(color=colours[model], dash=_dash(model)),
             marker=dict(size=7, symbol=style_for(model).symbol),
             customdata=bins["n"],
@@ -244,7 +252,8 @@ def referral_figure(policies: pd.DataFrame, *, title: str | None = None) -> go.F
     title : str, optional
     """
     names = [
-        f"{label}<br><sup>finds {s:.1%} of serious causes</sup>"
+        # Wrapped: a policy's name beside its bar must leave the bar room on a phone.
+        f"{wrap(str(label), 26)}<br><sup>finds {s:.1%} of serious causes</sup>"
         for label, s in zip(policies["label"], policies["sensitivity"])
     ]
     figure = go.Figure()

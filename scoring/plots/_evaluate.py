@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 
 from scoring.plots._compare import _DIAGONAL, _colours, _dash, _legend_below, _log_ticks
 from scoring.plots._style import log_risk_axis, style_for
+from scoring.plots._text import legend_name
 
 __all__ = ["decision_curve_figure", "calibration_smooth_figure", "threshold_figure", "subgroup_figure"]
 
@@ -100,7 +101,7 @@ def decision_curve_figure(curve: pd.DataFrame, *, title: str | None = None) -> g
             x=line["threshold"],
             y=line["net_benefit"],
             mode="lines",
-            name=name,
+            name=legend_name(name),
             line=style,
             customdata=line["referred_share"],
             hovertemplate="threshold %{x:.2%}<br>net benefit %{y:.3%}<br>referred %{customdata:.1%}<extra>"
@@ -213,7 +214,7 @@ def calibration_smooth_figure(
             x=x,
             y=line["observed"],
             mode="lines",
-            name=name,
+            name=legend_name(name),
             legendgroup=model,
             line=dict(color=colours[model], dash=_dash(model), width=2.5),
             hovertemplate="predicted %{x:.2%}, observed %{y:.2%}<extra>" + str(line["label"].iloc[0]) + "</extra>",
@@ -295,7 +296,7 @@ def threshold_figure(table: pd.DataFrame, *, positive: str = "referred", title: 
             x=rows["share_referred"],
             y=rows["sensitivity"],
             mode="lines+markers" if is_model and len(rows) > 1 else "markers",
-            name=str(rows["label"].iloc[0]),
+            name=legend_name(str(rows["label"].iloc[0])),
             line=dict(color=colours[strategy], dash="dot", width=1),
             marker=dict(size=10 if is_model else 13, symbol=style_for(strategy).symbol, color=colours[strategy]),
             error_x=dict(
@@ -402,7 +403,7 @@ def subgroup_figure(
             x=rows[metric],
             y=y,
             mode="markers",
-            name=str(rows["label"].iloc[0]) if len(rows) else strategy,
+            name=legend_name(str(rows["label"].iloc[0])) if len(rows) else strategy,
             marker=dict(size=9, color=colours[strategy], symbol=style_for(strategy).symbol),
             error_x=dict(
                 type="data",

@@ -39,30 +39,43 @@ class Style:
     dash: str = "solid"
 
 
-#: Models and policies by their id in the comparison and evaluation tables.
+#: Models and policies by their id in the comparison and evaluation tables. ``guideline`` is the
+#: guideline policy a run used (the NHS policy unless another is chosen); ``nhs`` and ``ng127``
+#: are those policies drawn by name, side by side. ``logistic_regression`` is the reference model
+#: of earlier comparisons, still drawn when a saved table names it.
 STYLES: dict[str, Style] = {
     "default_card": Style("#0072B2", "circle"),
     "learned_card": Style("#E69F00", "square"),
     "tree": Style("#009E73", "triangle-up"),
     # The flexible reference: a line to compare with, not a model to use, so dashed.
     "flexible_reference": Style("#555555", "x", "dash"),
-    "logistic_regression": Style("#555555", "x", "dash"),
+    "logistic_regression": Style("#000000", "cross", "dot"),
     "guideline": Style("#CC79A7", "diamond", "dashdot"),
-    "nhs": Style("#CC79A7", "diamond", "dashdot"),
+    "nhs": Style("#CC79A7", "diamond-open", "dashdot"),
     "ng127": Style("#D55E00", "hexagon", "dashdot"),
     "risk_default_card": Style("#0072B2", "star", "dashdot"),
     "risk_learned_card": Style("#E69F00", "star", "dashdot"),
     "risk_tree": Style("#009E73", "star", "dashdot"),
-    "risk_logistic_regression": Style("#555555", "star-open", "dashdot"),
     "risk_flexible_reference": Style("#555555", "star-open", "dashdot"),
+    "risk_logistic_regression": Style("#000000", "star-open", "dot"),
 }
 
 _SPARE_COLOURS = ("#56B4E9", "#F0E442", "#000000", "#999999")
 _SPARE_SYMBOLS = ("hexagon", "pentagon", "cross", "triangle-down", "hourglass")
+#: Spare colour and symbol pairs for ids the palette does not know, none of them a known id's.
+_SPARE_STYLES = tuple(
+    Style(colour, symbol)
+    for symbol in _SPARE_SYMBOLS
+    for colour in _SPARE_COLOURS
+    if (colour, symbol) not in {(known.colour, known.symbol) for known in STYLES.values()}
+)
 
 
 def style_for(strategy: str, position: int = 0) -> Style:
     """The style of a model or policy id; an unknown id gets a spare colour and symbol by ``position``.
+
+    A spare style never repeats a known id's colour and symbol, so an unknown model drawn
+    beside the known ones is told apart from each of them.
 
     Examples
     --------
@@ -72,9 +85,7 @@ def style_for(strategy: str, position: int = 0) -> Style:
     known = STYLES.get(strategy)
     if known is not None:
         return known
-    colour = _SPARE_COLOURS[position % len(_SPARE_COLOURS)]
-    symbol = _SPARE_SYMBOLS[(position // len(_SPARE_COLOURS)) % len(_SPARE_SYMBOLS)]
-    return Style(colour, symbol)
+    return _SPARE_STYLES[position % len(_SPARE_STYLES)]
 
 
 def styles_for(strategies: list[str]) -> dict[str, Style]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-__all__ = ["wrap", "wrap_units"]
+__all__ = ["LEGEND_WIDTH", "legend_name", "wrap", "wrap_units"]
+
+#: Characters per line of a legend entry: at a phone's width (390 px) a figure is about 360 px
+#: wide, and a line of 38 characters with its marker fits inside it.
+LEGEND_WIDTH = 38
 
 
 def wrap(text: str, width: int = 18) -> str:
@@ -31,3 +35,14 @@ def wrap_units(units: list[str], width: int) -> str:
         else:
             lines.append(unit)
     return "<br>".join(lines)
+
+
+def legend_name(text: str) -> str:
+    """A model's or policy's name for a legend, in lines that fit a phone's width (:data:`LEGEND_WIDTH`).
+
+    Examples
+    --------
+    >>> legend_name("Gradient boosting on every answer (reference): AUC 0.929 (0.925-0.934)")
+    'Gradient boosting on every answer<br>(reference): AUC 0.929 (0.925-0.934)'
+    """
+    return wrap(text, LEGEND_WIDTH)

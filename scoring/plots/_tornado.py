@@ -35,6 +35,8 @@ def _what(path: str) -> str | None:
     parts = re.sub(r"\[(\d+)\]", r".\1", path).split(".")
     head, rest = parts[0], parts[1:]
     last = rest[-1] if rest else ""
+    if head == "bfs" and rest:  # persistent benign twitching: its own row of each table
+        return _what(".".join(rest))
     if head == "prior":
         return "how common this cause is"
     if head == "age":
@@ -53,7 +55,28 @@ def _what(path: str) -> str | None:
     if head == "location_weights" and last:
         return f"twitching in the {last}"
     if head == "flags" and rest:
-        return f"share with {_field_label(rest[0])}"
+        sign = _field_label(rest[0])
+        if last == "p_onset":
+            return f"share with {sign} at first notice"
+        if last == "weeks":
+            return f"weeks until {sign} appears"
+        return f"share with {sign}"
+    if head == "course":
+        if rest[:1] == ["benign_persistent"]:
+            return "share of benign twitching that persists"
+        return {"median": "how long brief twitching lasts", "sigma": "spread of how long brief twitching lasts"}.get(
+            last
+        )
+    if head == "asking" and rest:
+        after = {"weeks": "from first notice", "prompt_delay_weeks": "from a new sign"}.get(rest[0])
+        stat = {"median": "weeks", "sigma": "spread of weeks"}.get(last)
+        return None if after is None or stat is None else f"{stat} {after} to asking"
+    if head == "worry" and rest[:1] == ["loading"] and len(rest) > 1:
+        special = {"regions": "how worry adds twitching areas", "asking": "how worry hastens asking"}
+        return special.get(rest[1], f"how worry raises {_field_label(rest[1])}")
+    if head == "answer_errors" and len(rest) > 1:
+        kind = {"false_yes": "wrong 'yes'", "false_no": "wrong 'no'"}.get(last)
+        return None if kind is None else f"{kind} to {_field_label(rest[0])}"
     if head == "caffeine_mg_per_day":
         return "typical caffeine" if last == "median" else "share over 400 mg caffeine" if last == "p_above" else None
     if head == "stress_level":
@@ -81,6 +104,12 @@ def parameter_words(path: str, label: str) -> str:
     'share with real weakness (MND-like)'
     >>> parameter_words("prior.central_ms_like", "cause share (MS-like)")
     'how common this cause is (MS-like)'
+    >>> parameter_words("flags.weakness.motor_neuron_like.p_onset", "weakness at first notice (MND-like)")
+    'share with real weakness at first notice (MND-like)'
+    >>> parameter_words("answer_errors.atrophy.false_no", "atrophy false no")
+    "wrong 'no' to muscle wasting"
+    >>> parameter_words("bfs.flags.stiffness", "stiffness (persistent benign)")
+    'share with stiff muscles (persistent benign)'
     """
     what = _what(str(path))
     if what is None:
