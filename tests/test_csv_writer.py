@@ -26,8 +26,8 @@ def pandas_bytes(frame: pd.DataFrame, **options: object) -> bytes:
 # two writers still agree); the writer must not.
 HASHES_GENERATOR_VERSION = "2.1.0"
 PANDAS_WRITER_HASHES = {
-    (2000, 3): "18911a2a8b9dd1f42423ca50debec4b0aaaba14567d80a11d265741683e5a298",
-    (300, 11): "82bf94f1c045426f2b6257c978c2b2139f77eec1baa5c26f66b1e003062320a8",
+    (2000, 3): "6e7901c943c500fe7d2b94346f3b6c1356dde823094fad9ff519b4b8a755cc8b",
+    (300, 11): "140c605954bf27c3a493d7ecf7bc9b6d599948b963d2c9c2186898590778494d",
 }
 
 

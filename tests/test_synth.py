@@ -203,12 +203,12 @@ def test_same_seed_same_bytes_other_seed_other_bytes():
     assert csv_bytes(generate_vignettes(3000, seed=12)) != first
 
 
-#: SHA-256 of ``generate_vignettes(...).to_csv()`` recorded at generator 2.0.0 (the course of
+#: SHA-256 of ``generate_vignettes(...).to_csv()`` recorded at generator 2.1.0 (the course of
 #: twitching, asking and answer errors): the enriched population must keep giving exactly these
 #: rows, however it is named.
 BEFORE_POPULATIONS = {
-    (2000, 3, 0.0): "bc587fdf74a179068e4e18333d84e759b74a2f7b3f12d68d3d3da3fa86aa5f7e",
-    (70_000, 11, 0.03): "0af1b35bf3d61e58a83e892864145c5b2753548dee384078c8cb041c056e4d0a",
+    (2000, 3, 0.0): "e75e1e1c68332a07af5ec4eb22f2956dadf52effe836b366b382563fee7e3cbe",
+    (70_000, 11, 0.03): "e8681497e7aab7f8ea895852bfc2e0f5701fcc897edef31f703e95fe521f176d",
 }
 
 
@@ -291,6 +291,7 @@ RULE_CASES = {
     "over_two_weeks": ({"duration_weeks": 2.1}, "see_doctor"),
     "several_areas": ({"locations": "eyelid;calf"}, "see_doctor"),
     "weakness": ({"weakness": True}, "see_doctor"),
+    "feels_weak": ({"feels_weak": True}, "see_doctor"),
     "numbness": ({"numbness": True, "duration_weeks": 1.0}, "see_doctor"),
     "medication_review": ({"stimulant_medication": True}, "see_doctor"),
     "diuretic": ({"diuretic_use": True}, "see_doctor"),
