@@ -93,10 +93,23 @@ def test_more_points_mean_a_higher_risk_for_the_default_card():
     assert load_card("default").calibration.slope > 0
 
 
-def test_one_point_of_the_default_card_about_doubles_the_odds():
-    # The points were set at one point per doubling of the odds (docs/expert_card.md); the
-    # fitted slope per point shows that the card as a whole keeps to it.
-    assert load_card("default").calibration.slope == pytest.approx(math.log(2), abs=0.05)
+def test_the_expert_card_doc_says_what_one_point_is_worth():
+    # The points were set by the rule of one point per doubling of the odds; in the world of
+    # generator 2.1 (answers err, benign twitching can look like disease) the fitted slope per
+    # point is well below ln 2, so docs/expert_card.md must say what a point is worth as fitted,
+    # not claim the doubling. A reader compares the stated slope with the stored one.
+    import re
+    from pathlib import Path
+
+    slope = load_card("default").calibration.slope
+    assert 0 < slope
+    text = " ".join((Path(__file__).resolve().parents[1] / "docs" / "expert_card.md").read_text().split())
+    stated = re.search(r"its slope is ([0-9.]+) per point \(one point multiplies the odds by ([0-9.]+)\)", text)
+    assert stated, "docs/expert_card.md no longer states the fitted slope per point"
+    assert float(stated.group(1)) == pytest.approx(slope, abs=0.005)
+    assert float(stated.group(2)) == pytest.approx(math.exp(slope), abs=0.005)
+    if abs(slope - math.log(2)) > 0.05:
+        assert 'keeps to "one point doubles the odds"' not in text
 
 
 def test_the_default_cards_bands_are_the_risk_policys_answers_in_the_community():
@@ -120,9 +133,16 @@ def test_the_default_card_ranks_serious_causes_well_on_a_fresh_sample(fresh_enri
         card = load_card(name)
         scores = card.score_frame(Features(valid))
         auc[name] = roc_auc_score(serious, card_risk(card, scores.totals, scores.red_flag_mask, "enriched"))
-    # Target of the re-aimed card: 0.93 (version 1.2 reached 0.90 on the same kind of sample).
-    assert auc["default"] >= 0.93
+    # In the learning mix (clinic-stage benign look-alikes, answers that err) the expert card
+    # reaches about 0.79 (generator 2.1): no absolute target from the old, too-easy world. What a
+    # reader relies on: it ranks better than the card that counts every reason for concern, and
+    # better than any single answer does on the same sample.
     assert auc["default"] > auc["strict"] + 0.03
+    from scoring.contract.features import FEATURE_NAMES
+
+    single = [roc_auc_score(serious, column) for column in Features(valid).matrix(FEATURE_NAMES, dtype=np.float64).T]
+    best_single = max(max(a, 1 - a) for a in single)
+    assert auc["default"] > best_single, (auc, best_single)
 
 
 @pytest.mark.parametrize("name", list_cards())

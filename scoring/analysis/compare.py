@@ -202,6 +202,7 @@ def score_sample(
     """
     from scoring.assessment import assess_frame, risk_column
     from scoring.engine.card import load_card
+    from scoring.engine.combine import combine_levels
     from scoring.engine.populations import load_population
     from scoring.engine.tree import resolve_tree
 
@@ -234,18 +235,27 @@ def score_sample(
         frame, card=the_cards[0], tree=the_tree, population=target, policy=policy, extra="keep"
     ).scored
     expert = card_model_id(the_cards[0].name)
-    levels["guideline"] = _levels(scored["guideline_recommendation"])
+    # What a person is told under the default guideline policy: the guideline's own answer, never
+    # below the floor or the card's band (scoring.engine.combine; the tree counts only under a
+    # risk policy). Under the risk policy, ``recommendation`` is what a person is told.
+    levels["guideline"], _ = combine_levels(
+        {
+            "policy": _levels(scored["guideline_recommendation"]),
+            "floor": _levels(scored["floor_recommendation"]),
+            "card": _levels(scored["card_recommendation"]),
+        }
+    )
     policy_rows["guideline"] = {"label": f"Guideline ({card_label(the_cards[0].name).lower()})", "model": expert}
     for k, card in enumerate(the_cards):
         assessed = (
             scored
             if k == 0
-            else assess_frame(frame, card=card, tree=None, population=target, policy=policy, extra="keep").scored
+            else assess_frame(frame, card=card, tree=the_tree, population=target, policy=policy, extra="keep").scored
         )
         model = card_model_id(card.name)
         model_labels[model] = card_label(card.name)
         risks[model] = assessed[risk_column(outcome)].to_numpy(dtype=np.float64)
-        levels[f"risk_{model}"] = _levels(assessed["risk_policy_recommendation"])
+        levels[f"risk_{model}"] = _levels(assessed["recommendation"])
         policy_rows[f"risk_{model}"] = {"label": f"Risk policy, {model_labels[model].lower()}", "model": model}
     red_flag = _red_flags(scored, the_cards[0])
     if the_tree is not None:

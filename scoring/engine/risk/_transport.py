@@ -267,6 +267,11 @@ def fit_transport(
                 f"{n_outcome} with the outcome: a recalibration needs both; use a larger sample"
             )
         band_fit, _ = _fit(moved, y, member)
+        if not band_fit[1] > 0:
+            # The model does not rank within this band on this sample (too few cases, or a card
+            # whose items do not vary there): a slope at or below 0 would mean more points, less
+            # risk, so the band keeps the whole population's slope and fits its own intercept.
+            band_fit = np.array([_fit_intercept(moved, y, member, slope=float(slope_fit[1]))[0], slope_fit[1]])
         bands.append(
             {
                 "band": name,
@@ -278,6 +283,16 @@ def fit_transport(
             }
         )
     return fitted | {"age_bands": bands}
+
+
+def _fit_intercept(moved: np.ndarray, y: np.ndarray, keep: np.ndarray, *, slope: float) -> np.ndarray:
+    """The intercept of a recalibration whose slope on the log-odds is fixed at ``slope``."""
+    from scoring.engine.calibration import _weighted_logistic
+
+    values, inverse = np.unique(_logit(moved[keep]), return_inverse=True)
+    successes = np.bincount(inverse, weights=y[keep])
+    size = np.bincount(inverse).astype(np.float64)
+    return _weighted_logistic(slope * values, successes, size, with_slope=False)
 
 
 def _fit(moved: np.ndarray, y: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
