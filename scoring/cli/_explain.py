@@ -116,7 +116,8 @@ def _why_line(assessment: Any, flags: list[str]) -> str:
     counted = counted_sources("risk" if policy == "risk" else "guideline")
     # Shown beside and counted: at or below the answer. Shown beside but not used by this
     # policy (the other policy; the tree's risk under a guideline): either side of it.
-    lower, beside = [], []
+    lower: list[tuple[str, str]] = []
+    beside: list[tuple[str, str]] = []
     if by != "card" and _level(card.band.recommendation) != decided:
         lower.append(("the card's band", _level(card.band.recommendation)))
     if tree is not None and by != "tree" and _level(tree.recommendation) != decided:
