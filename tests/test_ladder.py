@@ -143,7 +143,7 @@ def test_previous_rules_are_kept_unchanged():
     now = {rule.id: (rule.level, rule.when) for rule in load_triage_ladder()}
     assert {rule_id: now[rule_id] for rule_id in PREVIOUS_LADDER} == PREVIOUS_LADDER
     added = set(now) - set(PREVIOUS_LADDER)
-    assert added == {"sudden_onset", "pronounced", "stiffness", "fluid_loss"}
+    assert added == {"sudden_onset", "pronounced", "stiffness", "fluid_loss", "feels_weak"}
 
 
 @settings(max_examples=300, deadline=None)

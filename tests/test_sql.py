@@ -86,15 +86,19 @@ def test_generated_vignettes_get_the_same_answers(
 ) -> None:
     scored = assert_same(generated, card=card, policy=policy, population=population)
     chosen = "risk_policy_recommendation" if policy == "risk" else "guideline_recommendation"
-    shown = [chosen, "floor_recommendation", "card_recommendation", "tree_recommendation"]
-    levels = np.column_stack([scored[c].map(LEVELS.index).to_numpy() for c in shown])
-    # What a person is told is the most cautious level shown, and names the first source reaching it.
+    # The sources the policy counts: the tree's level (the risk policy's reading of its risk)
+    # only under the risk policy.
+    sources = ["policy", "floor", "card", "tree"] if policy == "risk" else ["policy", "floor", "card"]
+    columns = {"policy": chosen, "floor": "floor_recommendation", "card": "card_recommendation"}
+    columns["tree"] = "tree_recommendation"
+    levels = np.column_stack([scored[columns[name]].map(LEVELS.index).to_numpy() for name in sources])
+    # What a person is told is the most cautious level counted, and names the first source reaching it.
     told = scored["recommendation"].map(LEVELS.index).to_numpy()
     assert (told >= levels.max(axis=1)).all()
     if load_card(card).never_below is None:  # strict is also never below the default card
         assert (told == levels.max(axis=1)).all()
         first = np.argmax(levels == told[:, None], axis=1)
-        assert scored["decided_by"].tolist() == [["policy", "floor", "card", "tree"][i] for i in first]
+        assert scored["decided_by"].tolist() == [sources[i] for i in first]
 
 
 def test_the_risk_policy_refers_fewer_and_red_flags_stay_urgent(generated: pd.DataFrame) -> None:
@@ -211,14 +215,18 @@ def test_the_tree_as_nested_case_gives_each_rows_leaf_risk_and_advice() -> None:
     assert scored["tree_recommendation"].astype(str).tolist() == advice.tolist()
     # Every leaf is reached by some row, so every branch of the CASE was checked.
     assert set(np.unique(tree.apply(features))) == set(np.flatnonzero(tree.tree_structure().is_leaf))
-    # The tree's level is shown beside the answer, so the answer is never below it: with the
-    # tree it is the answer without it, raised only where the tree's level is higher.
+    # Under the default (a guideline) the tree's level is shown beside the answer and does not
+    # raise it; under the risk policy it counts: the answer without the tree, raised only where
+    # the tree's level is higher.
     alone, _ = in_duckdb(frame, tree=None)
-    with_tree = scored["recommendation"].map(LEVELS.index).to_numpy()
-    without = alone["recommendation"].map(LEVELS.index).to_numpy()
-    tree_level = scored["tree_recommendation"].map(LEVELS.index).to_numpy()
+    assert scored["recommendation"].tolist() == alone["recommendation"].tolist()
+    risk, _ = in_duckdb(frame, tree=tree, policy="risk")
+    risk_alone, _ = in_duckdb(frame, tree=None, policy="risk")
+    with_tree = risk["recommendation"].map(LEVELS.index).to_numpy()
+    without = risk_alone["recommendation"].map(LEVELS.index).to_numpy()
+    tree_level = risk["tree_recommendation"].map(LEVELS.index).to_numpy()
     assert (with_tree == np.maximum(without, tree_level)).all()
-    assert (scored.loc[with_tree > without, "decided_by"] == "tree").all()
+    assert (risk.loc[with_tree > without, "decided_by"] == "tree").all()
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
