@@ -190,7 +190,8 @@ def test_one_vignette_shows_the_risk_for_its_population_and_both_policies():
     assert any(line.startswith("  Default card ") and "where fitted" in line for line in lines)
     assert f"{nhs}: See a doctor   <- what you are told" in lines
     assert "Risk-based: Self-care" in lines
-    assert any(line.startswith("The two policies differ: the guideline says See a doctor") for line in lines)
+    short = nhs.split(" (")[0]  # the label without its gloss, as a sentence names it
+    assert any(line.startswith(f"The two policies differ: {short} says See a doctor") for line in lines)
     assert "  points     LR  item" in lines  # each scored item's likelihood ratio next to its points
     assert lines[-1] == NOTICE
 
@@ -325,21 +326,20 @@ def test_card_learned_prints_the_card_and_its_community_risk_table():
     assert "moved to community by prior shift" in text
     table = risk_table(card, population="community")
     # One risk for a red flag, stated once with its source in words, matching the table's attributes.
-    red_flag = f"the risk is {risk_percent(table.attrs['red_flag_risk'])} (enriched: "
+    red_flag = f"the risk for anyone with a red flag is {risk_percent(table.attrs['red_flag_risk'])} (enriched: "
     assert f"With a red flag the points total is not used: {red_flag}" in text
-    assert f"{risk_percent(table.attrs['red_flag_risk_trained'])}) for anyone with a red flag." in text
+    assert f"(enriched: {risk_percent(table.attrs['red_flag_risk_trained'])}); by age band: " in text
     rows = _risk_rows(result.output)
+    bands = ["aged 18–39", "aged 40–49", "aged 50–64", "aged 65+"]  # each age band's own risk
     assert rows[0] == [
-        "total", "band", "recommendation", "risk (community)", "risk (enriched)", "n", "with outcome",
+        "total", "band", "recommendation", "risk (community)", *bands, "risk (enriched)", "n", "with outcome",
         "observed (enriched)",
     ]  # fmt: skip
     assert len(rows) - 1 == card.max_total - card.min_total + 1
     for row, (total, entry) in zip(rows[1:], table.iterrows()):
-        assert row[:5] == [
-            str(total), entry["band"], entry["recommendation"], risk_percent(entry["risk"]),
-            risk_percent(entry["risk_trained"]),
-        ]  # fmt: skip
-        assert row[5:7] == [f"{entry['n']:,}", f"{entry['n_outcome']:,}"]
+        assert row[:4] == [str(total), entry["band"], entry["recommendation"], risk_percent(entry["risk"])]
+        assert row[8] == risk_percent(entry["risk_trained"])
+        assert row[9:11] == [f"{entry['n']:,}", f"{entry['n_outcome']:,}"]
     assert "Cards available: default, learned, strict" in result.output
 
 
@@ -351,7 +351,8 @@ def test_card_risk_table_in_the_enriched_population_shows_one_risk_column():
     assert "prior shift" not in result.output
     community = _risk_rows(CliRunner().invoke(main, ["card", "--card", "learned"]).output)
     # The enriched risks are the community table's training column.
-    assert [r[3] for r in rows[1:]] == [r[4] for r in community[1:]]
+    trained = community[0].index("risk (enriched)")
+    assert [r[3] for r in rows[1:]] == [r[trained] for r in community[1:]]
 
 
 def test_card_with_an_unknown_population_lists_the_known_ones():

@@ -68,8 +68,8 @@ def test_one_line_says_which_policy_decided_and_why_the_others_differ():
     text = _explain(str(EXAMPLES / "borderline.json"))
     assert _paragraphs(text)[:2] == [
         "Recommendation: See a doctor (see_doctor), under the NHS policy",
-        "Why: the NHS policy decided (twitching for more than 2 weeks); the risk policy, the card's band and "
-        "the tree say self_care: the answer is the most cautious of the policy, the floor, the card and the tree.",
+        "Why: the NHS policy decided (twitching for more than 2 weeks); the card's band says self_care; "
+        "the tree's risk and the risk policy say self_care (not used by the NHS policy).",
     ]
 
 

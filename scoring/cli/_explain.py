@@ -126,12 +126,11 @@ def _why_line(assessment: Any, flags: list[str]) -> str:
         beside.append((_policy_name(other.policy), _level(other.recommendation)))
     if not lower and not beside:
         return text + "; the other answers agree."
-    sources = {"policy": "the policy", "floor": "the floor", "card": "the card", "tree": "the tree"}
     sentences = [text]
     if lower:
-        sentences.append(f"{_says(lower)}: the answer is the most cautious of {_and([sources[n] for n in counted])}")
+        sentences.append(_says(lower))
     if beside:
-        sentences.append(f"{_says(beside)}, which {_policy_name(policy)} does not use")
+        sentences.append(f"{_says(beside)} (not used by {_policy_name(policy)})")
     return "; ".join(sentences) + "."
 
 
