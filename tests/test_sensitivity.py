@@ -23,6 +23,7 @@ from scoring.evaluate import (
     tornado_table,
 )
 from scoring.plots import tornado_figure
+from tests.test_populations import HEAD as POPULATIONS_HEAD
 
 #: Small samples: the tests check behaviour, not the size of effects.
 N = 4_000
@@ -103,19 +104,8 @@ def test_every_assumed_number_is_varied_but_a_certainty_or_a_list(community):
 def test_a_population_s_own_tags_decide_what_is_assumed(tmp_path):
     path = tmp_path / "populations.toml"
     path.write_text(
-        """
-[[population]]
-id = "enriched"
-label = "Learning mix"
-description = "The generator as it is."
-default = false
-
-[[population]]
-id = "community"
-label = "Community"
-description = "Adults who notice twitching."
-default = true
-
+        POPULATIONS_HEAD
+        + """
 [population.overrides.flags.worsening]
 benign_lifestyle = { p = 0.04, tag = "assumed (sourced in generator.toml, assumed here)" }
 
@@ -221,19 +211,8 @@ def test_a_variation_that_changes_nothing_changes_no_metric(tmp_path):
     # moves no answer, and with common random numbers every other draw stays as it was.
     path = tmp_path / "populations.toml"
     path.write_text(
-        """
-[[population]]
-id = "enriched"
-label = "Learning mix"
-description = "The generator as it is."
-default = false
-
-[[population]]
-id = "community"
-label = "Community"
-description = "Adults who notice twitching."
-default = true
-
+        POPULATIONS_HEAD
+        + """
 [population.overrides.flags.numbness]
 motor_neuron_like = { p = 0.10, weeks = 8, tag = "assumed (weeks that no one waits for, for a test)" }
 """,
@@ -408,19 +387,8 @@ def test_every_variation_is_a_world_the_generator_accepts(population):
 def test_a_share_at_first_notice_is_kept_at_or_below_the_share_once_the_course_has_run(tmp_path):
     path = tmp_path / "populations.toml"
     path.write_text(
-        """
-[[population]]
-id = "enriched"
-label = "Learning mix"
-description = "The generator as it is."
-default = false
-
-[[population]]
-id = "community"
-label = "Community"
-description = "Adults who notice twitching."
-default = true
-
+        POPULATIONS_HEAD
+        + """
 [population.overrides.flags.weakness]
 motor_neuron_like = { p = 0.5, p_onset = 0.45, weeks = 8, tag = "assumed (close shares, for a test)" }
 """,
